@@ -1,0 +1,39 @@
+"""The `rungway` command group and its entry point.
+
+User mistakes (bad config, unknown ids) print one line naming the file, line and fix and exit 1;
+Ctrl-C exits 130 quietly; bugs keep their traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rungway.cli.serve import config_group, serve_command
+from rungway.errors import RungwayError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rungway")
+def cli() -> None:
+    """Rungway: an LLMOps platform: gateway, traces, cost and budgets, maturity assessment."""
+
+
+cli.add_command(serve_command)
+cli.add_command(config_group)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RungwayError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)

@@ -1,0 +1,69 @@
+"""The counters interface: atomic check-and-add over sliding windows.
+
+A gateway call asks for several limits at once (key RPM, key TPM, workload RPM, ...). `acquire`
+checks them all and adds to all of them only if every one has room, atomically, so concurrent
+calls (and several gateway replicas, with Redis) cannot overshoot together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class WindowUse:
+    """Add `amount` to counter `key` whose limit is `limit` per `window_s` seconds."""
+
+    key: str
+    limit: int
+    window_s: int
+    amount: int = 1
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Denied:
+    """Which limit had no room, and how long until it has."""
+
+    use: WindowUse
+    current: float
+    retry_after_s: float
+
+
+class Counters(Protocol):
+    """Sliding-window counters (a weighted pair of fixed windows, as Cloudflare and Redis guides do)."""
+
+    name: str
+
+    async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
+        """All-or-nothing: None when every use fits (and was added), else the first that did not."""
+        ...
+
+    async def add(self, key: str, window_s: int, amount: int, now: float | None = None) -> None:
+        """Add without checking (e.g. a call's real token count after it ended; may be negative)."""
+        ...
+
+    async def current(self, key: str, window_s: int, now: float | None = None) -> float:
+        """The weighted count in the sliding window ending now."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def sliding_count(previous: float, current: float, elapsed_fraction: float) -> float:
+    """The sliding-window estimate: the previous window weighted by how much of it still overlaps."""
+    return previous * (1.0 - elapsed_fraction) + current
+
+
+def retry_after(window_s: int, elapsed_s: float, previous: float, current: float, amount: int, limit: int) -> float:
+    """Seconds until `amount` more fits, assuming no further traffic."""
+    if current + amount > limit:
+        # Only the next window can help; there the current count becomes the decaying previous one.
+        fraction_needed = 1.0 - (limit - amount) / current if current > 0 else 0.0
+        return (window_s - elapsed_s) + max(0.0, fraction_needed) * window_s
+    if previous <= 0:
+        return 0.0
+    fraction_needed = 1.0 - (limit - amount - current) / previous
+    return max(0.0, fraction_needed * window_s - elapsed_s)

@@ -1,0 +1,60 @@
+"""The per-call context every pipeline step reads and writes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from rungway.counters.base import WindowUse
+from rungway.domain.keys import ApiKey
+from rungway.domain.usage import Usage
+from rungway.domain.workloads import Workload
+from rungway.errors import RungwayError
+from rungway.providers.base import Provider
+from rungway.settings.config import ModelRoute
+
+
+@dataclass(slots=True)
+class CallContext:
+    """Everything known about one gateway call, from arrival to the record."""
+
+    request: web.Request
+    endpoint: str
+    id: str
+    t0: float = field(default_factory=time.perf_counter)
+    ts_start: float = field(default_factory=time.time)
+    body: dict[str, Any] = field(default_factory=dict)
+    key: ApiKey | None = None
+    workload: Workload | None = None
+    user: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    route: ModelRoute | None = None
+    model_requested: str | None = None
+    provider: Provider | None = None
+    stream: bool = False
+    client_wants_usage: bool = False
+    estimated_input_tokens: int = 0
+    token_limits: list[WindowUse] = field(default_factory=list)
+    usage: Usage | None = None
+    cost_nano: int = 0
+    priced: bool = False
+    status: int = 200
+    error: RungwayError | None = None
+    upstream_ms: float | None = None
+    ttft_ms: float | None = None
+    trace_id: str | None = None
+    span_id: str | None = None
+    parent_span_id: str | None = None
+    output: dict[str, Any] | None = None
+    response: web.StreamResponse | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.t0) * 1000.0
+
+    def fail(self, error: RungwayError) -> None:
+        self.error = error
+        self.status = error.status

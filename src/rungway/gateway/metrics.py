@@ -1,0 +1,83 @@
+"""Prometheus metrics of the gateway: requests, errors, latency, tokens, cost, queue health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from rungway.store.writer import BatchWriter
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class _WriterCollector(Collector):
+    """Reads queue depth and counts from the batch writers at scrape time."""
+
+    def __init__(self, writers: Callable[[], Iterable[BatchWriter[object]]]) -> None:
+        self._writers = writers
+
+    def collect(self) -> Iterable[CounterMetricFamily | GaugeMetricFamily]:
+        depth = GaugeMetricFamily("rungway_queue_depth", "Records waiting for the batch writer", labels=["queue"])
+        accepted = CounterMetricFamily("rungway_records_accepted", "Records accepted into the queue", labels=["queue"])
+        written = CounterMetricFamily("rungway_records_written", "Records written to the store", labels=["queue"])
+        dropped = CounterMetricFamily(
+            "rungway_records_dropped", "Records dropped because the queue was full", labels=["queue"]
+        )
+        failed = CounterMetricFamily(
+            "rungway_store_write_failures", "Batch writes that failed and were retried", labels=["queue"]
+        )
+        for w in self._writers():
+            depth.add_metric([w.name], w.depth)
+            accepted.add_metric([w.name], w.accepted)
+            written.add_metric([w.name], w.written)
+            dropped.add_metric([w.name], w.dropped)
+            failed.add_metric([w.name], w.failed_batches)
+        return [depth, accepted, written, dropped, failed]
+
+
+class GatewayMetrics:
+    """The gateway's own registry (not the global one, so several gateways can live in one process)."""
+
+    def __init__(self, writers: Callable[[], Iterable[BatchWriter[object]]]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "rungway_requests", "Gateway calls", ["endpoint", "workload", "model", "status"], registry=r
+        )
+        self.errors = Counter(
+            "rungway_errors", "Gateway calls that failed", ["endpoint", "workload", "error_type"], registry=r
+        )
+        self.latency = Histogram(
+            "rungway_request_latency_seconds",
+            "Total latency of gateway calls",
+            ["endpoint", "model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.overhead = Histogram(
+            "rungway_gateway_overhead_seconds",
+            "Latency added by the gateway",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "rungway_time_to_first_token_seconds",
+            "Time to first token of streams",
+            ["model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.tokens = Counter("rungway_tokens", "Tokens processed", ["workload", "model", "direction"], registry=r)
+        self.cost = Counter("rungway_cost_usd", "Cost of gateway calls in USD", ["workload", "model"], registry=r)
+        self.rate_limited = Counter("rungway_rate_limited", "Calls refused by a rate limit", ["limit"], registry=r)
+        self.counter_errors = Counter(
+            "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
+        )
+        r.register(_WriterCollector(writers))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

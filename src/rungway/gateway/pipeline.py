@@ -1,0 +1,113 @@
+"""The gateway request as one readable pipeline of small steps.
+
+    chat completions:  authenticate -> parse body -> attribute -> resolve route -> rate limits
+                       -> [extensions: budget reserve, input guard, cache, ...]
+                       -> call upstream (JSON or SSE)
+                       -> meter cost -> settle token limits -> [extensions: budget settle, span, ...]
+                       -> record
+The `after` steps always run, success or failure, so every call is recorded. A `before` step
+may answer early by setting `ctx.response` (a cache hit); later capabilities add steps through
+`PipelineExtension` instead of editing this file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from rungway.domain.ids import new_id
+from rungway.errors import RungwayError
+from rungway.gateway.attribution import attribute
+from rungway.gateway.auth import authenticate
+from rungway.gateway.body import parse_chat_body, parse_embeddings_body
+from rungway.gateway.context import CallContext
+from rungway.gateway.limits import enforce_rate_limits, settle_token_limits
+from rungway.gateway.meter import meter_cost
+from rungway.gateway.record import record_call
+from rungway.gateway.responses import error_response, internal_error_response
+from rungway.gateway.route import resolve_route
+from rungway.gateway.state import GatewayState
+from rungway.gateway.upstream import call_chat, call_embeddings
+
+log = logging.getLogger("rungway.gateway")
+
+Step = Callable[[GatewayState, CallContext], Awaitable[None]]
+Call = Callable[[GatewayState, CallContext], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class PipelineExtension:
+    """Steps a capability adds: before the upstream call, and after it (before the record)."""
+
+    name: str
+    before_call: Sequence[Step] = ()
+    after_call: Sequence[Step] = ()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Ordered steps for one endpoint."""
+
+    endpoint: str
+    before: Sequence[Step]
+    call: Call
+    after: Sequence[Step] = field(default_factory=tuple)
+
+    async def handle(self, state: GatewayState, request: web.Request) -> web.StreamResponse:
+        ctx = CallContext(request=request, endpoint=self.endpoint, id=new_id("req_"))
+        response: web.StreamResponse | None = None
+        try:
+            for step in self.before:
+                await step(state, ctx)
+                if ctx.response is not None:
+                    break
+            response = ctx.response or await self.call(state, ctx)
+        except RungwayError as error:
+            ctx.fail(error)
+            response = ctx.response if ctx.response is not None and ctx.response.prepared else error_response(error)
+        except Exception:
+            log.exception("unhandled error in %s", self.endpoint)
+            ctx.status = 500
+            response = internal_error_response()
+        for step in self.after:
+            try:
+                await step(state, ctx)
+            except Exception:
+                log.exception("after-step %s failed", getattr(step, "__name__", step))
+        return response
+
+
+def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:
+    extra_before = [s for e in extensions for s in e.before_call]
+    extra_after = [s for e in extensions for s in e.after_call]
+    return {
+        "chat.completions": Pipeline(
+            "chat.completions",
+            before=[
+                authenticate,
+                parse_chat_body,
+                attribute,
+                resolve_route,
+                enforce_rate_limits,
+                *extra_before,
+            ],
+            call=call_chat,
+            after=[meter_cost, settle_token_limits, *extra_after, record_call],
+        ),
+        "embeddings": Pipeline(
+            "embeddings",
+            before=[
+                authenticate,
+                parse_embeddings_body,
+                attribute,
+                resolve_route,
+                enforce_rate_limits,
+                *extra_before,
+            ],
+            call=call_embeddings,
+            after=[meter_cost, settle_token_limits, *extra_after, record_call],
+        ),
+    }

@@ -1,0 +1,68 @@
+"""Step: log the call (every call, success or failure) through the bounded queue, and count it."""
+
+from __future__ import annotations
+
+import time
+
+from rungway.domain.pricing import usd
+from rungway.domain.records import RequestRecord
+from rungway.gateway.context import CallContext
+from rungway.gateway.state import GatewayState
+
+
+def build_record(ctx: CallContext) -> RequestRecord:
+    latency = ctx.elapsed_ms()
+    usage = ctx.usage
+    error = ctx.error
+    return RequestRecord(
+        id=ctx.id,
+        ts_start=ctx.ts_start,
+        ts_end=time.time(),
+        workload=ctx.key.workload if ctx.key is not None else None,
+        key_id=ctx.key.id if ctx.key is not None else None,
+        user=ctx.user,
+        team=ctx.workload.team if ctx.workload is not None else None,
+        tags=ctx.tags,
+        endpoint=ctx.endpoint,
+        model_requested=ctx.model_requested,
+        model_resolved=ctx.route.upstream_model if ctx.route is not None else None,
+        provider=ctx.route.provider if ctx.route is not None else None,
+        provider_account=ctx.provider.account if ctx.provider is not None else None,
+        status=ctx.status,
+        error_type=error.error_type if error is not None else None,
+        error_message=error.message[:1000] if error is not None else None,
+        stream=ctx.stream,
+        latency_ms=latency,
+        ttft_ms=ctx.ttft_ms,
+        upstream_ms=ctx.upstream_ms,
+        overhead_ms=(latency - ctx.upstream_ms) if ctx.upstream_ms is not None else None,
+        tokens_in=usage.input if usage is not None else 0,
+        tokens_out=usage.output if usage is not None else 0,
+        tokens_cached=usage.cached_input if usage is not None else 0,
+        cost_nano=ctx.cost_nano,
+        priced=ctx.priced,
+        trace_id=ctx.trace_id,
+        span_id=ctx.span_id,
+    )
+
+
+async def record_call(state: GatewayState, ctx: CallContext) -> None:
+    record = build_record(ctx)
+    ctx.extras["record"] = record
+    state.request_writer.offer(record)
+    m = state.metrics
+    workload = record.workload or ""
+    model = record.model_requested or ""
+    m.requests.labels(ctx.endpoint, workload, model, str(record.status)).inc()
+    m.latency.labels(ctx.endpoint, model).observe(record.latency_ms / 1000)
+    if record.overhead_ms is not None:
+        m.overhead.labels(ctx.endpoint).observe(record.overhead_ms / 1000)
+    if record.ttft_ms is not None:
+        m.ttft.labels(model).observe(record.ttft_ms / 1000)
+    if record.error_type is not None:
+        m.errors.labels(ctx.endpoint, workload, record.error_type).inc()
+    if record.tokens_in or record.tokens_out:
+        m.tokens.labels(workload, model, "input").inc(record.tokens_in)
+        m.tokens.labels(workload, model, "output").inc(record.tokens_out)
+    if record.cost_nano:
+        m.cost.labels(workload, model).inc(usd(record.cost_nano))

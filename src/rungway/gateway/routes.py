@@ -1,0 +1,103 @@
+"""The gateway's HTTP routes: the OpenAI surface plus health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+from sqlalchemy import text
+
+from rungway.errors import RungwayError
+from rungway.gateway.auth import authenticate
+from rungway.gateway.context import CallContext
+from rungway.gateway.pipeline import Pipeline
+from rungway.gateway.responses import error_response, json_response
+from rungway.gateway.state import GatewayState
+
+STATE = web.AppKey("rungway_state", GatewayState)
+PIPELINES = web.AppKey("rungway_pipelines", dict[str, Pipeline])
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    return await request.app[PIPELINES]["chat.completions"].handle(request.app[STATE], request)
+
+
+async def embeddings(request: web.Request) -> web.StreamResponse:
+    return await request.app[PIPELINES]["embeddings"].handle(request.app[STATE], request)
+
+
+async def list_models(request: web.Request) -> web.StreamResponse:
+    """The models this key may use, in the OpenAI list format."""
+    state = request.app[STATE]
+    ctx = CallContext(request=request, endpoint="models", id="")
+    try:
+        await authenticate(state, ctx)
+    except RungwayError as error:
+        return error_response(error)
+    assert ctx.key is not None
+    created = int(time.time())
+    data = [
+        {"id": name, "object": "model", "created": created, "owned_by": route.provider}
+        for name, route in state.config.models.items()
+        if ctx.key.may_use(name)
+    ]
+    wanted = request.match_info.get("model")
+    if wanted is not None:
+        for item in data:
+            if item["id"] == wanted:
+                return json_response(item)
+        return json_response(
+            {
+                "error": {
+                    "message": f"The model `{wanted}` does not exist or you do not have access to it.",
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "model_not_found",
+                }
+            },
+            status=404,
+        )
+    return json_response({"object": "list", "data": data})
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.StreamResponse:
+    """Ready when the store answers and every batch writer is running."""
+    state = request.app[STATE]
+
+    def ping() -> None:
+        with state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    problems = []
+    try:
+        await asyncio.wait_for(asyncio.to_thread(ping), timeout=2.0)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+        problems.append(f"store: {exc.__class__.__name__}")
+    for writer in state.writers:
+        if writer.capacity_left <= 0:
+            problems.append(f"queue {writer.name} is full")
+    if problems:
+        return json_response({"status": "unavailable", "problems": problems}, status=503)
+    return json_response({"status": "ready"})
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    body = request.app[STATE].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+def add_gateway_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/chat/completions", chat_completions)
+    app.router.add_post("/v1/embeddings", embeddings)
+    app.router.add_post("/embeddings", embeddings)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model}", list_models)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)

@@ -1,0 +1,122 @@
+"""Step: call the provider and answer the client (JSON, or SSE relayed chunk by chunk)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from rungway.errors import RungwayError, UpstreamError
+from rungway.gateway.context import CallContext
+from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
+from rungway.gateway.state import GatewayState
+from rungway.gateway.stream_output import StreamOutput
+from rungway.providers.base import ChatCall, EmbedCall
+
+log = logging.getLogger("rungway.gateway.upstream")
+
+
+def upstream_headers(ctx: CallContext) -> dict[str, str]:
+    """Headers the provider sees: our span as the parent, and simulator controls for drills and tests."""
+    headers = {"traceparent": f"00-{ctx.trace_id}-{ctx.span_id}-01"}
+    for name, value in ctx.request.headers.items():
+        if name.lower().startswith("x-simulator-"):
+            headers[name.lower()] = value
+    return headers
+
+
+def answer_headers(ctx: CallContext) -> dict[str, str]:
+    return {"x-request-id": ctx.id, "x-rungway-trace-id": ctx.trace_id or ""}
+
+
+async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
+    assert ctx.provider is not None
+    call = ChatCall(ctx.body, stream=ctx.stream, headers=upstream_headers(ctx))
+    if ctx.stream:
+        return await _relay_stream(ctx, call)
+    started = time.perf_counter()
+    try:
+        result = await ctx.provider.chat(call)
+    finally:
+        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+    ctx.usage = result.usage
+    ctx.output = result.data
+    return raw_json_response(result.body, headers=answer_headers(ctx))
+
+
+async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
+    assert ctx.provider is not None
+    started = time.perf_counter()
+    try:
+        result = await ctx.provider.embed(EmbedCall(ctx.body, headers=upstream_headers(ctx)))
+    finally:
+        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+    ctx.usage = result.usage
+    return raw_json_response(result.body, headers=answer_headers(ctx))
+
+
+async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
+    assert ctx.provider is not None
+    started = time.perf_counter()
+    chunks = ctx.provider.chat_stream(call).__aiter__()
+    try:
+        first = await chunks.__anext__()
+    except StopAsyncIteration:
+        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+        raise UpstreamError("The upstream closed the stream without sending anything.") from None
+    except BaseException:
+        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+        raise
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **answer_headers(ctx)}
+    )
+    await response.prepare(ctx.request)
+    ctx.response = response
+    output = StreamOutput()
+    chunk: Any = first
+    try:
+        while True:
+            data = chunk.data
+            if chunk.usage is not None:
+                ctx.usage = chunk.usage
+            choices = data.get("choices")
+            if choices:
+                if ctx.ttft_ms is None and output.add(choices):
+                    ctx.ttft_ms = ctx.elapsed_ms()
+                elif ctx.ttft_ms is not None:
+                    output.add(choices)
+            if choices or ctx.client_wants_usage:
+                await response.write(sse_event(chunk.raw if chunk.raw is not None else orjson.dumps(data)))
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                break
+        await response.write(SSE_DONE)
+    except RungwayError as error:
+        ctx.fail(error)
+        await _write_stream_error(response, error)
+    except (ConnectionResetError, ConnectionError):
+        ctx.status = 499
+        ctx.extras["client_closed"] = True
+    finally:
+        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+        ctx.output = output.as_completion(first.data, ctx.usage)
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    if ctx.status != 499:
+        try:
+            await response.write_eof()
+        except ConnectionError:
+            ctx.status = 499
+    return response
+
+
+async def _write_stream_error(response: web.StreamResponse, error: RungwayError) -> None:
+    try:
+        await response.write(sse_event(orjson.dumps(error.body())))
+    except ConnectionError:
+        log.debug("client went away before the stream error could be sent")

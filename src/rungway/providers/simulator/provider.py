@@ -1,0 +1,207 @@
+"""The simulator provider: OpenAI wire format, deterministic, offline."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import random
+import struct
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+
+from rungway.domain.ids import new_id
+from rungway.domain.usage import Usage
+from rungway.errors import InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
+from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.registry import register_provider
+from rungway.providers.simulator.behaviour import Behaviour, parse_behaviour
+from rungway.providers.simulator.completion import SimChoice, build_choices
+from rungway.providers.simulator.text import count_tokens, prompt_tokens, split_tokens
+
+FINGERPRINT = "fp_rungway_simulator"
+
+
+class SimulatorProvider:
+    """Answers like an OpenAI-compatible upstream without a network or a model."""
+
+    def __init__(self, name: str, behaviour: Behaviour, account: str | None = None) -> None:
+        self.name = name
+        self.account = account or name
+        self.behaviour = behaviour
+        self._rng = random.Random(behaviour.seed)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def _misbehave(self, call_headers: Any, timeout_s: float) -> None:
+        forced = call_headers.get("x-simulator-error") if call_headers else None
+        if forced == "timeout":
+            await asyncio.sleep(min(timeout_s, 0.05))
+            raise UpstreamTimeout(f"simulator {self.name}: upstream timed out (forced by x-simulator-error)")
+        if forced == "429":
+            raise RateLimited(
+                f"simulator {self.name}: upstream rate limit (forced)",
+                retry_after=1,
+                code="upstream_rate_limited",
+            )
+        if forced:
+            raise UpstreamError(
+                f"simulator {self.name}: upstream answered {forced} (forced)",
+                upstream_status=int(forced) if forced.isdigit() else 500,
+            )
+        if self.behaviour.in_outage():
+            raise UpstreamError(
+                f"simulator {self.name}: provider outage (configured outage window)", upstream_status=503
+            )
+        if self.behaviour.error_rate and self._rng.random() < self.behaviour.error_rate:
+            raise UpstreamError(f"simulator {self.name}: simulated upstream 500", upstream_status=500)
+        delay = self.behaviour.latency_s(self._rng)
+        if delay > timeout_s:
+            await asyncio.sleep(timeout_s)
+            raise UpstreamTimeout(f"simulator {self.name}: no answer within {timeout_s:g}s")
+        if delay:
+            await asyncio.sleep(delay)
+
+    async def chat(self, call: ChatCall) -> ChatResult:
+        body = call.body
+        _validate_chat(body)
+        await self._misbehave(call.headers, call.timeout_s)
+        choices = build_choices(body, self.behaviour)
+        usage = _usage(body, choices)
+        data = {
+            "id": "chatcmpl-" + new_id(),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": FINGERPRINT,
+            "choices": [
+                {
+                    "index": i,
+                    "message": {
+                        "role": "assistant",
+                        "content": c.content,
+                        "refusal": None,
+                        **({"tool_calls": c.tool_calls} if c.tool_calls else {}),
+                    },
+                    "logprobs": None,
+                    "finish_reason": c.finish_reason,
+                }
+                for i, c in enumerate(choices)
+            ],
+            "usage": usage.to_openai(),
+        }
+        return ChatResult(orjson.dumps(data), data, usage)
+
+    async def chat_stream(self, call: ChatCall) -> AsyncIterator[StreamChunk]:
+        body = call.body
+        _validate_chat(body)
+        await self._misbehave(call.headers, call.timeout_s)
+        choices = build_choices(body, self.behaviour)
+        usage = _usage(body, choices)
+        base = {
+            "id": "chatcmpl-" + new_id(),
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": FINGERPRINT,
+        }
+        pause = 1.0 / self.behaviour.tokens_per_second if self.behaviour.tokens_per_second else 0.0
+        for index, choice in enumerate(choices):
+            yield _chunk(base, index, {"role": "assistant", "content": "" if choice.content is not None else None})
+            for delta in _deltas(choice):
+                if pause:
+                    await asyncio.sleep(pause)
+                yield _chunk(base, index, delta)
+            yield _chunk(base, index, {}, choice.finish_reason)
+        final = {**base, "choices": [], "usage": usage.to_openai()}
+        yield StreamChunk(final, None, usage)
+
+    async def embed(self, call: EmbedCall) -> EmbedResult:
+        body = call.body
+        raw_input = body.get("input")
+        inputs = [raw_input] if isinstance(raw_input, str) else raw_input
+        if not isinstance(inputs, list) or not inputs:
+            raise InvalidRequest("'input' must be a non-empty string or array", param="input")
+        if all(isinstance(x, int) for x in inputs):
+            inputs = [inputs]
+        await self._misbehave(call.headers, call.timeout_s)
+        dims = int(body.get("dimensions") or self.behaviour.embedding_dimensions)
+        encoding = body.get("encoding_format") or "float"
+        data = []
+        tokens = 0
+        for index, item in enumerate(inputs):
+            text = item if isinstance(item, str) else " ".join(str(t) for t in item)
+            tokens += count_tokens(text) if isinstance(item, str) else len(item)
+            vector = _vector(text, dims, self.behaviour.seed)
+            embedding: Any = (
+                base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode() if encoding == "base64" else vector
+            )
+            data.append({"object": "embedding", "index": index, "embedding": embedding})
+        usage = Usage(input=tokens)
+        out = {
+            "object": "list",
+            "data": data,
+            "model": body["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+        return EmbedResult(orjson.dumps(out), out, usage)
+
+
+def _validate_chat(body: dict[str, Any]) -> None:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise InvalidRequest("'messages' must be a non-empty array", param="messages")
+    n = body.get("n", 1)
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128):
+        raise InvalidRequest("'n' must be an integer from 1 to 128", param="n")
+
+
+def _usage(body: dict[str, Any], choices: list[SimChoice]) -> Usage:
+    return Usage(
+        input=prompt_tokens(body.get("messages") or [], body.get("tools")),
+        output=sum(c.completion_tokens for c in choices),
+    )
+
+
+def _chunk(base: dict[str, Any], index: int, delta: dict[str, Any], finish: str | None = None) -> StreamChunk:
+    data = {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+    return StreamChunk(data)
+
+
+def _deltas(choice: SimChoice) -> list[dict[str, Any]]:
+    if choice.tool_calls:
+        out: list[dict[str, Any]] = []
+        for i, call in enumerate(choice.tool_calls):
+            head = {
+                "index": i,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            out.append({"tool_calls": [head]})
+            for piece in split_tokens(call["function"]["arguments"]):
+                out.append({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+        return out
+    return [{"content": piece} for piece in split_tokens(choice.content or "")]
+
+
+def _vector(text: str, dims: int, seed: int) -> list[float]:
+    digest = hashlib.sha256(f"{seed}:{text}".encode()).digest()
+    rng = random.Random(int.from_bytes(digest[:8], "big"))
+    raw = [rng.gauss(0, 1) for _ in range(dims)]
+    norm = sum(v * v for v in raw) ** 0.5 or 1.0
+    return [v / norm for v in raw]
+
+
+@register_provider("simulator")
+def create_simulator(config: Any) -> SimulatorProvider:
+    behaviour = parse_behaviour(config)
+    account = config.options.get("account")
+    return SimulatorProvider(config.name, behaviour, str(account) if account else None)

@@ -1,0 +1,178 @@
+"""The composition root: build a Rungway server from a Config and run it.
+
+This is the one place that knows every layer: it opens the store, runs migrations, creates
+providers and counters from their registries, wires the pipeline extensions, and mounts the
+gateway and management routes. Entry points (CLI, tests, benchmarks) call `create_app` or `serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from rungway.counters.registry import create_counters
+from rungway.domain.records import RequestRecord
+from rungway.errors import error_body
+from rungway.gateway.directory import Directory
+from rungway.gateway.metrics import GatewayMetrics
+from rungway.gateway.pipeline import PipelineExtension, build_pipelines
+from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
+from rungway.gateway.state import GatewayState
+from rungway.providers.base import Provider
+from rungway.providers.registry import create_provider
+from rungway.settings.config import Config
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import upgrade
+from rungway.store.requests import insert_requests
+from rungway.store.workloads import upsert_workload
+from rungway.store.writer import BatchWriter
+
+log = logging.getLogger("rungway.server")
+
+# A capability plugs in here: it may add pipeline steps, routes, writers and background tasks.
+Installer = Callable[[web.Application, GatewayState], Sequence[PipelineExtension]]
+
+
+def build_state(config: Config) -> GatewayState:
+    """Open the store (migrating it), create providers and counters; blocking, called once."""
+    engine = create_store_engine(config.database_url)
+    upgrade(engine)
+    for workload in config.workloads.values():
+        upsert_workload(engine, workload)
+    directory = Directory(engine)
+    directory.load()
+    providers: dict[str, Provider] = {name: create_provider(p) for name, p in config.providers.items()}
+    prices = {name: config.price_of(route) for name, route in config.models.items()}
+    rec = config.recorder
+    request_writer: BatchWriter[RequestRecord] = BatchWriter(
+        "requests",
+        lambda batch: insert_requests(engine, batch),
+        max_queue=rec.queue_size,
+        batch_size=rec.batch_size,
+        flush_interval_s=rec.flush_interval_ms / 1000,
+    )
+    writers: list[BatchWriter[Any]] = [request_writer]
+    metrics = GatewayMetrics(lambda: writers)
+    return GatewayState(
+        config=config,
+        engine=engine,
+        directory=directory,
+        providers=providers,
+        prices=prices,
+        counters=create_counters(config.counters),
+        request_writer=request_writer,
+        metrics=metrics,
+        writers=writers,
+    )
+
+
+def default_installers() -> list[Installer]:
+    """The capabilities a standard server mounts, in order."""
+    installers: list[Installer] = []
+    try:
+        from rungway.api.routes import install_api  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the management API is optional in minimal embeddings of the gateway
+        pass
+    else:
+        installers.append(install_api)
+    return installers
+
+
+@web.middleware
+async def _json_http_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """aiohttp's own 404/405/413 answers, in the OpenAI error format."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        kind = "not_found_error" if exc.status == 404 else "invalid_request_error"
+        message = f"{exc.reason}: {request.method} {request.path}"
+        import orjson
+
+        return web.Response(
+            status=exc.status,
+            body=orjson.dumps(error_body(message, kind, str(exc.status))),
+            content_type="application/json",
+            headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"},
+        )
+
+
+def create_app(
+    config: Config, installers: Sequence[Installer] | None = None, state: GatewayState | None = None
+) -> web.Application:
+    state = state or build_state(config)
+    app = web.Application(client_max_size=config.server.max_body_bytes, middlewares=[_json_http_errors])
+    app[STATE] = state
+    extensions: list[PipelineExtension] = []
+    for install in default_installers() if installers is None else installers:
+        extensions.extend(install(app, state))
+    app[PIPELINES] = build_pipelines(extensions)
+    add_gateway_routes(app)
+
+    async def on_startup(_app: web.Application) -> None:
+        for writer in state.writers:
+            writer.start()
+        for provider in state.providers.values():
+            await provider.start()
+        state.directory.start()
+
+    async def on_cleanup(_app: web.Application) -> None:
+        await state.directory.stop()
+        for provider in state.providers.values():
+            await provider.close()
+        await state.counters.close()
+        for writer in reversed(state.writers):
+            await asyncio.to_thread(writer.close)
+        state.engine.dispose()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+async def run_app(app: web.Application, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT, then stop accepting, finish in-flight calls and drain the queues."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=30)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=4096)
+    await site.start()
+    sockets = getattr(site._server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    url = f"http://{host}:{bound}"
+    if on_ready is not None:
+        on_ready(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("shutting down: finishing in-flight calls and draining queues")
+        await runner.cleanup()
+
+
+def serve(
+    config: Config,
+    host: str | None = None,
+    port: int | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run a server in this process (blocking), on uvloop where available."""
+    app = create_app(config)
+    coro = run_app(app, host or config.server.host, config.server.port if port is None else port, on_ready)
+    if sys.platform != "win32":
+        import uvloop
+
+        uvloop.run(coro)
+    else:
+        asyncio.run(coro)

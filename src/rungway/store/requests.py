@@ -1,0 +1,127 @@
+"""The request log: batch insert from the writer, filtered queries and usage roll-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, func, insert, select
+
+from rungway.domain.records import RequestRecord
+from rungway.store.schema import requests
+
+_COLUMNS = [c.name for c in requests.columns]
+
+
+def _row(record: RequestRecord) -> dict[str, Any]:
+    row = asdict(record)
+    row["user_id"] = row.pop("user")
+    row["tags"] = orjson.dumps(record.tags).decode()
+    return row
+
+
+def insert_requests(engine: Engine, records: Sequence[RequestRecord]) -> None:
+    """One transaction, one executemany: the batch writer's sink."""
+    if not records:
+        return
+    with engine.begin() as conn:
+        conn.execute(insert(requests), [_row(r) for r in records])
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    """What `rungway logs query` and `GET /api/logs` filter on."""
+
+    workload: str | None = None
+    user: str | None = None
+    model: str | None = None
+    status: int | None = None
+    errors_only: bool = False
+    since: float | None = None
+    until: float | None = None
+    trace_id: str | None = None
+    limit: int = 100
+    before_id: str | None = None
+
+
+def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
+    """Newest first; `before_id` pages backwards."""
+    q = select(requests)
+    if f.workload:
+        q = q.where(requests.c.workload == f.workload)
+    if f.user:
+        q = q.where(requests.c.user_id == f.user)
+    if f.model:
+        q = q.where((requests.c.model_requested == f.model) | (requests.c.model_resolved == f.model))
+    if f.status is not None:
+        q = q.where(requests.c.status == f.status)
+    if f.errors_only:
+        q = q.where(requests.c.status >= 400)
+    if f.since is not None:
+        q = q.where(requests.c.ts_start >= f.since)
+    if f.until is not None:
+        q = q.where(requests.c.ts_start < f.until)
+    if f.trace_id:
+        q = q.where(requests.c.trace_id == f.trace_id)
+    if f.before_id:
+        q = q.where(requests.c.id < f.before_id)
+    q = q.order_by(requests.c.ts_start.desc(), requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(q)]
+    for row in rows:
+        row["tags"] = orjson.loads(row["tags"] or "{}")
+    return rows
+
+
+USAGE_DIMENSIONS = {
+    "workload": requests.c.workload,
+    "user": requests.c.user_id,
+    "model": requests.c.model_requested,
+    "provider": requests.c.provider,
+    "team": requests.c.team,
+    "key": requests.c.key_id,
+    "status": requests.c.status,
+    "provider_account": requests.c.provider_account,
+}
+
+
+def usage_by(
+    engine: Engine,
+    dimension: str,
+    since: float | None,
+    until: float | None = None,
+    workload: str | None = None,
+) -> list[dict[str, Any]]:
+    """Requests, errors, tokens, cost and latency grouped by one dimension, costliest first."""
+    column = USAGE_DIMENSIONS[dimension]
+    q = select(
+        column.label("key"),
+        func.count().label("requests"),
+        func.sum((requests.c.status >= 400).cast(requests.c.tokens_in.type)).label("errors"),
+        func.coalesce(func.sum(requests.c.tokens_in), 0).label("tokens_in"),
+        func.coalesce(func.sum(requests.c.tokens_out), 0).label("tokens_out"),
+        func.coalesce(func.sum(requests.c.tokens_cached), 0).label("tokens_cached"),
+        func.coalesce(func.sum(requests.c.cost_nano), 0).label("cost_nano"),
+        func.avg(requests.c.latency_ms).label("avg_latency_ms"),
+    ).group_by(column)
+    if since is not None:
+        q = q.where(requests.c.ts_start >= since)
+    if until is not None:
+        q = q.where(requests.c.ts_start < until)
+    if workload:
+        q = q.where(requests.c.workload == workload)
+    q = q.order_by(func.coalesce(func.sum(requests.c.cost_nano), 0).desc())
+    with engine.connect() as conn:
+        return [
+            {**dict(r._mapping), "errors": int(r.errors or 0), "cost_nano": int(r.cost_nano)} for r in conn.execute(q)
+        ]
+
+
+def count_requests(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(requests)).scalar_one())
+
+
+__all__ = ["RequestFilter", "count_requests", "insert_requests", "query_requests", "usage_by"]

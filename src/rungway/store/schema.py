@@ -1,0 +1,96 @@
+"""The shared SQLAlchemy `metadata` and the foundation tables: workloads, API keys, request log.
+
+Times are epoch seconds (REAL/DOUBLE) so that window queries are numeric on both databases;
+money is integer nano-dollars so that sums reconcile exactly. Other aggregates define their
+tables on the same `metadata` in their own modules.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+workloads = Table(
+    "workloads",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("team", String(128)),
+    Column("tenant", String(128)),
+    Column("risk_tier", String(32), nullable=False, default="internal"),
+    Column("content_capture", String(32), nullable=False, default="full"),
+    Column("retention_days", Integer),
+    Column("rpm_limit", Integer),
+    Column("tpm_limit", Integer),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("workload", String(64), nullable=False, index=True),
+    Column("owner", String(256)),
+    Column("role", String(16), nullable=False),
+    Column("allowed_models", Text, nullable=False, default="[]"),
+    Column("rpm_limit", Integer),
+    Column("tpm_limit", Integer),
+    Column("metadata", Text, nullable=False, default="{}"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False, index=True),
+    Column("expires_at", Float),
+    Column("revoked_at", Float),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("ts_start", Float, nullable=False),
+    Column("ts_end", Float, nullable=False),
+    Column("workload", String(64)),
+    Column("key_id", String(40)),
+    Column("user_id", String(256)),
+    Column("team", String(128)),
+    Column("tags", Text, nullable=False, default="{}"),
+    Column("endpoint", String(32), nullable=False),
+    Column("model_requested", String(128)),
+    Column("model_resolved", String(128)),
+    Column("provider", String(64)),
+    Column("provider_account", String(128)),
+    Column("status", Integer, nullable=False),
+    Column("error_type", String(64)),
+    Column("error_message", Text),
+    Column("stream", Boolean, nullable=False, default=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("ttft_ms", Float),
+    Column("upstream_ms", Float),
+    Column("overhead_ms", Float),
+    Column("tokens_in", Integer, nullable=False, default=0),
+    Column("tokens_out", Integer, nullable=False, default=0),
+    Column("tokens_cached", Integer, nullable=False, default=0),
+    Column("cost_nano", BigInteger, nullable=False, default=0),
+    Column("priced", Boolean, nullable=False, default=False),
+    Column("trace_id", String(32)),
+    Column("span_id", String(16)),
+    Index("ix_requests_ts", "ts_start"),
+    Index("ix_requests_workload_ts", "workload", "ts_start"),
+    Index("ix_requests_user_ts", "user_id", "ts_start"),
+    Index("ix_requests_trace", "trace_id"),
+)

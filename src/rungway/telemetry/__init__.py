@@ -1,0 +1,1 @@
+"""Telemetry: spans, OTLP ingest and export."""

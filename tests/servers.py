@@ -1,0 +1,100 @@
+"""Real servers for tests: the Rungway app on 127.0.0.1 in a thread, and loopback HTTP servers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from rungway.domain.keys import Role
+from rungway.gateway.routes import STATE
+from rungway.gateway.state import GatewayState
+from rungway.server import create_app
+from rungway.services.keys import CreatedKey, create_api_key
+from rungway.settings.config import Config, load_config
+from rungway.settings.env import Environment
+from rungway.store.workloads import get_workload
+
+
+def environment(**variables: str) -> Environment:
+    return Environment(
+        config_path=None, database_url=None, redis_url=None, admin_key=None, ci=False, variables=variables
+    )
+
+
+def write_config(tmp_path: Path, text: str, **variables: str) -> Config:
+    path = tmp_path / "rungway.yaml"
+    path.write_text(text)
+    return load_config(path, environment(**variables))
+
+
+class LoopThread:
+    """An asyncio loop in a daemon thread; `run(coro)` runs a coroutine there and waits."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+class AppServer:
+    """An aiohttp application served on 127.0.0.1:<free port> from its own thread."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.loops = LoopThread()
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
+        self.port = self.loops.run(self._start())
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    async def _start(self) -> int:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        try:
+            self.loops.run(self.runner.cleanup())
+        finally:
+            self.loops.stop()
+
+
+class Gateway(AppServer):
+    """A whole Rungway server (gateway + management API) for one test."""
+
+    def __init__(self, config: Config, installers: Any = None) -> None:
+        super().__init__(create_app(config, installers))
+        self.config = config
+        self.state: GatewayState = self.app[STATE]
+        self.openai_base = self.base_url + "/v1"
+
+    def create_key(self, workload: str = "test", **kwargs: Any) -> CreatedKey:
+        created = create_api_key(
+            self.state.engine, workload=workload, role=kwargs.pop("role", Role.DEVELOPER), **kwargs
+        )
+        self.state.directory.put_key(created.key)
+        workload_row = get_workload(self.state.engine, workload)
+        if workload_row is not None:
+            self.state.directory.put_workload(workload_row)
+        return created
+
+    def flush(self) -> None:
+        """Wait until every record accepted so far is in the store."""
+        for writer in self.state.writers:
+            assert writer.flush(30), f"writer {writer.name} did not flush"
+
+    def call(self, fn: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+        return self.loops.run(fn())
