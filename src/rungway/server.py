@@ -76,7 +76,7 @@ def default_installers() -> list[Installer]:
     """The capabilities a standard server mounts, in order."""
     installers: list[Installer] = []
     try:
-        from rungway.api.routes import install_api  # type: ignore[import-not-found,unused-ignore]
+        from rungway.api.routes import install_api
     except ImportError:  # the management API is optional in minimal embeddings of the gateway
         pass
     else:

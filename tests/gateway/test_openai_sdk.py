@@ -48,7 +48,8 @@ def test_chat_stream_hides_usage_chunk_when_not_asked(gateway: Gateway) -> None:
     )
     assert all(c.choices for c in chunks)
     gateway.flush()
-    rows = gateway.state.engine.connect().exec_driver_sql("select tokens_out, stream from requests").fetchall()
+    with gateway.state.engine.connect() as conn:
+        rows = conn.exec_driver_sql("select tokens_out, stream from requests").fetchall()
     assert rows[0][0] > 0 and rows[0][1]
 
 

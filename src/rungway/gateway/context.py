@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,7 @@ class CallContext:
     parent_span_id: str | None = None
     output: dict[str, Any] | None = None
     response: web.StreamResponse | None = None
+    finish: Callable[[], Awaitable[None]] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def elapsed_ms(self) -> float:

@@ -77,6 +77,8 @@ class Pipeline:
                 await step(state, ctx)
             except Exception:
                 log.exception("after-step %s failed", getattr(step, "__name__", step))
+        if ctx.finish is not None:
+            await ctx.finish()
         return response
 
 

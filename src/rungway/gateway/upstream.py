@@ -94,7 +94,6 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
                 chunk = await chunks.__anext__()
             except StopAsyncIteration:
                 break
-        await response.write(SSE_DONE)
     except RungwayError as error:
         ctx.fail(error)
         await _write_stream_error(response, error)
@@ -108,10 +107,17 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
         if aclose is not None:
             await aclose()
     if ctx.status != 499:
-        try:
-            await response.write_eof()
-        except ConnectionError:
-            ctx.status = 499
+
+        async def finish() -> None:
+            # Runs after the call is recorded, so a client that saw [DONE] can find its record.
+            try:
+                if ctx.error is None:
+                    await response.write(SSE_DONE)
+                await response.write_eof()
+            except ConnectionError:
+                log.debug("client went away before the end of the stream")
+
+        ctx.finish = finish
     return response
 
 

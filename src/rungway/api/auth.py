@@ -1,0 +1,62 @@
+"""Who is calling the management API, and may they?
+
+The admin key (RUNGWAY_ADMIN_KEY or server.admin_key) is an admin. An API key acts with its
+role (admin, developer, viewer) and, unless admin, only on its own workload where a route
+is scoped to one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from rungway.domain.keys import Role
+from rungway.errors import AuthenticationFailed, PermissionDenied
+from rungway.gateway.auth import bearer_secret
+from rungway.gateway.routes import STATE
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated management API caller."""
+
+    role: Role
+    key_id: str | None
+    workload: str | None
+
+    def can_see(self, workload: str | None) -> bool:
+        return self.role is Role.ADMIN or workload is None or workload == self.workload
+
+
+async def authenticate_caller(request: web.Request) -> Caller:
+    state = request.app[STATE]
+    secret = bearer_secret(request.headers)
+    if not secret:
+        raise AuthenticationFailed(
+            "Missing API key: send `Authorization: Bearer <admin or API key>`.", code="missing_api_key"
+        )
+    admin = state.config.server.admin_key
+    if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+        return Caller(Role.ADMIN, None, None)
+    key = await state.directory.key_for(secret)
+    if key is None or not key.is_active(time.time()):
+        raise AuthenticationFailed("Invalid, revoked or expired API key.")
+    return Caller(key.role, key.id, key.workload)
+
+
+CALLER = web.RequestKey("rungway_caller", Caller)
+
+
+def caller_of(request: web.Request) -> Caller:
+    """The caller `routes.py` authenticated for this request."""
+    return request[CALLER]
+
+
+def require(caller: Caller, needed: Role) -> None:
+    if not caller.role.allows(needed):
+        raise PermissionDenied(
+            f"This needs the {needed.value} role; the key has {caller.role.value}.", code="insufficient_role"
+        )
