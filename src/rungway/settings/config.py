@@ -52,6 +52,7 @@ class CountersConfig:
     backend: str = "memory"
     redis_url: str | None = None
     fail_open: bool = True
+    key_prefix: str = "rungway:"  # several deployments (or tests) can share one Redis
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,12 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
         source=src.path,
         server=server,
         database_url=database_url,
-        counters=CountersConfig(backend, redis_url, on_error == "fail-open"),
+        counters=CountersConfig(
+            backend,
+            redis_url,
+            on_error == "fail-open",
+            _str(src, counters_raw, "counters.key_prefix", "rungway:"),
+        ),
         recorder=recorder,
         providers=providers,
         models=models,
