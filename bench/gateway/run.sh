@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Rungway's gateway benchmark: Rungway as one more target beside the shared anchors (the upstream
+# directly, the minimal Python "floor" gateway, LiteLLM proxy), same wrk load, same round.
+#
+#   bench/gateway/run.sh setup              # shared venvs (gwfloor, litellm, ...) + py-spy into .venv
+#   bench/gateway/run.sh start              # shared mocks + floor + LiteLLM, then Rungway on core 1
+#   bench/gateway/run.sh start-rungway      # (re)start only Rungway (after a code change)
+#   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
+#   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
+#   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
+#   bench/gateway/run.sh stop
+#
+# Placement (as ../shared/bench/gateway/run.sh): the system under test on GW_CPU (1), wrk and the
+# upstream mocks the gateways call on AUX_CPU (0). Rungway listens on 9340 with
+# bench/gateway/rungway-bench.yaml (auth + rate limits + pricing + request log into SQLite, all on).
+# One JSON line per wrk run goes to $RESULTS (the shared format, target "rungway" added);
+# bench/gateway/summarize.py turns them into the tables of docs/benchmarks.md.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SHARED="${SHARED:-$ROOT/../shared/bench}"
+SHARED_RUN="$SHARED/gateway/run.sh"
+export VENVS="${VENVS:-${TMPDIR:-/tmp}/venvs}"
+export WORK="${WORK:-${TMPDIR:-/tmp}/gwbench}"
+GW_CPU="${GW_CPU:-1}"
+AUX_CPU="${AUX_CPU:-0}"
+DUR="${DUR:-10}"
+WARM="${WARM:-2}"
+CONNS="${CONNS:-1 16 64}"
+TARGETS="${TARGETS:-direct floor rungway litellm}"
+ROUNDS="${ROUNDS:-3}"
+export RESULTS="${RESULTS:-$HERE/results/runs.jsonl}"
+RW_PORT="${RW_PORT:-9340}"
+RW_PY="$ROOT/.venv/bin/python"
+RW_CONFIG="${RW_CONFIG:-$HERE/rungway-bench.yaml}"
+export RUNGWAY_BENCH_PORT="$RW_PORT"
+export RUNGWAY_BENCH_DB="${RUNGWAY_BENCH_DB:-sqlite:///$WORK/rungway-bench.db}"
+ANCHOR_KEY="sk-bench-1"   # the floor's and LiteLLM's key (shared harness)
+mkdir -p "$WORK" "$(dirname "$RESULTS")"
+
+spawn() {  # spawn NAME CPUS CMD...: own session, pinned, pid in $WORK/NAME.pid, fds 3-9 closed
+  local name=$1 cpus=$2; shift 2
+  setsid taskset -c "$cpus" "$@" >"$WORK/$name.log" 2>&1 </dev/null \
+    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  echo $! >"$WORK/$name.pid"
+}
+
+stop_one() {
+  local f="$WORK/$1.pid"
+  [ -f "$f" ] || return 0
+  local pid; pid=$(cat "$f")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$f"; echo "stopped $1 ($pid)"
+}
+
+wait_chat() {  # wait_chat PORT KEY SECONDS
+  local code=""
+  for _ in $(seq 1 $(( $3 * 2 ))); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" \
+      -H 'Content-Type: application/json' \
+      -d '{"model":"mock-model","messages":[{"role":"user","content":"ping"}]}' \
+      "http://127.0.0.1:$1/v1/chat/completions" || true)
+    [ "$code" = 200 ] && return 0
+    sleep 0.5
+  done
+  echo "timeout waiting for chat on port $1 (last code $code)" >&2; return 1
+}
+
+start_rungway() {
+  stop_one rungway
+  rm -f "$WORK"/rungway-bench.db*
+  "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/rungway.key"
+  spawn rungway "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$RW_PORT" --log-level warning
+  wait_chat "$RW_PORT" "$(cat "$WORK/rungway.key")" 60
+  echo "started rungway pid $(cat "$WORK/rungway.pid") port $RW_PORT ($(git -C "$ROOT" rev-parse --short HEAD))"
+}
+
+port_of() {  # port_of TARGET LAT
+  case "$1" in
+    direct) [ "$2" = 0 ] && echo 9301 || echo 9311 ;;
+    floor) echo 9302 ;;
+    litellm) echo 9303 ;;
+    litellm_old_cli) echo 9312 ;;
+    rungway) echo "$RW_PORT" ;;
+    *) echo "unknown target $1" >&2; return 2 ;;
+  esac
+}
+
+pid_of() {  # pid_of TARGET LAT
+  case "$1" in
+    direct) cat "$WORK/mock_direct_$2.pid" ;;
+    *) cat "$WORK/$1.pid" ;;
+  esac
+}
+
+key_of() {
+  case "$1" in
+    rungway) cat "$WORK/rungway.key" ;;
+    *) echo "$ANCHOR_KEY" ;;
+  esac
+}
+
+tree_pids() {  # a pid and all its descendants (LiteLLM may fork workers)
+  echo "$1"
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null || true); do tree_pids "$c"; done
+}
+
+cpu_ticks() {  # utime+stime (clock ticks) summed over a process tree, threads included
+  local s=0 p f
+  for p in $(tree_pids "$1"); do
+    [ -r "/proc/$p/stat" ] || continue
+    f=$(sed 's/^.*) //' "/proc/$p/stat")
+    set -- $f
+    s=$(( s + ${12} + ${13} ))
+  done
+  echo "$s"
+}
+
+run_wrk() {  # run_wrk ROUND TARGET LAT STREAM CONN: one measured wrk run, one JSON line
+  local round=$1 target=$2 lat=$3 stream=$4 c=$5
+  local port pid url out line t0 t1 w0 w1 tick wu ws
+  port=$(port_of "$target" "$lat")
+  pid=$(pid_of "$target" "$lat" 2>/dev/null) || { echo "skip $target: not running" >&2; return 0; }
+  url="http://127.0.0.1:$port"
+  GW_KEY=$(key_of "$target"); export GW_KEY GW_STREAM=$stream
+  export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
+  taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${WARM}s" --timeout 10s -s "$SHARED/gateway/chat.lua" "$url" >/dev/null
+  tick=$(getconf CLK_TCK)
+  t0=$(cpu_ticks "$pid"); w0=$(date +%s.%N)
+  out=$( { /usr/bin/time -f 'WRKTIME %U %S' taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${DUR}s" \
+           --timeout 10s -s "$SHARED/gateway/chat.lua" "$url"; } 2>&1 )
+  w1=$(date +%s.%N); t1=$(cpu_ticks "$pid")
+  read -r _ wu ws < <(grep '^WRKTIME ' <<<"$out")
+  line=$(grep '^WRKJSON ' <<<"$out" | sed 's/^WRKJSON //')
+  line="${line%\}},\"round\":\"$round\",\"target\":\"$target\",\"lat_ms\":$lat,\"stream\":$stream,\"conns\":$c"
+  line="$line,\"cpu_s\":$(awk -v a="$t0" -v b="$t1" -v t="$tick" 'BEGIN{printf "%.2f",(b-a)/t}')"
+  line="$line,\"wrk_cpu_s\":$(awk -v a="$wu" -v b="$ws" 'BEGIN{printf "%.2f",a+b}')"
+  line="$line,\"wall_s\":$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.2f",b-a}')"
+  line="$line,\"rev\":\"$(git -C "$ROOT" rev-parse --short HEAD)${RW_LABEL:+-$RW_LABEL}\"}"
+  echo "$line" >>"$RESULTS"
+  echo "$line"
+}
+
+round() {  # round LAT STREAM
+  local lat=$1 stream=$2 id="${ROUND_ID:-$(date +%H%M%S)}" c t
+  for c in $CONNS; do
+    for t in $TARGETS; do run_wrk "$id" "$t" "$lat" "$stream" "$c"; done
+  done
+}
+
+case "${1:-}" in
+  setup)
+    bash "$SHARED_RUN" setup
+    "$ROOT/.venv/bin/pip" install -q py-spy
+    ;;
+  start)
+    command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
+    case " $TARGETS " in
+      *" litellm "*) flock -o /tmp/bench.lock bash "$SHARED_RUN" start ;;
+      *) flock -o /tmp/bench.lock bash "$SHARED_RUN" start nolitellm ;;
+    esac
+    case " $TARGETS " in *" litellm_old_cli "*)
+      flock -o /tmp/bench.lock bash "$SHARED_RUN" start-litellm litellm_old_cli ;; esac
+    start_rungway
+    ;;
+  start-rungway) start_rungway ;;
+  round) round "${2:-0}" "${3:-0}" ;;
+  stop)
+    stop_one rungway
+    bash "$SHARED_RUN" stop
+    ;;
+  all)
+    [ -x "$VENVS/litellm/bin/litellm" ] || bash "$0" setup
+    bash "$0" start
+    for i in $(seq 1 "$ROUNDS"); do
+      for lat in 0 50; do
+        bash "$SHARED_RUN" quiet
+        ROUND_ID="r$i" flock /tmp/bench.lock bash "$0" round "$lat" 0
+      done
+      bash "$SHARED_RUN" quiet
+      CONNS=16 ROUND_ID="s$i" flock /tmp/bench.lock bash "$0" round 0 1
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS"
+    ;;
+  profile)  # profile [CONNS [LAT [STREAM]]]: py-spy samples of Rungway under load, top costs
+    c="${2:-16}"; lat="${3:-0}"; stream="${4:-0}"
+    pid=$(cat "$WORK/rungway.pid")
+    GW_KEY=$(cat "$WORK/rungway.key"); export GW_KEY GW_STREAM=$stream
+    export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
+    taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d14s --timeout 10s -s "$SHARED/gateway/chat.lua" \
+      "http://127.0.0.1:$RW_PORT" >"$WORK/profile_wrk.txt" &
+    wp=$!
+    sleep 2
+    out="$WORK/rungway.pyspy.c$c.l$lat.s$stream.txt"
+    "$ROOT/.venv/bin/py-spy" record -d 10 -r 250 -f raw -o "$out" -p "$pid" --nonblocking >/dev/null 2>&1 || true
+    wait "$wp"
+    grep -E 'Requests/sec' "$WORK/profile_wrk.txt" || true
+    "$RW_PY" "$HERE/pyspy_top.py" "$out"
+    ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
+esac
