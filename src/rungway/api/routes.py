@@ -19,7 +19,7 @@ from rungway.gateway.state import GatewayState
 log = logging.getLogger("rungway.api")
 
 # Each capability's router module; each defines `router: ApiRouter`.
-ROUTER_MODULES: list[str] = []
+ROUTER_MODULES: list[str] = ["rungway.api.keys", "rungway.api.workloads", "rungway.api.logs"]
 
 
 def routers() -> list[ApiRouter]:
