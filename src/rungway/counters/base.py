@@ -1,8 +1,13 @@
-"""The counters interface: atomic check-and-add over sliding windows.
+"""The counters interface: atomic check-and-add over sliding windows, and budget reservations.
 
 A gateway call asks for several limits at once (key RPM, key TPM, workload RPM, ...). `acquire`
 checks them all and adds to all of them only if every one has room, atomically, so concurrent
 calls (and several gateway replicas, with Redis) cannot overshoot together.
+
+Budgets work the same way with money: `reserve` holds a call's maximum cost on every budget
+that covers it, all or nothing, refusing when `spent + reserved + amount` would pass a hard
+limit; `settle` releases the hold and adds the real cost. A budget counter is a pair
+(spent, reserved) of integer nano-dollars under a key that names the budget and its period.
 """
 
 from __future__ import annotations
@@ -32,6 +37,43 @@ class Denied:
     retry_after_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class BudgetUse:
+    """Reserve `amount` nano-dollars on budget counter `key`; `limit` None never refuses (soft only)."""
+
+    key: str
+    amount: int
+    limit: int | None
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetDenied:
+    """The budget counter that had no room, and what it held."""
+
+    use: BudgetUse
+    spent: int
+    reserved: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSettle:
+    """Release `reserved` and add `actual` (the call's real cost) on budget counter `key`."""
+
+    key: str
+    reserved: int
+    actual: int
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetState:
+    """A budget counter: real spend so far and the holds of calls still in flight."""
+
+    spent: int
+    reserved: int
+
+
 class Counters(Protocol):
     """Sliding-window counters (a weighted pair of fixed windows, as Cloudflare and Redis guides do)."""
 
@@ -47,6 +89,26 @@ class Counters(Protocol):
 
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         """The weighted count in the sliding window ending now."""
+        ...
+
+    async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
+        """All-or-nothing: None when every hard limit has room (and all were reserved), else the first without."""
+        ...
+
+    async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
+        """Release holds and add real costs; (spent before, spent after) per counter, to detect thresholds."""
+        ...
+
+    async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
+        """Spent and reserved per counter (zeros for a counter never touched)."""
+        ...
+
+    async def seed_budget(self, key: str, spent: int, ttl_s: int) -> bool:
+        """Set a counter's spend (from the request log) unless it already has one; True if it was set."""
+        ...
+
+    async def claim_once(self, key: str, ttl_s: int) -> bool:
+        """True for the first caller only (across replicas when shared), e.g. to send an alert once."""
         ...
 
     async def close(self) -> None: ...

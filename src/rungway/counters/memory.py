@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from rungway.counters.base import Denied, WindowUse, retry_after, sliding_count
+from rungway.counters.base import (
+    BudgetDenied,
+    BudgetSettle,
+    BudgetState,
+    BudgetUse,
+    Denied,
+    WindowUse,
+    retry_after,
+    sliding_count,
+)
 from rungway.counters.registry import register_counters
 from rungway.settings.config import CountersConfig
 
@@ -18,6 +27,10 @@ class MemoryCounters:
     def __init__(self) -> None:
         # key -> [window index, previous window count, current window count]
         self._windows: dict[str, list[float]] = {}
+        # budget key -> [spent, reserved, expires at]; claim key -> expires at
+        self._budgets: dict[str, list[float]] = {}
+        self._claims: dict[str, float] = {}
+        self._next_purge = 0.0
 
     def _window(self, key: str, window_s: int, now: float) -> tuple[list[float], float]:
         index = now // window_s
@@ -53,8 +66,73 @@ class MemoryCounters:
         state, fraction = self._window(key, window_s, time.time() if now is None else now)
         return sliding_count(state[1], state[2], fraction)
 
+    def _budget(self, key: str, ttl_s: int, now: float) -> list[float]:
+        entry = self._budgets.get(key)
+        if entry is None or entry[2] <= now:
+            entry = [0, 0, now + ttl_s]
+            self._budgets[key] = entry
+        else:
+            entry[2] = max(entry[2], now + ttl_s)
+        return entry
+
+    def _purge(self, now: float) -> None:
+        """Forget budget periods and claims that are over (like Redis key expiry)."""
+        if now < self._next_purge:
+            return
+        self._next_purge = now + 60
+        self._budgets = {k: v for k, v in self._budgets.items() if v[2] > now}
+        self._claims = {k: v for k, v in self._claims.items() if v > now}
+
+    async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
+        now = time.time()
+        self._purge(now)
+        entries = [self._budget(use.key, use.ttl_s, now) for use in uses]
+        for use, entry in zip(uses, entries, strict=True):
+            if use.limit is not None and entry[0] + entry[1] + use.amount > use.limit:
+                return BudgetDenied(use, int(entry[0]), int(entry[1]))
+        for use, entry in zip(uses, entries, strict=True):
+            entry[1] += use.amount
+        return None
+
+    async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
+        now = time.time()
+        out = []
+        for item in settles:
+            entry = self._budget(item.key, item.ttl_s, now)
+            before = int(entry[0])
+            entry[1] = max(0, entry[1] - item.reserved)
+            entry[0] += item.actual
+            out.append((before, int(entry[0])))
+        return out
+
+    async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
+        now = time.time()
+        states = []
+        for key in keys:
+            entry = self._budgets.get(key)
+            live = entry is not None and entry[2] > now
+            states.append(BudgetState(int(entry[0]), int(entry[1])) if live and entry else BudgetState(0, 0))
+        return states
+
+    async def seed_budget(self, key: str, spent: int, ttl_s: int) -> bool:
+        now = time.time()
+        existing = self._budgets.get(key)
+        if existing is not None and existing[2] > now:
+            return False
+        self._budgets[key] = [spent, 0, now + ttl_s]
+        return True
+
+    async def claim_once(self, key: str, ttl_s: int) -> bool:
+        now = time.time()
+        if self._claims.get(key, 0.0) > now:
+            return False
+        self._claims[key] = now + ttl_s
+        return True
+
     async def close(self) -> None:
         self._windows.clear()
+        self._budgets.clear()
+        self._claims.clear()
 
 
 @register_counters("memory")

@@ -1,0 +1,149 @@
+"""Both counters backends behave the same: sliding windows, atomic all-or-nothing, budget holds."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+
+from rungway.counters.base import BudgetSettle, BudgetUse, Counters, WindowUse
+from rungway.counters.registry import create_counters
+from rungway.settings.config import CountersConfig
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def counters_config(request: pytest.FixtureRequest) -> CountersConfig:
+    if request.param == "memory":
+        return CountersConfig()
+    url = str(request.getfixturevalue("redis_url"))
+    return CountersConfig("redis", url, key_prefix=f"test:{secrets.token_hex(6)}:")
+
+
+def run(config: CountersConfig, body: object) -> None:
+    async def main() -> None:
+        counters = create_counters(config)
+        try:
+            await body(counters)  # type: ignore[operator]
+        finally:
+            await counters.close()
+
+    asyncio.run(main())
+
+
+def test_acquire_is_all_or_nothing(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 1_000_000.0
+        a, b = WindowUse("a", 3, 60, 2), WindowUse("b", 1, 60, 1)
+        assert await c.acquire([a, b], now) is None
+        denied = await c.acquire([a, b], now)
+        assert denied is not None and denied.use.key == "a" and denied.retry_after_s > 0
+        assert await c.current("a", 60, now) == 2
+        assert await c.current("b", 60, now) == 1  # b was not added when a refused
+
+    run(counters_config, body)
+
+
+def test_sliding_window_weights_previous_window(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        start = 6_000_000.0  # a window boundary for 60 s windows
+        for _ in range(10):
+            assert await c.acquire([WindowUse("k", 10, 60)], start + 1) is None
+        assert await c.acquire([WindowUse("k", 10, 60)], start + 2) is not None
+        # Half-way through the next window, half of the previous window still counts.
+        assert await c.current("k", 60, start + 90) == pytest.approx(5)
+        await c.add("k", 60, -1, start + 90)
+        assert await c.current("k", 60, start + 90) == pytest.approx(4)
+
+    run(counters_config, body)
+
+
+def test_concurrent_acquires_never_exceed_the_limit(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 12_000_000.0
+        results = await asyncio.gather(*(c.acquire([WindowUse("burst", 37, 60)], now) for _ in range(200)))
+        assert sum(r is None for r in results) == 37
+
+    run(counters_config, body)
+
+
+def test_budget_reserve_refuses_past_hard_limit_and_settle_releases(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        hard = BudgetUse("budget:b1:0", amount=400, limit=1000, ttl_s=3600)
+        soft = BudgetUse("budget:b2:0", amount=400, limit=None, ttl_s=3600)
+        assert await c.reserve([hard, soft]) is None
+        assert await c.reserve([hard, soft]) is None
+        denied = await c.reserve([soft, hard])
+        assert denied is not None and denied.use.key == "budget:b1:0"
+        assert (denied.spent, denied.reserved) == (0, 800)
+        states = await c.budget_state(["budget:b1:0", "budget:b2:0", "budget:none:0"])
+        assert [(s.spent, s.reserved) for s in states] == [(0, 800), (0, 800), (0, 0)]
+        moves = await c.settle(
+            [BudgetSettle("budget:b1:0", 400, 150, 3600), BudgetSettle("budget:b2:0", 400, 150, 3600)]
+        )
+        assert moves == [(0, 150), (0, 150)]
+        state = (await c.budget_state(["budget:b1:0"]))[0]
+        assert (state.spent, state.reserved) == (150, 400)
+        assert await c.reserve([BudgetUse("budget:b1:0", 450, 1000, 3600)]) is None
+        assert await c.reserve([BudgetUse("budget:b1:0", 1, 1000, 3600)]) is not None
+
+    run(counters_config, body)
+
+
+def test_concurrent_reservations_never_pass_the_hard_limit(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        use = BudgetUse("budget:race:0", amount=7, limit=1000, ttl_s=60)
+        results = await asyncio.gather(*(c.reserve([use]) for _ in range(300)))
+        assert sum(r is None for r in results) == 1000 // 7
+        state = (await c.budget_state([use.key]))[0]
+        assert state.reserved == (1000 // 7) * 7
+
+    run(counters_config, body)
+
+
+def test_seed_sets_spend_only_once(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        assert await c.seed_budget("budget:s:0", 12_345, 60)
+        assert not await c.seed_budget("budget:s:0", 99, 60)
+        assert (await c.budget_state(["budget:s:0"]))[0].spent == 12_345
+        assert await c.settle([BudgetSettle("budget:s:0", 0, 5, 60)]) == [(12_345, 12_350)]
+
+    run(counters_config, body)
+
+
+def test_claim_once_is_true_for_the_first_caller_only(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        claims = await asyncio.gather(*(c.claim_once("alert:x:50", 60) for _ in range(20)))
+        assert claims.count(True) == 1
+        assert await c.claim_once("alert:x:80", 60)
+
+    run(counters_config, body)
+
+
+@pytest.mark.redis
+def test_redis_key_prefix_isolates_deployments(redis_url: str) -> None:
+    async def body() -> None:
+        one = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
+        two = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
+        try:
+            await one.reserve([BudgetUse("budget:shared:0", 10, None, 60)])
+            assert (await two.budget_state(["budget:shared:0"]))[0].reserved == 0
+            assert (await one.budget_state(["budget:shared:0"]))[0].reserved == 10
+        finally:
+            await one.close()
+            await two.close()
+
+    asyncio.run(body())
+
+
+def test_unreachable_redis_raises_for_the_gateway_to_decide() -> None:
+    async def body() -> None:
+        counters = create_counters(CountersConfig("redis", "redis://127.0.0.1:1/0"))
+        try:
+            with pytest.raises(Exception) as failure:
+                await counters.reserve([BudgetUse("budget:x:0", 1, 10, 60)])
+            assert "connect" in str(failure.value).lower()
+        finally:
+            await counters.close()
+
+    asyncio.run(body())
