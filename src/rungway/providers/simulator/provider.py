@@ -21,6 +21,7 @@ from rungway.providers.registry import register_provider
 from rungway.providers.simulator.behaviour import Behaviour, parse_behaviour
 from rungway.providers.simulator.completion import SimChoice, build_choices
 from rungway.providers.simulator.text import count_tokens, prompt_tokens, split_tokens
+from rungway.providers.simulator.validate import validate_chat, validate_embeddings
 
 FINGERPRINT = "fp_rungway_simulator"
 
@@ -71,7 +72,7 @@ class SimulatorProvider:
 
     async def chat(self, call: ChatCall) -> ChatResult:
         body = call.body
-        _validate_chat(body)
+        validate_chat(body)
         await self._misbehave(call.headers, call.timeout_s)
         choices = build_choices(body, self.behaviour)
         usage = _usage(body, choices)
@@ -101,7 +102,7 @@ class SimulatorProvider:
 
     async def chat_stream(self, call: ChatCall) -> AsyncIterator[StreamChunk]:
         body = call.body
-        _validate_chat(body)
+        validate_chat(body)
         await self._misbehave(call.headers, call.timeout_s)
         choices = build_choices(body, self.behaviour)
         usage = _usage(body, choices)
@@ -125,15 +126,14 @@ class SimulatorProvider:
 
     async def embed(self, call: EmbedCall) -> EmbedResult:
         body = call.body
-        raw_input = body.get("input")
-        inputs = [raw_input] if isinstance(raw_input, str) else raw_input
-        if not isinstance(inputs, list) or not inputs:
-            raise InvalidRequest("'input' must be a non-empty string or array", param="input")
-        if all(isinstance(x, int) for x in inputs):
-            inputs = [inputs]
-        await self._misbehave(call.headers, call.timeout_s)
-        dims = int(body.get("dimensions") or self.behaviour.embedding_dimensions)
+        inputs = validate_embeddings(body)
+        dims = body.get("dimensions") or self.behaviour.embedding_dimensions
+        if isinstance(dims, bool) or not isinstance(dims, int) or not 1 <= dims <= 8192:
+            raise InvalidRequest("'dimensions' must be an integer from 1 to 8192.", param="dimensions")
         encoding = body.get("encoding_format") or "float"
+        if encoding not in ("float", "base64"):
+            raise InvalidRequest("'encoding_format' must be float or base64.", param="encoding_format")
+        await self._misbehave(call.headers, call.timeout_s)
         data = []
         tokens = 0
         for index, item in enumerate(inputs):
@@ -152,15 +152,6 @@ class SimulatorProvider:
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
         return EmbedResult(orjson.dumps(out), out, usage)
-
-
-def _validate_chat(body: dict[str, Any]) -> None:
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise InvalidRequest("'messages' must be a non-empty array", param="messages")
-    n = body.get("n", 1)
-    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128):
-        raise InvalidRequest("'n' must be an integer from 1 to 128", param="n")
 
 
 def _usage(body: dict[str, Any], choices: list[SimChoice]) -> Usage:

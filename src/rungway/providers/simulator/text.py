@@ -99,7 +99,9 @@ def prompt_tokens(messages: list[dict[str, Any]], tools: list[Any] | None) -> in
     for message in messages:
         total += 4 + count_tokens(content_text(message.get("content")))
         for call in message.get("tool_calls") or []:
-            function = call.get("function") or {}
+            function = call.get("function")
+            if not isinstance(function, dict):
+                continue
             total += count_tokens(str(function.get("name", ""))) + count_tokens(str(function.get("arguments", "")))
     if tools:
         import json
