@@ -1,0 +1,327 @@
+"""What the HTTP adapters (openai, anthropic) share: options, one pooled client, SSE, error mapping.
+
+Each configured provider owns one `UpstreamClient`: a single `aiohttp.ClientSession` with a
+keep-alive connection pool, opened in `start()` and closed in `close()`. Transport failures and
+upstream error answers become the `rungway.errors` hierarchy here, in one place:
+
+    connection error ............ UpstreamError (502)
+    timeout ..................... UpstreamTimeout (504)
+    upstream 5xx (529 too) ...... UpstreamError (502), upstream_status kept
+    upstream 429 ................ RateLimited (429), Retry-After from the upstream or 1 s
+    upstream 401 / 403 .......... UpstreamError (502): the gateway's provider credentials are wrong,
+                                  which is the operator's problem, not the caller's
+    other upstream 4xx .......... UpstreamRejected with the upstream's status, message, type and code
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import time
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
+from rungway.settings.config import ProviderConfig
+
+USER_AGENT = "rungway/0.1"
+COMMON_OPTIONS = frozenset(
+    {"base_url", "api_key", "timeout_s", "connect_timeout_s", "headers", "account", "max_connections"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    """The options every HTTP provider accepts, validated."""
+
+    base_url: str
+    api_key: str | None
+    timeout_s: float
+    connect_timeout_s: float
+    headers: dict[str, str]
+    account: str
+    max_connections: int
+
+
+def parse_http_options(config: ProviderConfig, default_base_url: str | None, extra: Iterable[str]) -> HttpOptions:
+    """Validate the common options (and reject unknown ones) with errors naming file, line and fix."""
+    opts = config.options
+    known = COMMON_OPTIONS | set(extra)
+    for key in opts:
+        if key not in known:
+            raise config.error(key, f"unknown {config.type} provider option", f"use one of {', '.join(sorted(known))}")
+    base_url = opts.get("base_url", default_base_url)
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise config.error(
+            "base_url", f"expected an http(s) URL, got {base_url!r}", "write e.g. `base_url: https://api.openai.com/v1`"
+        )
+    headers = opts.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str | int | float) for v in headers.values()):
+        problem = f"expected a mapping of header names to values, got {headers!r}"
+        raise config.error("headers", problem, "write e.g. `headers: {x-team: search}`")
+    return HttpOptions(
+        base_url=base_url.rstrip("/"),
+        api_key=optional_str(config, "api_key"),
+        timeout_s=positive_number(config, "timeout_s", 600.0),
+        connect_timeout_s=positive_number(config, "connect_timeout_s", 10.0),
+        headers={str(k): str(v) for k, v in headers.items()},
+        account=optional_str(config, "account") or config.name,
+        max_connections=positive_int(config, "max_connections", 1000),
+    )
+
+
+def optional_str(config: ProviderConfig, key: str) -> str | None:
+    value = config.options.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.date):  # YAML reads `api_version: 2024-10-21` as a date
+        return value.isoformat()
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise config.error(key, f"expected a string, got {value!r}", "write a plain string value")
+    return str(value)
+
+
+def positive_number(config: ProviderConfig, key: str, default: float) -> float:
+    value = config.options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise config.error(key, f"expected a number of seconds > 0, got {value!r}", f"write e.g. `{key}: {default:g}`")
+    return float(value)
+
+
+def positive_int(config: ProviderConfig, key: str, default: int) -> int:
+    value = config.options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise config.error(key, f"expected a whole number > 0, got {value!r}", f"write e.g. `{key}: {default}`")
+    return value
+
+
+class UpstreamClient:
+    """One pooled HTTP client per provider; every request and answer goes through it."""
+
+    def __init__(self, provider: str, options: HttpOptions) -> None:
+        self.provider = provider
+        self.options = options
+        self._session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=options.timeout_s, sock_connect=options.connect_timeout_s)
+        # A stream may run long; what must not happen is a silence longer than timeout_s.
+        self._stream_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=options.connect_timeout_s, sock_read=options.timeout_s
+        )
+
+    async def start(self) -> None:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.options.max_connections, keepalive_timeout=60, ttl_dns_cache=300
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": USER_AGENT},
+                timeout=self._timeout,
+                raise_for_status=False,
+            )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    async def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            await self.start()
+        assert self._session is not None
+        return self._session
+
+    def _timeout_for(self, timeout_s: float, stream: bool) -> aiohttp.ClientTimeout:
+        if timeout_s >= self.options.timeout_s:
+            return self._stream_timeout if stream else self._timeout
+        if stream:
+            return aiohttp.ClientTimeout(total=None, sock_connect=self.options.connect_timeout_s, sock_read=timeout_s)
+        return aiohttp.ClientTimeout(total=timeout_s, sock_connect=self.options.connect_timeout_s)
+
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
+    ) -> tuple[int, bytes, Mapping[str, str]]:
+        """POST JSON bytes and read the whole answer: (status, body, headers)."""
+        session = await self._open()
+        try:
+            async with session.post(
+                url, data=body, headers=headers, timeout=self._timeout_for(timeout_s, False)
+            ) as response:
+                return response.status, await response.read(), response.headers
+        except TimeoutError:
+            raise self.timeout_error(timeout_s) from None
+        except aiohttp.ClientError as exc:
+            raise self.connection_error(url, exc) from None
+
+    async def open_stream(
+        self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
+    ) -> aiohttp.ClientResponse:
+        """POST and return the response once its headers arrived; the caller reads and releases it.
+
+        A non-2xx answer is read and raised as the mapped error here.
+        """
+        session = await self._open()
+        try:
+            response = await session.post(url, data=body, headers=headers, timeout=self._timeout_for(timeout_s, True))
+            if response.status >= 300:
+                try:
+                    raw = await response.read()
+                finally:
+                    response.release()
+                raise upstream_failure(self.provider, response.status, raw, response.headers)
+        except TimeoutError:
+            raise self.timeout_error(timeout_s) from None
+        except aiohttp.ClientError as exc:
+            raise self.connection_error(url, exc) from None
+        return response
+
+    async def sse(self, response: aiohttp.ClientResponse) -> AsyncGenerator[SseEvent, None]:
+        """The response's server-sent events, with transport failures mapped; releases the response."""
+        try:
+            async for event in sse_events(response.content.iter_any()):
+                yield event
+        except TimeoutError:
+            raise UpstreamTimeout(
+                f"{self.provider}: the stream went silent for more than {self.options.timeout_s:g}s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise UpstreamError(f"{self.provider}: the stream broke off: {type(exc).__name__}: {exc}") from None
+        finally:
+            response.release()
+
+    def timeout_error(self, timeout_s: float) -> UpstreamTimeout:
+        limit = min(timeout_s, self.options.timeout_s)
+        return UpstreamTimeout(f"{self.provider}: no answer from the upstream within {limit:g}s")
+
+    def connection_error(self, url: str, exc: aiohttp.ClientError) -> UpstreamError:
+        where = url.split("?", 1)[0]
+        return UpstreamError(f"{self.provider}: cannot reach the upstream at {where}: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One server-sent event: its `event:` name (None when absent) and its data bytes."""
+
+    name: str | None
+    data: bytes
+
+
+async def sse_events(pieces: AsyncIterable[bytes]) -> AsyncGenerator[SseEvent, None]:
+    """Server-sent events from a byte stream cut anywhere: events split across reads, CRLF or CR line
+    ends, `data:` with or without its space, multi-line data, comments and keep-alives.
+    An unterminated last event is still delivered (some servers omit the final blank line)."""
+    buffer = b""
+    carry_cr = False
+    async for piece in pieces:
+        if carry_cr:
+            piece = b"\r" + piece
+            carry_cr = False
+        if b"\r" in piece:
+            if piece.endswith(b"\r"):
+                # Could be the first half of CRLF: decide when the next piece arrives.
+                piece, carry_cr = piece[:-1], True
+            piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        buffer = buffer + piece if buffer else piece
+        while True:
+            end = buffer.find(b"\n\n")
+            if end < 0:
+                break
+            event = _parse_event(buffer[:end])
+            buffer = buffer[end + 2 :]
+            if event is not None:
+                yield event
+    event = _parse_event(buffer.strip(b"\n"))
+    if event is not None:
+        yield event
+
+
+def _parse_event(block: bytes) -> SseEvent | None:
+    if block.startswith(b"data: ") and b"\n" not in block:
+        return SseEvent(None, block[6:])
+    name: str | None = None
+    data: list[bytes] = []
+    for line in block.split(b"\n"):
+        if not line or line.startswith(b":"):
+            continue
+        field, _, value = line.partition(b":")
+        if value.startswith(b" "):
+            value = value[1:]
+        if field == b"data":
+            data.append(value)
+        elif field == b"event":
+            name = value.decode("utf-8", "replace")
+    if not data:
+        return None
+    return SseEvent(name, data[0] if len(data) == 1 else b"\n".join(data))
+
+
+def load_json(provider: str, raw: bytes) -> Any:
+    """Parse an upstream answer; an unreadable one is the upstream's failure (502)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        snippet = raw[:200].decode("utf-8", "replace")
+        raise UpstreamError(f"{provider}: the upstream answered with something that is not JSON: {snippet!r}") from None
+
+
+def upstream_failure(provider: str, status: int, raw: bytes, headers: Mapping[str, str]) -> RungwayError:
+    """Map an upstream error answer (OpenAI, Azure, Anthropic, vLLM or Ollama shape) to our error."""
+    message, error_type, code, param = _error_fields(raw)
+    text = f"{provider}: upstream answered {status}: {message}"
+    if status == 429:
+        return RateLimited(text, retry_after=retry_after_seconds(headers), code=code or "upstream_rate_limited")
+    if status >= 500 or status in (401, 403):
+        code = "upstream_auth_failed" if status in (401, 403) else code
+        return UpstreamError(text, code=code or "upstream_error", upstream_status=status)
+    return UpstreamRejected(message, status=status, error_type=error_type, code=code, param=param)
+
+
+def _error_fields(raw: bytes) -> tuple[str, str | None, str | None, str | None]:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        text = raw[:500].decode("utf-8", "replace").strip()
+        return text or "no message", None, None, None
+    if not isinstance(data, dict):
+        return str(data)[:500], None, None, None
+    error = data.get("error", data)
+    if isinstance(error, str):  # Ollama: {"error": "model not found"}
+        return error, None, None, None
+    if not isinstance(error, dict):
+        return str(error)[:500], None, None, None
+    message = error.get("message") or data.get("message") or "no message"
+    code = error.get("code")
+    param = error.get("param")
+    error_type = error.get("type")
+    return (
+        str(message),
+        str(error_type) if error_type else None,
+        str(code) if code is not None else None,
+        str(param) if param is not None else None,
+    )
+
+
+def retry_after_seconds(headers: Mapping[str, str], default: float = 1.0) -> float:
+    """Seconds to wait from `retry-after-ms`, `Retry-After` (seconds or an HTTP date), else `default`."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(float(millis) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("Retry-After")
+    if not value:
+        return default
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(when.timestamp() - time.time(), 0.0)
