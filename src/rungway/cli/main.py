@@ -10,7 +10,10 @@ import sys
 
 import click
 
+from rungway.cli.keys import keys_group
+from rungway.cli.logs import logs_group, usage_command
 from rungway.cli.serve import config_group, serve_command
+from rungway.cli.workloads import workloads_group
 from rungway.errors import RungwayError
 
 
@@ -22,6 +25,10 @@ def cli() -> None:
 
 cli.add_command(serve_command)
 cli.add_command(config_group)
+cli.add_command(keys_group)
+cli.add_command(workloads_group)
+cli.add_command(logs_group)
+cli.add_command(usage_command)
 
 
 def main() -> None:

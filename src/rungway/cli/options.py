@@ -1,0 +1,86 @@
+"""What every store-backed command shares: the `--config` option and opening the store it names.
+
+The CLI works on the database directly (no server needed): the URL comes from
+RUNGWAY_DATABASE_URL, else from `store.url` in the config file (`--config`, RUNGWAY_CONFIG or
+./rungway.yaml when present), else `sqlite:///./rungway.db`. Migrations run first, so a fresh
+database works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from rungway.errors import ConfigError
+from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
+from rungway.settings.env import read_environment
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import upgrade
+
+__all__ = ["config_option", "database_url", "format_option", "open_store"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_option(f: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        metavar="FILE",
+        help="rungway.yaml whose store.url to use (default: $RUNGWAY_CONFIG, else ./rungway.yaml if present)",
+    )(f)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices)),
+            default=choices[0],
+            show_default=True,
+            help="Output format",
+        )(f)
+
+    return decorate
+
+
+def database_url(config_path: str | None) -> str:
+    """The store URL the CLI should use, by the precedence in this module's docstring."""
+    env = read_environment()
+    if env.database_url:
+        return env.database_url
+    path = config_path or env.config_path
+    if path is None and Path("rungway.yaml").is_file():
+        path = "rungway.yaml"
+    if path is not None:
+        return load_config(path, env).database_url
+    return DEFAULT_DATABASE_URL
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def open_store(config_path: str | None) -> Engine:
+    """An engine on the configured store, migrated to the newest schema."""
+    url = database_url(config_path)
+    engine = create_store_engine(url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise ConfigError(
+            f"cannot open the store at {_safe(url)}: {reason}. Fix: start the database or set "
+            "RUNGWAY_DATABASE_URL / store.url to one that is reachable"
+        ) from None
+    return engine
