@@ -81,6 +81,12 @@ def default_installers() -> list[Installer]:
         pass
     else:
         installers.append(install_api)
+    from rungway.gateway.budget_step import install_budgets
+
+    installers.append(install_budgets)
+    from rungway.gateway.trace_span import install_traces
+
+    installers.append(install_traces)
     return installers
 
 

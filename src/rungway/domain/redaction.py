@@ -1,0 +1,56 @@
+"""Mask secrets in captured prompts and outputs before they are stored.
+
+Workloads whose content capture is `redacted` keep prompts and outputs but with API keys,
+cloud credentials, bearer tokens and `password=...` style values replaced by a marker that
+names what was removed. One compiled alternation, one pass per string.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MASK = "[REDACTED:{}]"
+
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("private_key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    ("bearer", r"(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{8,}"),
+    ("api_key", r"\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_\-]{16,}"),
+    ("rungway_key", r"\brw-[A-Za-z0-9_\-]{16,}"),
+    ("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("github_token", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    ("slack_token", r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
+    ("google_api_key", r"\bAIza[0-9A-Za-z_\-]{35}"),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    (
+        "credential",
+        r"(?i:\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
+        r"\b[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+",
+    ),
+)
+_SECRETS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _PATTERNS))
+_CREDENTIAL_VALUE = re.compile(r"([:=]\s*[\"']?)[^\s\"',;&]+$")
+
+
+def _replace(match: re.Match[str]) -> str:
+    kind = match.lastgroup or "secret"
+    if kind == "credential":
+        # Keep `password=` so the reader sees what was there, mask only the value.
+        return _CREDENTIAL_VALUE.sub(lambda m: m.group(1) + MASK.format(kind), match.group(0))
+    return MASK.format(kind)
+
+
+def redact_text(text: str) -> str:
+    """`text` with every secret the patterns know replaced by `[REDACTED:<kind>]`."""
+    return _SECRETS.sub(_replace, text)
+
+
+def redact_value(value: Any) -> Any:
+    """Redact every string inside a JSON-like value (dicts, lists, scalars), returning a copy."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_value(v) for v in value]
+    return value

@@ -1,0 +1,163 @@
+"""Spans and traces as Rungway stores them: one row per span, one roll-up row per trace.
+
+A span comes from the gateway (one per call) or from an application over OTLP; either way it is
+mapped to the same columns, aligned with the OpenTelemetry GenAI conventions: a kind (llm call,
+retrieval, tool, ...), the model and provider, tokens, cost, who and which session it belongs to.
+Prompts, outputs and every other attribute stay together in one JSON `content` column, so the
+insert path stays one flat tuple per span. A trace's cost, tokens and latency roll up from its spans.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class SpanKind(enum.StrEnum):
+    """What a span did; mapped from `openinference.span.kind` or `gen_ai.operation.name`."""
+
+    LLM = "llm"
+    EMBEDDING = "embedding"
+    RETRIEVAL = "retrieval"
+    RERANKER = "reranker"
+    TOOL = "tool"
+    AGENT = "agent"
+    CHAIN = "chain"
+    GUARDRAIL = "guardrail"
+    EVALUATOR = "evaluator"
+    CUSTOM = "custom"
+
+
+class SpanStatus(enum.StrEnum):
+    """The OpenTelemetry status code, as a word."""
+
+    UNSET = "unset"
+    OK = "ok"
+    ERROR = "error"
+
+
+class SpanSource(enum.StrEnum):
+    """Who recorded a span: the gateway itself or an application through OTLP."""
+
+    GATEWAY = "gateway"
+    OTLP = "otlp"
+
+
+class SpanRow(NamedTuple):
+    """One span, in column order, ready for `executemany` (a tuple, so no per-span conversion)."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: str
+    source: str
+    start_time: float
+    end_time: float
+    latency_ms: float
+    status: str
+    status_message: str | None
+    workload: str | None
+    user_id: str | None
+    session_id: str | None
+    tags: str
+    service: str | None
+    model: str | None
+    provider: str | None
+    tokens_in: int
+    tokens_out: int
+    cost_nano: int
+    content: str
+
+
+SPAN_COLUMNS: tuple[str, ...] = SpanRow._fields
+
+
+class TraceTotals:
+    """A batch's contribution to one trace: what the trace row's upsert adds or widens."""
+
+    __slots__ = (
+        "cost_nano",
+        "end_time",
+        "error_count",
+        "has_root",
+        "model",
+        "name",
+        "session_id",
+        "span_count",
+        "start_time",
+        "tags",
+        "tokens_in",
+        "tokens_out",
+        "trace_id",
+        "user_id",
+        "workload",
+    )
+
+    def __init__(self, span: SpanRow) -> None:
+        self.trace_id = span.trace_id
+        self.workload = span.workload
+        self.user_id = span.user_id
+        self.session_id = span.session_id
+        self.tags = span.tags
+        self.has_root = 1 if span.parent_span_id is None else 0
+        self.name = span.name
+        self.model = span.model
+        self.start_time = span.start_time
+        self.end_time = span.end_time
+        self.span_count = 1
+        self.error_count = 1 if span.status == SpanStatus.ERROR else 0
+        self.tokens_in = span.tokens_in
+        self.tokens_out = span.tokens_out
+        self.cost_nano = span.cost_nano
+
+    def as_row(self) -> tuple[object, ...]:
+        """Values in the order of the trace upsert's columns (see `store.traces`)."""
+        return (
+            self.trace_id,
+            self.workload,
+            self.user_id,
+            self.session_id,
+            self.tags,
+            self.name,
+            self.has_root,
+            self.model,
+            self.start_time,
+            self.end_time,
+            self.span_count,
+            self.error_count,
+            self.tokens_in,
+            self.tokens_out,
+            self.cost_nano,
+        )
+
+    def add(self, span: SpanRow) -> None:
+        if span.parent_span_id is None and not self.has_root:
+            self.has_root, self.name = 1, span.name
+        self.workload = self.workload or span.workload
+        self.user_id = self.user_id or span.user_id
+        self.session_id = self.session_id or span.session_id
+        self.model = self.model or span.model
+        if self.tags == "{}":
+            self.tags = span.tags
+        self.start_time = min(self.start_time, span.start_time)
+        self.end_time = max(self.end_time, span.end_time)
+        self.span_count += 1
+        if span.status == SpanStatus.ERROR:
+            self.error_count += 1
+        self.tokens_in += span.tokens_in
+        self.tokens_out += span.tokens_out
+        self.cost_nano += span.cost_nano
+
+
+def roll_up(spans: Sequence[SpanRow]) -> list[TraceTotals]:
+    """Group a batch of spans by trace: what each trace row gains from this batch."""
+    totals: dict[str, TraceTotals] = {}
+    for span in spans:
+        found = totals.get(span.trace_id)
+        if found is None:
+            totals[span.trace_id] = TraceTotals(span)
+        else:
+            found.add(span)
+    return list(totals.values())

@@ -1,0 +1,218 @@
+"""Traces in the gateway: the llm span of every call, and the OTLP/HTTP ingest endpoint.
+
+`install_traces` is the capability's installer: it parses `tracing:`, creates the span writer
+(and the export writer when `tracing.export` is set), mounts `POST /v1/traces`, schedules the
+retention purge, and adds `record_span` after the upstream call. The span carries the call's
+input messages, parameters, output (tool calls included) and usage as GenAI-convention
+attributes, filtered by the workload's content capture. Headers are never read into a span, so
+API keys and Authorization headers cannot be stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from rungway.domain.pricing import Price
+from rungway.domain.redaction import redact_value
+from rungway.domain.spans import SpanKind, SpanRow, SpanSource
+from rungway.domain.workloads import ContentCapture
+from rungway.gateway.context import CallContext
+from rungway.gateway.pipeline import PipelineExtension
+from rungway.gateway.state import GatewayState
+from rungway.store.traces import insert_spans, purge_expired
+from rungway.store.writer import BatchWriter
+from rungway.telemetry.config import TracingConfig, parse_tracing
+from rungway.telemetry.exporter import OtlpHttpExporter
+from rungway.telemetry.mapping import is_content_key
+from rungway.telemetry.receiver import IngestPrincipal, OtlpReceiver, SpanFanout
+
+log = logging.getLogger("rungway.gateway.traces")
+
+# Request fields that are content or routing, not parameters of the generation.
+_NOT_PARAMETERS = {"messages", "input", "model", "tools", "functions", "metadata", "user", "stream", "api_key"}
+SESSION_HEADER = "x-rungway-session-id"
+
+
+def _output_messages(output: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[str]]:
+    messages, reasons = [], []
+    for choice in (output or {}).get("choices") or ():
+        message = dict(choice.get("message") or {})
+        message["finish_reason"] = choice.get("finish_reason")
+        messages.append(message)
+        if choice.get("finish_reason"):
+            reasons.append(choice["finish_reason"])
+    return messages, reasons
+
+
+def span_attributes(ctx: CallContext) -> dict[str, Any]:
+    """The call as GenAI semantic-convention attributes (content included; capture applies later)."""
+    body = ctx.body
+    chat = ctx.endpoint == "chat.completions"
+    a: dict[str, Any] = {
+        "gen_ai.operation.name": "chat" if chat else "embeddings",
+        "gen_ai.request.model": ctx.model_requested,
+        "rungway.request_id": ctx.id,
+        "rungway.stream": ctx.stream,
+        "http.response.status_code": ctx.status,
+    }
+    if ctx.route is not None:
+        a["gen_ai.provider.name"] = ctx.route.provider
+        a["gen_ai.response.model"] = ctx.route.upstream_model
+    for key, value in body.items():
+        if key not in _NOT_PARAMETERS and value is not None:
+            a[f"gen_ai.request.{key}"] = value
+    if chat:
+        a["gen_ai.input.messages"] = body.get("messages")
+        if body.get("tools"):
+            a["gen_ai.tool.definitions"] = body["tools"]
+        messages, reasons = _output_messages(ctx.output)
+        if messages:
+            a["gen_ai.output.messages"] = messages
+            a["gen_ai.response.finish_reasons"] = reasons
+        if ctx.output is not None:
+            if ctx.output.get("id"):
+                a["gen_ai.response.id"] = ctx.output["id"]
+            if ctx.output.get("model"):
+                a["gen_ai.response.model"] = ctx.output["model"]
+    elif "input" in body:
+        a["gen_ai.embeddings.input"] = body["input"]
+    if ctx.usage is not None:
+        a["gen_ai.usage.input_tokens"] = ctx.usage.input
+        a["gen_ai.usage.output_tokens"] = ctx.usage.output
+        if ctx.usage.cached_input:
+            a["gen_ai.usage.cached_input_tokens"] = ctx.usage.cached_input
+    for key, value in (("rungway.ttft_ms", ctx.ttft_ms), ("rungway.upstream_ms", ctx.upstream_ms)):
+        if value is not None:
+            a[key] = round(value, 3)
+    if ctx.error is not None:
+        a["error.type"] = ctx.error.error_type
+    return a
+
+
+def apply_capture(attrs: dict[str, Any], capture: ContentCapture) -> dict[str, Any]:
+    if capture is ContentCapture.METADATA_ONLY:
+        return {k: v for k, v in attrs.items() if not is_content_key(k)}
+    if capture is ContentCapture.REDACTED:
+        return dict(redact_value(attrs))
+    return attrs
+
+
+def build_span(ctx: CallContext) -> SpanRow:
+    end = time.time()
+    capture = ctx.workload.content_capture if ctx.workload is not None else ContentCapture.FULL
+    usage = ctx.usage
+    session = ctx.request.headers.get(SESSION_HEADER) or ctx.tags.get("session_id") or ctx.tags.get("session.id")
+    failed = ctx.error is not None or ctx.status >= 400
+    model = ctx.model_requested
+    return SpanRow(
+        ctx.trace_id or "",
+        ctx.span_id or "",
+        ctx.parent_span_id,
+        f"{'chat' if ctx.endpoint == 'chat.completions' else 'embeddings'} {model or ''}".strip(),
+        SpanKind.LLM.value if ctx.endpoint == "chat.completions" else SpanKind.EMBEDDING.value,
+        SpanSource.GATEWAY.value,
+        ctx.ts_start,
+        end,
+        ctx.elapsed_ms(),
+        "error" if failed else "ok",
+        (ctx.error.message[:1000] if ctx.error is not None else f"HTTP {ctx.status}") if failed else None,
+        ctx.key.workload if ctx.key is not None else None,
+        ctx.user,
+        session,
+        orjson.dumps(ctx.tags).decode() if ctx.tags else "{}",
+        "rungway-gateway",
+        model,
+        ctx.route.provider if ctx.route is not None else None,
+        usage.input if usage is not None else 0,
+        usage.output if usage is not None else 0,
+        ctx.cost_nano,
+        orjson.dumps({"attributes": apply_capture(span_attributes(ctx), capture)}, default=str).decode(),
+    )
+
+
+def _price_lookup(state: GatewayState) -> Any:
+    def price_of(model: str) -> Price | None:
+        if model in state.prices:
+            return state.prices[model]
+        return state.config.prices.price_of(model)
+
+    return price_of
+
+
+def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
+    engine = state.engine
+    store: BatchWriter[SpanRow] = BatchWriter(
+        "spans",
+        lambda batch: insert_spans(engine, batch),
+        max_queue=cfg.queue_size,
+        batch_size=cfg.batch_size,
+        flush_interval_s=cfg.flush_interval_ms / 1000,
+    )
+    state.writers.append(store)
+    export: BatchWriter[SpanRow] | None = None
+    if cfg.export is not None:
+        export = BatchWriter(
+            "trace-export",
+            OtlpHttpExporter(cfg.export),
+            max_queue=cfg.export.queue_size,
+            batch_size=cfg.export.batch_size,
+            flush_interval_s=cfg.export.flush_interval_ms / 1000,
+        )
+        state.writers.append(export)
+    return SpanFanout(store, export)
+
+
+async def _purge_forever(state: GatewayState, cfg: TracingConfig) -> None:
+    while True:
+        await asyncio.sleep(cfg.purge_interval_s)
+        try:
+            await asyncio.to_thread(purge_expired, state.engine, cfg.retention_days)
+        except Exception:  # a failed purge is logged and retried next interval; serving goes on
+            log.exception("trace retention purge failed")
+
+
+def install_traces(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
+    cfg = parse_tracing(state.config.extra.get("tracing"), state.config.source)
+    fanout = _writers(state, cfg)
+    state.services["traces.config"] = cfg
+    state.services["traces.queue"] = fanout
+
+    async def authenticate(secret: str) -> IngestPrincipal | None:
+        key = await state.directory.key_for(secret)
+        if key is None or not key.is_active(time.time()):
+            return None
+        workload = state.directory.workload(key.workload)
+        return IngestPrincipal(key.workload, workload.content_capture if workload else ContentCapture.FULL)
+
+    receiver = OtlpReceiver(
+        authenticate, fanout, _price_lookup(state), max_body_bytes=state.config.server.max_body_bytes
+    )
+    state.services["traces.receiver"] = receiver
+    app.router.add_post("/v1/traces", receiver.handle)
+
+    if cfg.purge_interval_s > 0:
+        tasks: list[asyncio.Task[None]] = []
+
+        async def start_purge(_app: web.Application) -> None:
+            tasks.append(asyncio.get_running_loop().create_task(_purge_forever(state, cfg)))
+
+        async def stop_purge(_app: web.Application) -> None:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        app.on_startup.append(start_purge)
+        app.on_cleanup.insert(0, stop_purge)
+
+    async def record_span(_state: GatewayState, ctx: CallContext) -> None:
+        if ctx.trace_id and ctx.span_id and ctx.endpoint in ("chat.completions", "embeddings"):
+            fanout.offer_many((build_span(ctx),))
+
+    return [PipelineExtension("traces", after_call=[record_span])]

@@ -1,0 +1,141 @@
+"""The `tracing:` section of rungway.yaml, parsed into a typed object.
+
+    tracing:
+      queue_size: 50000          # spans waiting for the writer; past it /v1/traces answers 503
+      batch_size: 5000           # spans per database transaction
+      flush_interval_ms: 50      # how long a quiet queue waits before writing (time to queryable)
+      retention_days: 30         # default for workloads without their own retention_days
+      purge_interval_s: 3600     # how often the server purges expired traces (0: never)
+      export:                    # optional: forward every span to another OTLP/HTTP endpoint
+        endpoint: http://otel-collector:4318/v1/traces
+        headers: {x-honeycomb-team: "${HONEYCOMB_KEY}"}
+        timeout_s: 10
+        max_attempts: 5
+        queue_size: 20000
+        batch_size: 512
+        flush_interval_ms: 1000
+        gzip: true
+
+The core Config keeps this section as plain data (`config.extra["tracing"]`); this module owns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rungway.errors import ConfigError
+
+_KEYS = {"queue_size", "batch_size", "flush_interval_ms", "retention_days", "purge_interval_s", "export"}
+_EXPORT_KEYS = {
+    "endpoint",
+    "headers",
+    "timeout_s",
+    "max_attempts",
+    "queue_size",
+    "batch_size",
+    "flush_interval_ms",
+    "gzip",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportConfig:
+    """Where and how spans are forwarded."""
+
+    endpoint: str
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 10.0
+    max_attempts: int = 5
+    queue_size: int = 20_000
+    batch_size: int = 512
+    flush_interval_ms: int = 1000
+    gzip: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TracingConfig:
+    """Span queue sizing, retention and optional export."""
+
+    queue_size: int = 50_000
+    batch_size: int = 5_000
+    flush_interval_ms: int = 50
+    retention_days: int | None = None
+    purge_interval_s: int = 3600
+    export: ExportConfig | None = None
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, key_path: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {key_path}: {problem}. Fix: {fix}")
+
+    def mapping(self, raw: Any, key_path: str, allowed: set[str]) -> dict[str, Any]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.error(
+                key_path, f"expected a mapping, got {type(raw).__name__}", f"indent keys under {key_path}:"
+            )
+        for key in raw:
+            if key not in allowed:
+                raise self.error(f"{key_path}.{key}", "unknown key", f"use one of {', '.join(sorted(allowed))}")
+        return raw
+
+    def int(self, raw: dict[str, Any], key_path: str, default: int, minimum: int) -> int:
+        value = raw.get(key_path.rpartition(".")[2], default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.error(key_path, f"expected a whole number >= {minimum}, got {value!r}", f"write e.g. {default}")
+        return value
+
+    def number(self, raw: dict[str, Any], key_path: str, default: float) -> float:
+        value = raw.get(key_path.rpartition(".")[2], default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.error(key_path, f"expected a positive number, got {value!r}", f"write e.g. {default}")
+        return float(value)
+
+
+def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
+    """Validate `tracing:`; every error names the file, the key path and the fix."""
+    r = _Reader(source)
+    data = r.mapping(raw, "tracing", _KEYS)
+    retention = data.get("retention_days")
+    if retention is not None:
+        retention = r.int(data, "tracing.retention_days", 30, 1)
+    return TracingConfig(
+        queue_size=r.int(data, "tracing.queue_size", 50_000, 1),
+        batch_size=r.int(data, "tracing.batch_size", 5_000, 1),
+        flush_interval_ms=r.int(data, "tracing.flush_interval_ms", 50, 1),
+        retention_days=retention,
+        purge_interval_s=r.int(data, "tracing.purge_interval_s", 3600, 0),
+        export=_export(r, data.get("export")) if data.get("export") is not None else None,
+    )
+
+
+def _export(r: _Reader, raw: Any) -> ExportConfig:
+    data = r.mapping(raw, "tracing.export", _EXPORT_KEYS)
+    endpoint = data.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+        raise r.error(
+            "tracing.export.endpoint",
+            f"expected an http(s) URL, got {endpoint!r}",
+            "write e.g. http://otel-collector:4318/v1/traces",
+        )
+    headers = data.get("headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str | int) for v in headers.values()):
+        raise r.error("tracing.export.headers", "expected a mapping of header names to strings", "write {name: value}")
+    gzip = data.get("gzip", True)
+    if not isinstance(gzip, bool):
+        raise r.error("tracing.export.gzip", f"expected true or false, got {gzip!r}", "write gzip: true")
+    return ExportConfig(
+        endpoint=endpoint,
+        headers={str(k): str(v) for k, v in headers.items()},
+        timeout_s=r.number(data, "tracing.export.timeout_s", 10.0),
+        max_attempts=r.int(data, "tracing.export.max_attempts", 5, 1),
+        queue_size=r.int(data, "tracing.export.queue_size", 20_000, 1),
+        batch_size=r.int(data, "tracing.export.batch_size", 512, 1),
+        flush_interval_ms=r.int(data, "tracing.export.flush_interval_ms", 1000, 1),
+        gzip=gzip,
+    )
