@@ -19,7 +19,13 @@ from rungway.gateway.state import GatewayState
 log = logging.getLogger("rungway.api")
 
 # Each capability's router module; each defines `router: ApiRouter`.
-ROUTER_MODULES: list[str] = ["rungway.api.keys", "rungway.api.workloads", "rungway.api.logs"]
+ROUTER_MODULES: list[str] = [
+    "rungway.api.keys",
+    "rungway.api.workloads",
+    "rungway.api.logs",
+    "rungway.api.budgets",
+    "rungway.api.cost",
+]
 
 
 def routers() -> list[ApiRouter]:

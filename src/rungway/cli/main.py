@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from rungway.cli.budgets import budgets_group
+from rungway.cli.cost import cost_group
 from rungway.cli.keys import keys_group
 from rungway.cli.logs import logs_group, usage_command
 from rungway.cli.serve import config_group, serve_command
@@ -29,6 +31,8 @@ cli.add_command(keys_group)
 cli.add_command(workloads_group)
 cli.add_command(logs_group)
 cli.add_command(usage_command)
+cli.add_command(budgets_group)
+cli.add_command(cost_group)
 
 
 def main() -> None:

@@ -1,0 +1,191 @@
+"""`/api/budgets`: set, list, read (with live state) and delete budgets, and list budget events.
+
+State is live when this server enforces budgets (spent and in-flight holds from the counters,
+shared through Redis across replicas); the request-log spend is always given next to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from rungway.api.bodies import json_object, optional_str
+from rungway.api.registry import ApiRouter, QueryParam
+from rungway.counters.base import BudgetState
+from rungway.domain.budgets import DEFAULT_THRESHOLDS, Budget, period_bounds
+from rungway.domain.keys import Role
+from rungway.errors import InvalidRequest, NotFound
+from rungway.gateway.responses import json_response
+from rungway.gateway.routes import STATE
+from rungway.gateway.state import GatewayState
+from rungway.services.budgets import BudgetRequest, budget_status, set_budget, status_dict
+from rungway.services.logs import parse_time
+from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
+
+__all__ = ["router"]
+
+router = ApiRouter("budgets")
+
+_BUDGET: dict[str, Any] = {
+    "type": "object",
+    "description": "A budget in its current period: spent (live when enforced here), held by calls in flight, blocks",
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "scope": {"type": "string", "enum": ["workload", "user", "team", "key"]},
+        "amount_usd": {"type": "number"},
+        "period": {"type": "string", "enum": ["daily", "weekly", "monthly", "fixed"]},
+        "spent_nano": {"type": "integer"},
+        "reserved_nano": {"type": "integer"},
+        "logged_nano": {"type": "integer", "description": "spend in the request log this period"},
+        "overspend_nano": {"type": "integer"},
+        "resets_at": {"type": ["string", "null"]},
+        "blocks_this_period": {"type": "integer"},
+    },
+}
+
+_SET_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "scope", "amount_usd"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "scope": {"type": "string", "enum": ["workload", "user", "team", "key"]},
+        "amount_usd": {"type": ["string", "number"]},
+        "period": {"type": "string", "enum": ["daily", "weekly", "monthly", "fixed"], "default": "monthly"},
+        "workload": {"type": ["string", "null"]},
+        "user": {"type": ["string", "null"]},
+        "team": {"type": ["string", "null"]},
+        "key_id": {"type": ["string", "null"]},
+        "starts_at": {"type": ["string", "number", "null"], "description": "fixed window: ISO 8601 or epoch"},
+        "ends_at": {"type": ["string", "number", "null"]},
+        "thresholds": {"type": "array", "items": {"type": "integer"}, "default": list(DEFAULT_THRESHOLDS)},
+        "hard": {"type": "boolean", "default": True},
+        "webhook_url": {"type": ["string", "null"]},
+    },
+}
+_FIELDS = set(_SET_BODY["properties"])
+
+
+async def _status(state: GatewayState, budget: Budget) -> dict[str, Any]:
+    now = time.time()
+    live: BudgetState | None = None
+    if "budgets" in state.services:
+        start, _ = period_bounds(budget, now)
+        try:
+            live = (await state.counters.budget_state([budget.counter_key(start)]))[0]
+        except Exception:  # noqa: BLE001 - without counters the request-log spend is still the answer
+            state.metrics.counter_errors.labels(state.counters.name, "status_failed").inc()
+    status = await asyncio.to_thread(budget_status, state.engine, budget, now, live)
+    return status_dict(status)
+
+
+def _when(body: dict[str, Any], field: str) -> float | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return parse_time(str(value), time.time(), field)
+
+
+def _request(body: dict[str, Any]) -> BudgetRequest:
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        raise InvalidRequest(f"unknown field {unknown[0]!r}; use {', '.join(sorted(_FIELDS))}", param=unknown[0])
+    thresholds = body.get("thresholds", list(DEFAULT_THRESHOLDS))
+    if not isinstance(thresholds, list) or not all(isinstance(t, int) for t in thresholds):
+        raise InvalidRequest("thresholds must be a list of whole percentages, e.g. [50, 80, 100]", param="thresholds")
+    hard = body.get("hard", True)
+    if not isinstance(hard, bool):
+        raise InvalidRequest("hard must be true or false", param="hard")
+    amount = body.get("amount_usd")
+    if not isinstance(amount, str | int | float) or isinstance(amount, bool):
+        raise InvalidRequest('amount_usd is required, e.g. "25.00"', param="amount_usd")
+    return BudgetRequest(
+        name=optional_str(body, "name") or "",
+        scope=optional_str(body, "scope") or "",
+        amount_usd=str(amount),
+        period=optional_str(body, "period") or "monthly",
+        workload=optional_str(body, "workload"),
+        user=optional_str(body, "user"),
+        team=optional_str(body, "team"),
+        key_id=optional_str(body, "key_id"),
+        starts_at=_when(body, "starts_at"),
+        ends_at=_when(body, "ends_at"),
+        thresholds=tuple(thresholds),
+        hard=hard,
+        webhook_url=optional_str(body, "webhook_url"),
+    )
+
+
+@router.route("PUT", "/api/budgets", summary="Create or replace a budget (by name)", role=Role.ADMIN,
+              body=_SET_BODY, response=_BUDGET)  # fmt: skip
+async def put_budget(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    budget = await asyncio.to_thread(set_budget, state.engine, _request(await json_object(request)))
+    runtime = state.services.get("budgets")
+    if runtime is not None:
+        await runtime.book.refresh()  # seeded and enforced here at once; other replicas within a refresh
+    return json_response(await _status(state, budget))
+
+
+@router.route("GET", "/api/budgets", summary="List budgets with their state this period",
+              response={"type": "object", "properties": {"data": {"type": "array", "items": _BUDGET}}})  # fmt: skip
+async def get_budgets(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    budgets = await asyncio.to_thread(list_budgets, state.engine)
+    return json_response({"object": "list", "data": [await _status(state, b) for b in budgets]})
+
+
+async def _find(state: GatewayState, name: str) -> Budget:
+    budget = await asyncio.to_thread(get_budget, state.engine, name)
+    if budget is None:
+        raise NotFound(f"no budget named {name!r}; list them with GET /api/budgets", param="name")
+    return budget
+
+
+@router.route("GET", "/api/budgets/{name}", summary="One budget's state this period", response=_BUDGET)
+async def get_one_budget(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    return json_response(await _status(state, await _find(state, request.match_info["name"])))
+
+
+@router.route("DELETE", "/api/budgets/{name}", summary="Delete a budget", role=Role.ADMIN)
+async def remove_budget(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    name = request.match_info["name"]
+    if not await asyncio.to_thread(delete_budget, state.engine, name, time.time()):
+        raise NotFound(f"no budget named {name!r}", param="name")
+    runtime = state.services.get("budgets")
+    if runtime is not None:
+        await runtime.book.refresh()
+    return json_response({"deleted": name})
+
+
+@router.route(
+    "GET",
+    "/api/budget-events",
+    summary="Blocked calls, thresholds reached and alerts, newest first",
+    params=[
+        QueryParam("budget", "a budget name"),
+        QueryParam("kind", "blocked | threshold | alert_sent | alert_failed"),
+        QueryParam("since", "7d, an ISO date or epoch seconds"),
+        QueryParam("limit", "at most this many (default 100)", type="integer"),
+    ],
+)
+async def get_events(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    q = request.query
+    budget_id = (await _find(state, q["budget"])).id if q.get("budget") else None
+    try:
+        limit = int(q.get("limit", "100"))
+    except ValueError:
+        raise InvalidRequest("limit must be a whole number", param="limit") from None
+    since = parse_time(q.get("since"), time.time(), "since")
+    events = await asyncio.to_thread(list_events, state.engine, budget_id, q.get("kind") or None, since, limit)
+    return json_response({"object": "list", "data": [asdict(e) for e in events]})

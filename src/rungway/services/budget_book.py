@@ -1,0 +1,171 @@
+"""The budgets a gateway enforces, held in memory and refreshed from the store in the background.
+
+The request path asks `covering(...)` and never waits on the database. Before a budget (or a
+new period of one) is enforced, its counter is seeded from the request log, so a restarted
+replica remembers the period's spend; with Redis the seed is skipped when another replica has
+the counter already (the counter also holds settled calls the log has not received yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from rungway.counters.base import Counters
+from rungway.domain.budgets import Budget, BudgetScope, period_bounds
+from rungway.errors import ConfigError
+from rungway.services.alerts import BudgetAlerts
+from rungway.settings.config import Config
+from rungway.store.budgets import list_budgets, spend_in_log, threshold_recorded
+
+log = logging.getLogger("rungway.budgets")
+MAX_TTL_S = 400 * 86400
+KEEP_AFTER_PERIOD_S = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetSettings:
+    """The `budgets:` section of rungway.yaml."""
+
+    default_max_tokens: int = 4096
+    refresh_s: float = 1.0
+
+    @classmethod
+    def from_config(cls, config: Config) -> BudgetSettings:
+        raw = config.extra.get("budgets") or {}
+        where = f"{config.source}: budgets"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: expected a mapping. Fix: indent `default_max_tokens:` under `budgets:`")
+        unknown = set(raw) - {"default_max_tokens", "refresh_ms"}
+        if unknown:
+            raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key. Fix: use default_max_tokens or refresh_ms")
+        values = {}
+        for key, default in (("default_max_tokens", 4096), ("refresh_ms", 1000)):
+            value = raw.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{where}.{key}: expected a whole number >= 1, got {value!r}. Fix: write {default}")
+            values[key] = value
+        return cls(values["default_max_tokens"], values["refresh_ms"] / 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """One budget's current period and the counter that holds its spend."""
+
+    start: float
+    end: float
+    key: str
+
+    def ttl_s(self, now: float) -> int:
+        return int(min(self.end - now, MAX_TTL_S)) + KEEP_AFTER_PERIOD_S
+
+
+class BudgetBook:
+    """Budgets indexed by what they cover; periods cached until they end; counters seeded before use."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        counters: Counters,
+        alerts: BudgetAlerts,
+        refresh_s: float = 1.0,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._counters = counters
+        self._alerts = alerts
+        self._refresh_s = refresh_s
+        self._on_error = on_error or (lambda _outcome: None)
+        self._index: dict[tuple[str, ...], list[Budget]] = {}
+        self._periods: dict[str, Period] = {}
+        self._seeded: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.budgets: list[Budget] = []
+
+    def covering(
+        self, workload: str | None, user: str | None, team: str | None, key_id: str | None, now: float
+    ) -> list[tuple[Budget, Period]]:
+        """The active budgets that cover a call, each with its current period (no I/O)."""
+        if not self._index:
+            return []
+        found: list[Budget] = []
+        for index_key in (
+            ("workload", workload or ""),
+            ("user", workload or "", user or ""),
+            ("team", team or ""),
+            ("key", key_id or ""),
+        ):
+            found.extend(self._index.get(index_key, ()))
+        return [(b, self.period(b, now)) for b in found if b.active(now)]
+
+    def period(self, budget: Budget, now: float) -> Period:
+        cached = self._periods.get(budget.id)
+        if cached is not None and cached.start <= now < cached.end:
+            return cached
+        start, end = period_bounds(budget, now)
+        period = Period(start, end, budget.counter_key(start))
+        self._periods[budget.id] = period
+        return period
+
+    async def start(self) -> None:
+        """Load and seed every budget (before the server accepts calls), then refresh in the background."""
+        await self.refresh()
+        self._task = asyncio.get_running_loop().create_task(self._refresh_forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def refresh(self) -> None:
+        """Reload budgets, seed counters of new budgets and new periods, then publish the new index."""
+        budgets = await asyncio.to_thread(list_budgets, self._engine)
+        now = time.time()
+        for budget in budgets:
+            if budget.active(now):
+                await self._seed(budget, now)
+        index: dict[tuple[str, ...], list[Budget]] = {}
+        for b in budgets:
+            if b.scope is BudgetScope.USER:
+                index.setdefault(("user", b.workload or "", b.user or ""), []).append(b)
+            else:
+                target = {"workload": b.workload, "team": b.team, "key": b.key_id}[b.scope.value]
+                index.setdefault((b.scope.value, target or ""), []).append(b)
+        if {(b.id, b.updated_at) for b in budgets} != {(b.id, b.updated_at) for b in self.budgets}:
+            self._periods = {}
+        self.budgets, self._index = budgets, index
+
+    async def _seed(self, budget: Budget, now: float) -> None:
+        period = self.period(budget, now)
+        seed_id = f"{period.key}:{budget.updated_at}"
+        if seed_id in self._seeded:
+            return
+        spent = await asyncio.to_thread(spend_in_log, self._engine, budget, period.start, period.end)
+        try:
+            await self._counters.seed_budget(period.key, spent, period.ttl_s(now))
+            state = (await self._counters.budget_state([period.key]))[0]
+        except Exception as exc:  # noqa: BLE001 - retried at the next refresh; the request path decides open/closed
+            self._on_error("seed_failed")
+            log.warning("could not seed budget %s from the request log: %s", budget.name, exc)
+            return
+        self._seeded.add(seed_id)
+        passed = [p for p, mark in budget.threshold_marks() if mark <= state.spent]
+        unsent = [p for p in passed if not await asyncio.to_thread(self._was_sent, budget, period.start, p)]
+        if unsent:
+            await self._alerts.crossed(budget, unsent, state.spent, (period.start, period.end))
+
+    def _was_sent(self, budget: Budget, period_start: float, threshold: int) -> bool:
+        return threshold_recorded(self._engine, budget.id, period_start, threshold)
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh_s)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("could not refresh budgets; enforcing the ones already loaded")
