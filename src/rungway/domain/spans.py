@@ -3,8 +3,10 @@
 A span comes from the gateway (one per call) or from an application over OTLP; either way it is
 mapped to the same columns, aligned with the OpenTelemetry GenAI conventions: a kind (llm call,
 retrieval, tool, ...), the model and provider, tokens, cost, who and which session it belongs to.
-Prompts, outputs and every other attribute stay together in one JSON `content` column, so the
-insert path stays one flat tuple per span. A trace's cost, tokens and latency roll up from its spans.
+Prompts, outputs and every other attribute stay together in one `content` column (bytes: the
+OTLP span protobuf as received, or JSON `{"attributes": ..., "events": ...}` when Rungway built or
+rewrote the span; JSON starts with `{`, which no serialised Span does), so the insert path stays
+one flat tuple per span. A trace's cost, tokens and latency roll up from its spans.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class SpanRow(NamedTuple):
     tokens_in: int
     tokens_out: int
     cost_nano: int
-    content: str
+    content: bytes
 
 
 SPAN_COLUMNS: tuple[str, ...] = SpanRow._fields

@@ -133,7 +133,7 @@ def build_span(ctx: CallContext) -> SpanRow:
         usage.input if usage is not None else 0,
         usage.output if usage is not None else 0,
         ctx.cost_nano,
-        orjson.dumps({"attributes": apply_capture(span_attributes(ctx), capture)}, default=str).decode(),
+        orjson.dumps({"attributes": apply_capture(span_attributes(ctx), capture)}, default=str),
     )
 
 

@@ -15,7 +15,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Column, Engine, Float, Index, Integer, String, Table, Text, func, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    select,
+)
 
 from rungway.domain.spans import SPAN_COLUMNS, SpanRow, roll_up
 from rungway.store.schema import metadata
@@ -47,7 +61,7 @@ spans = Table(
     Column("tokens_in", Integer, nullable=False),
     Column("tokens_out", Integer, nullable=False),
     Column("cost_nano", BigInteger, nullable=False),
-    Column("content", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
     Index("ix_spans_trace", "trace_id"),
 )
 
@@ -195,14 +209,19 @@ def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
         q = q.where((t.model == f.model) | t.trace_id.in_(select(spans.c.trace_id).where(spans.c.model == f.model)))
     if f.text:
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(t.trace_id.in_(select(spans.c.trace_id).where(spans.c.content.ilike(pattern, escape="\\"))))
+        searched = (
+            func.encode(spans.c.content, "escape")
+            if engine.dialect.name == "postgresql"
+            else cast(spans.c.content, Text)
+        )
+        q = q.where(t.trace_id.in_(select(spans.c.trace_id).where(searched.ilike(pattern, escape="\\"))))
     q = q.order_by(t.start_time.desc()).limit(max(1, min(f.limit, 1000)))
     with engine.connect() as conn:
         return [_trace_dict(r) for r in conn.execute(q)]
 
 
 def get_trace(engine: Engine, trace_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """The trace row and its spans in start order; None when unknown."""
+    """The trace row and its spans in start order (content as stored bytes); None when unknown."""
     with engine.connect() as conn:
         row = conn.execute(select(traces).where(traces.c.trace_id == trace_id)).first()
         if row is None:
@@ -211,7 +230,7 @@ def get_trace(engine: Engine, trace_id: str) -> tuple[dict[str, Any], list[dict[
         span_rows = [dict(r._mapping) for r in conn.execute(q)]
     for span in span_rows:
         span["tags"] = orjson.loads(span["tags"] or "{}")
-        span["content"] = orjson.loads(span["content"] or "{}")
+        span["content"] = bytes(span["content"])
     return _trace_dict(row), span_rows
 
 

@@ -23,6 +23,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from rungway.domain.spans import SpanRow
 from rungway.telemetry.config import ExportConfig
+from rungway.telemetry.otlp_decode import span_content
 
 log = logging.getLogger("rungway.telemetry.exporter")
 _STATUS = {"unset": 0, "ok": 1, "error": 2}
@@ -46,7 +47,7 @@ def _set_any(target: common_pb2.AnyValue, value: Any) -> None:
 
 
 def _attributes(row: SpanRow) -> dict[str, Any]:
-    content = orjson.loads(row.content)
+    content = span_content(row.content)
     attrs: dict[str, Any] = dict(content.get("attributes") or {})
     attrs["rungway.span.kind"] = row.kind
     attrs["rungway.source"] = row.source

@@ -91,6 +91,43 @@ CONTENT_PREFIXES = (
 )
 
 
+# Every attribute the columns are derived from: the protobuf path reads only these values.
+COLUMN_KEYS = frozenset(
+    {
+        "rungway.span.kind",
+        "openinference.span.kind",
+        "gen_ai.operation.name",
+        "traceloop.span.kind",
+        "llm.request.type",
+        "gen_ai.response.model",
+        "gen_ai.request.model",
+        "llm.model_name",
+        "embedding.model_name",
+        "gen_ai.provider.name",
+        "gen_ai.system",
+        "llm.provider",
+        "llm.system",
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.prompt_tokens",
+        "llm.token_count.prompt",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.completion_tokens",
+        "llm.token_count.completion",
+        "gen_ai.usage.cost",
+        "llm.cost.total",
+        "user.id",
+        "enduser.id",
+        "gen_ai.user.id",
+        "session.id",
+        "gen_ai.conversation.id",
+        "gen_ai.session.id",
+        "tag.tags",
+        "metadata",
+    }
+)
+ASSOCIATION_PREFIX = "traceloop.association.properties."
+
+
 def is_content_key(key: str) -> bool:
     return key.startswith(CONTENT_PREFIXES)
 
@@ -192,6 +229,6 @@ def tags_of(a: dict[str, Any]) -> dict[str, str]:
                 if isinstance(value, str | int | float | bool):
                     tags[str(key)[:64]] = str(value)[:256]
     for key, value in a.items():
-        if key.startswith("traceloop.association.properties.") and key[33:] not in ("user_id", "session_id"):
+        if key.startswith(ASSOCIATION_PREFIX) and key[33:] not in ("user_id", "session_id"):
             tags[key[33:][:64]] = str(value)[:256]
     return tags

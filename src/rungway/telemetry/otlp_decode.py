@@ -3,7 +3,9 @@
 Protobuf goes through opentelemetry-proto's generated classes (the upb C backend parses a
 512-span request in about a millisecond); JSON follows the OTLP/JSON rules (hex ids, camelCase
 keys, 64-bit integers as strings). Both end in `SpanBuilder.row`, which applies the attribute
-mapping, the workload's content capture and pricing, and serialises the attributes once.
+mapping and pricing. Under `full` capture a protobuf span is stored as received (its own
+serialisation, no per-attribute conversion of prompts and outputs); otherwise, and for JSON, the
+attributes are filtered or redacted and stored as JSON.
 Spans with malformed ids are rejected one by one and reported as a partial success.
 """
 
@@ -17,6 +19,7 @@ from typing import Any
 import orjson
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from rungway.domain.pricing import Price
 from rungway.domain.redaction import redact_value
@@ -72,8 +75,8 @@ class SpanBuilder:
         assert isinstance(price, Price)
         return price.cost_nano(Usage(input=tokens_in, output=tokens_out))
 
-    def protect(self, a: dict[str, Any], events: list[dict[str, Any]] | None) -> dict[str, Any]:
-        """The stored content: attributes (and events) after the workload's capture rule."""
+    def protect(self, a: dict[str, Any], events: list[dict[str, Any]] | None) -> bytes:
+        """The stored content as JSON: attributes (and events) after the workload's capture rule."""
         if self.capture is ContentCapture.METADATA_ONLY:
             a = {k: v for k, v in a.items() if not mapping.is_content_key(k)}
             events = [{"name": e["name"], "time": e["time"]} for e in events] if events else None
@@ -83,7 +86,7 @@ class SpanBuilder:
         content: dict[str, Any] = {"attributes": a}
         if events:
             content["events"] = events
-        return content
+        return orjson.dumps(content)
 
     def row(
         self,
@@ -96,9 +99,10 @@ class SpanBuilder:
         status_code: int,
         status_message: str,
         a: dict[str, Any],
-        events: list[dict[str, Any]] | None,
+        content: bytes,
         service: str | None,
     ) -> SpanRow:
+        """`a` needs only the attributes in `mapping.COLUMN_KEYS` (and association properties)."""
         model = mapping.model_of(a)
         tokens_in, tokens_out = mapping.tokens_of(a)
         tags = mapping.tags_of(a)
@@ -125,7 +129,7 @@ class SpanBuilder:
             tokens_in,
             tokens_out,
             self.cost_nano(model, tokens_in, tokens_out, a),
-            orjson.dumps(self.protect(a, events)).decode(),
+            content,
         )
 
 
@@ -154,6 +158,7 @@ def decode_protobuf(body: bytes, builder: SpanBuilder) -> Decoded:
         raise MalformedExport(f"not an OTLP ExportTraceServiceRequest protobuf ({exc})") from None
     out = Decoded()
     rows = out.rows
+    full = builder.capture is ContentCapture.FULL
     for resource_spans in request.resource_spans:
         service = None
         for kv in resource_spans.resource.attributes:
@@ -166,12 +171,16 @@ def decode_protobuf(body: bytes, builder: SpanBuilder) -> Decoded:
                     out.rejected += 1
                     out.reason = "spans need a 16-byte trace_id and an 8-byte span_id"
                     continue
-                attrs = {kv.key: _any(kv.value) for kv in s.attributes}
-                events = (
-                    [{"name": e.name, "time": e.time_unix_nano / 1e9, **_event_attrs(e.attributes)} for e in s.events]
-                    if s.events
-                    else None
-                )
+                if full:
+                    # Fast path: read only the values the columns need; store the span as received.
+                    attrs = _column_attrs(s.attributes)
+                    content = s.SerializeToString()
+                else:
+                    attrs = {kv.key: _any(kv.value) for kv in s.attributes}
+                    events = [
+                        {"name": e.name, "time": e.time_unix_nano / 1e9, **_event_attrs(e.attributes)} for e in s.events
+                    ]
+                    content = builder.protect(attrs, events)
                 rows.append(
                     builder.row(
                         trace_id,
@@ -183,10 +192,34 @@ def decode_protobuf(body: bytes, builder: SpanBuilder) -> Decoded:
                         s.status.code,
                         s.status.message,
                         attrs,
-                        events,
+                        content,
                         service,
                     )
                 )
+    return out
+
+
+def _column_attrs(attributes: Any) -> dict[str, Any]:
+    wanted, prefix = mapping.COLUMN_KEYS, mapping.ASSOCIATION_PREFIX
+    out = {}
+    for kv in attributes:
+        key = kv.key
+        if key in wanted or (key[:1] == "t" and key.startswith(prefix)):
+            out[key] = _any(kv.value)
+    return out
+
+
+def span_content(blob: bytes) -> dict[str, Any]:
+    """Stored content back as {"attributes": ..., "events": [...]}, from JSON or a stored OTLP span."""
+    if blob[:1] == b"{":
+        content: dict[str, Any] = orjson.loads(blob)
+        return content
+    span = Span.FromString(blob)
+    out: dict[str, Any] = {"attributes": {kv.key: _any(kv.value) for kv in span.attributes}}
+    if span.events:
+        out["events"] = [
+            {"name": e.name, "time": e.time_unix_nano / 1e9, **_event_attrs(e.attributes)} for e in span.events
+        ]
     return out
 
 
@@ -279,6 +312,7 @@ def _json_span(s: dict[str, Any], builder: SpanBuilder, out: Decoded, service: s
         }
         for e in s.get("events") or ()
     ]
+    attrs = _json_attrs(s.get("attributes"))
     out.rows.append(
         builder.row(
             trace_id,
@@ -289,8 +323,8 @@ def _json_span(s: dict[str, Any], builder: SpanBuilder, out: Decoded, service: s
             int(_get(s, "endTimeUnixNano", "end_time_unix_nano") or 0),
             _status_code(status.get("code")),
             str(status.get("message") or ""),
-            _json_attrs(s.get("attributes")),
-            events or None,
+            attrs,
+            builder.protect(attrs, events or None),
             service,
         )
     )

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("tokens_in", sa.Integer, nullable=False),
         sa.Column("tokens_out", sa.Integer, nullable=False),
         sa.Column("cost_nano", sa.BigInteger, nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
     )
     op.create_index("ix_spans_trace", "spans", ["trace_id"])
     op.create_table(
