@@ -87,6 +87,9 @@ def default_installers() -> list[Installer]:
     from rungway.gateway.trace_span import install_traces
 
     installers.append(install_traces)
+    from rungway.api.assess import install_assessment
+
+    installers.append(install_assessment)
     return installers
 
 

@@ -25,6 +25,7 @@ ROUTER_MODULES: list[str] = [
     "rungway.api.logs",
     "rungway.api.budgets",
     "rungway.api.cost",
+    "rungway.api.assess",
 ]
 
 

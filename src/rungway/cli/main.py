@@ -10,6 +10,7 @@ import sys
 
 import click
 
+from rungway.cli.assess import assess_group
 from rungway.cli.budgets import budgets_group
 from rungway.cli.cost import cost_group
 from rungway.cli.keys import keys_group
@@ -33,6 +34,7 @@ cli.add_command(logs_group)
 cli.add_command(usage_command)
 cli.add_command(budgets_group)
 cli.add_command(cost_group)
+cli.add_command(assess_group)
 
 
 def main() -> None:

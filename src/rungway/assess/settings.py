@@ -1,0 +1,153 @@
+"""The `assessment:` section of rungway.yaml, parsed into typed settings with errors naming key path and fix.
+
+assessment:
+  interval: 7d            # scheduled re-assessment on the server (`off` to disable)
+  refresh: 1h             # how often the hourly request roll-up catches up
+  window: 30d             # override every check's default window
+  thresholds:             # organisation standards, as fractions of calls
+    user_cost_attribution: 0.99
+  target_stages: {internal: 2, customer-facing: 3, regulated: 4}
+  webhook:                # drift alerts: JSON POST, retried
+    url: https://hooks.example.com/rungway
+    retries: 3
+    timeout: 5s
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rungway.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_KEYS = {"interval", "refresh", "window", "thresholds", "target_stages", "webhook"}
+_TIERS = ("internal", "customer-facing", "regulated")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Where drift alerts go: a JSON POST, retried with backoff."""
+
+    url: str
+    retries: int = 3
+    timeout_s: float = 5.0
+    backoff_s: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentSettings:
+    interval_s: float | None = 7 * 86400.0
+    refresh_s: float = 3600.0
+    window_days: int | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    target_stages: Mapping[str, int] = field(default_factory=dict)
+    webhook: WebhookSettings | None = None
+
+
+def parse_duration(value: object) -> float | None:
+    """`7d`, `12h`, `30m`, `45s`, `2w` or a number of seconds; None when it is not one of those."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and float(m.group(1)) > 0:
+            return float(m.group(1)) * _UNIT[m.group(2)]
+    return None
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def error(self, key: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"{self.source}: assessment.{key}: {problem}. Fix: {fix}")
+
+    def duration(self, raw: Mapping[str, Any], key: str, default: float, allow_off: bool = False) -> float | None:
+        value = raw.get(key.rpartition(".")[2])
+        if value is None:
+            return default
+        if allow_off and (value is False or value == "off"):
+            return None
+        seconds = parse_duration(value)
+        if seconds is None:
+            hint = " or `off`" if allow_off else ""
+            raise self.error(key, f"expected a duration, got {value!r}", f"write e.g. 7d, 12h or 30m{hint}")
+        return seconds
+
+    def mapping(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+        value = raw.get(key.rpartition(".")[2]) or {}
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"expected a mapping, got {value!r}", f"indent the keys under `{key}:`")
+        return value
+
+
+def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> AssessmentSettings:
+    """Validate `config.extra["assessment"]`; `check_ids` are the checks thresholds may name."""
+    p = _Parser(source)
+    if raw is None:
+        return AssessmentSettings()
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source}: assessment: expected a mapping. Fix: indent `interval:` etc. under it")
+    for key in raw:
+        if key not in _KEYS:
+            raise p.error(str(key), "unknown key", f"use one of {', '.join(sorted(_KEYS))}")
+    window = p.duration(raw, "window", 0.0)
+    if window and window % 86400:
+        raise p.error("window", f"{raw['window']!r} is not a whole number of days", "write e.g. 30d")
+    return AssessmentSettings(
+        interval_s=p.duration(raw, "interval", 7 * 86400.0, allow_off=True),
+        refresh_s=p.duration(raw, "refresh", 3600.0) or 3600.0,
+        window_days=int(window // 86400) if window else None,
+        thresholds=_thresholds(p, p.mapping(raw, "thresholds"), check_ids),
+        target_stages=_targets(p, p.mapping(raw, "target_stages")),
+        webhook=_webhook(p, raw.get("webhook")),
+    )
+
+
+def _thresholds(p: _Parser, raw: Mapping[str, Any], check_ids: Collection[str]) -> dict[str, float]:
+    out = {}
+    for check_id, value in raw.items():
+        key = f"thresholds.{check_id}"
+        if check_id not in check_ids:
+            raise p.error(key, "unknown check", f"use one of {', '.join(sorted(check_ids))}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise p.error(key, f"expected a fraction in (0, 1], got {value!r}", "write 0.95 for 95% of calls")
+        out[str(check_id)] = float(value)
+    return out
+
+
+def _targets(p: _Parser, raw: Mapping[str, Any]) -> dict[str, int]:
+    out = {}
+    for tier, value in raw.items():
+        key = f"target_stages.{tier}"
+        if tier not in _TIERS:
+            raise p.error(key, "unknown risk tier", f"use one of {', '.join(_TIERS)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise p.error(key, f"expected a stage from 1 to 5, got {value!r}", "write e.g. 3")
+        out[str(tier)] = value
+    return out
+
+
+def _webhook(p: _Parser, raw: object) -> WebhookSettings | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"url": raw}
+    if not isinstance(raw, Mapping):
+        raise p.error("webhook", "expected a URL or a mapping", "write `webhook: {url: https://..., retries: 3}`")
+    url = raw.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise p.error("webhook.url", f"expected an http(s) URL, got {url!r}", "write e.g. https://hooks.example.com/x")
+    retries = raw.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        raise p.error("webhook.retries", f"expected 0 to 10, got {retries!r}", "write e.g. 3")
+    unknown = set(raw) - {"url", "retries", "timeout", "backoff"}
+    if unknown:
+        raise p.error(f"webhook.{sorted(unknown)[0]}", "unknown key", "use url, retries, timeout or backoff")
+    timeout = p.duration(raw, "webhook.timeout", 5.0) or 5.0
+    backoff = p.duration(raw, "webhook.backoff", 1.0) or 1.0
+    return WebhookSettings(url, retries, timeout, backoff)

@@ -1,0 +1,50 @@
+"""Checks for items whose feature Rungway does not provide yet: always `not_assessable`, with the reason.
+
+An item is never reported as met without evidence. When a capability lands (evaluation runs,
+a prompt library, guardrails, ...), its real check replaces the entry here under the same id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rungway.assess.registry import CheckContext, CheckFn, CheckOutcome, CheckRequest, evidence_check
+from rungway.domain.maturity import Verdict
+
+# check id -> what is missing in Rungway for it to be evidenced
+MISSING_FEATURES: dict[str, str] = {
+    "pre_deployment_tests": "evaluation runs are not a Rungway capability yet: test runs leave no record",
+    "curated_eval_set": "evaluation datasets and scorers are not a Rungway capability yet",
+    "eval_on_prompt_change": "the prompt library and evaluation runs are not Rungway capabilities yet",
+    "prompt_library": "the versioned prompt library is not a Rungway capability yet",
+    "basic_red_teaming": "red-team runs are not a Rungway capability yet",
+    "content_filtering": "input and output guardrails are not a Rungway capability yet",
+    "continuous_evaluation": "online evaluation of production traffic is not a Rungway capability yet",
+    "multi_model_routing": "routing policies across models are not a Rungway capability yet (one route per model name)",
+    "multi_layer_caching": "response caching is not a Rungway capability yet",
+    "cost_forecasting": "spend forecasting is not a Rungway capability yet",
+    "audit_trails": "a tamper-evident audit log of calls and administrative changes is not a Rungway capability yet",
+    "structured_red_teaming": "red-team campaigns are not a Rungway capability yet",
+    "multi_tenant_isolation": "tenant isolation of data, limits and traces is not enforced by Rungway yet",
+    "slos": "SLO definitions and their measurement are not a Rungway capability yet",
+    "provider_outage_recovery": "fallback routing to another provider is not a Rungway capability yet",
+    "developer_platform": "workload templates and deployment are not Rungway capabilities yet",
+    "model_catalogue": "an approved-model catalogue with routing policies is not a Rungway capability yet",
+    "self_service_provisioning": "self-service provisioning within policy is not a Rungway capability yet",
+    "fine_tuning_pipeline": "fine-tuning pipelines are not a Rungway capability yet",
+    "prompt_ab_testing": "A/B tests of prompt versions are not a Rungway capability yet",
+    "aggregate_analytics": "Rungway records no evidence that cross-workload analytics are reviewed",
+    "cost_optimisation": "Rungway does not track optimisations and their measured savings yet",
+    "cross_team_reuse": "Rungway has no shared prompts, datasets or evaluators to measure reuse of yet",
+}
+
+
+def _not_assessable(reason: str) -> CheckFn:
+    def check(ctx: CheckContext, _req: CheckRequest) -> Mapping[str, CheckOutcome]:
+        return {w.name: CheckOutcome(Verdict.NOT_ASSESSABLE, reason) for w in ctx.workloads}
+
+    return check
+
+
+for _check_id, _reason in MISSING_FEATURES.items():
+    evidence_check(_check_id)(_not_assessable(_reason))

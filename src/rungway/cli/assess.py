@@ -1,0 +1,181 @@
+"""`rungway assess`: each workload's maturity stage from evidence, its history, attestations and claims.
+
+rungway assess [--workload W] [--format table|markdown|json|html] [--no-save]
+rungway assess history [--workload W]
+rungway assess attest ITEM --workload W --by NAME --link URL --expires 90d
+rungway assess claim --workload W --stage N
+rungway assess threshold CHECK [--value 0.99] [--window-days 30]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from rungway.assess.model import load_model
+from rungway.assess.render import MARK, diagnostic, to_html, to_json, to_markdown, when
+from rungway.cli.options import config_option, open_store
+from rungway.cli.render import console
+from rungway.services.assessment import attest, claim_stage, history, run_assessment, set_org_threshold
+from rungway.settings.config import Config, load_config, parse_config
+from rungway.settings.env import read_environment
+from rungway.settings.yaml_source import YamlSource
+
+__all__ = ["assess_group"]
+
+
+def _config(config_path: str | None) -> Config:
+    """The config whose routes (pinning) and `assessment:` section apply; defaults when there is none."""
+    env = read_environment()
+    path = config_path or env.config_path
+    if path is None and Path("rungway.yaml").is_file():
+        path = "rungway.yaml"
+    if path is None:
+        return parse_config(YamlSource("<defaults>", {}, {}), env)
+    return load_config(path, env)
+
+
+def _print_table(run: dict[str, Any]) -> None:
+    model = load_model()
+    out = console()
+    summary = Table(title=f"Maturity assessment, {when(run['assessed_at'])} (model {run['model_version']})")
+    for name in ("Workload", "Stage", "Next stage credit", "Claimed", "Target", "Gap", "Drift", "Next investment"):
+        summary.add_column(name)
+    for w in run["workloads"]:
+        next_stage = min(w["stage"] + 1, model.top_stage)
+        credit = next(p["fraction"] for p in w["progress"] if p["stage"] == next_stage)
+        drift = w.get("drift")
+        summary.add_row(
+            w["workload"],
+            f"{w['stage']} {model.stage_name(w['stage'])}",
+            f"{credit} of stage {next_stage}",
+            str(w["claimed_stage"]) if w["claimed_stage"] is not None else "-",
+            str(w["target_stage"]),
+            str(w["gap"]),
+            f"{drift['previous_stage']}->{drift['current_stage']} {','.join(drift['regressed_items'])}"
+            if drift
+            else "",
+            model.item(w["next_investment"]).title if w["next_investment"] else "-",
+        )
+    out.print(summary)
+    for w in run["workloads"]:
+        table = Table(title=f"{w['workload']}: diagnostic (unmet items up to stage {min(w['stage'] + 1, 5)})")
+        for name in ("Item", "Stage", "Verdict", "Why"):
+            table.add_column(name)
+        for r in diagnostic(model, w):
+            item = model.item(r["item"])
+            table.add_row(item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", r["reason"])
+        out.print(table)
+        if w["next_investment"]:
+            item = model.item(w["next_investment"])
+            out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}\n  Build it: {item.builds_with}\n")
+
+
+@click.group("assess", invoke_without_command=True)
+@click.option("--workload", default=None, help="Assess only this workload")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "markdown", "json", "html"]), default="table", show_default=True
+)
+@click.option("--no-save", is_flag=True, help="Do not keep this assessment in the history")
+@config_option
+@click.pass_context
+def assess_group(ctx: click.Context, workload: str | None, fmt: str, no_save: bool, config_path: str | None) -> None:
+    """Place each workload on the LLMOps maturity stages from the evidence in the store."""
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is not None:
+        return
+    config = _config(config_path)
+    engine = open_store(config_path)
+    try:
+        run = run_assessment(engine, config, workload=workload, persist=not no_save).to_dict()
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(to_json(run))
+    elif fmt == "markdown":
+        click.echo(to_markdown(load_model(), run))
+    elif fmt == "html":
+        click.echo(to_html(load_model(), run))
+    else:
+        _print_table(run)
+
+
+def _config_path(ctx: click.Context, own: str | None) -> str | None:
+    return own or (ctx.obj or {}).get("config_path")
+
+
+@assess_group.command("history")
+@click.option("--workload", default=None)
+@click.option("--limit", type=int, default=200, show_default=True)
+@config_option
+@click.pass_context
+def history_command(ctx: click.Context, workload: str | None, limit: int, config_path: str | None) -> None:
+    """Stage per workload over time; drops (drift) are flagged."""
+    engine = open_store(_config_path(ctx, config_path))
+    rows = history(engine, workload, None, limit)
+    engine.dispose()
+    table = Table(title="Assessment history")
+    for name in ("When", "Workload", "Stage", "Target", "Claimed", "Trigger", "Drift"):
+        table.add_column(name)
+    for r in rows:
+        drift = r.report.get("drift")
+        flag = ""
+        if drift:
+            flag = f"[red]DRIFT {drift['previous_stage']}->{drift['current_stage']}[/red] "
+            flag += ", ".join(drift["regressed_items"])
+        claimed = str(r.claimed_stage) if r.claimed_stage is not None else "-"
+        table.add_row(when(r.assessed_at), r.workload, str(r.stage), str(r.target_stage), claimed, r.trigger, flag)
+    console().print(table)
+
+
+@assess_group.command("attest")
+@click.argument("item")
+@click.option("--workload", required=True)
+@click.option("--by", "by", required=True, help="Who signs it off")
+@click.option("--link", required=True, help="URL of the runbook or document")
+@click.option("--expires", default="90d", show_default=True, help="How long it holds: 90d, 12w, ...")
+@click.option("--note", default="")
+@config_option
+@click.pass_context
+def attest_command(
+    ctx: click.Context, item: str, workload: str, by: str, link: str, expires: str, note: str, config_path: str | None
+) -> None:
+    """Attest ITEM (an on-call rotation, a governance process) for a workload until it expires."""
+    engine = open_store(_config_path(ctx, config_path))
+    a = attest(engine, item=item, workload=workload, by=by, link=link, expires=expires, note=note)
+    engine.dispose()
+    click.echo(f"attested {a.item_id} for {a.workload} by {a.attested_by} until {when(a.expires_at)} ({a.id})")
+
+
+@assess_group.command("claim")
+@click.option("--workload", required=True)
+@click.option("--stage", type=int, required=True)
+@click.option("--by", "by", default=None)
+@config_option
+@click.pass_context
+def claim_command(ctx: click.Context, workload: str, stage: int, by: str | None, config_path: str | None) -> None:
+    """Record the stage the team claims, shown next to the evidenced one."""
+    engine = open_store(_config_path(ctx, config_path))
+    claim_stage(engine, workload=workload, stage=stage, by=by)
+    engine.dispose()
+    click.echo(f"{workload}: claimed stage {stage}")
+
+
+@assess_group.command("threshold")
+@click.argument("check")
+@click.option("--value", type=float, default=None, help="Fraction of calls, e.g. 0.99")
+@click.option("--window-days", type=int, default=None)
+@config_option
+@click.pass_context
+def threshold_command(
+    ctx: click.Context, check: str, value: float | None, window_days: int | None, config_path: str | None
+) -> None:
+    """Set the organisation's own standard for CHECK (stored; overrides config and model defaults)."""
+    engine = open_store(_config_path(ctx, config_path))
+    t = set_org_threshold(engine, check_id=check, threshold=value, window_days=window_days)
+    engine.dispose()
+    click.echo(f"{t.check_id}: threshold {t.threshold}, window {t.window_days} days")

@@ -1,0 +1,423 @@
+"""The LLMOps maturity model and the rules that turn item verdicts into a stage.
+
+The model itself is data (`rungway/data/maturity_model.yaml`); this module holds its types and
+the pure rules: a stage counts when all its items and all earlier stages' items are satisfied
+(met, or attested and unexpired); partial credit is shown as a fraction; the next investment
+follows the model's own order; drift is any stage drop or item that stopped being satisfied.
+Nothing here does I/O: the evidence checks live in `rungway.assess`.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+_DATED_SNAPSHOT = re.compile(r"(?:[-@_](?:19|20)\d{2}-?\d{2}-?\d{2})(?:-v\d+(?::\d+)?)?$")
+
+
+class Verdict(enum.StrEnum):
+    """What an assessment says about one item for one workload."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    UNMET = "unmet"
+    NOT_ASSESSABLE = "not_assessable"
+    ATTESTED = "attested"
+
+
+SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """How an item is evidenced: which check, its default threshold (a fraction) and window."""
+
+    id: str
+    threshold: float | None = None
+    window_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityItem:
+    """One capability of one stage: evidenced by a check, or attested by a person."""
+
+    id: str
+    stage: int
+    title: str
+    description: str
+    guidance: str
+    builds_with: str
+    check: CheckSpec | None = None
+
+    @property
+    def attested(self) -> bool:
+        return self.check is None
+
+
+@dataclass(frozen=True, slots=True)
+class StageInfo:
+    number: int
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class MaturityModel:
+    """The whole model: stages, items, the investment order and default target stages."""
+
+    version: str
+    stages: tuple[StageInfo, ...]
+    items: tuple[MaturityItem, ...]
+    investment_order: tuple[str, ...]
+    target_stages: Mapping[str, int]
+
+    def item(self, item_id: str) -> MaturityItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def items_of(self, stage: int) -> tuple[MaturityItem, ...]:
+        return tuple(i for i in self.items if i.stage == stage)
+
+    @property
+    def top_stage(self) -> int:
+        return max(s.number for s in self.stages)
+
+    def stage_name(self, number: int) -> str:
+        return next((s.name for s in self.stages if s.number == number), str(number))
+
+
+def _need(raw: Mapping[str, Any], key: str, where: str, kind: type) -> Any:
+    value = raw.get(key)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ValueError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _parse_item(raw: Mapping[str, Any], where: str) -> MaturityItem:
+    check_raw = raw.get("check")
+    check: CheckSpec | None = None
+    if check_raw is not None:
+        if not isinstance(check_raw, Mapping) or not isinstance(check_raw.get("id"), str):
+            raise ValueError(f"{where}.check: expected a mapping with an `id`")
+        threshold = check_raw.get("threshold")
+        check = CheckSpec(
+            id=check_raw["id"],
+            threshold=float(threshold) if threshold is not None else None,
+            window_days=int(check_raw.get("window_days", 30)),
+        )
+    elif raw.get("attested") is not True:
+        raise ValueError(f"{where}: an item needs `check:` or `attested: true`")
+    return MaturityItem(
+        id=_need(raw, "id", where, str),
+        stage=_need(raw, "stage", where, int),
+        title=_need(raw, "title", where, str),
+        description=_need(raw, "description", where, str),
+        guidance=" ".join(_need(raw, "guidance", where, str).split()),
+        builds_with=_need(raw, "builds_with", where, str),
+        check=check,
+    )
+
+
+def parse_model(raw: Mapping[str, Any]) -> MaturityModel:
+    """Validate the model file's values; errors name the key path."""
+    stages = tuple(
+        StageInfo(_need(s, "number", f"stages[{n}]", int), _need(s, "name", f"stages[{n}]", str), s.get("summary", ""))
+        for n, s in enumerate(raw.get("stages") or [])
+    )
+    items = tuple(_parse_item(r, f"items[{n}]") for n, r in enumerate(raw.get("items") or []))
+    ids = [i.id for i in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("items: duplicate item ids")
+    numbers = {s.number for s in stages}
+    for item in items:
+        if item.stage not in numbers:
+            raise ValueError(f"items.{item.id}.stage: {item.stage} is not a declared stage")
+    order = tuple(raw.get("investment_order") or ())
+    if sorted(order) != sorted(ids):
+        raise ValueError("investment_order: must list every item id exactly once")
+    targets = {str(k): int(v) for k, v in (raw.get("target_stages") or {}).items()}
+    return MaturityModel(str(raw.get("version", "")), stages, items, order, targets)
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """A signed-off statement that a workload has an item Rungway cannot evidence."""
+
+    id: str
+    workload: str
+    item_id: str
+    attested_by: str
+    link: str
+    created_at: float
+    expires_at: float
+    note: str = ""
+
+    def active(self, now: float) -> bool:
+        return self.created_at <= now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One item's verdict for one workload, with the evidence behind it."""
+
+    item_id: str
+    verdict: Verdict
+    reason: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    threshold: str | None = None
+
+    @property
+    def satisfied(self) -> bool:
+        return self.verdict in SATISFIED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item_id,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "evidence": dict(self.evidence),
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ItemResult:
+        return cls(raw["item"], Verdict(raw["verdict"]), raw["reason"], raw.get("evidence") or {}, raw.get("threshold"))
+
+
+def ratio_verdict(part: int, whole: int, threshold: float) -> Verdict:
+    """met at or above the threshold, partial above zero, unmet at zero (or with no calls)."""
+    if whole <= 0 or part <= 0:
+        return Verdict.UNMET
+    return Verdict.MET if part / whole >= threshold - 1e-12 else Verdict.PARTIAL
+
+
+def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], now: float) -> ItemResult:
+    """An attested item: attested while an attestation is active; unmet before one or after expiry."""
+    mine = sorted((a for a in attestations if a.item_id == item.id), key=lambda a: a.expires_at)
+    active = [a for a in mine if a.active(now)]
+    if active:
+        a = active[-1]
+        evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "at": a.created_at}
+        evidence["expires_at"] = a.expires_at
+        return ItemResult(item.id, Verdict.ATTESTED, f"attested by {a.attested_by}", evidence)
+    if mine:
+        a = mine[-1]
+        evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "expired_at": a.expires_at}
+        return ItemResult(
+            item.id, Verdict.UNMET, "attestation expired; renew it with `rungway assess attest`", evidence
+        )
+    return ItemResult(
+        item.id, Verdict.UNMET, "not attested: Rungway cannot evidence this item, a person must sign it off"
+    )
+
+
+def is_dated_snapshot(model_id: str) -> bool:
+    """`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`, `claude-3-5-sonnet@20240620` are pinned snapshots."""
+    return bool(_DATED_SNAPSHOT.search(model_id))
+
+
+@dataclass(frozen=True, slots=True)
+class StageProgress:
+    """How much of one stage a workload has: satisfied items, partial ones, and the credit fraction."""
+
+    stage: int
+    satisfied: int
+    partial: int
+    not_assessable: int
+    total: int
+
+    @property
+    def credit(self) -> float:
+        return (self.satisfied + 0.5 * self.partial) / self.total if self.total else 1.0
+
+    @property
+    def fraction(self) -> str:
+        got = self.satisfied + 0.5 * self.partial
+        return f"{got:g}/{self.total}"
+
+    @property
+    def complete(self) -> bool:
+        return self.satisfied == self.total
+
+
+def stage_progress(model: MaturityModel, results: Mapping[str, ItemResult]) -> tuple[StageProgress, ...]:
+    out = []
+    for stage in model.stages:
+        items = model.items_of(stage.number)
+        verdicts = [results[i.id].verdict for i in items]
+        out.append(
+            StageProgress(
+                stage.number,
+                sum(v in SATISFIED for v in verdicts),
+                sum(v is Verdict.PARTIAL for v in verdicts),
+                sum(v is Verdict.NOT_ASSESSABLE for v in verdicts),
+                len(items),
+            )
+        )
+    return tuple(out)
+
+
+def stage_reached(model: MaturityModel, results: Mapping[str, ItemResult]) -> int:
+    """The highest stage whose items, and all earlier stages' items, are all satisfied."""
+    reached = min(s.number for s in model.stages)
+    for progress in sorted(stage_progress(model, results), key=lambda p: p.stage):
+        if not progress.complete:
+            break
+        reached = progress.stage
+    return reached
+
+
+def next_investment(model: MaturityModel, results: Mapping[str, ItemResult]) -> str | None:
+    """The single highest-impact next item: the earliest unfinished stage first, then the model's order.
+
+    Items Rungway can act on (unmet, partial) come before items whose feature does not exist yet.
+    """
+    order = {item_id: n for n, item_id in enumerate(model.investment_order)}
+    open_items = [i for i in model.items if not results[i.id].satisfied]
+    if not open_items:
+        return None
+
+    def rank(item: MaturityItem) -> tuple[int, int, int]:
+        blocked = results[item.id].verdict is Verdict.NOT_ASSESSABLE
+        return (item.stage, int(blocked), order[item.id])
+
+    actionable = [i for i in open_items if results[i.id].verdict is not Verdict.NOT_ASSESSABLE]
+    lowest = min(i.stage for i in open_items)
+    in_reach = [i for i in actionable if i.stage <= lowest + 1]
+    return min(in_reach or open_items, key=rank).id
+
+
+def target_stage(risk_tier: str, targets: Mapping[str, int]) -> int:
+    return targets.get(risk_tier, 2)
+
+
+@dataclass(frozen=True)
+class WorkloadAssessment:
+    """One workload's assessment: the stage from evidence, the diagnostic and the next investment."""
+
+    workload: str
+    assessed_at: float
+    model_version: str
+    risk_tier: str
+    stage: int
+    target_stage: int
+    claimed_stage: int | None
+    progress: tuple[StageProgress, ...]
+    results: Mapping[str, ItemResult]
+    next_investment: str | None
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.target_stage - self.stage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload,
+            "assessed_at": self.assessed_at,
+            "model_version": self.model_version,
+            "risk_tier": self.risk_tier,
+            "stage": self.stage,
+            "target_stage": self.target_stage,
+            "gap": self.gap,
+            "claimed_stage": self.claimed_stage,
+            "progress": [
+                {"stage": p.stage, "satisfied": p.satisfied, "partial": p.partial, "total": p.total}
+                | {"not_assessable": p.not_assessable, "fraction": p.fraction, "credit": round(p.credit, 4)}
+                for p in self.progress
+            ],
+            "items": [r.to_dict() for r in self.results.values()],
+            "next_investment": self.next_investment,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> WorkloadAssessment:
+        results = {r["item"]: ItemResult.from_dict(r) for r in raw["items"]}
+        progress = tuple(
+            StageProgress(p["stage"], p["satisfied"], p["partial"], p["not_assessable"], p["total"])
+            for p in raw["progress"]
+        )
+        return cls(
+            raw["workload"],
+            raw["assessed_at"],
+            raw["model_version"],
+            raw["risk_tier"],
+            raw["stage"],
+            raw["target_stage"],
+            raw.get("claimed_stage"),
+            progress,
+            results,
+            raw.get("next_investment"),
+        )
+
+
+def assess_workload(
+    model: MaturityModel,
+    *,
+    workload: str,
+    risk_tier: str,
+    results: Mapping[str, ItemResult],
+    assessed_at: float,
+    claimed_stage: int | None,
+    targets: Mapping[str, int],
+) -> WorkloadAssessment:
+    """Combine item results (one per model item) into the workload's assessment."""
+    missing = [i.id for i in model.items if i.id not in results]
+    if missing:
+        raise ValueError(f"no result for items {missing}")
+    ordered = {i.id: results[i.id] for i in model.items}
+    return WorkloadAssessment(
+        workload=workload,
+        assessed_at=assessed_at,
+        model_version=model.version,
+        risk_tier=risk_tier,
+        stage=stage_reached(model, ordered),
+        target_stage=target_stage(risk_tier, targets),
+        claimed_stage=claimed_stage,
+        progress=stage_progress(model, ordered),
+        results=ordered,
+        next_investment=next_investment(model, ordered),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A workload lost maturity between two assessments: its stage dropped, or items stopped being satisfied."""
+
+    workload: str
+    previous_stage: int
+    current_stage: int
+    previous_assessed_at: float
+    regressed_items: tuple[str, ...]
+
+    @property
+    def stage_dropped(self) -> bool:
+        return self.current_stage < self.previous_stage
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workload": self.workload,
+            "previous_stage": self.previous_stage,
+            "current_stage": self.current_stage,
+            "previous_assessed_at": self.previous_assessed_at,
+            "regressed_items": list(self.regressed_items),
+            "stage_dropped": self.stage_dropped,
+        }
+
+
+def detect_drift(previous: WorkloadAssessment | None, current: WorkloadAssessment) -> Drift | None:
+    """Drift when the stage drops or an item satisfied last time is not satisfied now."""
+    if previous is None:
+        return None
+    regressed = tuple(
+        item_id
+        for item_id, before in previous.results.items()
+        if before.satisfied and item_id in current.results and not current.results[item_id].satisfied
+    )
+    if not regressed and current.stage >= previous.stage:
+        return None
+    return Drift(current.workload, previous.stage, current.stage, previous.assessed_at, regressed)

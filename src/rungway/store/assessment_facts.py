@@ -1,0 +1,275 @@
+"""Request-log facts for the maturity assessment, pre-aggregated by hour so that assessing is not a scan.
+
+The evidence checks need, per workload over a window, counts such as "calls attributed to a user"
+or "calls resolved to a pinned snapshot". Scanning a million request rows for that takes seconds
+on SQLite, so closed hours are rolled up once into `assessment_hourly` (one row per hour, workload,
+key and resolved model) and a window is the sum of its whole hours plus a live query over the
+edges (the partial first hour and everything after the roll-up's watermark). The roll-up only
+covers hours that ended more than `slack_s` ago, so records still in a writer queue are not missed.
+
+When the traces capability's `spans` table exists, each successful chat call also counts as
+`traced` when the gateway's span for it kept both its input and its output (full or redacted).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from rungway.store.schema import metadata, requests
+
+HOUR = 3600.0
+ROLLUP_NAME = "requests"
+
+assessment_hourly = Table(
+    "assessment_hourly",
+    metadata,
+    Column("bucket", Float, primary_key=True),
+    Column("workload", String(64), primary_key=True),
+    Column("key_id", String(40), primary_key=True),
+    Column("model_resolved", String(128), primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("ok_calls", BigInteger, nullable=False),
+    Column("ok_chat", BigInteger, nullable=False),
+    Column("traced", BigInteger, nullable=False),
+    Column("with_user", BigInteger, nullable=False),
+    Column("ok_priced", BigInteger, nullable=False),
+    Column("with_account", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("with_latency", BigInteger, nullable=False),
+    Index("ix_assessment_hourly_bucket", "bucket"),
+)
+
+assessment_rollup_state = Table(
+    "assessment_rollup_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("watermark", Float, nullable=False),
+)
+
+# The traces capability's table, named lightly so that this module works whether or not it is installed.
+_spans = table("spans", column("trace_id"), column("span_id"), column("content"))
+MEASURES = (
+    "calls",
+    "ok_calls",
+    "ok_chat",
+    "traced",
+    "with_user",
+    "ok_priced",
+    "with_account",
+    "errors",
+    "with_latency",
+)
+
+
+@dataclass(slots=True)
+class RequestFacts:
+    """Counts for one (workload, key, resolved model) over a window."""
+
+    workload: str
+    key_id: str
+    model_resolved: str
+    calls: int = 0
+    ok_calls: int = 0
+    ok_chat: int = 0
+    traced: int = 0
+    with_user: int = 0
+    ok_priced: int = 0
+    with_account: int = 0
+    errors: int = 0
+    with_latency: int = 0
+
+    def add(self, values: Iterable[int]) -> None:
+        for name, value in zip(MEASURES, values, strict=True):
+            setattr(self, name, getattr(self, name) + int(value or 0))
+
+
+def spans_table_exists(engine: Engine) -> bool:
+    return bool(inspect(engine).has_table("spans"))
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _aggregates(with_spans: bool) -> list[ColumnElement[int]]:
+    r = requests.c
+    ok = r.status < 400
+    ok_chat = and_(ok, r.endpoint == "chat.completions")
+    if with_spans:
+        captured = exists(
+            select(literal(1))
+            .select_from(_spans)
+            .where(
+                _spans.c.trace_id == r.trace_id,
+                _spans.c.span_id == r.span_id,
+                _spans.c.content.like('%"gen_ai.input.messages"%'),
+                _spans.c.content.like('%"gen_ai.output.messages"%'),
+            )
+        )
+        traced: ColumnElement[int] = _count(and_(ok_chat, captured))
+    else:
+        traced = literal(0)
+    return [
+        func.count().label("calls"),
+        _count(ok).label("ok_calls"),
+        _count(ok_chat).label("ok_chat"),
+        traced.label("traced"),
+        func.count(r.user_id).label("with_user"),
+        _count(and_(ok, r.priced == True)).label("ok_priced"),  # noqa: E712 (SQL comparison)
+        func.count(r.provider_account).label("with_account"),
+        _count(r.status >= 400).label("errors"),
+        func.count(r.latency_ms).label("with_latency"),
+    ]
+
+
+def _bucket(engine: Engine) -> ColumnElement[float]:
+    """The hour a call started in; SQLite's CAST truncates (times are positive), PostgreSQL's rounds."""
+    ts = requests.c.ts_start
+    if engine.dialect.name == "sqlite":
+        return func.cast(ts / HOUR, Integer) * HOUR
+    return func.floor(ts / HOUR) * HOUR
+
+
+def _grouped(
+    engine: Engine, ranges: list[tuple[float, float]], with_spans: bool, by_hour: bool
+) -> Select[Any]:
+    r = requests.c
+    keys: list[ColumnElement[Any]] = [
+        r.workload,
+        func.coalesce(r.key_id, "").label("key_id"),
+        func.coalesce(r.model_resolved, "").label("model_resolved"),
+    ]
+    if by_hour:
+        keys.insert(0, _bucket(engine).label("bucket"))
+    window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
+    return select(*keys, *_aggregates(with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
+
+
+def rollup_watermark(engine: Engine) -> float | None:
+    """Calls that started before this time are in `assessment_hourly`; None before the first roll-up."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(assessment_rollup_state.c.watermark).where(assessment_rollup_state.c.name == ROLLUP_NAME)
+        ).first()
+    return float(row[0]) if row is not None else None
+
+
+def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_hours: int = 24) -> int:
+    """Roll up every closed hour since the watermark; returns the hours added. Safe to run from several
+    processes: each chunk moves the watermark with a compare-and-set in the same transaction."""
+    target = math.floor((now - slack_s) / HOUR) * HOUR
+    with_spans = spans_table_exists(engine)
+    watermark = rollup_watermark(engine)
+    if watermark is None:
+        with engine.connect() as conn:
+            first = conn.execute(select(func.min(requests.c.ts_start))).scalar()
+        watermark = math.floor(float(first) / HOUR) * HOUR if first is not None else target
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(assessment_rollup_state).values(name=ROLLUP_NAME, watermark=watermark))
+        except IntegrityError:  # another process started the roll-up first; it carries on from there
+            return 0
+    hours = 0
+    while watermark < target:
+        end = min(target, watermark + chunk_hours * HOUR)
+        with engine.begin() as conn:
+            moved = conn.execute(
+                update(assessment_rollup_state)
+                .where(
+                    assessment_rollup_state.c.name == ROLLUP_NAME,
+                    assessment_rollup_state.c.watermark == watermark,
+                )
+                .values(watermark=end)
+            )
+            if moved.rowcount != 1:
+                return hours
+            source = _grouped(engine, [(watermark, end)], with_spans, by_hour=True)
+            names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+            conn.execute(insert(assessment_hourly).from_select(names, source))
+        hours += int((end - watermark) / HOUR)
+        watermark = end
+    return hours
+
+
+def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:
+    """Facts per (workload, key, model) over [since, until), and whether span evidence was available."""
+    with_spans = spans_table_exists(engine)
+    watermark = rollup_watermark(engine)
+    rolled_from = math.ceil(since / HOUR) * HOUR
+    rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
+    out: dict[tuple[str, str, str], RequestFacts] = {}
+
+    def add(rows: Iterable[tuple[object, ...]]) -> None:
+        for row in rows:
+            key = (str(row[0]), str(row[1]), str(row[2]))
+            facts = out.get(key)
+            if facts is None:
+                facts = out[key] = RequestFacts(*key)
+            facts.add(row[3:])  # type: ignore[arg-type]
+
+    with engine.connect() as conn:
+        if rolled_to > rolled_from:
+            h = assessment_hourly.c
+            sums = [func.sum(getattr(h, m)) for m in MEASURES]
+            add(
+                conn.execute(
+                    select(h.workload, h.key_id, h.model_resolved, *sums)
+                    .where(h.bucket >= rolled_from, h.bucket < rolled_to)
+                    .group_by(h.workload, h.key_id, h.model_resolved)
+                ).all()
+            )
+            live = [(since, rolled_from), (rolled_to, until)]
+        else:
+            live = [(since, until)]
+        live = [(a, b) for a, b in live if b > a]
+        if live:
+            add(conn.execute(_grouped(engine, live, with_spans, by_hour=False)).all())
+    return list(out.values()), with_spans
+
+
+def rebuild_rollup(engine: Engine, now: float) -> int:
+    """Drop the roll-up and build it again (after back-filling old request rows)."""
+    with engine.begin() as conn:
+        conn.execute(assessment_hourly.delete())
+        conn.execute(assessment_rollup_state.delete())
+    return refresh_rollup(engine, now)
+
+
+__all__ = [
+    "MEASURES",
+    "RequestFacts",
+    "rebuild_rollup",
+    "refresh_rollup",
+    "request_facts",
+    "rollup_watermark",
+    "spans_table_exists",
+]
