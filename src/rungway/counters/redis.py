@@ -120,7 +120,7 @@ class RedisCounters:
 
     name = "redis"
 
-    def __init__(self, url: str, key_prefix: str = "rungway:", max_connections: int = 64) -> None:
+    def __init__(self, url: str, key_prefix: str = "rungway:", max_connections: int = 32) -> None:
         try:
             import redis.asyncio as aioredis
         except ImportError:  # pragma: no cover - redis is a core dependency; this guards trimmed installs
@@ -128,8 +128,8 @@ class RedisCounters:
         pool = aioredis.BlockingConnectionPool.from_url(
             url,
             max_connections=max_connections,
-            timeout=2.0,
-            socket_connect_timeout=1.0,
+            timeout=5.0,
+            socket_connect_timeout=5.0,
             socket_timeout=2.0,
         )
         self.client = aioredis.Redis(connection_pool=pool)

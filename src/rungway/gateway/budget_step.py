@@ -88,13 +88,18 @@ def output_token_cap(ctx: CallContext, default_cap: int) -> int:
     return per_choice * (n if isinstance(n, int) and n > 1 else 1)
 
 
+def _dollars(nano: int) -> str:
+    value = usd(nano)
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.6f}"
+
+
 def _refusal(budget: Budget, period: Period, spent: int, reserved: int, amount: int, now: float) -> BudgetExceeded:
     resets = iso(period.end)
     when = f"It resets at {resets}." if budget.period.value != "fixed" else f"Its window ends at {resets}."
     message = (
-        f"Budget '{budget.name}' ({budget.target}, ${usd(budget.amount_nano):.2f} {budget.period.value}) "
-        f"has no room for this call: ${usd(spent):.6f} spent and ${usd(reserved):.6f} held by calls in flight; "
-        f"this call may cost up to ${usd(amount):.6f}. {when if resets else 'It does not reset.'}"
+        f"Budget '{budget.name}' ({budget.target}, {_dollars(budget.amount_nano)} {budget.period.value}) "
+        f"has no room for this call: {_dollars(spent)} spent and {_dollars(reserved)} held by calls in flight; "
+        f"this call may cost up to {_dollars(amount)}. {when if resets else 'It does not reset.'}"
     )
     return BudgetExceeded(message, retry_after=min(period.end - now, 366 * 86400))
 

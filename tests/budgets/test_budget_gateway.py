@@ -1,0 +1,186 @@
+"""Budgets through the real gateway and the official SDK: holds under concurrency, 429s, events, restarts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from click.testing import CliRunner
+
+from rungway.cli.main import cli
+from tests.budgets.support import (
+    MESSAGES,
+    api,
+    burst,
+    config_text,
+    get_text,
+    logged_spend,
+    open_store,
+    prespend,
+    workload_budget,
+)
+from tests.servers import Gateway
+
+LIMIT_NANO = 1_000_000  # $0.001
+MAX_TOKENS = 20
+# The hold of one call: (11 characters + 4 per message + 3) input tokens at 150 + 20 output tokens at 600.
+HOLD_NANO = 18 * 150 + MAX_TOKENS * 600
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def counters(request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.param == "memory":
+        return {"counters": "memory"}
+    return {"counters": "redis", "redis_url": str(request.getfixturevalue("redis_url"))}
+
+
+def _api(gw: Gateway, path: str) -> Any:
+    status, body = api(gw.base_url, path)
+    assert status == 200, body
+    return body
+
+
+def test_hard_budget_holds_with_200_concurrent_calls_against_a_nearly_exhausted_budget(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, counters: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 900_000)  # 90% spent before the gateway starts: it must be seeded from the log
+    workload_budget(engine, "test-hard", "0.001")
+    gw = gateway_factory(config_text(**counters), store_url=url)
+    key = gw.create_key("test")
+
+    outcome = burst([gw.openai_base], key.secret, 200, max_tokens=MAX_TOKENS)
+
+    gw.flush()
+    spent, ok = logged_spend(engine)
+    assert not outcome.other and not outcome.rate_refusals
+    assert ok == outcome.ok >= 1
+    assert len(outcome.budget_refusals) == 200 - outcome.ok
+    # Every call costs at most its hold, so the hard limit holds exactly; in any case overspend is at
+    # most the holds that can be in flight at once (all 200).
+    assert 900_000 + spent <= LIMIT_NANO
+    assert 900_000 + spent > LIMIT_NANO - 2 * HOLD_NANO  # and the budget was really used up
+    status = _api(gw, "/api/budgets/test-hard")
+    assert status["live"] and status["spent_nano"] == status["logged_nano"] == 900_000 + spent
+    assert status["reserved_nano"] == 0 and status["overspend_nano"] == 0
+    assert status["blocks_this_period"] == len(outcome.budget_refusals)
+
+
+def test_overspend_when_calls_cost_more_than_their_hold_is_bounded_and_reported(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, counters: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 900_000)
+    workload_budget(engine, "test-hard", "0.001")
+    # No max_tokens and a default cap of 5 output tokens: the simulator answers with 12 to 40.
+    gw = gateway_factory(config_text(default_max_tokens=5, **counters), store_url=url)
+    key = gw.create_key("test")
+
+    outcome = burst([gw.openai_base], key.secret, 200)
+
+    gw.flush()
+    spent, ok = logged_spend(engine)
+    hold = 18 * 150 + 5 * 600
+    largest_call = 9 * 150 + 40 * 600
+    admitted_at_once = (LIMIT_NANO - 900_000) // hold + 1
+    assert ok == outcome.ok and not outcome.other
+    overspend = 900_000 + spent - LIMIT_NANO
+    assert overspend <= admitted_at_once * largest_call
+    status = _api(gw, "/api/budgets/test-hard")
+    assert status["overspend_nano"] == max(0, overspend)
+    assert status["spent_nano"] == 900_000 + spent
+
+
+def test_blocked_call_gets_openai_429_naming_the_budget_and_is_recorded(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 999_000)
+    workload_budget(engine, "test-daily", "0.001", period="daily")
+    gw = gateway_factory(config_text(latency_ms=0), store_url=url)
+    key = gw.create_key("test")
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=key.secret, max_retries=0)
+
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=MAX_TOKENS)
+
+    error = refused.value.body
+    assert isinstance(error, dict) and error["code"] == "budget_exceeded" and error["type"] == "budget_exceeded"
+    assert "'test-daily'" in error["message"] and "resets at" in error["message"] and "T00:00:00Z" in error["message"]
+    assert 1 <= int(refused.value.response.headers["retry-after"]) <= 86400
+    gw.flush()
+    events = _api(gw, "/api/budget-events?budget=test-daily&kind=blocked")["data"]
+    assert len(events) == 1 and events[0]["requested_nano"] == HOLD_NANO and events[0]["spent_nano"] == 999_000
+    monkeypatch.setenv("RUNGWAY_DATABASE_URL", url)
+    shown = CliRunner().invoke(cli, ["budgets", "status", "test-daily", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)[0]["blocks_this_period"] == 1
+    listed = CliRunner().invoke(cli, ["budgets", "events", "--format", "json"])
+    assert json.loads(listed.output)[0]["kind"] == "blocked"
+
+
+def test_restarted_gateway_remembers_spend_from_the_request_log(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    first = gateway_factory(config_text(latency_ms=0), store_url=url)
+    key = first.create_key("test")
+    client = openai.OpenAI(base_url=first.openai_base, api_key=key.secret, max_retries=0)
+    for _ in range(3):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=MAX_TOKENS)
+    first.flush()
+    spent, _ = logged_spend(open_store(url))
+    # A new gateway (fresh in-process counters, like a restart); a budget created over the API is seeded at once.
+    second = gateway_factory(config_text(latency_ms=0), store_url=url)
+    status, created = api(
+        second.base_url,
+        "/api/budgets",
+        "PUT",
+        {"name": "test-m", "scope": "workload", "workload": "test", "amount_usd": "5"},
+    )
+    assert status == 200, created
+    assert created["spent_nano"] == spent > 0
+    third = gateway_factory(config_text(latency_ms=0), store_url=url)
+    assert _api(third, "/api/budgets/test-m")["spent_nano"] == spent
+
+
+def test_soft_budget_never_blocks(gateway_factory: Callable[..., Gateway], tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 2_000_000)
+    workload_budget(engine, "test-soft", "0.001", hard=False)
+    gw = gateway_factory(config_text(latency_ms=0), store_url=url)
+    key = gw.create_key("test")
+    outcome = burst([gw.openai_base], key.secret, 5, max_tokens=MAX_TOKENS)
+    assert outcome.ok == 5
+
+
+@pytest.mark.parametrize("fail", ["fail-open", "fail-closed"])
+def test_unreachable_redis_fails_open_or_closed_as_configured(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, fail: str
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    workload_budget(open_store(url), "test-hard", "1")
+    gw = gateway_factory(config_text("redis", "redis://127.0.0.1:1/0", fail=fail, latency_ms=0), store_url=url)
+    key = gw.create_key("test")
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=key.secret, max_retries=0)
+    if fail == "fail-open":
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=MAX_TOKENS)
+        assert reply.choices[0].message.content
+        outcome = "allowed"
+    else:
+        with pytest.raises(openai.InternalServerError) as refused:
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=MAX_TOKENS)
+        assert refused.value.status_code == 503
+        assert refused.value.response.headers["retry-after"]
+        outcome = "refused"
+    metrics = get_text(gw.base_url + "/metrics")
+    line = f'rungway_counter_backend_errors_total{{backend="redis",outcome="{outcome}"}}'
+    assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in metrics.splitlines()), metrics
