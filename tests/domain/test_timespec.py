@@ -1,0 +1,30 @@
+"""Durations and instants as people type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rungway.domain.timespec import TimeSpecError, parse_duration, parse_instant
+
+NOW = 1_700_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("30m", 1800), ("24h", 86400), ("7d", 604800), ("2W", 1209600), ("1.5h", 5400)]
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_instants_from_durations_iso_dates_and_epoch_seconds() -> None:
+    assert parse_instant("7d", NOW) == NOW - 7 * 86400
+    assert parse_instant("2023-11-14T22:13:20Z", NOW) == NOW
+    assert parse_instant("2023-11-14T23:13:20+01:00", NOW) == NOW
+    assert parse_instant("2023-11-14", NOW) == NOW - (22 * 3600 + 13 * 60 + 20)
+    assert parse_instant(str(NOW), 0) == NOW
+
+
+@pytest.mark.parametrize("text", ["yesterday", "7", "d7", "-3h", ""])
+def test_unreadable_text_says_what_to_write(text: str) -> None:
+    with pytest.raises(TimeSpecError, match="7d"):
+        parse_duration(text) if text == "7" else parse_instant(text, NOW)

@@ -1,0 +1,63 @@
+"""The public API of the management API, CLI, services and demo modules is pinned: changing it is deliberate."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+EXPORTS = {
+    "rungway.api.bodies": ["flag", "json_object", "optional_str", "str_list"],
+    "rungway.api.keys": ["KEY_SCHEMA", "router"],
+    "rungway.api.logs": ["LOG_ROW_SCHEMA", "USAGE_ROW_SCHEMA", "router"],
+    "rungway.api.workloads": ["WORKLOAD_SCHEMA", "router"],
+    "rungway.cli.keys": ["keys_group"],
+    "rungway.cli.logs": ["logs_group", "usage_command"],
+    "rungway.cli.options": ["config_option", "database_url", "format_option", "open_store"],
+    "rungway.cli.render": ["Column", "console", "emit", "fmt_ms", "fmt_time", "fmt_usd"],
+    "rungway.cli.workloads": ["workloads_group"],
+    "rungway.demo": ["DEMO_WORKLOAD", "choose_port", "ensure_admin_key", "ensure_demo_key", "main"],
+    "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant"],
+    "rungway.services.keys": [
+        "CreatedKey",
+        "create_api_key",
+        "describe_key",
+        "find_key",
+        "resolve_expiry",
+        "revoke_api_key",
+    ],
+    "rungway.services.logs": [
+        "MAX_PAGE",
+        "USAGE_BY",
+        "LogPage",
+        "UsageRow",
+        "build_filter",
+        "new_rows",
+        "parse_time",
+        "search_logs",
+        "total_of",
+        "usage_report",
+    ],
+    "rungway.services.workloads": [
+        "WORKLOAD_FIELDS",
+        "add_workload",
+        "describe_workload",
+        "find_workload",
+        "parse_workload_fields",
+        "update_workload",
+    ],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(EXPORTS))
+def test_public_api_is_pinned(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert sorted(module.__all__) == sorted(EXPORTS[module_name])
+    for name in module.__all__:
+        assert hasattr(module, name), f"{module_name}.__all__ names {name}, which does not exist"
+
+
+def test_management_routers_are_registered() -> None:
+    from rungway.api.routes import ROUTER_MODULES
+
+    assert {"rungway.api.keys", "rungway.api.workloads", "rungway.api.logs"} <= set(ROUTER_MODULES)
