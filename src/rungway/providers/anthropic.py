@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import aclosing
 
 import orjson
 
@@ -86,7 +85,7 @@ class AnthropicProvider:
             self._url, orjson.dumps(request.body), self._headers_for(call.headers), call.timeout_s
         )
         translator = StreamTranslator(request.schema_tool, int(time.time()), str(call.body.get("model")))
-        async with aclosing(self.client.sse(response)) as events:
+        async with self.client.sse(response) as events:
             async for event in events:
                 data = load_json(self.name, event.data)
                 if not isinstance(data, dict):

@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime
 import email.utils
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,19 +180,30 @@ class UpstreamClient:
             raise self.connection_error(url, exc) from None
         return response
 
-    async def sse(self, response: aiohttp.ClientResponse) -> AsyncGenerator[SseEvent, None]:
-        """The response's server-sent events, with transport failures mapped; releases the response."""
+    @asynccontextmanager
+    async def sse(self, response: aiohttp.ClientResponse) -> AsyncIterator[AsyncGenerator[SseEvent, None]]:
+        """The response's server-sent events, transport failures mapped; the response is released on exit.
+
+        Errors are mapped per TCP read rather than per event, to keep one generator layer per event."""
+        pieces = self._pieces(response)
+        events = sse_events(pieces)
         try:
-            async for event in sse_events(response.content.iter_any()):
-                yield event
+            yield events
+        finally:
+            await events.aclose()
+            await pieces.aclose()
+            response.release()
+
+    async def _pieces(self, response: aiohttp.ClientResponse) -> AsyncGenerator[bytes, None]:
+        try:
+            async for piece in response.content.iter_any():
+                yield piece
         except TimeoutError:
             raise UpstreamTimeout(
                 f"{self.provider}: the stream went silent for more than {self.options.timeout_s:g}s"
             ) from None
         except aiohttp.ClientError as exc:
             raise UpstreamError(f"{self.provider}: the stream broke off: {type(exc).__name__}: {exc}") from None
-        finally:
-            response.release()
 
     def timeout_error(self, timeout_s: float) -> UpstreamTimeout:
         limit = min(timeout_s, self.options.timeout_s)

@@ -16,7 +16,6 @@ streamed call can be priced. Azure OpenAI is selected by `deployment` / `azure_d
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
@@ -95,7 +94,7 @@ class OpenAIProvider:
         payload = orjson.dumps({**body, "stream": True, "stream_options": wanted})
         url = self._url("chat/completions", body.get("model"))
         response = await self.client.open_stream(url, payload, self._headers_for(call.headers), call.timeout_s)
-        async with aclosing(self.client.sse(response)) as events:
+        async with self.client.sse(response) as events:
             async for event in events:
                 raw = event.data
                 if raw == _DONE:
