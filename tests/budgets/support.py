@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -154,3 +157,24 @@ def logged_spend(engine: Engine, workload: str = "test") -> tuple[int, int]:
     with engine.connect() as conn:
         row = conn.execute(q).one()
     return int(row[0]), int(row[1])
+
+
+def api(base_url: str, path: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+    """Call the management API as the admin; (status, parsed JSON)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        base_url + path,
+        data=data,
+        method=method,
+        headers={"Authorization": "Bearer admin-secret", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def get_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return str(response.read().decode())
