@@ -6,13 +6,20 @@ exactly; prices are Decimal USD per million tokens, as providers publish them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rungway.domain.usage import Usage
 
 NANO_PER_USD = 1_000_000_000
 _NANO_PER_USD_PER_MTOK = Decimal(NANO_PER_USD) / Decimal(1_000_000)
+_PICO_PER_USD_PER_MTOK = Decimal(1_000_000)  # 1e12 pico-dollars per USD / 1e6 tokens per Mtok
+
+
+def _pico_per_token(usd_per_mtok: Decimal) -> int | None:
+    """The price in pico-dollars per token when that is a whole number (prices with up to 6 decimals)."""
+    scaled = usd_per_mtok * _PICO_PER_USD_PER_MTOK
+    return int(scaled) if scaled == scaled.to_integral_value() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +29,25 @@ class Price:
     input: Decimal
     output: Decimal
     cached_input: Decimal | None = None
+    # (input, output, cached input) in whole pico-dollars per token, computed once, so that pricing
+    # a call is integer arithmetic (exact, and ~10x cheaper than Decimal on the hot path); None
+    # when a price has more than 6 decimals, which falls back to Decimal.
+    _pico: tuple[int, int, int] | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        cached_price = self.cached_input if self.cached_input is not None else self.input
+        parts = (_pico_per_token(self.input), _pico_per_token(self.output), _pico_per_token(cached_price))
+        if None not in parts:
+            object.__setattr__(self, "_pico", parts)
 
     def cost_nano(self, usage: Usage) -> int:
         """The cost of `usage` in nano-dollars, rounded half-up once at the end."""
         cached = min(usage.cached_input, usage.input)
+        pico = self._pico
+        if pico is not None:
+            total_pico = (usage.input - cached) * pico[0] + cached * pico[2] + usage.output * pico[1]
+            # Token counts are never negative, so floor((x + 500) / 1000) is ROUND_HALF_UP, exactly.
+            return (total_pico + 500) // 1000
         cached_price = self.cached_input if self.cached_input is not None else self.input
         total = (
             (usage.input - cached) * self.input + cached * cached_price + usage.output * self.output

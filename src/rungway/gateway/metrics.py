@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics import MetricWrapperBase
 from prometheus_client.registry import Collector
 
 from rungway.store.writer import BatchWriter
@@ -36,6 +38,49 @@ class _WriterCollector(Collector):
             dropped.add_metric([w.name], w.dropped)
             failed.add_metric([w.name], w.failed_batches)
         return [depth, accepted, written, dropped, failed]
+
+
+class CallSeries:
+    """The metric children one (endpoint, workload, model) writes to, each made on first use and kept.
+
+    prometheus_client's `labels()` validates, stringifies and locks on every call; the gateway
+    records several series per call, so it looks each child up once (a series appears in /metrics
+    when first written, exactly as with `labels()`).
+    """
+
+    __slots__ = ("_cache", "_metrics", "endpoint", "model", "workload")
+
+    def __init__(self, metrics: GatewayMetrics, endpoint: str, workload: str, model: str) -> None:
+        self._metrics = metrics
+        self._cache: dict[object, Any] = {}
+        self.endpoint, self.workload, self.model = endpoint, workload, model
+
+    def _child(self, key: object, metric: MetricWrapperBase, *labels: str) -> Any:
+        child = self._cache.get(key)
+        if child is None:
+            child = self._cache[key] = metric.labels(*labels)
+        return child
+
+    def requests(self, status: int) -> Any:
+        return self._child(status, self._metrics.requests, self.endpoint, self.workload, self.model, str(status))
+
+    def errors(self, error_type: str) -> Any:
+        return self._child(("error", error_type), self._metrics.errors, self.endpoint, self.workload, error_type)
+
+    def latency(self) -> Any:
+        return self._child("latency", self._metrics.latency, self.endpoint, self.model)
+
+    def overhead(self) -> Any:
+        return self._child("overhead", self._metrics.overhead, self.endpoint)
+
+    def ttft(self) -> Any:
+        return self._child("ttft", self._metrics.ttft, self.model)
+
+    def tokens(self, direction: str) -> Any:
+        return self._child(direction, self._metrics.tokens, self.workload, self.model, direction)
+
+    def cost(self) -> Any:
+        return self._child("cost", self._metrics.cost, self.workload, self.model)
 
 
 class GatewayMetrics:
@@ -78,6 +123,15 @@ class GatewayMetrics:
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )
         r.register(_WriterCollector(writers))
+        self._series: dict[tuple[str, str, str], CallSeries] = {}
+
+    def series(self, endpoint: str, workload: str, model: str) -> CallSeries:
+        """The cached metric children of calls to `model` by `workload` on `endpoint`."""
+        key = (endpoint, workload, model)
+        found = self._series.get(key)
+        if found is None:
+            found = self._series[key] = CallSeries(self, endpoint, workload, model)
+        return found
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -50,19 +50,17 @@ async def record_call(state: GatewayState, ctx: CallContext) -> None:
     record = build_record(ctx)
     ctx.extras["record"] = record
     state.request_writer.offer(record)
-    m = state.metrics
-    workload = record.workload or ""
-    model = record.model_requested or ""
-    m.requests.labels(ctx.endpoint, workload, model, str(record.status)).inc()
-    m.latency.labels(ctx.endpoint, model).observe(record.latency_ms / 1000)
+    series = state.metrics.series(ctx.endpoint, record.workload or "", record.model_requested or "")
+    series.requests(record.status).inc()
+    series.latency().observe(record.latency_ms / 1000)
     if record.overhead_ms is not None:
-        m.overhead.labels(ctx.endpoint).observe(record.overhead_ms / 1000)
+        series.overhead().observe(record.overhead_ms / 1000)
     if record.ttft_ms is not None:
-        m.ttft.labels(model).observe(record.ttft_ms / 1000)
+        series.ttft().observe(record.ttft_ms / 1000)
     if record.error_type is not None:
-        m.errors.labels(ctx.endpoint, workload, record.error_type).inc()
+        series.errors(record.error_type).inc()
     if record.tokens_in or record.tokens_out:
-        m.tokens.labels(workload, model, "input").inc(record.tokens_in)
-        m.tokens.labels(workload, model, "output").inc(record.tokens_out)
+        series.tokens("input").inc(record.tokens_in)
+        series.tokens("output").inc(record.tokens_out)
     if record.cost_nano:
-        m.cost.labels(workload, model).inc(usd(record.cost_nano))
+        series.cost().inc(usd(record.cost_nano))
