@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from rungway.domain.usage import Usage
-from rungway.errors import RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
+from rungway.errors import ConfigError, RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
 from rungway.providers.base import ChatCall, EmbedCall, Provider
 from tests.providers.conftest import drive, make_provider, stream
 from tests.providers.fake_anthropic import FakeAnthropic
@@ -223,3 +223,8 @@ def test_sdk_errors_through_the_gateway(claude_gateway: Gateway) -> None:
         client.chat.completions.create(model="claude-sonnet", messages=HELLO, n=2)  # type: ignore[arg-type]
     with pytest.raises(openai.BadRequestError, match="no embeddings API"):
         client.embeddings.create(model="claude-embed", input="hi")
+
+
+def test_a_bad_beta_option_names_the_fix() -> None:
+    with pytest.raises(ConfigError, match=r"rungway.yaml:5: providers.up.beta: expected a string or a list.*Fix: "):
+        make_provider("anthropic", api_key="k", beta={"x": 1})

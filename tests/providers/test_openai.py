@@ -327,3 +327,12 @@ def test_sdk_through_an_azure_shaped_upstream(gateway_factory: Callable[..., Gat
     seen = fake_openai.seen[0]
     assert seen.path == "/openai/deployments/gpt4o-prod/chat/completions"
     assert seen.query["api-version"] == "2024-10-21" and seen.headers["api-key"] == "azure-key"
+
+
+def test_sdk_stream_that_fails_before_its_first_chunk_gets_a_proper_status(openai_gateway: Gateway) -> None:
+    client = sdk(openai_gateway)
+    with pytest.raises(openai.RateLimitError):
+        client.chat.completions.create(model="error-429", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model="slow", messages=HELLO, stream=True)  # type: ignore[arg-type]
+    assert caught.value.status_code == 504

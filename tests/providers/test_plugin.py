@@ -114,3 +114,13 @@ def test_importing_the_built_in_adapters_imports_no_sdk() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_http_provider_option_is_documented_in_the_readme() -> None:
+    from rungway.providers import anthropic as anthropic_module
+    from rungway.providers import http
+    from rungway.providers import openai as openai_module
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    options = set(http.COMMON_OPTIONS) | set(openai_module._OPTIONS) | set(anthropic_module._OPTIONS)
+    assert sorted(o for o in options if f"`{o}`" not in readme) == []
