@@ -26,6 +26,7 @@ ROUTER_MODULES: list[str] = [
     "rungway.api.budgets",
     "rungway.api.cost",
     "rungway.api.assess",
+    "rungway.api.traces",
 ]
 
 

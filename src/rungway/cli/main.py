@@ -16,6 +16,7 @@ from rungway.cli.cost import cost_group
 from rungway.cli.keys import keys_group
 from rungway.cli.logs import logs_group, usage_command
 from rungway.cli.serve import config_group, serve_command
+from rungway.cli.traces import traces_group
 from rungway.cli.workloads import workloads_group
 from rungway.errors import RungwayError
 
@@ -28,6 +29,7 @@ def cli() -> None:
 
 cli.add_command(serve_command)
 cli.add_command(config_group)
+cli.add_command(traces_group)
 cli.add_command(keys_group)
 cli.add_command(workloads_group)
 cli.add_command(logs_group)

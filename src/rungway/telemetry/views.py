@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from rungway.telemetry.otlp_decode import span_content
+
 _INDEXED = re.compile(r"^(?P<prefix>.+?)\.(?P<index>\d+)\.(?P<field>.+)$")
 
 
@@ -95,3 +97,28 @@ def _event_content(content: dict[str, Any], names: tuple[str, ...], key: str) ->
             attrs = event.get("attributes") or {}
             return _maybe_json(attrs.get(key) or attrs.get("content") or attrs.get("message"))
     return None
+
+
+def span_view(span: dict[str, Any]) -> dict[str, Any]:
+    """A stored span (as `store.traces.get_trace` returns it) with its content read into one shape."""
+    content = span_content(span["content"]) if isinstance(span["content"], bytes) else span["content"]
+    out = {k: v for k, v in span.items() if k != "content"}
+    out["cost_usd"] = span["cost_nano"] / 1e9
+    out.update(content_view(content))
+    out["attributes"] = content.get("attributes") or {}
+    if content.get("events"):
+        out["events"] = content["events"]
+    return out
+
+
+def trace_tree(trace: dict[str, Any], spans: list[dict[str, Any]]) -> dict[str, Any]:
+    """The trace with its spans nested under their parents (orphans at the top), in start order."""
+    views = [span_view(s) for s in spans]
+    by_id = {v["span_id"]: v for v in views}
+    roots: list[dict[str, Any]] = []
+    for view in views:
+        view["children"] = []
+    for view in views:
+        parent = by_id.get(view["parent_span_id"] or "")
+        (parent["children"] if parent is not None and parent is not view else roots).append(view)
+    return {**trace, "cost_usd": trace["cost_nano"] / 1e9, "spans": roots}

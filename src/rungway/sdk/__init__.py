@@ -1,0 +1,37 @@
+"""The Rungway Python SDK: trace an application's own steps and join them with the gateway's spans.
+
+    import rungway.sdk as rw
+
+    rw.configure("http://127.0.0.1:4000", api_key="rw-...", service="support-bot")
+
+    @rw.trace(kind="retrieval")
+    def search(query: str) -> list[str]: ...
+
+    with rw.span("answer", kind="agent") as root:
+        docs = search("refund policy")
+        client = rw.openai_client()            # openai.OpenAI pointed at the gateway
+        reply = client.chat.completions.create(...)   # the gateway's llm span is a child of `root`
+        with rw.span("lookup_order", kind="tool") as tool:
+            tool.set_input({"order": 42})
+
+Spans are exported in the background over OTLP/HTTP (protobuf) to the gateway's `/v1/traces`
+with the workload key; `openai` is imported only by `openai_client()`/`async_openai_client()`.
+"""
+
+from __future__ import annotations
+
+from rungway.sdk.clients import async_openai_client, openai_client, traceparent_headers
+from rungway.sdk.tracing import Span, configure, current_span, flush, shutdown, span, trace
+
+__all__ = [
+    "Span",
+    "async_openai_client",
+    "configure",
+    "current_span",
+    "flush",
+    "openai_client",
+    "shutdown",
+    "span",
+    "trace",
+    "traceparent_headers",
+]
