@@ -20,7 +20,8 @@ from rungway.domain.maturity import (
 )
 
 ISSUE_ITEMS = {
-    2: "authentication basic_logging manual_prompt_review provider_cost_monitoring pre_deployment_tests on_call_rotation",
+    2: "authentication basic_logging manual_prompt_review provider_cost_monitoring pre_deployment_tests "
+    "on_call_rotation",
     3: "detailed_traces curated_eval_set eval_on_prompt_change user_cost_attribution budgets model_pinning "
     "prompt_library basic_red_teaming content_filtering",
     4: "continuous_evaluation multi_model_routing multi_layer_caching cost_forecasting audit_trails governance_process "
@@ -52,7 +53,11 @@ def test_evidence_standards_have_the_documented_defaults() -> None:
     assert defaults["user_cost_attribution"] == 0.95
     assert defaults["model_pinning"] == 1.0
     assert model.item("basic_red_teaming").check.window_days == 90  # type: ignore[union-attr]
-    assert {i.id for i in model.items if i.attested} == {"manual_prompt_review", "on_call_rotation", "governance_process"}
+    assert {i.id for i in model.items if i.attested} == {
+        "manual_prompt_review",
+        "on_call_rotation",
+        "governance_process",
+    }
     assert dict(model.target_stages) == {"internal": 2, "customer-facing": 3, "regulated": 4}
 
 

@@ -26,11 +26,14 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     Select,
     String,
     Table,
+    Text,
     and_,
     case,
+    cast,
     column,
     exists,
     func,
@@ -116,23 +119,36 @@ def spans_table_exists(engine: Engine) -> bool:
     return bool(inspect(engine).has_table("spans"))
 
 
+def _content_as_text(engine: Engine) -> ColumnElement[str]:
+    """The span's JSON content as text: the traces store keeps it as UTF-8 bytes (BLOB / bytea) or text."""
+    binary = any(
+        c["name"] == "content" and isinstance(c["type"], LargeBinary) for c in inspect(engine).get_columns("spans")
+    )
+    if not binary:
+        return cast(_spans.c.content, Text)
+    if engine.dialect.name == "postgresql":
+        return func.convert_from(_spans.c.content, "UTF8")
+    return cast(_spans.c.content, Text)  # SQLite reads a BLOB's bytes as UTF-8 text
+
+
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
-def _aggregates(with_spans: bool) -> list[ColumnElement[int]]:
+def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
     r = requests.c
     ok = r.status < 400
     ok_chat = and_(ok, r.endpoint == "chat.completions")
     if with_spans:
+        content = _content_as_text(engine)
         captured = exists(
             select(literal(1))
             .select_from(_spans)
             .where(
                 _spans.c.trace_id == r.trace_id,
                 _spans.c.span_id == r.span_id,
-                _spans.c.content.like('%"gen_ai.input.messages"%'),
-                _spans.c.content.like('%"gen_ai.output.messages"%'),
+                content.like('%"gen_ai.input.messages"%'),
+                content.like('%"gen_ai.output.messages"%'),
             )
         )
         traced: ColumnElement[int] = _count(and_(ok_chat, captured))
@@ -159,9 +175,7 @@ def _bucket(engine: Engine) -> ColumnElement[float]:
     return func.floor(ts / HOUR) * HOUR
 
 
-def _grouped(
-    engine: Engine, ranges: list[tuple[float, float]], with_spans: bool, by_hour: bool
-) -> Select[Any]:
+def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool, by_hour: bool) -> Select[Any]:
     r = requests.c
     keys: list[ColumnElement[Any]] = [
         r.workload,
@@ -171,7 +185,7 @@ def _grouped(
     if by_hour:
         keys.insert(0, _bucket(engine).label("bucket"))
     window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
-    return select(*keys, *_aggregates(with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
+    return select(*keys, *_aggregates(engine, with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
 
 
 def rollup_watermark(engine: Engine) -> float | None:
