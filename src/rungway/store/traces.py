@@ -175,7 +175,7 @@ class TraceFilter:
 
 
 def _trace_dict(row: Any) -> dict[str, Any]:
-    out = dict(row._mapping)
+    out = {str(k): v for k, v in row._mapping.items()}
     out["tags"] = orjson.loads(out["tags"] or "{}")
     out["latency_ms"] = round((out["end_time"] - out["start_time"]) * 1000.0, 3)
     out["status"] = "error" if out["error_count"] else "ok"
@@ -227,7 +227,7 @@ def get_trace(engine: Engine, trace_id: str) -> tuple[dict[str, Any], list[dict[
         if row is None:
             return None
         q = select(spans).where(spans.c.trace_id == trace_id).order_by(spans.c.start_time)
-        span_rows = [dict(r._mapping) for r in conn.execute(q)]
+        span_rows = [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(q)]
     for span in span_rows:
         span["tags"] = orjson.loads(span["tags"] or "{}")
         span["content"] = bytes(span["content"])
