@@ -151,7 +151,8 @@ def assessment_history(
     engine: Engine, workload: str | None = None, since: float | None = None, limit: int = 500
 ) -> list[StoredAssessment]:
     """Stored assessments, oldest first within the newest `limit`."""
-    q = select(assessments).order_by(assessments.c.assessed_at.desc()).limit(max(1, min(limit, 10_000)))
+    order = (assessments.c.assessed_at.desc(), assessments.c.workload.desc())
+    q = select(assessments).order_by(*order).limit(max(1, min(limit, 10_000)))
     if workload:
         q = q.where(assessments.c.workload == workload)
     if since is not None:
