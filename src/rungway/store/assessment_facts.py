@@ -197,9 +197,15 @@ def rollup_watermark(engine: Engine) -> float | None:
     return float(row[0]) if row is not None else None
 
 
-def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_hours: int = 24) -> int:
+def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_hours: int | None = None) -> int:
     """Roll up every closed hour since the watermark; returns the hours added. Safe to run from several
-    processes: each chunk moves the watermark with a compare-and-set in the same transaction."""
+    processes: each chunk moves the watermark with a compare-and-set in the same transaction.
+
+    On SQLite a catch-up goes a day per transaction, so the gateway's writer is never held off for
+    long; PostgreSQL does it in one statement, where one hash join over the spans beats many.
+    """
+    if chunk_hours is None:
+        chunk_hours = 24 if engine.dialect.name == "sqlite" else 24 * 366
     target = math.floor((now - slack_s) / HOUR) * HOUR
     with_spans = spans_table_exists(engine)
     watermark = rollup_watermark(engine)
