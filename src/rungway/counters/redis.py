@@ -14,6 +14,7 @@ step fails open or closed as configured (counted in `rungway_counter_backend_err
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.registry import register_counters
+from rungway.counters.resp import RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
@@ -116,29 +118,18 @@ def _int(value: Any) -> int:
 
 
 class RedisCounters:
-    """The `redis` counters backend: atomic Lua scripts over a pooled asyncio client."""
+    """The `redis` counters backend: atomic Lua scripts over one pipelined connection."""
 
     name = "redis"
 
-    def __init__(self, url: str, key_prefix: str = "rungway:", max_connections: int = 32) -> None:
-        try:
-            import redis.asyncio as aioredis
-        except ImportError:  # pragma: no cover - redis is a core dependency; this guards trimmed installs
-            raise ConfigError("counters.backend redis needs the redis package. Fix: pip install 'redis>=5'") from None
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=5.0,
-            socket_connect_timeout=5.0,
-            socket_timeout=2.0,
-        )
-        self.client = aioredis.Redis(connection_pool=pool)
+    def __init__(self, url: str, key_prefix: str = "rungway:") -> None:
+        self.client = RespClient(url)
         self.prefix = key_prefix
-        self._acquire = self.client.register_script(_ACQUIRE)
-        self._add = self.client.register_script(_ADD)
-        self._reserve = self.client.register_script(_RESERVE)
-        self._settle = self.client.register_script(_SETTLE)
-        self._seed = self.client.register_script(_SEED)
+        self._acquire = Script(_ACQUIRE)
+        self._add = Script(_ADD)
+        self._reserve = Script(_RESERVE)
+        self._settle = Script(_SETTLE)
+        self._seed = Script(_SEED)
 
     def _window_keys(self, key: str, window_s: int, now: float) -> tuple[str, str, float]:
         index = int(now // window_s)
@@ -156,7 +147,7 @@ class RedisCounters:
             keys += [current, previous]
             args += [use.limit, use.amount, repr(fraction), 2 * use.window_s + 1]
             fractions.append(fraction)
-        result = await self._acquire(keys=keys, args=args)
+        result = await self.client.run(self._acquire, keys, args)
         if result == 0:
             return None
         index, previous_count, current_count = _int(result[0]) - 1, _int(result[1]), _int(result[2])
@@ -169,11 +160,11 @@ class RedisCounters:
 
     async def add(self, key: str, window_s: int, amount: int, now: float | None = None) -> None:
         current, _, _ = self._window_keys(key, window_s, time.time() if now is None else now)
-        await self._add(keys=[current], args=[amount, 2 * window_s + 1])
+        await self.client.run(self._add, [current], [amount, 2 * window_s + 1])
 
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         current, previous, fraction = self._window_keys(key, window_s, time.time() if now is None else now)
-        cur, prev = await self.client.mget([current, previous])
+        cur, prev = await self.client.call("MGET", current, previous)
         return sliding_count(_int(prev or 0), _int(cur or 0), fraction)
 
     def _budget_key(self, key: str) -> str:
@@ -183,7 +174,7 @@ class RedisCounters:
         args: list[Any] = []
         for use in uses:
             args += [use.amount, -1 if use.limit is None else use.limit, use.ttl_s]
-        result = await self._reserve(keys=[self._budget_key(u.key) for u in uses], args=args)
+        result = await self.client.run(self._reserve, [self._budget_key(u.key) for u in uses], args)
         if result == 0:
             return None
         return BudgetDenied(uses[_int(result[0]) - 1], _int(result[1]), _int(result[2]))
@@ -192,24 +183,22 @@ class RedisCounters:
         args: list[Any] = []
         for item in settles:
             args += [str(-item.reserved), item.actual, item.ttl_s]
-        result = await self._settle(keys=[self._budget_key(s.key) for s in settles], args=args)
+        result = await self.client.run(self._settle, [self._budget_key(s.key) for s in settles], args)
         return [(int(after) - s.actual, int(after)) for s, after in zip(settles, result, strict=True)]
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
-        async with self.client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hmget(self._budget_key(key), "s", "r")
-            rows = await pipe.execute()
+        rows = await asyncio.gather(*(self.client.call("HMGET", self._budget_key(k), "s", "r") for k in keys))
         return [BudgetState(_int(s or 0), _int(r or 0)) for s, r in rows]
 
     async def seed_budget(self, key: str, spent: int, ttl_s: int) -> bool:
-        return bool(await self._seed(keys=[self._budget_key(key)], args=[spent, ttl_s]))
+        return bool(await self.client.run(self._seed, [self._budget_key(key)], [spent, ttl_s]) == 1)
 
     async def claim_once(self, key: str, ttl_s: int) -> bool:
-        return bool(await self.client.set(f"{self.prefix}once:{key}", b"1", nx=True, ex=max(1, ttl_s)))
+        reply = await self.client.call("SET", f"{self.prefix}once:{key}", "1", "NX", "EX", max(1, ttl_s))
+        return bool(reply == "OK")
 
     async def close(self) -> None:
-        await self.client.aclose(close_connection_pool=True)
+        await self.client.close()
 
 
 @register_counters("redis")
