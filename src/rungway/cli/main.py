@@ -1,42 +1,56 @@
 """The `rungway` command group and its entry point.
 
+Command groups are imported only when they run (`LazyGroup`), so `rungway --help` and quick
+commands do not pay for the server, the store and every capability at start-up.
 User mistakes (bad config, unknown ids) print one line naming the file, line and fix and exit 1;
 Ctrl-C exits 130 quietly; bugs keep their traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from rungway.cli.assess import assess_group
-from rungway.cli.budgets import budgets_group
-from rungway.cli.cost import cost_group
-from rungway.cli.keys import keys_group
-from rungway.cli.logs import logs_group, usage_command
-from rungway.cli.serve import config_group, serve_command
-from rungway.cli.traces import traces_group
-from rungway.cli.workloads import workloads_group
 from rungway.errors import RungwayError
 
+COMMANDS = {
+    "serve": "rungway.cli.serve:serve_command",
+    "config": "rungway.cli.serve:config_group",
+    "keys": "rungway.cli.keys:keys_group",
+    "workloads": "rungway.cli.workloads:workloads_group",
+    "logs": "rungway.cli.logs:logs_group",
+    "usage": "rungway.cli.logs:usage_command",
+    "traces": "rungway.cli.traces:traces_group",
+    "budgets": "rungway.cli.budgets:budgets_group",
+    "cost": "rungway.cli.cost:cost_group",
+    "assess": "rungway.cli.assess:assess_group",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are `module:attribute` paths imported on first use."""
+
+    def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rungway")
 def cli() -> None:
     """Rungway: an LLMOps platform: gateway, traces, cost and budgets, maturity assessment."""
-
-
-cli.add_command(serve_command)
-cli.add_command(config_group)
-cli.add_command(traces_group)
-cli.add_command(keys_group)
-cli.add_command(workloads_group)
-cli.add_command(logs_group)
-cli.add_command(usage_command)
-cli.add_command(budgets_group)
-cli.add_command(cost_group)
-cli.add_command(assess_group)
 
 
 def main() -> None:
