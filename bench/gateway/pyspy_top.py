@@ -14,6 +14,7 @@ import argparse
 import collections
 import re
 
+_IDLE_LEAVES = {"Condition.wait", "Event.wait", "_worker", "Queue.get", "wait", "select"}
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -64,6 +65,10 @@ def main() -> None:
     p.add_argument("--cpu-ms", type=float, default=0.0, help="server CPU ms per request, to show µs per request")
     args = p.parse_args()
     stacks = parse(args.profile)
+    # py-spy's --nonblocking mode cannot always tell a thread blocked in a lock wait from a busy one:
+    # samples whose top frame is a wait (writer threads between batches, idle pool workers) are idle.
+    idle = sum(c for frames, c in stacks if frames[-1][0] in _IDLE_LEAVES)
+    stacks = [(frames, c) for frames, c in stacks if frames[-1][0] not in _IDLE_LEAVES]
     total = sum(c for _, c in stacks)
     self_t: collections.Counter[str] = collections.Counter()
     incl: collections.Counter[str] = collections.Counter()
@@ -84,7 +89,7 @@ def main() -> None:
 
     head = " µs/req |" if args.cpu_ms else ""
     sep = "---|" if args.cpu_ms else ""
-    print(f"samples: {total}")
+    print(f"samples: {total} busy ({idle} idle samples left out)")
     print(f"\n#### Self time by area\n\n| area | share |{head}\n|---|---|{sep}")
     for name, n in areas.most_common(args.top):
         print(row(name, n))

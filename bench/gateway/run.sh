@@ -5,6 +5,7 @@
 #   bench/gateway/run.sh setup              # shared venvs (gwfloor, litellm, ...) + py-spy into .venv
 #   bench/gateway/run.sh start              # shared mocks + floor + LiteLLM, then Rungway on core 1
 #   bench/gateway/run.sh start-rungway      # (re)start only Rungway (after a code change)
+#   bench/gateway/run.sh start-base         # RW_BASE_REV (default HEAD~1) as target rungway_base (A/B)
 #   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
@@ -33,8 +34,6 @@ export RESULTS="${RESULTS:-$HERE/results/runs.jsonl}"
 RW_PORT="${RW_PORT:-9340}"
 RW_PY="$ROOT/.venv/bin/python"
 RW_CONFIG="${RW_CONFIG:-$HERE/rungway-bench.yaml}"
-export RUNGWAY_BENCH_PORT="$RW_PORT"
-export RUNGWAY_BENCH_DB="${RUNGWAY_BENCH_DB:-sqlite:///$WORK/rungway-bench.db}"
 ANCHOR_KEY="sk-bench-1"   # the floor's and LiteLLM's key (shared harness)
 mkdir -p "$WORK" "$(dirname "$RESULTS")"
 
@@ -68,13 +67,18 @@ wait_chat() {  # wait_chat PORT KEY SECONDS
   echo "timeout waiting for chat on port $1 (last code $code)" >&2; return 1
 }
 
-start_rungway() {
-  stop_one rungway
-  rm -f "$WORK"/rungway-bench.db*
-  "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/rungway.key"
-  spawn rungway "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$RW_PORT" --log-level warning
-  wait_chat "$RW_PORT" "$(cat "$WORK/rungway.key")" 60
-  echo "started rungway pid $(cat "$WORK/rungway.pid") port $RW_PORT ($(git -C "$ROOT" rev-parse --short HEAD))"
+start_rungway() {  # start_rungway [NAME PORT]: NAME "rungway_base" runs the tree in $RW_BASE_SRC (A/B)
+  local name="${1:-rungway}" port="${2:-$RW_PORT}"
+  stop_one "$name"
+  rm -f "$WORK/$name"-bench.db*
+  (
+    export RUNGWAY_BENCH_DB="sqlite:///$WORK/$name-bench.db" RUNGWAY_BENCH_PORT="$port"
+    [ "$name" = rungway_base ] && export PYTHONPATH="$RW_BASE_SRC"
+    "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/$name.key"
+    spawn "$name" "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$port" --log-level warning
+  )
+  wait_chat "$port" "$(cat "$WORK/$name.key")" 60
+  echo "started $name pid $(cat "$WORK/$name.pid") port $port ($(git -C "$ROOT" rev-parse --short HEAD))"
 }
 
 port_of() {  # port_of TARGET LAT
@@ -84,6 +88,7 @@ port_of() {  # port_of TARGET LAT
     litellm) echo 9303 ;;
     litellm_old_cli) echo 9312 ;;
     rungway) echo "$RW_PORT" ;;
+    rungway_base) echo 9341 ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
 }
@@ -97,7 +102,7 @@ pid_of() {  # pid_of TARGET LAT
 
 key_of() {
   case "$1" in
-    rungway) cat "$WORK/rungway.key" ;;
+    rungway|rungway_base) cat "$WORK/$1.key" ;;
     *) echo "$ANCHOR_KEY" ;;
   esac
 }
@@ -167,8 +172,17 @@ case "${1:-}" in
     start_rungway
     ;;
   start-rungway) start_rungway ;;
+  start-base)  # an earlier revision beside the current one: RW_BASE_REV (default HEAD~1) exported
+    if [ -z "${RW_BASE_SRC:-}" ]; then  # or RW_BASE_SRC=/path/to/a/src/tree
+      rm -rf "$WORK/base_src" && mkdir -p "$WORK/base_src"
+      git -C "$ROOT" archive "${RW_BASE_REV:-HEAD~1}" src | tar -x -C "$WORK/base_src"
+      RW_BASE_SRC="$WORK/base_src/src"
+    fi
+    RW_BASE_SRC="$RW_BASE_SRC" start_rungway rungway_base 9341
+    ;;
   round) round "${2:-0}" "${3:-0}" ;;
   stop)
+    stop_one rungway_base
     stop_one rungway
     bash "$SHARED_RUN" stop
     ;;

@@ -12,6 +12,7 @@ from aiohttp import web
 from rungway.errors import RungwayError, UpstreamError
 from rungway.gateway.context import CallContext
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
+from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
 from rungway.gateway.stream_output import StreamOutput
 from rungway.providers.base import ChatCall, EmbedCall
@@ -76,6 +77,8 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
     await response.prepare(ctx.request)
     ctx.response = response
     output = StreamOutput()
+    # Events are written when the next one is not already here (one write per upstream read).
+    writer = SseWriter(response)
     chunk: Any = first
     try:
         while True:
@@ -89,13 +92,15 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
                 elif ctx.ttft_ms is not None:
                     output.add(choices)
             if choices or ctx.client_wants_usage:
-                await response.write(sse_event(chunk.raw if chunk.raw is not None else orjson.dumps(data)))
+                writer.add(sse_event(chunk.raw if chunk.raw is not None else orjson.dumps(data)))
             try:
-                chunk = await chunks.__anext__()
+                chunk = await writer.next_chunk(chunks)
             except StopAsyncIteration:
                 break
+        await writer.flush()
     except RungwayError as error:
         ctx.fail(error)
+        await _flush_quietly(writer)
         await _write_stream_error(response, error)
     except (ConnectionResetError, ConnectionError):
         ctx.status = 499
@@ -119,6 +124,14 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
 
         ctx.finish = finish
     return response
+
+
+async def _flush_quietly(writer: SseWriter) -> None:
+    """Send the events that came before an upstream failure, unless the client has gone."""
+    try:
+        await writer.flush()
+    except ConnectionError:
+        log.debug("client went away before the stream error could be sent")
 
 
 async def _write_stream_error(response: web.StreamResponse, error: RungwayError) -> None:

@@ -2,7 +2,8 @@
 
 The request handler calls `offer()`, which never blocks: it appends to a bounded queue or, when
 the queue is full, counts the record as dropped and returns False. A writer thread drains the
-queue in batches into a sink (one `executemany` per batch). `close()` drains everything that
+queue in batches into a sink (one `executemany` per batch), at most one flush interval after a
+record arrives, sooner when a batch is full. `close()` drains everything that
 was accepted before returning, so a graceful shutdown loses nothing.
 """
 
@@ -117,11 +118,15 @@ class BatchWriter(Generic[T]):
     def _run(self) -> None:
         backoff = 0.05
         while True:
+            # Gather records for up to one flush interval (less when a batch fills up, or on flush()
+            # or close()): writing each trickle at once committed a tiny transaction every few
+            # records under load, and commits were most of the writer's CPU (docs/benchmarks.md).
+            if len(self._queue) < self._batch_size and not self._stopping:
+                self._wake.wait(self._interval)
+                self._wake.clear()
             if not self._queue:
                 if self._stopping:
                     return
-                self._wake.wait(self._interval)
-                self._wake.clear()
                 continue
             batch = self._take()
             while True:
