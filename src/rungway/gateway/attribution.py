@@ -7,10 +7,9 @@ Trace: a W3C `traceparent` joins that trace as a child span; otherwise a new tra
 
 from __future__ import annotations
 
-import os
 import re
 
-from rungway.domain.ids import new_trace_id
+from rungway.domain.ids import new_span_id, new_trace_id
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
 
@@ -47,10 +46,8 @@ async def attribute(state: GatewayState, ctx: CallContext) -> None:
         del ctx.body["metadata"]
     parent = headers.get("traceparent")
     match = _TRACEPARENT.match(parent.strip().lower()) if parent else None
-    # One read of the OS random source gives both ids (a trace id and a span id, W3C format).
-    random_hex = os.urandom(24).hex()
     if match and match.group(1) != "0" * 32:
         ctx.trace_id, ctx.parent_span_id = match.group(1), match.group(2)
     else:
-        ctx.trace_id = random_hex[:32] if random_hex[:32] != "0" * 32 else new_trace_id()
-    ctx.span_id = random_hex[32:]
+        ctx.trace_id = new_trace_id()
+    ctx.span_id = new_span_id()
