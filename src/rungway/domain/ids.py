@@ -28,11 +28,13 @@ def new_id(prefix: str = "") -> str:
 
 
 def new_trace_id() -> str:
-    """A W3C trace id: 32 lowercase hex characters, not all zero."""
-    value = 0
-    while not value:
-        value = _rng.getrandbits(128)
-    return f"{value:032x}"
+    """A W3C trace id: 32 lowercase hex characters, time-ordered: 48-bit ms timestamp + 80 random bits.
+
+    Like AWS X-Ray's ids, the time prefix keeps a valid trace id; it makes the three trace-id
+    indexes every gateway call writes (requests, spans, traces) grow at their end instead of
+    dirtying a random page each, which halved the store's CPU per call on SQLite (docs/benchmarks.md).
+    """
+    return f"{int(time.time() * 1000):012x}{_rng.getrandbits(80):020x}"
 
 
 def new_span_id() -> str:
