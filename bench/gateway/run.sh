@@ -8,6 +8,7 @@
 #   bench/gateway/run.sh start-base         # RW_BASE_REV (default HEAD~1) as target rungway_base (A/B)
 #   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
+#   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh stop
 #
@@ -198,6 +199,19 @@ case "${1:-}" in
       ROUND_ID="r$i" flock /tmp/bench.lock bash "$0" round 50 0
       bash "$SHARED_RUN" quiet
       CONNS=16 ROUND_ID="s$i" flock /tmp/bench.lock bash "$0" round 0 1
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS"
+    ;;
+  ab)  # A/B in the same rounds: floor, an earlier tree (RW_BASE_SRC or RW_BASE_REV) and the current one
+    flock -o /tmp/bench.lock bash "$SHARED_RUN" start nolitellm
+    start_rungway
+    bash "$0" start-base
+    for i in $(seq 1 "$ROUNDS"); do
+      bash "$SHARED_RUN" quiet
+      TARGETS="floor rungway_base rungway" ROUND_ID="ab$i" flock /tmp/bench.lock bash "$0" round 0 0
+      [ "${AB_STREAM:-1}" = 1 ] && TARGETS="floor rungway_base rungway" CONNS=16 ROUND_ID="abs$i" \
+        flock /tmp/bench.lock bash "$0" round 0 1
     done
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"

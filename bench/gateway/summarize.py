@@ -67,15 +67,18 @@ def tables(agg: Agg) -> None:
                     f"| {a['cpu_ms']:.3f} | {a['errors']} |"
                 )
         print("\nRungway's ratios (same rounds):\n")
-        print("| conns | rungway/floor req/s | rungway/litellm req/s | rungway/direct req/s | p99 rungway/floor |")
-        print("|---|---|---|---|---|")
+        print(
+            "| conns | rungway/floor req/s | rungway/litellm req/s | rungway/litellm_old_cli req/s "
+            "| rungway/direct req/s | p99 rungway/floor |"
+        )
+        print("|---|---|---|---|---|---|")
         for c in conns:
             g = {t: agg.get((lat, stream, c, t)) for t in ORDER}
             rw = g["rungway"]
             if rw is None:
                 continue
             cells = []
-            for t in ("floor", "litellm", "direct"):
+            for t in ("floor", "litellm", "litellm_old_cli", "direct"):
                 other = g[t]
                 cells.append(f"{rw['rps'] / other['rps']:.2f}" if other else "")
             fl = g["floor"]
@@ -96,7 +99,13 @@ def checks(agg: Agg) -> None:
 
     for c in (16, 64):
         ratio(f"0 ms, {c} conns: req/s >= 0.7x floor", get(0, 0, c, "rungway"), get(0, 0, c, "floor"), "rps", 0.7)
-        ratio(f"0 ms, {c} conns: req/s >= 10x LiteLLM", get(0, 0, c, "rungway"), get(0, 0, c, "litellm"), "rps", 10)
+        # against LiteLLM's fastest set-up measured in the same rounds
+        fastest = max(
+            (a for a in (get(0, 0, c, "litellm"), get(0, 0, c, "litellm_old_cli")) if a),
+            key=lambda a: a["rps"],
+            default=None,
+        )
+        ratio(f"0 ms, {c} conns: req/s >= 10x LiteLLM's fastest", get(0, 0, c, "rungway"), fastest, "rps", 10)
     ratio("50 ms, 64 conns: req/s >= 0.85x direct", get(50, 0, 64, "rungway"), get(50, 0, 64, "direct"), "rps", 0.85)
     rw, d = get(0, 0, 1, "rungway"), get(0, 0, 1, "direct")
     if rw and d:

@@ -179,6 +179,9 @@ def serve(
     """Run a server in this process (blocking), on uvloop where available."""
     app = create_app(config)
     coro = run_app(app, host or config.server.host, config.server.port if port is None else port, on_ready)
+    # The batch writer threads share the GIL with the event loop: a 1 ms switch interval (Python's
+    # default is 5 ms) bounds how long a batch being written keeps a request waiting.
+    sys.setswitchinterval(0.001)
     if sys.platform != "win32":
         import uvloop
 
