@@ -13,6 +13,58 @@ from __future__ import annotations
 import argparse
 import collections
 import re
+from collections.abc import Callable
+
+
+def _any(frames: list[tuple[str, str]], names: set[str]) -> bool:
+    return any(name in names for name, _ in frames)
+
+
+def _any_path(frames: list[tuple[str, str]], parts: tuple[str, ...]) -> bool:
+    return any(part in path for _, path in frames for part in parts)
+
+
+# What a gateway call's CPU is spent on: each sample goes to the first group that matches.
+GROUPS: list[tuple[str, Callable[[list[tuple[str, str]]], bool]]] = [
+    ("request log: SQLite insert + commit (writer thread)", lambda f: _any(f, {"insert_requests"})),
+    ("llm span: SQLite insert + trace upsert (writer thread)", lambda f: _any(f, {"insert_spans"})),
+    (
+        "llm span: build (attributes, JSON)",
+        lambda f: _any(f, {"build_span", "install_traces.<locals>.record_span"}),
+    ),
+    ("other writer / background threads", lambda f: _any(f, {"BatchWriter._run", "Thread._bootstrap"})),
+    (
+        "upstream call: aiohttp client (connection pool, request, response)",
+        lambda f: (
+            _any(f, {"UpstreamClient.post", "UpstreamClient.open_stream"})
+            or _any_path(f, ("aiohttp/client", "aiohttp/connector"))
+        ),
+    ),
+    (
+        "stream relay: SSE parse, chunk JSON, output assembly, writes",
+        lambda f: _any(f, {"_relay_stream", "OpenAIProvider.chat_stream", "sse_events"}),
+    ),
+    ("record + metrics (build record, queue, prometheus)", lambda f: _any(f, {"record_call"})),
+    (
+        "auth + body parse + attribution + route",
+        lambda f: _any(f, {"authenticate", "parse_chat_body", "attribute", "resolve_route"}),
+    ),
+    (
+        "rate limits + budgets steps",
+        lambda f: _any(f, {"enforce_rate_limits", "settle_token_limits"}) or _any_path(f, ("budget",)),
+    ),
+    ("pricing", lambda f: _any(f, {"meter_cost"})),
+    (
+        "pipeline glue + response (Pipeline.handle, aiohttp Response)",
+        lambda f: _any(f, {"Pipeline.handle", "call_chat"}),
+    ),
+    (
+        "aiohttp server: HTTP parsing, routing, writing the answer",
+        lambda f: _any_path(f, ("aiohttp/web", "aiohttp/http", "aiohttp/base_protocol")),
+    ),
+    ("event loop (uvloop) and asyncio, partial stacks", lambda f: True),
+]
+
 
 _IDLE_LEAVES = {"Condition.wait", "Event.wait", "_worker", "Queue.get", "wait", "select"}
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
@@ -90,6 +142,13 @@ def main() -> None:
     head = " µs/req |" if args.cpu_ms else ""
     sep = "---|" if args.cpu_ms else ""
     print(f"samples: {total} busy ({idle} idle samples left out)")
+    groups: collections.Counter[str] = collections.Counter()
+    for frames, count in stacks:
+        groups[next(name for name, match in GROUPS if match(frames))] += count
+    print(f"\n#### Where a call's CPU goes\n\n| group | share |{head}\n|---|---|{sep}")
+    for name, _ in GROUPS:
+        if groups[name]:
+            print(row(name, groups[name]))
     print(f"\n#### Self time by area\n\n| area | share |{head}\n|---|---|{sep}")
     for name, n in areas.most_common(args.top):
         print(row(name, n))
