@@ -87,6 +87,10 @@ class Counters(Protocol):
         """Add without checking (e.g. a call's real token count after it ended; may be negative)."""
         ...
 
+    async def add_many(self, uses: Sequence[WindowUse], now: float | None = None) -> None:
+        """`add` for several counters at once (one round trip on a remote backend)."""
+        ...
+
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         """The weighted count in the sliding window ending now."""
         ...

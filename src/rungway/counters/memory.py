@@ -62,6 +62,12 @@ class MemoryCounters:
         state, _ = self._window(key, window_s, time.time() if now is None else now)
         state[2] += amount
 
+    async def add_many(self, uses: Sequence[WindowUse], now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        for use in uses:
+            state, _ = self._window(use.key, use.window_s, now)
+            state[2] += use.amount
+
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         state, fraction = self._window(key, window_s, time.time() if now is None else now)
         return sliding_count(state[1], state[2], fraction)

@@ -61,6 +61,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
+# KEYS: window keys. ARGV: per key: amount, ttl.
+_ADD_MANY = """
+for i = 1, #KEYS do
+  redis.call('INCRBY', KEYS[i], ARGV[2*i-1])
+  redis.call('EXPIRE', KEYS[i], ARGV[2*i])
+end
+return #KEYS
+"""
+
 # KEYS: budget hashes. ARGV: per key: amount, limit (-1 = none), ttl.
 _RESERVE = """
 for i = 1, #KEYS do
@@ -127,6 +136,7 @@ class RedisCounters:
         self.prefix = key_prefix
         self._acquire = Script(_ACQUIRE)
         self._add = Script(_ADD)
+        self._add_many = Script(_ADD_MANY)
         self._reserve = Script(_RESERVE)
         self._settle = Script(_SETTLE)
         self._seed = Script(_SEED)
@@ -161,6 +171,15 @@ class RedisCounters:
     async def add(self, key: str, window_s: int, amount: int, now: float | None = None) -> None:
         current, _, _ = self._window_keys(key, window_s, time.time() if now is None else now)
         await self.client.run(self._add, [current], [amount, 2 * window_s + 1])
+
+    async def add_many(self, uses: Sequence[WindowUse], now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        keys: list[str] = []
+        args: list[Any] = []
+        for use in uses:
+            keys.append(self._window_keys(use.key, use.window_s, now)[0])
+            args += [use.amount, 2 * use.window_s + 1]
+        await self.client.run(self._add_many, keys, args)
 
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         current, previous, fraction = self._window_keys(key, window_s, time.time() if now is None else now)

@@ -195,12 +195,18 @@ class RespClient:
     async def call(self, *args: Any) -> Reply:
         protocol = await self._connection()
         waiter = protocol.send(args)
+        # A timer, not asyncio.wait_for: wait_for wraps every call in a task (~20 µs on 3.11).
+        timer = asyncio.get_running_loop().call_later(self.timeout_s, self._expire, protocol, waiter)
         try:
-            return await asyncio.wait_for(waiter, self.timeout_s)
-        except TimeoutError:
+            return await waiter
+        finally:
+            timer.cancel()
+
+    def _expire(self, protocol: _RespProtocol, waiter: asyncio.Future[Reply]) -> None:
+        if not waiter.done():
+            waiter.set_exception(TimeoutError(f"redis did not answer within {self.timeout_s:g}s"))
             # The connection's reply order can no longer be trusted: drop it.
             self._drop(protocol)
-            raise
 
     async def run(self, script: Script, keys: list[str], args: list[Any]) -> Reply:
         try:

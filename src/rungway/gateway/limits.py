@@ -8,6 +8,7 @@ real usage. A counter backend failure is failed open or closed as configured, an
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from rungway.counters.base import WindowUse
 from rungway.errors import Overloaded, RateLimited
@@ -101,8 +102,7 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
     if delta == 0:
         return
     try:
-        for use in ctx.token_limits:
-            await state.counters.add(use.key, use.window_s, delta)
+        await state.counters.add_many([replace(use, amount=delta) for use in ctx.token_limits])
     except Exception as exc:  # noqa: BLE001 - settling is best effort; the next window self-corrects
         state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
         log.warning("could not settle token counters: %s", exc)
