@@ -31,11 +31,11 @@ class _Incomplete(Exception):
 
 
 def encode_command(args: tuple[Any, ...]) -> bytes:
-    parts = [b"*%d\r\n" % len(args)]
+    parts = ["*", str(len(args)), "\r\n"]
     for arg in args:
-        data = arg if isinstance(arg, bytes) else str(arg).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(parts)
+        text = arg.decode() if isinstance(arg, bytes) else str(arg)
+        parts += ("$", str(len(text.encode()) if not text.isascii() else len(text)), "\r\n", text, "\r\n")
+    return "".join(parts).encode()
 
 
 def parse_reply(buf: bytearray, pos: int) -> tuple[Reply, int]:
@@ -79,6 +79,7 @@ class _RespProtocol(asyncio.Protocol):
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self._outgoing: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not asyncio.Transport
@@ -111,10 +112,19 @@ class _RespProtocol(asyncio.Protocol):
     def send(self, args: tuple[Any, ...]) -> asyncio.Future[Reply]:
         if self.closed or self.transport is None:
             raise ConnectionError("redis connection is closed")
-        waiter: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Reply] = loop.create_future()
         self.waiters.append(waiter)
-        self.transport.write(encode_command(args))
+        # Commands issued in the same loop iteration (concurrent calls) leave in one write.
+        if not self._outgoing:
+            loop.call_soon(self._flush)
+        self._outgoing.append(encode_command(args))
         return waiter
+
+    def _flush(self) -> None:
+        data, self._outgoing = b"".join(self._outgoing), []
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
 
 
 @dataclass(frozen=True, slots=True)
