@@ -96,7 +96,7 @@ def prepare(variant: str, workdir: Path, upstream: int) -> tuple[Path, str]:
 
 def run_wrk(port: int, secret: str, seconds: int, connections: int) -> dict[str, float]:
     env = {**os.environ, "GW_KEY": secret, "GW_MODEL": "mock-model"}
-    cmd = ["taskset", "-c", "0", "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+    cmd = ["taskset", "-c", "0", "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
            "-s", str(SHARED / "gateway" / "chat.lua"), f"http://127.0.0.1:{port}"]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     match = re.search(r"WRKJSON (\{.*\})", out)
