@@ -74,17 +74,23 @@ class OpenAIProvider:
             return self._headers
         return {**self._headers, "traceparent": traceparent}
 
-    async def chat(self, call: ChatCall) -> ChatResult:
-        body = call.body
-        url = self._url("chat/completions", body.get("model"))
+    async def _post_json(
+        self, path: str, body: dict[str, Any], call_headers: Mapping[str, str], timeout_s: float
+    ) -> tuple[bytes, dict[str, Any]]:
+        """POST `body`; the answer's raw bytes and parsed object, or the mapped upstream error."""
+        url = self._url(path, body.get("model"))
         status, raw, headers = await self.client.post(
-            url, orjson.dumps(body), self._headers_for(call.headers), call.timeout_s
+            url, orjson.dumps(body), self._headers_for(call_headers), timeout_s
         )
         if status != 200:
             raise upstream_failure(self.name, status, raw, headers)
         data = load_json(self.name, raw)
         if not isinstance(data, dict):
             raise UpstreamError(f"{self.name}: the upstream's answer is not a JSON object")
+        return raw, data
+
+    async def chat(self, call: ChatCall) -> ChatResult:
+        raw, data = await self._post_json("chat/completions", call.body, call.headers, call.timeout_s)
         return ChatResult(raw, data, Usage.from_openai(data.get("usage")))
 
     async def chat_stream(self, call: ChatCall) -> AsyncIterator[StreamChunk]:
@@ -108,16 +114,7 @@ class OpenAIProvider:
                 yield StreamChunk(data, raw, Usage.from_openai(usage) if usage else None)
 
     async def embed(self, call: EmbedCall) -> EmbedResult:
-        body = call.body
-        url = self._url("embeddings", body.get("model"))
-        status, raw, headers = await self.client.post(
-            url, orjson.dumps(body), self._headers_for(call.headers), call.timeout_s
-        )
-        if status != 200:
-            raise upstream_failure(self.name, status, raw, headers)
-        data = load_json(self.name, raw)
-        if not isinstance(data, dict):
-            raise UpstreamError(f"{self.name}: the upstream's answer is not a JSON object")
+        raw, data = await self._post_json("embeddings", call.body, call.headers, call.timeout_s)
         usage = data.get("usage") or {}
         tokens = int(usage.get("prompt_tokens") or usage.get("total_tokens") or 0)
         return EmbedResult(raw, data, Usage(input=tokens) if usage else None)
