@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,11 @@ class Gateway(AppServer):
         return created
 
     def flush(self) -> None:
-        """Wait until every record accepted so far is in the store."""
+        """Wait until every call in flight has been accounted and every record is in the store."""
+        deadline = time.monotonic() + 30
+        while self.state.in_flight and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert not self.state.in_flight, "calls still in the pipeline after 30 s"
         for writer in self.state.writers:
             assert writer.flush(30), f"writer {writer.name} did not flush"
 

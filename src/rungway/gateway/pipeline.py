@@ -59,27 +59,47 @@ class Pipeline:
     async def handle(self, state: GatewayState, request: web.Request) -> web.StreamResponse:
         ctx = CallContext(request=request, endpoint=self.endpoint, id=new_id("req_"))
         response: web.StreamResponse | None = None
+        state.in_flight += 1
+        try:
+            response = await self._answer(state, ctx)
+            # The client has its answer; accounting runs after it, off the caller's latency. A graceful
+            # shutdown waits for handlers, so every answered call is still recorded before the drain.
+            await self._send(ctx, response)
+            for step in self.after:
+                try:
+                    await step(state, ctx)
+                except Exception:
+                    log.exception("after-step %s failed", getattr(step, "__name__", step))
+        finally:
+            state.in_flight -= 1
+        return response
+
+    async def _answer(self, state: GatewayState, ctx: CallContext) -> web.StreamResponse:
         try:
             for step in self.before:
                 await step(state, ctx)
                 if ctx.response is not None:
                     break
-            response = ctx.response or await self.call(state, ctx)
+            return ctx.response or await self.call(state, ctx)
         except RungwayError as error:
             ctx.fail(error)
-            response = ctx.response if ctx.response is not None and ctx.response.prepared else error_response(error)
+            return ctx.response if ctx.response is not None and ctx.response.prepared else error_response(error)
         except Exception:
             log.exception("unhandled error in %s", self.endpoint)
             ctx.status = 500
-            response = internal_error_response()
-        for step in self.after:
-            try:
-                await step(state, ctx)
-            except Exception:
-                log.exception("after-step %s failed", getattr(step, "__name__", step))
-        if ctx.finish is not None:
-            await ctx.finish()
-        return response
+            return internal_error_response()
+
+    @staticmethod
+    async def _send(ctx: CallContext, response: web.StreamResponse) -> None:
+        """Finish the answer now (aiohttp would after the handler returns; ending it twice is a no-op)."""
+        try:
+            if ctx.finish is not None:
+                await ctx.finish()
+            elif not response.prepared:
+                await response.prepare(ctx.request)
+                await response.write_eof()
+        except ConnectionError:
+            ctx.extras["client_closed"] = True
 
 
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:

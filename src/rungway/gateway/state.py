@@ -31,3 +31,4 @@ class GatewayState:
     metrics: GatewayMetrics
     writers: list[BatchWriter[Any]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

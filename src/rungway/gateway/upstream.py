@@ -114,7 +114,7 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
     if ctx.status != 499:
 
         async def finish() -> None:
-            # Runs after the call is recorded, so a client that saw [DONE] can find its record.
+            # The pipeline ends the stream before its accounting steps run.
             try:
                 if ctx.error is None:
                     await response.write(SSE_DONE)
