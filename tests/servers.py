@@ -92,6 +92,12 @@ class Gateway(AppServer):
             self.state.directory.put_workload(workload_row)
         return created
 
+    def sdk(self, secret: str | None = None) -> Any:
+        """The official `openai.OpenAI` client pointed at this gateway (a new key unless one is given)."""
+        import openai
+
+        return openai.OpenAI(base_url=self.openai_base, api_key=secret or self.create_key().secret, max_retries=0)
+
     def flush(self) -> None:
         """Wait until every call in flight has been accounted and every record is in the store."""
         deadline = time.monotonic() + 30

@@ -166,7 +166,8 @@ def claude_gateway(gateway_factory: Callable[..., Gateway], fake_anthropic: Fake
 
 
 def sdk(gw: Gateway) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.openai_base, api_key=gw.create_key().secret, max_retries=0)
+    client: openai.OpenAI = gw.sdk()
+    return client
 
 
 def test_sdk_chat_through_the_gateway(claude_gateway: Gateway, fake_anthropic: FakeAnthropic) -> None:

@@ -266,7 +266,8 @@ def openai_gateway(gateway_factory: Callable[..., Gateway], fake_openai: FakeOpe
 
 
 def sdk(gw: Gateway) -> openai.OpenAI:
-    return openai.OpenAI(base_url=gw.openai_base, api_key=gw.create_key().secret, max_retries=0)
+    client: openai.OpenAI = gw.sdk()
+    return client
 
 
 def test_sdk_chat_through_the_gateway_is_priced_and_recorded(openai_gateway: Gateway, fake_openai: FakeOpenAI) -> None:
