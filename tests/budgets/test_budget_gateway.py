@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from rungway.cli.main import cli
+from rungway.services.budgets import BudgetRequest, set_budget
 from tests.budgets.support import (
     MESSAGES,
     api,
@@ -124,6 +125,37 @@ def test_blocked_call_gets_openai_429_naming_the_budget_and_is_recorded(
     assert json.loads(shown.output)[0]["blocks_this_period"] == 1
     listed = CliRunner().invoke(cli, ["budgets", "events", "--format", "json"])
     assert json.loads(listed.output)[0]["kind"] == "blocked"
+
+
+def test_budget_refusal_uses_no_rate_limit_and_rate_refusal_holds_no_budget(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, counters: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 999_000, workload="limited", team="other")
+    set_budget(engine, BudgetRequest(name="limited-hard", scope="workload", amount_usd="0.001", workload="limited"))
+    gw = gateway_factory(config_text(rpm=1, latency_ms=0, **counters), store_url=url)
+    key = gw.create_key("limited")
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=key.secret, max_retries=0)
+
+    def call() -> None:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=MAX_TOKENS)
+
+    with pytest.raises(openai.RateLimitError) as refused:
+        call()
+    assert refused.value.body["code"] == "budget_exceeded"  # type: ignore[index]
+    raised = {"name": "limited-hard", "scope": "workload", "workload": "limited", "amount_usd": "5"}
+    status, _ = api(gw.base_url, "/api/budgets", "PUT", raised)
+    assert status == 200
+    call()  # the refused call took nothing from the workload's 1 request per minute
+    with pytest.raises(openai.RateLimitError) as limited:
+        call()
+    assert limited.value.body["code"] == "rate_limit_exceeded"  # type: ignore[index]
+    gw.flush()
+    state = _api(gw, "/api/budgets/limited-hard")
+    # The rate-limited call left no hold; only the one admitted call was spent.
+    assert state["reserved_nano"] == 0
+    assert state["spent_nano"] == 999_000 + logged_spend(engine, "limited")[0]
 
 
 def test_restarted_gateway_remembers_spend_from_the_request_log(

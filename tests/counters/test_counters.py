@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from rungway.counters.base import BudgetSettle, BudgetUse, Counters, WindowUse
+from rungway.counters.base import BudgetDenied, BudgetSettle, BudgetUse, Counters, Denied, WindowUse
 from rungway.counters.registry import create_counters
 from rungway.settings.config import CountersConfig
 
@@ -97,6 +97,71 @@ def test_concurrent_reservations_never_pass_the_hard_limit(counters_config: Coun
         assert sum(r is None for r in results) == 1000 // 7
         state = (await c.budget_state([use.key]))[0]
         assert state.reserved == (1000 // 7) * 7
+
+    run(counters_config, body)
+
+
+def test_admit_budget_refusal_leaves_no_rate_limit_count(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 18_000_000.0
+        window = WindowUse("rpm:a", 10, 60, 1)
+        tokens = WindowUse("tpm:a", 1000, 60, 40)
+        soft = BudgetUse("budget:soft:0", amount=500, limit=None, ttl_s=60)
+        hard = BudgetUse("budget:hard:0", amount=500, limit=900, ttl_s=60)
+        assert await c.admit([window, tokens], [soft, hard], now) is None
+        denied = await c.admit([window, tokens], [soft, hard], now)
+        assert isinstance(denied, BudgetDenied) and denied.use.key == "budget:hard:0"
+        assert (denied.spent, denied.reserved) == (0, 500)
+        # Neither the rate limits nor the other budget kept anything from the refused call.
+        assert await c.current("rpm:a", 60, now) == 1
+        assert await c.current("tpm:a", 60, now) == 40
+        states = await c.budget_state(["budget:soft:0", "budget:hard:0"])
+        assert [s.reserved for s in states] == [500, 500]
+
+    run(counters_config, body)
+
+
+def test_admit_rate_limit_refusal_places_no_budget_hold(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 24_000_000.0
+        rpm, tpm = WindowUse("rpm:b", 5, 60, 1), WindowUse("tpm:b", 100, 60, 60)
+        budget = BudgetUse("budget:b:0", amount=10, limit=1000, ttl_s=60)
+        assert await c.admit([rpm, tpm], [budget], now) is None
+        denied = await c.admit([rpm, tpm], [budget], now)
+        assert isinstance(denied, Denied) and denied.use.key == "tpm:b" and denied.retry_after_s > 0
+        assert (await c.budget_state(["budget:b:0"]))[0].reserved == 10
+        assert await c.current("rpm:b", 60, now) == 1  # the earlier window of the same call was not added either
+
+    run(counters_config, body)
+
+
+def test_concurrent_admissions_hold_both_limits(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 30_000_000.0
+        rpm = WindowUse("rpm:race", 50, 60, 1)
+        budget = BudgetUse("budget:race2:0", amount=7, limit=210, ttl_s=60)  # room for 30 holds
+        results = await asyncio.gather(*(c.admit([rpm], [budget], now) for _ in range(100)))
+        assert sum(r is None for r in results) == 30
+        assert all(isinstance(r, BudgetDenied) for r in results if r is not None)
+        assert await c.current("rpm:race", 60, now) == 30
+        assert (await c.budget_state([budget.key]))[0].reserved == 210
+
+    run(counters_config, body)
+
+
+def test_finish_settles_holds_and_corrects_windows_in_one_step(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        now = 36_000_000.0
+        tpm = WindowUse("tpm:c", 1000, 60, 40)
+        holds = [BudgetUse("budget:c1:0", 300, 1000, 60), BudgetUse("budget:c2:0", 300, None, 60)]
+        assert await c.admit([tpm], holds, now) is None
+        settles = [BudgetSettle(h.key, 300, 120, 60) for h in holds]
+        moves = await c.finish(settles, [WindowUse("tpm:c", 1000, 60, -15)], now)
+        assert moves == [(0, 120), (0, 120)]
+        assert [(s.spent, s.reserved) for s in await c.budget_state([h.key for h in holds])] == [(120, 0), (120, 0)]
+        assert await c.current("tpm:c", 60, now) == 25
+        assert await c.finish([], [WindowUse("tpm:c", 1000, 60, 5)], now) == []
+        assert await c.current("tpm:c", 60, now) == 30
 
     run(counters_config, body)
 

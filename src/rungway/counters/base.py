@@ -8,6 +8,10 @@ Budgets work the same way with money: `reserve` holds a call's maximum cost on e
 that covers it, all or nothing, refusing when `spent + reserved + amount` would pass a hard
 limit; `settle` releases the hold and adds the real cost. A budget counter is a pair
 (spent, reserved) of integer nano-dollars under a key that names the budget and its period.
+
+The gateway uses the two combined operations, one round trip each on a remote backend:
+`admit` before a call (rate limits and budget holds together, all or nothing across both) and
+`finish` after it (budget settles and token-count corrections together).
 """
 
 from __future__ import annotations
@@ -78,6 +82,20 @@ class Counters(Protocol):
     """Sliding-window counters (a weighted pair of fixed windows, as Cloudflare and Redis guides do)."""
 
     name: str
+
+    async def admit(
+        self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
+    ) -> Denied | BudgetDenied | None:
+        """`acquire` and `reserve` as one atomic step: None when every window has room and every hard budget
+        has room for its hold (and all were added and held), else the first refusal (windows are checked
+        first) and nothing changed."""
+        ...
+
+    async def finish(
+        self, settles: Sequence[BudgetSettle], corrections: Sequence[WindowUse], now: float | None = None
+    ) -> list[tuple[int, int]]:
+        """`settle` and `add_many` as one step (one round trip); returns what `settle` returns."""
+        ...
 
     async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
         """All-or-nothing: None when every use fits (and was added), else the first that did not."""

@@ -44,29 +44,59 @@ class MemoryCounters:
             state[0] = index
         return state, (now - index * window_s) / window_s
 
-    async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
+    async def admit(
+        self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
+    ) -> Denied | BudgetDenied | None:
         now = time.time() if now is None else now
         states = []
-        for use in uses:
+        for use in windows:
             state, fraction = self._window(use.key, use.window_s, now)
             count = sliding_count(state[1], state[2], fraction)
             if count + use.amount > use.limit:
                 wait = retry_after(use.window_s, fraction * use.window_s, state[1], state[2], use.amount, use.limit)
                 return Denied(use, count, wait)
             states.append(state)
-        for use, state in zip(uses, states, strict=True):
+        entries = []
+        if budgets:
+            wall = time.time()  # budget periods expire on the wall clock, like Redis TTLs; `now` is for windows
+            self._purge(wall)
+            for budget in budgets:
+                entry = self._budget(budget.key, budget.ttl_s, wall)
+                if budget.limit is not None and entry[0] + entry[1] + budget.amount > budget.limit:
+                    return BudgetDenied(budget, int(entry[0]), int(entry[1]))
+                entries.append(entry)
+        for use, state in zip(windows, states, strict=True):
             state[2] += use.amount
+        for budget, entry in zip(budgets, entries, strict=True):
+            entry[1] += budget.amount
         return None
+
+    async def finish(
+        self, settles: Sequence[BudgetSettle], corrections: Sequence[WindowUse], now: float | None = None
+    ) -> list[tuple[int, int]]:
+        wall = time.time()
+        out = []
+        for item in settles:
+            entry = self._budget(item.key, item.ttl_s, wall)
+            before = int(entry[0])
+            entry[1] = max(0, entry[1] - item.reserved)
+            entry[0] += item.actual
+            out.append((before, int(entry[0])))
+        for use in corrections:
+            state, _ = self._window(use.key, use.window_s, wall if now is None else now)
+            state[2] += use.amount
+        return out
+
+    async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
+        denied = await self.admit(uses, (), now)
+        return denied if isinstance(denied, Denied) else None
 
     async def add(self, key: str, window_s: int, amount: int, now: float | None = None) -> None:
         state, _ = self._window(key, window_s, time.time() if now is None else now)
         state[2] += amount
 
     async def add_many(self, uses: Sequence[WindowUse], now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        for use in uses:
-            state, _ = self._window(use.key, use.window_s, now)
-            state[2] += use.amount
+        await self.finish((), uses, now)
 
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         state, fraction = self._window(key, window_s, time.time() if now is None else now)
@@ -90,26 +120,11 @@ class MemoryCounters:
         self._claims = {k: v for k, v in self._claims.items() if v > now}
 
     async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
-        now = time.time()
-        self._purge(now)
-        entries = [self._budget(use.key, use.ttl_s, now) for use in uses]
-        for use, entry in zip(uses, entries, strict=True):
-            if use.limit is not None and entry[0] + entry[1] + use.amount > use.limit:
-                return BudgetDenied(use, int(entry[0]), int(entry[1]))
-        for use, entry in zip(uses, entries, strict=True):
-            entry[1] += use.amount
-        return None
+        denied = await self.admit((), uses)
+        return denied if isinstance(denied, BudgetDenied) else None
 
     async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
-        now = time.time()
-        out = []
-        for item in settles:
-            entry = self._budget(item.key, item.ttl_s, now)
-            before = int(entry[0])
-            entry[1] = max(0, entry[1] - item.reserved)
-            entry[0] += item.actual
-            out.append((before, int(entry[0])))
-        return out
+        return await self.finish(settles, ())
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         now = time.time()

@@ -34,77 +34,75 @@ from rungway.counters.resp import RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
-# KEYS: (current window, previous window) per use. ARGV: per use: limit, amount, elapsed fraction, ttl.
-_ACQUIRE = """
-local n = #KEYS / 2
-for i = 1, n do
-  local limit = tonumber(ARGV[4*i-3])
-  local amount = tonumber(ARGV[4*i-2])
-  local fraction = tonumber(ARGV[4*i-1])
+# One call's admission: rate-limit windows and budget holds, all or nothing across both.
+# KEYS: (current window, previous window) per window use, then one budget hash per budget use.
+# ARGV[1]: the number of window uses; then per window use: limit, amount, elapsed fraction, ttl;
+# then per budget use: amount, limit (-1 = none), ttl.
+# Returns 0 when admitted, {1, i, previous, current} when window use i refused, {2, j, spent, reserved}
+# when budget use j refused.
+_ADMIT = """
+local nw = tonumber(ARGV[1])
+local nb = #KEYS - 2 * nw
+local b0 = 1 + 4 * nw
+for i = 1, nw do
+  local a = 4 * i - 2
   local cur = tonumber(redis.call('GET', KEYS[2*i-1]) or '0')
   local prev = tonumber(redis.call('GET', KEYS[2*i]) or '0')
-  if prev * (1 - fraction) + cur + amount > limit then
-    return {i, prev, cur}
+  if prev * (1 - tonumber(ARGV[a+2])) + cur + tonumber(ARGV[a+1]) > tonumber(ARGV[a]) then
+    return {1, i, prev, cur}
   end
 end
-for i = 1, n do
-  redis.call('INCRBY', KEYS[2*i-1], ARGV[4*i-2])
-  redis.call('EXPIRE', KEYS[2*i-1], ARGV[4*i])
-end
-return 0
-"""
-
-# KEYS[1]: window key. ARGV: amount, ttl.
-_ADD = """
-redis.call('INCRBY', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
-# KEYS: window keys. ARGV: per key: amount, ttl.
-_ADD_MANY = """
-for i = 1, #KEYS do
-  redis.call('INCRBY', KEYS[i], ARGV[2*i-1])
-  redis.call('EXPIRE', KEYS[i], ARGV[2*i])
-end
-return #KEYS
-"""
-
-# KEYS: budget hashes. ARGV: per key: amount, limit (-1 = none), ttl.
-_RESERVE = """
-for i = 1, #KEYS do
-  local limit = tonumber(ARGV[3*i-1])
+for j = 1, nb do
+  local a = b0 + 3 * j - 2
+  local limit = tonumber(ARGV[a+1])
   if limit >= 0 then
-    local v = redis.call('HMGET', KEYS[i], 's', 'r')
+    local v = redis.call('HMGET', KEYS[2*nw+j], 's', 'r')
     local spent = tonumber(v[1] or '0')
     local reserved = tonumber(v[2] or '0')
-    if spent + reserved + tonumber(ARGV[3*i-2]) > limit then
-      return {i, spent, reserved}
+    if spent + reserved + tonumber(ARGV[a]) > limit then
+      return {2, j, spent, reserved}
     end
   end
 end
-for i = 1, #KEYS do
-  redis.call('HINCRBY', KEYS[i], 'r', ARGV[3*i-2])
-  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3*i]) then
-    redis.call('EXPIRE', KEYS[i], ARGV[3*i])
+for i = 1, nw do
+  redis.call('INCRBY', KEYS[2*i-1], ARGV[4*i-1])
+  redis.call('EXPIRE', KEYS[2*i-1], ARGV[4*i+1])
+end
+for j = 1, nb do
+  local key = KEYS[2*nw+j]
+  local a = b0 + 3 * j - 2
+  redis.call('HINCRBY', key, 'r', ARGV[a])
+  if redis.call('TTL', key) < tonumber(ARGV[a+2]) then
+    redis.call('EXPIRE', key, ARGV[a+2])
   end
 end
 return 0
 """
 
-# KEYS: budget hashes. ARGV: per key: minus the reserved amount, actual cost, ttl. Returns spend after.
-# Lua numbers are doubles: integers are exact below 2^53 nano-dollars (about 9 million USD per period).
-_SETTLE = """
+# After a call: settle budget holds and correct window counts, in one step.
+# KEYS: budget hashes, then window keys. ARGV[1]: the number of budget hashes; then per budget:
+# minus the reserved amount, actual cost, ttl; then per window key: amount, ttl.
+# Returns the spend after, per budget. Lua numbers are doubles: integers are exact below 2^53
+# nano-dollars (about 9 million USD per period).
+_FINISH = """
+local nb = tonumber(ARGV[1])
 local out = {}
-for i = 1, #KEYS do
-  local r = redis.call('HINCRBY', KEYS[i], 'r', ARGV[3*i-2])
+for j = 1, nb do
+  local a = 3 * j - 1
+  local r = redis.call('HINCRBY', KEYS[j], 'r', ARGV[a])
   if r < 0 then
-    redis.call('HSET', KEYS[i], 'r', 0)
+    redis.call('HSET', KEYS[j], 'r', 0)
   end
-  out[i] = redis.call('HINCRBY', KEYS[i], 's', ARGV[3*i-1])
-  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3*i]) then
-    redis.call('EXPIRE', KEYS[i], ARGV[3*i])
+  out[j] = redis.call('HINCRBY', KEYS[j], 's', ARGV[a+1])
+  if redis.call('TTL', KEYS[j]) < tonumber(ARGV[a+2]) then
+    redis.call('EXPIRE', KEYS[j], ARGV[a+2])
   end
+end
+local w0 = 3 * nb
+for i = nb + 1, #KEYS do
+  local a = w0 + 2 * (i - nb)
+  redis.call('INCRBY', KEYS[i], ARGV[a])
+  redis.call('EXPIRE', KEYS[i], ARGV[a+1])
 end
 return out
 """
@@ -118,6 +116,9 @@ redis.call('HSET', KEYS[1], 's', ARGV[1], 'r', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
+
+
+_NAME_CACHE_SIZE = 10_000
 
 
 def _int(value: Any) -> int:
@@ -134,76 +135,96 @@ class RedisCounters:
     def __init__(self, url: str, key_prefix: str = "rungway:") -> None:
         self.client = RespClient(url)
         self.prefix = key_prefix
-        self._acquire = Script(_ACQUIRE)
-        self._add = Script(_ADD)
-        self._add_many = Script(_ADD_MANY)
-        self._reserve = Script(_RESERVE)
-        self._settle = Script(_SETTLE)
+        self._admit = Script(_ADMIT)
+        self._finish = Script(_FINISH)
         self._seed = Script(_SEED)
+        # Redis key names, cached: window key -> (window index, current key, previous key); budget key -> name.
+        self._window_names: dict[tuple[str, int], tuple[int, str, str]] = {}
+        self._budget_names: dict[str, str] = {}
 
     def _window_keys(self, key: str, window_s: int, now: float) -> tuple[str, str, float]:
         index = int(now // window_s)
         fraction = (now - index * window_s) / window_s
+        cached = self._window_names.get((key, window_s))
+        if cached is not None and cached[0] == index:
+            return cached[1], cached[2], fraction
+        if len(self._window_names) > _NAME_CACHE_SIZE:
+            self._window_names.clear()
         base = f"{self.prefix}w:{key}:"
-        return f"{base}{index}", f"{base}{index - 1}", fraction
+        names = (index, f"{base}{index}", f"{base}{index - 1}")
+        self._window_names[(key, window_s)] = names
+        return names[1], names[2], fraction
 
-    async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
+    def _budget_key(self, key: str) -> str:
+        name = self._budget_names.get(key)
+        if name is None:
+            if len(self._budget_names) > _NAME_CACHE_SIZE:
+                self._budget_names.clear()
+            name = self._budget_names[key] = f"{self.prefix}{key}"
+        return name
+
+    async def admit(
+        self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
+    ) -> Denied | BudgetDenied | None:
         now = time.time() if now is None else now
         keys: list[str] = []
-        args: list[Any] = []
+        args: list[Any] = [len(windows)]
         fractions = []
-        for use in uses:
+        for use in windows:
             current, previous, fraction = self._window_keys(use.key, use.window_s, now)
-            keys += [current, previous]
-            args += [use.limit, use.amount, repr(fraction), 2 * use.window_s + 1]
+            keys += (current, previous)
+            args += (use.limit, use.amount, repr(fraction), 2 * use.window_s + 1)
             fractions.append(fraction)
-        result = await self.client.run(self._acquire, keys, args)
+        for budget in budgets:
+            keys.append(self._budget_key(budget.key))
+            args += (budget.amount, -1 if budget.limit is None else budget.limit, budget.ttl_s)
+        result = await self.client.run(self._admit, keys, args)
         if result == 0:
             return None
-        index, previous_count, current_count = _int(result[0]) - 1, _int(result[1]), _int(result[2])
-        use = uses[index]
-        count = sliding_count(previous_count, current_count, fractions[index])
-        wait = retry_after(
-            use.window_s, fractions[index] * use.window_s, previous_count, current_count, use.amount, use.limit
+        kind, index, first, second = _int(result[0]), _int(result[1]) - 1, _int(result[2]), _int(result[3])
+        if kind == 2:
+            return BudgetDenied(budgets[index], first, second)
+        use, fraction = windows[index], fractions[index]
+        count = sliding_count(first, second, fraction)
+        return Denied(
+            use, count, retry_after(use.window_s, fraction * use.window_s, first, second, use.amount, use.limit)
         )
-        return Denied(use, count, wait)
+
+    async def finish(
+        self, settles: Sequence[BudgetSettle], corrections: Sequence[WindowUse], now: float | None = None
+    ) -> list[tuple[int, int]]:
+        now = time.time() if now is None else now
+        keys = [self._budget_key(s.key) for s in settles]
+        args: list[Any] = [len(settles)]
+        for item in settles:
+            args += (-item.reserved, item.actual, item.ttl_s)
+        for use in corrections:
+            keys.append(self._window_keys(use.key, use.window_s, now)[0])
+            args += (use.amount, 2 * use.window_s + 1)
+        result = await self.client.run(self._finish, keys, args)
+        return [(int(after) - s.actual, int(after)) for s, after in zip(settles, result, strict=True)]
+
+    async def acquire(self, uses: Sequence[WindowUse], now: float | None = None) -> Denied | None:
+        denied = await self.admit(uses, (), now)
+        return denied if isinstance(denied, Denied) else None
 
     async def add(self, key: str, window_s: int, amount: int, now: float | None = None) -> None:
-        current, _, _ = self._window_keys(key, window_s, time.time() if now is None else now)
-        await self.client.run(self._add, [current], [amount, 2 * window_s + 1])
+        await self.finish((), [WindowUse(key, 0, window_s, amount)], now)
 
     async def add_many(self, uses: Sequence[WindowUse], now: float | None = None) -> None:
-        now = time.time() if now is None else now
-        keys: list[str] = []
-        args: list[Any] = []
-        for use in uses:
-            keys.append(self._window_keys(use.key, use.window_s, now)[0])
-            args += [use.amount, 2 * use.window_s + 1]
-        await self.client.run(self._add_many, keys, args)
+        await self.finish((), uses, now)
 
     async def current(self, key: str, window_s: int, now: float | None = None) -> float:
         current, previous, fraction = self._window_keys(key, window_s, time.time() if now is None else now)
         cur, prev = await self.client.call("MGET", current, previous)
         return sliding_count(_int(prev or 0), _int(cur or 0), fraction)
 
-    def _budget_key(self, key: str) -> str:
-        return f"{self.prefix}{key}"
-
     async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
-        args: list[Any] = []
-        for use in uses:
-            args += [use.amount, -1 if use.limit is None else use.limit, use.ttl_s]
-        result = await self.client.run(self._reserve, [self._budget_key(u.key) for u in uses], args)
-        if result == 0:
-            return None
-        return BudgetDenied(uses[_int(result[0]) - 1], _int(result[1]), _int(result[2]))
+        denied = await self.admit((), uses)
+        return denied if isinstance(denied, BudgetDenied) else None
 
     async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
-        args: list[Any] = []
-        for item in settles:
-            args += [str(-item.reserved), item.actual, item.ttl_s]
-        result = await self.client.run(self._settle, [self._budget_key(s.key) for s in settles], args)
-        return [(int(after) - s.actual, int(after)) for s, after in zip(settles, result, strict=True)]
+        return await self.finish(settles, ())
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         rows = await asyncio.gather(*(self.client.call("HMGET", self._budget_key(k), "s", "r") for k in keys))

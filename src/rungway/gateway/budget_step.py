@@ -1,40 +1,39 @@
-"""Steps: reserve a call's maximum cost on every budget that covers it, then settle its real cost.
+"""Budget holds: a call's maximum cost held on every budget that covers it, then its real cost settled.
 
-Before the call, one atomic `reserve` holds `price.max_cost_nano(input bound, max output)` on all
-covering budgets, or refuses with 429 `budget_exceeded` naming the budget and when it resets.
-After the call (success or failure) `settle` releases the hold and adds the metered cost. As
-long as no call costs more than its hold, spend never passes a hard limit, even with many calls
+Before the call, `BudgetHolds.holds` asks for `price.max_cost_nano(input bound, max output)` on all
+covering budgets; the rate-limit step places these holds together with the rate limits in one
+atomic `Counters.admit` (one Redis round trip), or the call is refused with 429 `budget_exceeded`
+naming the budget and when it resets. After the call (success or failure) the settle step releases
+the holds and adds the metered cost in one `Counters.finish`, and `settled` sends threshold alerts.
+As long as no call costs more than its hold, spend never passes a hard limit, even with many calls
 in flight and several replicas sharing Redis; what can pass it is bounded by the holds in flight.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from rungway.counters.base import BudgetSettle, BudgetUse
+from rungway.counters.base import BudgetDenied, BudgetUse
 from rungway.domain.budgets import Budget
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
-from rungway.errors import BudgetExceeded, Overloaded
+from rungway.errors import BudgetExceeded, RungwayError
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.state import GatewayState
 from rungway.services.alerts import AlertSettings, BudgetAlerts
-from rungway.services.budget_book import BudgetBook, BudgetSettings, Period
+from rungway.services.budget_book import BudgetBook, BudgetSettings, Cover, Period
 from rungway.services.budgets import iso
 from rungway.store.budgets import BudgetEvent, insert_events
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.gateway.budgets")
 RESERVATION = "budget_reservation"
-SETTLE_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +44,6 @@ class BudgetRuntime:
     alerts: BudgetAlerts
     events: BatchWriter[BudgetEvent]
     settings: BudgetSettings
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """The holds one call placed, to be settled after it."""
-
-    covered: Sequence[tuple[Budget, Period]]
-    amount: int
-    ttl_s: int
 
 
 def input_token_bound(body: dict[str, Any]) -> int:
@@ -104,46 +94,35 @@ def _refusal(budget: Budget, period: Period, spent: int, reserved: int, amount: 
     return BudgetExceeded(message, retry_after=min(period.end - now, 366 * 86400))
 
 
-def make_steps(runtime: BudgetRuntime) -> PipelineExtension:
-    book, settings = runtime.book, runtime.settings
+class BudgetHolds:
+    """The budgets' `BudgetHolder`: the holds ride in the rate-limit steps' single round trips."""
 
-    def counter_failed(state: GatewayState, exc: Exception, what: str) -> None:
-        fail_open = state.config.counters.fail_open
-        state.metrics.counter_errors.labels(state.counters.name, "allowed" if fail_open else "refused").inc()
-        log.warning("budget counters (%s) failed on %s: %s; failing %s", state.counters.name, what, exc,
-                    "open" if fail_open else "closed")  # fmt: skip
-        if not fail_open:
-            raise Overloaded("Budget counters are unreachable and the gateway is set to fail closed.") from None
+    def __init__(self, runtime: BudgetRuntime) -> None:
+        self.runtime = runtime
 
-    async def reserve_budget(state: GatewayState, ctx: CallContext) -> None:
+    def holds(self, state: GatewayState, ctx: CallContext, now: float) -> Sequence[BudgetUse]:
         key = ctx.key
         if key is None:
-            return
-        now = time.time()
+            return ()
         team = ctx.workload.team if ctx.workload is not None else None
-        covered = book.covering(key.workload, ctx.user, team, key.id, now)
-        if not covered:
-            return
+        cover = self.runtime.book.cover(key.workload, ctx.user, team, key.id, now)
+        if cover is None:
+            return ()
         price = state.prices.get(ctx.route.name) if ctx.route is not None else None
         amount = 0
         if price is not None:
-            amount = price.max_cost_nano(
-                input_token_bound(ctx.body), output_token_cap(ctx, settings.default_max_tokens)
-            )
-        ttl = max(p.ttl_s(now) for _, p in covered)
-        uses = [BudgetUse(p.key, amount, b.amount_nano if b.hard else None, ttl) for b, p in covered]
-        try:
-            denied = await state.counters.reserve(uses)
-        except Exception as exc:  # noqa: BLE001 - any backend failure is a fail-open/closed decision
-            counter_failed(state, exc, "reserve")
-            ctx.extras[RESERVATION] = Reservation(covered, 0, ttl)  # fail open: still add the real cost later
-            return
-        if denied is None:
-            ctx.extras[RESERVATION] = Reservation(covered, amount, ttl)
-            return
-        budget, period = next((b, p) for b, p in covered if p.key == denied.use.key)
+            output_cap = output_token_cap(ctx, self.runtime.settings.default_max_tokens)
+            amount = price.max_cost_nano(input_token_bound(ctx.body), output_cap)
+        ctx.extras[RESERVATION] = cover
+        return [BudgetUse(key, amount, limit, cover.ttl_s) for key, limit in cover.holds]
+
+    def refused(self, state: GatewayState, ctx: CallContext, denied: BudgetDenied, now: float) -> RungwayError:
+        cover: Cover = ctx.extras.pop(RESERVATION)
+        budget, period = next((b, p) for b, p in cover.covered if p.key == denied.use.key)
+        amount = denied.use.amount
         error = _refusal(budget, period, denied.spent, denied.reserved, amount, now)
-        runtime.events.offer(
+        key = ctx.key
+        self.runtime.events.offer(
             BudgetEvent(
                 id=new_id("bev_"),
                 budget_id=budget.id,
@@ -155,52 +134,27 @@ def make_steps(runtime: BudgetRuntime) -> PipelineExtension:
                 requested_nano=amount,
                 limit_nano=budget.amount_nano,
                 request_id=ctx.id,
-                workload=key.workload,
+                workload=key.workload if key is not None else None,
                 user_id=ctx.user,
-                key_id=key.id,
+                key_id=key.id if key is not None else None,
                 message=error.message,
             )
         )
         state.metrics.rate_limited.labels(f"budget {budget.name}").inc()
-        raise error
+        return error
 
-    async def settle_budget(state: GatewayState, ctx: CallContext) -> None:
-        held: Reservation | None = ctx.extras.pop(RESERVATION, None)
-        if held is None:
-            return
-        settles = [BudgetSettle(p.key, held.amount, ctx.cost_nano, held.ttl_s) for _, p in held.covered]
-        try:
-            moves = await state.counters.settle(settles)
-        except Exception as exc:  # noqa: BLE001 - retried in the background so the hold is not leaked
-            state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
-            log.warning("could not settle budgets for %s: %s; retrying in the background", ctx.id, exc)
-            asyncio.get_running_loop().create_task(_settle_later(state, settles))
-            return
-        for (budget, period), (before, after) in zip(held.covered, moves, strict=True):
-            crossed = [p for p, mark in budget.threshold_marks() if before < mark <= after]
+    async def settled(
+        self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
+    ) -> None:
+        cover: Cover = ctx.extras.pop(RESERVATION)
+        for (budget, period), marks, (before, after) in zip(cover.covered, cover.marks, moves, strict=True):
+            crossed = [p for p, mark in marks if before < mark <= after]
             if crossed:
-                await runtime.alerts.crossed(budget, crossed, after, (period.start, period.end))
-
-    return PipelineExtension("budgets", before_call=[reserve_budget], after_call=[settle_budget])
-
-
-async def _settle_later(state: GatewayState, settles: list[BudgetSettle]) -> None:
-    delay = 0.5
-    last: Exception | None = None
-    for _ in range(SETTLE_RETRIES):
-        await asyncio.sleep(delay)
-        try:
-            await state.counters.settle(settles)
-            return
-        except Exception as exc:  # noqa: BLE001 - each failure is counted; the last one is logged as lost
-            state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
-            last = exc
-        delay *= 2
-    log.error("gave up settling budgets %s: %s", [s.key for s in settles], last)
+                await self.runtime.alerts.crossed(budget, crossed, after, (period.start, period.end))
 
 
 def install_budgets(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
-    """Budgets: the in-memory book (seeded, refreshed), webhook alerts, the event writer, the two steps."""
+    """Budgets: the in-memory book (seeded, refreshed), webhook alerts, the event writer, the holder."""
     settings = BudgetSettings.from_config(state.config)
     rec = state.config.recorder
     events: BatchWriter[BudgetEvent] = BatchWriter(
@@ -229,4 +183,5 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-    return [make_steps(runtime)]
+    state.budget_holders.append(BudgetHolds(runtime))
+    return []

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from rungway.counters.base import WindowUse
+from rungway.counters.base import BudgetUse, WindowUse
 from rungway.domain.keys import ApiKey
 from rungway.domain.usage import Usage
 from rungway.domain.workloads import Workload
 from rungway.errors import RungwayError
 from rungway.providers.base import Provider
 from rungway.settings.config import ModelRoute
+
+if TYPE_CHECKING:
+    from rungway.gateway.state import BudgetHolder
 
 
 @dataclass(slots=True)
@@ -38,7 +41,8 @@ class CallContext:
     stream: bool = False
     client_wants_usage: bool = False
     estimated_input_tokens: int = 0
-    token_limits: list[WindowUse] = field(default_factory=list)
+    token_limits: Sequence[WindowUse] = ()
+    budget_holds: Sequence[tuple[BudgetHolder, Sequence[BudgetUse]]] = ()  # placed before the call, settled after
     usage: Usage | None = None
     cost_nano: int = 0
     priced: bool = False

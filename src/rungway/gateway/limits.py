@@ -1,22 +1,29 @@
-"""Step: requests-per-minute and tokens-per-minute limits, per key and per workload.
+"""Steps: requests- and tokens-per-minute limits per key and per workload, with the budget holds.
 
-Before the call, one atomic `acquire` adds 1 request and the estimated prompt tokens to every
-limit that applies; after the call, `settle_token_limits` corrects the token counters by the
-real usage. A counter backend failure is failed open or closed as configured, and counted.
+Before the call, one atomic `Counters.admit` adds 1 request and the estimated prompt tokens to
+every limit that applies and places the holds of every `BudgetHolder` (the budgets capability),
+all or nothing: one round trip on Redis. After the call, one `Counters.finish` settles the holds
+with the real cost and corrects the token counters by the real usage. A counter backend failure
+is failed open or closed as configured, and counted; failed settles are retried in the background.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import replace
 
-from rungway.counters.base import WindowUse
+from rungway.counters.base import BudgetSettle, BudgetUse, Denied, WindowUse
 from rungway.errors import Overloaded, RateLimited
 from rungway.gateway.context import CallContext
-from rungway.gateway.state import GatewayState
+from rungway.gateway.state import BudgetHolder, GatewayState
 
 log = logging.getLogger("rungway.gateway.limits")
 MINUTE = 60
+SETTLE_RETRIES = 5
+_RETRIES: set[asyncio.Task[None]] = set()  # background settle retries, referenced until done
 
 
 def estimate_input_tokens(ctx: CallContext) -> int:
@@ -66,43 +73,94 @@ def _uses(state: GatewayState, ctx: CallContext, tokens: int) -> list[WindowUse]
 
 
 async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
+    """Admission, one counters round trip: every rate limit and every budget hold, all or nothing.
+
+    A budget refusal leaves no rate-limit count behind, a rate-limit refusal leaves no hold; a
+    backend failure is failed open (the real cost is still added after the call) or closed."""
     ctx.estimated_input_tokens = estimate_input_tokens(ctx)
-    uses = _uses(state, ctx, ctx.estimated_input_tokens)
-    if not uses:
+    windows = _uses(state, ctx, ctx.estimated_input_tokens)
+    now = time.time()
+    holds: list[tuple[BudgetHolder, Sequence[BudgetUse]]] = []
+    budgets: list[BudgetUse] = []
+    for holder in state.budget_holders:
+        uses = holder.holds(state, ctx, now)
+        if uses:
+            holds.append((holder, uses))
+            budgets += uses
+    if not windows and not budgets:
         return
     try:
-        denied = await state.counters.acquire(uses)
+        denied = await state.counters.admit(windows, budgets, now)
     except Exception as exc:  # noqa: BLE001 - any backend failure is a fail-open/closed decision
-        fail_open = state.config.counters.fail_open
-        state.metrics.counter_errors.labels(state.counters.name, "allowed" if fail_open else "refused").inc()
-        log.warning(
-            "counter backend %s failed (%s); failing %s",
-            state.counters.name,
-            exc,
-            "open" if fail_open else "closed",
-        )
-        if fail_open:
-            return
-        raise Overloaded("Rate-limit counters are unreachable and the gateway is set to fail closed.") from None
-    if denied is not None:
+        _admission_failed(state, exc)
+        ctx.budget_holds = [(holder, [replace(u, amount=0) for u in uses]) for holder, uses in holds]
+        return
+    if denied is None:
+        ctx.token_limits = [u for u in windows if u.key.startswith("tpm:")]
+        ctx.budget_holds = holds
+        return
+    if isinstance(denied, Denied):
         state.metrics.rate_limited.labels(denied.use.label).inc()
         raise RateLimited(
             f"Rate limit reached: {denied.use.label} is {denied.use.limit}; retry in {denied.retry_after_s:.1f}s.",
             retry_after=denied.retry_after_s,
         )
-    ctx.token_limits = [u for u in uses if u.key.startswith("tpm:")]
+    owner = next(holder for holder, uses in holds if any(u is denied.use for u in uses))
+    raise owner.refused(state, ctx, denied, now)
+
+
+def _admission_failed(state: GatewayState, exc: Exception) -> None:
+    """Count and log a counters backend failure; raise 503 when the gateway fails closed."""
+    fail_open = state.config.counters.fail_open
+    state.metrics.counter_errors.labels(state.counters.name, "allowed" if fail_open else "refused").inc()
+    log.warning("counter backend %s failed (%s); failing %s", state.counters.name, exc,
+                "open" if fail_open else "closed")  # fmt: skip
+    if not fail_open:
+        raise Overloaded(
+            "Rate-limit and budget counters are unreachable and the gateway is set to fail closed."
+        ) from None
 
 
 async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
-    """Replace the estimate by the real token count on every TPM counter this call touched."""
-    if not ctx.token_limits:
-        return
-    actual = ctx.usage.total if ctx.usage is not None else 0
-    delta = actual - ctx.estimated_input_tokens
-    if delta == 0:
+    """After the call, one counters round trip: settle the budget holds with the real cost, and replace
+    the token estimate by the real token count on every TPM counter this call touched."""
+    corrections: list[WindowUse] = []
+    if ctx.token_limits:
+        actual = ctx.usage.total if ctx.usage is not None else 0
+        delta = actual - ctx.estimated_input_tokens
+        if delta:
+            corrections = [replace(use, amount=delta) for use in ctx.token_limits]
+    holds, ctx.budget_holds = ctx.budget_holds, ()
+    settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s) for _, uses in holds for u in uses]
+    if not corrections and not settles:
         return
     try:
-        await state.counters.add_many([replace(use, amount=delta) for use in ctx.token_limits])
-    except Exception as exc:  # noqa: BLE001 - settling is best effort; the next window self-corrects
+        moves = await state.counters.finish(settles, corrections)
+    except Exception as exc:  # noqa: BLE001 - holds are retried in the background; TPM self-corrects next window
         state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
-        log.warning("could not settle token counters: %s", exc)
+        log.warning("could not settle counters for %s: %s; retrying budget settles in the background", ctx.id, exc)
+        if settles:
+            task = asyncio.get_running_loop().create_task(_settle_later(state, settles))
+            _RETRIES.add(task)
+            task.add_done_callback(_RETRIES.discard)
+        return
+    start = 0
+    for holder, uses in holds:
+        await holder.settled(state, ctx, uses, moves[start : start + len(uses)])
+        start += len(uses)
+
+
+async def _settle_later(state: GatewayState, settles: list[BudgetSettle]) -> None:
+    """Retry settling budget holds (with backoff) so that a backend hiccup does not leak them."""
+    delay = 0.5
+    last: Exception | None = None
+    for _ in range(SETTLE_RETRIES):
+        await asyncio.sleep(delay)
+        try:
+            await state.counters.settle(settles)
+            return
+        except Exception as exc:  # noqa: BLE001 - each failure is counted; the last one is logged as lost
+            state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
+            last = exc
+        delay *= 2
+    log.error("gave up settling budgets %s: %s", [s.key for s in settles], last)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 
-from rungway.counters.base import Counters
+from rungway.counters.base import BudgetDenied, BudgetUse, Counters
 from rungway.domain.pricing import Price
 from rungway.domain.records import RequestRecord
 from rungway.gateway.directory import Directory
@@ -15,6 +16,29 @@ from rungway.gateway.metrics import GatewayMetrics
 from rungway.providers.base import Provider
 from rungway.settings.config import Config
 from rungway.store.writer import BatchWriter
+
+if TYPE_CHECKING:
+    from rungway.errors import RungwayError
+    from rungway.gateway.context import CallContext
+
+
+class BudgetHolder(Protocol):
+    """A capability whose budget holds ride with the rate limits: one counters round trip before a call
+    (`Counters.admit`) and one after it (`Counters.finish`), both made by the steps in `gateway/limits.py`."""
+
+    def holds(self, state: GatewayState, ctx: CallContext, now: float) -> Sequence[BudgetUse]:
+        """The holds this call needs (empty for none), without I/O; placed all or nothing with the rate limits."""
+        ...
+
+    def refused(self, state: GatewayState, ctx: CallContext, denied: BudgetDenied, now: float) -> RungwayError:
+        """The error to answer when one of these holds had no room (the holder records the block)."""
+        ...
+
+    async def settled(
+        self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
+    ) -> None:
+        """After the call's real cost was added: (spend before, spend after) per hold, e.g. for threshold alerts."""
+        ...
 
 
 @dataclass
@@ -31,4 +55,5 @@ class GatewayState:
     metrics: GatewayMetrics
     writers: list[BatchWriter[Any]] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    budget_holders: list[BudgetHolder] = field(default_factory=list)
     in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

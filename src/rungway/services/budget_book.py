@@ -1,6 +1,8 @@
 """The budgets a gateway enforces, held in memory and refreshed from the store in the background.
 
-The request path asks `covering(...)` and never waits on the database. Before a budget (or a
+The request path asks `cover(...)` and never waits on the database; what a call's holds need
+(the covering budgets, their periods, hard limits, threshold marks, counter TTL) is computed once
+per (workload, user, team, key) and reused until a period ends or the budgets change. Before a budget (or a
 new period of one) is enforced, its counter is seeded from the request log, so a restarted
 replica remembers the period's spend; with Redis the seed is skipped when another replica has
 the counter already (the counter also holds settled calls the log has not received yet).
@@ -26,6 +28,7 @@ from rungway.store.budgets import list_budgets, spend_in_log, threshold_recorded
 log = logging.getLogger("rungway.budgets")
 MAX_TTL_S = 400 * 86400
 KEEP_AFTER_PERIOD_S = 86400
+COVER_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,16 @@ class Period:
         return int(min(self.end - now, MAX_TTL_S)) + KEEP_AFTER_PERIOD_S
 
 
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """The active budgets covering one (workload, user, team, key), with what holding and settling need."""
+
+    covered: tuple[tuple[Budget, Period], ...]
+    holds: tuple[tuple[str, int | None], ...]  # per budget: (counter key, hard limit or None for a soft budget)
+    marks: tuple[tuple[tuple[int, int], ...], ...]  # per budget: (percent, nano-dollars) per soft threshold
+    ttl_s: int  # long enough for every covered period's counter
+
+
 class BudgetBook:
     """Budgets indexed by what they cover; periods cached until they end; counters seeded before use."""
 
@@ -83,25 +96,51 @@ class BudgetBook:
         self._on_error = on_error or (lambda _outcome: None)
         self._index: dict[tuple[str, ...], list[Budget]] = {}
         self._periods: dict[str, Period] = {}
+        # (workload, user, team, key id) -> (cover or None, valid from, valid until)
+        self._covers: dict[tuple[str | None, ...], tuple[Cover | None, float, float]] = {}
         self._seeded: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self.budgets: list[Budget] = []
 
-    def covering(
+    def cover(
         self, workload: str | None, user: str | None, team: str | None, key_id: str | None, now: float
-    ) -> list[tuple[Budget, Period]]:
-        """The active budgets that cover a call, each with its current period (no I/O)."""
+    ) -> Cover | None:
+        """The active budgets that cover a call (None for none), cached; no I/O."""
         if not self._index:
-            return []
-        found: list[Budget] = []
+            return None
+        cache_key = (workload, user, team, key_id)
+        cached = self._covers.get(cache_key)
+        if cached is not None and cached[1] <= now < cached[2]:
+            return cached[0]
+        if len(self._covers) >= COVER_CACHE_SIZE:
+            self._covers = {}
+        since, until = float("-inf"), float("inf")
+        covered: list[tuple[Budget, Period]] = []
         for index_key in (
             ("workload", workload or ""),
             ("user", workload or "", user or ""),
             ("team", team or ""),
             ("key", key_id or ""),
         ):
-            found.extend(self._index.get(index_key, ()))
-        return [(b, self.period(b, now)) for b in found if b.active(now)]
+            for budget in self._index.get(index_key, ()):
+                if budget.active(now):
+                    period = self.period(budget, now)
+                    covered.append((budget, period))
+                    since, until = max(since, period.start), min(until, period.end)
+                elif budget.starts_at is not None and now < budget.starts_at:
+                    until = min(until, budget.starts_at)  # a fixed window that has not started yet
+                else:
+                    since = max(since, budget.ends_at or since)  # one that is over (unless the clock goes back)
+        cover = None
+        if covered:
+            cover = Cover(
+                tuple(covered),
+                tuple((p.key, b.amount_nano if b.hard else None) for b, p in covered),
+                tuple(tuple(b.threshold_marks()) for b, _ in covered),
+                max(p.ttl_s(now) for _, p in covered),
+            )
+        self._covers[cache_key] = (cover, since, until)
+        return cover
 
     def period(self, budget: Budget, now: float) -> Period:
         cached = self._periods.get(budget.id)
@@ -138,6 +177,7 @@ class BudgetBook:
                 index.setdefault((b.scope.value, target or ""), []).append(b)
         if {(b.id, b.updated_at) for b in budgets} != {(b.id, b.updated_at) for b in self.budgets}:
             self._periods = {}
+            self._covers = {}
         self.budgets, self._index = budgets, index
 
     async def _seed(self, budget: Budget, now: float) -> None:
