@@ -1,7 +1,7 @@
 """What the HTTP adapters (openai, anthropic) share: options, one pooled client, SSE, error mapping.
 
-Each configured provider owns one `UpstreamClient`: a single `aiohttp.ClientSession` with a
-keep-alive connection pool, opened in `start()` and closed in `close()`. Transport failures and
+Each configured provider owns one `UpstreamClient`: a keep-alive connection pool of our lean
+HTTP/1.1 client (`providers/h1.py`), opened in `start()` and closed in `close()`. Transport failures and
 upstream error answers become the `rungway.errors` hierarchy here, in one place:
 
     connection error ............ UpstreamError (502)
@@ -17,21 +17,23 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import os
+import ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import orjson
 
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
+from rungway.providers.h1 import H1Error, H1Pool, H1Response
 from rungway.settings.config import ProviderConfig
 
 USER_AGENT = "rungway/0.1"
 COMMON_OPTIONS = frozenset(
-    {"base_url", "api_key", "timeout_s", "connect_timeout_s", "headers", "account", "max_connections"}
+    {"base_url", "api_key", "timeout_s", "connect_timeout_s", "headers", "account", "max_connections", "ca_file"}
 )
 
 
@@ -46,6 +48,7 @@ class HttpOptions:
     headers: dict[str, str]
     account: str
     max_connections: int
+    ca_file: str | None = None
 
 
 def parse_http_options(config: ProviderConfig, default_base_url: str | None, extra: Iterable[str]) -> HttpOptions:
@@ -72,6 +75,7 @@ def parse_http_options(config: ProviderConfig, default_base_url: str | None, ext
         headers={str(k): str(v) for k, v in headers.items()},
         account=optional_str(config, "account") or config.name,
         max_connections=positive_int(config, "max_connections", 1000),
+        ca_file=readable_file(config, "ca_file"),
     )
 
 
@@ -84,6 +88,14 @@ def optional_str(config: ProviderConfig, key: str) -> str | None:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise config.error(key, f"expected a string, got {value!r}", "write a plain string value")
     return str(value)
+
+
+def readable_file(config: ProviderConfig, key: str) -> str | None:
+    """A CA bundle path (PEM) to trust instead of the system store, e.g. for an internal proxy."""
+    path = optional_str(config, key)
+    if path is not None and not os.path.isfile(path):
+        raise config.error(key, f"no such file: {path!r}", "give the path of a PEM file with the CA certificates")
+    return path
 
 
 def positive_number(config: ProviderConfig, key: str, default: float) -> float:
@@ -106,82 +118,66 @@ class UpstreamClient:
     def __init__(self, provider: str, options: HttpOptions) -> None:
         self.provider = provider
         self.options = options
-        self._session: aiohttp.ClientSession | None = None
-        self._timeout = aiohttp.ClientTimeout(total=options.timeout_s, sock_connect=options.connect_timeout_s)
-        # A stream may run long; what must not happen is a silence longer than timeout_s.
-        self._stream_timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=options.connect_timeout_s, sock_read=options.timeout_s
-        )
+        self._pool: H1Pool | None = None
+        self._headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
 
     async def start(self) -> None:
-        if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.options.max_connections, keepalive_timeout=60, ttl_dns_cache=300
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": USER_AGENT},
-                timeout=self._timeout,
-                raise_for_status=False,
-            )
+        if self._pool is None:
+            tls = ssl.create_default_context(cafile=self.options.ca_file) if self.options.ca_file else None
+            self._pool = H1Pool(self.options.max_connections, self.options.connect_timeout_s, tls)
 
     async def close(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
 
-    async def _open(self) -> aiohttp.ClientSession:
-        if self._session is None:
+    async def _open(self) -> H1Pool:
+        if self._pool is None:
             await self.start()
-        assert self._session is not None
-        return self._session
-
-    def _timeout_for(self, timeout_s: float, stream: bool) -> aiohttp.ClientTimeout:
-        if timeout_s >= self.options.timeout_s:
-            return self._stream_timeout if stream else self._timeout
-        if stream:
-            return aiohttp.ClientTimeout(total=None, sock_connect=self.options.connect_timeout_s, sock_read=timeout_s)
-        return aiohttp.ClientTimeout(total=timeout_s, sock_connect=self.options.connect_timeout_s)
+        assert self._pool is not None
+        return self._pool
 
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
     ) -> tuple[int, bytes, Mapping[str, str]]:
         """POST JSON bytes and read the whole answer: (status, body, headers)."""
-        session = await self._open()
+        pool = await self._open()
+        timeout_s = min(timeout_s, self.options.timeout_s)
         try:
-            async with session.post(
-                url, data=body, headers=headers, timeout=self._timeout_for(timeout_s, False)
-            ) as response:
+            response = await pool.request("POST", url, {**self._headers, **headers}, body, timeout_s, whole=True)
+            try:
                 return response.status, await response.read(), response.headers
+            finally:
+                response.release()
         except TimeoutError:
             raise self.timeout_error(timeout_s) from None
-        except aiohttp.ClientError as exc:
+        except H1Error as exc:
             raise self.connection_error(url, exc) from None
 
-    async def open_stream(
-        self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float
-    ) -> aiohttp.ClientResponse:
-        """POST and return the response once its headers arrived; the caller reads and releases it.
+    async def open_stream(self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float) -> H1Response:
+        """POST and return the response once its head arrived; the caller reads and releases it.
 
         A non-2xx answer is read and raised as the mapped error here.
         """
-        session = await self._open()
+        pool = await self._open()
+        timeout_s = min(timeout_s, self.options.timeout_s)
         try:
-            response = await session.post(url, data=body, headers=headers, timeout=self._timeout_for(timeout_s, True))
+            response = await pool.request("POST", url, {**self._headers, **headers}, body, timeout_s, whole=False)
             if response.status >= 300:
                 try:
-                    raw = await response.read()
+                    raw = await response.read(timeout_s)
                 finally:
                     response.release()
                 raise upstream_failure(self.provider, response.status, raw, response.headers)
+            response.idle_timeout_s = timeout_s
         except TimeoutError:
             raise self.timeout_error(timeout_s) from None
-        except aiohttp.ClientError as exc:
+        except H1Error as exc:
             raise self.connection_error(url, exc) from None
         return response
 
     @asynccontextmanager
-    async def sse(self, response: aiohttp.ClientResponse) -> AsyncIterator[AsyncGenerator[SseEvent, None]]:
+    async def sse(self, response: H1Response) -> AsyncIterator[AsyncGenerator[SseEvent, None]]:
         """The response's server-sent events, transport failures mapped; the response is released on exit.
 
         Errors are mapped per TCP read rather than per event, to keep one generator layer per event."""
@@ -194,24 +190,24 @@ class UpstreamClient:
             await pieces.aclose()
             response.release()
 
-    async def _pieces(self, response: aiohttp.ClientResponse) -> AsyncGenerator[bytes, None]:
+    async def _pieces(self, response: H1Response) -> AsyncGenerator[bytes, None]:
         try:
-            async for piece in response.content.iter_any():
+            async for piece in response.pieces(response.idle_timeout_s):
                 yield piece
         except TimeoutError:
             raise UpstreamTimeout(
-                f"{self.provider}: the stream went silent for more than {self.options.timeout_s:g}s"
+                f"{self.provider}: the stream went silent for more than {response.idle_timeout_s:g}s"
             ) from None
-        except aiohttp.ClientError as exc:
-            raise UpstreamError(f"{self.provider}: the stream broke off: {type(exc).__name__}: {exc}") from None
+        except H1Error as exc:
+            raise UpstreamError(f"{self.provider}: the stream broke off: {exc}") from None
 
     def timeout_error(self, timeout_s: float) -> UpstreamTimeout:
         limit = min(timeout_s, self.options.timeout_s)
         return UpstreamTimeout(f"{self.provider}: no answer from the upstream within {limit:g}s")
 
-    def connection_error(self, url: str, exc: aiohttp.ClientError) -> UpstreamError:
+    def connection_error(self, url: str, exc: H1Error) -> UpstreamError:
         where = url.split("?", 1)[0]
-        return UpstreamError(f"{self.provider}: cannot reach the upstream at {where}: {type(exc).__name__}: {exc}")
+        return UpstreamError(f"{self.provider}: cannot reach the upstream at {where}: {exc}")
 
 
 @dataclass(frozen=True, slots=True)
