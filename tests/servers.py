@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from aiohttp import web
 
 from rungway.domain.keys import Role
@@ -34,10 +35,12 @@ def write_config(tmp_path: Path, text: str, **variables: str) -> Config:
 
 
 class LoopThread:
-    """An asyncio loop in a daemon thread; `run(coro)` runs a coroutine there and waits."""
+    """An event loop in a daemon thread; `run(coro)` runs a coroutine there and waits.
+
+    uvloop, as `rungway serve` runs, so tests see the transports production sees."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
 
