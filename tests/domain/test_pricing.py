@@ -21,6 +21,16 @@ def test_max_cost_bounds_any_real_cost() -> None:
     assert price.max_cost_nano(100, 50) >= price.cost_nano(Usage(input=100, output=49))
 
 
+def test_max_cost_is_the_cost_of_that_usage_on_both_pricing_paths() -> None:
+    whole = Price(Decimal("0.15"), Decimal("0.60"), Decimal("0.075"))  # integer pico-dollars per token
+    fine = Price(Decimal("0.1234567"), Decimal("0.7654321"))  # 7 decimals: the Decimal path
+    for price in (whole, fine):
+        for tokens_in, tokens_out in ((0, 0), (1, 1), (18, 20), (123_457, 4096)):
+            assert price.max_cost_nano(tokens_in, tokens_out) == price.cost_nano(
+                Usage(input=tokens_in, output=tokens_out)
+            )
+
+
 def test_snapshot_falls_back_to_longest_family_price() -> None:
     table = PriceTable({"gpt-4o": Price(Decimal(1), Decimal(2)), "gpt-4o-mini": Price(Decimal(3), Decimal(4))})
     assert table.price_of("gpt-4o-mini-2024-07-18") == table.prices["gpt-4o-mini"]

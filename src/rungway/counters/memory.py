@@ -107,8 +107,8 @@ class MemoryCounters:
         if entry is None or entry[2] <= now:
             entry = [0, 0, now + ttl_s]
             self._budgets[key] = entry
-        else:
-            entry[2] = max(entry[2], now + ttl_s)
+        elif now + ttl_s > entry[2]:
+            entry[2] = now + ttl_s
         return entry
 
     def _purge(self, now: float) -> None:

@@ -56,6 +56,9 @@ class Price:
 
     def max_cost_nano(self, input_tokens: int, max_output_tokens: int) -> int:
         """An upper bound for a call's cost, used to reserve budget before the call."""
+        pico = self._pico
+        if pico is not None:  # `cost_nano` without cached input, without building a Usage (once per call)
+            return (input_tokens * pico[0] + max_output_tokens * pico[1] + 500) // 1000
         return self.cost_nano(Usage(input=input_tokens, output=max_output_tokens))
 
 

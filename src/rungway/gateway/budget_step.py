@@ -147,10 +147,13 @@ class BudgetHolds:
         self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
     ) -> None:
         cover: Cover = ctx.extras.pop(RESERVATION)
-        for (budget, period), marks, (before, after) in zip(cover.covered, cover.marks, moves, strict=True):
-            crossed = [p for p, mark in marks if before < mark <= after]
-            if crossed:
-                await self.runtime.alerts.crossed(budget, crossed, after, (period.start, period.end))
+        for i, (before, after) in enumerate(moves):
+            lowest, highest = cover.mark_span[i]
+            if before < highest and lowest <= after:  # else no threshold lies in (before, after]
+                budget, period = cover.covered[i]
+                crossed = [p for p, mark in cover.marks[i] if before < mark <= after]
+                if crossed:
+                    await self.runtime.alerts.crossed(budget, crossed, after, (period.start, period.end))
 
 
 def install_budgets(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:

@@ -44,8 +44,10 @@ def estimate_input_tokens(ctx: CallContext) -> int:
     return chars // 4 + 1
 
 
-def _uses(state: GatewayState, ctx: CallContext, tokens: int) -> list[WindowUse]:
+def _windows(state: GatewayState, ctx: CallContext, tokens: int) -> tuple[list[WindowUse], list[WindowUse]]:
+    """Every limit that applies to the call, and those of them that count tokens (corrected after the call)."""
     uses: list[WindowUse] = []
+    token_uses: list[WindowUse] = []
     key, workload = ctx.key, ctx.workload
     if key is not None:
         rpm = key.rpm_limit or state.config.limits.key_rpm
@@ -53,23 +55,18 @@ def _uses(state: GatewayState, ctx: CallContext, tokens: int) -> list[WindowUse]
         if rpm:
             uses.append(WindowUse(f"rpm:key:{key.id}", rpm, MINUTE, 1, "key requests per minute"))
         if tpm:
-            uses.append(WindowUse(f"tpm:key:{key.id}", tpm, MINUTE, tokens, "key tokens per minute"))
+            token_uses.append(WindowUse(f"tpm:key:{key.id}", tpm, MINUTE, tokens, "key tokens per minute"))
     if workload is not None:
         if workload.rpm_limit:
             uses.append(
                 WindowUse(f"rpm:wl:{workload.name}", workload.rpm_limit, MINUTE, 1, "workload requests per minute")
             )
         if workload.tpm_limit:
-            uses.append(
-                WindowUse(
-                    f"tpm:wl:{workload.name}",
-                    workload.tpm_limit,
-                    MINUTE,
-                    tokens,
-                    "workload tokens per minute",
-                )
-            )
-    return uses
+            label = "workload tokens per minute"
+            token_uses.append(WindowUse(f"tpm:wl:{workload.name}", workload.tpm_limit, MINUTE, tokens, label))
+    if token_uses:
+        uses += token_uses
+    return uses, token_uses
 
 
 async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
@@ -78,7 +75,7 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
     A budget refusal leaves no rate-limit count behind, a rate-limit refusal leaves no hold; a
     backend failure is failed open (the real cost is still added after the call) or closed."""
     ctx.estimated_input_tokens = estimate_input_tokens(ctx)
-    windows = _uses(state, ctx, ctx.estimated_input_tokens)
+    windows, token_windows = _windows(state, ctx, ctx.estimated_input_tokens)
     now = time.time()
     holds: list[tuple[BudgetHolder, Sequence[BudgetUse]]] = []
     budgets: list[BudgetUse] = []
@@ -96,7 +93,7 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
         ctx.budget_holds = [(holder, [replace(u, amount=0) for u in uses]) for holder, uses in holds]
         return
     if denied is None:
-        ctx.token_limits = [u for u in windows if u.key.startswith("tpm:")]
+        ctx.token_limits = token_windows
         ctx.budget_holds = holds
         return
     if isinstance(denied, Denied):
@@ -129,7 +126,7 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
         actual = ctx.usage.total if ctx.usage is not None else 0
         delta = actual - ctx.estimated_input_tokens
         if delta:
-            corrections = [replace(use, amount=delta) for use in ctx.token_limits]
+            corrections = [WindowUse(u.key, u.limit, u.window_s, delta, u.label) for u in ctx.token_limits]
     holds, ctx.budget_holds = ctx.budget_holds, ()
     settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s) for _, uses in holds for u in uses]
     if not corrections and not settles:

@@ -75,6 +75,7 @@ class Cover:
     covered: tuple[tuple[Budget, Period], ...]
     holds: tuple[tuple[str, int | None], ...]  # per budget: (counter key, hard limit or None for a soft budget)
     marks: tuple[tuple[tuple[int, int], ...], ...]  # per budget: (percent, nano-dollars) per soft threshold
+    mark_span: tuple[tuple[int, int], ...]  # per budget: (lowest, highest) mark, to skip most calls quickly
     ttl_s: int  # long enough for every covered period's counter
 
 
@@ -133,10 +134,12 @@ class BudgetBook:
                     since = max(since, budget.ends_at or since)  # one that is over (unless the clock goes back)
         cover = None
         if covered:
+            marks = tuple(tuple(b.threshold_marks()) for b, _ in covered)
             cover = Cover(
                 tuple(covered),
                 tuple((p.key, b.amount_nano if b.hard else None) for b, p in covered),
-                tuple(tuple(b.threshold_marks()) for b, _ in covered),
+                marks,
+                tuple((min(m[1] for m in ms), max(m[1] for m in ms)) if ms else (1, 0) for ms in marks),
                 max(p.ttl_s(now) for _, p in covered),
             )
         self._covers[cache_key] = (cover, since, until)
