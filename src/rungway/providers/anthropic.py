@@ -85,15 +85,18 @@ class AnthropicProvider:
             self._url, orjson.dumps(request.body), self._headers_for(call.headers), call.timeout_s
         )
         translator = StreamTranslator(request.schema_tool, int(time.time()), str(call.body.get("model")))
-        async with self.client.sse(response) as events:
-            async for event in events:
-                data = load_json(self.name, event.data)
-                if not isinstance(data, dict):
-                    continue
-                if data.get("type") == "error":
-                    raise _stream_error(self.name, data)
-                for chunk in translator.translate(data):
-                    yield StreamChunk(chunk, None, None if chunk["choices"] else translator.usage)
+        async with self.client.sse(response) as batches:
+            async for batch in batches:
+                for event in batch:
+                    data = load_json(self.name, event.data)
+                    if not isinstance(data, dict):
+                        continue
+                    if data.get("type") == "error":
+                        raise _stream_error(self.name, data)
+                    for chunk in translator.translate(data):
+                        yield StreamChunk(chunk, None, None if chunk["choices"] else translator.usage)
+                    if translator.finished:
+                        break
                 if translator.finished:
                     break
         if not translator.finished:

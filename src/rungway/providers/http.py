@@ -177,12 +177,11 @@ class UpstreamClient:
         return response
 
     @asynccontextmanager
-    async def sse(self, response: H1Response) -> AsyncIterator[AsyncGenerator[SseEvent, None]]:
-        """The response's server-sent events, transport failures mapped; the response is released on exit.
-
-        Errors are mapped per TCP read rather than per event, to keep one generator layer per event."""
+    async def sse(self, response: H1Response) -> AsyncIterator[AsyncGenerator[list[SseEvent], None]]:
+        """The response's server-sent events, a list per read, transport failures mapped; the response
+        is released on exit. Errors are mapped per read rather than per event."""
         pieces = self._pieces(response)
-        events = sse_events(pieces)
+        events = sse_batches(pieces)
         try:
             yield events
         finally:
@@ -218,33 +217,67 @@ class SseEvent:
     data: bytes
 
 
-async def sse_events(pieces: AsyncIterable[bytes]) -> AsyncGenerator[SseEvent, None]:
+class SseParser:
     """Server-sent events from a byte stream cut anywhere: events split across reads, CRLF or CR line
-    ends, `data:` with or without its space, multi-line data, comments and keep-alives.
-    An unterminated last event is still delivered (some servers omit the final blank line)."""
-    buffer = b""
-    carry_cr = False
-    async for piece in pieces:
-        if carry_cr:
+    ends, `data:` with or without its space, multi-line data, comments and keep-alives. `feed` returns
+    the events a read completed (a list per read, so a relay pays one async step per read, not per
+    event); `finish` returns an unterminated last event (some servers omit the final blank line)."""
+
+    __slots__ = ("_buffer", "_carry_cr")
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._carry_cr = False
+
+    def feed(self, piece: bytes) -> list[SseEvent]:
+        if self._carry_cr:
             piece = b"\r" + piece
-            carry_cr = False
+            self._carry_cr = False
         if b"\r" in piece:
             if piece.endswith(b"\r"):
                 # Could be the first half of CRLF: decide when the next piece arrives.
-                piece, carry_cr = piece[:-1], True
+                piece, self._carry_cr = piece[:-1], True
             piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        buffer = buffer + piece if buffer else piece
+        buffer = self._buffer + piece if self._buffer else piece
+        events: list[SseEvent] = []
+        start = 0
         while True:
-            end = buffer.find(b"\n\n")
+            end = buffer.find(b"\n\n", start)
             if end < 0:
                 break
-            event = _parse_event(buffer[:end])
-            buffer = buffer[end + 2 :]
+            event = _parse_event(buffer[start:end])
+            start = end + 2
             if event is not None:
-                yield event
-    event = _parse_event(buffer.strip(b"\n"))
-    if event is not None:
+                events.append(event)
+        self._buffer = buffer[start:] if start else buffer
+        return events
+
+    def finish(self) -> list[SseEvent]:
+        event = _parse_event(self._buffer.strip(b"\n"))
+        self._buffer = b""
+        return [event] if event is not None else []
+
+
+async def sse_events(pieces: AsyncIterable[bytes]) -> AsyncGenerator[SseEvent, None]:
+    """The events of a byte stream one by one (see `SseParser`)."""
+    parser = SseParser()
+    async for piece in pieces:
+        for event in parser.feed(piece):
+            yield event
+    for event in parser.finish():
         yield event
+
+
+async def sse_batches(pieces: AsyncIterable[bytes]) -> AsyncGenerator[list[SseEvent], None]:
+    """The events of a byte stream, a list per read that completed any (see `SseParser`)."""
+    parser = SseParser()
+    async for piece in pieces:
+        events = parser.feed(piece)
+        if events:
+            yield events
+    last = parser.finish()
+    if last:
+        yield last
 
 
 def _parse_event(block: bytes) -> SseEvent | None:

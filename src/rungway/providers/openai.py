@@ -100,18 +100,19 @@ class OpenAIProvider:
         payload = orjson.dumps({**body, "stream": True, "stream_options": wanted})
         url = self._url("chat/completions", body.get("model"))
         response = await self.client.open_stream(url, payload, self._headers_for(call.headers), call.timeout_s)
-        async with self.client.sse(response) as events:
-            async for event in events:
-                raw = event.data
-                if raw == _DONE:
-                    break
-                data = load_json(self.name, raw)
-                if not isinstance(data, dict):
-                    continue
-                if "error" in data and "choices" not in data:
-                    raise upstream_failure(self.name, _stream_error_status(data), raw, {})
-                usage = data.get("usage")
-                yield StreamChunk(data, raw, Usage.from_openai(usage) if usage else None)
+        async with self.client.sse(response) as batches:
+            async for batch in batches:
+                for event in batch:
+                    raw = event.data
+                    if raw == _DONE:
+                        return
+                    data = load_json(self.name, raw)
+                    if not isinstance(data, dict):
+                        continue
+                    if "error" in data and "choices" not in data:
+                        raise upstream_failure(self.name, _stream_error_status(data), raw, {})
+                    usage = data.get("usage")
+                    yield StreamChunk(data, raw, Usage.from_openai(usage) if usage else None)
 
     async def embed(self, call: EmbedCall) -> EmbedResult:
         raw, data = await self._post_json("embeddings", call.body, call.headers, call.timeout_s)
