@@ -8,6 +8,7 @@ gateway and management routes. Entry points (CLI, tests, benchmarks) call `creat
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -182,6 +183,11 @@ def serve(
     # The batch writer threads share the GIL with the event loop: a 1 ms switch interval (Python's
     # default is 5 ms) bounds how long a batch being written keeps a request waiting.
     sys.setswitchinterval(0.001)
+    # Objects alive at start (modules, config, routes) never become garbage: freezing them keeps the
+    # collector from re-scanning them, and a larger young generation runs it less often per call.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
     if sys.platform != "win32":
         import uvloop
 
