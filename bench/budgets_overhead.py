@@ -10,7 +10,8 @@ each variant gets a fresh server (own SQLite store, own key), which is measured 
 turn (2 s warm-up, then `--seconds` of wrk). Settings: `<connections>c-<upstream latency>ms`.
 Variants: `off` (no budgets, no limits), `memory` and `redis` (both with a key RPM+TPM limit, a
 workload RPM+TPM limit and three budgets covering every call: workload, team, key; never reached).
-Prints one JSON line per run (with the server's CPU per request from /proc) and a summary of medians.
+Prints one JSON line per run (with the CPU per request of the server and of the local redis-server,
+from /proc) and a summary of medians.
 `--src` runs another checkout's `src` (e.g. a `git worktree` of an earlier commit) for a before/after.
 """
 
@@ -127,6 +128,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def redis_pid() -> int | None:
+    """The local redis-server's pid (its CPU per request is reported too: it shares the machine's cores)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "redis-server":
+                return int(proc.name)
+        except OSError:
+            continue
+    return None
+
+
 def measure(variant: str, workdir: Path, upstreams: tuple[int, int], args: argparse.Namespace) -> list[dict]:
     """One server for this variant, measured in every setting; one result per setting."""
     config, secret = prepare(variant, workdir, upstreams)
@@ -144,10 +156,14 @@ def measure(variant: str, workdir: Path, upstreams: tuple[int, int], args: argpa
         for setting in args.settings.split(","):
             connections, latency_ms = parse_setting(setting)
             run_wrk(port, secret, 2, connections, latency_ms)
-            cpu0 = cpu_seconds(server.pid)
+            redis = redis_pid()
+            cpu0, redis0 = cpu_seconds(server.pid), cpu_seconds(redis) if redis else 0.0
             result: dict = run_wrk(port, secret, args.seconds, connections, latency_ms)
             cpu = cpu_seconds(server.pid) - cpu0
-            result.update(variant=variant, setting=setting, cpu_ms_per_req=1000 * cpu / max(1, result["requests"]))
+            redis_cpu = cpu_seconds(redis) - redis0 if redis else 0.0
+            requests = max(1, result["requests"])
+            result.update(variant=variant, setting=setting, cpu_ms_per_req=1000 * cpu / requests,
+                          redis_cpu_ms_per_req=1000 * redis_cpu / requests)  # fmt: skip
             results.append(result)
     finally:
         server.terminate()
@@ -171,12 +187,13 @@ def summarize(results: list[dict], rounds: int, seconds: int) -> None:
         medians: dict[str, dict[str, float]] = {}
         for variant in dict.fromkeys(r["variant"] for r in results):
             runs = [r for r in results if r["setting"] == setting and r["variant"] == variant]
-            keys = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_req")
+            keys = ("rps", "p50_ms", "p99_ms", "cpu_ms_per_req", "redis_cpu_ms_per_req")
             m = medians[variant] = {k: statistics.median(r[k] for r in runs) for k in keys}
             errors = sum(r["err_status"] + r["err_timeout"] for r in runs)
             p50s = ", ".join(f"{r['p50_ms']:.2f}" for r in runs)
             print(f"    {variant:7s} {m['rps']:7.0f} req/s  p50 {m['p50_ms']:7.2f} ms  p99 {m['p99_ms']:7.2f} ms  "
-                  f"CPU {m['cpu_ms_per_req']:.3f} ms/req  errors {errors}  (p50 per round: {p50s})")  # fmt: skip
+                  f"CPU {m['cpu_ms_per_req']:.3f} ms/req  redis-server CPU {m['redis_cpu_ms_per_req']:.3f} ms/req  "
+                  f"errors {errors}  (p50 per round: {p50s})")  # fmt: skip
         if "memory" in medians and "redis" in medians:
             paired = [
                 r["p50_ms"] - m["p50_ms"]

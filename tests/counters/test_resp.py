@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from rungway.counters.resp import RedisReplyError, RespClient, Script, _Incomplete, encode_command, parse_reply
+from rungway.counters.resp import Bulk, RedisReplyError, RespClient, Script, _Incomplete, encode_command, parse_reply
 from rungway.errors import ConfigError
 
 
@@ -35,6 +35,35 @@ def test_parse_every_reply_type_at_every_cut() -> None:
 
 def test_encode_command() -> None:
     assert encode_command(("SET", "k", 12, b"v")) == b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\n12\r\n$1\r\nv\r\n"
+    # Pre-encoded arguments pass through as they are; other types are sent as their text.
+    assert encode_command((Bulk.of("GET"), Bulk.of("ké"), 0.5, -3)) == (
+        b"*4\r\n$3\r\nGET\r\n$3\r\nk\xc3\xa9\r\n$3\r\n0.5\r\n$2\r\n-3\r\n"
+    )
+
+
+def test_silent_server_times_out_every_pending_call_and_the_next_call_reconnects() -> None:
+    async def run() -> None:
+        connections: list[asyncio.StreamWriter] = []
+
+        async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connections.append(writer)  # reads nothing, answers nothing
+
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = RespClient(f"redis://127.0.0.1:{port}/0", timeout_s=0.2)
+        results = await asyncio.gather(client.call("PING"), client.call("GET", "k"), return_exceptions=True)
+        assert [type(r) for r in results] == [TimeoutError, TimeoutError]
+        assert "0.2s" in str(results[0])
+        with pytest.raises(TimeoutError):
+            await client.call("PING")
+        assert len(connections) == 2  # the first connection was dropped after the timeout
+        await client.close()
+        server.close()
+        for writer in connections:
+            writer.close()
+        await server.wait_closed()
+
+    asyncio.run(run())
 
 
 def test_bad_url_names_the_fix() -> None:

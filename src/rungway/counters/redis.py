@@ -30,25 +30,27 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.registry import register_counters
-from rungway.counters.resp import RespClient, Script
+from rungway.counters.resp import Bulk, RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
 # One call's admission: rate-limit windows and budget holds, all or nothing across both.
 # KEYS: (current window, previous window) per window use, then one budget hash per budget use.
-# ARGV[1]: the number of window uses; then per window use: limit, amount, elapsed fraction, ttl;
-# then per budget use: amount, limit (-1 = none), ttl.
+# ARGV[1]: the number of window uses; ARGV[2]: the time (epoch seconds, to weigh the previous window);
+# then per window use: limit, amount, window seconds; then per budget use: amount, limit (-1 = none), ttl.
 # Returns 0 when admitted, {1, i, previous, current} when window use i refused, {2, j, spent, reserved}
 # when budget use j refused.
 _ADMIT = """
 local nw = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
 local nb = #KEYS - 2 * nw
-local b0 = 1 + 4 * nw
+local b0 = 2 + 3 * nw
 for i = 1, nw do
-  local a = 4 * i - 2
+  local a = 3 * i
+  local w = tonumber(ARGV[a+2])
   local cur = tonumber(redis.call('GET', KEYS[2*i-1]) or '0')
   local prev = tonumber(redis.call('GET', KEYS[2*i]) or '0')
-  if prev * (1 - tonumber(ARGV[a+2])) + cur + tonumber(ARGV[a+1]) > tonumber(ARGV[a]) then
+  if prev * (1 - (now % w) / w) + cur + tonumber(ARGV[a+1]) > tonumber(ARGV[a]) then
     return {1, i, prev, cur}
   end
 end
@@ -65,8 +67,8 @@ for j = 1, nb do
   end
 end
 for i = 1, nw do
-  redis.call('INCRBY', KEYS[2*i-1], ARGV[4*i-1])
-  redis.call('EXPIRE', KEYS[2*i-1], ARGV[4*i+1])
+  redis.call('INCRBY', KEYS[2*i-1], ARGV[3*i+1])
+  redis.call('EXPIRE', KEYS[2*i-1], 2 * tonumber(ARGV[3*i+2]) + 1)
 end
 for j = 1, nb do
   local key = KEYS[2*nw+j]
@@ -138,11 +140,12 @@ class RedisCounters:
         self._admit = Script(_ADMIT)
         self._finish = Script(_FINISH)
         self._seed = Script(_SEED)
-        # Redis key names, cached: window key -> (window index, current key, previous key); budget key -> name.
-        self._window_names: dict[tuple[str, int], tuple[int, str, str]] = {}
-        self._budget_names: dict[str, str] = {}
+        # Redis key names, cached and RESP-encoded: (window key, seconds) -> (window index, current, previous);
+        # budget key -> name.
+        self._window_names: dict[tuple[str, int], tuple[int, Bulk, Bulk]] = {}
+        self._budget_names: dict[str, Bulk] = {}
 
-    def _window_keys(self, key: str, window_s: int, now: float) -> tuple[str, str, float]:
+    def _window_keys(self, key: str, window_s: int, now: float) -> tuple[Bulk, Bulk, float]:
         index = int(now // window_s)
         fraction = (now - index * window_s) / window_s
         cached = self._window_names.get((key, window_s))
@@ -151,29 +154,29 @@ class RedisCounters:
         if len(self._window_names) > _NAME_CACHE_SIZE:
             self._window_names.clear()
         base = f"{self.prefix}w:{key}:"
-        names = (index, f"{base}{index}", f"{base}{index - 1}")
+        names = (index, Bulk.of(f"{base}{index}"), Bulk.of(f"{base}{index - 1}"))
         self._window_names[(key, window_s)] = names
         return names[1], names[2], fraction
 
-    def _budget_key(self, key: str) -> str:
+    def _budget_key(self, key: str) -> Bulk:
         name = self._budget_names.get(key)
         if name is None:
             if len(self._budget_names) > _NAME_CACHE_SIZE:
                 self._budget_names.clear()
-            name = self._budget_names[key] = f"{self.prefix}{key}"
+            name = self._budget_names[key] = Bulk.of(f"{self.prefix}{key}")
         return name
 
     async def admit(
         self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
     ) -> Denied | BudgetDenied | None:
         now = time.time() if now is None else now
-        keys: list[str] = []
-        args: list[Any] = [len(windows)]
+        keys: list[Bulk] = []
+        args: list[Any] = [len(windows), repr(now)]
         fractions = []
         for use in windows:
             current, previous, fraction = self._window_keys(use.key, use.window_s, now)
             keys += (current, previous)
-            args += (use.limit, use.amount, repr(fraction), 2 * use.window_s + 1)
+            args += (use.limit, use.amount, use.window_s)
             fractions.append(fraction)
         for budget in budgets:
             keys.append(self._budget_key(budget.key))
