@@ -10,6 +10,7 @@
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
+#   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
 #   bench/gateway/run.sh stop
 #
 # Placement (as ../shared/bench/gateway/run.sh): the system under test on GW_CPU (1), wrk and the
@@ -182,6 +183,10 @@ case "${1:-}" in
     RW_BASE_SRC="$RW_BASE_SRC" start_rungway rungway_base 9341
     ;;
   round) round "${2:-0}" "${3:-0}" ;;
+  ttft)
+    flock /tmp/bench.lock taskset -c "$AUX_CPU" "$RW_PY" "$HERE/ttft.py" --rounds "$ROUNDS" --calls 500 \
+      --results "${RESULTS%.jsonl}-ttft.jsonl"
+    ;;
   stop)
     stop_one rungway_base
     stop_one rungway
@@ -200,6 +205,7 @@ case "${1:-}" in
       bash "$SHARED_RUN" quiet
       CONNS=16 ROUND_ID="s$i" flock /tmp/bench.lock bash "$0" round 0 1
     done
+    bash "$0" ttft
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"
     ;;
