@@ -296,3 +296,30 @@ def test_tls_with_a_given_ca_bundle() -> None:
         server.close()
 
     run(main())
+
+
+def test_an_answer_nobody_asked_for_retires_the_idle_connection() -> None:
+    async def then_408(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: dict[str, Any]) -> None:
+        await read_request(reader)
+        writer.write(answer(b'{"first": true}'))
+        await writer.drain()
+        await asyncio.sleep(0.02)
+        writer.write(answer(b'{"error": "idle"}', status="408 Request Timeout"))  # as some servers do
+        await writer.drain()
+        await keep_answering(reader, writer, seen)
+
+    async def main() -> None:
+        server, url, seen = await serve(then_408)
+        pool = H1Pool(10, 5)
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        assert await r.read() == b'{"first": true}'
+        r.release()
+        await asyncio.sleep(0.1)
+        r = await pool.request("POST", url, {}, b"ab", 5, whole=True)
+        assert (r.status, await r.read()) == (200, b'{"first": true}')  # a new connection, a real answer
+        r.release()
+        assert seen["connections"] == 2
+        await pool.close()
+        server.close()
+
+    run(main())

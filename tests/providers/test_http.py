@@ -101,3 +101,6 @@ def test_status_mapping() -> None:
     for status in (500, 503, 529, 401, 403):
         error = upstream_failure("up", status, b"{}", {})
         assert isinstance(error, UpstreamError) and error.status == 502 and error.upstream_status == status
+    redirect = upstream_failure("up", 308, b"", {"Location": "https://api.example.com/v2/chat"})
+    assert isinstance(redirect, UpstreamError) and redirect.status == 502 and redirect.code == "upstream_redirect"
+    assert "https://api.example.com/v2/chat" in redirect.message and "base_url" in redirect.message

@@ -122,6 +122,9 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
 
     def data_received(self, data: bytes) -> None:
+        if self._waiter is None:  # bytes on an idle connection (e.g. a 408 before closing): unusable
+            self.abort()
+            return
         self._got_bytes = True
         try:
             self._parser.feed_data(data)

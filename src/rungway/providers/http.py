@@ -313,6 +313,13 @@ def upstream_failure(provider: str, status: int, raw: bytes, headers: Mapping[st
     """Map an upstream error answer (OpenAI, Azure, Anthropic, vLLM or Ollama shape) to our error."""
     message, error_type, code, param = _error_fields(raw)
     text = f"{provider}: upstream answered {status}: {message}"
+    if 300 <= status < 400:
+        where = headers.get("Location", "elsewhere")
+        return UpstreamError(
+            f"{provider}: the upstream redirected ({status}) to {where}; set the provider's base_url to the final URL",
+            code="upstream_redirect",
+            upstream_status=status,
+        )
     if status == 429:
         return RateLimited(text, retry_after=retry_after_seconds(headers), code=code or "upstream_rate_limited")
     if status >= 500 or status in (401, 403):
