@@ -8,6 +8,7 @@ import secrets
 import pytest
 
 from rungway.counters.base import BudgetDenied, BudgetSettle, BudgetUse, Counters, Denied, WindowUse
+from rungway.counters.redis import RedisCounters
 from rungway.counters.registry import create_counters
 from rungway.settings.config import CountersConfig
 
@@ -197,6 +198,36 @@ def test_redis_key_prefix_isolates_deployments(redis_url: str) -> None:
         finally:
             await one.close()
             await two.close()
+
+    asyncio.run(body())
+
+
+@pytest.mark.redis
+def test_redis_keys_get_their_ttl_when_created_and_long_periods_are_extended(redis_url: str) -> None:
+    async def body() -> None:
+        prefix = f"t:{secrets.token_hex(4)}:"
+        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+        assert isinstance(counters, RedisCounters)
+        client = counters.client
+        try:
+            now = 42_000_030.0
+            assert (
+                await counters.admit([WindowUse("rpm:t", 10, 60)], [BudgetUse("budget:t:0", 5, 100, 3600)], now) is None
+            )
+            assert 0 < await client.call("TTL", f"{prefix}w:rpm:t:700000") <= 121
+            assert 3500 < await client.call("TTL", f"{prefix}budget:t:0") <= 3600
+            # A settle that creates its hash (the admission had failed open) gives it a TTL too.
+            await counters.finish([BudgetSettle("budget:new:0", 0, 7, 3600)], [WindowUse("tpm:t", 10, 60, -3)], now)
+            assert 3500 < await client.call("TTL", f"{prefix}budget:new:0") <= 3600
+            assert 0 < await client.call("TTL", f"{prefix}w:tpm:t:700000") <= 121
+            # A process checks each hash's TTL at its first use (and hourly), so long periods are extended.
+            await client.call("EXPIRE", f"{prefix}budget:t:0", 50)
+            again = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+            assert await again.admit([], [BudgetUse("budget:t:0", 5, 100, 3600)]) is None
+            assert await client.call("TTL", f"{prefix}budget:t:0") > 3500
+            await again.close()
+        finally:
+            await counters.close()
 
     asyncio.run(body())
 

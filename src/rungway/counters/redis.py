@@ -34,24 +34,33 @@ from rungway.counters.resp import Bulk, RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
+# Scripts are run serially by Redis, so their cost adds to the latency of every call queued behind
+# them: each reads with as few commands as it can (one MGET for all windows) and sets a TTL only
+# where a key may be new. A window key gets its TTL when an INCRBY creates it (the result equals
+# the amount); a budget hash when no hold was on it (it may be new), or when the TTL argument is
+# positive, which the client sends about hourly per key so that periods longer than the TTL cap live on.
+
 # One call's admission: rate-limit windows and budget holds, all or nothing across both.
 # KEYS: (current window, previous window) per window use, then one budget hash per budget use.
 # ARGV[1]: the number of window uses; ARGV[2]: the time (epoch seconds, to weigh the previous window);
-# then per window use: limit, amount, window seconds; then per budget use: amount, limit (-1 = none), ttl.
-# Returns 0 when admitted, {1, i, previous, current} when window use i refused, {2, j, spent, reserved}
-# when budget use j refused.
+# then per window use: limit, amount, window seconds; then per budget use: amount, limit (-1 = none),
+# TTL (see above). Returns 0 when admitted, {1, i, previous, current} when window use i refused,
+# {2, j, spent, reserved} when budget use j refused.
 _ADMIT = """
 local nw = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local nb = #KEYS - 2 * nw
 local b0 = 2 + 3 * nw
-for i = 1, nw do
-  local a = 3 * i
-  local w = tonumber(ARGV[a+2])
-  local cur = tonumber(redis.call('GET', KEYS[2*i-1]) or '0')
-  local prev = tonumber(redis.call('GET', KEYS[2*i]) or '0')
-  if prev * (1 - (now % w) / w) + cur + tonumber(ARGV[a+1]) > tonumber(ARGV[a]) then
-    return {1, i, prev, cur}
+if nw > 0 then
+  local counts = redis.call('MGET', unpack(KEYS, 1, 2 * nw))
+  for i = 1, nw do
+    local a = 3 * i
+    local w = tonumber(ARGV[a+2])
+    local cur = tonumber(counts[2*i-1] or '0')
+    local prev = tonumber(counts[2*i] or '0')
+    if prev * (1 - (now % w) / w) + cur + tonumber(ARGV[a+1]) > tonumber(ARGV[a]) then
+      return {1, i, prev, cur}
+    end
   end
 end
 for j = 1, nb do
@@ -67,15 +76,21 @@ for j = 1, nb do
   end
 end
 for i = 1, nw do
-  redis.call('INCRBY', KEYS[2*i-1], ARGV[3*i+1])
-  redis.call('EXPIRE', KEYS[2*i-1], 2 * tonumber(ARGV[3*i+2]) + 1)
+  local amount = tonumber(ARGV[3*i+1])
+  if redis.call('INCRBY', KEYS[2*i-1], amount) == amount then
+    redis.call('EXPIRE', KEYS[2*i-1], 2 * tonumber(ARGV[3*i+2]) + 1)
+  end
 end
 for j = 1, nb do
   local key = KEYS[2*nw+j]
   local a = b0 + 3 * j - 2
-  redis.call('HINCRBY', key, 'r', ARGV[a])
-  if redis.call('TTL', key) < tonumber(ARGV[a+2]) then
-    redis.call('EXPIRE', key, ARGV[a+2])
+  local amount = tonumber(ARGV[a])
+  local ttl = tonumber(ARGV[a+2])
+  if redis.call('HINCRBY', key, 'r', amount) == amount or ttl > 0 then
+    ttl = math.abs(ttl)
+    if redis.call('TTL', key) < ttl then
+      redis.call('EXPIRE', key, ttl)
+    end
   end
 end
 return 0
@@ -83,7 +98,7 @@ return 0
 
 # After a call: settle budget holds and correct window counts, in one step.
 # KEYS: budget hashes, then window keys. ARGV[1]: the number of budget hashes; then per budget:
-# minus the reserved amount, actual cost, ttl; then per window key: amount, ttl.
+# minus the reserved amount, actual cost, TTL (see above); then per window key: amount, window seconds.
 # Returns the spend after, per budget. Lua numbers are doubles: integers are exact below 2^53
 # nano-dollars (about 9 million USD per period).
 _FINISH = """
@@ -91,20 +106,26 @@ local nb = tonumber(ARGV[1])
 local out = {}
 for j = 1, nb do
   local a = 3 * j - 1
+  local ttl = tonumber(ARGV[a+2])
   local r = redis.call('HINCRBY', KEYS[j], 'r', ARGV[a])
   if r < 0 then
     redis.call('HSET', KEYS[j], 'r', 0)
   end
   out[j] = redis.call('HINCRBY', KEYS[j], 's', ARGV[a+1])
-  if redis.call('TTL', KEYS[j]) < tonumber(ARGV[a+2]) then
-    redis.call('EXPIRE', KEYS[j], ARGV[a+2])
+  if r <= 0 or ttl > 0 then
+    ttl = math.abs(ttl)
+    if redis.call('TTL', KEYS[j]) < ttl then
+      redis.call('EXPIRE', KEYS[j], ttl)
+    end
   end
 end
 local w0 = 3 * nb
 for i = nb + 1, #KEYS do
   local a = w0 + 2 * (i - nb)
-  redis.call('INCRBY', KEYS[i], ARGV[a])
-  redis.call('EXPIRE', KEYS[i], ARGV[a+1])
+  local amount = tonumber(ARGV[a])
+  if redis.call('INCRBY', KEYS[i], amount) == amount then
+    redis.call('EXPIRE', KEYS[i], 2 * tonumber(ARGV[a+1]) + 1)
+  end
 end
 return out
 """
@@ -121,6 +142,7 @@ return 1
 
 
 _NAME_CACHE_SIZE = 10_000
+TTL_CHECK_EVERY_S = 3600.0
 
 
 def _int(value: Any) -> int:
@@ -144,6 +166,7 @@ class RedisCounters:
         # budget key -> name.
         self._window_names: dict[tuple[str, int], tuple[int, Bulk, Bulk]] = {}
         self._budget_names: dict[str, Bulk] = {}
+        self._ttl_checked: dict[str, float] = {}  # budget key -> monotonic time of the next forced TTL check
 
     def _window_keys(self, key: str, window_s: int, now: float) -> tuple[Bulk, Bulk, float]:
         index = int(now // window_s)
@@ -166,6 +189,17 @@ class RedisCounters:
             name = self._budget_names[key] = Bulk.of(f"{self.prefix}{key}")
         return name
 
+    def _ttl(self, key: str, ttl_s: int) -> int:
+        """The TTL argument for a budget hash: positive (check it now) about hourly, else negative."""
+        ttl_s = max(1, ttl_s)
+        now = time.monotonic()
+        if now < self._ttl_checked.get(key, 0.0):
+            return -ttl_s
+        if len(self._ttl_checked) > _NAME_CACHE_SIZE:
+            self._ttl_checked.clear()
+        self._ttl_checked[key] = now + TTL_CHECK_EVERY_S
+        return ttl_s
+
     async def admit(
         self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
     ) -> Denied | BudgetDenied | None:
@@ -180,7 +214,7 @@ class RedisCounters:
             fractions.append(fraction)
         for budget in budgets:
             keys.append(self._budget_key(budget.key))
-            args += (budget.amount, -1 if budget.limit is None else budget.limit, budget.ttl_s)
+            args += (budget.amount, -1 if budget.limit is None else budget.limit, self._ttl(budget.key, budget.ttl_s))
         result = await self.client.run(self._admit, keys, args)
         if result == 0:
             return None
@@ -200,10 +234,10 @@ class RedisCounters:
         keys = [self._budget_key(s.key) for s in settles]
         args: list[Any] = [len(settles)]
         for item in settles:
-            args += (-item.reserved, item.actual, item.ttl_s)
+            args += (-item.reserved, item.actual, self._ttl(item.key, item.ttl_s))
         for use in corrections:
             keys.append(self._window_keys(use.key, use.window_s, now)[0])
-            args += (use.amount, 2 * use.window_s + 1)
+            args += (use.amount, use.window_s)
         result = await self.client.run(self._finish, keys, args)
         return [(int(after) - s.actual, int(after)) for s, after in zip(settles, result, strict=True)]
 
