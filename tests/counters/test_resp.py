@@ -41,6 +41,12 @@ def test_encode_command() -> None:
     )
 
 
+def test_encoded_integers_stay_right_past_the_cache_size() -> None:
+    for n in range(-10, 10_000, 7):
+        assert encode_command((n,)) == b"*1\r\n$%d\r\n%d\r\n" % (len(str(n)), n)
+    assert encode_command((10**15, 10**15)) == b"*2\r\n$16\r\n1000000000000000\r\n$16\r\n1000000000000000\r\n"
+
+
 def test_silent_server_times_out_every_pending_call_and_the_next_call_reconnects() -> None:
     async def run() -> None:
         connections: list[asyncio.StreamWriter] = []

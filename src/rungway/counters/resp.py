@@ -42,18 +42,31 @@ class Bulk(bytes):
         return cls(b"$%d\r\n%b\r\n" % (len(data), data))
 
 
+_INT_BULKS: dict[int, bytes] = {}  # encoded integers: limits, windows and TTLs repeat on every call
+_INT_BULKS_SIZE = 4096
+
+
 def encode_command(args: tuple[Any, ...]) -> bytes:
     parts = [b"*%d\r\n" % len(args)]
     append = parts.append
+    ints = _INT_BULKS
     for arg in args:
         kind = type(arg)
         if kind is Bulk:
             append(arg)
             continue
+        if kind is int:
+            chunk = ints.get(arg)
+            if chunk is None:
+                data = b"%d" % arg
+                chunk = b"$%d\r\n%b\r\n" % (len(data), data)
+                if len(ints) >= _INT_BULKS_SIZE:
+                    ints.clear()  # one-off values (costs, amounts) churn it; the repeating ones come back at once
+                ints[arg] = chunk
+            append(chunk)
+            continue
         if kind is str:
             data = arg.encode()
-        elif kind is int:
-            data = b"%d" % arg
         elif isinstance(arg, bytes):
             data = arg
         else:
