@@ -202,6 +202,78 @@ def test_redis_key_prefix_isolates_deployments(redis_url: str) -> None:
     asyncio.run(body())
 
 
+def _mixed_calls(i: int) -> tuple[list[WindowUse], list[BudgetUse]]:
+    """Calls that share some counters and not others, so that a batch refuses some for each reason."""
+    windows = [WindowUse("rpm:shared", 30, 60, 1), WindowUse(f"tpm:k{i % 3}", 500, 60, 40 + i)]
+    budgets = [BudgetUse("budget:shared:0", 100 + 7 * i, 4000, 3600), BudgetUse(f"budget:k{i % 2}:0", 50, None, 3600)]
+    return windows, budgets
+
+
+@pytest.mark.redis
+def test_redis_batches_answer_exactly_as_calls_made_one_by_one(redis_url: str) -> None:
+    """Concurrent admissions and settles go to Redis as one script per loop iteration; each call's
+    answer is the one it gets when the calls come one at a time (and the one the memory backend gives)."""
+
+    async def answers(counters: Counters, concurrent: bool) -> tuple[list[object], list[object], list[object]]:
+        now = 48_000_010.0
+        calls = [_mixed_calls(i) for i in range(60)]
+        if concurrent:
+            verdicts = await asyncio.gather(*(counters.admit(w, b, now) for w, b in calls))
+        else:
+            verdicts = [await counters.admit(w, b, now) for w, b in calls]
+        shown = [None if v is None else (type(v).__name__, v.use.key, *(
+            (round(v.current, 6), round(v.retry_after_s, 6)) if isinstance(v, Denied) else (v.spent, v.reserved)))
+            for v in verdicts]  # fmt: skip
+        settles = [[BudgetSettle(h.key, h.amount, 60 + i, 3600) for h in calls[i][1]] for i in range(0, 60, 2)]
+        fixes = [[WindowUse(f"tpm:k{i % 3}", 500, 60, -5)] for i in range(0, 60, 2)]
+        if concurrent:
+            moves = await asyncio.gather(*(counters.finish(s, f, now) for s, f in zip(settles, fixes, strict=True)))
+        else:
+            moves = [await counters.finish(s, f, now) for s, f in zip(settles, fixes, strict=True)]
+        state = await counters.budget_state(["budget:shared:0", "budget:k0:0", "budget:k1:0"])
+        totals = [await counters.current(k, 60, now) for k in ("rpm:shared", "tpm:k0", "tpm:k1", "tpm:k2")]
+        return shown, list(moves), [*((s.spent, s.reserved) for s in state), *totals]
+
+    async def body() -> None:
+        results = []
+        for backend, concurrent in (("memory", False), ("redis", False), ("redis", True)):
+            prefix = f"t:{secrets.token_hex(4)}:"
+            counters = create_counters(CountersConfig(backend, redis_url, key_prefix=prefix))
+            try:
+                results.append(await answers(counters, concurrent))
+            finally:
+                await counters.close()
+        assert results[0] == results[1] == results[2]
+        verdicts = results[0][0]
+        assert {v[0] for v in verdicts if v is not None} == {"Denied", "BudgetDenied"} and None in verdicts
+
+    asyncio.run(body())
+
+
+@pytest.mark.redis
+def test_redis_batch_survives_a_script_cache_flush_and_fails_whole_when_redis_is_gone(redis_url: str) -> None:
+    async def body() -> None:
+        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
+        assert isinstance(counters, RedisCounters)
+        try:
+            assert await counters.admit([WindowUse("rpm:f", 10, 60)], []) is None
+            await counters.client.call("SCRIPT", "FLUSH")
+            results = await asyncio.gather(*(counters.admit([WindowUse("rpm:f", 10, 60)], []) for _ in range(12)))
+            assert results.count(None) == 9 and all(isinstance(r, Denied) for r in results if r is not None)
+        finally:
+            await counters.close()
+        gone = create_counters(CountersConfig("redis", "redis://127.0.0.1:1/0"))
+        outcomes = await asyncio.gather(
+            *(gone.admit([WindowUse("rpm:g", 10, 60)], [BudgetUse("budget:g:0", 1, 5, 60)]) for _ in range(5)),
+            gone.finish([BudgetSettle("budget:g:0", 1, 1, 60)], []),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, OSError) for o in outcomes), outcomes
+        await gone.close()
+
+    asyncio.run(body())
+
+
 @pytest.mark.redis
 def test_redis_keys_get_their_ttl_when_created_and_long_periods_are_extended(redis_url: str) -> None:
     async def body() -> None:

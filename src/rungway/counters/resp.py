@@ -291,6 +291,16 @@ class RespClient:
                 raise
             return await self.call("EVAL", script.source, len(keys), *keys, *args)
 
+    def run_soon(self, script: Script, keys: list[Any], args: list[Any], load: bool = False) -> asyncio.Future[Reply]:
+        """`run` as a future, without a coroutine while connected (for batches sent from loop callbacks);
+        `load` sends the script's source (EVAL), after Redis answered NOSCRIPT."""
+        protocol = self._protocol
+        if load:
+            return asyncio.ensure_future(self.call("EVAL", script.source, len(keys), *keys, *args))
+        if protocol is None or protocol.closed:
+            return asyncio.ensure_future(self.run(script, keys, args))
+        return protocol.send((_EVALSHA, script.sha_bulk, len(keys), *keys, *args))
+
     async def close(self) -> None:
         if self._protocol is not None:
             self._protocol.abort()
