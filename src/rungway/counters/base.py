@@ -91,7 +91,8 @@ class Counters(Protocol):
     ) -> Denied | BudgetDenied | None:
         """`acquire` and `reserve` as one atomic step: None when every window has room and every hard budget
         has room for its hold (and all were added and held), else the first refusal (windows are checked
-        first) and nothing changed."""
+        first) and nothing changed. `now` (epoch seconds) is for tests: the Redis backend sends concurrent
+        calls that leave it None as one batch."""
         ...
 
     async def finish(

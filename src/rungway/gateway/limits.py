@@ -87,7 +87,7 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
     if not windows and not budgets:
         return
     try:
-        denied = await state.counters.admit(windows, budgets, now)
+        denied = await state.counters.admit(windows, budgets)  # no `now`: concurrent calls may share a batch
     except Exception as exc:  # noqa: BLE001 - any backend failure is a fail-open/closed decision
         _admission_failed(state, exc)
         ctx.budget_holds = [(holder, [replace(u, amount=0) for u in uses]) for holder, uses in holds]
