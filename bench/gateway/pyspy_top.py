@@ -34,15 +34,15 @@ GROUPS: list[tuple[str, Callable[[list[tuple[str, str]]], bool]]] = [
     ),
     ("other writer / background threads", lambda f: _any(f, {"BatchWriter._run", "Thread._bootstrap"})),
     (
-        "upstream call: aiohttp client (connection pool, request, response)",
+        "upstream call: HTTP client (providers/h1.py pool, request, response parsing)",
         lambda f: (
             _any(f, {"UpstreamClient.post", "UpstreamClient.open_stream"})
-            or _any_path(f, ("aiohttp/client", "aiohttp/connector"))
+            or _any_path(f, ("aiohttp/client", "aiohttp/connector", "providers/h1.py", "httptools"))
         ),
     ),
     (
         "stream relay: SSE parse, chunk JSON, output assembly, writes",
-        lambda f: _any(f, {"_relay_stream", "OpenAIProvider.chat_stream", "sse_events"}),
+        lambda f: _any(f, {"_relay_stream", "OpenAIProvider.chat_stream", "sse_batches", "SseParser.feed"}),
     ),
     ("record + metrics (build record, queue, prometheus)", lambda f: _any(f, {"record_call"})),
     (
