@@ -270,17 +270,18 @@ class Batches:
               fail: Callable[[BaseException], None], retried: bool = False) -> None:  # fmt: skip
         """Run the script; deliver its reply, or fail the batch (loading the script once if Redis lost it)."""
 
-        def done(reply: asyncio.Future[Reply]) -> None:
-            error = reply.exception() if not reply.cancelled() else asyncio.CancelledError()
+        def reply(value: Reply, error: BaseException | None) -> None:
             if error is None:
-                deliver(reply.result())
+                try:
+                    deliver(value)
+                except Exception as exc:  # noqa: BLE001 - an unexpected reply fails the batch's calls, not the connection
+                    fail(exc)
             elif isinstance(error, RedisReplyError) and str(error).startswith("NOSCRIPT") and not retried:
                 self._send(script, keys, args, deliver, fail, retried=True)
             else:
                 fail(error)
 
-        future = self._client.run_soon(script, keys, args, load=retried)
-        future.add_done_callback(done)
+        self._client.run_now(script, keys, args, reply, load=retried)
 
     def _send_admissions(self, calls: list[_Admission], now: float) -> None:
         windows: dict[tuple[str, int], int] = {}

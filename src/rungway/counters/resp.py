@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import unquote, urlparse
@@ -108,6 +109,30 @@ def parse_reply(buf: bytearray, pos: int) -> tuple[Reply, int]:
     raise RedisReplyError(f"unexpected reply type {chr(kind)!r}")
 
 
+class ReplyCallback:
+    """A waiter that hands its reply (or error) to a function as soon as it is read.
+
+    Batches use it instead of a future: a future runs its done-callbacks one loop turn later,
+    and a call waiting on a batch would pay that turn on top of its own wake-up."""
+
+    __slots__ = ("_done", "_function")
+
+    def __init__(self, function: Callable[[Reply, BaseException | None], None]) -> None:
+        self._function = function
+        self._done = False
+
+    def done(self) -> bool:
+        return self._done
+
+    def set_result(self, value: Reply) -> None:
+        self._done = True
+        self._function(value, None)
+
+    def set_exception(self, error: BaseException) -> None:
+        self._done = True
+        self._function(None, error)
+
+
 class _RespProtocol(asyncio.Protocol):
     """One connection: commands are written at once, replies resolve futures in order.
 
@@ -116,7 +141,7 @@ class _RespProtocol(asyncio.Protocol):
     if none did, every pending command fails with TimeoutError and the connection is dropped."""
 
     def __init__(self, timeout_s: float) -> None:
-        self.waiters: deque[asyncio.Future[Reply]] = deque()
+        self.waiters: deque[asyncio.Future[Reply] | ReplyCallback] = deque()
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
         self.closed = False
@@ -159,10 +184,14 @@ class _RespProtocol(asyncio.Protocol):
                 waiter.set_exception(error)
 
     def send(self, args: tuple[Any, ...]) -> asyncio.Future[Reply]:
+        waiter: asyncio.Future[Reply] = self._loop.create_future()
+        self.send_to(args, waiter)
+        return waiter
+
+    def send_to(self, args: tuple[Any, ...], waiter: asyncio.Future[Reply] | ReplyCallback) -> None:
         if self.closed or self.transport is None:
             raise ConnectionError("redis connection is closed")
         loop = self._loop
-        waiter: asyncio.Future[Reply] = loop.create_future()
         if not self.waiters:
             self._progress_at = loop.time()
             if self._watchdog is None:
@@ -172,11 +201,10 @@ class _RespProtocol(asyncio.Protocol):
         if not self._outgoing:
             loop.call_soon(self._flush)
         self._outgoing.append(encode_command(args))
-        return waiter
 
     def _flush(self) -> None:
         data, self._outgoing = b"".join(self._outgoing), []
-        if self.transport is not None and not self.closed:
+        if data and self.transport is not None and not self.closed:
             self.transport.write(data)
 
     def _check(self) -> None:
@@ -291,15 +319,21 @@ class RespClient:
                 raise
             return await self.call("EVAL", script.source, len(keys), *keys, *args)
 
-    def run_soon(self, script: Script, keys: list[Any], args: list[Any], load: bool = False) -> asyncio.Future[Reply]:
-        """`run` as a future, without a coroutine while connected (for batches sent from loop callbacks);
-        `load` sends the script's source (EVAL), after Redis answered NOSCRIPT."""
+    def run_now(
+        self, script: Script, keys: list[Any], args: list[Any], reply: Callable[[Reply, BaseException | None], None],
+        load: bool = False,
+    ) -> None:  # fmt: skip
+        """`run` for batches sent from loop callbacks: written at once, `reply` called as soon as the answer
+        is read (or with the error); `load` sends the script's source (EVAL), after Redis answered NOSCRIPT."""
         protocol = self._protocol
-        if load:
-            return asyncio.ensure_future(self.call("EVAL", script.source, len(keys), *keys, *args))
-        if protocol is None or protocol.closed:
-            return asyncio.ensure_future(self.run(script, keys, args))
-        return protocol.send((_EVALSHA, script.sha_bulk, len(keys), *keys, *args))
+        if load or protocol is None or protocol.closed:  # rare: (re)connecting, or loading the script
+            coro = self.call("EVAL", script.source, len(keys), *keys, *args) if load else self.run(script, keys, args)
+            asyncio.ensure_future(coro).add_done_callback(
+                lambda done: reply(None, done.exception()) if done.exception() else reply(done.result(), None)
+            )
+            return
+        protocol.send_to((_EVALSHA, script.sha_bulk, len(keys), *keys, *args), ReplyCallback(reply))
+        protocol._flush()  # the batch is whole: no reason to wait for the end of this loop turn
 
     async def close(self) -> None:
         if self._protocol is not None:
