@@ -66,7 +66,10 @@ class RequestFilter:
 
 
 def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
-    """Newest first; `before_id` pages backwards."""
+    """Newest first by id (ids are time-ordered to the millisecond); `before_id` pages backwards.
+
+    The order must be the cursor's: ordering by `ts_start` while paging by id skipped or repeated calls
+    that started in the same millisecond."""
     q = select(requests)
     if f.workload:
         q = q.where(requests.c.workload == f.workload)
@@ -86,7 +89,7 @@ def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
         q = q.where(requests.c.trace_id == f.trace_id)
     if f.before_id:
         q = q.where(requests.c.id < f.before_id)
-    q = q.order_by(requests.c.ts_start.desc(), requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))
+    q = q.order_by(requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
     for row in rows:
