@@ -340,6 +340,7 @@ class H1Pool:
             conn.idle_since = time.monotonic()
             self._idle.setdefault(conn.key, []).append(conn)
         else:
+            conn.abort()  # also a healthy connection handed back after close(): nothing may stay open
             self._open -= 1
         self._wake_one()
 
