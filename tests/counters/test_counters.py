@@ -275,6 +275,25 @@ def test_redis_batch_survives_a_script_cache_flush_and_fails_whole_when_redis_is
 
 
 @pytest.mark.redis
+def test_redis_close_sends_and_waits_for_the_pending_batch(redis_url: str) -> None:
+    async def body() -> None:
+        prefix = f"t:{secrets.token_hex(4)}:"
+        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+        first = asyncio.ensure_future(counters.finish([BudgetSettle("budget:d:0", 0, 5, 60)], []))
+        second = asyncio.ensure_future(counters.finish([BudgetSettle("budget:d:0", 0, 7, 60)], []))
+        await asyncio.sleep(0)  # both submitted: the first left at once, the second waits for the end of the turn
+        await counters.close()
+        assert (await first, await second) == ([(0, 5)], [(5, 12)])
+        await asyncio.sleep(0.05)
+        assert isinstance(counters, RedisCounters) and not counters.client.connected  # nothing left to reconnect
+        again = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+        assert (await again.budget_state(["budget:d:0"]))[0].spent == 12
+        await again.close()
+
+    asyncio.run(body())
+
+
+@pytest.mark.redis
 def test_redis_keys_get_their_ttl_when_created_and_long_periods_are_extended(redis_url: str) -> None:
     async def body() -> None:
         prefix = f"t:{secrets.token_hex(4)}:"

@@ -106,6 +106,7 @@ class RedisCounters:
         return bool(reply == "OK")
 
     async def close(self) -> None:
+        await self._batches.drain()
         await self.client.close()
 
 

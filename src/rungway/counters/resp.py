@@ -276,6 +276,10 @@ class RespClient:
         self._protocol: _RespProtocol | None = None
         self._connecting: asyncio.Lock | None = None
 
+    @property
+    def connected(self) -> bool:
+        return self._protocol is not None and not self._protocol.closed
+
     async def _connection(self) -> _RespProtocol:
         if self._connecting is None:
             self._connecting = asyncio.Lock()
