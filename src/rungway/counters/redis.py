@@ -1,14 +1,10 @@
 """Counters in Redis, shared by several gateway replicas.
 
 Every check-and-add is one Lua script, so it is atomic on the Redis server: two replicas cannot
-both take the last unit of a rate limit or the last dollar of a budget. The admissions and the
-finishes of the calls that reach the counters in one event-loop iteration go out as one script
-each (`redis_batch.py`). Keys start with `counters.key_prefix` so that deployments (and tests)
-can share one Redis.
-
-Rate limits use two fixed-window keys per limit (`w:<key>:<window index>`) weighted into a
-sliding window, exactly as `memory.py` does; budgets use one hash per budget period with the
-fields `s` (spent) and `r` (reserved), in integer nano-dollars.
+both take the last unit of a rate limit or the last dollar of a budget (scripts in
+`redis_scripts.py`). Admissions and finishes of concurrent calls are batched (`redis_batch.py`).
+Keys start with `counters.key_prefix` so that deployments (and tests) can share one Redis.
+Windows are weighted exactly as `memory.py` weighs them.
 
 This module does not decide what happens when Redis is unreachable: it raises, and the gateway
 step fails open or closed as configured (counted in `rungway_counter_backend_errors`).
@@ -30,20 +26,11 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.redis_batch import Batches, RedisKeys, as_int
+from rungway.counters.redis_scripts import SEED
 from rungway.counters.registry import register_counters
 from rungway.counters.resp import RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
-
-# KEYS[1]: budget hash. ARGV: spent, ttl.
-_SEED = """
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
-end
-redis.call('HSET', KEYS[1], 's', ARGV[1], 'r', 0)
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
 
 
 class RedisCounters:
@@ -56,7 +43,7 @@ class RedisCounters:
         self.prefix = key_prefix
         self.keys = RedisKeys(key_prefix)
         self._batches = Batches(self.client, self.keys)
-        self._seed = Script(_SEED)
+        self._seed = Script(SEED)
 
     async def admit(
         self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
