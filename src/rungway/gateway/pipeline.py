@@ -1,10 +1,11 @@
 """The gateway request as one readable pipeline of small steps.
 
-    chat completions:  authenticate -> parse body -> attribute -> resolve route -> rate limits
-                       -> [extensions: budget reserve, input guard, cache, ...]
-                       -> call upstream (JSON or SSE)
-                       -> meter cost -> settle token limits -> [extensions: budget settle, span, ...]
-                       -> record
+    chat completions:  authenticate -> parse body -> attribute -> resolve route
+                       -> rate limits + budget holds (one counters call)
+                       -> [extensions: input guard, cache, ...]
+                       -> call upstream (JSON or SSE) -> the answer is finished
+                       -> meter cost -> settle token limits + budget holds (one counters call)
+                       -> [extensions: llm span, ...] -> record
 The `after` steps always run, success or failure, so every call is recorded. A `before` step
 may answer early by setting `ctx.response` (a cache hit); later capabilities add steps through
 `PipelineExtension` instead of editing this file.
