@@ -12,7 +12,7 @@ import pytest
 import trustme
 import uvloop
 
-from rungway.providers.h1 import H1Error, H1Pool, parse_target
+from rungway.providers.h1 import H1Error, H1Pool, Proxy, parse_target
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
 
@@ -323,3 +323,82 @@ def test_an_answer_nobody_asked_for_retires_the_idle_connection() -> None:
         server.close()
 
     run(main())
+
+
+async def forward_proxy(seen: dict[str, Any]) -> tuple[asyncio.Server, Proxy]:
+    """A loopback forward proxy: CONNECT opens a byte pipe to the target (407 without the right
+    credentials); absolute-form requests are answered by the proxy itself with what it received."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line, headers, body = await read_request(reader)
+        seen.setdefault("lines", []).append(line)
+        seen["auth"] = headers.get("proxy-authorization")
+        if headers.get("proxy-authorization") != "Basic dTpwIHc=":  # u:p w
+            writer.write(answer(b"{}", status="407 Proxy Authentication Required"))
+            await writer.drain()
+            writer.close()
+            return
+        if line.startswith("CONNECT "):
+            host, port = line.split()[1].rsplit(":", 1)
+            up_reader, up_writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await writer.drain()
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+            return
+        writer.write(answer(f'{{"via": "proxy", "body": {len(body)}}}'.encode()))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, Proxy.from_url(f"http://u:p%20w@127.0.0.1:{port}")
+
+
+def test_https_through_a_forward_proxy_tunnel_and_http_in_absolute_form() -> None:
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+
+    async def main() -> None:
+        upstream, url, up_seen = await serve(keep_answering, tls=server_ctx)
+        seen: dict[str, Any] = {}
+        proxy_server, proxy = await forward_proxy(seen)
+        pool = H1Pool(10, 5, client_ctx, proxy)
+        for _ in range(2):
+            r = await pool.request("POST", url, {}, b"abcd", 5, whole=True)
+            assert (r.status, await r.read()) == (200, b'{"echo": 4}')
+            r.release()
+        port = url.split(":")[2].split("/")[0]
+        assert seen["lines"] == [f"CONNECT 127.0.0.1:{port} HTTP/1.1"]  # one tunnel, kept alive
+        assert up_seen["requests"][0][0] == "POST /v1/chat?x=1 HTTP/1.1"  # the upstream sees origin form
+        r = await pool.request("POST", "http://example.internal:8080/v1/chat", {}, b"xy", 5, whole=True)
+        assert (r.status, await r.read()) == (200, b'{"via": "proxy", "body": 2}')
+        r.release()
+        assert seen["lines"][-1] == "POST http://example.internal:8080/v1/chat HTTP/1.1"
+        await pool.close()
+        refused = H1Pool(10, 5, client_ctx, Proxy(proxy.host, proxy.port, None))
+        with pytest.raises(H1Error, match=r"refused the tunnel .* HTTP 407"):
+            await refused.request("POST", url, {}, b"{}", 5, whole=True)
+        proxy_server.close()
+        upstream.close()
+
+    run(main())
+
+
+def test_proxy_urls() -> None:
+    assert Proxy.from_url("http://proxy.internal:3128") == Proxy("proxy.internal", 3128, None)
+    assert Proxy.from_url("http://a:b@p").authorization == "Basic YTpi"
+    with pytest.raises(H1Error, match="http:// proxy"):
+        Proxy.from_url("socks5://p:1080")

@@ -222,6 +222,8 @@ def test_account_defaults_to_the_provider_name(fake_openai: FakeOpenAI) -> None:
         ("timeout_s", -1, "expected a number of seconds > 0"),
         ("max_connections", "many", "expected a whole number > 0"),
         ("retries", 3, "unknown openai provider option"),
+        ("proxy", "socks5://proxy:1080", "expected an http:// proxy URL"),
+        ("ca_file", "/no/such/ca.pem", "no such file"),
     ],
 )
 def test_bad_options_name_the_file_line_and_fix(tmp_path: Path, option: str, value: Any, expected: str) -> None:

@@ -14,6 +14,7 @@ connection (the server closed the idle connection as we wrote).
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
 import time
 import zlib
@@ -22,7 +23,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -48,6 +49,26 @@ class Target:
     port: int
     host_header: str
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """An HTTP forward proxy: https upstreams are tunnelled with CONNECT, http ones sent in absolute form."""
+
+    host: str
+    port: int
+    authorization: str | None  # the Proxy-Authorization value, from user:password in the proxy URL
+
+    @classmethod
+    def from_url(cls, url: str) -> Proxy:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise H1Error(f"expected an http:// proxy URL, got {url!r}")
+        auth = None
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            auth = "Basic " + base64.b64encode(pair).decode()
+        return cls(parts.hostname, parts.port or 80, auth)
 
 
 @lru_cache(maxsize=1024)
@@ -265,6 +286,10 @@ class _Connection(asyncio.Protocol):
                 raise self._error
             await self._next(idle_timeout_s)
 
+    def tunnelled(self) -> None:
+        """The proxy opened the tunnel: what follows is a new session with the upstream."""
+        self._reset()
+
     def release(self) -> None:
         """Back to the pool when the answer was read to its end and the server keeps the connection."""
         reusable = self._complete and not self.closed and self._error is None and self._keep_alive
@@ -277,9 +302,16 @@ class _Connection(asyncio.Protocol):
 class H1Pool:
     """Keep-alive connections to the origins a provider calls, at most `limit` open at once."""
 
-    def __init__(self, limit: int, connect_timeout_s: float, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        connect_timeout_s: float,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: Proxy | None = None,
+    ) -> None:
         self.limit = limit
         self.connect_timeout_s = connect_timeout_s
+        self.proxy = proxy
         self._ssl = ssl_context
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._open = 0
@@ -318,15 +350,21 @@ class H1Pool:
         loop = asyncio.get_running_loop()
         tls = self._ssl_context() if target.scheme == "https" else None
         key = (target.scheme, target.host, target.port)
+        proxy = self.proxy
         try:
             async with asyncio.timeout(self.connect_timeout_s):
-                _, conn = await loop.create_connection(
-                    lambda: _Connection(self, key),
-                    target.host,
-                    target.port,
-                    ssl=tls,
-                    server_hostname=target.host if tls else None,
-                )
+                if proxy is None:
+                    _, conn = await loop.create_connection(
+                        lambda: _Connection(self, key),
+                        target.host,
+                        target.port,
+                        ssl=tls,
+                        server_hostname=target.host if tls else None,
+                    )
+                else:
+                    _, conn = await loop.create_connection(lambda: _Connection(self, key), proxy.host, proxy.port)
+                    if tls is not None:
+                        await self._tunnel(conn, target, proxy, tls)
         except TimeoutError:
             raise TimeoutError(
                 f"connecting to {target.host}:{target.port} took over {self.connect_timeout_s:g}s"
@@ -334,6 +372,29 @@ class H1Pool:
         except (OSError, ssl.SSLError) as exc:
             raise H1Error(f"{type(exc).__name__}: {exc}") from None
         return conn
+
+    async def _tunnel(self, conn: _Connection, target: Target, proxy: Proxy, tls: ssl.SSLContext) -> None:
+        """CONNECT through the proxy, then TLS with the upstream inside the tunnel."""
+        where = f"{f'[{target.host}]' if ':' in target.host else target.host}:{target.port}"
+        head = f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n"
+        if proxy.authorization:
+            head += f"Proxy-Authorization: {proxy.authorization}\r\n"
+        try:
+            answer = await conn.exchange((head + "\r\n").encode("latin-1"), False, self.connect_timeout_s)
+            if answer.status != 200:
+                raise H1Error(
+                    f"the proxy {proxy.host}:{proxy.port} refused the tunnel to {where}: HTTP {answer.status}"
+                )
+            conn.tunnelled()
+            loop = asyncio.get_running_loop()
+            assert conn.transport is not None
+            inner = await loop.start_tls(conn.transport, conn, tls, server_hostname=target.host)
+        except BaseException:
+            conn.abort()
+            raise
+        if inner is None:
+            raise H1Error(f"the tunnel to {where} closed during the TLS handshake")
+        conn.transport = inner
 
     def give_back(self, conn: _Connection, reusable: bool) -> None:
         if reusable and not self._closing:
@@ -356,7 +417,12 @@ class H1Pool:
     ) -> H1Response:
         """Send one request; `whole` waits for the entire answer, else returns once its head arrived."""
         target = parse_target(url)
-        lines = [f"{method} {target.path} HTTP/1.1\r\nHost: {target.host_header}\r\n"]
+        path, proxy = target.path, self.proxy
+        if proxy is not None and target.scheme == "http":  # sent to the proxy in absolute form
+            path = f"http://{target.host_header}{target.path}"
+        lines = [f"{method} {path} HTTP/1.1\r\nHost: {target.host_header}\r\n"]
+        if path is not target.path and proxy is not None and proxy.authorization:
+            lines.append(f"Proxy-Authorization: {proxy.authorization}\r\n")
         for name, value in headers.items():
             lines.append(f"{_clean(name)}: {_clean(str(value))}\r\n")
         lines.append(f"Content-Length: {len(body)}\r\n\r\n")

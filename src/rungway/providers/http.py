@@ -28,12 +28,22 @@ from typing import Any
 import orjson
 
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.providers.h1 import H1Error, H1Pool, H1Response
+from rungway.providers.h1 import H1Error, H1Pool, H1Response, Proxy
 from rungway.settings.config import ProviderConfig
 
 USER_AGENT = "rungway/0.1"
 COMMON_OPTIONS = frozenset(
-    {"base_url", "api_key", "timeout_s", "connect_timeout_s", "headers", "account", "max_connections", "ca_file"}
+    {
+        "base_url",
+        "api_key",
+        "timeout_s",
+        "connect_timeout_s",
+        "headers",
+        "account",
+        "max_connections",
+        "ca_file",
+        "proxy",
+    }
 )
 
 
@@ -49,6 +59,7 @@ class HttpOptions:
     account: str
     max_connections: int
     ca_file: str | None = None
+    proxy: Proxy | None = None
 
 
 def parse_http_options(config: ProviderConfig, default_base_url: str | None, extra: Iterable[str]) -> HttpOptions:
@@ -76,6 +87,7 @@ def parse_http_options(config: ProviderConfig, default_base_url: str | None, ext
         account=optional_str(config, "account") or config.name,
         max_connections=positive_int(config, "max_connections", 1000),
         ca_file=readable_file(config, "ca_file"),
+        proxy=proxy_option(config),
     )
 
 
@@ -88,6 +100,17 @@ def optional_str(config: ProviderConfig, key: str) -> str | None:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise config.error(key, f"expected a string, got {value!r}", "write a plain string value")
     return str(value)
+
+
+def proxy_option(config: ProviderConfig) -> Proxy | None:
+    """An HTTP forward proxy for this provider's upstream (e.g. `proxy: ${HTTPS_PROXY:-}`)."""
+    url = optional_str(config, "proxy")
+    if url is None:
+        return None
+    try:
+        return Proxy.from_url(url)
+    except H1Error as exc:
+        raise config.error("proxy", str(exc), "write e.g. `proxy: http://user:password@proxy.internal:3128`") from None
 
 
 def readable_file(config: ProviderConfig, key: str) -> str | None:
@@ -124,7 +147,7 @@ class UpstreamClient:
     async def start(self) -> None:
         if self._pool is None:
             tls = ssl.create_default_context(cafile=self.options.ca_file) if self.options.ca_file else None
-            self._pool = H1Pool(self.options.max_connections, self.options.connect_timeout_s, tls)
+            self._pool = H1Pool(self.options.max_connections, self.options.connect_timeout_s, tls, self.options.proxy)
 
     async def close(self) -> None:
         if self._pool is not None:
