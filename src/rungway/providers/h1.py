@@ -14,80 +14,24 @@ connection (the server closed the idle connection as we wrote).
 from __future__ import annotations
 
 import asyncio
-import base64
 import ssl
 import time
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, cast
-from urllib.parse import unquote, urlsplit
 
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
+
+from rungway.providers.h1_address import H1Error, Proxy, Target, clean_header, parse_target
 
 PAUSE_AT = 1 << 20  # unread stream bytes at which the socket stops being read
 KEEPALIVE_S = 60.0
 
 
-class H1Error(Exception):
-    """The upstream could not be reached or broke the exchange (connection refused, reset, bad HTTP)."""
-
-
 class _Stale(Exception):
     """A reused connection died before answering: safe to send the request again."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where a URL points: its connection pool key, Host header and request target."""
-
-    scheme: str
-    host: str
-    port: int
-    host_header: str
-    path: str
-
-
-@dataclass(frozen=True, slots=True)
-class Proxy:
-    """An HTTP forward proxy: https upstreams are tunnelled with CONNECT, http ones sent in absolute form."""
-
-    host: str
-    port: int
-    authorization: str | None  # the Proxy-Authorization value, from user:password in the proxy URL
-
-    @classmethod
-    def from_url(cls, url: str) -> Proxy:
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise H1Error(f"expected an http:// proxy URL, got {url!r}")
-        auth = None
-        if parts.username is not None:
-            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-            auth = "Basic " + base64.b64encode(pair).decode()
-        return cls(parts.hostname, parts.port or 80, auth)
-
-
-@lru_cache(maxsize=1024)
-def parse_target(url: str) -> Target:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise H1Error(f"not an http(s) URL: {url!r}")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    default = (parts.scheme, port) in (("http", 80), ("https", 443))
-    host = parts.hostname
-    shown = f"[{host}]" if ":" in host else host
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, host, port, shown if default else f"{shown}:{port}", path)
-
-
-def _clean(text: str) -> str:
-    if "\r" in text or "\n" in text or "\0" in text:
-        raise H1Error(f"header contains a line break or NUL: {text[:60]!r}")
-    return text
 
 
 class H1Response:
@@ -424,7 +368,7 @@ class H1Pool:
         if path is not target.path and proxy is not None and proxy.authorization:
             lines.append(f"Proxy-Authorization: {proxy.authorization}\r\n")
         for name, value in headers.items():
-            lines.append(f"{_clean(name)}: {_clean(str(value))}\r\n")
+            lines.append(f"{clean_header(name)}: {clean_header(str(value))}\r\n")
         lines.append(f"Content-Length: {len(body)}\r\n\r\n")
         payload = "".join(lines).encode("latin-1") + body
         loop = asyncio.get_running_loop()

@@ -28,7 +28,8 @@ from typing import Any
 import orjson
 
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.providers.h1 import H1Error, H1Pool, H1Response, Proxy
+from rungway.providers.h1 import H1Pool, H1Response
+from rungway.providers.h1_address import H1Error, Proxy
 from rungway.settings.config import ProviderConfig
 
 USER_AGENT = "rungway/0.1"
