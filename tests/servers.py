@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import openai
 import uvloop
 from aiohttp import web
 
@@ -95,10 +96,8 @@ class Gateway(AppServer):
             self.state.directory.put_workload(workload_row)
         return created
 
-    def sdk(self, secret: str | None = None) -> Any:
+    def sdk(self, secret: str | None = None) -> openai.OpenAI:
         """The official `openai.OpenAI` client pointed at this gateway (a new key unless one is given)."""
-        import openai
-
         return openai.OpenAI(base_url=self.openai_base, api_key=secret or self.create_key().secret, max_retries=0)
 
     def flush(self) -> None:

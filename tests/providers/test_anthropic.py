@@ -165,13 +165,8 @@ def claude_gateway(gateway_factory: Callable[..., Gateway], fake_anthropic: Fake
     return gateway_factory(GATEWAY_CONFIG.replace("BASE_URL", fake_anthropic.base_url))
 
 
-def sdk(gw: Gateway) -> openai.OpenAI:
-    client: openai.OpenAI = gw.sdk()
-    return client
-
-
 def test_sdk_chat_through_the_gateway(claude_gateway: Gateway, fake_anthropic: FakeAnthropic) -> None:
-    reply = sdk(claude_gateway).chat.completions.create(model="claude-sonnet", messages=HELLO)  # type: ignore[arg-type]
+    reply = claude_gateway.sdk().chat.completions.create(model="claude-sonnet", messages=HELLO)  # type: ignore[arg-type]
     assert reply.choices[0].message.content == "Hello from fake Claude."
     assert reply.usage is not None and reply.usage.prompt_tokens == 18
     assert reply.usage.prompt_tokens_details is not None and reply.usage.prompt_tokens_details.cached_tokens == 5
@@ -183,7 +178,7 @@ def test_sdk_chat_through_the_gateway(claude_gateway: Gateway, fake_anthropic: F
 
 
 def test_sdk_stream_with_usage_and_tool_calls_through_the_gateway(claude_gateway: Gateway) -> None:
-    client = sdk(claude_gateway)
+    client = claude_gateway.sdk()
     chunks = list(
         client.chat.completions.create(
             model="claude-sonnet",
@@ -206,7 +201,7 @@ def test_sdk_json_schema_through_the_gateway(claude_gateway: Gateway) -> None:
         "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
         "required": ["name", "age"],
     }
-    reply = sdk(claude_gateway).chat.completions.create(
+    reply = claude_gateway.sdk().chat.completions.create(
         model="claude-sonnet",
         messages=HELLO,  # type: ignore[arg-type]
         response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema}},
@@ -216,7 +211,7 @@ def test_sdk_json_schema_through_the_gateway(claude_gateway: Gateway) -> None:
 
 
 def test_sdk_errors_through_the_gateway(claude_gateway: Gateway) -> None:
-    client = sdk(claude_gateway)
+    client = claude_gateway.sdk()
     with pytest.raises(openai.InternalServerError) as overloaded:
         client.chat.completions.create(model="error-529", messages=HELLO)  # type: ignore[arg-type]
     assert overloaded.value.status_code == 502

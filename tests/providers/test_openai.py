@@ -267,13 +267,8 @@ def openai_gateway(gateway_factory: Callable[..., Gateway], fake_openai: FakeOpe
     return gateway_factory(GATEWAY_CONFIG.replace("BASE_URL", fake_openai.base_url))
 
 
-def sdk(gw: Gateway) -> openai.OpenAI:
-    client: openai.OpenAI = gw.sdk()
-    return client
-
-
 def test_sdk_chat_through_the_gateway_is_priced_and_recorded(openai_gateway: Gateway, fake_openai: FakeOpenAI) -> None:
-    reply = sdk(openai_gateway).chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    reply = openai_gateway.sdk().chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
     assert reply.choices[0].message.content == "Hello from the fake upstream."
     assert reply.usage is not None and reply.usage.prompt_tokens == 12
     assert fake_openai.seen[0].body["model"] == "gpt-4o-mini-2024-07-18"
@@ -284,7 +279,7 @@ def test_sdk_chat_through_the_gateway_is_priced_and_recorded(openai_gateway: Gat
 
 
 def test_sdk_stream_with_usage_and_tools_through_the_gateway(openai_gateway: Gateway) -> None:
-    client = sdk(openai_gateway)
+    client = openai_gateway.sdk()
     chunks = list(
         client.chat.completions.create(
             model="gpt-4o-mini",
@@ -301,13 +296,13 @@ def test_sdk_stream_with_usage_and_tools_through_the_gateway(openai_gateway: Gat
 
 
 def test_sdk_embeddings_through_the_gateway(openai_gateway: Gateway) -> None:
-    result = sdk(openai_gateway).embeddings.create(model="text-embedding-3-small", input=["a", "b"])
+    result = openai_gateway.sdk().embeddings.create(model="text-embedding-3-small", input=["a", "b"])
     assert [d.index for d in result.data] == [0, 1]
     assert result.usage.prompt_tokens == 5
 
 
 def test_sdk_sees_upstream_errors_as_its_own_error_classes(openai_gateway: Gateway) -> None:
-    client = sdk(openai_gateway)
+    client = openai_gateway.sdk()
     with pytest.raises(openai.RateLimitError) as limited:
         client.chat.completions.create(model="error-429", messages=HELLO)  # type: ignore[arg-type]
     assert limited.value.response.headers["retry-after"] == "7"
@@ -325,7 +320,7 @@ def test_sdk_through_an_azure_shaped_upstream(gateway_factory: Callable[..., Gat
     config = GATEWAY_CONFIG.replace("BASE_URL", fake_openai.root_url).replace(
         "api_key: sk-upstream", "api_key: azure-key\n    azure_deployment: gpt4o-prod\n    api_version: 2024-10-21"
     )
-    reply = sdk(gateway_factory(config)).chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
+    reply = gateway_factory(config).sdk().chat.completions.create(model="gpt-4o-mini", messages=HELLO)  # type: ignore[arg-type]
     assert reply.choices[0].message.content
     seen = fake_openai.seen[0]
     assert seen.path == "/openai/deployments/gpt4o-prod/chat/completions"
@@ -333,7 +328,7 @@ def test_sdk_through_an_azure_shaped_upstream(gateway_factory: Callable[..., Gat
 
 
 def test_sdk_stream_that_fails_before_its_first_chunk_gets_a_proper_status(openai_gateway: Gateway) -> None:
-    client = sdk(openai_gateway)
+    client = openai_gateway.sdk()
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(model="error-429", messages=HELLO, stream=True)  # type: ignore[arg-type]
     with pytest.raises(openai.InternalServerError) as caught:
