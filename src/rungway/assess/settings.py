@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.errors import ConfigError
+from rungway.settings.sections import ConfigMapping, config_error, tracked
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_KEYS = {"interval", "refresh", "window", "thresholds", "target_stages", "webhook"}
 _TIERS = ("internal", "customer-facing", "regulated")
 
 
@@ -60,11 +60,12 @@ def parse_duration(value: object) -> float | None:
 
 
 class _Parser:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, lines: Mapping[str, int]) -> None:
         self.source = source
+        self.lines = lines
 
     def error(self, key: str, problem: str, fix: str) -> ConfigError:
-        return ConfigError(f"{self.source}: assessment.{key}: {problem}. Fix: {fix}")
+        return config_error(self.source, self.lines, f"assessment.{key}", problem, fix)
 
     def duration(self, raw: Mapping[str, Any], key: str, default: float, allow_off: bool = False) -> float | None:
         value = raw.get(key.rpartition(".")[2])
@@ -87,18 +88,16 @@ class _Parser:
 
 def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> AssessmentSettings:
     """Validate `config.extra["assessment"]`; `check_ids` are the checks thresholds may name."""
-    p = _Parser(source)
     if raw is None:
         return AssessmentSettings()
-    if not isinstance(raw, Mapping):
+    raw = tracked(raw, "assessment", source)
+    if not isinstance(raw, ConfigMapping):
         raise ConfigError(f"{source}: assessment: expected a mapping. Fix: indent `interval:` etc. under it")
-    for key in raw:
-        if key not in _KEYS:
-            raise p.error(str(key), "unknown key", f"use one of {', '.join(sorted(_KEYS))}")
+    p = _Parser(source, raw.lines)
     window = p.duration(raw, "window", 0.0)
     if window and window % 86400:
         raise p.error("window", f"{raw['window']!r} is not a whole number of days", "write e.g. 30d")
-    return AssessmentSettings(
+    settings = AssessmentSettings(
         interval_s=p.duration(raw, "interval", 7 * 86400.0, allow_off=True),
         refresh_s=p.duration(raw, "refresh", 3600.0) or 3600.0,
         window_days=int(window // 86400) if window else None,
@@ -106,6 +105,8 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
         target_stages=_targets(p, p.mapping(raw, "target_stages")),
         webhook=_webhook(p, raw.get("webhook")),
     )
+    raw.reject_unknown_keys()
+    return settings
 
 
 def _thresholds(p: _Parser, raw: Mapping[str, Any], check_ids: Collection[str]) -> dict[str, float]:
@@ -115,7 +116,7 @@ def _thresholds(p: _Parser, raw: Mapping[str, Any], check_ids: Collection[str]) 
         if check_id not in check_ids:
             raise p.error(key, "unknown check", f"use one of {', '.join(sorted(check_ids))}")
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            raise p.error(key, f"expected a fraction in (0, 1], got {value!r}", "write 0.95 for 95% of calls")
+            raise p.error(key, f"expected a fraction in (0, 1], got {value!r}", "write e.g. 0.95 (95% of calls)")
         out[str(check_id)] = float(value)
     return out
 
@@ -138,16 +139,13 @@ def _webhook(p: _Parser, raw: object) -> WebhookSettings | None:
     if isinstance(raw, str):
         raw = {"url": raw}
     if not isinstance(raw, Mapping):
-        raise p.error("webhook", "expected a URL or a mapping", "write `webhook: {url: https://..., retries: 3}`")
+        raise p.error("webhook", "expected a URL or a mapping", "write e.g. https://hooks.example.com/rungway")
     url = raw.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
         raise p.error("webhook.url", f"expected an http(s) URL, got {url!r}", "write e.g. https://hooks.example.com/x")
     retries = raw.get("retries", 3)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise p.error("webhook.retries", f"expected 0 to 10, got {retries!r}", "write e.g. 3")
-    unknown = set(raw) - {"url", "retries", "timeout", "backoff"}
-    if unknown:
-        raise p.error(f"webhook.{sorted(unknown)[0]}", "unknown key", "use url, retries, timeout or backoff")
     timeout = p.duration(raw, "webhook.timeout", 5.0) or 5.0
     backoff = p.duration(raw, "webhook.backoff", 1.0) or 1.0
     return WebhookSettings(url, retries, timeout, backoff)

@@ -34,7 +34,7 @@ def _config(config_path: str | None) -> Config:
     if path is None and Path("rungway.yaml").is_file():
         path = "rungway.yaml"
     if path is None:
-        return parse_config(YamlSource("<defaults>", {}, {}), env)
+        return parse_config(YamlSource.empty("<defaults>"), env)
     return load_config(path, env)
 
 

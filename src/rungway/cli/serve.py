@@ -1,11 +1,15 @@
-"""`rungway serve` and `rungway config check`."""
+"""`rungway serve` and `rungway config check`: both validate the whole file with the same parsers."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 
 import click
 
+from rungway.errors import ConfigError
+from rungway.services.config_check import check_config
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
 
@@ -31,12 +35,38 @@ def serve_command(config_path: str | None, host: str | None, port: int | None, l
     from rungway.server import serve
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = load_config(_config_path(config_path), read_environment())
+    config = check_config(load_config(_config_path(config_path), read_environment())).config
 
     def ready(url: str) -> None:
         click.echo(f"Rungway listening on {url}  (OpenAI base URL: {url}/v1)", err=False)
 
-    serve(config, host, port, on_ready=ready)
+    bind_host = host or config.server.host
+    bind_port = config.server.port if port is None else port
+    try:
+        serve(config, bind_host, bind_port, on_ready=ready)
+    except OSError as exc:
+        raise _listen_error(exc, bind_host, bind_port, from_option=port is not None) from None
+
+
+def _listen_error(exc: OSError, host: str, port: int, from_option: bool) -> ConfigError | OSError:
+    """One line for the mistakes a user makes when choosing where to listen; anything else stays a bug."""
+    setting = "--port" if from_option else "server.port"
+    if exc.errno == errno.EADDRINUSE:
+        return ConfigError(
+            f"cannot listen on {host}:{port}: the port is in use by another process. "
+            f"Fix: stop that process, or pick another port with {setting} (0 picks a free one)"
+        )
+    if exc.errno == errno.EACCES:
+        return ConfigError(
+            f"cannot listen on {host}:{port}: permission denied (ports below 1024 need privileges). "
+            f"Fix: use a port from 1024 up with {setting}"
+        )
+    if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Fix: use an address of this machine with --host or server.host (e.g. 127.0.0.1 or 0.0.0.0)"
+        )
+    return exc
 
 
 @click.group("config")
@@ -47,13 +77,9 @@ def config_group() -> None:
 @config_group.command("check")
 @click.argument("file", required=False)
 def config_check(file: str | None) -> None:
-    """Validate FILE (and every provider in it) without starting the server."""
-    from rungway.providers.registry import create_provider
-
+    """Validate FILE (every section, every provider) as `serve` would, without starting the server."""
     path = _config_path(file)
-    config = load_config(path, read_environment())
-    for provider in config.providers.values():
-        create_provider(provider)
+    config = check_config(load_config(path, read_environment())).config
     click.echo(
         f"{path}: OK: {len(config.providers)} providers, {len(config.models)} models, "
         f"{len(config.workloads)} workloads; prices as of {config.prices.as_of}"

@@ -23,6 +23,7 @@ from rungway.domain.pricing import usd
 from rungway.errors import ConfigError
 from rungway.services.budgets import budget_dict, iso
 from rungway.settings.config import Config
+from rungway.settings.sections import ConfigMapping, tracked
 from rungway.store.budgets import BudgetEvent
 from rungway.store.writer import BatchWriter
 
@@ -40,22 +41,22 @@ class AlertSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> AlertSettings:
-        raw = config.extra.get("alerts") or {}
-        where = f"{config.source}: alerts"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: expected a mapping. Fix: indent `webhook_url:` under `alerts:`")
-        unknown = set(raw) - {"webhook_url", "attempts", "backoff_ms", "timeout_ms"}
-        if unknown:
-            raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key. Fix: use webhook_url, attempts, backoff_ms")
+        raw = tracked(config.extra.get("alerts") or {}, "alerts", config.source)
+        if not isinstance(raw, ConfigMapping):
+            raise ConfigError(f"{config.source}: alerts: expected a mapping. Fix: indent `webhook_url:` under it")
         url = raw.get("webhook_url")
         if url is not None and not str(url).startswith(("http://", "https://")):
-            raise ConfigError(f"{where}.webhook_url: {url!r} is not a URL. Fix: write https://host/path")
+            raise raw.error(
+                "alerts.webhook_url", f"{url!r} is not a URL", "write e.g. https://hooks.example.com/rungway"
+            )
         numbers = {}
         for key, default in (("attempts", 5), ("backoff_ms", 500), ("timeout_ms", 5000)):
             value = raw.get(key, default)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{where}.{key}: expected a whole number >= 1, got {value!r}. Fix: write {default}")
+                problem = f"expected a whole number >= 1, got {value!r}"
+                raise raw.error(f"alerts.{key}", problem, f"write e.g. {default}")
             numbers[key] = value
+        raw.reject_unknown_keys()
         return cls(url, numbers["attempts"], numbers["backoff_ms"] / 1000, numbers["timeout_ms"] / 1000)
 
 

@@ -23,6 +23,7 @@ from rungway.domain.budgets import Budget, BudgetScope, period_bounds
 from rungway.errors import ConfigError
 from rungway.services.alerts import BudgetAlerts
 from rungway.settings.config import Config
+from rungway.settings.sections import ConfigMapping, tracked
 from rungway.store.budgets import list_budgets, spend_in_log, threshold_recorded
 
 log = logging.getLogger("rungway.budgets")
@@ -40,19 +41,17 @@ class BudgetSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> BudgetSettings:
-        raw = config.extra.get("budgets") or {}
-        where = f"{config.source}: budgets"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: expected a mapping. Fix: indent `default_max_tokens:` under `budgets:`")
-        unknown = set(raw) - {"default_max_tokens", "refresh_ms"}
-        if unknown:
-            raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key. Fix: use default_max_tokens or refresh_ms")
+        raw = tracked(config.extra.get("budgets") or {}, "budgets", config.source)
+        if not isinstance(raw, ConfigMapping):
+            raise ConfigError(f"{config.source}: budgets: expected a mapping. Fix: indent `refresh_ms:` under it")
         values = {}
         for key, default in (("default_max_tokens", 4096), ("refresh_ms", 1000)):
             value = raw.get(key, default)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{where}.{key}: expected a whole number >= 1, got {value!r}. Fix: write {default}")
+                problem = f"expected a whole number >= 1, got {value!r}"
+                raise raw.error(f"budgets.{key}", problem, f"write e.g. {default}")
             values[key] = value
+        raw.reject_unknown_keys()
         return cls(values["default_max_tokens"], values["refresh_ms"] / 1000)
 
 

@@ -1,24 +1,31 @@
 """The typed configuration of a Rungway server, parsed from rungway.yaml once at start.
 
-Every error names the file, the line, the key path, what was expected and the fix.
-Provider-specific options stay a mapping here; each provider's factory validates its own.
+Every error names the file, the line, the key path, what was expected and the fix; a key no parser
+reads is refused (see `sections.py`). Provider-specific options stay a mapping here; each provider's
+factory validates its own. The capability sections (`CAPABILITY_SECTIONS`) are kept as data in
+`Config.extra` and parsed by their capability; `services/config_check.py` runs every parser, so
+`config check` and `serve` accept exactly the same files.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rungway.domain.pricing import Price, PriceTable
 from rungway.domain.workloads import ContentCapture, RiskTier, Workload, valid_workload_name
 from rungway.errors import ConfigError
 from rungway.settings.env import Environment
+from rungway.settings.sections import ConfigMapping, plain
 from rungway.settings.yaml_source import YamlSource, load_yaml
 
+E = TypeVar("E", bound=Enum)
 DEFAULT_DATABASE_URL = "sqlite:///./rungway.db"
 _SECTIONS = {
     "server",
@@ -35,6 +42,7 @@ _SECTIONS = {
     "assessment",
     "alerts",
 }
+CAPABILITY_SECTIONS = ("tracing", "budgets", "assessment", "alerts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,27 +153,18 @@ def load_config(path: str | Path, env: Environment) -> Config:
 
 
 def parse_config(src: YamlSource, env: Environment) -> Config:
+    """The core sections, typed; the capability sections kept as data for their own parsers."""
     data = src.data
-    for key in data:
+    for key in dict.keys(data):
         if key not in _SECTIONS:
-            raise src.error(key, "unknown section", f"use one of {', '.join(sorted(_SECTIONS))}")
+            close = difflib.get_close_matches(key, sorted(_SECTIONS), n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise src.error(key, "unknown section", f"{hint}use one of {', '.join(sorted(_SECTIONS))}")
     server = _server(src, _section(src, "server"), env)
     store = _section(src, "store")
+    # The file's value is read (and so validated and known) even when the environment overrides it.
     database_url = env.database_url or _str(src, store, "store.url", DEFAULT_DATABASE_URL)
-    counters_raw = _section(src, "counters")
-    backend = _str(src, counters_raw, "counters.backend", "redis" if env.redis_url else "memory")
-    if backend not in ("memory", "redis"):
-        raise src.error("counters.backend", f"unknown backend {backend!r}", "use `memory` or `redis`")
-    redis_url = env.redis_url or _opt_str(src, counters_raw, "counters.redis_url")
-    if backend == "redis" and not redis_url:
-        raise src.error(
-            "counters.redis_url",
-            "backend is redis but no URL is set",
-            "set counters.redis_url or RUNGWAY_REDIS_URL=redis://host:6379/0",
-        )
-    on_error = _str(src, counters_raw, "counters.on_error", "fail-open")
-    if on_error not in ("fail-open", "fail-closed"):
-        raise src.error("counters.on_error", f"unknown value {on_error!r}", "use `fail-open` or `fail-closed`")
+    counters = _counters(src, _section(src, "counters"), env)
     rec = _section(src, "recorder")
     recorder = RecorderConfig(
         queue_size=_int(src, rec, "recorder.queue_size", 100_000, minimum=1),
@@ -179,18 +178,18 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     models = _models(src, providers)
     workloads = _workloads(src)
     lim = _section(src, "limits")
-    limits = LimitsConfig(key_rpm=_opt_int(src, lim, "limits.key_rpm"), key_tpm=_opt_int(src, lim, "limits.key_tpm"))
-    extra: dict[str, Any] = {k: data[k] for k in ("tracing", "budgets", "assessment", "alerts") if k in data}
+    limits = LimitsConfig(
+        key_rpm=_opt_int(src, lim, "limits.key_rpm", example=60),
+        key_tpm=_opt_int(src, lim, "limits.key_tpm", example=100_000),
+    )
+    for name in _SECTIONS.difference(CAPABILITY_SECTIONS):
+        _section(src, name).reject_unknown_keys()
+    extra: dict[str, Any] = {k: data[k] for k in CAPABILITY_SECTIONS if k in data}
     return Config(
         source=src.path,
         server=server,
         database_url=database_url,
-        counters=CountersConfig(
-            backend,
-            redis_url,
-            on_error == "fail-open",
-            _str(src, counters_raw, "counters.key_prefix", "rungway:"),
-        ),
+        counters=counters,
         recorder=recorder,
         providers=providers,
         models=models,
@@ -201,11 +200,33 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     )
 
 
-def _server(src: YamlSource, raw: dict[str, Any], env: Environment) -> ServerConfig:
+def _counters(src: YamlSource, raw: ConfigMapping, env: Environment) -> CountersConfig:
+    """RUNGWAY_REDIS_URL wins: it sets the URL and turns the Redis backend on, whatever the file says."""
+    backend = _str(src, raw, "counters.backend", "memory")
+    if backend not in ("memory", "redis"):
+        raise src.error("counters.backend", f"unknown backend {backend!r}", "write e.g. `memory` (or `redis`)")
+    redis_url = _opt_str(src, raw, "counters.redis_url")
+    if env.redis_url:
+        backend, redis_url = "redis", env.redis_url
+    if backend == "redis" and not redis_url:
+        raise src.error(
+            "counters.redis_url",
+            "backend is redis but no URL is set",
+            "write e.g. counters.redis_url: redis://127.0.0.1:6379/0 (or set RUNGWAY_REDIS_URL)",
+        )
+    on_error = _str(src, raw, "counters.on_error", "fail-open")
+    if on_error not in ("fail-open", "fail-closed"):
+        raise src.error("counters.on_error", f"unknown value {on_error!r}", "write e.g. `fail-open` (or `fail-closed`)")
+    key_prefix = _str(src, raw, "counters.key_prefix", "rungway:")
+    return CountersConfig(backend, redis_url, on_error == "fail-open", key_prefix)
+
+
+def _server(src: YamlSource, raw: ConfigMapping, env: Environment) -> ServerConfig:
+    admin_key = _opt_str(src, raw, "server.admin_key")
     return ServerConfig(
         host=_str(src, raw, "server.host", "127.0.0.1"),
-        port=_int(src, raw, "server.port", 4000, minimum=0),
-        admin_key=env.admin_key or _opt_str(src, raw, "server.admin_key"),
+        port=_int(src, raw, "server.port", 4000, minimum=0, maximum=65535),
+        admin_key=env.admin_key or admin_key,
         max_body_bytes=_int(src, raw, "server.max_body_bytes", 32 * 1024 * 1024, minimum=1024),
     )
 
@@ -221,7 +242,8 @@ def _providers(src: YamlSource) -> dict[str, ProviderConfig]:
             raise src.error(key_path, "missing `type`", "add `type: openai`, `type: anthropic` or `type: simulator`")
         line = src.line_of(key_path)
         where = f"{src.path}:{line}" if line else src.path
-        out[name] = ProviderConfig(name, ptype, {k: v for k, v in raw.items() if k != "type"}, key_path, where)
+        options = {k: plain(v) for k, v in raw.items() if k != "type"}  # the provider's factory checks these
+        out[name] = ProviderConfig(name, ptype, options, key_path, where)
     return out
 
 
@@ -256,17 +278,12 @@ def _workloads(src: YamlSource) -> dict[str, Workload]:
                 f"invalid workload name {name!r}",
                 "use lowercase letters, digits, '.', '_' or '-' (at most 63)",
             )
-        raw = raw or {}
-        capture = _str(src, raw, f"{key_path}.capture", "full")
-        tier = _str(src, raw, f"{key_path}.risk_tier", "internal")
-        try:
-            capture_v, tier_v = ContentCapture(capture), RiskTier(tier)
-        except ValueError:
-            raise src.error(
-                key_path,
-                "bad capture or risk_tier",
-                "capture: full|redacted|metadata-only; risk_tier: internal|customer-facing|regulated",
-            ) from None
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise src.error(key_path, f"expected a mapping, got {raw!r}", "write e.g. `{team: search}` (or `{}`)")
+        capture_v = _choice(src, raw, f"{key_path}.capture", ContentCapture, ContentCapture.FULL)
+        tier_v = _choice(src, raw, f"{key_path}.risk_tier", RiskTier, RiskTier.INTERNAL)
         out[name] = Workload(
             name=name,
             description=_str(src, raw, f"{key_path}.description", ""),
@@ -274,11 +291,21 @@ def _workloads(src: YamlSource) -> dict[str, Workload]:
             tenant=_opt_str(src, raw, f"{key_path}.tenant"),
             risk_tier=tier_v,
             content_capture=capture_v,
-            retention_days=_opt_int(src, raw, f"{key_path}.retention_days"),
-            rpm_limit=_opt_int(src, raw, f"{key_path}.rpm"),
-            tpm_limit=_opt_int(src, raw, f"{key_path}.tpm"),
+            retention_days=_opt_int(src, raw, f"{key_path}.retention_days", example=30),
+            rpm_limit=_opt_int(src, raw, f"{key_path}.rpm", example=60),
+            tpm_limit=_opt_int(src, raw, f"{key_path}.tpm", example=100_000),
         )
     return out
+
+
+def _choice(src: YamlSource, raw: dict[str, Any], key_path: str, kind: type[E], default: E) -> E:
+    value = _str(src, raw, key_path, default.value)
+    try:
+        return kind(value)
+    except ValueError:
+        choices = " | ".join(m.value for m in kind)
+        problem = f"unknown value {value!r}, expected {choices}"
+        raise src.error(key_path, problem, f"write e.g. `{default.value}`") from None
 
 
 def _price(src: YamlSource, raw: Any, key_path: str) -> Price:
@@ -298,11 +325,11 @@ def _price(src: YamlSource, raw: Any, key_path: str) -> Price:
         raise src.error(key_path, "prices must be numbers", "write USD per million tokens, e.g. 2.50") from None
 
 
-def _section(src: YamlSource, name: str) -> dict[str, Any]:
+def _section(src: YamlSource, name: str) -> ConfigMapping:
     value = src.data.get(name)
     if value is None:
-        return {}
-    if not isinstance(value, dict):
+        return ConfigMapping({}, name, src.path, src.lines)
+    if not isinstance(value, ConfigMapping):
         raise src.error(name, f"expected a mapping, got {type(value).__name__}", f"indent the keys under `{name}:`")
     return value
 
@@ -320,14 +347,19 @@ def _opt_str(src: YamlSource, raw: dict[str, Any], key_path: str) -> str | None:
     return _str(src, raw, key_path, "")
 
 
-def _int(src: YamlSource, raw: dict[str, Any], key_path: str, default: int, minimum: int = 0) -> int:
+def _int(
+    src: YamlSource, raw: dict[str, Any], key_path: str, default: int, minimum: int = 0, maximum: int = 2**63 - 1
+) -> int:
+    """A whole number in [minimum, maximum]; the hint is the default, itself within the range."""
     value = raw.get(key_path.rpartition(".")[2], default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise src.error(key_path, f"expected a whole number >= {minimum}, got {value!r}", f"write e.g. {default}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        expected = f">= {minimum}" if maximum == 2**63 - 1 else f"from {minimum} to {maximum}"
+        raise src.error(key_path, f"expected a whole number {expected}, got {value!r}", f"write e.g. {default}")
     return value
 
 
-def _opt_int(src: YamlSource, raw: dict[str, Any], key_path: str) -> int | None:
+def _opt_int(src: YamlSource, raw: dict[str, Any], key_path: str, example: int) -> int | None:
+    """A whole number >= 1, or absent for none; `example` (>= 1) is the value the hint suggests."""
     if raw.get(key_path.rpartition(".")[2]) is None:
         return None
-    return _int(src, raw, key_path, 0, minimum=1)
+    return _int(src, raw, key_path, example, minimum=1)

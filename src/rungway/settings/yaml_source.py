@@ -14,17 +14,32 @@ from typing import Any
 import yaml
 
 from rungway.errors import ConfigError
+from rungway.settings.sections import ConfigMapping, config_error, tracked
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 @dataclass(frozen=True, slots=True)
 class YamlSource:
-    """Values of one YAML file plus the line number of each key path (`models.gpt-4o.price`)."""
+    """Values of one YAML file plus the line number of each key path (`models.gpt-4o.price`).
+
+    Every mapping in `data` is a `ConfigMapping`, so each section's parser can reject the keys it
+    never asked for.
+    """
 
     path: str
-    data: dict[str, Any]
+    data: dict[str, Any]  # a ConfigMapping; a plain dict given by a caller is wrapped into one
     lines: dict[str, int]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.data, ConfigMapping):
+            object.__setattr__(self, "data", tracked(self.data, "", self.path))
+
+    @classmethod
+    def empty(cls, path: str) -> YamlSource:
+        """A file with no sections: every setting at its default."""
+        lines: dict[str, int] = {}
+        return cls(path, ConfigMapping({}, "", path, lines), lines)
 
     def line_of(self, key_path: str) -> int | None:
         while key_path:
@@ -34,9 +49,7 @@ class YamlSource:
         return None
 
     def error(self, key_path: str, problem: str, fix: str) -> ConfigError:
-        line = self.line_of(key_path)
-        where = f"{self.path}:{line}" if line else self.path
-        return ConfigError(f"{where}: {key_path}: {problem}. Fix: {fix}")
+        return config_error(self.path, self.lines, key_path, problem, fix)
 
 
 def interpolate(text: str, env: Mapping[str, str], path: str, line: int) -> str:
@@ -65,10 +78,10 @@ def load_yaml(path: str, text: str, env: Mapping[str, str]) -> YamlSource:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path}{line}: not valid YAML: {problem}. Fix: check indentation and quoting") from None
     if root is None:
-        return YamlSource(path, {}, {})
+        return YamlSource.empty(path)
     lines: dict[str, int] = {}
     data = _to_python(root, "", lines, env, path)
-    if not isinstance(data, dict):
+    if not isinstance(data, ConfigMapping):
         raise ConfigError(f"{path}:1: the top level must be a mapping of sections. Fix: start with `models:`")
     return YamlSource(path, data, lines)
 
@@ -81,7 +94,7 @@ def _to_python(node: yaml.Node, key_path: str, lines: dict[str, int], env: Mappi
             child = f"{key_path}.{key}" if key_path else key
             lines[child] = key_node.start_mark.line + 1
             out[key] = _to_python(value_node, child, lines, env, path)
-        return out
+        return ConfigMapping(out, key_path, path, lines)
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):

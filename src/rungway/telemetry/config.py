@@ -17,6 +17,8 @@
         gzip: true
 
 The core Config keeps this section as plain data (`config.extra["tracing"]`); this module owns it.
+A key this parser does not read is refused (`ConfigMapping.reject_unknown_keys`), so a new key
+only needs to be read here.
 """
 
 from __future__ import annotations
@@ -25,18 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.errors import ConfigError
-
-_KEYS = {"queue_size", "batch_size", "flush_interval_ms", "retention_days", "purge_interval_s", "export"}
-_EXPORT_KEYS = {
-    "endpoint",
-    "headers",
-    "timeout_s",
-    "max_attempts",
-    "queue_size",
-    "batch_size",
-    "flush_interval_ms",
-    "gzip",
-}
+from rungway.settings.sections import ConfigMapping, config_error, tracked
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +59,21 @@ class TracingConfig:
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.lines: dict[str, int] = {}
 
     def error(self, key_path: str, problem: str, fix: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {key_path}: {problem}. Fix: {fix}")
+        return config_error(self.source, self.lines, key_path, problem, fix)
 
-    def mapping(self, raw: Any, key_path: str, allowed: set[str]) -> dict[str, Any]:
+    def mapping(self, raw: Any, key_path: str) -> ConfigMapping:
         if raw is None:
-            return {}
+            return ConfigMapping({}, key_path, self.source, self.lines)
         if not isinstance(raw, dict):
             raise self.error(
                 key_path, f"expected a mapping, got {type(raw).__name__}", f"indent keys under {key_path}:"
             )
-        for key in raw:
-            if key not in allowed:
-                raise self.error(f"{key_path}.{key}", "unknown key", f"use one of {', '.join(sorted(allowed))}")
-        return raw
+        data: ConfigMapping = tracked(raw, key_path, self.source)
+        self.lines = {**self.lines, **data.lines}
+        return data
 
     def int(self, raw: dict[str, Any], key_path: str, default: int, minimum: int) -> int:
         value = raw.get(key_path.rpartition(".")[2], default)
@@ -100,11 +91,11 @@ class _Reader:
 def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
     """Validate `tracing:`; every error names the file, the key path and the fix."""
     r = _Reader(source)
-    data = r.mapping(raw, "tracing", _KEYS)
+    data = r.mapping(raw, "tracing")
     retention = data.get("retention_days")
     if retention is not None:
         retention = r.int(data, "tracing.retention_days", 30, 1)
-    return TracingConfig(
+    config = TracingConfig(
         queue_size=r.int(data, "tracing.queue_size", 50_000, 1),
         batch_size=r.int(data, "tracing.batch_size", 5_000, 1),
         flush_interval_ms=r.int(data, "tracing.flush_interval_ms", 50, 1),
@@ -112,10 +103,12 @@ def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
         purge_interval_s=r.int(data, "tracing.purge_interval_s", 3600, 0),
         export=_export(r, data.get("export")) if data.get("export") is not None else None,
     )
+    data.reject_unknown_keys()
+    return config
 
 
 def _export(r: _Reader, raw: Any) -> ExportConfig:
-    data = r.mapping(raw, "tracing.export", _EXPORT_KEYS)
+    data = r.mapping(raw, "tracing.export")
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
         raise r.error(
