@@ -1,65 +1,52 @@
-"""README.md mentions every configuration section and key that settings/config.py parses, and every CLI command.
+"""The documentation matches the code: README examples run, and the configuration reference is exact.
 
-The lists come from the code at test time (the config parser's source and the click command tree),
-so a new key or command fails this test until it is documented.
+- every `rungway ...` line in a README code block runs against a fresh store, in document order
+  (a line with a placeholder such as `01a2...4e` is parsed with its command's options instead);
+- the command synopses in docs/*.md name commands and options that exist;
+- every key the configuration parsers accept is in README.md's reference, and every key the
+  reference lists is accepted (the list comes from the parsers, see tests/settings/known_keys.py);
+- the YAML examples (README's reference example, examples/rungway.yaml) pass `config check`;
+- every CLI command and environment variable is mentioned.
 """
 
 from __future__ import annotations
 
-import ast
 import re
+import shlex
 from pathlib import Path
 
 import click
+import pytest
+from click.testing import CliRunner
 
-import rungway.settings.config as config_module
 from rungway.cli.main import cli
+from tests.settings.known_keys import accepted_key_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+DOCS = {path.name: path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))}
+REFERENCE = README[README.index("## Configuration reference") :]
 
 
-def _config_tree() -> ast.Module:
-    return ast.parse(Path(config_module.__file__).read_text())
+def code_blocks(text: str, languages: tuple[str, ...]) -> list[str]:
+    return [m.group(2) for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.S | re.M) if m.group(1) in languages]
 
 
-def config_sections() -> set[str]:
-    for node in ast.walk(_config_tree()):
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "_SECTIONS" for t in targets):
-                assert node.value is not None
-                return {
-                    e.value for e in ast.walk(node.value) if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                }
-    raise AssertionError("settings/config.py no longer defines _SECTIONS")
+def rungway_lines(text: str) -> list[str]:
+    return [line.strip() for block in code_blocks(text, ("bash", "sh", "")) for line in block.splitlines()
+            if line.strip().startswith("rungway ")]  # fmt: skip
 
 
-def config_keys(sections: set[str]) -> set[str]:
-    """Literal key paths such as "server.host" passed to the parser's readers."""
-    found = set()
-    for call in ast.walk(_config_tree()):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id.startswith("_")):
-            continue
-        for node in call.args:
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                match = re.fullmatch(r"([a-z_]+)\.([a-z_]+)", node.value)
-                if match and match.group(1) in sections:
-                    found.add(node.value)
-    return found
-
-
-def per_entry_fields() -> set[str]:
-    """Fields read under a named entry: f"{key_path}.capture" gives `capture`."""
-    found = set()
-    for node in ast.walk(_config_tree()):
-        if isinstance(node, ast.JoinedStr) and node.values:
-            last = node.values[-1]
-            if isinstance(last, ast.Constant) and isinstance(last.value, str):
-                match = re.fullmatch(r"\.([a-z_]+)", last.value)
-                if match:
-                    found.add(match.group(1))
-    return found
+def resolve(words: list[str]) -> tuple[click.Command, list[str], list[str]]:
+    """(command, its path, the remaining words) for `rungway WORDS`."""
+    command: click.Command = cli
+    path = []
+    while isinstance(command, click.Group) and words and not words[0].startswith("-"):
+        sub = command.get_command(click.Context(command), words[0])
+        if sub is None:
+            break
+        command, path, words = sub, [*path, words[0]], words[1:]
+    return command, path, words
 
 
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -78,20 +65,82 @@ def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tupl
     return paths
 
 
-def test_the_walkers_find_what_they_should() -> None:
-    sections = config_sections()
-    assert {"server", "store", "providers", "models"} <= sections
-    assert {"server.port", "store.url", "counters.backend", "recorder.queue_size"} <= config_keys(sections)
-    assert {"capture", "risk_tier", "provider"} <= per_entry_fields()
-    assert ("keys", "create") in command_paths(cli) and ("usage",) in command_paths(cli)
+def test_the_readme_commands_run_in_order_against_a_fresh_store(tmp_path: Path) -> None:
+    lines = rungway_lines(README)
+    assert any("traces purge" in line for line in lines) and any("budgets set" in line for line in lines)
+    env = {"RUNGWAY_DATABASE_URL": f"sqlite:///{tmp_path}/readme.db", "RUNGWAY_CONFIG": None}
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)  # no ./rungway.yaml: the commands see only the fresh store
+        for line in lines:
+            words = shlex.split(line, comments=True)[1:]
+            if any("..." in word for word in words):  # a placeholder id: check the command line parses
+                command, path, rest = resolve(words)
+                command.make_context(" ".join(["rungway", *path]), rest)
+                continue
+            result = runner.invoke(cli, words, env=env)
+            assert result.exit_code == 0, f"README: `{line}` failed:\n{result.output}{result.exception or ''}"
 
 
-def test_readme_mentions_every_config_section_and_key() -> None:
-    sections = config_sections()
-    missing = [f"`{s}`" for s in sorted(sections) if f"`{s}`" not in README and f"`{s}:`" not in README]
-    missing += [k for k in sorted(config_keys(sections)) if f"`{k}`" not in README]
-    missing += [f"`{f}`" for f in sorted(per_entry_fields()) if f"`{f}`" not in README]
-    assert not missing, f"README.md does not document: {', '.join(missing)}"
+def _synopsis_options(line: str) -> tuple[list[str], list[str]]:
+    """(command words, option names) of a synopsis such as `rungway traces list [--workload W] [--status ok|error]`."""
+    words = shlex.split(line, comments=True)[1:]
+    command = [w for w in words[:3] if re.fullmatch(r"[a-z][a-z-]*", w)]
+    return command, [w.strip("[]").split("=")[0] for w in words if w.strip("[").startswith("-")]
+
+
+@pytest.mark.parametrize("name", sorted(DOCS))
+def test_command_synopses_in_docs_name_real_commands_and_options(name: str) -> None:
+    for line in rungway_lines(DOCS[name]):
+        words, options = _synopsis_options(line)
+        command, path, _ = resolve(words)
+        known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)} | {"--help"}
+        unknown = [o for o in options if o not in known]
+        assert not unknown, f"docs/{name}: `{line}`: `rungway {' '.join(path)}` has no {', '.join(unknown)}"
+
+
+def reference_rows() -> set[str]:
+    """Key paths the reference tables list; a bare field under a mapping of names becomes `section.<name>.field`."""
+    rows, section = set(), ""
+    for line in REFERENCE.splitlines():
+        heading = re.match(r"### `([a-z_]+)`", line)
+        if heading:
+            section = heading.group(1)
+        cell = re.match(r"\| (`[^|]*`) \|", line)
+        if cell and section:
+            for key in re.findall(r"`([a-z_.]+)`", cell.group(1)):
+                rows.add(key if "." in key else f"{section}.<name>.{key}")
+    return rows
+
+
+def test_every_key_the_parsers_accept_is_in_the_reference() -> None:
+    accepted = accepted_key_paths()
+    assert {"server.port", "tracing.export.endpoint", "workloads.<name>.capture", "alerts.attempts"} <= accepted
+    missing = sorted(
+        path
+        for path in accepted
+        if "." in path and path.split(".")[-1] != "<name>" and path not in reference_rows()
+        and not (path.startswith(("providers.", "prices.")) and f"`{path.split('.')[-1]}`" in REFERENCE)
+    )  # fmt: skip
+    assert not missing, f"README.md's configuration reference does not document: {', '.join(missing)}"
+    sections = {path for path in accepted if "." not in path}
+    assert not [s for s in sections if f"`{s}`" not in REFERENCE]
+
+
+def test_every_key_in_the_reference_is_accepted_by_the_parsers() -> None:
+    rows = reference_rows()
+    assert len(rows) > 40
+    unknown = sorted(rows - accepted_key_paths())
+    assert not unknown, f"README.md documents keys no parser reads: {', '.join(unknown)}"
+
+
+@pytest.mark.parametrize("where", ["README.md", "examples/rungway.yaml"])
+def test_the_configuration_examples_pass_config_check(tmp_path: Path, where: str) -> None:
+    text = code_blocks(REFERENCE, ("yaml",))[0] if where == "README.md" else (ROOT / where).read_text()
+    (tmp_path / "rungway.yaml").write_text(text)
+    env = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test", "RUNGWAY_ADMIN_KEY": "admin"}
+    result = CliRunner().invoke(cli, ["config", "check", str(tmp_path / "rungway.yaml")], env=env)
+    assert result.exit_code == 0, result.output
 
 
 def test_readme_mentions_every_environment_variable() -> None:
@@ -103,5 +152,7 @@ def test_readme_mentions_every_environment_variable() -> None:
 
 
 def test_readme_mentions_every_cli_command() -> None:
-    missing = [" ".join(("rungway", *p)) for p in command_paths(cli) if " ".join(("rungway", *p)) not in README]
+    paths = command_paths(cli)
+    assert ("keys", "create") in paths and ("usage",) in paths
+    missing = [" ".join(("rungway", *p)) for p in paths if " ".join(("rungway", *p)) not in README]
     assert not missing, f"README.md does not mention: {', '.join(missing)}"

@@ -67,7 +67,10 @@ def ensure_demo_key(engine: Engine, path: Path) -> str:
 
 
 def _free(host: str, port: int) -> bool:
+    """Whether the server could bind `port`: probed the way it binds (SO_REUSEADDR), so connections of
+    a server that just stopped (TIME_WAIT) do not make the port look busy."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -17,10 +17,12 @@ from sqlalchemy import Engine
 
 from rungway.domain.budgets import Budget
 from rungway.domain.records import RequestRecord
+from rungway.domain.workloads import Workload
 from rungway.services.budgets import BudgetRequest, set_budget
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests
+from rungway.store.workloads import upsert_workload
 
 CONFIG = """
 server:
@@ -80,8 +82,11 @@ def config_text(
 
 
 def open_store(url: str) -> Engine:
+    """A migrated store holding CONFIG's workloads, so budgets can name them before a gateway starts."""
     engine = create_store_engine(url)
     upgrade(engine)
+    upsert_workload(engine, Workload(name="test", team="qa"))
+    upsert_workload(engine, Workload(name="limited", team="other"))
     return engine
 
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from rungway.cli.options import config_option, format_option, open_store
-from rungway.cli.render import Column, console, emit, fmt_usd
+from rungway.cli.render import Column, console, emit, fmt_usd, grouped_by
 from rungway.domain.pricing import usd
 from rungway.services.cost import COST_BY, cost_report, report_dict
 
@@ -51,11 +51,12 @@ def report_command(
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
     label = f"tag {tag}" if by == "tag" else by
-    emit([*data["rows"], {**data["total"], "key": "TOTAL"}], ROW_COLUMNS, fmt, title=f"Cost by {label}")
+    columns = grouped_by(ROW_COLUMNS, by, tag)
+    emit([*data["rows"], {**data["total"], "key": "TOTAL"}], columns, fmt, title=f"Cost by {label}")
     if fmt == "csv":
         return
     emit(data["daily"], [Column("day", "Day (UTC)"), *ROW_COLUMNS[1:]], fmt, title="Daily")
-    emit(data["top_users"], ROW_COLUMNS, fmt, title="Top spenders (users)")
+    emit(data["top_users"], grouped_by(ROW_COLUMNS, "user"), fmt, title="Top spenders (users)")
     total = report.total
     console().print(
         f"Total ${usd(total.cost_nano):,.6f} over {total.requests:,} requests "

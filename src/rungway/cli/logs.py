@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from rungway.cli.options import config_option, format_option, open_store
-from rungway.cli.render import Column, emit, fmt_ms, fmt_time, fmt_usd
+from rungway.cli.render import Column, emit, fmt_ms, fmt_time, fmt_usd, grouped_by
 from rungway.services.logs import (
     USAGE_BY,
     build_filter,
@@ -159,4 +159,4 @@ def usage_command(
     data = [r.as_dict() for r in rows]
     if fmt == "table" and rows:
         data.append(total_of(rows).as_dict() | {"key": "TOTAL"})
-    emit(data, USAGE_COLUMNS, fmt, title=f"Usage by {by} since {since}")
+    emit(data, grouped_by(USAGE_COLUMNS, by), fmt, title=f"Usage by {by} since {since}")

@@ -17,13 +17,14 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from rungway.domain.timespec import TimeSpecError, parse_duration
 from rungway.errors import ConfigError
 from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
 from rungway.settings.env import read_environment
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 
-__all__ = ["config_option", "database_url", "format_option", "open_store"]
+__all__ = ["AgeOption", "config_option", "database_url", "format_option", "open_store"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +36,28 @@ def config_option(f: F) -> F:
         metavar="FILE",
         help="rungway.yaml whose store.url to use (default: $RUNGWAY_CONFIG, else ./rungway.yaml if present)",
     )(f)
+
+
+class AgeOption(click.ParamType[float]):
+    """An age in seconds, typed as a duration (`30d`, `12h`, `2w`) or, as before, a bare number of days."""
+
+    name = "age"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            days = float(value)
+        else:
+            text = str(value).strip()
+            try:
+                days = float(text)
+            except ValueError:
+                try:
+                    return parse_duration(text)
+                except TimeSpecError:
+                    self.fail(f"{text!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
+        if not days >= 0 or days == float("inf"):
+            self.fail(f"{value!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
+        return days * 86400.0
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -6,14 +6,14 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Column", "console", "emit", "fmt_ms", "fmt_time", "fmt_usd"]
+__all__ = ["Column", "console", "emit", "fmt_ms", "fmt_time", "fmt_usd", "grouped_by"]
 
 
 def console() -> Console:
@@ -47,6 +47,12 @@ class Column:
     heading: str
     show: Callable[[Any], str] = lambda v: "" if v is None else str(v)
     justify: str = "left"
+
+
+def grouped_by(columns: Sequence[Column], by: str, tag: str | None = None) -> list[Column]:
+    """`columns` with the group column (field `key`) headed after what rows are grouped by: `Workload`, `Tag env`."""
+    heading = by.replace("_", " ").capitalize() + (f" {tag}" if by == "tag" and tag else "")
+    return [replace(c, heading=heading) if c.field == "key" else c for c in columns]
 
 
 def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fmt: str, title: str | None = None) -> None:

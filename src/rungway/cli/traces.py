@@ -16,7 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from rungway.api.traces import trace_filter
-from rungway.cli.options import config_option, format_option, open_store
+from rungway.cli.options import AgeOption, config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_ms, fmt_time, fmt_usd
 from rungway.errors import NotFound
 from rungway.settings.config import load_config
@@ -74,6 +74,11 @@ def list_command(config_path: str | None, fmt: str, text: str | None, **options:
     emit(rows, TRACE_COLUMNS, fmt, title="Traces")
 
 
+def _dash(value: Any) -> str:
+    """An absent value shows as a dash, never as `None`."""
+    return "-" if value is None or value == "" else str(value)
+
+
 def _preview(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + f"... ({len(text):,} chars)"
@@ -123,8 +128,9 @@ def show_command(config_path: str | None, trace_id: str, full: bool, fmt: str) -
     title = Text()
     title.append(f"trace {tree_data['trace_id']}", style="bold")
     title.append(
-        f"  {tree_data['name']}  workload={tree_data['workload']} user={tree_data['user_id']} "
-        f"session={tree_data['session_id']}  {tree_data['span_count']} spans  {tree_data['latency_ms']:,.1f} ms  "
+        f"  {tree_data['name']}  workload={_dash(tree_data['workload'])} user={_dash(tree_data['user_id'])} "
+        f"session={_dash(tree_data['session_id'])}  {tree_data['span_count']} spans  "
+        f"{tree_data['latency_ms']:,.1f} ms  "
         f"{tree_data['tokens_in']:,} in / {tree_data['tokens_out']:,} out  {fmt_usd(tree_data['cost_usd'])}  "
         f"{tree_data['status']}  {fmt_time(tree_data['start_time'])}"
     )
@@ -138,22 +144,26 @@ def show_command(config_path: str | None, trace_id: str, full: bool, fmt: str) -
 @config_option
 @click.option("--workload", "-w", default=None, help="Only this workload")
 @click.option(
-    "--older-than", "older_than_days", type=click.FloatRange(min=0), default=None, help="Days; overrides retention"
+    "--older-than",
+    "older_than_s",
+    type=AgeOption(),
+    default=None,
+    help="30d, 12h, 2w (a bare number is days); overrides retention",
 )
-def purge_command(config_path: str | None, workload: str | None, older_than_days: float | None) -> None:
+def purge_command(config_path: str | None, workload: str | None, older_than_s: float | None) -> None:
     """Delete expired traces: each workload's retention_days (else tracing.retention_days), or --older-than."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = open_store(config_path)
-    if older_than_days is not None:
-        traces, spans = purge_traces(engine, workload, time.time() - older_than_days * 86400.0)
+    if older_than_s is not None:
+        traces, spans = purge_traces(engine, workload, time.time() - older_than_s)
         logging.getLogger("rungway.cli.traces").info(
             "purge: workload %s, older than %s days: %d traces, %d spans deleted",
             workload,
-            older_than_days,
+            older_than_s / 86400,
             traces,
             spans,
         )
-        click.echo(f"purged {traces} traces ({spans} spans) older than {older_than_days:g} days")
+        click.echo(f"purged {traces} traces ({spans} spans) older than {older_than_s / 86400:g} days")
         return
     results = [r for r in purge_expired(engine, _default_retention(config_path)) if workload in (None, r.workload)]
     if not results:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
-from rungway.errors import AuthenticationFailed
+from rungway.errors import AuthenticationFailed, PermissionDenied
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
 
@@ -29,6 +30,13 @@ async def authenticate(state: GatewayState, ctx: CallContext) -> None:
         )
     key = await state.directory.key_for(secret)
     if key is None:
+        admin = state.config.server.admin_key
+        if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+            raise PermissionDenied(
+                "This is the admin key: it is for the management API (/api/...). Calls to /v1 need a workload's "
+                "API key: create one with `rungway keys create --workload NAME` (or POST /api/keys).",
+                code="admin_key_not_for_gateway",
+            )
         raise AuthenticationFailed(f"Incorrect API key provided: {secret[:7]}***. Check the key or create a new one.")
     if not key.is_active(time.time()):
         reason = "revoked" if key.revoked_at is not None else "expired"

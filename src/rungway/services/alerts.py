@@ -41,7 +41,8 @@ class AlertSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> AlertSettings:
-        raw = tracked(config.extra.get("alerts") or {}, "alerts", config.source)
+        section = config.extra.get("alerts")
+        raw = tracked({} if section is None else section, "alerts", config.source)
         if not isinstance(raw, ConfigMapping):
             raise ConfigError(f"{config.source}: alerts: expected a mapping. Fix: indent `webhook_url:` under it")
         url = raw.get("webhook_url")

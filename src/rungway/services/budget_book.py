@@ -41,7 +41,8 @@ class BudgetSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> BudgetSettings:
-        raw = tracked(config.extra.get("budgets") or {}, "budgets", config.source)
+        section = config.extra.get("budgets")
+        raw = tracked({} if section is None else section, "budgets", config.source)
         if not isinstance(raw, ConfigMapping):
             raise ConfigError(f"{config.source}: budgets: expected a mapping. Fix: indent `refresh_ms:` under it")
         values = {}

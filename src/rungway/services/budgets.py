@@ -28,6 +28,8 @@ from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest
 from rungway.store.budgets import count_events, save_budget, spend_in_log
+from rungway.store.keys import key_by_id
+from rungway.store.workloads import get_workload, list_workloads
 
 _TARGETS = {
     BudgetScope.WORKLOAD: ("workload",),
@@ -108,8 +110,26 @@ def build_budget(req: BudgetRequest, now: float) -> Budget:
 
 
 def set_budget(engine: Engine, req: BudgetRequest, now: float | None = None) -> Budget:
-    """Create the budget, or replace the one with the same name."""
-    return save_budget(engine, build_budget(req, time.time() if now is None else now))
+    """Create the budget, or replace the one with the same name; the workload and key it names must exist."""
+    budget = build_budget(req, time.time() if now is None else now)
+    _require_subjects(engine, req)
+    return save_budget(engine, budget)
+
+
+def _require_subjects(engine: Engine, req: BudgetRequest) -> None:
+    """A budget on a workload or key that does not exist would never apply: refuse it, saying what exists."""
+    if req.workload is not None and get_workload(engine, req.workload) is None:
+        known = ", ".join(w.name for w in list_workloads(engine)[:20]) or "none yet"
+        raise InvalidRequest(
+            f"no workload {req.workload!r}. Fix: create it first (`rungway workloads create {req.workload}` or "
+            f"POST /api/workloads), or name an existing one: {known}",
+            param="workload",
+        )
+    if req.key_id is not None and key_by_id(engine, req.key_id) is None:
+        raise InvalidRequest(
+            f"no API key {req.key_id!r}. Fix: copy a key id from `rungway keys list` (or GET /api/keys)",
+            param="key_id",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from rungway.domain.pricing import Price, PriceTable
 from rungway.domain.workloads import ContentCapture, RiskTier, Workload, valid_workload_name
 from rungway.errors import ConfigError
 from rungway.settings.env import Environment
-from rungway.settings.sections import ConfigMapping, plain
+from rungway.settings.sections import ConfigMapping
 from rungway.settings.yaml_source import YamlSource, load_yaml
 
 E = TypeVar("E", bound=Enum)
@@ -242,7 +242,7 @@ def _providers(src: YamlSource) -> dict[str, ProviderConfig]:
             raise src.error(key_path, "missing `type`", "add `type: openai`, `type: anthropic` or `type: simulator`")
         line = src.line_of(key_path)
         where = f"{src.path}:{line}" if line else src.path
-        options = {k: plain(v) for k, v in raw.items() if k != "type"}  # the provider's factory checks these
+        options = {k: v for k, v in raw.delegate().items() if k != "type"}  # the provider's factory checks these
         out[name] = ProviderConfig(name, ptype, options, key_path, where)
     return out
 

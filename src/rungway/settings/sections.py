@@ -8,8 +8,8 @@ error naming the file, the line, the key path, and the closest key the parser kn
 mean"). Adding a key to a section therefore only needs the parser to read it.
 
 Iterating a mapping (`items()`, `for key in ...`) takes all its keys, as a parser does for a
-mapping of names (`providers:`, `workloads:`); the values under them stay checked. A value handed
-to someone else to validate (a provider's options) is converted with `plain()`, and that someone
+mapping of names (`providers:`, `workloads:`); the values under them stay checked. A mapping handed
+to someone else to validate (a provider's options) is taken with `delegate()`, and that someone
 checks it.
 """
 
@@ -35,6 +35,7 @@ class ConfigMapping(dict[str, Any]):
         self.path = path
         self.lines: Mapping[str, int] = lines if lines is not None else {}
         self.asked: set[str] = set()
+        self.delegated = False
 
     def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles are plain dicts
         return (dict, (dict(self),))
@@ -68,6 +69,12 @@ class ConfigMapping(dict[str, Any]):
         self.asked.update(super().keys())
         return super().values()
 
+    def delegate(self) -> dict[str, Any]:
+        """This mapping as plain data for a consumer that checks its keys itself (a provider's options)."""
+        self.delegated = True
+        result: dict[str, Any] = plain(self)
+        return result
+
     def child_path(self, key: str) -> str:
         return f"{self.key_path}.{key}" if self.key_path else key
 
@@ -77,6 +84,8 @@ class ConfigMapping(dict[str, Any]):
 
     def reject_unknown_keys(self) -> None:
         """Raise for the first key (here or in a mapping below) that no parser asked for."""
+        if self.delegated:
+            return
         for key in dict.keys(self):
             if key not in self.asked:
                 known = sorted(self.asked)

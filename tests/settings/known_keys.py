@@ -1,0 +1,51 @@
+"""Every key path the configuration parsers accept, asked of the parsers themselves.
+
+A file with every section (and one entry under each mapping of names) is parsed the way
+`rungway serve` parses it; each mapping remembers the keys its parser asked for. Names of entries
+become `<name>` (`workloads.<name>.capture`).
+"""
+
+from __future__ import annotations
+
+from rungway.services.config_check import check_config
+from rungway.settings.config import parse_config
+from rungway.settings.yaml_source import load_yaml
+from tests.servers import environment
+
+EVERY_SECTION = """
+server: {}
+store: {}
+counters: {}
+recorder: {}
+limits: {}
+providers:
+  sim: {type: simulator}
+models:
+  fast: {provider: sim}
+prices:
+  some-model: {input: 1, output: 2}
+workloads:
+  wl: {}
+tracing:
+  export: {endpoint: "http://127.0.0.1:4318/v1/traces"}
+budgets: {}
+alerts: {}
+assessment:
+  webhook: {url: "https://hooks.example.com/x"}
+"""
+ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
+
+
+def accepted_key_paths() -> set[str]:
+    """`server.port`, `tracing.export.endpoint`, `workloads.<name>.capture`, ...; provider options excluded."""
+    src = load_yaml("every-section.yaml", EVERY_SECTION, {})
+    check_config(parse_config(src, environment()))
+    out = set()
+    for path in src.data.asked_paths():
+        parts = path.split(".")
+        if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
+            parts[1] = "<name>"
+        if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
+            continue  # each provider's own options, documented and checked by the provider
+        out.add(".".join(parts))
+    return out
