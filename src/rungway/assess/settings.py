@@ -67,7 +67,9 @@ class _Parser:
     def error(self, key: str, problem: str, fix: str) -> ConfigError:
         return config_error(self.source, self.lines, f"assessment.{key}", problem, fix)
 
-    def duration(self, raw: Mapping[str, Any], key: str, default: float, allow_off: bool = False) -> float | None:
+    def duration(
+        self, raw: Mapping[str, Any], key: str, default: float, example: str, allow_off: bool = False
+    ) -> float | None:
         value = raw.get(key.rpartition(".")[2])
         if value is None:
             return default
@@ -76,13 +78,15 @@ class _Parser:
         seconds = parse_duration(value)
         if seconds is None:
             hint = " or `off`" if allow_off else ""
-            raise self.error(key, f"expected a duration, got {value!r}", f"write e.g. 7d, 12h or 30m{hint}")
+            raise self.error(key, f"expected a duration (30m, 12h, 7d), got {value!r}", f"write e.g. {example}{hint}")
         return seconds
 
-    def mapping(self, raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-        value = raw.get(key.rpartition(".")[2]) or {}
+    def mapping(self, raw: Mapping[str, Any], key: str, example: str) -> Mapping[str, Any]:
+        value = raw.get(key.rpartition(".")[2])
+        if value is None:
+            return {}
         if not isinstance(value, Mapping):
-            raise self.error(key, f"expected a mapping, got {value!r}", f"indent the keys under `{key}:`")
+            raise self.error(key, f"expected a mapping, got {value!r}", f"write e.g. `{example}`")
         return value
 
 
@@ -94,15 +98,15 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
     if not isinstance(raw, ConfigMapping):
         raise ConfigError(f"{source}: assessment: expected a mapping. Fix: indent `interval:` etc. under it")
     p = _Parser(source, raw.lines)
-    window = p.duration(raw, "window", 0.0)
+    window = p.duration(raw, "window", 0.0, "30d")
     if window and window % 86400:
         raise p.error("window", f"{raw['window']!r} is not a whole number of days", "write e.g. 30d")
     settings = AssessmentSettings(
-        interval_s=p.duration(raw, "interval", 7 * 86400.0, allow_off=True),
-        refresh_s=p.duration(raw, "refresh", 3600.0) or 3600.0,
+        interval_s=p.duration(raw, "interval", 7 * 86400.0, "7d", allow_off=True),
+        refresh_s=p.duration(raw, "refresh", 3600.0, "1h") or 3600.0,
         window_days=int(window // 86400) if window else None,
-        thresholds=_thresholds(p, p.mapping(raw, "thresholds"), check_ids),
-        target_stages=_targets(p, p.mapping(raw, "target_stages")),
+        thresholds=_thresholds(p, p.mapping(raw, "thresholds", "{user_cost_attribution: 0.99}"), check_ids),
+        target_stages=_targets(p, p.mapping(raw, "target_stages", "{internal: 2}")),
         webhook=_webhook(p, raw.get("webhook")),
     )
     raw.reject_unknown_keys()
@@ -146,6 +150,6 @@ def _webhook(p: _Parser, raw: object) -> WebhookSettings | None:
     retries = raw.get("retries", 3)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise p.error("webhook.retries", f"expected 0 to 10, got {retries!r}", "write e.g. 3")
-    timeout = p.duration(raw, "webhook.timeout", 5.0) or 5.0
-    backoff = p.duration(raw, "webhook.backoff", 1.0) or 1.0
+    timeout = p.duration(raw, "webhook.timeout", 5.0, "5s") or 5.0
+    backoff = p.duration(raw, "webhook.backoff", 1.0, "1s") or 1.0
     return WebhookSettings(url, retries, timeout, backoff)

@@ -163,7 +163,12 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     server = _server(src, _section(src, "server"), env)
     store = _section(src, "store")
     # The file's value is read (and so validated and known) even when the environment overrides it.
-    database_url = env.database_url or _str(src, store, "store.url", DEFAULT_DATABASE_URL)
+    database_url = _str(src, store, "store.url", DEFAULT_DATABASE_URL)
+    if "://" not in database_url:
+        raise src.error(
+            "store.url", f"expected a database URL, got {database_url!r}", f"write e.g. {DEFAULT_DATABASE_URL}"
+        )
+    database_url = env.database_url or database_url
     counters = _counters(src, _section(src, "counters"), env)
     rec = _section(src, "recorder")
     recorder = RecorderConfig(
@@ -212,7 +217,7 @@ def _counters(src: YamlSource, raw: ConfigMapping, env: Environment) -> Counters
         raise src.error(
             "counters.redis_url",
             "backend is redis but no URL is set",
-            "write e.g. counters.redis_url: redis://127.0.0.1:6379/0 (or set RUNGWAY_REDIS_URL)",
+            "write e.g. redis://127.0.0.1:6379/0 (or set RUNGWAY_REDIS_URL)",
         )
     on_error = _str(src, raw, "counters.on_error", "fail-open")
     if on_error not in ("fail-open", "fail-closed"):
@@ -235,11 +240,11 @@ def _providers(src: YamlSource) -> dict[str, ProviderConfig]:
     out: dict[str, ProviderConfig] = {}
     for name, raw in _section(src, "providers").items():
         key_path = f"providers.{name}"
-        if not isinstance(raw, dict):
-            raise src.error(key_path, "expected a mapping", "write `type: openai` (or anthropic, simulator) under it")
+        if not isinstance(raw, ConfigMapping):
+            raise src.error(key_path, "expected a mapping", "write e.g. `{type: simulator}`")
         ptype = raw.get("type")
         if not isinstance(ptype, str):
-            raise src.error(key_path, "missing `type`", "add `type: openai`, `type: anthropic` or `type: simulator`")
+            raise src.error(key_path, "missing `type`", "add e.g. `type: simulator` (or openai, anthropic)")
         line = src.line_of(key_path)
         where = f"{src.path}:{line}" if line else src.path
         options = {k: v for k, v in raw.delegate().items() if k != "type"}  # the provider's factory checks these
@@ -252,18 +257,20 @@ def _models(src: YamlSource, providers: dict[str, ProviderConfig]) -> dict[str, 
     for name, raw in _section(src, "models").items():
         key_path = f"models.{name}"
         if not isinstance(raw, dict):
-            raise src.error(key_path, "expected a mapping", "write `provider:` and `model:` under it")
+            raise src.error(key_path, "expected a mapping", f"write e.g. `{{provider: {_first(providers)}}}`")
         provider = raw.get("provider")
-        if provider not in providers:
+        if not isinstance(provider, str) or provider not in providers:
             known = ", ".join(sorted(providers)) or "none defined"
             raise src.error(
                 f"{key_path}.provider",
                 f"unknown provider {provider!r}",
-                f"use one of the names under `providers:` ({known})",
+                f"write e.g. `{_first(providers)}` (a name under `providers:`: {known})",
             )
         upstream = _str(src, raw, f"{key_path}.model", name)
         price = _price(src, raw["price"], f"{key_path}.price") if "price" in raw else None
-        pinned = bool(raw.get("pinned", False))
+        pinned = raw.get("pinned", False)
+        if not isinstance(pinned, bool):
+            raise src.error(f"{key_path}.pinned", f"expected true or false, got {pinned!r}", "write e.g. true")
         out[name] = ModelRoute(name, str(provider), upstream, price, pinned)
     return out
 
@@ -308,6 +315,10 @@ def _choice(src: YamlSource, raw: dict[str, Any], key_path: str, kind: type[E], 
         raise src.error(key_path, problem, f"write e.g. `{default.value}`") from None
 
 
+def _first(providers: dict[str, ProviderConfig]) -> str:
+    return min(providers, default="sim")
+
+
 def _price(src: YamlSource, raw: Any, key_path: str) -> Price:
     if not isinstance(raw, dict) or "input" not in raw or "output" not in raw:
         raise src.error(
@@ -315,14 +326,25 @@ def _price(src: YamlSource, raw: Any, key_path: str) -> Price:
             "a price needs `input` and `output`",
             "write e.g. `{input: 0.15, output: 0.60, cached_input: 0.075}` (USD per million tokens)",
         )
+    cached = raw.get("cached_input")
+    return Price(
+        _usd(src, raw["input"], f"{key_path}.input", "0.15"),
+        _usd(src, raw["output"], f"{key_path}.output", "0.60"),
+        _usd(src, cached, f"{key_path}.cached_input", "0.075") if cached is not None else None,
+    )
+
+
+def _usd(src: YamlSource, value: Any, key_path: str, example: str) -> Decimal:
+    """USD per million tokens: a finite number >= 0."""
     try:
-        return Price(
-            Decimal(str(raw["input"])),
-            Decimal(str(raw["output"])),
-            Decimal(str(raw["cached_input"])) if raw.get("cached_input") is not None else None,
-        )
+        amount = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
     except InvalidOperation:
-        raise src.error(key_path, "prices must be numbers", "write USD per million tokens, e.g. 2.50") from None
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0:
+        raise src.error(
+            key_path, f"expected USD per million tokens (a number >= 0), got {value!r}", f"write e.g. {example}"
+        )
+    return amount
 
 
 def _section(src: YamlSource, name: str) -> ConfigMapping:
@@ -337,7 +359,7 @@ def _section(src: YamlSource, name: str) -> ConfigMapping:
 def _str(src: YamlSource, raw: dict[str, Any], key_path: str, default: str) -> str:
     value = raw.get(key_path.rpartition(".")[2], default)
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise src.error(key_path, f"expected a string, got {value!r}", "write a plain string value")
+        raise src.error(key_path, f"expected a string, got {value!r}", f'write e.g. `"{default or "text"}"`')
     return str(value)
 
 

@@ -64,13 +64,11 @@ class _Reader:
     def error(self, key_path: str, problem: str, fix: str) -> ConfigError:
         return config_error(self.source, self.lines, key_path, problem, fix)
 
-    def mapping(self, raw: Any, key_path: str) -> ConfigMapping:
+    def mapping(self, raw: Any, key_path: str, example: str) -> ConfigMapping:
         if raw is None:
             return ConfigMapping({}, key_path, self.source, self.lines)
         if not isinstance(raw, dict):
-            raise self.error(
-                key_path, f"expected a mapping, got {type(raw).__name__}", f"indent keys under {key_path}:"
-            )
+            raise self.error(key_path, f"expected a mapping, got {type(raw).__name__}", f"write e.g. `{example}`")
         data: ConfigMapping = tracked(raw, key_path, self.source)
         self.lines = {**self.lines, **data.lines}
         return data
@@ -91,7 +89,7 @@ class _Reader:
 def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
     """Validate `tracing:`; every error names the file, the key path and the fix."""
     r = _Reader(source)
-    data = r.mapping(raw, "tracing")
+    data = r.mapping(raw, "tracing", "{queue_size: 50000}")
     retention = data.get("retention_days")
     if retention is not None:
         retention = r.int(data, "tracing.retention_days", 30, 1)
@@ -108,7 +106,7 @@ def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
 
 
 def _export(r: _Reader, raw: Any) -> ExportConfig:
-    data = r.mapping(raw, "tracing.export")
+    data = r.mapping(raw, "tracing.export", "{endpoint: http://otel-collector:4318/v1/traces}")
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
         raise r.error(
@@ -118,10 +116,14 @@ def _export(r: _Reader, raw: Any) -> ExportConfig:
         )
     headers = data.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(v, str | int) for v in headers.values()):
-        raise r.error("tracing.export.headers", "expected a mapping of header names to strings", "write {name: value}")
+        raise r.error(
+            "tracing.export.headers",
+            "expected a mapping of header names to strings",
+            "write e.g. `{x-api-key: secret}`",
+        )
     gzip = data.get("gzip", True)
     if not isinstance(gzip, bool):
-        raise r.error("tracing.export.gzip", f"expected true or false, got {gzip!r}", "write gzip: true")
+        raise r.error("tracing.export.gzip", f"expected true or false, got {gzip!r}", "write e.g. true")
     return ExportConfig(
         endpoint=endpoint,
         headers={str(k): str(v) for k, v in headers.items()},
