@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import openai
 
+from rungway.demo import choose_port
 from tests.cli.run import cli_env, rungway
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rungway.yaml"
@@ -83,3 +85,23 @@ def test_demo_makes_a_new_key_when_the_old_one_was_revoked_or_the_database_delet
         assert _ask(third)
     finally:
         _stop(proc)
+
+
+def _port_in_time_wait() -> int:
+    """A port whose server just closed a connection first: it sits in TIME_WAIT, as after a quick restart."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = int(listener.getsockname()[1])
+        client = socket.create_connection(("127.0.0.1", port))
+        served, _ = listener.accept()
+        served.close()  # the server side closes first, so its end of the connection enters TIME_WAIT
+        assert client.recv(1) == b""  # the close arrived
+        client.close()
+    return port
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_server_counts_as_free() -> None:
+    port = _port_in_time_wait()
+    assert choose_port("127.0.0.1", str(port)) == (port, None)
