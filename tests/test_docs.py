@@ -5,7 +5,7 @@
 - the command synopses in docs/*.md name commands and options that exist;
 - every key the configuration parsers accept is in README.md's reference, and every key the
   reference lists is accepted (the list comes from the parsers, see tests/settings/known_keys.py);
-- the YAML examples (README's reference example, examples/rungway.yaml) pass `config check`;
+- every YAML example (README.md, docs/*.md, examples/rungway.yaml) passes `config check`;
 - every CLI command and environment variable is mentioned.
 """
 
@@ -134,13 +134,21 @@ def test_every_key_in_the_reference_is_accepted_by_the_parsers() -> None:
     assert not unknown, f"README.md documents keys no parser reads: {', '.join(unknown)}"
 
 
-@pytest.mark.parametrize("where", ["README.md", "examples/rungway.yaml"])
+DOCUMENTS = {"README.md": README, **{f"docs/{name}": text for name, text in DOCS.items()}}
+CONFIG_EXAMPLES = {
+    f"{name} block {i + 1}": block
+    for name, text in DOCUMENTS.items()
+    for i, block in enumerate(code_blocks(text, ("yaml", "yml")))
+} | {"examples/rungway.yaml": (ROOT / "examples" / "rungway.yaml").read_text()}
+
+
+@pytest.mark.parametrize("where", sorted(CONFIG_EXAMPLES))
 def test_the_configuration_examples_pass_config_check(tmp_path: Path, where: str) -> None:
-    text = code_blocks(REFERENCE, ("yaml",))[0] if where == "README.md" else (ROOT / where).read_text()
+    text = CONFIG_EXAMPLES[where]
     (tmp_path / "rungway.yaml").write_text(text)
-    env = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test", "RUNGWAY_ADMIN_KEY": "admin"}
+    env = dict.fromkeys(re.findall(r"\$\{([A-Z_]+)\}", text), "example-value")
     result = CliRunner().invoke(cli, ["config", "check", str(tmp_path / "rungway.yaml")], env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, f"{where}: {result.exception}"
 
 
 def test_readme_mentions_every_environment_variable() -> None:

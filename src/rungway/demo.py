@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from rungway.domain.keys import Role, hash_key
 from rungway.errors import ConfigError, RungwayError
+from rungway.services.config_check import check_config
 from rungway.services.keys import create_api_key
 from rungway.settings.config import Config, load_config
 from rungway.settings.env import Environment, read_environment
@@ -146,7 +147,7 @@ def _prepare(env: Environment) -> tuple[Config, str, bool, str]:
             "or set RUNGWAY_CONFIG=path/to/rungway.yaml"
         )
     admin = ensure_admin_key(env, STATE_DIR / "admin-key")
-    config = load_config(config_path, dataclasses.replace(env, admin_key=admin))
+    config = check_config(load_config(config_path, dataclasses.replace(env, admin_key=admin))).config
     engine = create_store_engine(config.database_url)
     try:
         upgrade(engine)
