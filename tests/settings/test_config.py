@@ -77,3 +77,17 @@ def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "absent.yaml", environment())
     assert "--config" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("provider", "typo", "meant"),
+    [("type: simulator", "latncy_ms: 5", "latency_ms"), ("type: openai", "bse_url: http://x", "base_url")],
+)
+def test_a_misspelt_provider_option_names_the_provider_line_and_the_option_it_meant(
+    tmp_path: Path, provider: str, typo: str, meant: str
+) -> None:
+    config = write_config(tmp_path, BASE.replace("type: simulator", f"{provider}\n    {typo}"))
+    with pytest.raises(ConfigError) as caught:
+        create_provider(config.providers["sim"])
+    assert caught.value.message.startswith(f"{tmp_path / 'rungway.yaml'}:3: providers.sim.{typo.split(':')[0]}: ")
+    assert f"did you mean `{meant}`?" in caught.value.message

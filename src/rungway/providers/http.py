@@ -69,7 +69,7 @@ def parse_http_options(config: ProviderConfig, default_base_url: str | None, ext
     known = COMMON_OPTIONS | set(extra)
     for key in opts:
         if key not in known:
-            raise config.error(key, f"unknown {config.type} provider option", f"use one of {', '.join(sorted(known))}")
+            raise config.unknown_option(key, known)
     base_url = opts.get("base_url", default_base_url)
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         raise config.error(

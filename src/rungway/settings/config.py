@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -85,6 +86,13 @@ class ProviderConfig:
     def error(self, option: str, problem: str, fix: str) -> ConfigError:
         """An error about one of this provider's options, naming file, line and key path."""
         return ConfigError(f"{self.where}: {self.key_path}.{option}: {problem}. Fix: {fix}")
+
+    def unknown_option(self, option: str, known: Iterable[str]) -> ConfigError:
+        """An option this provider's type does not have, with the closest one it does."""
+        names = sorted(known)
+        close = difflib.get_close_matches(option, names, n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        return self.error(option, f"unknown {self.type} provider option", f"{hint}known options: {', '.join(names)}")
 
 
 @dataclass(frozen=True, slots=True)

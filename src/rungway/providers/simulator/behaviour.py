@@ -68,7 +68,7 @@ def parse_behaviour(config: ProviderConfig) -> Behaviour:
     }
     for key in opts:
         if key not in known:
-            raise config.error(key, "unknown simulator option", f"use one of {', '.join(sorted(known))}")
+            raise config.unknown_option(key, known)
     median, p95 = _latency(config, opts.get("latency_ms", 0))
     error_rate = _number(config, opts, "error_rate", 0.0)
     if not 0 <= error_rate <= 1:
