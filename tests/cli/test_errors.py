@@ -25,6 +25,9 @@ def _one_line_error(result: object, *needles: str) -> None:
         (("keys", "create", "-w", "ok", "--expires-in", "soon"), ("soon", "30m")),
         (("logs", "query", "--since", "yesterday"), ("yesterday", "7d")),
         (("workloads", "update", "nope", "--rpm", "5"), ("nope",)),
+        (("keys", "create", "-w", "ok", "--role", "boss"), ("--role", "boss", "rungway keys create --help")),
+        (("traces", "show"), ("TRACE_ID", "rungway traces show --help")),
+        (("nope",), ("nope", "rungway --help")),
     ],
 )
 def test_mistakes_are_one_line_errors(sqlite_url: str, args: tuple[str, ...], needles: tuple[str, ...]) -> None:
@@ -50,3 +53,8 @@ def test_config_file_in_the_working_directory_picks_the_store(tmp_path: Path) ->
     (tmp_path / "rungway.yaml").write_text("store:\n  url: sqlite:///./picked.db\n")
     assert rungway(None, "workloads", "list", cwd=tmp_path).returncode == 0
     assert (tmp_path / "picked.db").exists()
+
+
+def test_a_command_group_alone_still_shows_its_help() -> None:
+    result = rungway(None, "keys")
+    assert "Usage: rungway keys" in result.stdout + result.stderr and "create" in result.stdout + result.stderr

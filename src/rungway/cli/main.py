@@ -55,14 +55,27 @@ def cli() -> None:
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="rungway", standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `rungway` or `rungway keys` alone: the help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        click.echo(f"error: {usage_error_line(exc)}", err=True)
+        sys.exit(1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except RungwayError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
+
+
+def usage_error_line(exc: click.UsageError) -> str:
+    """A mistake on the command line as one line: the command, what is wrong, and where the help is."""
+    command = exc.ctx.command_path if exc.ctx is not None else "rungway"
+    message = exc.format_message().rstrip(".")
+    return f"{command}: {message}. Fix: see `{command} --help`"
