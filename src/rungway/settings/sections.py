@@ -37,8 +37,13 @@ class ConfigMapping(dict[str, Any]):
         self.asked: set[str] = set()
         self.delegated = False
 
-    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles are plain dicts
-        return (dict, (dict(self),))
+    def __reduce__(self) -> tuple[Any, ...]:  # copies and pickles are plain dicts; copying asks for nothing
+        return (dict, (dict(dict.items(self)),))
+
+    def copy(self) -> dict[str, Any]:  # type: ignore[override]
+        """A plain copy for a consumer that takes the whole mapping: every key counts as read."""
+        self.asked.update(dict.keys(self))
+        return dict(dict.items(self))
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         self.asked.add(key)
@@ -126,6 +131,8 @@ def config_error(path: str, lines: Mapping[str, int], key_path: str, problem: st
 
 def tracked(raw: Any, key_path: str, source: str) -> ConfigMapping | Any:
     """`raw` as a ConfigMapping (as loaded, or wrapped when a caller built a plain dict); other values as they are."""
+    if isinstance(raw, list):
+        return [tracked(item, f"{key_path}[{index}]", source) for index, item in enumerate(raw)]
     if isinstance(raw, ConfigMapping) or not isinstance(raw, dict):
         return raw
     return ConfigMapping({k: tracked(v, f"{key_path}.{k}", source) for k, v in raw.items()}, key_path, source)
