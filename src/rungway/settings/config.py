@@ -388,7 +388,7 @@ def _int(
     return value
 
 
-def _opt_int(src: YamlSource, raw: dict[str, Any], key_path: str, example: int) -> int | None:
+def _opt_int(src: YamlSource, raw: dict[str, Any], key_path: str, example: int = 1) -> int | None:
     """A whole number >= 1, or absent for none; `example` (>= 1) is the value the hint suggests."""
     if raw.get(key_path.rpartition(".")[2]) is None:
         return None
