@@ -195,8 +195,9 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
         key_rpm=_opt_int(src, lim, "limits.key_rpm", example=60),
         key_tpm=_opt_int(src, lim, "limits.key_tpm", example=100_000),
     )
-    for name in _SECTIONS.difference(CAPABILITY_SECTIONS):
-        _section(src, name).reject_unknown_keys()
+    for name in dict.keys(data):  # in file order, so the first mistake in the file is the one reported
+        if name not in CAPABILITY_SECTIONS:
+            _section(src, name).reject_unknown_keys()
     extra: dict[str, Any] = {k: data[k] for k in CAPABILITY_SECTIONS if k in data}
     return Config(
         source=src.path,
