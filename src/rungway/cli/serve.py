@@ -43,9 +43,18 @@ def serve_command(config_path: str | None, host: str | None, port: int | None, l
     bind_host = host or config.server.host
     bind_port = config.server.port if port is None else port
     try:
+        _probe_listen(bind_host, bind_port)  # before the store is opened, so a busy port changes nothing
         serve(config, bind_host, bind_port, on_ready=ready)
     except OSError as exc:
         raise _listen_error(exc, bind_host, bind_port, from_option=port is not None) from None
+
+
+def _probe_listen(host: str, port: int) -> None:
+    """Bind the address the way the server will (SO_REUSEADDR) and let go; OSError when it cannot."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 def _listen_error(exc: OSError, host: str, port: int, from_option: bool) -> ConfigError | OSError:
