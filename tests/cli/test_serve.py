@@ -30,6 +30,8 @@ SECTION_MISTAKES = {
     "server": ("server:\n  admin_kye: secret\n", "server.admin_kye"),
     "counters": ("counters:\n  backnd: redis\n", "counters.backnd"),
     "workloads": ("workloads:\n  w:\n    rmp: 5\n", "workloads.w.rmp"),
+    "store": ("", "mysql://db/x"),  # with store.url replaced below
+    "counters.redis_url": ("counters:\n  backend: redis\n  redis_url: http://cache:6379\n", "http://cache:6379"),
 }
 
 
@@ -44,7 +46,8 @@ def _one_line_error(stderr: str, *needles: str) -> str:
 @pytest.mark.parametrize("section", sorted(SECTION_MISTAKES))
 def test_config_check_refuses_what_serve_refuses_in_every_section(tmp_path: Path, section: str) -> None:
     text, key_path = SECTION_MISTAKES[section]
-    (tmp_path / "rungway.yaml").write_text(BASE + text)
+    base = BASE.replace("sqlite:///./fresh.db", "mysql://db/x") if section == "store" else BASE
+    (tmp_path / "rungway.yaml").write_text(base + text)
     result = CliRunner().invoke(cli, ["config", "check", str(tmp_path / "rungway.yaml")])
     assert result.exit_code == 1, result.output
     assert key_path in str(result.exception), result.exception

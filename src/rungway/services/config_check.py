@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rungway.assess.settings import AssessmentSettings
+from rungway.counters.registry import create_counters
 from rungway.providers.registry import create_provider
 from rungway.services.alerts import AlertSettings
 from rungway.services.assessment import assessment_settings
 from rungway.services.budget_book import BudgetSettings
 from rungway.settings.config import Config
+from rungway.store.engine import create_store_engine
 from rungway.telemetry.config import TracingConfig, parse_tracing
 
 __all__ = ["CheckedConfig", "check_config"]
@@ -33,7 +35,12 @@ class CheckedConfig:
 
 
 def check_config(config: Config) -> CheckedConfig:
-    """Run every section's parser and every provider's option check; ConfigError on the first mistake."""
+    """Run every section's parser and every provider's option check; ConfigError on the first mistake.
+
+    The store URL and the counters backend are checked the way the server builds them; neither connects.
+    """
+    create_store_engine(config.database_url).dispose()  # an engine connects on first use only
+    create_counters(config.counters)  # the Redis client connects on first use only
     for provider in config.providers.values():
         create_provider(provider)  # validates the options; opens nothing until the server starts it
     return CheckedConfig(
