@@ -21,7 +21,7 @@ from typing import Any
 
 from rungway.errors import ConfigError
 
-__all__ = ["ConfigMapping", "config_error", "known_key_paths", "plain", "tracked"]
+__all__ = ["ConfigMapping", "config_error", "tracked"]
 
 
 class ConfigMapping(dict[str, Any]):
@@ -77,7 +77,7 @@ class ConfigMapping(dict[str, Any]):
     def delegate(self) -> dict[str, Any]:
         """This mapping as plain data for a consumer that checks its keys itself (a provider's options)."""
         self.delegated = True
-        result: dict[str, Any] = plain(self)
+        result: dict[str, Any] = _plain(self)
         return result
 
     def child_path(self, key: str) -> str:
@@ -138,15 +138,10 @@ def tracked(raw: Any, key_path: str, source: str) -> ConfigMapping | Any:
     return ConfigMapping({k: tracked(v, f"{key_path}.{k}", source) for k, v in raw.items()}, key_path, source)
 
 
-def plain(value: Any) -> Any:
+def _plain(value: Any) -> Any:
     """Configuration data as plain dicts and lists, for a consumer that validates it itself."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in dict.items(value)}
+        return {str(k): _plain(v) for k, v in dict.items(value)}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [_plain(v) for v in value]
     return value
-
-
-def known_key_paths(raw: Mapping[str, Any]) -> set[str]:
-    """The key paths parsers asked for under `raw` (empty for a mapping that is not tracked)."""
-    return raw.asked_paths() if isinstance(raw, ConfigMapping) else set()
