@@ -27,7 +27,7 @@ import ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -72,7 +72,7 @@ class HttpOptions:
     ca_file: str | None = None
     proxy: Proxy | None = None
     stream_idle_timeout_s: float | None = None  # None: `timeout_s`
-    limits: ResponseLimits = ResponseLimits()
+    limits: ResponseLimits = field(default_factory=ResponseLimits)
     max_sse_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
 
 
@@ -172,9 +172,7 @@ class UpstreamClient:
         if self._pool is None:
             tls = ssl.create_default_context(cafile=self.options.ca_file) if self.options.ca_file else None
             options = self.options
-            self._pool = H1Pool(
-                options.max_connections, options.connect_timeout_s, tls, options.proxy, options.limits
-            )
+            self._pool = H1Pool(options.max_connections, options.connect_timeout_s, tls, options.proxy, options.limits)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -342,7 +340,7 @@ class SseParser:
             if end < 0:
                 break
             block = buffer[start:end]
-            event = _parse_event(block if buffer is piece else bytes(block))
+            event = _parse_event(block if isinstance(block, bytes) else bytes(block))
             start = search = end + 2
             if event is not None:
                 events.append(event)
