@@ -5,6 +5,7 @@ by the connection's own `data_received` (bulk strings with any bytes, nested arr
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 from hypothesis import given, settings
@@ -59,7 +60,7 @@ def read_back(wire: bytes, cuts: list[int], count: int) -> list[Any]:
         waiters = [loop.create_future() for _ in range(count)]
         protocol.waiters.extend(waiters)
         edges = [0, *sorted(set(cuts)), len(wire)]
-        for start, end in zip(edges, edges[1:], strict=False):
+        for start, end in itertools.pairwise(edges):
             if end > start:
                 protocol.data_received(wire[start:end])
         assert all(w.done() for w in waiters) and not protocol.buffer
