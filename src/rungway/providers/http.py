@@ -348,6 +348,8 @@ class SseParser:
             del held[:start]
         elif start < len(piece):
             held += piece[start:]
+        else:
+            return events  # the common case: the read ended on an event's end, nothing is held
         self._searched = len(held)
         if len(held) > self.max_event_bytes:
             held.clear()
