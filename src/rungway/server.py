@@ -153,6 +153,8 @@ def create_app(
 async def run_app(app: web.Application, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until SIGTERM or SIGINT, then stop accepting, finish in-flight calls and drain the queues."""
     server_config = app[STATE].config.server
+    if server_config.metrics_key is None and host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("/metrics is open to anyone who reaches %s:%s; set server.metrics_key to close it", host, port)
     runner = GatewayRunner(app, server_config, access_log=None, handle_signals=False, shutdown_timeout=30)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=4096)

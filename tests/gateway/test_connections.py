@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from rungway.gateway.connections import LimitedServer
+from rungway.gateway.connections import LimitedServer, warn_if_file_limit_is_below
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 
@@ -159,3 +159,11 @@ def test_an_idle_keep_alive_connection_is_closed_after_keepalive_timeout(
     sock = connect(gateway, sockets)
     assert chat_on(sock, secret).startswith(b"HTTP/1.1 200")
     assert closed_by_server(sock)
+
+
+def test_a_connection_cap_above_the_file_limit_is_reported_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    warn_if_file_limit_is_below(10**9)
+    assert "server.max_connections is 1000000000" in caplog.text and "ulimit -n" in caplog.text
+    caplog.clear()
+    warn_if_file_limit_is_below(1)
+    assert caplog.text == ""

@@ -15,6 +15,8 @@ to the balancer's pool size there.
 from __future__ import annotations
 
 import asyncio
+import logging
+import sys
 from typing import Any, cast
 
 import orjson
@@ -24,6 +26,9 @@ from aiohttp.web_server import Server
 
 from rungway.errors import error_body
 from rungway.settings.config import ServerConfig
+
+log = logging.getLogger("rungway.server")
+FILES_KEPT_FOR_THE_REST = 200  # the store, Redis, upstream pools and logs need descriptors too
 
 
 def _busy_answer(message: str) -> bytes:
@@ -156,6 +161,24 @@ class GatewayRunner(web.AppRunner):
     def __init__(self, app: web.Application, config: ServerConfig, **kwargs: Any) -> None:
         super().__init__(app, keepalive_timeout=config.keepalive_timeout_s, **kwargs)
         self._config = config
+        warn_if_file_limit_is_below(config.max_connections)
 
     async def _make_server(self) -> Server:
         return LimitedServer(await super()._make_server(), self._config)
+
+
+def warn_if_file_limit_is_below(max_connections: int) -> None:
+    """Past the process's file limit accept() fails before the cap is reached: say so at start."""
+    if sys.platform == "win32":
+        return
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < max_connections + FILES_KEPT_FOR_THE_REST:
+        log.warning(
+            "server.max_connections is %d but the process may open only %d files (ulimit -n): raise the limit"
+            " or lower server.max_connections below %d, else clients are refused by the system, not with a 503",
+            max_connections,
+            soft,
+            max(soft - FILES_KEPT_FOR_THE_REST, 1),
+        )
