@@ -111,6 +111,8 @@ class LimitedRequestHandler(RequestHandler):
         # aiohttp's private state, pinned by tests/gateway/test_connections.py: `_request_count` grows
         # when a request head is parsed, and the parsed (head, body) waits in `_messages` until the
         # handler task takes it, which cannot happen before this method returns.
+        if self._refused:  # bytes that raced the refusal: the connection is closing
+            return
         heads = self._request_count
         super().data_received(data)
         if self._request_count != heads:
