@@ -206,6 +206,25 @@ def test_a_pooled_connection_seen_closed_before_writing_is_replaced_without_an_e
     run(main())
 
 
+def test_a_connection_closing_as_it_is_taken_from_the_pool_is_not_written_and_the_request_goes_elsewhere() -> None:
+    async def main() -> None:
+        server, url, seen = await serve(keep_answering)
+        pool = H1Pool(10, 5)
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        conn = r._conn
+        r.release()
+        assert conn.transport is not None
+        conn.transport.close()  # closing, its loss not yet delivered: still in the pool's idle list
+        r = await pool.request("POST", url, {}, b"abc", 5, whole=True)
+        assert (r.status, await r.read()) == (200, b'{"echo": 3}')
+        r.release()
+        assert seen["connections"] == 2 and [len(body) for _, _, body in seen["requests"]] == [2, 3]
+        await pool.close()
+        server.close()
+
+    run(main())
+
+
 def test_failures_are_h1_errors_or_timeouts() -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: dict[str, Any]) -> None:
         await read_request(reader)
