@@ -50,7 +50,6 @@ class HostileUpstream:
 
     def __init__(self, script: Script) -> None:
         self.loops = LoopThread()
-        self.finished = asyncio.Event()
 
         async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
