@@ -84,7 +84,11 @@ HINT = re.compile(r"write e\.g\. (`[^`]+`|[^\s,;()]+)")
 BAD_VALUES: list[Any] = [-1, "not-a-valid-value", 0, 10**30, True, [1]]
 
 
-@pytest.mark.parametrize("key_path", KEYS)
+# Paths of files that must exist: no literal example passes on every machine, so the hint says what to give.
+NAMES_AN_EXISTING_FILE = {"counters.redis_ca_file"}
+
+
+@pytest.mark.parametrize("key_path", sorted(set(KEYS) - NAMES_AN_EXISTING_FILE))
 def test_every_fix_hint_for_a_bad_value_passes_validation(tmp_path: Path, key_path: str) -> None:
     parts = concrete(key_path)
     tried = 0
