@@ -28,6 +28,7 @@ from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
 from rungway.gateway.state import GatewayState
 from rungway.providers.base import Provider
 from rungway.providers.registry import create_provider
+from rungway.services.config_check import check_config
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -42,7 +43,8 @@ Installer = Callable[[web.Application, GatewayState], Sequence[PipelineExtension
 
 
 def build_state(config: Config) -> GatewayState:
-    """Open the store (migrating it), create providers and counters; blocking, called once."""
+    """Validate every section, then open the store (migrating it), create providers and counters; blocking."""
+    check_config(config)  # a file the server would refuse never migrates a store
     engine = create_store_engine(config.database_url)
     upgrade(engine)
     for workload in config.workloads.values():

@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from rungway.cli.main import cli
+from rungway.errors import ConfigError
+from rungway.server import create_app
 from tests.cli.run import rungway
+from tests.servers import write_config
 
 BASE = """
 store:
@@ -89,3 +92,11 @@ def test_serve_on_an_address_not_on_this_machine_is_one_line_before_the_store_is
     assert result.returncode == 1
     _one_line_error(result.stderr, "192.0.2.1", "Fix:", "--host")
     assert not (tmp_path / "fresh.db").exists()
+
+
+def test_building_a_server_from_a_refused_config_never_touches_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "never.db"
+    config = write_config(tmp_path, BASE.replace("./fresh.db", str(db)) + "tracing:\n  batch_size: 0\n")
+    with pytest.raises(ConfigError, match="tracing.batch_size"):
+        create_app(config)
+    assert not db.exists()
