@@ -5,7 +5,8 @@
 - the command synopses in docs/*.md name commands and options that exist;
 - every key the configuration parsers accept is in README.md's reference, and every key the
   reference lists is accepted (the list comes from the parsers, see tests/settings/known_keys.py);
-- every YAML example (README.md, docs/*.md, examples/rungway.yaml) passes `config check`;
+- every configuration example (YAML or indented blocks in README.md and docs/*.md, examples/rungway.yaml)
+  passes `config check`;
 - every CLI command and environment variable is mentioned.
 """
 
@@ -30,6 +31,12 @@ REFERENCE = README[README.index("## Configuration reference") :]
 
 def code_blocks(text: str, languages: tuple[str, ...]) -> list[str]:
     return [m.group(2) for m in re.finditer(r"^```(\w*)\n(.*?)^```", text, re.S | re.M) if m.group(1) in languages]
+
+
+def indented_config_blocks(text: str) -> list[str]:
+    """Markdown code blocks by indentation that start with a configuration section (`    counters:`)."""
+    blocks = re.findall(r"(?:^|\n\n)((?: {4}[a-z_]+:\n)(?: {4}.*\n|\n(?= {4}))*)", text)
+    return [re.sub(r"^ {4}", "", block, flags=re.M) for block in blocks]
 
 
 def rungway_lines(text: str) -> list[str]:
@@ -138,7 +145,7 @@ DOCUMENTS = {"README.md": README, **{f"docs/{name}": text for name, text in DOCS
 CONFIG_EXAMPLES = {
     f"{name} block {i + 1}": block
     for name, text in DOCUMENTS.items()
-    for i, block in enumerate(code_blocks(text, ("yaml", "yml")))
+    for i, block in enumerate([*code_blocks(text, ("yaml", "yml")), *indented_config_blocks(text)])
 } | {"examples/rungway.yaml": (ROOT / "examples" / "rungway.yaml").read_text()}
 
 
