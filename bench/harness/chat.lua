@@ -1,7 +1,7 @@
 -- wrk script for the gateway benchmarks: one small chat completion per request, with a bearer key.
 --   GW_KEY=sk-bench-1 GW_MODEL=mock-model GW_STREAM=0 wrk -t1 -c16 -d10s -s bench/harness/chat.lua http://127.0.0.1:9302
 -- Environment: GW_KEY (default sk-bench-1), GW_MODEL (mock-model), GW_STREAM (1 = SSE), GW_PATH
--- (/v1/chat/completions). At the end it prints one line "WRKJSON {...}" (requests, rps, latency
+-- (/v1/chat/completions), GW_HEADERS (more headers, "name:value;name:value"). At the end it prints one line "WRKJSON {...}" (requests, rps, latency
 -- percentiles in ms, error counts) that bench/gateway/run.sh and bench/budgets_overhead.py read.
 local key = os.getenv("GW_KEY") or "sk-bench-1"
 local model = os.getenv("GW_MODEL") or "mock-model"
@@ -11,6 +11,9 @@ wrk.method = "POST"
 wrk.path = os.getenv("GW_PATH") or "/v1/chat/completions"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. key
+for name, value in string.gmatch(os.getenv("GW_HEADERS") or "", "([^:;]+):([^;]+)") do
+  wrk.headers[name] = value
+end
 wrk.body = string.format(
   '{"model":"%s","messages":[%s,%s],"max_tokens":64,"stream":%s}',
   model,
