@@ -276,6 +276,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=30, help="latency mode: traces sent one at a time")
     parser.add_argument("--latency-poll", type=float, default=0.005)
     parser.add_argument("--gap", type=float, default=0.2, help="latency mode: seconds between traces")
+    parser.add_argument("--peer-version", default="", help="the pinned version of the system measured, recorded")
     parser.add_argument("--out", default="", help="append the JSON line to this file")
     args = parser.parse_args()
     if urllib.parse.urlparse(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -300,6 +301,7 @@ def main() -> None:
         project=args.project,
         batch=args.batch,
         concurrency=args.concurrency,
+        version=args.peer_version,
         ts=time.strftime("%Y-%m-%dT%H:%M:%S"),
         loadavg=os.getloadavg()[0],
     )
