@@ -99,9 +99,18 @@ async def delay_or_fault(request: web.Request, settings: MockSettings) -> web.Re
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    body = orjson.loads(await request.read())
+    try:
+        body = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        body = None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="the body must be a JSON object")
+        error = {
+            "message": "the body must be a JSON object",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        }
+        raise web.HTTPBadRequest(body=orjson.dumps({"error": error}), content_type="application/json")
     return body
 
 

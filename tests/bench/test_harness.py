@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +130,13 @@ def test_bench_names_no_path_outside_the_repository_and_every_instrument_it_name
     assert outside == []
     named = {name for text in texts.values() for name in re.findall(r"\bbench/[\w/.-]+\.(?:py|sh|lua|yaml)\b", text)}
     assert {name for name in named if not (ROOT / name).exists()} == set()
+
+
+def test_mock_upstream_answers_a_body_that_is_not_a_json_object_with_a_400_in_the_openai_shape(
+    mock_upstream: AppServer,
+) -> None:
+    request = urllib.request.Request(mock_upstream.base_url + "/v1/chat/completions", data=b"[1, 2")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"]["type"] == "invalid_request_error"
