@@ -98,25 +98,25 @@ async def delay_or_fault(request: web.Request, settings: MockSettings) -> web.Re
     return None
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
+async def read_json(request: web.Request) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (the handler answers 400)."""
     try:
         body = orjson.loads(await request.read())
     except orjson.JSONDecodeError:
-        body = None
-    if not isinstance(body, dict):
-        error = {
-            "message": "the body must be a JSON object",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": None,
-        }
-        raise web.HTTPBadRequest(body=orjson.dumps({"error": error}), content_type="application/json")
-    return body
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def not_a_json_object() -> web.Response:
+    error = {"message": "the body must be a JSON object", "type": "invalid_request_error", "param": None, "code": None}
+    return json_answer({"error": error}, status=400)
 
 
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS]
     body = await read_json(request)
+    if body is None:
+        return not_a_json_object()
     fault = await delay_or_fault(request, settings)
     if fault is not None:
         return fault
@@ -147,6 +147,8 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 async def embeddings(request: web.Request) -> web.Response:
     body = await read_json(request)
+    if body is None:
+        return not_a_json_object()
     fault = await delay_or_fault(request, request.app[SETTINGS])
     if fault is not None:
         return fault
