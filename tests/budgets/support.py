@@ -178,3 +178,25 @@ def api(base_url: str, path: str, method: str = "GET", body: Any = None) -> tupl
 def get_text(url: str) -> str:
     with urllib.request.urlopen(url, timeout=30) as response:
         return str(response.read().decode())
+
+
+def forget_redis_counters(redis_url: str, prefix: str) -> int:
+    """What a Redis restarted without persistence (or failed over to an empty replica) looks like to one
+    deployment: every key under its prefix is gone. (Not FLUSHDB: other deployments share the server.)"""
+    from rungway.counters.resp import RespClient
+
+    async def forget() -> int:
+        client = RespClient(redis_url)
+        deleted, cursor = 0, "0"
+        try:
+            while True:
+                cursor_reply, names = await client.call("SCAN", cursor, "MATCH", f"{prefix}*", "COUNT", 1000)
+                cursor = cursor_reply.decode() if isinstance(cursor_reply, bytes) else str(cursor_reply)
+                if names:
+                    deleted += int(await client.call("DEL", *names))
+                if cursor == "0":
+                    return deleted
+        finally:
+            await client.close()
+
+    return asyncio.run(forget())

@@ -46,12 +46,17 @@ class Denied:
 
 @dataclass(slots=True)
 class BudgetUse:
-    """Reserve `amount` nano-dollars on budget counter `key`; `limit` None never refuses (soft only)."""
+    """Reserve `amount` nano-dollars on budget counter `key`; `limit` None never refuses (soft only).
+
+    `seed` is the spend the counter starts from when it is missing (a Redis restarted empty, evicted or
+    failed over to a lagging replica): the period's spend as the gateway last knew it from the request log
+    and the counter, so that a lost counter never lets a hard budget be spent again from zero."""
 
     key: str
     amount: int
     limit: int | None
     ttl_s: int
+    seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +70,14 @@ class BudgetDenied:
 
 @dataclass(slots=True)
 class BudgetSettle:
-    """Release `reserved` and add `actual` (the call's real cost) on budget counter `key`."""
+    """Release `reserved` and add `actual` (the call's real cost) on budget counter `key` (which starts from
+    `seed` if it went missing since the hold was placed, as in `BudgetUse`)."""
 
     key: str
     reserved: int
     actual: int
     ttl_s: int
+    seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

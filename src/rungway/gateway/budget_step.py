@@ -114,7 +114,8 @@ class BudgetHolds:
             output_cap = output_token_cap(ctx, self.runtime.settings.default_max_tokens)
             amount = price.max_cost_nano(input_token_bound(ctx.body), output_cap)
         ctx.extras[RESERVATION] = cover
-        return [BudgetUse(key, amount, limit, cover.ttl_s) for key, limit in cover.holds]
+        known = self.runtime.book.known_spend
+        return [BudgetUse(key, amount, limit, cover.ttl_s, known(key)) for key, limit in cover.holds]
 
     def refused(self, state: GatewayState, ctx: CallContext, denied: BudgetDenied, now: float) -> RungwayError:
         cover: Cover = ctx.extras.pop(RESERVATION)
@@ -147,7 +148,9 @@ class BudgetHolds:
         self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
     ) -> None:
         cover: Cover = ctx.extras.pop(RESERVATION)
+        book = self.runtime.book
         for i, (before, after) in enumerate(moves):
+            book.saw_spend(holds[i].key, after)
             lowest, highest = cover.mark_span[i]
             if before < highest and lowest <= after:  # else no threshold lies in (before, after]
                 budget, period = cover.covered[i]

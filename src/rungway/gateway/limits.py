@@ -128,7 +128,7 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
         if delta:
             corrections = [WindowUse(u.key, u.limit, u.window_s, delta, u.label) for u in ctx.token_limits]
     holds, ctx.budget_holds = ctx.budget_holds, ()
-    settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s) for _, uses in holds for u in uses]
+    settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s, u.seed) for _, uses in holds for u in uses]
     if not corrections and not settles:
         return
     try:

@@ -100,6 +100,9 @@ class BudgetBook:
         # (workload, user, team, key id) -> (cover or None, valid from, valid until)
         self._covers: dict[tuple[str | None, ...], tuple[Cover | None, float, float]] = {}
         self._seeded: set[str] = set()
+        # counter key -> the highest spend this replica knows for that period (request log or counter),
+        # carried by each hold as the seed for a counter Redis lost
+        self._known: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
         self.budgets: list[Budget] = []
 
@@ -144,6 +147,15 @@ class BudgetBook:
             )
         self._covers[cache_key] = (cover, since, until)
         return cover
+
+    def known_spend(self, counter_key: str) -> int:
+        """The spend a missing counter is re-created with (see `BudgetUse.seed`); no I/O."""
+        return self._known.get(counter_key, 0)
+
+    def saw_spend(self, counter_key: str, spent: int) -> None:
+        """Remember a spend read from the counter or the request log, if it is the highest known."""
+        if spent > self._known.get(counter_key, 0):
+            self._known[counter_key] = spent
 
     def period(self, budget: Budget, now: float) -> Period:
         cached = self._periods.get(budget.id)
@@ -197,6 +209,7 @@ class BudgetBook:
             log.warning("could not seed budget %s from the request log: %s", budget.name, exc)
             return
         self._seeded.add(seed_id)
+        self.saw_spend(period.key, max(spent, state.spent))
         passed = [p for p, mark in budget.threshold_marks() if mark <= state.spent]
         unsent = [p for p in passed if not await asyncio.to_thread(self._was_sent, budget, period.start, p)]
         if unsent:

@@ -131,7 +131,7 @@ class BudgetStatus:
 
     @property
     def overspend_nano(self) -> int:
-        """Spend past the limit: bounded by the holds in flight when the limit was reached."""
+        """Spend past the limit, by the live counter or the request log, whichever knows more."""
         return max(0, self.spent_nano - self.budget.amount_nano)
 
     @property
@@ -140,14 +140,18 @@ class BudgetStatus:
 
 
 def budget_status(engine: Engine, budget: Budget, now: float, live: BudgetState | None = None) -> BudgetStatus:
-    """Spend from the live counters when given, else from the request log; blocks from the event log."""
+    """Spend from the live counters when given, else from the request log; blocks from the event log.
+
+    The live counter runs ahead of the log (settled calls not written yet) but can also fall behind it
+    (a Redis that lost its data, settles lost in an outage): spend is the larger of the two, so a lost
+    counter never hides spend, nor overspend, that the log holds."""
     start, end = period_bounds(budget, now)
     logged = spend_in_log(engine, budget, start, end)
     return BudgetStatus(
         budget=budget,
         period_start=start,
         period_end=end,
-        spent_nano=live.spent if live is not None else logged,
+        spent_nano=max(live.spent, logged) if live is not None else logged,
         reserved_nano=live.reserved if live is not None else 0,
         logged_nano=logged,
         blocks=count_events(engine, budget.id, "blocked", start),
