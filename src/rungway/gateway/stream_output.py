@@ -15,7 +15,7 @@ from rungway.domain.usage import Usage
 class StreamOutput:
     """Content, tool calls and finish reason per choice index, built from `chat.completion.chunk`s."""
 
-    __slots__ = ("_choices", "_token_chunks", "_chars")
+    __slots__ = ("_chars", "_choices", "_token_chunks")
 
     def __init__(self) -> None:
         self._choices: dict[int, dict[str, Any]] = {}
