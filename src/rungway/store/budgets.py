@@ -213,11 +213,14 @@ def list_events(
     kind: str | None = None,
     since: float | None = None,
     limit: int = 100,
+    budget_ids: Sequence[str] | None = None,
 ) -> list[BudgetEvent]:
-    """Newest first."""
+    """Newest first; `budget_ids` (when given) limits them to those budgets."""
     q = select(budget_events)
     if budget_id:
         q = q.where(budget_events.c.budget_id == budget_id)
+    if budget_ids is not None:
+        q = q.where(budget_events.c.budget_id.in_(list(budget_ids)))
     if kind:
         q = q.where(budget_events.c.kind == kind)
     if since is not None:
