@@ -31,6 +31,7 @@ counters:
 {counters}
 budgets:
   default_max_tokens: {default_max_tokens}
+  reconcile_ms: {reconcile_ms}
 alerts:
   backoff_ms: 20
 {alerts}
@@ -63,6 +64,7 @@ def config_text(
     default_max_tokens: int = 4096,
     rpm: int = 1000,
     webhook_url: str | None = None,
+    reconcile_ms: int = 60_000,
 ) -> str:
     if counters == "memory":
         block = "  backend: memory"
@@ -75,6 +77,7 @@ def config_text(
         latency_ms=latency_ms,
         default_max_tokens=default_max_tokens,
         rpm=rpm,
+        reconcile_ms=reconcile_ms,
         alerts=f"  webhook_url: {webhook_url}" if webhook_url else "",
     )
 

@@ -140,6 +140,11 @@ class Counters(Protocol):
         """Set a counter's spend (from the request log) unless it already has one; True if it was set."""
         ...
 
+    async def reconcile_budget(self, key: str, logged: int, release: int, ttl_s: int) -> BudgetState:
+        """Raise a counter's spend to `logged` (the request log's, a lower bound: never lowered) and release
+        `release` of its holds (holds whose settle was lost; never below zero); returns the state after."""
+        ...
+
     async def claim_once(self, key: str, ttl_s: int) -> bool:
         """True for the first caller only (across replicas when shared), e.g. to send an alert once."""
         ...

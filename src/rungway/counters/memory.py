@@ -143,6 +143,12 @@ class MemoryCounters:
         self._budgets[key] = [spent, 0, now + ttl_s]
         return True
 
+    async def reconcile_budget(self, key: str, logged: int, release: int, ttl_s: int) -> BudgetState:
+        entry = self._budget(key, ttl_s, time.time())
+        entry[0] = max(entry[0], logged)
+        entry[1] = max(0, entry[1] - release)
+        return BudgetState(int(entry[0]), int(entry[1]))
+
     async def claim_once(self, key: str, ttl_s: int) -> bool:
         now = time.time()
         if self._claims.get(key, 0.0) > now:

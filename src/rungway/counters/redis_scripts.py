@@ -42,7 +42,7 @@ for j = 1, B do
   else
     spent[j] = tonumber(ARGV[3 + W + B + j])
     if spent[j] > 0 then
-      redis.call('HSET', KEYS[2*W+j], 's', spent[j])
+      redis.call('HSET', KEYS[2*W+j], 's', ARGV[3 + W + B + j])  -- the string: Lua would print 1e+15
       redis.call('EXPIRE', KEYS[2*W+j], math.abs(tonumber(ARGV[3 + W + j])))
     end
   end
@@ -151,4 +151,27 @@ end
 redis.call('HSET', KEYS[1], 's', ARGV[1], 'r', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+
+# Reconciliation of one budget counter with the request log. KEYS[1]: budget hash. ARGV: the period's
+# spend in the log (a lower bound of the real spend: the counter is raised to it, never lowered), minus
+# the holds to release (left by settles this replica gave up on), the TTL. Returns {spent, reserved}.
+RECONCILE = """
+local v = redis.call('HMGET', KEYS[1], 's', 'r')
+local s, r = tonumber(v[1] or '0'), tonumber(v[2] or '0')
+if tonumber(ARGV[1]) > s then
+  redis.call('HSET', KEYS[1], 's', ARGV[1])
+  s = tonumber(ARGV[1])
+  if redis.call('TTL', KEYS[1]) < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+  end
+end
+if tonumber(ARGV[2]) < 0 and r > 0 then
+  r = redis.call('HINCRBY', KEYS[1], 'r', ARGV[2])
+  if r < 0 then
+    redis.call('HSET', KEYS[1], 'r', 0)
+    r = 0
+  end
+end
+return {s, r}
 """

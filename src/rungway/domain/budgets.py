@@ -18,6 +18,7 @@ from rungway.domain.pricing import NANO_PER_USD
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
+    "MAX_SPEND_NANO",
     "Budget",
     "BudgetScope",
     "Period",
@@ -30,6 +31,9 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLDS = (50, 80, 100)
+# The most spend a budget period is counted with: exact in Redis' Lua numbers (doubles) and far inside
+# a signed 64-bit integer, so corrupt figures can neither break a sum nor overflow a counter (~9M USD).
+MAX_SPEND_NANO = 2**53 - 1
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from rungway.counters.base import BudgetState
 from rungway.domain.budgets import (
     DEFAULT_THRESHOLDS,
+    MAX_SPEND_NANO,
     Budget,
     BudgetScope,
     Period,
@@ -154,8 +155,8 @@ def budget_status(engine: Engine, budget: Budget, now: float, live: BudgetState 
         budget=budget,
         period_start=start,
         period_end=end,
-        spent_nano=max(live.spent, logged) if live is not None else logged,
-        reserved_nano=live.reserved if live is not None else 0,
+        spent_nano=min(max(live.spent, logged), MAX_SPEND_NANO) if live is not None else logged,
+        reserved_nano=min(max(live.reserved, 0), MAX_SPEND_NANO) if live is not None else 0,
         logged_nano=logged,
         blocks=count_events(engine, budget.id, "blocked", start),
         live=live is not None,
