@@ -116,8 +116,7 @@ local out = {}
 for j = 1, nb do
   local a = 4 * j - 2
   local ttl = tonumber(ARGV[a+2])
-  if tonumber(ARGV[a+3]) > 0 and redis.call('EXISTS', KEYS[j]) == 0 then
-    redis.call('HSET', KEYS[j], 's', ARGV[a+3])
+  if ARGV[a+3] ~= '0' and redis.call('HSETNX', KEYS[j], 's', ARGV[a+3]) == 1 then
     ttl = math.abs(ttl)
   end
   local r = redis.call('HINCRBY', KEYS[j], 'r', ARGV[a])
