@@ -11,6 +11,8 @@ import pytest
 from rungway.counters.base import BudgetUse
 from rungway.errors import ConfigError
 from rungway.gateway.budget_step import BudgetHolds, BudgetRuntime
+from rungway.gateway.limits import settles_pending
+from tests.budgets.redis_proxy import CuttableRedisProxy
 from tests.budgets.support import api, burst, config_text, logged_spend, open_store, prespend, workload_budget
 from tests.servers import Gateway
 
@@ -79,3 +81,46 @@ def test_reconcile_interval_is_validated_naming_the_key_and_the_fix(
         gateway_factory(config_text(reconcile_ms=0))
     message = str(caught.value)
     assert "budgets.reconcile_ms" in message and "got 0" in message and "Fix: write 60000" in message
+
+
+@pytest.mark.redis
+def test_spend_answered_fail_open_during_a_redis_outage_is_back_in_the_counter_soon_after_redis_returns(
+    gateway_factory: Callable[..., Gateway], sqlite_url: str, redis_url: str
+) -> None:
+    engine = open_store(sqlite_url)
+    budget = workload_budget(engine, "test-hard", "0.001")
+    proxy = CuttableRedisProxy(redis_url)
+    try:
+        # The scheduled reconciliation is an hour away: only the recovery after lost settles can fix the counter.
+        text = config_text("redis", proxy.url, fail="fail-open", reconcile_ms=3_600_000, latency_ms=0)
+        gw = gateway_factory(text, store_url=sqlite_url)
+        key = gw.create_key("test")
+        runtime: BudgetRuntime = gw.state.services["budgets"]
+        proxy.cut()
+        during = burst([gw.openai_base], key.secret, 5, max_tokens=MAX_TOKENS)
+        assert during.ok == 5  # fail-open: answered, in the log, their settles retried and then given up
+        gw.flush()
+        _wait_until(lambda: gw.call(_settles_pending) == 0, "settle retries still running after 60 s")
+        rounds = runtime.book.reconciliations
+        proxy.restore()
+
+        _wait_for_reconciliation(runtime, rounds)
+
+        spent, ok = logged_spend(engine)
+        period = runtime.book.period(budget, time.time())
+        live = gw.call(lambda: gw.state.counters.budget_state([period.key]))[0]
+        assert ok == 5 and spent > 0
+        assert (live.spent, live.reserved) == (spent, 0)
+    finally:
+        proxy.stop()
+
+
+async def _settles_pending() -> int:
+    return settles_pending()
+
+
+def _wait_until(condition: Callable[[], bool], failure: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition(), failure
