@@ -48,6 +48,8 @@ class TokenStreamUpstream:
         model = (await request.json())["model"]
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
+        if model.endswith("late-start"):  # nothing until the client has given up waiting
+            await asyncio.to_thread(self.client_gone.wait, 30)
         await response.write(self._event(model, {"role": "assistant", "content": ""}))
         for _ in range(RELAYED_BEFORE_HANGUP):
             await response.write(self._event(model, {"content": " tok"}))
@@ -86,6 +88,10 @@ models:
   gpt-4o-mini:
     provider: up
     model: gpt-4o-mini-2024-07-18
+  gpt-4o-mini-late:
+    provider: up
+    model: gpt-4o-mini-late-start
+    price: {input: 0.15, output: 0.60}
   gpt-4o-mini-dies:
     provider: up
     model: gpt-4o-mini-upstream-dies
@@ -162,6 +168,28 @@ def test_upstream_dying_mid_stream_is_priced_from_the_output_relayed_before_it_d
     assert received == RELAYED_BEFORE_HANGUP
     assert record["status"] >= 500
     assert record["tokens_out"] == RELAYED_BEFORE_HANGUP
+    assert record["cost_nano"] == record["tokens_in"] * INPUT_NANO + record["tokens_out"] * OUTPUT_NANO > 0
+    budget = _budget_state(gw)
+    assert budget["spent_nano"] == budget["logged_nano"] == record["cost_nano"]
+    assert budget["reserved_nano"] == 0
+
+
+def test_client_gone_before_the_first_chunk_is_logged_499_and_pays_for_the_prompt(
+    gateway_factory: Callable[..., Gateway], upstream: TokenStreamUpstream, store_url: str
+) -> None:
+    workload_budget(open_store(store_url), "test-monthly", "1")
+    gw = gateway_factory(CONFIG.replace("BASE_URL", upstream.base_url), store_url=store_url)
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=gw.create_key("test").secret, max_retries=0, timeout=0.5)
+
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(
+            model="gpt-4o-mini-late", messages=[{"role": "user", "content": "Count"}], stream=True
+        )
+    upstream.client_gone.set()
+
+    record = _record(gw)
+    assert record["status"] == 499
+    assert record["tokens_in"] >= 1 and record["priced"]
     assert record["cost_nano"] == record["tokens_in"] * INPUT_NANO + record["tokens_out"] * OUTPUT_NANO > 0
     budget = _budget_state(gw)
     assert budget["spent_nano"] == budget["logged_nano"] == record["cost_nano"]

@@ -76,13 +76,13 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **answer_headers(ctx)}
     )
-    await response.prepare(ctx.request)
     ctx.response = response
     output = StreamOutput()
     # Events are written when the next one is not already here (one write per upstream read).
     writer = SseWriter(response)
     chunk: Any = first
     try:
+        await response.prepare(ctx.request)  # in the try: a client gone before the first chunk is a cut stream too
         while True:
             data = chunk.data
             if chunk.usage is not None:
