@@ -4,14 +4,19 @@ the request log or the budgets API: usage is bounded by what the call could use 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
+from importlib import resources
 from typing import Any
 
 import orjson
 import pytest
 from aiohttp import web
+from alembic import command
+from alembic.config import Config as AlembicConfig
 
 from rungway.domain.budgets import MAX_SPEND_NANO
+from rungway.store.engine import create_store_engine
 from tests.budgets.support import api, get_text, open_store, prespend, workload_budget
 from tests.servers import AppServer, Gateway
 
@@ -153,3 +158,31 @@ def test_budgets_api_answers_with_poisoned_request_log_rows(
         assert status == 200, body
     assert body["spent_nano"] == body["logged_nano"] == MAX_SPEND_NANO
     assert body["overspend_nano"] == MAX_SPEND_NANO - 1_000_000_000
+
+
+def test_rows_with_absurd_figures_written_before_the_bound_are_capped_when_the_store_is_upgraded(
+    gateway_factory: Callable[..., Gateway], upstream: AbsurdUsageUpstream, store_url: str
+) -> None:
+    engine = create_store_engine(store_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(resources.files("rungway.store").joinpath("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "b0001")  # the schema as it was before usage was bounded
+        for i, tokens in enumerate((2**31 - 1, -7)):
+            connection.exec_driver_sql(
+                "INSERT INTO requests (id, ts_start, ts_end, workload, tags, endpoint, status, stream, latency_ms, "
+                "tokens_in, tokens_out, tokens_cached, cost_nano, priced) VALUES "
+                f"('req_old{i}', {time.time()}, {time.time()}, 'test', '{{}}', 'chat.completions', 200, false, 1, "
+                f"{tokens}, {tokens}, 0, {2**63 - 1}, true)"
+            )
+    workload_budget(open_store(store_url), "test-monthly", "1")  # upgrades to every head
+    gw = gateway_factory(CONFIG.replace("BASE_URL", upstream.base_url).replace("MODELS", ""), store_url=store_url)
+
+    for path in ("/api/cost/report?by=workload", "/api/budgets/test-monthly"):
+        status, body = api(gw.base_url, path)
+        assert status == 200, body
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT tokens_in, cost_nano, usage_anomaly FROM requests ORDER BY id").all()
+    note = "absurd figures capped by migration b0002"
+    assert [tuple(r) for r in rows] == [(2**31 - 1, MAX_SPEND_NANO, note), (0, MAX_SPEND_NANO, note)]
