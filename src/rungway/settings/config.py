@@ -114,12 +114,16 @@ class ModelRoute:
     pinned: bool = False
 
 
+MAX_CALL_TOKENS = 2_000_000  # the most input or output tokens one call is billed for (gateway/meter.py)
+
+
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
     """Default limits for keys that set none. None means unlimited."""
 
     key_rpm: int | None = None
     key_tpm: int | None = None
+    max_call_tokens: int = MAX_CALL_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,7 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     limits = LimitsConfig(
         key_rpm=_opt_int(src, lim, "limits.key_rpm", example=60),
         key_tpm=_opt_int(src, lim, "limits.key_tpm", example=100_000),
+        max_call_tokens=_int(src, lim, "limits.max_call_tokens", MAX_CALL_TOKENS, minimum=1, maximum=2**31 - 1),
     )
     for name in dict.keys(data):  # in file order, so the first mistake in the file is the one reported
         if name not in CAPABILITY_SECTIONS:
