@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rungway.counters.resp import RedisReplyError, _RespProtocol
+from rungway.wire.resp import RedisReplyError, _RespProtocol
 
 
 class ErrorReply(str):

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from rungway.counters.resp import Bulk, RedisReplyError, RespClient, Script, _Incomplete, encode_command, parse_reply
 from rungway.errors import ConfigError
+from rungway.wire.resp import Bulk, RedisReplyError, RespClient, Script, _Incomplete, encode_command, parse_reply
 
 
 def test_parse_every_reply_type_at_every_cut() -> None:

@@ -32,7 +32,7 @@ from typing import Any, cast
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from rungway.providers.h1_address import H1Error, Proxy, Target, clean_header, parse_target
+from rungway.wire.http1_address import H1Error, Proxy, Target, clean_header, parse_target
 
 PAUSE_AT = 1 << 20  # unread stream bytes at which the socket stops being read
 KEEPALIVE_S = 60.0

@@ -12,8 +12,8 @@ import pytest
 import trustme
 import uvloop
 
-from rungway.providers.h1 import H1Pool
-from rungway.providers.h1_address import H1Error, Proxy, parse_target
+from rungway.wire.http1 import H1Pool
+from rungway.wire.http1_address import H1Error, Proxy, parse_target
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
 
