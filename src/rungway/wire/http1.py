@@ -10,7 +10,9 @@ idle-read and a total deadline for streams, and stream back-pressure.
 
 An upstream is not trusted to be small: `ResponseLimits` caps the bytes of a response head, of a
 whole body and of a compressed body once inflated (inflation stops one byte past the cap, so a gzip
-bomb costs at most the cap); past a cap the exchange fails with `ResponseTooLarge`.
+bomb costs at most the cap); past a cap the exchange fails with `ResponseTooLarge`. Trailers after a
+chunked body are read and dropped, never merged into the headers. A failure found in an answer's last
+read (a corrupt or oversize compressed body) fails the exchange even though the framing completed.
 
 Re-sending: an LLM POST that reached the upstream may have run and been billed, so a request is
 sent again (once, on a new connection) only when no byte of it can have reached the upstream: the
@@ -105,7 +107,8 @@ class _Connection(asyncio.Protocol):
         self._body: deque[bytes] = deque()
         self._unread = 0
         self._received = 0  # body bytes, after inflation
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes read while the head was incomplete (a head growing across reads)
+        self._header_bytes = 0  # the parsed header lines (a whole head inside one read)
         self._collect = False  # the whole body is being gathered in memory (its size is capped)
         self._paused = False
         self._whole = False
@@ -160,7 +163,13 @@ class _Connection(asyncio.Protocol):
 
     # -- httptools callbacks ------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._headers_done:
+            return  # a trailer after a chunked body: never merged into the answer's headers (RFC 9110 6.5.1)
         self._head.append((name, value))
+        self._header_bytes += len(name) + len(value) + 4
+        cap = self.pool.limits.max_response_header_bytes
+        if self._header_bytes > cap and self._error is None:
+            self._fail(ResponseTooLarge("the response head", "max_response_header_bytes", cap))
 
     def on_headers_complete(self) -> None:
         self._status = self._parser.get_status_code()
@@ -263,9 +272,11 @@ class _Connection(asyncio.Protocol):
         cap = self.pool.limits.max_response_body_bytes
         if self._received > cap and self._error is None:
             self._fail(ResponseTooLarge("the response body", "max_response_body_bytes", cap))
-        while not self._complete:
-            if self._error is not None:
+        while True:
+            if self._error is not None:  # before `_complete`: a failure in the answer's last read wins
                 raise self._error
+            if self._complete:
+                break
             await self._next(idle_timeout_s)
         self._unread = 0
         body = b"".join(self._body)
@@ -292,10 +303,10 @@ class _Connection(asyncio.Protocol):
                 piece = self._body.popleft()
                 self._unread -= len(piece)
                 yield piece
+            if self._error is not None:  # before `_complete`: a failure in the answer's last read wins
+                raise self._error
             if self._complete:
                 return
-            if self._error is not None:
-                raise self._error
             if deadline is None or deadline - loop.time() > idle_timeout_s:
                 await self._next(idle_timeout_s)
             else:
