@@ -11,6 +11,7 @@ from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 
 DEFAULT_MAX_SSE_EVENT_BYTES = 8 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which a stream may start with
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +28,31 @@ class SseEventTooLarge(Exception):
 
 class SseParser:
     """Server-sent events from a byte stream cut anywhere: events split across reads, CRLF or CR line
-    ends, `data:` with or without its space, multi-line data, comments and keep-alives. `feed` returns
-    the events a read completed (a list per read, so a relay pays one async step per read, not per
-    event); `finish` returns an unterminated last event (some servers omit the final blank line).
+    ends, `data:` with or without its space, multi-line data, comments and keep-alives, and a byte order
+    mark at the start of the stream (dropped, as the HTML standard's parser does); `id:`, `retry:` and
+    unknown fields are ignored. `feed` returns the events a read completed (a list per read, so a relay
+    pays one async step per read, not per event); `finish` returns an unterminated last event (some
+    servers omit the final blank line).
 
     An unfinished event is kept in a buffer that grows in place and is searched only from where the
     last search stopped, so an event arriving in n pieces costs O(size), not O(n * size); past
     `max_event_bytes` `feed` raises `SseEventTooLarge`."""
 
-    __slots__ = ("_buffer", "_carry_cr", "_searched", "max_event_bytes")
+    __slots__ = ("_at_start", "_bom_held", "_buffer", "_carry_cr", "_searched", "max_event_bytes")
 
     def __init__(self, max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES) -> None:
         self._buffer = bytearray()
         self._searched = 0  # bytes at the start of `_buffer` known to hold no blank line
         self._carry_cr = False
+        self._at_start = True  # no byte read yet past a possible byte order mark
+        self._bom_held = b""
         self.max_event_bytes = max_event_bytes
 
     def feed(self, piece: bytes) -> list[SseEvent]:
+        if self._at_start:
+            piece = self._without_bom(piece)
+            if not piece:
+                return []
         if self._carry_cr:
             piece = b"\r" + piece
             self._carry_cr = False
@@ -81,6 +90,14 @@ class SseParser:
             held.clear()
             raise SseEventTooLarge(f"an event grew past {self.max_event_bytes} bytes")
         return events
+
+    def _without_bom(self, piece: bytes) -> bytes:
+        head = self._bom_held + piece
+        if len(head) < len(BOM) and BOM.startswith(head):  # maybe a BOM cut by the read: wait for more
+            self._bom_held = head
+            return b""
+        self._at_start, self._bom_held = False, b""
+        return head[len(BOM) :] if head.startswith(BOM) else head
 
     def finish(self) -> list[SseEvent]:
         event = _parse_event(bytes(self._buffer).strip(b"\n"))
