@@ -107,8 +107,7 @@ class _Connection(asyncio.Protocol):
         self._body: deque[bytes] = deque()
         self._unread = 0
         self._received = 0  # body bytes, after inflation
-        self._head_bytes = 0  # bytes read while the head was incomplete (a head growing across reads)
-        self._header_bytes = 0  # the parsed header lines (a whole head inside one read)
+        self._head_bytes = 0  # bytes of the reads that began before the head was complete
         self._collect = False  # the whole body is being gathered in memory (its size is capped)
         self._paused = False
         self._whole = False
@@ -166,12 +165,13 @@ class _Connection(asyncio.Protocol):
         if self._headers_done:
             return  # a trailer after a chunked body: never merged into the answer's headers (RFC 9110 6.5.1)
         self._head.append((name, value))
-        self._header_bytes += len(name) + len(value) + 4
-        cap = self.pool.limits.max_response_header_bytes
-        if self._header_bytes > cap and self._error is None:
-            self._fail(ResponseTooLarge("the response head", "max_response_header_bytes", cap))
 
     def on_headers_complete(self) -> None:
+        cap = self.pool.limits.max_response_header_bytes
+        if self._head_bytes > cap and sum(len(n) + len(v) + 4 for n, v in self._head) > cap:
+            # A whole oversize head inside one read (a read that was only large with body is let through).
+            self._fail(ResponseTooLarge("the response head", "max_response_header_bytes", cap))
+            return
         self._status = self._parser.get_status_code()
         if 100 <= self._status < 200:
             self._head.clear()  # an interim answer (100 Continue, 103 Early Hints): the real one follows
