@@ -482,6 +482,20 @@ FRAMINGS: list[tuple[str, list[bytes], bool, bytes, bool]] = [
         b"ok",
         True,
     ),
+    (
+        "final-transfer-coding-not-chunked-reads-until-close",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, br\r\n\r\nhel", b"lo"],
+        True,
+        b"hello",
+        False,
+    ),
+    (
+        "chunked-as-the-final-coding-of-two-header-lines",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: br\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"],
+        False,
+        b"hello",
+        True,
+    ),
     ("204-has-no-body", [b"HTTP/1.1 204 No Content\r\n\r\n"], False, b"", True),
     (
         "304-has-no-body-whatever-its-length",

@@ -220,11 +220,16 @@ class _Connection(asyncio.Protocol):
 
     # -- the exchange -------------------------------------------------------------------------
     def _framed(self) -> bool:
+        """Whether the body has an end of its own: a Content-Length, or chunked as the final transfer coding
+        (as the parser reads it; any other final coding runs to the close)."""
+        last_coding = b""
         for name, value in self._head:
             lowered = name.lower()
-            if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+            if lowered == b"content-length":
                 return True
-        return False
+            if lowered == b"transfer-encoding":
+                last_coding = value.rsplit(b",", 1)[-1].strip().lower()
+        return last_coding == b"chunked"
 
     def _wake(self, value: Any) -> None:
         waiter = self._waiter
