@@ -27,6 +27,8 @@ class Script:
     answers: list[list[bytes]]
     close: bool = False
     written: list[bytes] = field(default_factory=list)
+    delivered: int = 0  # bytes handed to the protocol so far
+    paused: asyncio.Event = field(default_factory=asyncio.Event)  # set while the protocol holds reading
 
     @classmethod
     def of(cls, *answers: bytes | list[bytes], close: bool = False) -> Script:
@@ -74,7 +76,9 @@ class ScriptedTransport(asyncio.Transport):
         if self._closing or self._paused:
             return
         if self._pending:
-            self._protocol.data_received(self._pending.popleft())
+            piece = self._pending.popleft()
+            self._script.delivered += len(piece)
+            self._protocol.data_received(piece)
             self._schedule()
         elif self._script.close and not self._answers:
             self._lose()
@@ -86,9 +90,11 @@ class ScriptedTransport(asyncio.Transport):
 
     def pause_reading(self) -> None:
         self._paused = True
+        self._script.paused.set()
 
     def resume_reading(self) -> None:
         self._paused = False
+        self._script.paused.clear()
         self._schedule()
 
     def is_reading(self) -> bool:

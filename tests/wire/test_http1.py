@@ -15,7 +15,7 @@ import trustme
 import uvloop
 from multidict import CIMultiDictProxy
 
-from rungway.wire.http1 import H1Pool, ResponseLimits, ResponseTooLarge
+from rungway.wire.http1 import PAUSE_AT, H1Pool, ResponseLimits, ResponseTooLarge
 from rungway.wire.http1_address import H1Error, Proxy
 from tests.wire.scripted import Script, ScriptedPool, every_cut
 
@@ -741,5 +741,24 @@ def test_a_request_is_one_write_of_the_exact_bytes() -> None:
         assert script.written == [
             b"POST /v1/chat HTTP/1.1\r\nHost: upstream.test\r\nAuthorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}"
         ]
+
+    run(main())
+
+
+def test_a_stream_nobody_reads_stops_reading_at_the_pause_mark_and_resumes_when_read() -> None:
+    async def main() -> None:
+        piece = b"x" * 65536
+        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunk = b"%x\r\n%b\r\n" % (len(piece), piece)
+        reads = [head] + [chunk] * 48 + [b"0\r\n\r\n"]  # 3 MiB of body, three times the pause mark
+        script = Script([reads, [OK]])
+        pool = ScriptedPool(script)
+        response = await pool.request("POST", URL, {}, b"{}", 5.0, whole=False)
+        await script.paused.wait()  # nobody reads the body yet: the client holds the transport
+        assert PAUSE_AT <= script.delivered - len(head) < PAUSE_AT + len(chunk)
+        body = b"".join([part async for part in response.pieces(5.0)])
+        response.release()
+        assert body == piece * 48 and not script.paused.is_set()
+        assert (await exchange(pool)).body == b"ok" and pool.opened == [script]
 
     run(main())
