@@ -83,6 +83,7 @@ class BatchWriter(Generic[T]):
         self.store_ok = True
         self.store_error: str | None = None
         self._resolved = 0  # accepted records written or quarantined, in acceptance order
+        self._in_flight: list[T] = []  # the live batch being written, for a shutdown that cannot wait
         self._idle = threading.Condition()
 
     @property
@@ -164,9 +165,13 @@ class BatchWriter(Generic[T]):
             if self._thread.is_alive():
                 self._abandon.set()  # stop retrying: the unwritten batch goes back to the queue
                 self._thread.join(max(5.0, self._interval * 2))
-            if self._thread.is_alive():
-                log.error("writer %s: a store write is still hanging at shutdown; its batch is unaccounted", self.name)
+            hanging = self._thread.is_alive()
             self._thread = None
+            if hanging:
+                # The store never answered: the batch may or may not commit. Keep it too; a replayed
+                # record that did commit is stored once (the insert ignores a known id).
+                log.error("writer %s: a store write is still hanging at shutdown; keeping its batch", self.name)
+                self._queue.extendleft(reversed(self._in_flight))
         left = list(self._queue)
         self._queue.clear()
         if left:
@@ -228,9 +233,10 @@ class BatchWriter(Generic[T]):
                 if self._stopping:
                     return
                 continue
-            batch = self._take()
+            batch = self._in_flight = self._take()
             if not self._write_until_done(batch, live=True):
                 return
+            self._in_flight = []
 
     def _write_until_done(self, batch: list[T], *, live: bool) -> bool:
         """Write a batch, retrying while the store is unavailable; False when told to give up."""
