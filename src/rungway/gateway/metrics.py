@@ -43,7 +43,7 @@ class _WriterCollector(Collector):
         )
         lost = CounterMetricFamily("rungway_records_lost", "Records neither written nor kept on disk", labels=["queue"])
         replayed = CounterMetricFamily(
-            "rungway_records_replayed", "Records an earlier run left on disk, written at start", labels=["queue"]
+            "rungway_records_replayed", "Records an earlier run left on disk, replayed at start (each stored once)", labels=["queue"]
         )
         for w in self._writers():
             depth.add_metric([w.name], w.depth)

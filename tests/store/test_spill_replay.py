@@ -1,0 +1,76 @@
+"""Records a stopping writer could not store are spilled to disk and replayed once at the next start."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from rungway.domain.records import RequestRecord
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import upgrade
+from rungway.store.record_files import default_spill_dir
+from rungway.store.requests import REQUEST_CODEC, insert_requests
+from rungway.store.schema import requests
+from rungway.store.writer import BatchWriter
+
+
+def record(i: int) -> RequestRecord:
+    now = time.time()
+    return RequestRecord(
+        id=f"req_{i:06d}", ts_start=now, ts_end=now, workload="w", key_id="k", user=None, team=None, tags={"n": str(i)}
+    )
+
+
+def down(_batch: Sequence[RequestRecord]) -> None:
+    raise ConnectionRefusedError("store unreachable")
+
+
+def test_close_with_store_down_spills_and_a_replay_twice_stores_each_record_once(
+    store_url: str, tmp_path: Path
+) -> None:
+    spill = tmp_path / "spill"
+    stopping: BatchWriter[RequestRecord] = BatchWriter("requests", down, flush_interval_s=0.01, codec=REQUEST_CODEC)
+    stopping.use_disk(spill)
+    stopping.start()
+    assert stopping.offer_many([record(i) for i in range(50)])
+    stopping.close(timeout_s=0.2)
+    assert stopping.spilled == 50 and stopping.lost_on_close == 0 and not stopping.store_ok
+    (spilled,) = spill.glob("requests.spill.*.jsonl")
+    kept = shutil.copy(spilled, tmp_path / "copy.jsonl")
+
+    engine = create_store_engine(store_url)
+    upgrade(engine)
+    for attempt in range(2):  # a crash mid-replay replays the same file again
+        if attempt:
+            shutil.copy(kept, spilled)
+        writer: BatchWriter[RequestRecord] = BatchWriter(
+            "requests", lambda b: insert_requests(engine, b), batch_size=16, codec=REQUEST_CODEC
+        )
+        writer.use_disk(spill)
+        writer.start()
+        writer.close()
+        assert writer.replayed == 50
+        assert not spilled.exists()
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(requests)).scalar_one() == 50
+        tags = conn.execute(select(requests.c.tags).where(requests.c.id == "req_000007")).scalar_one()
+    engine.dispose()
+    assert tags == '{"n":"7"}'  # the record came back whole
+
+
+def test_close_without_a_spill_directory_counts_and_logs_the_loss(caplog: object) -> None:
+    writer: BatchWriter[RequestRecord] = BatchWriter("requests", down, flush_interval_s=0.01)
+    writer.start()
+    assert writer.offer_many([record(i) for i in range(7)])
+    writer.close(timeout_s=0.1)
+    assert writer.lost_on_close == 7 and writer.spilled == 0
+    assert "7 records LOST at shutdown" in caplog.text  # type: ignore[attr-defined]
+
+
+def test_default_spill_dir_sits_beside_the_sqlite_database() -> None:
+    assert default_spill_dir("sqlite:////var/lib/rungway/gw.db") == Path("/var/lib/rungway/.rungway/spill")
+    assert default_spill_dir("postgresql://db/rungway") == Path(".rungway/spill")
