@@ -12,8 +12,8 @@ import gc
 import logging
 import signal
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web

@@ -169,7 +169,7 @@ def test_sigterm_with_store_down_spills_and_the_next_start_replays_every_answere
     log = proc.stderr.read()
     assert before == 5 and during == 20
     assert stored_requests(postgres_url) == before
-    assert f"writer requests: store unavailable" in log and f"{during} records not written at shutdown, spilled" in log
+    assert "writer requests: store unavailable" in log and f"{during} records not written at shutdown, spilled" in log
     assert len(list(spill.glob("requests.spill.*.jsonl"))) == 1
 
     # The next start (store reachable again) replays the spill file, once.

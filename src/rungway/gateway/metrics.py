@@ -33,7 +33,9 @@ class _WriterCollector(Collector):
         )
         room = GaugeMetricFamily("rungway_queue_room", "Records the queue can still accept", labels=["queue"])
         up = GaugeMetricFamily(
-            "rungway_store_up", "1 when the queue's last write to the store succeeded, 0 while it fails", labels=["queue"]
+            "rungway_store_up",
+            "1 when the queue's last write to the store succeeded, 0 while it fails",
+            labels=["queue"],
         )
         quarantined = CounterMetricFamily(
             "rungway_records_quarantined", "Records the store refused, kept in the quarantine file", labels=["queue"]
@@ -43,7 +45,9 @@ class _WriterCollector(Collector):
         )
         lost = CounterMetricFamily("rungway_records_lost", "Records neither written nor kept on disk", labels=["queue"])
         replayed = CounterMetricFamily(
-            "rungway_records_replayed", "Records an earlier run left on disk, replayed at start (each stored once)", labels=["queue"]
+            "rungway_records_replayed",
+            "Records an earlier run left on disk, replayed at start (each stored once)",
+            labels=["queue"],
         )
         for w in self._writers():
             depth.add_metric([w.name], w.depth)

@@ -26,8 +26,8 @@ from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.state import GatewayState
-from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.record_files import RecordCodec
+from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.writer import BatchWriter
 from rungway.telemetry.config import TracingConfig, parse_tracing
 from rungway.telemetry.exporter import OtlpHttpExporter

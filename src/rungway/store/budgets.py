@@ -20,7 +20,6 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
-    Integer,
     String,
     Table,
     Text,

@@ -250,7 +250,11 @@ class BatchWriter(Generic[T]):
                 self.failed_batches += 1
                 self.store_ok, self.store_error = False, str(exc)
                 log.warning(
-                    "writer %s: store unavailable (%s); %d records retried in %.2fs", self.name, exc, len(batch), backoff
+                    "writer %s: store unavailable (%s); %d records retried in %.2fs",
+                    self.name,
+                    exc,
+                    len(batch),
+                    backoff,
                 )
                 if self._abandon.wait(backoff):
                     if live:
@@ -268,7 +272,7 @@ class BatchWriter(Generic[T]):
             part = parts.popleft()
             try:
                 self._sink(part)
-            except Exception as exc:  # noqa: BLE001 - sorted below: a bad row is quarantined, the rest retried
+            except Exception as exc:
                 if not is_data_error(exc):
                     raise _StoreUnavailable([r for p in (part, *parts) for r in p], exc) from exc
                 if len(part) == 1:
