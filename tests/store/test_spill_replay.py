@@ -74,3 +74,20 @@ def test_close_without_a_spill_directory_counts_and_logs_the_loss(caplog: object
 def test_default_spill_dir_sits_beside_the_sqlite_database() -> None:
     assert default_spill_dir("sqlite:////var/lib/rungway/gw.db") == Path("/var/lib/rungway/.rungway/spill")
     assert default_spill_dir("postgresql://db/rungway") == Path(".rungway/spill")
+
+
+def test_a_second_process_on_the_same_spill_dir_leaves_its_files_alone(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    owner: BatchWriter[RequestRecord] = BatchWriter("requests", down, flush_interval_s=0.01, codec=REQUEST_CODEC)
+    owner.use_disk(spill, write_ahead=True)
+    owner.start()
+    assert owner.offer(record(1))
+    # Another gateway on the same directory must not replay the owner's live write-ahead segment.
+    second: BatchWriter[RequestRecord] = BatchWriter("requests", down, flush_interval_s=0.01, codec=REQUEST_CODEC)
+    second.use_disk(spill, write_ahead=True)
+    second.start()
+    second.close(timeout_s=0.1)
+    assert second.replayed == 0 and second.spilled == 0
+    owner.close(timeout_s=0.1)
+    assert owner.spilled == 1
+    assert list(spill.glob("requests.wal.*.jsonl")), "the owner's segment is kept for the next start"

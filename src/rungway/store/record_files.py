@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import fcntl
 import json
 import os
 import time
@@ -100,6 +101,26 @@ class RecordFiles(Generic[T]):
         self.directory = directory
         self.writer = writer
         self.codec = codec
+        self._lock: int | None = None
+
+    def claim(self) -> bool:
+        """Take this writer's files for this process; False when another running gateway has them.
+
+        Two processes on one directory would replay each other's live write-ahead segments."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / f"{self.writer}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock = fd
+        return True
+
+    def release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the lock
+            self._lock = None
 
     def _stamp(self) -> str:
         return f"{time.time_ns()}-{os.getpid()}"

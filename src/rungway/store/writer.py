@@ -108,12 +108,30 @@ class BatchWriter(Generic[T]):
 
     def start(self) -> None:
         if self._thread is None:
+            if self._files is not None and not self._claim_files(self._files):
+                self._files = self._wal = None
             if self._files is not None:
                 self._replay = self._files.left_by_earlier_runs()
             if self._wal is not None:
                 self._wal.start()
             self._thread = threading.Thread(target=self._run, name=f"rungway-writer-{self.name}", daemon=True)
             self._thread.start()
+
+    def _claim_files(self, files: RecordFiles[T]) -> bool:
+        try:
+            if files.claim():
+                return True
+            problem = "in use by another running gateway"
+        except OSError as exc:
+            problem = f"not usable ({exc.strerror})"
+        log.error(
+            "writer %s: spill directory %s is %s; this process will not quarantine, spill or replay records."
+            " Fix: give each gateway process its own recorder.spill_dir",
+            self.name,
+            files.directory,
+            problem,
+        )
+        return False
 
     def offer(self, item: T) -> bool:
         """Queue one record without blocking; False (and counted) when the queue is full."""
@@ -178,6 +196,8 @@ class BatchWriter(Generic[T]):
             self._keep_for_next_start(left)
         if self._wal is not None:
             self._wal.close()
+        if self._files is not None:
+            self._files.release()
 
     def _keep_for_next_start(self, left: list[T]) -> None:
         """Say the loss loudly, and put the records where the next start finds them."""
