@@ -83,7 +83,7 @@ def test_readyz_stays_ready_while_store_is_down_and_reports_it_until_a_queue_is_
         assert status == 200 and b'"state":"ok"' in body
         gateway.flush()
     finally:
-        proxy.cut()
+        proxy.close()
     engine = create_engine(normalise_url(postgres_url))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(requests)).scalar_one() == 5

@@ -164,7 +164,7 @@ def test_sigterm_with_store_down_spills_and_the_next_start_replays_every_answere
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()
-        proxy.cut()
+        proxy.close()
     assert proc.stderr is not None
     log = proc.stderr.read()
     assert before == 5 and during == 20

@@ -43,7 +43,7 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self.port = 0
         self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        threading.Thread(target=self._run_loop, daemon=True).start()
         self.restore()
 
     @classmethod
@@ -53,6 +53,10 @@ class TcpProxy:
         proxy = cls(parts.hostname or "127.0.0.1", parts.port or 5432)
         netloc = f"{parts.username + '@' if parts.username else ''}127.0.0.1:{proxy.port}"
         return proxy, urlunsplit(parts._replace(netloc=netloc))
+
+    def _run_loop(self) -> None:
+        self._loop.run_forever()
+        self._loop.close()
 
     def _run(self, coro: object) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)  # type: ignore[arg-type]
@@ -74,6 +78,11 @@ class TcpProxy:
             self.transports.clear()
 
         self._run(cut())
+
+    def close(self) -> None:
+        """Cut, then stop the proxy's event loop thread."""
+        self.cut()
+        self._loop.call_soon_threadsafe(self._loop.stop)
 
     def _accepted(self) -> _Pipe:
         client = _Pipe(self)

@@ -45,7 +45,6 @@ class WriteAheadLog(Generic[T]):
         self._interval = sync_interval_s
         self._segment_bytes = segment_bytes
         self._pending: list[T] = []
-        self._appended = 0  # records handed to append(), in order
         self._synced = 0  # records fsynced to a segment
         self._closed: list[_Segment] = []
         self._current: _Segment | None = None
@@ -63,7 +62,6 @@ class WriteAheadLog(Generic[T]):
     def append(self, record: T) -> None:
         """Called on the event loop: O(1), no I/O."""
         self._pending.append(record)
-        self._appended += 1
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"rungway-wal-{self._files.writer}", daemon=True)
