@@ -8,7 +8,7 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Integer, func, select
 
 from rungway.domain.records import RequestRecord
 from rungway.store.record_files import RecordCodec
@@ -127,7 +127,7 @@ def usage_by(
     q = select(
         column.label("key"),
         func.count().label("requests"),
-        func.sum((requests.c.status >= 400).cast(requests.c.tokens_in.type)).label("errors"),
+        func.sum((requests.c.status >= 400).cast(Integer)).label("errors"),
         func.coalesce(func.sum(requests.c.tokens_in), 0).label("tokens_in"),
         func.coalesce(func.sum(requests.c.tokens_out), 0).label("tokens_out"),
         func.coalesce(func.sum(requests.c.tokens_cached), 0).label("tokens_cached"),
