@@ -10,6 +10,7 @@
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
 #   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
+#   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
 #   bench/gateway/run.sh stop
@@ -93,7 +94,7 @@ port_of() {  # port_of TARGET LAT
     litellm_old_cli) echo 9312 ;;
     rungway) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
-    rungway_wal) echo 9342 ;;
+    rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
 }
@@ -177,6 +178,7 @@ case "${1:-}" in
     start_rungway
     ;;
   start-rungway) start_rungway ;;
+  start-wal) RUNGWAY_BENCH_DURABILITY=write-ahead start_rungway rungway_wal "${RW_WAL_PORT:-9342}" ;;
   start-base)  # an earlier revision beside the current one: RW_BASE_REV (default HEAD~1) exported
     if [ -z "${RW_BASE_SRC:-}" ]; then  # or RW_BASE_SRC=/path/to/a/src/tree
       rm -rf "$WORK/base_src" && mkdir -p "$WORK/base_src"
@@ -229,7 +231,7 @@ case "${1:-}" in
   durability)  # A/B in the same rounds: recorder.durability memory (rungway) vs write-ahead (rungway_wal)
     flock -o /tmp/bench.lock bash "$SHARED_RUN" start nolitellm
     start_rungway
-    RUNGWAY_BENCH_DURABILITY=write-ahead start_rungway rungway_wal 9342
+    bash "$0" start-wal
     for i in $(seq 1 "$ROUNDS"); do
       bash "$SHARED_RUN" quiet
       TARGETS="floor rungway rungway_wal" ROUND_ID="wal$i" flock /tmp/bench.lock bash "$0" round 0 0
@@ -252,5 +254,5 @@ case "${1:-}" in
     grep -E 'Requests/sec' "$WORK/profile_wrk.txt" || true
     "$RW_PY" "$HERE/pyspy_top.py" "$out"
     ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac

@@ -19,6 +19,7 @@ import base64
 import dataclasses
 import fcntl
 import json
+import operator
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,13 @@ T = TypeVar("T")
 _BYTES = "$b64"
 
 
+def _bytes_as_json(value: Any) -> Any:
+    """orjson's hook for what it cannot encode itself: bytes (span content) become base64."""
+    if isinstance(value, bytes):
+        return {_BYTES: base64.b64encode(value).decode()}
+    raise TypeError
+
+
 def _plain(value: Any) -> Any:
     return {_BYTES: base64.b64encode(value).decode()} if isinstance(value, bytes) else value
 
@@ -38,9 +46,9 @@ def _plain(value: Any) -> Any:
 def _dumps(value: Any) -> bytes:
     """orjson, or the standard library for what orjson refuses (integers beyond 64 bits)."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=_bytes_as_json)
     except TypeError:
-        return json.dumps(value, default=repr).encode()
+        return json.dumps(value, default=lambda v: _plain(v) if isinstance(v, bytes) else repr(v)).encode()
 
 
 def _loads(line: bytes) -> Any:
@@ -69,12 +77,15 @@ class RecordCodec(Generic[T]):
         if not names:
             raise TypeError(f"{record_type!r} is neither a dataclass nor a NamedTuple")
         self._fields = names
+        # One C-level call per record: the write-ahead log encodes every accepted record.
+        self._values = operator.attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
 
-    def values(self, record: T) -> list[Any]:
-        return [_plain(getattr(record, name)) for name in self._fields]
+    def values(self, record: T) -> tuple[Any, ...]:
+        values: tuple[Any, ...] = self._values(record)
+        return values
 
     def encode(self, record: T) -> bytes:
-        return _dumps(self.values(record)) + b"\n"
+        return _dumps(self._values(record)) + b"\n"
 
     def decode(self, line: bytes) -> T:
         return self._make(*(_restore(v) for v in _loads(line)))
