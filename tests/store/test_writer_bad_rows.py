@@ -8,6 +8,7 @@ a string longer than its column) must end up in exactly one place: the table or 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.schema import requests
 from rungway.store.traces import insert_spans, spans
 from rungway.store.writer import BatchWriter
+from tests.gateway.test_raw_http import http
+from tests.servers import Gateway
 
 T = TypeVar("T")
 TOO_BIG = 2**64  # beyond every integer column, 64-bit included
@@ -108,8 +111,8 @@ def run_stream(
     return writer
 
 
-def quarantined_ids(spill: Path) -> list[str]:
-    path = spill / "rows.quarantine.jsonl"
+def quarantined_ids(spill: Path, queue: str = "rows") -> list[str]:
+    path = spill / f"{queue}.quarantine.jsonl"
     if not path.exists():
         return []
     return [orjson.loads(line)["id"] for line in path.read_bytes().splitlines()]
@@ -186,3 +189,50 @@ def test_store_outage_is_retried_not_quarantined(sqlite_url: str, tmp_path: Path
     assert outages == [30, 30, 30]  # the whole batch retried, never split
     assert writer.quarantined == 0 and writer.written == 30 and writer.store_ok
     assert not (tmp_path / "spill" / "rows.quarantine.jsonl").exists()
+
+
+def test_gateway_counts_a_quarantined_row_in_metrics_and_keeps_logging_calls(
+    store_url: str, gateway_factory: Callable[..., Gateway]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    poisoned = request(99, cost_nano=TOO_BIG)
+    assert gateway.state.request_writer.offer(poisoned)
+    reply = gateway.sdk().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    gateway.flush()
+    with gateway.state.engine.connect() as conn:
+        stored = set(conn.execute(select(requests.c.id)).scalars())
+    assert poisoned.id not in stored and len(stored) == 1  # the call after the bad row is logged
+    assert reply.id
+    _, _, body = http(gateway.base_url + "/metrics")
+    assert 'rungway_records_quarantined_total{queue="requests"} 1.0' in body.decode()
+    spill = Path(gateway.config.recorder.spill_dir or "")
+    assert quarantined_ids(spill, "requests") == [poisoned.id]
+
+
+def test_a_missing_table_is_an_outage_not_a_bad_row(store_url: str, tmp_path: Path) -> None:
+    """A store whose schema is broken must not have every row quarantined: it is retried until fixed."""
+    engine = create_store_engine(store_url)
+    upgrade(engine)
+    broken = threading.Event()
+    broken.set()
+
+    def sink(batch: Sequence[RequestRecord]) -> None:
+        if broken.is_set():
+            with engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO requests_gone (id) VALUES ('x')")
+        insert_requests(engine, batch)
+
+    writer: BatchWriter[RequestRecord] = BatchWriter("rows", sink, flush_interval_s=0.01, codec=REQUEST_CODEC)
+    writer.use_disk(tmp_path / "spill")
+    writer.start()
+    assert writer.offer_many([request(i) for i in range(10)])
+    deadline = time.monotonic() + 30
+    while writer.failed_batches < 2:  # seen failing twice: retried, not split
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert writer.quarantined == 0 and not writer.store_ok
+    broken.clear()
+    assert writer.flush(30)
+    writer.close()
+    engine.dispose()
+    assert writer.written == 10 and writer.quarantined == 0
