@@ -164,6 +164,7 @@ def _attach_spill_dir(state: GatewayState) -> None:
             directory,
             write_ahead=rec.durability == "write-ahead",
             sync_interval_s=rec.write_ahead_sync_ms / 1000,
+            quarantine_max_bytes=rec.quarantine_max_bytes,
         )
 
 

@@ -236,3 +236,22 @@ def test_a_missing_table_is_an_outage_not_a_bad_row(store_url: str, tmp_path: Pa
     writer.close()
     engine.dispose()
     assert writer.written == 10 and writer.quarantined == 0
+
+
+def test_quarantine_file_stops_growing_at_its_cap_but_every_bad_row_is_counted(
+    sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_store_engine(sqlite_url)
+    upgrade(engine)
+    writer: BatchWriter[RequestRecord] = BatchWriter(
+        "rows", lambda b: insert_requests(engine, b), flush_interval_s=0.01, codec=REQUEST_CODEC
+    )
+    writer.use_disk(tmp_path / "spill", quarantine_max_bytes=1)  # full after the first row
+    writer.start()
+    assert writer.offer_many([request(i, status=None) for i in range(3)])  # type: ignore[arg-type]
+    assert writer.flush(30)
+    writer.close()
+    engine.dispose()
+    assert writer.quarantined == 3
+    assert quarantined_ids(tmp_path / "spill") == ["req_000000"]
+    assert sum("NOT kept: the file reached recorder.quarantine_max_bytes" in r.getMessage() for r in caplog.records) == 2

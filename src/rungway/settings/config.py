@@ -79,6 +79,8 @@ class RecorderConfig:
     # file first (in groups, every `write_ahead_sync_ms`) and replayed after a crash.
     durability: str = "memory"
     write_ahead_sync_ms: int = 20
+    # Past this size a queue's quarantine file keeps no more rows (they are still counted and logged).
+    quarantine_max_bytes: int = 100 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,7 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
         shutdown_grace_ms=_int(src, rec, "recorder.shutdown_grace_ms", 10_000, minimum=0),
         durability=durability,
         write_ahead_sync_ms=_int(src, rec, "recorder.write_ahead_sync_ms", 20, minimum=1),
+        quarantine_max_bytes=_int(src, rec, "recorder.quarantine_max_bytes", 100 * 2**20, minimum=0),
     )
     providers = _providers(src)
     prices = shipped_prices().with_overrides(

@@ -108,10 +108,13 @@ def default_spill_dir(database_url: str) -> Path:
 class RecordFiles(Generic[T]):
     """One writer's files in the spill directory (created on first write)."""
 
-    def __init__(self, directory: Path, writer: str, codec: RecordCodec[T]) -> None:
+    def __init__(
+        self, directory: Path, writer: str, codec: RecordCodec[T], *, quarantine_max_bytes: int = 100 * 2**20
+    ) -> None:
         self.directory = directory
         self.writer = writer
         self.codec = codec
+        self.quarantine_max_bytes = quarantine_max_bytes
         self._lock: int | None = None
 
     def claim(self) -> bool:
@@ -136,10 +139,14 @@ class RecordFiles(Generic[T]):
     def _stamp(self) -> str:
         return f"{time.time_ns()}-{os.getpid()}"
 
-    def quarantine(self, record: T, error: str) -> Path:
-        """Append one refused row with its error; the file is for people, one line per row."""
+    def quarantine(self, record: T, error: str) -> Path | None:
+        """Append one refused row with its error (one line per row, for people); None when the file is full.
+
+        A caller sending a value the store refuses on every call must not fill the disk."""
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{self.writer}.quarantine.jsonl"
+        if path.exists() and path.stat().st_size >= self.quarantine_max_bytes:
+            return None
         line = _dumps(
             {"at": time.time(), "id": self.codec.record_id(record), "error": error, "record": self.codec.values(record)}
         )

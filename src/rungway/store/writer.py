@@ -98,11 +98,18 @@ class BatchWriter(Generic[T]):
     def max_queue(self) -> int:
         return self._max_queue
 
-    def use_disk(self, directory: Path, *, write_ahead: bool = False, sync_interval_s: float = 0.02) -> None:
+    def use_disk(
+        self,
+        directory: Path,
+        *,
+        write_ahead: bool = False,
+        sync_interval_s: float = 0.02,
+        quarantine_max_bytes: int = 100 * 2**20,
+    ) -> None:
         """Spill, quarantine and replay through `directory` (needs a codec); call before `start()`."""
         if self.codec is None:
             return
-        self._files = RecordFiles(directory, self.name, self.codec)
+        self._files = RecordFiles(directory, self.name, self.codec, quarantine_max_bytes=quarantine_max_bytes)
         if write_ahead:
             self._wal = WriteAheadLog(self._files, lambda: self._resolved, sync_interval_s=sync_interval_s)
 
@@ -324,7 +331,10 @@ class BatchWriter(Generic[T]):
         where = "not kept (no spill directory)"
         if self._files is not None:
             try:
-                where = f"kept in {self._files.quarantine(record, reason)}"
+                path = self._files.quarantine(record, reason)
+                where = (
+                    f"kept in {path}" if path else "NOT kept: the quarantine file reached recorder.quarantine_max_bytes"
+                )
             except (OSError, TypeError, ValueError) as err:  # the thread must live on whatever the row holds
                 where = f"NOT kept: {err}"
         log.error("writer %s: store refused record %s (%s); quarantined, %s", self.name, record_id, reason, where)
