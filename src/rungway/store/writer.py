@@ -208,6 +208,7 @@ class BatchWriter(Generic[T]):
 
     def _keep_for_next_start(self, left: list[T]) -> None:
         """Say the loss loudly, and put the records where the next start finds them."""
+        why = self.store_error or "no answer within recorder.shutdown_grace_ms"
         if self._wal is not None:
             # Every accepted record is already in a write-ahead segment, kept because unwritten.
             self.spilled += len(left)
@@ -215,7 +216,7 @@ class BatchWriter(Generic[T]):
                 "writer %s: store unavailable (%s); %d records not written at shutdown, kept in the write-ahead"
                 " file for replay at the next start",
                 self.name,
-                self.store_error,
+                why,
                 len(left),
             )
             return
@@ -230,15 +231,13 @@ class BatchWriter(Generic[T]):
                     "writer %s: store unavailable (%s); %d records not written at shutdown, spilled to %s"
                     " for replay at the next start",
                     self.name,
-                    self.store_error,
+                    why,
                     len(left),
                     path,
                 )
                 return
         self.lost_on_close += len(left)
-        log.error(
-            "writer %s: store unavailable (%s); %d records LOST at shutdown", self.name, self.store_error, len(left)
-        )
+        log.error("writer %s: store unavailable (%s); %d records LOST at shutdown", self.name, why, len(left))
 
     def _take(self) -> list[T]:
         batch: list[T] = []
