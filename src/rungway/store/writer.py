@@ -94,10 +94,6 @@ class BatchWriter(Generic[T]):
     def capacity_left(self) -> int:
         return self._max_queue - len(self._queue)
 
-    @property
-    def max_queue(self) -> int:
-        return self._max_queue
-
     def use_disk(
         self,
         directory: Path,
