@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -91,3 +92,28 @@ def test_a_second_process_on_the_same_spill_dir_leaves_its_files_alone(tmp_path:
     owner.close(timeout_s=0.1)
     assert owner.spilled == 1
     assert list(spill.glob("requests.wal.*.jsonl")), "the owner's segment is kept for the next start"
+
+
+def test_a_store_write_hanging_at_shutdown_has_its_batch_spilled_too(tmp_path: Path) -> None:
+    hung = threading.Event()
+    release = threading.Event()
+
+    def hanging(_batch: Sequence[RequestRecord]) -> None:
+        hung.set()
+        release.wait(60)  # a database that never answers
+
+    writer: BatchWriter[RequestRecord] = BatchWriter(
+        "requests", hanging, batch_size=4, flush_interval_s=0.01, codec=REQUEST_CODEC
+    )
+    writer.use_disk(tmp_path / "spill")
+    writer.start()
+    assert writer.offer_many([record(i) for i in range(10)])
+    assert hung.wait(10)
+    try:
+        writer.close(timeout_s=0.1)
+    finally:
+        release.set()
+    assert writer.spilled == 10  # the 4 in the hanging write and the 6 still queued
+    (spilled,) = (tmp_path / "spill").glob("requests.spill.*.jsonl")
+    ids = [line.split(b",", 1)[0] for line in spilled.read_bytes().splitlines()]
+    assert ids == [f'["req_{i:06d}"'.encode() for i in range(10)]  # in acceptance order
