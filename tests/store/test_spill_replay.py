@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import orjson
 from sqlalchemy import func, select
 
 from rungway.domain.records import RequestRecord
@@ -115,5 +116,32 @@ def test_a_store_write_hanging_at_shutdown_has_its_batch_spilled_too(tmp_path: P
         release.set()
     assert writer.spilled == 10  # the 4 in the hanging write and the 6 still queued
     (spilled,) = (tmp_path / "spill").glob("requests.spill.*.jsonl")
-    ids = [line.split(b",", 1)[0] for line in spilled.read_bytes().splitlines()]
+    header, *lines = spilled.read_bytes().splitlines()
+    assert header.startswith(b'{"fields":["id",')
+    ids = [line.split(b",", 1)[0] for line in lines]
     assert ids == [f'["req_{i:06d}"'.encode() for i in range(10)]  # in acceptance order
+
+
+def test_a_spill_file_from_an_older_record_layout_replays_by_field_name(sqlite_url: str, tmp_path: Path) -> None:
+    """A file written before a field was added (and with one since removed) still replays after an upgrade."""
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    now = time.time()
+    older = ["id", "ts_start", "ts_end", "workload", "key_id", "user", "team", "retired_field", "status"]
+    lines = [orjson.dumps({"fields": older})]
+    lines += [orjson.dumps([f"req_old_{i}", now, now, "w", "k", None, None, "gone", 200]) for i in range(3)]
+    lines.append(b'["req_broken"]')  # cannot make a record: skipped, the rest still replays
+    (spill / "requests.spill.1-1.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    engine = create_store_engine(sqlite_url)
+    upgrade(engine)
+    writer: BatchWriter[RequestRecord] = BatchWriter(
+        "requests", lambda b: insert_requests(engine, b), codec=REQUEST_CODEC
+    )
+    writer.use_disk(spill)
+    writer.start()
+    writer.close()
+    with engine.connect() as conn:
+        stored = sorted(conn.execute(select(requests.c.id)).scalars())
+    engine.dispose()
+    assert stored == ["req_old_0", "req_old_1", "req_old_2"]
+    assert not list(spill.glob("requests.spill.*"))

@@ -19,6 +19,7 @@ import base64
 import dataclasses
 import fcntl
 import json
+import logging
 import operator
 import os
 import time
@@ -30,6 +31,7 @@ import orjson
 
 T = TypeVar("T")
 _BYTES = "$b64"
+log = logging.getLogger("rungway.store.record_files")
 
 
 def _bytes_as_json(value: Any) -> Any:
@@ -87,8 +89,24 @@ class RecordCodec(Generic[T]):
     def encode(self, record: T) -> bytes:
         return _dumps(self._values(record)) + b"\n"
 
+    def header(self) -> bytes:
+        """The first line of every file: the field names, so a file outlives a change of the record's fields."""
+        return orjson.dumps({"fields": self._fields}) + b"\n"
+
+    def decoder(self, names: Sequence[str] | None = None) -> Callable[[bytes], T]:
+        """Decode lines written with the fields `names` (default: today's); unknown fields are ignored."""
+        written = tuple(names) if names is not None else self._fields
+        known = set(self._fields)
+        make = self._make
+
+        def decode(line: bytes) -> T:
+            values = _loads(line)
+            return make(**{n: _restore(v) for n, v in zip(written, values, strict=True) if n in known})
+
+        return decode
+
     def decode(self, line: bytes) -> T:
-        return self._make(*(_restore(v) for v in _loads(line)))
+        return self.decoder()(line)
 
     def record_id(self, record: T) -> str:
         """What an operator greps for: the call id, or trace and span ids."""
@@ -160,6 +178,7 @@ class RecordFiles(Generic[T]):
         final = self.directory / f"{self.writer}.spill.{self._stamp()}.jsonl"
         partial = final.with_suffix(".partial")
         with partial.open("wb") as out:
+            out.write(self.codec.header())
             out.writelines(self.codec.encode(r) for r in records)
             out.flush()
             os.fsync(out.fileno())
@@ -181,15 +200,29 @@ class RecordFiles(Generic[T]):
         return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
     def read(self, path: Path, chunk: int) -> Iterator[list[T]]:
-        """The records of a file in chunks; a torn last line (a crash mid-append) is skipped."""
+        """The records of a file in chunks; a torn last line (a crash mid-append) is skipped.
+
+        A line that no longer makes a record (a field removed since it was written) is logged and
+        skipped, so one bad line cannot block the replay of the rest."""
         batch: list[T] = []
+        decode = self.codec.decoder()
+        unreadable = 0
         with path.open("rb") as src:
-            for line in src:
+            for number, line in enumerate(src):
                 if not line.endswith(b"\n"):
                     break
-                batch.append(self.codec.decode(line))
+                if number == 0 and line.startswith(b'{"fields"'):
+                    decode = self.codec.decoder(_loads(line)["fields"])
+                    continue
+                try:
+                    batch.append(decode(line))
+                except (TypeError, ValueError):
+                    unreadable += 1
+                    continue
                 if len(batch) >= chunk:
                     yield batch
                     batch = []
         if batch:
             yield batch
+        if unreadable:
+            log.error("%s: %d lines could not be read back as %s records; skipped", path, unreadable, self.writer)

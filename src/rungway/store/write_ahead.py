@@ -107,6 +107,7 @@ class WriteAheadLog(Generic[T]):
             self._current = _Segment(self._files.wal_segment(len(self._closed)), 0)
             self._out = self._current.path.open("ab")
             self._size = self._count = 0
+            data = self._files.codec.header() + data
         try:
             self._out.write(data)
             self._out.flush()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "b0064"
-down_revision = "b0001"
+down_revision = "b0002"
 branch_labels = None
 depends_on = None
 
