@@ -10,7 +10,9 @@ One directory (`recorder.spill_dir`) holds, per writer (`requests`, `spans`, `bu
   and whatever remains after a crash is replayed at the next start.
 
 Records are encoded by a `RecordCodec`: a JSON array of the record's fields in order (bytes as
-base64), so a dataclass or NamedTuple needs no hand-written mapping.
+base64), so a dataclass or NamedTuple needs no hand-written mapping. Spill files and write-ahead
+segments open with a `{"fields": [...]}` line, so a file written before an upgrade that added or
+removed a field is read back by name.
 """
 
 from __future__ import annotations
