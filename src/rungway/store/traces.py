@@ -334,7 +334,10 @@ def get_trace(
             hidden = select(c.span_id, c.parent_span_id, c.start_time, c.end_time, c.latency_ms).where(
                 and_(c.trace_id == trace_id, c.workload != reader)
             )
-            span_rows += [{**r._mapping, "name": HIDDEN_SPAN_NAME, "hidden": True} for r in conn.execute(hidden)]
+            span_rows += [
+                {**{str(k): v for k, v in r._mapping.items()}, "name": HIDDEN_SPAN_NAME, "hidden": True}
+                for r in conn.execute(hidden)
+            ]
     for span in span_rows:
         if not span.get("hidden"):
             span["tags"] = orjson.loads(span["tags"] or "{}")
