@@ -9,6 +9,8 @@ per spelling, so a search finds `café`, `Привет` or `😀` whichever way 
 PostgreSQL reads bytea as text only through `encode(content, 'escape')`, which writes each byte
 >= 0x80 as `\\ooo` and doubles backslashes; the patterns are escaped the same way there (matching is
 then byte-exact outside ASCII, as SQLite's LIKE is: case-insensitive for ASCII letters only).
+SQLite's LIKE reads a BLOB only up to its first NUL byte (protobuf content has them), so there each
+spelling is also looked for byte for byte with `instr` (`search_needles`), which reads every byte.
 """
 
 from __future__ import annotations
@@ -47,4 +49,9 @@ def search_patterns(text: str, *, pg_escape: bool) -> list[str]:
     return [f"%{_like_literal(s)}%" for s in dict.fromkeys(spelled)]
 
 
-__all__ = ["search_patterns"]
+def search_needles(text: str) -> list[bytes]:
+    """Each spelling of `text` as UTF-8 bytes, for a byte-exact search of the whole content."""
+    return [s.encode("utf-8", "surrogatepass") for s in _spellings(text)]
+
+
+__all__ = ["search_needles", "search_patterns"]

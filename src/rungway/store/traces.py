@@ -38,6 +38,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     or_,
     select,
 )
@@ -45,7 +46,7 @@ from sqlalchemy import (
 from rungway.domain import spans as span_rules
 from rungway.domain.spans import SPAN_COLUMNS, SpanRow, roll_up
 from rungway.store.schema import metadata
-from rungway.store.trace_search import search_patterns
+from rungway.store.trace_search import search_needles, search_patterns
 from rungway.store.workloads import list_workloads
 
 log = logging.getLogger("rungway.store.traces")
@@ -254,12 +255,13 @@ def _text_condition(engine: Engine, text: str) -> ColumnElement[bool]:
     if engine.dialect.name == "postgresql":
         # encode(..., 'escape') is the one bytea -> text conversion that accepts any bytes (protobuf
         # content is not UTF-8); `search_patterns` spells the query the same way.
-        searched: ColumnElement[str] = func.encode(spans.c.content, "escape")
-        escaped = True
-    else:
-        searched = cast(spans.c.content, Text)
-        escaped = False
-    return or_(*(searched.ilike(p, escape="\\") for p in search_patterns(text, pg_escape=escaped)))
+        searched = func.encode(spans.c.content, "escape")
+        return or_(*(searched.ilike(p, escape="\\") for p in search_patterns(text, pg_escape=True)))
+    as_text = cast(spans.c.content, Text)
+    return or_(
+        *(as_text.ilike(p, escape="\\") for p in search_patterns(text, pg_escape=False)),
+        *(func.instr(spans.c.content, literal(n, LargeBinary)) > 0 for n in search_needles(text)),
+    )
 
 
 def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
