@@ -21,7 +21,9 @@ SECRETS = [
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40_000), st.sampled_from(SECRETS)), min_size=1, max_size=6), st.randoms())
-def test_windowed_redaction_equals_one_pass_over_the_whole_text(plan: list[tuple[int, str]], rnd: random.Random) -> None:
+def test_windowed_redaction_equals_one_pass_over_the_whole_text(
+    plan: list[tuple[int, str]], rnd: random.Random
+) -> None:
     filler = "lorem ipsum dolor "
     parts = []
     for gap, secret in plan:

@@ -58,7 +58,11 @@ def test_caller_values_with_nul_or_past_the_column_are_cleaned_the_same_on_every
     resource.resource.attributes.add(key="service.name").value.string_value = "svc\x00" + "s" * 400
     trace_id = secrets.token_hex(16)
     span = resource.scope_spans.add().spans.add(
-        trace_id=bytes.fromhex(trace_id), span_id=b"\x05" * 8, name="na\x00me", start_time_unix_nano=1, end_time_unix_nano=2
+        trace_id=bytes.fromhex(trace_id),
+        span_id=b"\x05" * 8,
+        name="na\x00me",
+        start_time_unix_nano=1,
+        end_time_unix_nano=2,
     )
     span.status.message = "bad\x00" * 2000
     values = {"user.id": "u\x00" + "u" * 600, "session.id": "s" * 300, "gen_ai.request.model": "m\x00" * 200}
@@ -66,7 +70,9 @@ def test_caller_values_with_nul_or_past_the_column_are_cleaned_the_same_on_every
         span.attributes.add(key=key).value.string_value = value
     span.attributes.add(key="gen_ai.usage.input_tokens").value.int_value = 10**17
     span.attributes.add(key="gen_ai.usage.cost").value.double_value = float("inf")
-    assert post(f"{gw.base_url}/v1/traces", request.SerializeToString(), bearer(gw.create_key().secret)).status_code == 200
+    assert (
+        post(f"{gw.base_url}/v1/traces", request.SerializeToString(), bearer(gw.create_key().secret)).status_code == 200
+    )
     gw.flush()
     found = get_trace(gw.state.engine, trace_id)
     assert found is not None
@@ -105,7 +111,9 @@ def test_a_large_redacted_call_is_redacted_off_the_event_loop_and_healthz_stays_
     key = gw.create_key("secretive")
     big = "my key sk-proj-abcdefghijklmnopqrstuvwxyz0123 " + "lorem ipsum " * 300_000
     client = openai.OpenAI(base_url=gw.openai_base, api_key=key.secret, max_retries=0, timeout=60)
-    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": big}])
+    raw = client.chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": big}]
+    )
     trace_id = raw.headers["x-rungway-trace-id"]
     flushed = threading.Thread(target=gw.flush)
     flushed.start()

@@ -28,12 +28,16 @@ ADMIN = {"Authorization": "Bearer admin-secret"}
 def export(trace_id: str, span_id: str, name: str, text: str, *, tokens: int = 100, parent: str = "") -> bytes:
     """One span with content and usage on a priced model."""
     request = ExportTraceServiceRequest()
-    span = request.resource_spans.add().scope_spans.add().spans.add(
-        trace_id=bytes.fromhex(trace_id),
-        span_id=bytes.fromhex(span_id),
-        name=name,
-        start_time_unix_nano=1_700_000_000_000_000_000,
-        end_time_unix_nano=1_700_000_001_000_000_000,
+    span = (
+        request.resource_spans.add()
+        .scope_spans.add()
+        .spans.add(
+            trace_id=bytes.fromhex(trace_id),
+            span_id=bytes.fromhex(span_id),
+            name=name,
+            start_time_unix_nano=1_700_000_000_000_000_000,
+            end_time_unix_nano=1_700_000_001_000_000_000,
+        )
     )
     if parent:
         span.parent_span_id = bytes.fromhex(parent)
@@ -68,7 +72,9 @@ def joined_trace(gw: Gateway) -> tuple[str, str, str, str]:
     """A's root span over OTLP, B's gateway call joining it; (trace id, A's root span id, A's key, B's key)."""
     key_a, key_b = gw.create_key("team-a"), gw.create_key("team-b")
     trace_id, root = secrets.token_hex(16), secrets.token_hex(8)
-    sent = post(f"{gw.base_url}/v1/traces", export(trace_id, root, "plan", "A's secret plan"), {**bearer(key_a.secret), **PB})
+    sent = post(
+        f"{gw.base_url}/v1/traces", export(trace_id, root, "plan", "A's secret plan"), {**bearer(key_a.secret), **PB}
+    )
     assert sent.status_code == 200
     client = openai.OpenAI(base_url=gw.openai_base, api_key=key_b.secret, max_retries=0)
     raw = client.chat.completions.with_raw_response.create(

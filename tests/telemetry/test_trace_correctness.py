@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import pytest
 
-from rungway.domain.spans import SpanRow
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.traces import TraceFilter, get_trace, insert_spans, list_traces
@@ -79,7 +78,9 @@ SCRIPTS = {
 
 
 @pytest.mark.parametrize("script", sorted(SCRIPTS))
-def test_text_search_finds_every_script_as_written_and_inside_json_encoded_messages(store_url: str, script: str) -> None:
+def test_text_search_finds_every_script_as_written_and_inside_json_encoded_messages(
+    store_url: str, script: str
+) -> None:
     engine = create_store_engine(store_url)
     upgrade(engine)
     text = SCRIPTS[script]

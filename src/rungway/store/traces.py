@@ -206,7 +206,11 @@ def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
                 cursor.execute("DELETE FROM spans_incoming")
             fresh = _new_spans(batch, stored)  # type: ignore[arg-type]
             if len(fresh) < len(batch):
-                log.info("spans: %d of %d were already stored (re-sent) and were skipped", len(batch) - len(fresh), len(batch))
+                log.info(
+                    "spans: %d of %d were already stored (re-sent) and were skipped",
+                    len(batch) - len(fresh),
+                    len(batch),
+                )
             totals = [t.as_row() for t in roll_up(fresh)]
             if totals:
                 cursor.executemany(_UPSERT[dialect], totals)

@@ -12,9 +12,9 @@ spec: a `google.rpc.Status` in the request's encoding, with the HTTP status the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
