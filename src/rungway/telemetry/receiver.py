@@ -38,7 +38,7 @@ _OK_PROTOBUF = ExportTraceServiceResponse().SerializeToString()
 _RPC_CODES = {400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 503: 14}
 # Bodies larger than this are decoded in a worker thread (smaller when content is redacted or
 # filtered: that work grows with the prompts inside); below it the thread hop costs more than it saves.
-_DECODE_IN_THREAD_BYTES = 1 << 20
+_DECODE_IN_THREAD_BYTES = 256 << 10
 _DECODE_IN_THREAD_BYTES_PROTECTED = 64 << 10
 
 
