@@ -120,6 +120,7 @@ class Run:
         self.accepted = 0
         self.refused = 0
         self.fresh_ms: list[float] = []
+        self.depths: list[float] = []
 
 
 async def send(session: aiohttp.ClientSession, url: str, key: str, body: bytes, run: Run) -> float:
@@ -146,6 +147,16 @@ async def probe(session: aiohttp.ClientSession, base: str, trace_id: str, since:
                 run.fresh_ms.append((time.perf_counter() - since) * 1000)
                 return
         await asyncio.sleep(poll)
+
+
+async def sample_depth(session: aiohttp.ClientSession, base: str, run: Run, stop: asyncio.Event) -> None:
+    """The span queue's depth from /metrics every 100 ms: the wait a new span starts behind."""
+    while not stop.is_set():
+        async with session.get(f"{base}/metrics") as answer:
+            for line in (await answer.text()).splitlines():
+                if line.startswith('rungway_queue_depth{queue="spans"}'):
+                    run.depths.append(float(line.rsplit(" ", 1)[1]))
+        await asyncio.sleep(0.1)
 
 
 async def stored_spans(session: aiohttp.ClientSession, base: str) -> int:
@@ -191,11 +202,15 @@ async def sustained(base: str, key: str, bodies: Bodies, rate: float, seconds: f
                     asyncio.create_task(probe(session, base, trace_id, accepted_at, args.poll_ms / 1000, run))
                 )
 
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(sample_depth(session, base, run, stop))
         for index in range(posts):  # open-loop schedule: a slow answer does not slow the offered load
             await asyncio.sleep(max(0.0, start + index * interval - time.perf_counter()))
             in_flight.append(asyncio.create_task(one(index)))
         await asyncio.gather(*in_flight)
         await asyncio.gather(*probes)
+        stop.set()
+        await sampler
         deadline = time.monotonic() + 120
         while await stored_spans(session, base) < before + run.accepted:
             if time.monotonic() > deadline:
@@ -285,6 +300,8 @@ def one_run(args: argparse.Namespace, max_wait_ms: int | None, label: str, rate:
         "p99_ms": round(quantile(fresh, 0.99), 1),
         "max_ms": round(max(fresh), 1) if fresh else None,
         "mean_ms": round(statistics.fmean(fresh), 1) if fresh else None,
+        "queue_depth_p50": quantile(run.depths, 0.5),
+        "queue_depth_max": max(run.depths, default=0.0),
     }
 
 
@@ -308,8 +325,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--load", type=float, default=0.9, help="offered load as a fraction of the burst rate")
     parser.add_argument("--burst-posts", type=int, default=60)
-    parser.add_argument("--probe-every", type=int, default=2)
-    parser.add_argument("--poll-ms", type=float, default=10.0)
+    parser.add_argument("--probe-every", type=int, default=4)
+    parser.add_argument("--poll-ms", type=float, default=20.0)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     if pin("0"):
@@ -328,12 +345,13 @@ def main() -> int:
                 f.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
     print(f"\nresults: {out.relative_to(ROOT)}")
-    print("| run | offered spans/s | 503s | p50 | p90 | p99 | max |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| run | offered spans/s | 503s | p50 | p90 | p99 | max | queue depth p50 / max |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['label']} ({row['store']}) | {row['offered_spans_per_s']:,} | {row['refused_posts_503']} | "
-            f"{row['p50_ms']} ms | {row['p90_ms']} ms | {row['p99_ms']} ms | {row['max_ms']} ms |"
+            f"{row['p50_ms']} ms | {row['p90_ms']} ms | {row['p99_ms']} ms | {row['max_ms']} ms | "
+            f"{row['queue_depth_p50']:,.0f} / {row['queue_depth_max']:,.0f} |"
         )
     return 0
 

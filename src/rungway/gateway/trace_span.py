@@ -196,6 +196,11 @@ def install_traces(app: web.Application, state: GatewayState) -> Sequence[Pipeli
     state.services["traces.receiver"] = receiver
     app.router.add_post("/v1/traces", receiver.handle)
 
+    async def stop_receiver(_app: web.Application) -> None:
+        await asyncio.to_thread(receiver.close)
+
+    app.on_cleanup.append(stop_receiver)
+
     if cfg.purge_interval_s > 0:
         tasks: list[asyncio.Task[None]] = []
 

@@ -59,7 +59,7 @@ class SpanFanout:
         store: SpanQueue,
         export: SpanQueue | None = None,
         clock: DrainClock | None = None,
-        max_wait_s: float = 0.25,
+        max_wait_s: float = 0.5,
     ) -> None:
         self.store = store
         self.export = export

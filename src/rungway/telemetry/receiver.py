@@ -16,6 +16,7 @@ import asyncio
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,9 +37,10 @@ JSON = "application/json"
 _OK_PROTOBUF = ExportTraceServiceResponse().SerializeToString()
 # google.rpc.Code for the HTTP statuses we answer with.
 _RPC_CODES = {400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 503: 14}
-# Bodies larger than this are decoded in a worker thread (smaller when content is redacted or
-# filtered: that work grows with the prompts inside); below it the thread hop costs more than it saves.
-_DECODE_IN_THREAD_BYTES = 256 << 10
+# Bodies larger than this are decoded in the receiver's own threads (smaller when content is redacted
+# or filtered: that work grows with the prompts inside); below it the thread hop costs more than it
+# saves. Own threads, not the default executor, so API reads never queue behind decodes.
+_DECODE_IN_THREAD_BYTES = 1 << 20
 _DECODE_IN_THREAD_BYTES_PROTECTED = 64 << 10
 
 
@@ -124,6 +126,7 @@ class OtlpReceiver:
         self._price_of = price_of
         self._max_body = max_body_bytes
         self._limits = limits or ContentLimits()
+        self._decoders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rungway-otlp-decode")
         self._builders: dict[str, SpanBuilder] = {}
         self.rejected_spans = 0
         self.malformed_requests = 0
@@ -181,8 +184,12 @@ class OtlpReceiver:
         decode = decode_json if as_json else decode_protobuf
         protected = principal.capture is not ContentCapture.FULL
         if len(body) > (_DECODE_IN_THREAD_BYTES_PROTECTED if protected else _DECODE_IN_THREAD_BYTES):
-            return await asyncio.to_thread(decode, body, builder)
+            return await asyncio.get_running_loop().run_in_executor(self._decoders, decode, body, builder)
         return decode(body, builder)
+
+    def close(self) -> None:
+        """Stop the decode threads (after the server stopped taking requests)."""
+        self._decoders.shutdown(wait=True)
 
     def _success(self, decoded: Decoded, as_json: bool) -> web.Response:
         if decoded.rejected:
