@@ -3,12 +3,13 @@
 Runs from a clone alone (the project's venv: aiohttp, opentelemetry-proto). Starts `rungway serve`
 pinned to core 1, measures its end-to-end write rate with a burst, then sends realistic ~1.7 KB LLM
 spans (OTLP/HTTP protobuf, 512 per POST, 4 per trace) at `--load` times that rate for `--seconds`
-from core 0. One export in `--probe-every` is probed: after its 200 the probe polls
-`GET /api/traces/{trace_id}` every `--poll-ms` until it answers 200, and records response ->
-queryable. A 503 is retried after its Retry-After, as exporters do; at the end every accepted span
-must be queryable (none lost). Each round runs twice on the same store kind and at the same offered
-rate (from the round's first burst): with the drain-time admission (`tracing.max_queue_wait_ms` at
-its default) and without it (a bound no queue reaches), which is how ingest behaved before.
+from core 0. One export in `--probe-every` is probed: after its 200, a poller on the bench's core
+looks for its trace in the store every `--poll-ms` (one query for all pending probes, so probing
+does not load the server) and records response -> committed, i.e. queryable. A 503 is retried
+after its Retry-After, as exporters do; at the end every accepted span must be queryable (none
+lost). Each round runs twice on the same store kind and at the same offered rate (from the round's
+first burst): with the drain-time admission (`tracing.max_queue_wait_ms` at its default) and
+without it (a bound no queue reaches), which is how ingest behaved before.
 
     .venv/bin/python bench/tracing/freshness.py [--store sqlite|postgres] [--seconds 20] [--load 0.9] [--rounds 1]
 
@@ -138,15 +139,35 @@ async def send(session: aiohttp.ClientSession, url: str, key: str, body: bytes, 
             await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
 
 
-async def probe(session: aiohttp.ClientSession, base: str, trace_id: str, since: float, poll: float, run: Run) -> None:
-    headers = {"Authorization": f"Bearer {ADMIN}"}
-    while True:
-        async with session.get(f"{base}/api/traces/{trace_id}", headers=headers) as answer:
-            await answer.read()
-            if answer.status == 200:
-                run.fresh_ms.append((time.perf_counter() - since) * 1000)
-                return
-        await asyncio.sleep(poll)
+class Prober:
+    """Polls the store every `poll` seconds for the probed traces in one query (from the bench's core,
+    so probing does not load the server); records response -> committed for each."""
+
+    def __init__(self, url: str, poll: float, run: Run) -> None:
+        from rungway.store.engine import create_store_engine
+
+        self.engine = create_store_engine(url)
+        self.poll = poll
+        self.run = run
+        self.pending: dict[str, float] = {}
+
+    def _found(self, ids: list[str]) -> set[str]:
+        from sqlalchemy import select
+
+        from rungway.store.traces import traces
+
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(select(traces.c.trace_id).where(traces.c.trace_id.in_(ids)))}
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        while not (stop.is_set() and not self.pending):
+            if self.pending:
+                found = await asyncio.to_thread(self._found, list(self.pending))
+                now = time.perf_counter()
+                for trace_id in found:
+                    self.run.fresh_ms.append((now - self.pending.pop(trace_id)) * 1000)
+            await asyncio.sleep(self.poll)
+        self.engine.dispose()
 
 
 async def sample_depth(session: aiohttp.ClientSession, base: str, run: Run, stop: asyncio.Event) -> None:
@@ -184,23 +205,23 @@ async def burst_rate(base: str, key: str, bodies: Bodies, posts: int) -> float:
         return run.accepted / (time.perf_counter() - started)
 
 
-async def sustained(base: str, key: str, bodies: Bodies, rate: float, seconds: float, args: argparse.Namespace) -> Run:
+async def sustained(base: str, key: str, bodies: Bodies, rate: float, url: str, args: argparse.Namespace) -> Run:
     run = Run()
     interval = SPANS_PER_POST / rate
-    probes: list[asyncio.Task[None]] = []
+    prober = Prober(url, args.poll_ms / 1000, run)
+    done = asyncio.Event()
+    watcher = asyncio.create_task(prober.watch(done))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
         before = await stored_spans(session, base)
         start = time.perf_counter()
-        posts = int(seconds / interval)
+        posts = int(args.seconds / interval)
         in_flight: list[asyncio.Task[None]] = []
 
         async def one(index: int) -> None:
             body, trace_id = bodies.fresh()
             accepted_at = await send(session, f"{base}/v1/traces", key, body, run)
             if index % args.probe_every == 0:
-                probes.append(
-                    asyncio.create_task(probe(session, base, trace_id, accepted_at, args.poll_ms / 1000, run))
-                )
+                prober.pending[trace_id] = accepted_at
 
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_depth(session, base, run, stop))
@@ -208,7 +229,8 @@ async def sustained(base: str, key: str, bodies: Bodies, rate: float, seconds: f
             await asyncio.sleep(max(0.0, start + index * interval - time.perf_counter()))
             in_flight.append(asyncio.create_task(one(index)))
         await asyncio.gather(*in_flight)
-        await asyncio.gather(*probes)
+        done.set()
+        await watcher
         stop.set()
         await sampler
         deadline = time.monotonic() + 120
@@ -277,7 +299,7 @@ def one_run(args: argparse.Namespace, max_wait_ms: int | None, label: str, rate:
         asyncio.run(wait_up(base))
         write_rate = asyncio.run(burst_rate(base, key, bodies, args.burst_posts))
         rate = rate or write_rate * args.load
-        run = asyncio.run(sustained(base, key, bodies, rate, args.seconds, args))
+        run = asyncio.run(sustained(base, key, bodies, rate, url, args))
     finally:
         server.terminate()
         server.wait(60)
