@@ -21,20 +21,30 @@ from rungway.telemetry.content import SpanRecord, ready_rows
 
 # Batches smaller than this say more about the commit's fixed cost than about the drain rate.
 _MEASURED_BATCH = 256
+# A batch that starts this soon after the previous one ended was waiting in a busy queue.
+_BACK_TO_BACK_S = 0.01
 
 
 class DrainClock:
-    """The span writer's sink, timed: `seconds_per_span` is a moving average over large batches."""
+    """The span writer's sink, timed: `seconds_per_span` is a moving average over large batches.
+
+    When batches run back to back (the queue is busy) a sample is the wall time from the end of the
+    previous batch to the end of this one, so the time the writer spends outside the sink (taking
+    the batch, waiting for the interpreter or the CPU) counts: it is what a queued span waits."""
 
     def __init__(self, sink: Callable[[Sequence[SpanRow]], object]) -> None:
         self._sink = sink
+        self._last_end = 0.0
         self.seconds_per_span: float | None = None
 
     def __call__(self, batch: Sequence[SpanRecord]) -> None:
         started = time.perf_counter()
         self._sink(ready_rows(batch))
+        ended = time.perf_counter()
+        since = self._last_end if started - self._last_end < _BACK_TO_BACK_S else started
+        self._last_end = ended
         if len(batch) >= _MEASURED_BATCH:
-            sample = (time.perf_counter() - started) / len(batch)
+            sample = (ended - since) / len(batch)
             last = self.seconds_per_span
             self.seconds_per_span = sample if last is None else 0.7 * last + 0.3 * sample
 
@@ -59,7 +69,7 @@ class SpanFanout:
         store: SpanQueue,
         export: SpanQueue | None = None,
         clock: DrainClock | None = None,
-        max_wait_s: float = 0.5,
+        max_wait_s: float = 0.3,
     ) -> None:
         self.store = store
         self.export = export

@@ -4,7 +4,7 @@
       queue_size: 50000          # spans waiting for the writer; past it /v1/traces answers 503
       batch_size: 5000           # spans per database transaction
       flush_interval_ms: 50      # how long a quiet queue waits before writing (time to queryable)
-      max_queue_wait_ms: 500     # /v1/traces answers 503 + Retry-After when the queue would take longer to drain
+      max_queue_wait_ms: 300     # /v1/traces answers 503 + Retry-After when the queue would take longer to drain
       max_attribute_chars: 131072  # longer attribute values are cut (recorded in `rungway.truncated`)
       max_span_chars: 1048576    # a span's stored attributes and events, together, at most this
       retention_days: 30         # default for workloads without their own retention_days
@@ -74,7 +74,7 @@ class TracingConfig:
     queue_size: int = 50_000
     batch_size: int = 5_000
     flush_interval_ms: int = 50
-    max_queue_wait_ms: int = 500
+    max_queue_wait_ms: int = 300
     limits: ContentLimits = field(default_factory=ContentLimits)
     retention_days: int | None = None
     purge_interval_s: int = 3600
@@ -124,7 +124,7 @@ def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
         queue_size=r.int(data, "tracing.queue_size", 50_000, 1),
         batch_size=r.int(data, "tracing.batch_size", 5_000, 1),
         flush_interval_ms=r.int(data, "tracing.flush_interval_ms", 50, 1),
-        max_queue_wait_ms=r.int(data, "tracing.max_queue_wait_ms", 500, 1),
+        max_queue_wait_ms=r.int(data, "tracing.max_queue_wait_ms", 300, 1),
         limits=ContentLimits(
             max_attribute_chars=r.int(data, "tracing.max_attribute_chars", 131_072, 256),
             max_span_chars=r.int(data, "tracing.max_span_chars", 1_048_576, 1024),
