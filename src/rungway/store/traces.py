@@ -201,10 +201,10 @@ def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
                     cursor.execute(statement)
                 cursor.executemany(_SQLITE_STAGE_ROWS, batch)
             cursor.execute(_MOVE)
-            stored = [tuple(r) for r in cursor.fetchall()]
+            stored = [(str(r[0]), str(r[1]), str(r[2])) for r in cursor.fetchall()]
             if dialect != "postgresql":
                 cursor.execute("DELETE FROM spans_incoming")
-            fresh = _new_spans(batch, stored)  # type: ignore[arg-type]
+            fresh = _new_spans(batch, stored)
             if len(fresh) < len(batch):
                 log.info(
                     "spans: %d of %d were already stored (re-sent) and were skipped",
