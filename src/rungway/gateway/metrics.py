@@ -138,6 +138,13 @@ class GatewayMetrics:
         self.tokens = Counter("rungway_tokens", "Tokens processed", ["workload", "model", "direction"], registry=r)
         self.cost = Counter("rungway_cost_usd", "Cost of gateway calls in USD", ["workload", "model"], registry=r)
         self.rate_limited = Counter("rungway_rate_limited", "Calls refused by a rate limit", ["limit"], registry=r)
+        self.usage_anomalies = Counter(
+            "rungway_usage_anomalies",
+            "Calls whose upstream-reported usage was invalid or more than the call could use (corrected)",
+            ["model"],
+            registry=r,
+        )
+        self.usage_anomaly_logged: set[str] = set()  # models whose first correction was logged (one line each)
         self.counter_errors = Counter(
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )

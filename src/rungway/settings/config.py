@@ -98,12 +98,16 @@ class ModelRoute:
     pinned: bool = False
 
 
+MAX_CALL_TOKENS = 2_000_000  # the most input or output tokens one call is billed for (gateway/meter.py)
+
+
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
     """Default limits for keys that set none. None means unlimited."""
 
     key_rpm: int | None = None
     key_tpm: int | None = None
+    max_call_tokens: int = MAX_CALL_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +191,13 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     models = _models(src, providers)
     workloads = _workloads(src)
     lim = _section(src, "limits")
-    limits = LimitsConfig(key_rpm=_opt_int(src, lim, "limits.key_rpm"), key_tpm=_opt_int(src, lim, "limits.key_tpm"))
+    limits = LimitsConfig(
+        key_rpm=_opt_int(src, lim, "limits.key_rpm"),
+        key_tpm=_opt_int(src, lim, "limits.key_tpm"),
+        max_call_tokens=_int(src, lim, "limits.max_call_tokens", MAX_CALL_TOKENS, minimum=1),
+    )
+    if limits.max_call_tokens > 2**31 - 1:
+        raise src.error("limits.max_call_tokens", "expected at most 2147483647", "write e.g. 2000000")
     extra: dict[str, Any] = {k: data[k] for k in ("tracing", "budgets", "assessment", "alerts") if k in data}
     return Config(
         source=src.path,
