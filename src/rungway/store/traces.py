@@ -1,11 +1,11 @@
 """Spans and traces in the store: the batch insert behind ingest, the queries behind list/show, purge.
 
-Insert path (the trace writer's sink): spans go into a per-connection staging table with one
-`executemany` on SQLite and one `COPY` on PostgreSQL, then into `spans` with one
-`INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING`: a span already stored (same trace id, span
-id and workload: an exporter re-sending after a lost answer) is stored once and adds nothing to its
-trace. Each (trace, workload) pair the batch added spans to gets one upsert that adds those spans'
-tokens and cost and widens its time range. The span key includes the workload so that another
+Insert path (the trace writer's sink): one indexed lookup finds which of the batch's spans are
+already stored (same trace id, span id and workload: an exporter re-sending after a lost answer);
+the others go in with one `executemany` on SQLite and one `COPY` on PostgreSQL, so a re-sent span is
+stored once and adds nothing to its trace; a unique index backs this against a concurrent writer.
+Each (trace, workload) pair the batch added spans to gets one upsert that adds those spans' tokens
+and cost and widens its time range. The span key includes the workload so that another
 workload can neither overwrite a span nor suppress one by sending its id first.
 
 Reads are per workload: a reader sees its own roll-up row and its own spans; another workload's
@@ -152,37 +152,46 @@ def _upsert_sql(dialect: str) -> str:
 
 
 _COLS = ", ".join(SPAN_COLUMNS)
-_SQLITE_STAGE = (
-    "PRAGMA temp_store = MEMORY",
-    "CREATE TEMP TABLE IF NOT EXISTS spans_incoming AS SELECT * FROM spans WHERE 0",
-)
-_SQLITE_STAGE_ROWS = f"INSERT INTO spans_incoming ({_COLS}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
-_PG_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS spans_incoming (LIKE spans) ON COMMIT DELETE ROWS",)
-_PG_COPY = f"COPY spans_incoming ({_COLS}) FROM STDIN"
-# `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT's join syntax.
-_MOVE = (
-    f"INSERT INTO spans ({_COLS}) SELECT {_COLS} FROM spans_incoming WHERE true "
-    "ON CONFLICT DO NOTHING RETURNING trace_id, span_id, workload"
-)
+_SQLITE_SPANS = f"INSERT INTO spans ({_COLS}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
+_PG_COPY = f"COPY spans ({_COLS}) FROM STDIN"
 _UPSERT = {"sqlite": _upsert_sql("sqlite"), "postgresql": _upsert_sql("postgresql")}
+_SQLITE_IN_CHUNK = 900  # trace ids per lookup, well inside SQLite's bound-parameter limit
 
 
-def _new_spans(batch: Sequence[SpanRow], stored: list[tuple[str, str, str]]) -> Sequence[SpanRow]:
-    """The spans of `batch` that the insert stored (once each, even when the batch repeats one)."""
-    if len(stored) == len(batch):
-        return batch
-    wanted = set(stored)
+def _stored_keys(cursor: Any, dialect: str, trace_ids: list[str]) -> set[tuple[str, str, str]]:
+    """(trace id, span id, workload) of the spans already stored in these traces."""
+    found: set[tuple[str, str, str]] = set()
+    if dialect == "postgresql":
+        cursor.execute("SELECT trace_id, span_id, workload FROM spans WHERE trace_id = ANY(%s)", (trace_ids,))
+        found.update((r[0], r[1], r[2]) for r in cursor.fetchall())
+        return found
+    for at in range(0, len(trace_ids), _SQLITE_IN_CHUNK):
+        chunk = trace_ids[at : at + _SQLITE_IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(f"SELECT trace_id, span_id, workload FROM spans WHERE trace_id IN ({marks})", chunk)
+        found.update((r[0], r[1], r[2]) for r in cursor.fetchall())
+    return found
+
+
+def _new_spans(batch: Sequence[SpanRow], stored: set[tuple[str, str, str]]) -> list[SpanRow]:
+    """The spans of `batch` not stored yet, each once (a batch can repeat a re-sent span)."""
     fresh = []
+    seen = set(stored)
     for span in batch:
         key = (span.trace_id, span.span_id, span.workload)
-        if key in wanted:
-            wanted.discard(key)
+        if key not in seen:
+            seen.add(key)
             fresh.append(span)
     return fresh
 
 
 def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
-    """One transaction: the new spans, then one upsert per (trace, workload) they add to; how many were new."""
+    """One transaction: the new spans, then one upsert per (trace, workload) they add to; how many were new.
+
+    Spans already stored are looked up by trace id (one indexed query) and skipped. Should another
+    writer (a second replica) store one of them in between, the unique index refuses the insert,
+    the transaction rolls back and the writer's retry finds it stored: never a double count.
+    """
     if not batch:
         return 0
     dialect = engine.dialect.name
@@ -190,20 +199,7 @@ def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
         raw: Any = conn.connection.dbapi_connection
         cursor = raw.cursor()
         try:
-            if dialect == "postgresql":
-                for statement in _PG_STAGE:
-                    cursor.execute(statement)
-                with cursor.copy(_PG_COPY) as copy:
-                    for row in batch:
-                        copy.write_row(row)
-            else:
-                for statement in _SQLITE_STAGE:
-                    cursor.execute(statement)
-                cursor.executemany(_SQLITE_STAGE_ROWS, batch)
-            cursor.execute(_MOVE)
-            stored = [(str(r[0]), str(r[1]), str(r[2])) for r in cursor.fetchall()]
-            if dialect != "postgresql":
-                cursor.execute("DELETE FROM spans_incoming")
+            stored = _stored_keys(cursor, dialect, list({span.trace_id for span in batch}))
             fresh = _new_spans(batch, stored)
             if len(fresh) < len(batch):
                 log.info(
@@ -211,9 +207,15 @@ def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
                     len(batch) - len(fresh),
                     len(batch),
                 )
-            totals = [t.as_row() for t in roll_up(fresh)]
-            if totals:
-                cursor.executemany(_UPSERT[dialect], totals)
+            if not fresh:
+                return 0
+            if dialect == "postgresql":
+                with cursor.copy(_PG_COPY) as copy:
+                    for row in fresh:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(_SQLITE_SPANS, fresh)
+            cursor.executemany(_UPSERT[dialect], [t.as_row() for t in roll_up(fresh)])
         finally:
             cursor.close()
     return len(fresh)
