@@ -186,7 +186,7 @@ def get_text(url: str) -> str:
 def forget_redis_counters(redis_url: str, prefix: str) -> int:
     """What a Redis restarted without persistence (or failed over to an empty replica) looks like to one
     deployment: every key under its prefix is gone. (Not FLUSHDB: other deployments share the server.)"""
-    from rungway.counters.resp import RespClient
+    from rungway.wire.resp import RespClient
 
     async def forget() -> int:
         client = RespClient(redis_url)

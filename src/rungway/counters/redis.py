@@ -33,9 +33,9 @@ from rungway.counters.base import (
 from rungway.counters.redis_batch import Batches, RedisKeys, as_int
 from rungway.counters.redis_scripts import RECONCILE, SEED
 from rungway.counters.registry import register_counters
-from rungway.counters.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
+from rungway.wire.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 
 
 class RedisCounters:

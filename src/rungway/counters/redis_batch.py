@@ -31,7 +31,7 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.redis_scripts import ADMIT_MANY, FINISH_MANY
-from rungway.counters.resp import Bulk, RedisReplyError, Reply, RespClient, Script
+from rungway.wire.resp import Bulk, RedisReplyError, Reply, RespClient, Script
 
 NAME_CACHE_SIZE = 10_000
 TTL_CHECK_EVERY_S = 3600.0
