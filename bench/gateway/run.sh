@@ -9,6 +9,8 @@
 #   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
+#   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
+#   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
 #   bench/gateway/run.sh stop
@@ -73,9 +75,10 @@ wait_chat() {  # wait_chat PORT KEY SECONDS
 start_rungway() {  # start_rungway [NAME PORT]: NAME "rungway_base" runs the tree in $RW_BASE_SRC (A/B)
   local name="${1:-rungway}" port="${2:-$RW_PORT}"
   stop_one "$name"
-  rm -f "$WORK/$name"-bench.db*
+  rm -rf "$WORK/$name"-bench.db* "$WORK/$name-spill"
   (
     export RUNGWAY_BENCH_DB="sqlite:///$WORK/$name-bench.db" RUNGWAY_BENCH_PORT="$port"
+    export RUNGWAY_BENCH_SPILL="$WORK/$name-spill"
     [ "$name" = rungway_base ] && export PYTHONPATH="$RW_BASE_SRC"
     "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/$name.key"
     spawn "$name" "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$port" --log-level warning
@@ -93,6 +96,7 @@ port_of() {  # port_of TARGET LAT
     litellm_old_cli) echo 9312 ;;
     rungway) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
+    rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
 }
@@ -106,7 +110,7 @@ pid_of() {  # pid_of TARGET LAT
 
 key_of() {
   case "$1" in
-    rungway|rungway_base) cat "$WORK/$1.key" ;;
+    rungway|rungway_base|rungway_wal) cat "$WORK/$1.key" ;;
     portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
   esac
@@ -185,6 +189,7 @@ case "${1:-}" in
     start_rungway
     ;;
   start-rungway) start_rungway ;;
+  start-wal) RUNGWAY_BENCH_DURABILITY=write-ahead start_rungway rungway_wal "${RW_WAL_PORT:-9342}" ;;
   start-base)  # an earlier revision beside the current one: RW_BASE_REV (default HEAD~1) exported
     if [ -z "${RW_BASE_SRC:-}" ]; then  # or RW_BASE_SRC=/path/to/a/src/tree
       rm -rf "$WORK/base_src" && mkdir -p "$WORK/base_src"
@@ -199,6 +204,7 @@ case "${1:-}" in
       --results "${RESULTS%.jsonl}-ttft.jsonl"
     ;;
   stop)
+    stop_one rungway_wal
     stop_one rungway_base
     stop_one rungway
     bash "$ANCHORS" stop
@@ -233,6 +239,17 @@ case "${1:-}" in
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"
     ;;
+  durability)  # A/B in the same rounds: recorder.durability memory (rungway) vs write-ahead (rungway_wal)
+    flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
+    start_rungway
+    bash "$0" start-wal
+    for i in $(seq 1 "$ROUNDS"); do
+      bash "$ANCHORS" quiet
+      TARGETS="floor rungway rungway_wal" ROUND_ID="wal$i" flock /tmp/bench.lock bash "$0" round 0 0
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS"
+    ;;
   profile)  # profile [CONNS [LAT [STREAM]]]: py-spy samples of Rungway under load, top costs
     c="${2:-16}"; lat="${3:-0}"; stream="${4:-0}"
     pid=$(cat "$WORK/rungway.pid")
@@ -248,5 +265,5 @@ case "${1:-}" in
     grep -E 'Requests/sec' "$WORK/profile_wrk.txt" || true
     "$RW_PY" "$HERE/pyspy_top.py" "$out"
     ;;
-  *) sed -n '2,19p' "$0"; exit 2 ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
 esac

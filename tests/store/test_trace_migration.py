@@ -1,4 +1,4 @@
-"""Migration t0002 on a store written by t0001: duplicate spans removed, roll-ups per workload recomputed."""
+"""Migration t0065 on a store written by t0001: duplicate spans removed, roll-ups per workload recomputed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _SPAN = (
 )
 
 
-def test_t0002_removes_doubled_spans_and_splits_a_trace_by_workload(store_url: str) -> None:
+def test_t0065_removes_doubled_spans_and_splits_a_trace_by_workload(store_url: str) -> None:
     engine = create_store_engine(store_url)
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(resources.files("rungway.store").joinpath("migrations")))

@@ -31,6 +31,7 @@ from rungway.services.alerts import AlertSettings, BudgetAlerts
 from rungway.services.budget_book import BudgetBook, BudgetSettings, Cover, Period
 from rungway.services.budgets import iso
 from rungway.store.budgets import BudgetEvent, insert_events
+from rungway.store.record_files import RecordCodec
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.gateway.budgets")
@@ -142,6 +143,7 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
         max_queue=rec.queue_size,
         batch_size=rec.batch_size,
         flush_interval_s=rec.flush_interval_ms / 1000,
+        codec=RecordCodec(BudgetEvent, ("id",)),
     )
     state.writers.append(events)
     alerts = BudgetAlerts(AlertSettings.from_config(state.config), state.counters, events)

@@ -29,6 +29,7 @@ from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.state import GatewayState
+from rungway.store.record_files import RecordCodec
 from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.writer import BatchWriter
 from rungway.telemetry.admission import DrainClock, SpanFanout
@@ -135,6 +136,23 @@ def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:
     return PendingSpan(row, span_attributes(ctx), capture, limits)
 
 
+class SpanRecordCodec(RecordCodec[SpanRecord]):
+    """Spill, quarantine and write-ahead lines for the span queue, whose gateway spans may still be
+    `PendingSpan`s: their content is built here, in the writer's or the write-ahead thread."""
+
+    def __init__(self) -> None:
+        super().__init__(SpanRow, ("trace_id", "span_id"))
+
+    def values(self, record: SpanRecord) -> tuple[Any, ...]:
+        return super().values(record.ready() if isinstance(record, PendingSpan) else record)
+
+    def encode(self, record: SpanRecord) -> bytes:
+        return super().encode(record.ready() if isinstance(record, PendingSpan) else record)
+
+    def record_id(self, record: SpanRecord) -> str:
+        return super().record_id(record.row if isinstance(record, PendingSpan) else record)
+
+
 def _price_lookup(state: GatewayState) -> Any:
     def price_of(model: str) -> Price | None:
         if model in state.prices:
@@ -153,6 +171,7 @@ def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
         max_queue=cfg.queue_size,
         batch_size=cfg.batch_size,
         flush_interval_s=cfg.flush_interval_ms / 1000,
+        codec=SpanRecordCodec(),
     )
     state.writers.append(store)
     export: BatchWriter[SpanRecord] | None = None

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -64,7 +63,7 @@ budget_events = Table(
     Column("ts", Float, nullable=False),
     Column("kind", String(16), nullable=False),  # blocked | threshold | alert_sent | alert_failed
     Column("period_start", Float, nullable=False),
-    Column("threshold", Integer),
+    Column("threshold", BigInteger),
     Column("spent_nano", BigInteger, nullable=False, default=0),
     Column("reserved_nano", BigInteger, nullable=False, default=0),
     Column("requested_nano", BigInteger, nullable=False, default=0),

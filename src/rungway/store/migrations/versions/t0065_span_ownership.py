@@ -5,7 +5,7 @@ Why: a trace can hold spans of several workloads (a gateway call joining another
 once. Duplicates already stored are removed and every roll-up is recomputed from the spans, so
 traces doubled by earlier re-sends come out right. The trace's model now prefers an LLM span's.
 
-Revision ID: t0002
+Revision ID: t0065 (after t0064, which widened the counts on PostgreSQL)
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "t0002"
-down_revision = "t0001"
+revision = "t0065"
+down_revision = "t0064"
 branch_labels = None
 depends_on = None
 
@@ -65,8 +65,8 @@ def upgrade() -> None:
         sa.Column("model_from_llm", sa.Integer, nullable=False, server_default="0"),
         sa.Column("start_time", sa.Float, nullable=False),
         sa.Column("end_time", sa.Float, nullable=False),
-        sa.Column("span_count", sa.Integer, nullable=False),
-        sa.Column("error_count", sa.Integer, nullable=False),
+        sa.Column("span_count", sa.BigInteger, nullable=False),
+        sa.Column("error_count", sa.BigInteger, nullable=False),
         sa.Column("tokens_in", sa.BigInteger, nullable=False),
         sa.Column("tokens_out", sa.BigInteger, nullable=False),
         sa.Column("cost_nano", sa.BigInteger, nullable=False),
