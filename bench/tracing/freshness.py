@@ -42,6 +42,7 @@ POSTGRES = os.environ.get("RUNGWAY_BENCH_POSTGRES", "postgresql://postgres@127.0
 CONFIG = """
 server: {{admin_key: {admin}, port: {port}}}
 store: {{url: "{url}"}}
+recorder: {{spill_dir: "{work}/spill"}}
 providers: {{sim: {{type: simulator}}}}
 models: {{gpt-4o-mini: {{provider: sim}}}}
 workloads: {{bench: {{}}}}
@@ -283,7 +284,7 @@ def one_run(args: argparse.Namespace, max_wait_ms: int | None, label: str, rate:
     url, schema = store_url(args.store, work)
     config = work / "rungway.yaml"
     max_wait = f", max_queue_wait_ms: {max_wait_ms}" if max_wait_ms is not None else ""
-    config.write_text(CONFIG.format(admin=ADMIN, port=PORT, url=url, max_wait=max_wait))
+    config.write_text(CONFIG.format(admin=ADMIN, port=PORT, url=url, max_wait=max_wait, work=work))
     engine = create_store_engine(url)
     upgrade(engine)
     key = create_api_key(engine, workload="bench").secret
