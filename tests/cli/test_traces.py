@@ -60,7 +60,7 @@ def test_purge_refuses_what_is_not_an_age_in_one_line(sqlite_url: str, value: st
 
 
 def test_show_prints_a_dash_for_absent_values_never_none(sqlite_url: str) -> None:
-    store_with(sqlite_url, span(NEW, 60, user_id=None, session_id=None, workload=None, model=None)).dispose()
+    store_with(sqlite_url, span(NEW, 60, user_id=None, session_id=None, model=None, service=None)).dispose()
     shown = invoke(sqlite_url, "traces", "show", NEW).output
     assert "None" not in shown
-    assert "user=-" in shown and "session=-" in shown and "workload=-" in shown
+    assert "user=-" in shown and "session=-" in shown and "workload=bot" in shown

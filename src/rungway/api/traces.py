@@ -1,7 +1,9 @@
 """`/api/traces`: list traces with filters, show one as a span tree, ingest stats, purge.
 
-Non-admin keys see only their own workload's traces. Reads run in a worker thread so a slow
-query never blocks the event loop that serves the gateway.
+Non-admin keys see only their own workload's part of a trace: its roll-up (totals over its own
+spans) and its own spans; another workload's spans in the same trace show as placeholders (ids,
+parent, times, `hidden`). Reads run in a worker thread so a slow query never blocks the event loop
+that serves the gateway.
 """
 
 from __future__ import annotations
@@ -110,8 +112,8 @@ async def stats_handler(request: web.Request) -> web.StreamResponse:
 @router.route("GET", "/api/traces/{trace_id}", summary="One trace as a span tree with prompts and outputs")
 async def show_handler(request: web.Request) -> web.StreamResponse:
     trace_id = request.match_info["trace_id"].lower()
-    found = await asyncio.to_thread(get_trace, request.app[STATE].engine, trace_id)
-    if found is None or not caller_of(request).can_see(found[0]["workload"]):
+    found = await asyncio.to_thread(get_trace, request.app[STATE].engine, trace_id, _scope(request))
+    if found is None:
         raise NotFound(f"No trace {trace_id}.", code="trace_not_found")
     return json_response(trace_tree(*found))
 

@@ -86,6 +86,10 @@ def _preview(value: Any) -> str:
 
 def _span_label(span: dict[str, Any], t0: float) -> Text:
     label = Text()
+    if span.get("hidden"):
+        label.append(f"{span['name']}", style="dim")
+        label.append(f"  +{(span['start_time'] - t0) * 1000:,.0f} ms  {span['latency_ms']:,.1f} ms", style="dim")
+        return label
     label.append(f"{span['kind']:<9} ", style="cyan")
     label.append(span["name"], style="bold")
     label.append(f"  +{(span['start_time'] - t0) * 1000:,.0f} ms  {span['latency_ms']:,.1f} ms", style="dim")
@@ -115,10 +119,13 @@ def _add(tree: Tree, span: dict[str, Any], t0: float, full: bool) -> None:
 @config_option
 @click.argument("trace_id")
 @click.option("--full", is_flag=True, help="Show prompts and outputs whole, not truncated")
+@click.option(
+    "--workload", "-w", default=None, help="Show it as this workload's keys see it (other workloads' spans hidden)"
+)
 @format_option("tree", "json")
-def show_command(config_path: str | None, trace_id: str, full: bool, fmt: str) -> None:
+def show_command(config_path: str | None, trace_id: str, full: bool, workload: str | None, fmt: str) -> None:
     """Show TRACE_ID as a tree of spans with timings, tokens, cost, prompts and outputs."""
-    found = get_trace(open_store(config_path), trace_id.lower())
+    found = get_trace(open_store(config_path), trace_id.lower(), workload)
     if found is None:
         raise NotFound(f"no trace {trace_id}. Fix: copy an id from `rungway traces list`")
     tree_data = trace_tree(*found)

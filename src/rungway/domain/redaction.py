@@ -2,7 +2,9 @@
 
 Workloads whose content capture is `redacted` keep prompts and outputs but with API keys,
 cloud credentials, bearer tokens and `password=...` style values replaced by a marker that
-names what was removed. One compiled alternation, one pass per string.
+names what was removed. One compiled alternation, one pass per string; a long string is scanned
+in windows, so the regex engine (which holds the GIL while it runs) never runs for long at a time
+and a redaction in a worker thread does not stall the event loop.
 """
 
 from __future__ import annotations
@@ -40,9 +42,45 @@ def _replace(match: re.Match[str]) -> str:
     return MASK.format(kind)
 
 
+# Scan long strings this many characters at a time, looking this far past a window for a secret
+# that starts inside it (a match reaching the look-ahead's end is completed without a bound).
+WINDOW = 16_384
+_LOOK_AHEAD = 8_192
+
+
 def redact_text(text: str) -> str:
     """`text` with every secret the patterns know replaced by `[REDACTED:<kind>]`."""
-    return _SECRETS.sub(_replace, text)
+    if len(text) <= WINDOW:
+        return _SECRETS.sub(_replace, text)
+    out: list[str] = []
+    done = 0  # text[:done] is in `out`
+    start = 0
+    size = len(text)
+    while start < size:
+        end = min(size, start + WINDOW)
+        horizon = min(size, end + _LOOK_AHEAD)
+        for match in _SECRETS.finditer(text, start, horizon):
+            if match.start() >= end:
+                break
+            found: re.Match[str] | None = match
+            if match.end() == horizon and horizon < size:
+                found = _SECRETS.match(text, match.start())  # the secret may go on past the look-ahead
+            assert found is not None
+            out.append(text[done : found.start()])
+            out.append(_replace(found))
+            done = found.end()
+        start = max(end, done)
+    out.append(text[done:])
+    return "".join(out)
+
+
+def safe_cut(text: str, limit: int) -> str:
+    """`text[:limit]`, shortened so that the cut never leaves the start of a secret unmasked."""
+    cut = limit
+    for match in _SECRETS.finditer(text, max(0, limit - _LOOK_AHEAD), min(len(text), limit + _LOOK_AHEAD)):
+        if match.start() < cut < match.end():
+            cut = match.start()
+    return text[:cut]
 
 
 def redact_value(value: Any) -> Any:

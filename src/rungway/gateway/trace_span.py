@@ -4,8 +4,11 @@
 (and the export writer when `tracing.export` is set), mounts `POST /v1/traces`, schedules the
 retention purge, and adds `record_span` after the upstream call. The span carries the call's
 input messages, parameters, output (tool calls included) and usage as GenAI-convention
-attributes, filtered by the workload's content capture. Headers are never read into a span, so
-API keys and Authorization headers cannot be stored.
+attributes, filtered by the workload's content capture and capped (`tracing.max_attribute_chars`,
+`tracing.max_span_chars`). The event loop only gathers references to the call's values; capping,
+redaction and serialisation, which grow with the payload, run in the span writer's thread
+(`telemetry.content.PendingSpan`). Headers are never read into a span, so API keys and
+Authorization headers cannot be stored.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from rungway.domain import spans as columns
 from rungway.domain.pricing import Price
-from rungway.domain.redaction import redact_value
-from rungway.domain.spans import SpanKind, SpanRow, SpanSource
+from rungway.domain.spans import SpanKind, SpanRow, SpanSource, clean_text
 from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension
@@ -29,10 +32,11 @@ from rungway.gateway.state import GatewayState
 from rungway.store.record_files import RecordCodec
 from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.writer import BatchWriter
+from rungway.telemetry.admission import DrainClock, SpanFanout
 from rungway.telemetry.config import TracingConfig, parse_tracing
+from rungway.telemetry.content import ContentLimits, PendingSpan, SpanRecord
 from rungway.telemetry.exporter import OtlpHttpExporter
-from rungway.telemetry.mapping import is_content_key
-from rungway.telemetry.receiver import IngestPrincipal, OtlpReceiver, SpanFanout
+from rungway.telemetry.receiver import IngestPrincipal, OtlpReceiver
 
 log = logging.getLogger("rungway.gateway.traces")
 
@@ -97,22 +101,15 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
     return a
 
 
-def apply_capture(attrs: dict[str, Any], capture: ContentCapture) -> dict[str, Any]:
-    if capture is ContentCapture.METADATA_ONLY:
-        return {k: v for k, v in attrs.items() if not is_content_key(k)}
-    if capture is ContentCapture.REDACTED:
-        return dict(redact_value(attrs))
-    return attrs
-
-
-def build_span(ctx: CallContext) -> SpanRow:
+def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:
+    """The call's span; its content is built later, off the event loop (`PendingSpan.ready`)."""
     end = time.time()
     capture = ctx.workload.content_capture if ctx.workload is not None else ContentCapture.FULL
     usage = ctx.usage
     session = ctx.request.headers.get(SESSION_HEADER) or ctx.tags.get("session_id") or ctx.tags.get("session.id")
     failed = ctx.error is not None or ctx.status >= 400
-    model = ctx.model_requested
-    return SpanRow(
+    model = clean_text(ctx.model_requested, columns.MODEL_CHARS)
+    row = SpanRow(
         ctx.trace_id or "",
         ctx.span_id or "",
         ctx.parent_span_id,
@@ -124,18 +121,36 @@ def build_span(ctx: CallContext) -> SpanRow:
         ctx.elapsed_ms(),
         "error" if failed else "ok",
         (ctx.error.message[:1000] if ctx.error is not None else f"HTTP {ctx.status}") if failed else None,
-        ctx.key.workload if ctx.key is not None else None,
-        ctx.user,
-        session,
+        ctx.key.workload if ctx.key is not None else "",
+        clean_text(ctx.user, columns.USER_CHARS),
+        clean_text(session, columns.SESSION_CHARS),
         orjson.dumps(ctx.tags).decode() if ctx.tags else "{}",
         "rungway-gateway",
         model,
-        ctx.route.provider if ctx.route is not None else None,
+        clean_text(ctx.route.provider, columns.PROVIDER_CHARS) if ctx.route is not None else None,
         usage.input if usage is not None else 0,
         usage.output if usage is not None else 0,
         ctx.cost_nano,
-        orjson.dumps({"attributes": apply_capture(span_attributes(ctx), capture)}, default=str),
+        b"",
     )
+    return PendingSpan(row, span_attributes(ctx), capture, limits)
+
+
+class SpanRecordCodec(RecordCodec[SpanRecord]):
+    """Spill, quarantine and write-ahead lines for the span queue, whose gateway spans may still be
+    `PendingSpan`s: their content is built here, in the writer's or the write-ahead thread."""
+
+    def __init__(self) -> None:
+        super().__init__(SpanRow, ("trace_id", "span_id"))
+
+    def values(self, record: SpanRecord) -> tuple[Any, ...]:
+        return super().values(record.ready() if isinstance(record, PendingSpan) else record)
+
+    def encode(self, record: SpanRecord) -> bytes:
+        return super().encode(record.ready() if isinstance(record, PendingSpan) else record)
+
+    def record_id(self, record: SpanRecord) -> str:
+        return super().record_id(record.row if isinstance(record, PendingSpan) else record)
 
 
 def _price_lookup(state: GatewayState) -> Any:
@@ -149,16 +164,17 @@ def _price_lookup(state: GatewayState) -> Any:
 
 def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
     engine = state.engine
-    store: BatchWriter[SpanRow] = BatchWriter(
+    clock = DrainClock(lambda rows: insert_spans(engine, rows))
+    store: BatchWriter[SpanRecord] = BatchWriter(
         "spans",
-        lambda batch: insert_spans(engine, batch),
+        clock,
         max_queue=cfg.queue_size,
         batch_size=cfg.batch_size,
         flush_interval_s=cfg.flush_interval_ms / 1000,
-        codec=RecordCodec(SpanRow, ("trace_id", "span_id")),
+        codec=SpanRecordCodec(),
     )
     state.writers.append(store)
-    export: BatchWriter[SpanRow] | None = None
+    export: BatchWriter[SpanRecord] | None = None
     if cfg.export is not None:
         export = BatchWriter(
             "trace-export",
@@ -168,7 +184,7 @@ def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
             flush_interval_s=cfg.export.flush_interval_ms / 1000,
         )
         state.writers.append(export)
-    return SpanFanout(store, export)
+    return SpanFanout(store, export, clock, max_wait_s=cfg.max_queue_wait_ms / 1000)
 
 
 async def _purge_forever(state: GatewayState, cfg: TracingConfig) -> None:
@@ -194,10 +210,15 @@ def install_traces(app: web.Application, state: GatewayState) -> Sequence[Pipeli
         return IngestPrincipal(key.workload, workload.content_capture if workload else ContentCapture.FULL)
 
     receiver = OtlpReceiver(
-        authenticate, fanout, _price_lookup(state), max_body_bytes=state.config.server.max_body_bytes
+        authenticate, fanout, _price_lookup(state), max_body_bytes=state.config.server.max_body_bytes, limits=cfg.limits
     )
     state.services["traces.receiver"] = receiver
     app.router.add_post("/v1/traces", receiver.handle)
+
+    async def stop_receiver(_app: web.Application) -> None:
+        await asyncio.to_thread(receiver.close)
+
+    app.on_cleanup.append(stop_receiver)
 
     if cfg.purge_interval_s > 0:
         tasks: list[asyncio.Task[None]] = []
@@ -215,6 +236,6 @@ def install_traces(app: web.Application, state: GatewayState) -> Sequence[Pipeli
 
     async def record_span(_state: GatewayState, ctx: CallContext) -> None:
         if ctx.trace_id and ctx.span_id and ctx.endpoint in ("chat.completions", "embeddings"):
-            fanout.offer_many((build_span(ctx),))
+            fanout.offer_many((build_span(ctx, cfg.limits),))
 
     return [PipelineExtension("traces", after_call=[record_span])]

@@ -1,9 +1,15 @@
 """Spans and traces in the store: the batch insert behind ingest, the queries behind list/show, purge.
 
-Insert path (the trace writer's sink): spans go in as pre-built tuples with one `executemany` on
-SQLite and one `COPY` on PostgreSQL; each trace touched by the batch gets one upsert that adds the
-batch's spans, tokens and cost and widens its time range. `spans` has one index (trace id) and
-`traces` two (time; workload + time), so the write stays cheap and listing stays indexed.
+Insert path (the trace writer's sink): one indexed lookup finds which of the batch's spans are
+already stored (same trace id, span id and workload: an exporter re-sending after a lost answer);
+the others go in with one `executemany` on SQLite and one `COPY` on PostgreSQL, so a re-sent span is
+stored once and adds nothing to its trace; a unique index backs this against a concurrent writer.
+Each (trace, workload) pair the batch added spans to gets one upsert that adds those spans' tokens
+and cost and widens its time range. The span key includes the workload so that another
+workload can neither overwrite a span nor suppress one by sending its id first.
+
+Reads are per workload: a reader sees its own roll-up row and its own spans; another workload's
+spans in the same trace come back as placeholders (ids, parent, times; no content, no cost).
 """
 
 from __future__ import annotations
@@ -18,24 +24,34 @@ import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     Engine,
     Float,
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    and_,
     cast,
+    exists,
     func,
+    literal,
+    or_,
     select,
 )
 
+from rungway.domain import spans as span_rules
 from rungway.domain.spans import SPAN_COLUMNS, SpanRow, roll_up
 from rungway.store.schema import metadata
+from rungway.store.trace_search import search_needles, search_patterns
 from rungway.store.workloads import list_workloads
 
 log = logging.getLogger("rungway.store.traces")
+
+HIDDEN_SPAN_NAME = "hidden: another workload"
 
 spans = Table(
     "spans",
@@ -51,31 +67,32 @@ spans = Table(
     Column("latency_ms", Float, nullable=False),
     Column("status", String(8), nullable=False),
     Column("status_message", Text),
-    Column("workload", String(64)),
-    Column("user_id", String(256)),
-    Column("session_id", String(256)),
+    Column("workload", String(span_rules.WORKLOAD_CHARS), nullable=False, server_default=""),
+    Column("user_id", String(span_rules.USER_CHARS)),
+    Column("session_id", String(span_rules.SESSION_CHARS)),
     Column("tags", Text, nullable=False),
-    Column("service", String(256)),
-    Column("model", String(128)),
-    Column("provider", String(64)),
+    Column("service", String(span_rules.SERVICE_CHARS)),
+    Column("model", String(span_rules.MODEL_CHARS)),
+    Column("provider", String(span_rules.PROVIDER_CHARS)),
     Column("tokens_in", BigInteger, nullable=False),
     Column("tokens_out", BigInteger, nullable=False),
     Column("cost_nano", BigInteger, nullable=False),
     Column("content", LargeBinary, nullable=False),
-    Index("ix_spans_trace", "trace_id"),
+    Index("ux_spans_trace_span_workload", "trace_id", "span_id", "workload", unique=True),
 )
 
 traces = Table(
     "traces",
     metadata,
-    Column("trace_id", String(32), primary_key=True),
-    Column("workload", String(64)),
-    Column("user_id", String(256)),
-    Column("session_id", String(256)),
+    Column("trace_id", String(32), nullable=False),
+    Column("workload", String(span_rules.WORKLOAD_CHARS), nullable=False),
+    Column("user_id", String(span_rules.USER_CHARS)),
+    Column("session_id", String(span_rules.SESSION_CHARS)),
     Column("tags", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("has_root", Integer, nullable=False),
-    Column("model", String(128)),
+    Column("model", String(span_rules.MODEL_CHARS)),
+    Column("model_from_llm", Integer, nullable=False, server_default="0"),
     Column("start_time", Float, nullable=False),
     Column("end_time", Float, nullable=False),
     Column("span_count", BigInteger, nullable=False),
@@ -83,6 +100,7 @@ traces = Table(
     Column("tokens_in", BigInteger, nullable=False),
     Column("tokens_out", BigInteger, nullable=False),
     Column("cost_nano", BigInteger, nullable=False),
+    PrimaryKeyConstraint("trace_id", "workload", name="pk_traces"),
     Index("ix_traces_start", "start_time"),
     Index("ix_traces_workload_start", "workload", "start_time"),
 )
@@ -96,6 +114,7 @@ _TRACE_COLUMNS = (
     "name",
     "has_root",
     "model",
+    "model_from_llm",
     "start_time",
     "end_time",
     "span_count",
@@ -107,20 +126,21 @@ _TRACE_COLUMNS = (
 
 
 def _upsert_sql(dialect: str) -> str:
-    """Add a batch's totals to a trace row (or create it); LEAST/GREATEST are MIN/MAX on SQLite."""
+    """Add a batch's totals to a (trace, workload) row or create it; LEAST/GREATEST are MIN/MAX on SQLite."""
     least, greatest = ("MIN", "MAX") if dialect == "sqlite" else ("LEAST", "GREATEST")
     mark = "?" if dialect == "sqlite" else "%s"
     cols = ", ".join(_TRACE_COLUMNS)
     marks = ", ".join([mark] * len(_TRACE_COLUMNS))
     return (
-        f"INSERT INTO traces ({cols}) VALUES ({marks}) ON CONFLICT (trace_id) DO UPDATE SET "
-        "workload = COALESCE(traces.workload, excluded.workload), "
+        f"INSERT INTO traces ({cols}) VALUES ({marks}) ON CONFLICT (trace_id, workload) DO UPDATE SET "
         "user_id = COALESCE(traces.user_id, excluded.user_id), "
         "session_id = COALESCE(traces.session_id, excluded.session_id), "
         "tags = CASE WHEN traces.tags = '{}' THEN excluded.tags ELSE traces.tags END, "
         "name = CASE WHEN excluded.has_root > traces.has_root THEN excluded.name ELSE traces.name END, "
         f"has_root = {greatest}(traces.has_root, excluded.has_root), "
-        "model = COALESCE(traces.model, excluded.model), "
+        "model = CASE WHEN excluded.model_from_llm > traces.model_from_llm THEN excluded.model "
+        "ELSE COALESCE(traces.model, excluded.model) END, "
+        f"model_from_llm = {greatest}(traces.model_from_llm, excluded.model_from_llm), "
         f"start_time = {least}(traces.start_time, excluded.start_time), "
         f"end_time = {greatest}(traces.end_time, excluded.end_time), "
         "span_count = traces.span_count + excluded.span_count, "
@@ -131,30 +151,74 @@ def _upsert_sql(dialect: str) -> str:
     )
 
 
-_SQLITE_SPANS = f"INSERT INTO spans ({', '.join(SPAN_COLUMNS)}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
-_PG_COPY = f"COPY spans ({', '.join(SPAN_COLUMNS)}) FROM STDIN"
+_COLS = ", ".join(SPAN_COLUMNS)
+_SQLITE_SPANS = f"INSERT INTO spans ({_COLS}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
+_PG_COPY = f"COPY spans ({_COLS}) FROM STDIN"
 _UPSERT = {"sqlite": _upsert_sql("sqlite"), "postgresql": _upsert_sql("postgresql")}
+_SQLITE_IN_CHUNK = 900  # trace ids per lookup, well inside SQLite's bound-parameter limit
 
 
-def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> None:
-    """One transaction: the spans, then one upsert per trace the batch touches."""
+def _stored_keys(cursor: Any, dialect: str, trace_ids: list[str]) -> set[tuple[str, str, str]]:
+    """(trace id, span id, workload) of the spans already stored in these traces."""
+    found: set[tuple[str, str, str]] = set()
+    if dialect == "postgresql":
+        cursor.execute("SELECT trace_id, span_id, workload FROM spans WHERE trace_id = ANY(%s)", (trace_ids,))
+        found.update((r[0], r[1], r[2]) for r in cursor.fetchall())
+        return found
+    for at in range(0, len(trace_ids), _SQLITE_IN_CHUNK):
+        chunk = trace_ids[at : at + _SQLITE_IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        cursor.execute(f"SELECT trace_id, span_id, workload FROM spans WHERE trace_id IN ({marks})", chunk)
+        found.update((r[0], r[1], r[2]) for r in cursor.fetchall())
+    return found
+
+
+def _new_spans(batch: Sequence[SpanRow], stored: set[tuple[str, str, str]]) -> list[SpanRow]:
+    """The spans of `batch` not stored yet, each once (a batch can repeat a re-sent span)."""
+    fresh = []
+    seen = set(stored)
+    for span in batch:
+        key = (span.trace_id, span.span_id, span.workload)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(span)
+    return fresh
+
+
+def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
+    """One transaction: the new spans, then one upsert per (trace, workload) they add to; how many were new.
+
+    Spans already stored are looked up by trace id (one indexed query) and skipped. Should another
+    writer (a second replica) store one of them in between, the unique index refuses the insert,
+    the transaction rolls back and the writer's retry finds it stored: never a double count.
+    """
     if not batch:
-        return
-    totals = [t.as_row() for t in roll_up(batch)]
+        return 0
     dialect = engine.dialect.name
     with engine.begin() as conn:
         raw: Any = conn.connection.dbapi_connection
         cursor = raw.cursor()
         try:
+            stored = _stored_keys(cursor, dialect, list({span.trace_id for span in batch}))
+            fresh = _new_spans(batch, stored)
+            if len(fresh) < len(batch):
+                log.info(
+                    "spans: %d of %d were already stored (re-sent) and were skipped",
+                    len(batch) - len(fresh),
+                    len(batch),
+                )
+            if not fresh:
+                return 0
             if dialect == "postgresql":
                 with cursor.copy(_PG_COPY) as copy:
-                    for row in batch:
+                    for row in fresh:
                         copy.write_row(row)
             else:
-                cursor.executemany(_SQLITE_SPANS, batch)
-            cursor.executemany(_UPSERT[dialect], totals)
+                cursor.executemany(_SQLITE_SPANS, fresh)
+            cursor.executemany(_UPSERT[dialect], [t.as_row() for t in roll_up(fresh)])
         finally:
             cursor.close()
+    return len(fresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,11 +244,34 @@ def _trace_dict(row: Any) -> dict[str, Any]:
     out["latency_ms"] = round((out["end_time"] - out["start_time"]) * 1000.0, 3)
     out["status"] = "error" if out["error_count"] else "ok"
     out.pop("has_root", None)
+    out.pop("model_from_llm", None)
     return out
 
 
+def _own_spans(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A span of the listed (trace, workload) row matches `condition`: searches never see other workloads."""
+    return exists(
+        select(spans.c.trace_id).where(
+            spans.c.trace_id == traces.c.trace_id, spans.c.workload == traces.c.workload, condition
+        )
+    )
+
+
+def _text_condition(engine: Engine, text: str) -> ColumnElement[bool]:
+    if engine.dialect.name == "postgresql":
+        # encode(..., 'escape') is the one bytea -> text conversion that accepts any bytes (protobuf
+        # content is not UTF-8); `search_patterns` spells the query the same way.
+        searched = func.encode(spans.c.content, "escape")
+        return or_(*(searched.ilike(p, escape="\\") for p in search_patterns(text, pg_escape=True)))
+    as_text = cast(spans.c.content, Text)
+    return or_(
+        *(as_text.ilike(p, escape="\\") for p in search_patterns(text, pg_escape=False)),
+        *(func.instr(spans.c.content, literal(n, LargeBinary)) > 0 for n in search_needles(text)),
+    )
+
+
 def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
-    """Newest first."""
+    """Newest first; one row per (trace, workload), each with that workload's own totals."""
     t = traces.c
     q = select(traces)
     if f.workload:
@@ -206,37 +293,76 @@ def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
     if f.until is not None:
         q = q.where(t.start_time < f.until)
     if f.model:
-        q = q.where((t.model == f.model) | t.trace_id.in_(select(spans.c.trace_id).where(spans.c.model == f.model)))
+        q = q.where(or_(t.model == f.model, _own_spans(spans.c.model == f.model)))
     if f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        searched = (
-            func.encode(spans.c.content, "escape")
-            if engine.dialect.name == "postgresql"
-            else cast(spans.c.content, Text)
-        )
-        q = q.where(t.trace_id.in_(select(spans.c.trace_id).where(searched.ilike(pattern, escape="\\"))))
+        q = q.where(_own_spans(_text_condition(engine, f.text)))
     q = q.order_by(t.start_time.desc()).limit(max(1, min(f.limit, 1000)))
     with engine.connect() as conn:
         return [_trace_dict(r) for r in conn.execute(q)]
 
 
-def get_trace(engine: Engine, trace_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """The trace row and its spans in start order (content as stored bytes); None when unknown."""
+def _merged(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every workload's roll-up of one trace as one (what an admin sees)."""
+    rows.sort(key=lambda r: (-r["has_root"], r["start_time"]))
+    out = dict(rows[0])
+    for other in rows[1:]:
+        for column in ("span_count", "error_count", "tokens_in", "tokens_out", "cost_nano"):
+            out[column] += other[column]
+        out["start_time"] = min(out["start_time"], other["start_time"])
+        out["end_time"] = max(out["end_time"], other["end_time"])
+        for column in ("user_id", "session_id", "model"):
+            out[column] = out[column] or other[column]
+        if other["model_from_llm"] and not out["model_from_llm"]:
+            out["model"], out["model_from_llm"] = other["model"], 1
+    return out
+
+
+def get_trace(
+    engine: Engine, trace_id: str, reader: str | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The trace and its spans in start order, as `reader`'s workload may see them (None: everything).
+
+    A reader gets its own roll-up (totals over its own spans) and its own spans with content; spans
+    of other workloads come back as placeholders: ids, parent, times and `hidden`, nothing else.
+    None when the reader has no span in the trace (or the trace is unknown).
+    """
+    t, c = traces.c, spans.c
     with engine.connect() as conn:
-        row = conn.execute(select(traces).where(traces.c.trace_id == trace_id)).first()
-        if row is None:
+        q = select(traces).where(t.trace_id == trace_id)
+        if reader is not None:
+            q = q.where(t.workload == reader)
+        rows = [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(q)]
+        if not rows:
             return None
-        q = select(spans).where(spans.c.trace_id == trace_id).order_by(spans.c.start_time)
-        span_rows = [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(q)]
+        own = select(spans).where(c.trace_id == trace_id)
+        if reader is not None:
+            own = own.where(c.workload == reader)
+        span_rows = [{str(k): v for k, v in r._mapping.items()} for r in conn.execute(own)]
+        if reader is not None:
+            hidden = select(c.span_id, c.parent_span_id, c.start_time, c.end_time, c.latency_ms).where(
+                and_(c.trace_id == trace_id, c.workload != reader)
+            )
+            span_rows += [
+                {**{str(k): v for k, v in r._mapping.items()}, "name": HIDDEN_SPAN_NAME, "hidden": True}
+                for r in conn.execute(hidden)
+            ]
     for span in span_rows:
-        span["tags"] = orjson.loads(span["tags"] or "{}")
-        span["content"] = bytes(span["content"])
-    return _trace_dict(row), span_rows
+        if not span.get("hidden"):
+            span["tags"] = orjson.loads(span["tags"] or "{}")
+            span["content"] = bytes(span["content"])
+    span_rows.sort(key=lambda s: s["start_time"])
+    trace = _merged(rows)
+    trace.pop("model_from_llm", None)
+    trace["tags"] = orjson.loads(trace["tags"] or "{}")
+    trace["latency_ms"] = round((trace["end_time"] - trace["start_time"]) * 1000.0, 3)
+    trace["status"] = "error" if trace["error_count"] else "ok"
+    trace.pop("has_root", None)
+    return trace, span_rows
 
 
 def trace_stats(engine: Engine, workload: str | None = None) -> dict[str, int]:
     """Traces and spans stored (for one workload): what a poller checks to see ingest land."""
-    q = select(func.count(), func.coalesce(func.sum(traces.c.span_count), 0))
+    q = select(func.count(func.distinct(traces.c.trace_id)), func.coalesce(func.sum(traces.c.span_count), 0))
     if workload:
         q = q.where(traces.c.workload == workload)
     with engine.connect() as conn:
@@ -245,13 +371,17 @@ def trace_stats(engine: Engine, workload: str | None = None) -> dict[str, int]:
 
 
 def purge_traces(engine: Engine, workload: str | None, before: float) -> tuple[int, int]:
-    """Delete traces of `workload` (None: every workload) that started before `before`; (traces, spans)."""
+    """Delete `workload`'s part (None: every workload's) of traces that started before `before`; (traces, spans)."""
     where = [traces.c.start_time < before]
     if workload is not None:
         where.append(traces.c.workload == workload)
+    doomed = exists(
+        select(traces.c.trace_id).where(
+            traces.c.trace_id == spans.c.trace_id, traces.c.workload == spans.c.workload, *where
+        )
+    )
     with engine.begin() as conn:
-        doomed = select(traces.c.trace_id).where(*where)
-        span_count = conn.execute(spans.delete().where(spans.c.trace_id.in_(doomed))).rowcount
+        span_count = conn.execute(spans.delete().where(doomed)).rowcount
         trace_count = conn.execute(traces.delete().where(*where)).rowcount
     return int(trace_count), int(span_count)
 
@@ -288,6 +418,7 @@ def purge_expired(engine: Engine, default_days: int | None, now: float | None = 
 
 
 __all__ = [
+    "HIDDEN_SPAN_NAME",
     "PurgeResult",
     "TraceFilter",
     "get_trace",

@@ -4,6 +4,9 @@
       queue_size: 50000          # spans waiting for the writer; past it /v1/traces answers 503
       batch_size: 5000           # spans per database transaction
       flush_interval_ms: 50      # how long a quiet queue waits before writing (time to queryable)
+      max_queue_wait_ms: 300     # /v1/traces answers 503 + Retry-After when the queue would take longer to drain
+      max_attribute_chars: 131072  # longer attribute values are cut (recorded in `rungway.truncated`)
+      max_span_chars: 1048576    # a span's stored attributes and events, together, at most this
       retention_days: 30         # default for workloads without their own retention_days
       purge_interval_s: 3600     # how often the server purges expired traces (0: never)
       export:                    # optional: forward every span to another OTLP/HTTP endpoint
@@ -28,6 +31,7 @@ from typing import Any
 
 from rungway.errors import ConfigError
 from rungway.settings.sections import ConfigMapping, config_error, tracked
+from rungway.telemetry.content import ContentLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,13 @@ class ExportConfig:
 
 @dataclass(frozen=True, slots=True)
 class TracingConfig:
-    """Span queue sizing, retention and optional export."""
+    """Span queue sizing, content caps, retention and optional export."""
 
     queue_size: int = 50_000
     batch_size: int = 5_000
     flush_interval_ms: int = 50
+    max_queue_wait_ms: int = 300
+    limits: ContentLimits = field(default_factory=ContentLimits)
     retention_days: int | None = None
     purge_interval_s: int = 3600
     export: ExportConfig | None = None
@@ -97,6 +103,11 @@ def parse_tracing(raw: Any, source: str = "rungway.yaml") -> TracingConfig:
         queue_size=r.int(data, "tracing.queue_size", 50_000, 1),
         batch_size=r.int(data, "tracing.batch_size", 5_000, 1),
         flush_interval_ms=r.int(data, "tracing.flush_interval_ms", 50, 1),
+        max_queue_wait_ms=r.int(data, "tracing.max_queue_wait_ms", 300, 1),
+        limits=ContentLimits(
+            max_attribute_chars=r.int(data, "tracing.max_attribute_chars", 131_072, 256),
+            max_span_chars=r.int(data, "tracing.max_span_chars", 1_048_576, 1024),
+        ),
         retention_days=retention,
         purge_interval_s=r.int(data, "tracing.purge_interval_s", 3600, 0),
         export=_export(r, data.get("export")) if data.get("export") is not None else None,

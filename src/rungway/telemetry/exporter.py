@@ -23,6 +23,7 @@ from opentelemetry.proto.trace.v1 import trace_pb2
 
 from rungway.domain.spans import SpanRow
 from rungway.telemetry.config import ExportConfig
+from rungway.telemetry.content import SpanRecord, ready_rows
 from rungway.telemetry.otlp_decode import span_content
 
 log = logging.getLogger("rungway.telemetry.exporter")
@@ -102,9 +103,10 @@ class OtlpHttpExporter:
         self.exported = 0
         self.failed_spans = 0
 
-    def __call__(self, batch: Sequence[SpanRow]) -> None:
-        if not batch:
+    def __call__(self, records: Sequence[SpanRecord]) -> None:
+        if not records:
             return
+        batch = ready_rows(records)
         body = encode_spans(batch)
         headers = {"Content-Type": "application/x-protobuf", **self.config.headers}
         if self.config.gzip:

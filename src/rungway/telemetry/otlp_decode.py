@@ -3,9 +3,11 @@
 Protobuf goes through opentelemetry-proto's generated classes (the upb C backend parses a
 512-span request in about a millisecond); JSON follows the OTLP/JSON rules (hex ids, camelCase
 keys, 64-bit integers as strings). Both end in `SpanBuilder.row`, which applies the attribute
-mapping and pricing. Under `full` capture a protobuf span is stored as received (its own
-serialisation, no per-attribute conversion of prompts and outputs); otherwise, and for JSON, the
-attributes are filtered or redacted and stored as JSON.
+mapping and pricing. Under `full` capture a protobuf span small enough that no cap can apply is
+stored as received (its own serialisation, no per-attribute conversion of prompts and outputs);
+otherwise, and for JSON, the attributes are filtered or redacted, capped and stored as JSON
+(`telemetry.content`). Caller values that become columns (name, user, session, model, ...) are
+cleaned by `domain.spans.clean_text`: no NUL characters, within the column's length.
 Spans with malformed ids are rejected one by one and reported as a partial success.
 """
 
@@ -21,14 +23,16 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from rungway.domain import spans as columns
 from rungway.domain.pricing import Price
-from rungway.domain.redaction import redact_value
-from rungway.domain.spans import SpanRow, SpanSource
+from rungway.domain.spans import SpanRow, SpanSource, clean_text
 from rungway.domain.usage import Usage
 from rungway.domain.workloads import ContentCapture
 from rungway.telemetry import mapping
+from rungway.telemetry.content import ContentLimits, protect
 
 _STATUS = ("unset", "ok", "error")
+_MAX_COST_USD = 1e9  # far above any real span; keeps nano-USD sums far inside 64 bits
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -50,13 +54,15 @@ class SpanBuilder:
 
     def __init__(
         self,
-        workload: str | None,
+        workload: str,
         capture: ContentCapture,
         price_of: Callable[[str], Price | None],
         source: SpanSource = SpanSource.OTLP,
+        limits: ContentLimits | None = None,
     ) -> None:
         self.workload = workload
         self.capture = capture
+        self.limits = limits or ContentLimits()
         self._price_of = price_of
         self._prices: dict[str, Price | None] = {}
         self.source = source.value
@@ -64,7 +70,8 @@ class SpanBuilder:
     def cost_nano(self, model: str | None, tokens_in: int, tokens_out: int, a: dict[str, Any]) -> int:
         given = mapping.cost_usd_of(a)
         if given is not None:
-            return round(given * 1_000_000_000)
+            # A caller's own figure, bounded: no NaN, infinity or negative cost, and within 64 bits.
+            return round(given * 1_000_000_000) if 0.0 <= given <= _MAX_COST_USD else 0
         if model is None or not (tokens_in or tokens_out):
             return 0
         price = self._prices.get(model, False)
@@ -75,18 +82,9 @@ class SpanBuilder:
         assert isinstance(price, Price)
         return price.cost_nano(Usage(input=tokens_in, output=tokens_out))
 
-    def protect(self, a: dict[str, Any], events: list[dict[str, Any]] | None) -> bytes:
-        """The stored content as JSON: attributes (and events) after the workload's capture rule."""
-        if self.capture is ContentCapture.METADATA_ONLY:
-            a = {k: v for k, v in a.items() if not mapping.is_content_key(k)}
-            events = [{"name": e["name"], "time": e["time"]} for e in events] if events else None
-        elif self.capture is ContentCapture.REDACTED:
-            a = redact_value(a)
-            events = redact_value(events) if events else None
-        content: dict[str, Any] = {"attributes": a}
-        if events:
-            content["events"] = events
-        return orjson.dumps(content)
+    def protect(self, a: dict[str, Any], events: list[dict[str, Any]] | None, name: str = "") -> bytes:
+        """The stored content as JSON: attributes (and events) after the capture rule and the caps."""
+        return protect(a, events, self.capture, self.limits, name)
 
     def row(
         self,
@@ -104,33 +102,38 @@ class SpanBuilder:
     ) -> SpanRow:
         """`a` needs only the attributes in `mapping.COLUMN_KEYS` (and association properties)."""
         model = mapping.model_of(a)
-        tokens_in, tokens_out = mapping.tokens_of(a)
+        tokens_in, tokens_out = (_tokens(n) for n in mapping.tokens_of(a))
         tags = mapping.tags_of(a)
         start, end = start_ns / 1e9, end_ns / 1e9
         return SpanRow(
             trace_id,
             span_id,
             parent,
-            name,
+            clean_text(name, columns.NAME_CHARS) or "",
             mapping.span_kind(a),
             self.source,
             start,
             end,
             max(0.0, (end_ns - start_ns) / 1e6),
             _STATUS[status_code] if 0 <= status_code <= 2 else "unset",
-            status_message or None,
+            clean_text(status_message, columns.STATUS_MESSAGE_CHARS) or None,
             self.workload,
-            mapping.user_of(a),
-            mapping.session_of(a),
+            clean_text(mapping.user_of(a), columns.USER_CHARS),
+            clean_text(mapping.session_of(a), columns.SESSION_CHARS),
             orjson.dumps(tags).decode() if tags else "{}",
-            service,
-            model,
-            mapping.provider_of(a),
+            clean_text(service, columns.SERVICE_CHARS),
+            clean_text(model, columns.MODEL_CHARS),
+            clean_text(mapping.provider_of(a), columns.PROVIDER_CHARS),
             tokens_in,
             tokens_out,
             self.cost_nano(model, tokens_in, tokens_out, a),
             content,
         )
+
+
+def _tokens(value: int) -> int:
+    """A token count as the 32-bit column holds it (absurd values from a caller are clamped)."""
+    return min(max(0, value), 2_147_483_647)
 
 
 # ---- protobuf ----------------------------------------------------------------------------------
@@ -159,6 +162,7 @@ def decode_protobuf(body: bytes, builder: SpanBuilder) -> Decoded:
     out = Decoded()
     rows = out.rows
     full = builder.capture is ContentCapture.FULL
+    as_received = builder.limits.as_received_bytes
     for resource_spans in request.resource_spans:
         service = None
         for kv in resource_spans.resource.attributes:
@@ -171,16 +175,16 @@ def decode_protobuf(body: bytes, builder: SpanBuilder) -> Decoded:
                     out.rejected += 1
                     out.reason = "spans need a 16-byte trace_id and an 8-byte span_id"
                     continue
-                if full:
+                content = s.SerializeToString() if full else b""
+                if full and len(content) <= as_received and len(s.name) <= columns.NAME_CHARS:
                     # Fast path: read only the values the columns need; store the span as received.
                     attrs = _column_attrs(s.attributes)
-                    content = s.SerializeToString()
                 else:
                     attrs = {kv.key: _any(kv.value) for kv in s.attributes}
                     events = [
                         {"name": e.name, "time": e.time_unix_nano / 1e9, **_event_attrs(e.attributes)} for e in s.events
                     ]
-                    content = builder.protect(attrs, events)
+                    content = builder.protect(attrs, events, s.name)
                 rows.append(
                     builder.row(
                         trace_id,
@@ -313,18 +317,19 @@ def _json_span(s: dict[str, Any], builder: SpanBuilder, out: Decoded, service: s
         for e in s.get("events") or ()
     ]
     attrs = _json_attrs(s.get("attributes"))
+    name = str(s.get("name", ""))
     out.rows.append(
         builder.row(
             trace_id,
             span_id,
             _json_id(_get(s, "parentSpanId", "parent_span_id"), 8),
-            str(s.get("name", "")),
+            name,
             int(_get(s, "startTimeUnixNano", "start_time_unix_nano") or 0),
             int(_get(s, "endTimeUnixNano", "end_time_unix_nano") or 0),
             _status_code(status.get("code")),
             str(status.get("message") or ""),
             attrs,
-            builder.protect(attrs, events or None),
+            builder.protect(attrs, events or None, name),
             service,
         )
     )

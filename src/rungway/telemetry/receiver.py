@@ -1,8 +1,10 @@
 """The OTLP/HTTP trace receiver behind `POST /v1/traces`.
 
-Order of work, cheapest refusal first: content type, workload key, queue capacity (a full queue
-answers 503 + Retry-After before the body is even read), body (gzip inflated with a size cap),
-decode, then one all-or-nothing `offer_many` to the span queue. The answer (an
+Order of work, cheapest refusal first: content type, workload key, queue admission (a full queue,
+or one that would keep a new span waiting longer than `tracing.max_queue_wait_ms`, answers 503 +
+Retry-After before the body is even read), body (gzip inflated with a size cap), decode (in a
+worker thread for large bodies, so a big or redacted export never stalls the event loop), then
+admission again and one all-or-nothing `offer_many` to the span queue. The answer (an
 `ExportTraceServiceResponse`, with `partial_success` when spans were rejected) goes out before
 the database write, which the batch writer does in its own thread. Errors follow the OTLP
 spec: a `google.rpc.Status` in the request's encoding, with the HTTP status the spec names.
@@ -10,9 +12,11 @@ spec: a `google.rpc.Status` in the request's encoding, with the HTTP status the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,8 +26,8 @@ from aiohttp.web_protocol import RequestPayloadError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from rungway.domain.pricing import Price
-from rungway.domain.spans import SpanRow
 from rungway.domain.workloads import ContentCapture
+from rungway.telemetry.content import ContentLimits, SpanRecord
 from rungway.telemetry.otlp_decode import Decoded, MalformedExport, SpanBuilder, decode_json, decode_protobuf
 
 log = logging.getLogger("rungway.telemetry.receiver")
@@ -33,15 +37,21 @@ JSON = "application/json"
 _OK_PROTOBUF = ExportTraceServiceResponse().SerializeToString()
 # google.rpc.Code for the HTTP statuses we answer with.
 _RPC_CODES = {400: 3, 401: 16, 403: 7, 413: 3, 415: 3, 429: 8, 503: 14}
+# Bodies larger than this are decoded in the receiver's own threads (smaller when content is redacted
+# or filtered: that work grows with the prompts inside); below it the thread hop costs more than it
+# saves. Own threads, not the default executor, so API reads never queue behind decodes.
+_DECODE_IN_THREAD_BYTES = 1 << 20
+_DECODE_IN_THREAD_BYTES_PROTECTED = 64 << 10
 
 
 class SpanQueue(Protocol):
-    """What the receiver needs of a batch writer."""
+    """What the receiver needs of the span queue (`admission.SpanFanout`)."""
 
-    @property
-    def capacity_left(self) -> int: ...
+    def admits(self, incoming: int = 0) -> bool: ...
 
-    def offer_many(self, items: Sequence[SpanRow]) -> bool: ...
+    def retry_after_s(self) -> int: ...
+
+    def offer_many(self, items: Sequence[SpanRecord]) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,25 +60,6 @@ class IngestPrincipal:
 
     workload: str
     capture: ContentCapture
-
-
-class SpanFanout:
-    """Spans go to the store's queue, and, when export is on, also to the exporter's queue."""
-
-    def __init__(self, store: SpanQueue, export: SpanQueue | None = None) -> None:
-        self.store = store
-        self.export = export
-
-    @property
-    def capacity_left(self) -> int:
-        return self.store.capacity_left
-
-    def offer_many(self, items: Sequence[SpanRow]) -> bool:
-        if not self.store.offer_many(items):
-            return False
-        if self.export is not None:
-            self.export.offer_many(items)  # a full export queue drops (counted) without refusing ingest
-        return True
 
 
 def _rpc_status(code: int, message: str) -> bytes:
@@ -128,13 +119,14 @@ class OtlpReceiver:
         price_of: Callable[[str], Price | None],
         *,
         max_body_bytes: int,
-        retry_after_s: int = 1,
+        limits: ContentLimits | None = None,
     ) -> None:
         self._authenticate = authenticate
         self._queue = queue
         self._price_of = price_of
         self._max_body = max_body_bytes
-        self._retry_after = retry_after_s
+        self._limits = limits or ContentLimits()
+        self._decoders = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rungway-otlp-decode")
         self._builders: dict[str, SpanBuilder] = {}
         self.rejected_spans = 0
         self.malformed_requests = 0
@@ -145,7 +137,9 @@ class OtlpReceiver:
         if builder is None:
             if len(self._builders) > 10_000:
                 self._builders.clear()
-            builder = self._builders[key] = SpanBuilder(principal.workload, principal.capture, self._price_of)
+            builder = self._builders[key] = SpanBuilder(
+                principal.workload, principal.capture, self._price_of, limits=self._limits
+            )
         return builder
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -158,8 +152,8 @@ class OtlpReceiver:
         principal = await self._authenticate(secret.strip()) if scheme.lower() == "bearer" and secret else None
         if principal is None:
             return otlp_error(401, "send a valid workload key as `Authorization: Bearer rw-...`", as_json)
-        if self._queue.capacity_left <= 0:
-            return otlp_error(503, "the span queue is full; retry later", as_json, self._retry_after)
+        if not self._queue.admits():
+            return self._busy(as_json)
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -171,18 +165,31 @@ class OtlpReceiver:
             # aiohttp inflates gzip bodies itself (within client_max_size); inflate here only if it did not.
             if body[:2] == b"\x1f\x8b" and request.headers.get("Content-Encoding", "").lower() == "gzip":
                 body = inflate(body, self._max_body)
-            decoded = decode_json(body, self._builder(principal)) if as_json else self._decode(body, principal)
+            decoded = await self._decode(body, principal, as_json)
         except MalformedExport as exc:
             self.malformed_requests += 1
             return otlp_error(400, str(exc), as_json)
         except OverflowError:
             return otlp_error(413, f"the inflated body exceeds {self._max_body} bytes; send smaller batches", as_json)
-        if decoded.rows and not self._queue.offer_many(decoded.rows):
-            return otlp_error(503, "the span queue is full; retry later", as_json, self._retry_after)
+        if decoded.rows and not (self._queue.admits(len(decoded.rows)) and self._queue.offer_many(decoded.rows)):
+            return self._busy(as_json)
         return self._success(decoded, as_json)
 
-    def _decode(self, body: bytes, principal: IngestPrincipal) -> Decoded:
-        return decode_protobuf(body, self._builder(principal))
+    def _busy(self, as_json: bool) -> web.Response:
+        message = "the span queue is full or would delay new spans too long; retry later"
+        return otlp_error(503, message, as_json, self._queue.retry_after_s())
+
+    async def _decode(self, body: bytes, principal: IngestPrincipal, as_json: bool) -> Decoded:
+        builder = self._builder(principal)
+        decode = decode_json if as_json else decode_protobuf
+        protected = principal.capture is not ContentCapture.FULL
+        if len(body) > (_DECODE_IN_THREAD_BYTES_PROTECTED if protected else _DECODE_IN_THREAD_BYTES):
+            return await asyncio.get_running_loop().run_in_executor(self._decoders, decode, body, builder)
+        return decode(body, builder)
+
+    def close(self) -> None:
+        """Stop the decode threads (after the server stopped taking requests)."""
+        self._decoders.shutdown(wait=True)
 
     def _success(self, decoded: Decoded, as_json: bool) -> web.Response:
         if decoded.rejected:

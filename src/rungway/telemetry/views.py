@@ -100,7 +100,11 @@ def _event_content(content: dict[str, Any], names: tuple[str, ...], key: str) ->
 
 
 def span_view(span: dict[str, Any]) -> dict[str, Any]:
-    """A stored span (as `store.traces.get_trace` returns it) with its content read into one shape."""
+    """A stored span (as `store.traces.get_trace` returns it) with its content read into one shape.
+
+    A span the reader may not see (`hidden`) stays a placeholder: ids, parent, times, no content."""
+    if span.get("hidden"):
+        return dict(span)
     content = span_content(span["content"]) if isinstance(span["content"], bytes) else span["content"]
     out = {k: v for k, v in span.items() if k != "content"}
     out["cost_usd"] = span["cost_nano"] / 1e9
