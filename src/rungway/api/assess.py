@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import Caller, caller_of
-from rungway.api.bodies import json_object, optional_str
+from rungway.api.bodies import json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.assess.model import load_model
 from rungway.assess.render import to_html, to_markdown
@@ -41,7 +41,7 @@ __all__ = ["install_assessment", "router"]
 router = ApiRouter("assessment")
 SCHEDULER = web.AppKey("rungway_assessment_scheduler", AssessmentScheduler)
 
-_WORKLOAD = QueryParam("workload", "Only this workload (non-admin keys see only their own)")
+_WORKLOAD = QueryParam("workload", "Only this workload (non-admin keys see only their own)", max_length=64)
 _RUN: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -54,13 +54,14 @@ _RUN: dict[str, Any] = {
 _ATTEST_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["item", "workload", "by", "link"],
+    "additionalProperties": False,
     "properties": {
-        "item": {"type": "string"},
-        "workload": {"type": "string"},
-        "by": {"type": "string"},
-        "link": {"type": "string"},
-        "expires": {"type": "string", "default": "90d", "description": "duration such as 90d"},
-        "note": {"type": "string"},
+        "item": text(64),
+        "workload": text(64),
+        "by": text(256),
+        "link": text(2048),
+        "expires": {**text(32, "duration such as 90d"), "default": "90d"},
+        "note": text(4096, multiline=True),
     },
 }
 
@@ -89,8 +90,9 @@ def _render(run: dict[str, Any], fmt: str) -> web.StreamResponse:
     "/api/assessments",
     summary="Assess workloads now from the evidence in the store and keep the result",
     role=Role.DEVELOPER,
-    params=[_WORKLOAD, QueryParam("format", "json (default), markdown or html")],
+    params=[_WORKLOAD, QueryParam("format", "json (default), markdown or html", enum=("json", "markdown", "html"))],
     response=_RUN,
+    content_types=("application/json", "text/markdown", "text/html"),
 )
 async def run_now(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
@@ -105,7 +107,10 @@ async def run_now(request: web.Request) -> web.StreamResponse:
     "GET",
     "/api/assessments",
     summary="Assessment history: stage per workload over time, with drift flagged",
-    params=[_WORKLOAD, QueryParam("limit", "At most this many rows (default 500)", "integer")],
+    params=[
+        _WORKLOAD,
+        QueryParam("limit", "At most this many rows (default 500)", "integer", minimum=1, maximum=10_000),
+    ],
 )
 async def list_history(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
@@ -204,7 +209,12 @@ async def list_attestations(request: web.Request) -> web.StreamResponse:
     "/api/assessment/claims/{workload}",
     summary="Record the stage a team claims for its workload",
     role=Role.DEVELOPER,
-    body={"type": "object", "required": ["stage"], "properties": {"stage": {"type": "integer"}, "by": {}}},
+    body={
+        "type": "object",
+        "required": ["stage"],
+        "additionalProperties": False,
+        "properties": {"stage": {"type": "integer", "minimum": 1, "maximum": 5}, "by": nullable(text(256))},
+    },
 )
 async def put_claim(request: web.Request) -> web.StreamResponse:
     workload = _scope(caller_of(request), request.match_info["workload"]) or ""
@@ -222,7 +232,14 @@ async def put_claim(request: web.Request) -> web.StreamResponse:
     "/api/assessment/thresholds/{check}",
     summary="Set the organisation's threshold (fraction) and/or window for a check",
     role=Role.ADMIN,
-    body={"type": "object", "properties": {"threshold": {"type": "number"}, "window_days": {"type": "integer"}}},
+    body={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "threshold": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "window_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+        },
+    },
 )
 async def put_threshold(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
