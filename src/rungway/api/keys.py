@@ -110,7 +110,9 @@ def _role(body: dict[str, Any]) -> Role:
         raise InvalidRequest(f"role must be admin, developer or viewer, got {raw!r}", param="role") from None
 
 
-@router.route("POST", "/api/keys", summary="Create an API key", role=Role.ADMIN, body=_CREATE_BODY, response=_CREATED)
+@router.route(
+    "POST", "/api/keys", summary="Create an API key", role=Role.ADMIN, body=_CREATE_BODY, response=_CREATED, status=201
+)
 async def create_key(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
     unknown = sorted(set(body) - _CREATE_FIELDS)
