@@ -25,9 +25,7 @@ from tests.servers import Gateway, write_config
 EXAMPLES_PER_OPERATION = 12
 SEED = 20261130
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-OPERATIONS = [
-    (method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops
-]
+OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 
 
 @pytest.fixture(scope="module")
