@@ -15,13 +15,13 @@ from aiohttp import web
 
 from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import json_object, nullable, optional_str, text
-from rungway.api.registry import ApiRouter, QueryParam
+from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
 from rungway.assess.model import load_model
 from rungway.assess.render import to_html, to_markdown
 from rungway.assess.schedule import AssessmentScheduler
 from rungway.domain.keys import Role
 from rungway.domain.maturity import Drift
-from rungway.errors import InvalidRequest, PermissionDenied
+from rungway.errors import InvalidRequest, NotFound, PermissionDenied
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
@@ -56,11 +56,11 @@ _ATTEST_BODY: dict[str, Any] = {
     "required": ["item", "workload", "by", "link"],
     "additionalProperties": False,
     "properties": {
-        "item": text(64),
+        "item": {"type": "string", "enum": [i.id for i in load_model().items if i.attested]},
         "workload": text(64),
-        "by": text(256),
-        "link": text(2048),
-        "expires": {**text(32, "duration such as 90d"), "default": "90d"},
+        "by": {**text(256), "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"},
+        "link": {**text(2048), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
+        "expires": {"type": "string", "pattern": DURATION_PATTERN, "default": "90d", "description": "such as 90d"},
         "note": text(4096, multiline=True),
     },
 }
@@ -213,7 +213,10 @@ async def list_attestations(request: web.Request) -> web.StreamResponse:
         "type": "object",
         "required": ["stage"],
         "additionalProperties": False,
-        "properties": {"stage": {"type": "integer", "minimum": 1, "maximum": 5}, "by": nullable(text(256))},
+        "properties": {
+            "stage": {"type": "integer", "minimum": 1, "maximum": load_model().top_stage},
+            "by": nullable(text(256)),
+        },
     },
 )
 async def put_claim(request: web.Request) -> web.StreamResponse:
@@ -236,7 +239,7 @@ async def put_claim(request: web.Request) -> web.StreamResponse:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "threshold": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "threshold": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1},
             "window_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
         },
     },
@@ -248,6 +251,9 @@ async def put_threshold(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("threshold must be a number such as 0.95", param="threshold")
     if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
         raise InvalidRequest("window_days must be a whole number", param="window_days")
+    check_id = request.match_info["check"]
+    if check_id not in _threshold_checks():
+        raise NotFound(f"no threshold check {check_id!r}; use one of {', '.join(_threshold_checks())}", param="check")
     t = await asyncio.to_thread(
         set_org_threshold,
         request.app[STATE].engine,
@@ -257,6 +263,10 @@ async def put_threshold(request: web.Request) -> web.StreamResponse:
         by=caller_of(request).key_id or "admin",
     )
     return json_response({"check": t.check_id, "threshold": t.threshold, "window_days": t.window_days})
+
+
+def _threshold_checks() -> list[str]:
+    return sorted({i.check.id for i in load_model().items if i.check is not None and i.check.threshold is not None})
 
 
 def _settings(state: GatewayState) -> Any:

@@ -14,7 +14,7 @@ import jsonschema_rs
 import orjson
 from aiohttp import web
 
-from rungway.api.registry import LATEST_TIME, TIME_PATTERN
+from rungway.api.registry import LATEST_TIME, NO_CONTROL, TIME_PATTERN
 from rungway.domain.bounds import has_control_characters
 from rungway.errors import InvalidRequest
 from rungway.gateway.body import read_body
@@ -34,20 +34,22 @@ __all__ = [
     "text",
 ]
 
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
-"""Printable text: no NUL or other control characters (PostgreSQL refuses NUL; logs and tables garble the rest)."""
-_MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_MULTILINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"  # NO_CONTROL, but tabs and new lines are fine
 
 _BODY = web.RequestKey("rungway_api_body", dict)
 
 
-def text(max_length: int, description: str | None = None, *, multiline: bool = False) -> dict[str, Any]:
+def text(
+    max_length: int, description: str | None = None, *, multiline: bool = False, min_length: int = 0
+) -> dict[str, Any]:
     """A string schema bounded to its column: at most `max_length` characters, no control characters."""
     schema: dict[str, Any] = {
         "type": "string",
         "maxLength": max_length,
         "pattern": _MULTILINE if multiline else NO_CONTROL,
     }
+    if min_length:
+        schema["minLength"] = min_length
     if description:
         schema["description"] = description
     return schema
@@ -59,7 +61,7 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
 
 
-NAME = text(128)
+NAME = text(128, min_length=1)
 INSTANT: dict[str, Any] = {
     "type": ["string", "number", "null"],
     "minimum": 0,
@@ -70,9 +72,9 @@ INSTANT: dict[str, Any] = {
 }
 USD_AMOUNT: dict[str, Any] = {
     "type": ["string", "number"],
-    "pattern": r"^\d{1,12}(\.\d{1,9})?$",
-    "minimum": 0,
-    "maximum": 1e12,
+    "pattern": r"^\d{1,9}(\.\d{1,9})?$",
+    "exclusiveMinimum": 0,
+    "maximum": 1e9,
     "description": "US dollars, e.g. 25.00",
 }
 
@@ -122,8 +124,20 @@ async def json_object(request: web.Request) -> dict[str, Any]:
             raise InvalidRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidRequest(f"the body must be a JSON object, got {type(body).__name__}", code="invalid_json")
-    request[_BODY] = body
-    return body
+    whole = {key: _whole_numbers(value) for key, value in body.items()}
+    request[_BODY] = whole
+    return whole
+
+
+def _whole_numbers(value: Any) -> Any:
+    """2.0 as 2: JSON (and JSON Schema's `integer`) does not tell them apart, so neither do the handlers."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
 
 def optional_str(body: dict[str, Any], field: str) -> str | None:

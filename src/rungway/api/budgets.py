@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.bodies import INSTANT, NAME, USD_AMOUNT, json_object, nullable, optional_str, text
+from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.counters.base import BudgetState
 from rungway.domain.budgets import DEFAULT_THRESHOLDS, Budget, period_bounds
@@ -53,7 +53,7 @@ _SET_BODY: dict[str, Any] = {
     "required": ["name", "scope", "amount_usd"],
     "additionalProperties": False,
     "properties": {
-        "name": NAME,
+        "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"},
         "scope": {"type": "string", "enum": ["workload", "user", "team", "key"]},
         "amount_usd": USD_AMOUNT,
         "period": {"type": "string", "enum": ["daily", "weekly", "monthly", "fixed"], "default": "monthly"},
@@ -66,11 +66,12 @@ _SET_BODY: dict[str, Any] = {
         "thresholds": {
             "type": "array",
             "items": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "minItems": 1,
             "maxItems": 20,
             "default": list(DEFAULT_THRESHOLDS),
         },
         "hard": {"type": "boolean", "default": True},
-        "webhook_url": nullable(text(2048)),
+        "webhook_url": {**nullable(text(2048)), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
     },
 }
 _FIELDS = set(_SET_BODY["properties"])

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from rungway.api.auth import caller_of
 from rungway.api.bodies import NAME, flag, json_object, nullable, optional_str, str_list, text
-from rungway.api.registry import LATEST_TIME, ApiRouter, QueryParam
+from rungway.api.registry import DURATION_PATTERN, LATEST_TIME, ApiRouter, QueryParam
 from rungway.api.workloads import WORKLOAD_NAME
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest, NotFound
@@ -71,7 +71,7 @@ _CREATE_BODY: dict[str, Any] = {
             "maxLength": 64,
             "description": "epoch seconds or ISO 8601",
         },
-        "expires_in": nullable(text(32, "a duration from now: 30d, 12h, 90m")),
+        "expires_in": {"type": ["string", "null"], "pattern": DURATION_PATTERN, "description": "from now: 30d, 12h"},
     },
 }
 
