@@ -14,6 +14,7 @@ import uvloop
 from aiohttp import web
 
 from rungway.domain.keys import Role
+from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 from rungway.server import create_app
@@ -60,9 +61,12 @@ class AppServer:
     def __init__(self, app: web.Application) -> None:
         self.app = app
         self.loops = LoopThread()
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
+        self.runner = self.make_runner(app)
         self.port = self.loops.run(self._start())
         self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def make_runner(self, app: web.Application) -> web.AppRunner:
+        return web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
 
     async def _start(self) -> int:
         await self.runner.setup()
@@ -78,13 +82,17 @@ class AppServer:
 
 
 class Gateway(AppServer):
-    """A whole Rungway server (gateway + management API) for one test."""
+    """A whole Rungway server (gateway + management API) for one test, behind the listener
+    `rungway serve` uses (connection caps and timeouts from `server:`)."""
 
     def __init__(self, config: Config, installers: Any = None) -> None:
-        super().__init__(create_app(config, installers))
         self.config = config
+        super().__init__(create_app(config, installers))
         self.state: GatewayState = self.app[STATE]
         self.openai_base = self.base_url + "/v1"
+
+    def make_runner(self, app: web.Application) -> web.AppRunner:
+        return GatewayRunner(app, self.config.server, access_log=None, handle_signals=False, shutdown_timeout=5)
 
     def create_key(self, workload: str = "test", **kwargs: Any) -> CreatedKey:
         created = create_api_key(

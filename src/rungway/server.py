@@ -20,6 +20,7 @@ from aiohttp import web
 from rungway.counters.registry import create_counters
 from rungway.domain.records import RequestRecord
 from rungway.errors import error_body
+from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
 from rungway.gateway.pipeline import PipelineExtension, build_pipelines
@@ -151,7 +152,10 @@ def create_app(
 
 async def run_app(app: web.Application, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
     """Serve until SIGTERM or SIGINT, then stop accepting, finish in-flight calls and drain the queues."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=30)
+    server_config = app[STATE].config.server
+    if server_config.metrics_key is None and host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("/metrics is open to anyone who reaches %s:%s; set server.metrics_key to close it", host, port)
+    runner = GatewayRunner(app, server_config, access_log=None, handle_signals=False, shutdown_timeout=30)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=4096)
     await site.start()

@@ -72,10 +72,11 @@ def test_silent_server_times_out_every_pending_call_and_the_next_call_reconnects
     asyncio.run(run())
 
 
-def test_bad_url_names_the_fix() -> None:
+def test_bad_url_names_the_fix_and_hides_the_password() -> None:
     with pytest.raises(ConfigError) as caught:
-        RespClient("rediss://host:6379/0")
-    assert "redis://" in caught.value.message
+        RespClient("http://user:s3cret@host:6379/0")
+    assert "rediss://" in caught.value.message and "s3cret" not in caught.value.message
+    assert RespClient("rediss://u:p@host:6380/2").address.shown == "rediss://u@host:6380/2"
 
 
 def test_pipelined_calls_scripts_and_reconnect(redis_url: str) -> None:

@@ -159,23 +159,66 @@ def test_body_framings(style: str) -> None:
     run(main())
 
 
-def test_a_request_on_a_connection_the_server_dropped_is_sent_again_once() -> None:
-    async def one_per_connection(
+def test_a_request_the_upstream_read_on_a_reused_connection_is_never_sent_again() -> None:
+    async def read_then_drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: dict[str, Any]) -> None:
+        seen["requests"].append(await read_request(reader))
+        writer.write(answer(b"{}"))  # keep-alive promised, then dropped without a word on the next request
+        await writer.drain()
+        seen["requests"].append(await read_request(reader))
+
+    async def main() -> None:
+        server, url, seen = await serve(read_then_drop)
+        pool = H1Pool(10, 5)
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        r.release()
+        with pytest.raises(H1Error, match="not sent again"):
+            await pool.request("POST", url, {}, b"{}", 5, whole=True)  # it may have run (and been billed)
+        assert (seen["connections"], len(seen["requests"])) == (1, 2)
+        await pool.close()
+        server.close()
+
+    run(main())
+
+
+def test_a_pooled_connection_seen_closed_before_writing_is_replaced_without_an_error() -> None:
+    async def answer_then_close(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: dict[str, Any]
     ) -> None:
         await read_request(reader)
-        writer.write(answer(b"{}"))  # keep-alive promised, then dropped without a word on the next request
+        writer.write(answer(b"{}"))  # keep-alive promised, then closed while idle
         await writer.drain()
-        await read_request(reader)
 
     async def main() -> None:
-        server, url, seen = await serve(one_per_connection)
+        server, url, seen = await serve(answer_then_close)
         pool = H1Pool(10, 5)
-        for _ in range(3):
-            r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
-            assert r.status == 200
-            r.release()
-        assert seen["connections"] == 3
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        conn = r._conn
+        r.release()
+        while not conn.closed:  # the server's close reaches the pooled connection
+            await asyncio.sleep(0.005)
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        assert r.status == 200
+        r.release()
+        assert seen["connections"] == 2
+        await pool.close()
+        server.close()
+
+    run(main())
+
+
+def test_a_connection_closing_as_it_is_taken_from_the_pool_is_not_written_and_the_request_goes_elsewhere() -> None:
+    async def main() -> None:
+        server, url, seen = await serve(keep_answering)
+        pool = H1Pool(10, 5)
+        r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
+        conn = r._conn
+        r.release()
+        assert conn.transport is not None
+        conn.transport.close()  # closing, its loss not yet delivered: still in the pool's idle list
+        r = await pool.request("POST", url, {}, b"abc", 5, whole=True)
+        assert (r.status, await r.read()) == (200, b'{"echo": 3}')
+        r.release()
+        assert seen["connections"] == 2 and [len(body) for _, _, body in seen["requests"]] == [2, 3]
         await pool.close()
         server.close()
 
@@ -215,7 +258,10 @@ def test_failures_are_h1_errors_or_timeouts() -> None:
 def test_stream_pieces_arrive_as_sent_and_idle_timeout_fires() -> None:
     async def streaming(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: dict[str, Any]) -> None:
         await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+        close = "Connection: close\r\n" if seen["connections"] == 1 else ""  # the next call: a new connection
+        writer.write(
+            f"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n{close}Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
         for i in range(3):
             event = f"data: {i}\n\n".encode()
             writer.write(f"{len(event):x}\r\n".encode() + event + b"\r\n")

@@ -7,14 +7,19 @@ Keys start with `counters.key_prefix` so that deployments (and tests) can share 
 Windows are weighted exactly as `memory.py` weighs them.
 
 This module does not decide what happens when Redis is unreachable: it raises, and the gateway
-step fails open or closed as configured (counted in `rungway_counter_backend_errors`).
+step fails open or closed as configured (counted in `rungway_counter_backend_errors`). A Redis that
+refuses the configured credentials or TLS set-up is different: that is a configuration error, found
+by one probe at start (`probe_at_start`) so that `serve` stops with a one-line fix.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import ssl
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from rungway.counters.base import (
     BudgetDenied,
@@ -28,7 +33,7 @@ from rungway.counters.base import (
 from rungway.counters.redis_batch import Batches, RedisKeys, as_int
 from rungway.counters.redis_scripts import SEED
 from rungway.counters.registry import register_counters
-from rungway.counters.resp import RespClient, Script
+from rungway.counters.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
@@ -38,8 +43,8 @@ class RedisCounters:
 
     name = "redis"
 
-    def __init__(self, url: str, key_prefix: str = "rungway:") -> None:
-        self.client = RespClient(url)
+    def __init__(self, url: str, key_prefix: str = "rungway:", ca_file: str | None = None) -> None:
+        self.client = RespClient(url, ca_file=ca_file)
         self.prefix = key_prefix
         self.keys = RedisKeys(key_prefix)
         self._batches = Batches(self.client, self.keys)
@@ -97,8 +102,43 @@ class RedisCounters:
         await self.client.close()
 
 
+log = logging.getLogger("rungway.counters")
+
+
+def probe_at_start(config: CountersConfig) -> None:
+    """Connect and PING once (blocking): refused credentials or TLS raise ConfigError; an unreachable
+    Redis only logs, since the gateway serves on without it (fail-open) or refuses calls (fail-closed)."""
+    assert config.redis_url is not None
+
+    async def ping() -> None:
+        client = RespClient(config.redis_url or "", ca_file=config.redis_ca_file)
+        try:
+            await client.call("PING")
+        finally:
+            await client.close()
+
+    where = RedisAddress.parse(config.redis_url).shown
+    fix_auth = "check the user and password in counters.redis_url (or RUNGWAY_REDIS_URL) and the user's ACL"
+    try:
+        with ThreadPoolExecutor(1) as pool:  # a thread of its own: the caller may be inside an event loop
+            pool.submit(asyncio.run, ping()).result()
+    except RedisAuthError as exc:
+        raise ConfigError(f"counters.redis_url: {exc}. Fix: {fix_auth}") from None
+    except RedisReplyError as exc:  # NOAUTH (a password is required), NOPERM
+        raise ConfigError(f"counters.redis_url: redis at {where} answered {exc}. Fix: {fix_auth}") from None
+    except ssl.SSLError as exc:
+        raise ConfigError(
+            f"counters.redis_url: TLS with redis at {where} failed: {exc.reason or exc}. Fix: set"
+            " counters.redis_ca_file to the PEM of the CA that signed the server's certificate"
+        ) from None
+    except (OSError, TimeoutError) as exc:
+        log.warning("redis at %s is unreachable at start (%s); counters %s until it answers", where, exc,
+                    "fail open" if config.fail_open else "fail closed")  # fmt: skip
+
+
 @register_counters("redis")
 def create_redis_counters(config: CountersConfig) -> RedisCounters:
     if not config.redis_url:
         raise ConfigError("counters.redis_url: not set. Fix: set it or RUNGWAY_REDIS_URL=redis://host:6379/0")
-    return RedisCounters(config.redis_url, config.key_prefix)
+    probe_at_start(config)
+    return RedisCounters(config.redis_url, config.key_prefix, config.redis_ca_file)

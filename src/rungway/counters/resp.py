@@ -7,12 +7,17 @@ the commands of one loop iteration in one write and matches replies in order (RE
 key names used on every call are sent pre-encoded (`Bulk`), and one watchdog per connection
 replaces a timer per command. It reconnects on the next call after a failure and raises
 `ConnectionError` / `TimeoutError`, which the gateway turns into its fail-open or fail-closed decision.
+
+`rediss://` connects over TLS (the system trust store, or a given CA bundle); `user:password@` in the
+URL authenticates as an ACL user (`AUTH user password`), a password alone as the default user. A
+connection whose AUTH or SELECT is refused is closed at once and raises `RedisAuthError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import ssl
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +31,10 @@ Reply = Any
 
 class RedisReplyError(Exception):
     """Redis answered with an error reply (`-ERR ...`)."""
+
+
+class RedisAuthError(ConnectionError):
+    """Redis refused the connection's AUTH (wrong user or password) or SELECT: a configuration error."""
 
 
 class _Incomplete(Exception):
@@ -229,29 +238,49 @@ class _RespProtocol(asyncio.Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RedisAddress:
+    """Where and as whom to connect, from a `redis://` or `rediss://` (TLS) URL."""
+
     host: str
     port: int
     db: int
     username: str | None
     password: str | None
+    tls: bool = False
 
     @classmethod
     def parse(cls, url: str) -> RedisAddress:
         parsed = urlparse(url)
-        if parsed.scheme != "redis":
-            raise ConfigError(f"redis URL {url!r}: only redis:// is supported. Fix: redis://host:6379/0")
+        shown = _without_password(url)
+        if parsed.scheme not in ("redis", "rediss"):
+            raise ConfigError(
+                f"redis URL {shown!r}: expected redis:// or rediss:// (TLS). Fix: redis://[user:password@]host:6379/0"
+            )
         try:
             db = int(parsed.path.strip("/") or 0)
             port = parsed.port or 6379
         except ValueError:
-            raise ConfigError(f"redis URL {url!r} is not valid. Fix: redis://[:password@]host:6379/0") from None
+            raise ConfigError(f"redis URL {shown!r} is not valid. Fix: redis://[user:password@]host:6379/0") from None
         return cls(
             parsed.hostname or "127.0.0.1",
             port,
             db,
             unquote(parsed.username) if parsed.username else None,
             unquote(parsed.password) if parsed.password else None,
+            parsed.scheme == "rediss",
         )
+
+    @property
+    def shown(self) -> str:
+        """The address for messages: user and host, never the password."""
+        user = f"{self.username}@" if self.username else ""
+        return f"{'rediss' if self.tls else 'redis'}://{user}{self.host}:{self.port}/{self.db}"
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)
 
 
 class Script:
@@ -269,10 +298,13 @@ _EVALSHA = Bulk.of("EVALSHA")
 class RespClient:
     """One multiplexed connection to Redis, opened lazily and re-opened after a failure."""
 
-    def __init__(self, url: str, timeout_s: float = 2.0, connect_timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, url: str, timeout_s: float = 2.0, connect_timeout_s: float = 2.0, ca_file: str | None = None
+    ) -> None:
         self.address = RedisAddress.parse(url)
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
+        self._tls = ssl.create_default_context(cafile=ca_file) if self.address.tls else None
         self._protocol: _RespProtocol | None = None
         self._connecting: asyncio.Lock | None = None
 
@@ -288,22 +320,33 @@ class RespClient:
             if current is not None and not current.closed:
                 return current
             loop = asyncio.get_running_loop()
+            address = self.address
             _, fresh = await asyncio.wait_for(
-                loop.create_connection(lambda: _RespProtocol(self.timeout_s), self.address.host, self.address.port),
+                loop.create_connection(
+                    lambda: _RespProtocol(self.timeout_s),
+                    address.host,
+                    address.port,
+                    ssl=self._tls,
+                    server_hostname=address.host if self._tls else None,
+                ),
                 self.connect_timeout_s,
             )
             hello: list[tuple[Any, ...]] = []
-            if self.address.password is not None:
-                auth = (
-                    (self.address.username, self.address.password)
-                    if self.address.username
-                    else (self.address.password,)
+            if address.password is not None:
+                hello.append(
+                    ("AUTH", address.username, address.password) if address.username else ("AUTH", address.password)
                 )
-                hello.append(("AUTH", *auth))
-            if self.address.db:
-                hello.append(("SELECT", self.address.db))
-            for command in hello:
-                await fresh.send(command)
+            if address.db:
+                hello.append(("SELECT", address.db))
+            try:
+                for command in hello:
+                    await fresh.send(command)
+            except RedisReplyError as refused:
+                fresh.abort()  # never leave a connection open that failed its handshake
+                raise RedisAuthError(f"redis at {address.shown} refused {command[0]}: {refused}") from None
+            except BaseException:
+                fresh.abort()
+                raise
             self._protocol = fresh
             return fresh
 

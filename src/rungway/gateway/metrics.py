@@ -1,7 +1,14 @@
-"""Prometheus metrics of the gateway: requests, errors, latency, tokens, cost, queue health."""
+"""Prometheus metrics of the gateway: requests, errors, latency, tokens, cost, queue health.
+
+Bounded by construction: every label value comes from configuration or from our own code (the
+endpoint, the workload of the key, the configured model route, our error types and statuses), never
+from what a caller typed, so no request can add a series. `/metrics` shows every workload's spend:
+with `server.metrics_key` set it answers only that key or the admin key (`metrics_access_allowed`).
+"""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -83,6 +90,18 @@ class CallSeries:
         return self._child("cost", self._metrics.cost, self.workload, self.model)
 
 
+def metrics_access_allowed(authorization: str | None, metrics_key: str | None, admin_key: str | None) -> bool:
+    """Whether a scrape with this Authorization header may read /metrics (always, when no key is set)."""
+    if metrics_key is None:
+        return True
+    scheme, _, secret = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return False
+    given = secret.strip().encode()
+    allowed = [metrics_key] + ([admin_key] if admin_key else [])
+    return any(hmac.compare_digest(given, key.encode()) for key in allowed)
+
+
 class GatewayMetrics:
     """The gateway's own registry (not the global one, so several gateways can live in one process)."""
 
@@ -126,7 +145,10 @@ class GatewayMetrics:
         self._series: dict[tuple[str, str, str], CallSeries] = {}
 
     def series(self, endpoint: str, workload: str, model: str) -> CallSeries:
-        """The cached metric children of calls to `model` by `workload` on `endpoint`."""
+        """The cached metric children of calls to `model` by `workload` on `endpoint`.
+
+        `model` is a configured route's name ("" when the call named no configured model), never the
+        name the caller sent."""
         key = (endpoint, workload, model)
         found = self._series.get(key)
         if found is None:

@@ -50,7 +50,8 @@ async def record_call(state: GatewayState, ctx: CallContext) -> None:
     record = build_record(ctx)
     ctx.extras["record"] = record
     state.request_writer.offer(record)
-    series = state.metrics.series(ctx.endpoint, record.workload or "", record.model_requested or "")
+    # Labels come from configuration only: an unknown model name a caller typed must not add a series.
+    series = state.metrics.series(ctx.endpoint, record.workload or "", ctx.route.name if ctx.route else "")
     series.requests(record.status).inc()
     series.latency().observe(record.latency_ms / 1000)
     if record.overhead_ms is not None:

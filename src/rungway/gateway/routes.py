@@ -9,9 +9,10 @@ from aiohttp import web
 from sqlalchemy import text
 
 from rungway.domain.ids import new_id
-from rungway.errors import RungwayError
+from rungway.errors import AuthenticationFailed, RungwayError
 from rungway.gateway.auth import authenticate
 from rungway.gateway.context import CALL, CallContext
+from rungway.gateway.metrics import metrics_access_allowed
 from rungway.gateway.pipeline import Pipeline
 from rungway.gateway.responses import error_response, json_response
 from rungway.gateway.state import GatewayState
@@ -88,7 +89,13 @@ async def readyz(request: web.Request) -> web.StreamResponse:
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:
-    body = request.app[STATE].metrics.render()
+    state = request.app[STATE]
+    server = state.config.server
+    if not metrics_access_allowed(request.headers.get("Authorization"), server.metrics_key, server.admin_key):
+        return error_response(
+            AuthenticationFailed("/metrics needs `Authorization: Bearer <server.metrics_key or the admin key>`")
+        )
+    body = state.metrics.render()
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 

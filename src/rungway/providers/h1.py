@@ -5,10 +5,17 @@ client measured ~55 µs of CPU per request on a loopback upstream, this one ~18 
 protocol + `httptools`, the llhttp parser Node.js uses; see docs/benchmarks.md). It does what
 the upstream adapters need and no more: POST/GET with a body and Content-Length, responses with
 Content-Length, chunked or read-until-close bodies, gzip/deflate if a server compresses anyway,
-TLS with the system trust store (or a given CA bundle), a total deadline for whole answers and
-an idle-read deadline for streams, and stream back-pressure. A request that fails on a reused
-keep-alive connection before any byte of the answer arrived is sent once more on a new
-connection (the server closed the idle connection as we wrote).
+TLS with the system trust store (or a given CA bundle), a total deadline for whole answers, an
+idle-read and a total deadline for streams, and stream back-pressure.
+
+An upstream is not trusted to be small: `ResponseLimits` caps the bytes of a response head, of a
+whole body and of a compressed body once inflated (inflation stops one byte past the cap, so a gzip
+bomb costs at most the cap); past a cap the exchange fails with `ResponseTooLarge`.
+
+Re-sending: an LLM POST that reached the upstream may have run and been billed, so a request is
+sent again (once, on a new connection) only when no byte of it can have reached the upstream: the
+pooled connection was seen closed before the request was written. A reused connection that closes
+after the request was written fails the call with `H1Error`; it is never re-sent.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import httptools
@@ -31,7 +39,29 @@ KEEPALIVE_S = 60.0
 
 
 class _Stale(Exception):
-    """A reused connection died before answering: safe to send the request again."""
+    """A pooled connection was found closed before the request was written: safe to send it elsewhere."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseLimits:
+    """The most an upstream answer may hold; the names are the provider options that set them."""
+
+    max_response_header_bytes: int = 64 * 1024
+    max_response_body_bytes: int = 128 * 1024 * 1024
+
+
+class ResponseTooLarge(H1Error):
+    """An answer went past one of `ResponseLimits`: `option` names the limit, `limit` its value."""
+
+    def __init__(self, what: str, option: str, limit: int) -> None:
+        super().__init__(f"{what} exceeded {limit} bytes")
+        self.what = what
+        self.option = option
+        self.limit = limit
+
+
+class StreamDeadline(TimeoutError):
+    """A stream was still running at its total deadline (as opposed to going silent)."""
 
 
 class H1Response:
@@ -42,12 +72,16 @@ class H1Response:
         self.status = status
         self.headers = headers
         self.idle_timeout_s = 300.0
+        self.total_timeout_s = 600.0
+        self.deadline: float | None = None  # the event loop's clock at which a stream is cut off
 
     async def read(self, idle_timeout_s: float | None = None) -> bytes:
         return await self._conn.read_all(idle_timeout_s)
 
-    def pieces(self, idle_timeout_s: float) -> AsyncIterator[bytes]:
-        return self._conn.iter_pieces(idle_timeout_s)
+    def pieces(self, idle_timeout_s: float, deadline: float | None = None) -> AsyncIterator[bytes]:
+        """The body as it arrives; TimeoutError after `idle_timeout_s` without a byte, StreamDeadline
+        at `deadline` (the event loop's clock) however fast bytes arrive."""
+        return self._conn.iter_pieces(idle_timeout_s, deadline)
 
     def release(self) -> None:
         self._conn.release()
@@ -70,6 +104,9 @@ class _Connection(asyncio.Protocol):
         self._head: list[tuple[bytes, bytes]] = []
         self._body: deque[bytes] = deque()
         self._unread = 0
+        self._received = 0  # body bytes, after inflation
+        self._head_bytes = 0
+        self._collect = False  # the whole body is being gathered in memory (its size is capped)
         self._paused = False
         self._whole = False
         self._got_bytes = False
@@ -91,12 +128,18 @@ class _Connection(asyncio.Protocol):
             self.abort()
             return
         self._got_bytes = True
+        if not self._headers_done:
+            self._head_bytes += len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self._fail(H1Error("the upstream switched protocols"))
         except httptools.HttpParserError as exc:
             self._fail(H1Error(f"the upstream sent invalid HTTP: {exc}"))
+            return
+        cap = self.pool.limits.max_response_header_bytes
+        if not self._headers_done and self._head_bytes > cap and self._error is None:
+            self._fail(ResponseTooLarge("the response head", "max_response_header_bytes", cap))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -106,7 +149,12 @@ class _Connection(asyncio.Protocol):
             self.on_message_complete()  # no Content-Length and not chunked: the body ends at close
             return
         if not self._got_bytes and self.reused:
-            self._fail(_Stale())
+            self._fail(
+                H1Error(
+                    "the upstream closed a reused keep-alive connection without answering; the request"
+                    " was already sent and may have run, so it is not sent again"
+                )
+            )
         else:
             self._fail(H1Error(f"the connection closed mid-answer ({exc or 'EOF'})"))
 
@@ -128,12 +176,23 @@ class _Connection(asyncio.Protocol):
             self._wake(None)
 
     def on_body(self, body: bytes) -> None:
+        if self._error is not None:
+            return
+        cap = self.pool.limits.max_response_body_bytes
         if self._inflate is not None:
+            room = cap - self._received
             try:
-                body = self._inflate.decompress(body)
+                body = self._inflate.decompress(body, room + 1)  # never inflate past one byte over the cap
             except zlib.error as exc:
                 self._fail(H1Error(f"the upstream sent a corrupt compressed body: {exc}"))
                 return
+            if len(body) > room:
+                self._fail(ResponseTooLarge("the inflated response body", "max_response_body_bytes", cap))
+                return
+        self._received += len(body)
+        if self._received > cap and (self._whole or self._collect):
+            self._fail(ResponseTooLarge("the response body", "max_response_body_bytes", cap))
+            return
         self._body.append(body)
         self._unread += len(body)
         if not self._whole:
@@ -176,12 +235,16 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
-    def _timed_out(self) -> None:
-        self._fail(TimeoutError())
+    def _timed_out(self, error: TimeoutError | None = None) -> None:
+        self._fail(error or TimeoutError())
 
     async def exchange(self, payload: bytes, whole: bool, timeout_s: float) -> H1Response:
-        """Send the request; wait for the whole answer (`whole`) or for its head."""
-        assert self.transport is not None
+        """Send the request; wait for the whole answer (`whole`) or for its head.
+
+        Raises `_Stale` without writing when the connection is already closed (the one case in
+        which the request may be sent again elsewhere)."""
+        if self.closed or self.transport is None or self.transport.is_closing():
+            raise _Stale
         loop = asyncio.get_running_loop()
         self._whole = whole
         self._waiter = loop.create_future()
@@ -196,6 +259,10 @@ class _Connection(asyncio.Protocol):
         return H1Response(self, self._status, headers)
 
     async def read_all(self, idle_timeout_s: float | None) -> bytes:
+        self._collect = True
+        cap = self.pool.limits.max_response_body_bytes
+        if self._received > cap and self._error is None:
+            self._fail(ResponseTooLarge("the response body", "max_response_body_bytes", cap))
         while not self._complete:
             if self._error is not None:
                 raise self._error
@@ -205,20 +272,21 @@ class _Connection(asyncio.Protocol):
         self._body.clear()
         return body
 
-    async def _next(self, timeout_s: float | None = None) -> None:
+    async def _next(self, timeout_s: float | None = None, error: TimeoutError | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._waiter = loop.create_future()
         if self._paused and self.transport is not None:
             self._paused = False
             self.transport.resume_reading()
-        timer = loop.call_later(timeout_s, self._timed_out) if timeout_s else None
+        timer = loop.call_later(timeout_s, self._timed_out, error) if timeout_s else None
         try:
             await self._waiter
         finally:
             if timer is not None:
                 timer.cancel()
 
-    async def iter_pieces(self, idle_timeout_s: float) -> AsyncIterator[bytes]:
+    async def iter_pieces(self, idle_timeout_s: float, deadline: float | None) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
         while True:
             while self._body:
                 piece = self._body.popleft()
@@ -228,7 +296,14 @@ class _Connection(asyncio.Protocol):
                 return
             if self._error is not None:
                 raise self._error
-            await self._next(idle_timeout_s)
+            if deadline is None or deadline - loop.time() > idle_timeout_s:
+                await self._next(idle_timeout_s)
+            else:
+                left = deadline - loop.time()
+                if left <= 0:
+                    self._fail(StreamDeadline())
+                    raise StreamDeadline
+                await self._next(left, StreamDeadline())
 
     def tunnelled(self) -> None:
         """The proxy opened the tunnel: what follows is a new session with the upstream."""
@@ -252,8 +327,10 @@ class H1Pool:
         connect_timeout_s: float,
         ssl_context: ssl.SSLContext | None = None,
         proxy: Proxy | None = None,
+        limits: ResponseLimits | None = None,
     ) -> None:
         self.limit = limit
+        self.limits = limits or ResponseLimits()
         self.connect_timeout_s = connect_timeout_s
         self.proxy = proxy
         self._ssl = ssl_context
@@ -377,10 +454,10 @@ class H1Pool:
             conn = await self._acquire(target)
             try:
                 return await conn.exchange(payload, whole, max(deadline - loop.time(), 0.001))
-            except _Stale:
+            except _Stale:  # seen closed before anything was written: nothing reached the upstream
                 conn.release()
                 if attempt:
-                    raise H1Error("the upstream closed the connection without answering") from None
+                    raise H1Error("the upstream closed the connection before the request was sent") from None
             except BaseException:
                 conn.release()
                 raise

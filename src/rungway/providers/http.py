@@ -5,7 +5,11 @@ HTTP/1.1 client (`providers/h1.py`), opened in `start()` and closed in `close()`
 upstream error answers become the `rungway.errors` hierarchy here, in one place:
 
     connection error ............ UpstreamError (502)
-    timeout ..................... UpstreamTimeout (504)
+    answer past a size cap ...... UpstreamError (502) upstream_response_too_large, naming the
+                                  cap and the provider option that raises it
+    timeout ..................... UpstreamTimeout (504): `timeout_s` is the deadline of a whole
+                                  answer and of a whole stream; `stream_idle_timeout_s` the
+                                  longest silence within a stream
     upstream 5xx (529 too) ...... UpstreamError (502), upstream_status kept
     upstream 429 ................ RateLimited (429), Retry-After from the upstream or 1 s
     upstream 401 / 403 .......... UpstreamError (502): the gateway's provider credentials are wrong,
@@ -15,6 +19,7 @@ upstream error answers become the `rungway.errors` hierarchy here, in one place:
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email.utils
 import os
@@ -22,13 +27,13 @@ import ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.providers.h1 import H1Pool, H1Response
+from rungway.providers.h1 import H1Pool, H1Response, ResponseLimits, ResponseTooLarge, StreamDeadline
 from rungway.providers.h1_address import H1Error, Proxy
 from rungway.settings.config import ProviderConfig
 
@@ -44,8 +49,13 @@ COMMON_OPTIONS = frozenset(
         "max_connections",
         "ca_file",
         "proxy",
+        "stream_idle_timeout_s",
+        "max_response_header_bytes",
+        "max_response_body_bytes",
+        "max_sse_event_bytes",
     }
 )
+DEFAULT_MAX_SSE_EVENT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +71,9 @@ class HttpOptions:
     max_connections: int
     ca_file: str | None = None
     proxy: Proxy | None = None
+    stream_idle_timeout_s: float | None = None  # None: `timeout_s`
+    limits: ResponseLimits = field(default_factory=ResponseLimits)
+    max_sse_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
 
 
 def parse_http_options(config: ProviderConfig, default_base_url: str | None, extra: Iterable[str]) -> HttpOptions:
@@ -79,16 +92,26 @@ def parse_http_options(config: ProviderConfig, default_base_url: str | None, ext
     if not isinstance(headers, dict) or not all(isinstance(v, str | int | float) for v in headers.values()):
         problem = f"expected a mapping of header names to values, got {headers!r}"
         raise config.error("headers", problem, "write e.g. `headers: {x-team: search}`")
+    timeout_s = positive_number(config, "timeout_s", 600.0)
+    defaults = ResponseLimits()
     return HttpOptions(
         base_url=base_url.rstrip("/"),
         api_key=optional_str(config, "api_key"),
-        timeout_s=positive_number(config, "timeout_s", 600.0),
+        timeout_s=timeout_s,
         connect_timeout_s=positive_number(config, "connect_timeout_s", 10.0),
         headers={str(k): str(v) for k, v in headers.items()},
         account=optional_str(config, "account") or config.name,
         max_connections=positive_int(config, "max_connections", 1000),
         ca_file=readable_file(config, "ca_file"),
         proxy=proxy_option(config),
+        stream_idle_timeout_s=positive_number(config, "stream_idle_timeout_s", timeout_s),
+        limits=ResponseLimits(
+            max_response_header_bytes=positive_int(
+                config, "max_response_header_bytes", defaults.max_response_header_bytes
+            ),
+            max_response_body_bytes=positive_int(config, "max_response_body_bytes", defaults.max_response_body_bytes),
+        ),
+        max_sse_event_bytes=positive_int(config, "max_sse_event_bytes", DEFAULT_MAX_SSE_EVENT_BYTES),
     )
 
 
@@ -148,7 +171,8 @@ class UpstreamClient:
     async def start(self) -> None:
         if self._pool is None:
             tls = ssl.create_default_context(cafile=self.options.ca_file) if self.options.ca_file else None
-            self._pool = H1Pool(self.options.max_connections, self.options.connect_timeout_s, tls, self.options.proxy)
+            options = self.options
+            self._pool = H1Pool(options.max_connections, options.connect_timeout_s, tls, options.proxy, options.limits)
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -175,16 +199,20 @@ class UpstreamClient:
                 response.release()
         except TimeoutError:
             raise self.timeout_error(timeout_s) from None
+        except ResponseTooLarge as exc:
+            raise self.too_large(exc.what, exc.option, exc.limit) from None
         except H1Error as exc:
             raise self.connection_error(url, exc) from None
 
     async def open_stream(self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float) -> H1Response:
         """POST and return the response once its head arrived; the caller reads and releases it.
 
-        A non-2xx answer is read and raised as the mapped error here.
+        A non-2xx answer is read and raised as the mapped error here. The whole stream must end
+        within `timeout_s` of this call; `stream_idle_timeout_s` bounds each silence within it.
         """
         pool = await self._open()
         timeout_s = min(timeout_s, self.options.timeout_s)
+        deadline = asyncio.get_running_loop().time() + timeout_s
         try:
             response = await pool.request("POST", url, {**self._headers, **headers}, body, timeout_s, whole=False)
             if response.status >= 300:
@@ -193,9 +221,13 @@ class UpstreamClient:
                 finally:
                     response.release()
                 raise upstream_failure(self.provider, response.status, raw, response.headers)
-            response.idle_timeout_s = timeout_s
+            response.idle_timeout_s = min(self.options.stream_idle_timeout_s or timeout_s, timeout_s)
+            response.deadline = deadline
+            response.total_timeout_s = timeout_s
         except TimeoutError:
             raise self.timeout_error(timeout_s) from None
+        except ResponseTooLarge as exc:
+            raise self.too_large(exc.what, exc.option, exc.limit) from None
         except H1Error as exc:
             raise self.connection_error(url, exc) from None
         return response
@@ -205,7 +237,7 @@ class UpstreamClient:
         """The response's server-sent events, a list per read, transport failures mapped; the response
         is released on exit. Errors are mapped per read rather than per event."""
         pieces = self._pieces(response)
-        events = sse_batches(pieces)
+        events = self._sse_batches(pieces)
         try:
             yield events
         finally:
@@ -213,16 +245,38 @@ class UpstreamClient:
             await pieces.aclose()
             response.release()
 
+    async def _sse_batches(self, pieces: AsyncIterable[bytes]) -> AsyncGenerator[list[SseEvent], None]:
+        limit = self.options.max_sse_event_bytes
+        try:
+            async for batch in sse_batches(pieces, limit):
+                yield batch
+        except SseEventTooLarge:
+            raise self.too_large("one server-sent event", "max_sse_event_bytes", limit) from None
+
     async def _pieces(self, response: H1Response) -> AsyncGenerator[bytes, None]:
         try:
-            async for piece in response.pieces(response.idle_timeout_s):
+            async for piece in response.pieces(response.idle_timeout_s, response.deadline):
                 yield piece
+        except StreamDeadline:
+            raise UpstreamTimeout(
+                f"{self.provider}: the stream did not end within {response.total_timeout_s:g}s"
+                " (the provider option `timeout_s` bounds a whole stream)"
+            ) from None
+        except ResponseTooLarge as exc:
+            raise self.too_large(exc.what, exc.option, exc.limit) from None
         except TimeoutError:
             raise UpstreamTimeout(
                 f"{self.provider}: the stream went silent for more than {response.idle_timeout_s:g}s"
             ) from None
         except H1Error as exc:
             raise UpstreamError(f"{self.provider}: the stream broke off: {exc}") from None
+
+    def too_large(self, what: str, option: str, limit: int) -> UpstreamError:
+        return UpstreamError(
+            f"{self.provider}: {what} from the upstream exceeded {limit} bytes; the provider option"
+            f" `{option}` raises this cap",
+            code="upstream_response_too_large",
+        )
 
     def timeout_error(self, timeout_s: float) -> UpstreamTimeout:
         limit = min(timeout_s, self.options.timeout_s)
@@ -241,17 +295,27 @@ class SseEvent:
     data: bytes
 
 
+class SseEventTooLarge(Exception):
+    """An event grew past the parser's `max_event_bytes` without ending."""
+
+
 class SseParser:
     """Server-sent events from a byte stream cut anywhere: events split across reads, CRLF or CR line
     ends, `data:` with or without its space, multi-line data, comments and keep-alives. `feed` returns
     the events a read completed (a list per read, so a relay pays one async step per read, not per
-    event); `finish` returns an unterminated last event (some servers omit the final blank line)."""
+    event); `finish` returns an unterminated last event (some servers omit the final blank line).
 
-    __slots__ = ("_buffer", "_carry_cr")
+    An unfinished event is kept in a buffer that grows in place and is searched only from where the
+    last search stopped, so an event arriving in n pieces costs O(size), not O(n * size); past
+    `max_event_bytes` `feed` raises `SseEventTooLarge`."""
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    __slots__ = ("_buffer", "_carry_cr", "_searched", "max_event_bytes")
+
+    def __init__(self, max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES) -> None:
+        self._buffer = bytearray()
+        self._searched = 0  # bytes at the start of `_buffer` known to hold no blank line
         self._carry_cr = False
+        self.max_event_bytes = max_event_bytes
 
     def feed(self, piece: bytes) -> list[SseEvent]:
         if self._carry_cr:
@@ -262,29 +326,47 @@ class SseParser:
                 # Could be the first half of CRLF: decide when the next piece arrives.
                 piece, self._carry_cr = piece[:-1], True
             piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        buffer = self._buffer + piece if self._buffer else piece
+        held = self._buffer
+        buffer: bytes | bytearray
+        if held:  # the slow path: an event continues from an earlier read
+            held += piece
+            buffer, search = held, max(self._searched - 1, 0)  # a blank line may straddle the seam
+        else:
+            buffer, search = piece, 0
         events: list[SseEvent] = []
         start = 0
         while True:
-            end = buffer.find(b"\n\n", start)
+            end = buffer.find(b"\n\n", search)
             if end < 0:
                 break
-            event = _parse_event(buffer[start:end])
-            start = end + 2
+            block = buffer[start:end]
+            event = _parse_event(block if isinstance(block, bytes) else bytes(block))
+            start = search = end + 2
             if event is not None:
                 events.append(event)
-        self._buffer = buffer[start:] if start else buffer
+        if buffer is held:
+            del held[:start]
+        elif start < len(piece):
+            held += piece[start:]
+        else:
+            return events  # the common case: the read ended on an event's end, nothing is held
+        self._searched = len(held)
+        if len(held) > self.max_event_bytes:
+            held.clear()
+            raise SseEventTooLarge(f"an event grew past {self.max_event_bytes} bytes")
         return events
 
     def finish(self) -> list[SseEvent]:
-        event = _parse_event(self._buffer.strip(b"\n"))
-        self._buffer = b""
+        event = _parse_event(bytes(self._buffer).strip(b"\n"))
+        self._buffer.clear()
         return [event] if event is not None else []
 
 
-async def sse_events(pieces: AsyncIterable[bytes]) -> AsyncGenerator[SseEvent, None]:
+async def sse_events(
+    pieces: AsyncIterable[bytes], max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
+) -> AsyncGenerator[SseEvent, None]:
     """The events of a byte stream one by one (see `SseParser`)."""
-    parser = SseParser()
+    parser = SseParser(max_event_bytes)
     async for piece in pieces:
         for event in parser.feed(piece):
             yield event
@@ -292,9 +374,11 @@ async def sse_events(pieces: AsyncIterable[bytes]) -> AsyncGenerator[SseEvent, N
         yield event
 
 
-async def sse_batches(pieces: AsyncIterable[bytes]) -> AsyncGenerator[list[SseEvent], None]:
+async def sse_batches(
+    pieces: AsyncIterable[bytes], max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
+) -> AsyncGenerator[list[SseEvent], None]:
     """The events of a byte stream, a list per read that completed any (see `SseParser`)."""
-    parser = SseParser()
+    parser = SseParser(max_event_bytes)
     async for piece in pieces:
         events = parser.feed(piece)
         if events:

@@ -39,10 +39,17 @@ _SECTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
+    """The listener: where it binds, who may read /metrics, and the bounds on client connections."""
+
     host: str = "127.0.0.1"
     port: int = 4000
     admin_key: str | None = None
     max_body_bytes: int = 32 * 1024 * 1024
+    metrics_key: str | None = None  # None: /metrics is open (fine on loopback; set it when exposed)
+    max_connections: int = 10_000  # open client connections; past it new ones get a 503 and are closed
+    max_connections_per_ip: int = 1_000
+    header_timeout_s: float = 10.0  # from connecting (or a request's first byte) to its whole head
+    keepalive_timeout_s: float = 75.0  # an idle keep-alive connection is closed after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,7 @@ class CountersConfig:
     redis_url: str | None = None
     fail_open: bool = True
     key_prefix: str = "rungway:"  # several deployments (or tests) can share one Redis
+    redis_ca_file: str | None = None  # CA bundle (PEM) for rediss://; None: the system trust store
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +198,7 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
             redis_url,
             on_error == "fail-open",
             _str(src, counters_raw, "counters.key_prefix", "rungway:"),
+            _redis_ca_file(src, counters_raw),
         ),
         recorder=recorder,
         providers=providers,
@@ -207,7 +216,19 @@ def _server(src: YamlSource, raw: dict[str, Any], env: Environment) -> ServerCon
         port=_int(src, raw, "server.port", 4000, minimum=0),
         admin_key=env.admin_key or _opt_str(src, raw, "server.admin_key"),
         max_body_bytes=_int(src, raw, "server.max_body_bytes", 32 * 1024 * 1024, minimum=1024),
+        metrics_key=_opt_str(src, raw, "server.metrics_key"),
+        max_connections=_int(src, raw, "server.max_connections", 10_000, minimum=1),
+        max_connections_per_ip=_int(src, raw, "server.max_connections_per_ip", 1_000, minimum=1),
+        header_timeout_s=_seconds(src, raw, "server.header_timeout_s", 10.0),
+        keepalive_timeout_s=_seconds(src, raw, "server.keepalive_timeout_s", 75.0),
     )
+
+
+def _redis_ca_file(src: YamlSource, raw: dict[str, Any]) -> str | None:
+    path = _opt_str(src, raw, "counters.redis_ca_file")
+    if path is not None and not Path(path).is_file():
+        raise src.error("counters.redis_ca_file", f"no such file: {path!r}", "give the path of a PEM CA bundle")
+    return path
 
 
 def _providers(src: YamlSource) -> dict[str, ProviderConfig]:
@@ -325,6 +346,15 @@ def _int(src: YamlSource, raw: dict[str, Any], key_path: str, default: int, mini
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise src.error(key_path, f"expected a whole number >= {minimum}, got {value!r}", f"write e.g. {default}")
     return value
+
+
+def _seconds(src: YamlSource, raw: dict[str, Any], key_path: str, default: float) -> float:
+    value = raw.get(key_path.rpartition(".")[2], default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 86_400:
+        raise src.error(
+            key_path, f"expected a number of seconds > 0 and < 86400, got {value!r}", f"write e.g. {default:g}"
+        )
+    return float(value)
 
 
 def _opt_int(src: YamlSource, raw: dict[str, Any], key_path: str) -> int | None:
