@@ -21,7 +21,9 @@ EXPORTS = {
         "text",
     ],
     "rungway.api.registry": [
+        "DURATION_PATTERN",
         "LATEST_TIME",
+        "NO_CONTROL",
         "TIME_PATTERN",
         "ApiRoute",
         "ApiRouter",

@@ -6,7 +6,6 @@ import json
 import re
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,10 +87,6 @@ bounded_chat_body = st.fixed_dictionaries(
 )
 
 
-@pytest.mark.xfail(
-    reason="gateway/metrics.py labels series with the requested model name; strict: drop this mark once it does not",
-    strict=True,
-)
 def test_random_bodies_never_add_caller_chosen_metric_series(gateway: Gateway) -> None:
     """Labels come from configuration only: model names a caller types never become /metrics series."""
     sent: set[str] = set()
