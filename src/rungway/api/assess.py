@@ -56,7 +56,11 @@ _ATTEST_BODY: dict[str, Any] = {
     "required": ["item", "workload", "by", "link"],
     "additionalProperties": False,
     "properties": {
-        "item": {"type": "string", "enum": [i.id for i in load_model().items if i.attested]},
+        "item": {
+            **text(64),
+            "description": "an attested item of the maturity model: "
+            + ", ".join(i.id for i in load_model().items if i.attested),
+        },
         "workload": text(64),
         "by": {**text(256), "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"},
         "link": {**text(2048), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
