@@ -54,6 +54,7 @@ EXPORTS = {
         "FieldBound",
         "Policy",
         "clean_text",
+        "fits",
         "has_control_characters",
     ],
     "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant"],

@@ -15,7 +15,7 @@ Each field has one policy:
   long or with control characters gets a 400 naming the field, the limit and the fix.
 
 This module is pure (no I/O) so the OTLP mapping and the management API can share it:
-`clean_text(value, bound)` and `bound.check(value)` are its stable API.
+`clean_text(value, bound)`, `fits(value, bound)` and `bound.check(value)` are its stable API.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "FieldBound",
     "Policy",
     "clean_text",
+    "fits",
     "has_control_characters",
 ]
 
@@ -107,11 +108,19 @@ MODEL = FieldBound("model", 128, Policy.REFUSE)
 
 
 def has_control_characters(value: str) -> bool:
-    return _CONTROL.search(value) is not None
+    # isprintable() is one C loop and False for every control character and surrogate: most values end here.
+    return not value.isprintable() and _CONTROL.search(value) is not None
+
+
+def fits(value: str, bound: FieldBound) -> bool:
+    """True when `value` needs no cleaning: within the length, no control characters (spaces aside)."""
+    return len(value) <= bound.max_chars and value.isprintable()
 
 
 def clean_text(value: str, bound: FieldBound) -> CleanedText:
     """Control characters removed, surrounding space stripped, cut to `bound.max_chars` characters."""
-    cleaned = _CONTROL.sub("", value) if has_control_characters(value) else value
-    cleaned = cleaned.strip()[: bound.max_chars]
-    return CleanedText(cleaned, cleaned != value.strip())
+    stripped = value.strip()
+    if fits(stripped, bound):  # the common case: nothing to change
+        return CleanedText(stripped, False)
+    cleaned = _CONTROL.sub("", stripped).strip()[: bound.max_chars]
+    return CleanedText(cleaned, cleaned != stripped)

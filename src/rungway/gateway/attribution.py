@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rungway.domain.bounds import CLEANED_TAG, MAX_TAGS, SESSION, TAG_KEY, TAG_VALUE, USER, clean_text
+from rungway.domain.bounds import CLEANED_TAG, MAX_TAGS, SESSION, TAG_KEY, TAG_VALUE, USER, clean_text, fits
 from rungway.domain.ids import new_span_id, new_trace_id
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
@@ -39,15 +39,16 @@ def parse_tags(header: str | None, metadata: object, cleaned: set[str] | None = 
     tags: dict[str, str] = {}
     changed = False
     for raw_key, raw_value in pairs:
-        key = clean_text(raw_key, TAG_KEY)
-        value = clean_text(raw_value, TAG_VALUE)
-        changed = changed or key.changed or value.changed
-        if not key.value:
+        key, value = raw_key.strip(), raw_value.strip()
+        if not (fits(key, TAG_KEY) and fits(value, TAG_VALUE)):
+            key, value = clean_text(key, TAG_KEY).value, clean_text(value, TAG_VALUE).value
+            changed = True
+        if not key:
             continue
-        if key.value not in tags and len(tags) >= MAX_TAGS:
+        if key not in tags and len(tags) >= MAX_TAGS:
             changed = True
             continue
-        tags[key.value] = value.value
+        tags[key] = value
     if changed and cleaned is not None:
         cleaned.add("tags")
     return tags
