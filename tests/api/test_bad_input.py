@@ -34,6 +34,8 @@ BAD_BODIES: list[tuple[bytes, dict[str, str]]] = [
     (b'{"a": 1}', {"Content-Encoding": "gzip"}),  # says gzip, is not
     (gzip.compress(b'{"a": 1}'), {"Content-Encoding": "compress"}),  # an encoding we do not read
     (b'{"a": 1}', {"Content-Encoding": "bogus"}),
+    (b'{"a": 1}', {"Content-Encoding": "br"}),  # refused while the request head is parsed
+    (b'{"a": 1}', {"Content-Encoding": "zstd"}),
 ]
 
 

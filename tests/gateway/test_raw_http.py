@@ -223,3 +223,21 @@ def test_a_rate_limited_call_names_its_request_log_row(gateway_factory: Any) -> 
     assert statuses == [200, 429]
     row = _log_row(gateway, answer_headers["x-request-id"])
     assert row["status"] == 429 and answer_headers["x-rungway-trace-id"] == row["trace_id"]
+
+
+def test_a_request_the_parser_refuses_gets_an_openai_error_with_a_request_id(gateway: Gateway) -> None:
+    """A header with a control character never reaches a handler: the answer is still JSON and quotable."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
+        sock.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-rungway-user: a\x01b\r\n\r\n")
+        raw = b""
+        while b"\r\n\r\n" not in raw or not raw.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"400"
+    assert b"x-request-id: req_" in head.lower()
+    assert error_of(body)["type"] == "invalid_request_error"
