@@ -97,6 +97,22 @@ def _metadata(body: dict[str, Any]) -> None:
             raise InvalidRequest(f"metadata[{key!r}] must be a string, number or boolean.", param=f"metadata.{key}")
 
 
+def _message(index: int, message: object) -> None:
+    """The parts of a message the gateway reads (to estimate tokens and record the prompt)."""
+    if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+        raise InvalidRequest(f"messages[{index}] must be an object with a 'role'.", param=f"messages[{index}]")
+    content = message.get("content")
+    if content is not None and not isinstance(content, str | list):
+        raise InvalidRequest(
+            f"messages[{index}].content must be a string or an array of parts.", param=f"messages[{index}].content"
+        )
+    if isinstance(content, list) and not all(isinstance(part, dict) for part in content):
+        raise InvalidRequest(f"messages[{index}].content parts must be objects.", param=f"messages[{index}].content")
+    calls = message.get("tool_calls")
+    if calls is not None and not isinstance(calls, list):
+        raise InvalidRequest(f"messages[{index}].tool_calls must be an array.", param=f"messages[{index}].tool_calls")
+
+
 def _common(body: dict[str, Any]) -> str:
     """Fields both endpoints read: the model, the user and the metadata."""
     model = _model(body)
@@ -112,8 +128,7 @@ async def parse_chat_body(state: GatewayState, ctx: CallContext) -> None:
     if not isinstance(messages, list) or not messages:
         raise InvalidRequest("'messages' must be a non-empty array.", param="messages")
     for index, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise InvalidRequest(f"messages[{index}] must be an object with a 'role'.", param=f"messages[{index}]")
+        _message(index, message)
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise InvalidRequest("'stream' must be a boolean.", param="stream")
