@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bench/harness bench/tracing/summarize.py
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_sizes.py
 

@@ -4,7 +4,7 @@ Usage (from the project root; needs wrk, Redis at 127.0.0.1:6379; run under `flo
     .venv/bin/python bench/budgets_overhead.py [--rounds 3] [--seconds 5] [--settings 64c-0ms,64c-50ms,1c-0ms]
         [--variants off,memory,redis] [--src PATH] [--out results.jsonl]
 
-Two mock upstreams (../shared/bench/mock_openai.py, one answering at once, one after 50 ms) and wrk
+Two mock upstreams (bench/harness/mock_upstream.py, one answering at once, one after 50 ms) and wrk
 run on core 0; `rungway serve` runs on core 1 (`taskset`). Per round, the variants are interleaved:
 each variant gets a fresh server (own SQLite store, own key), which is measured in every setting in
 turn (2 s warm-up, then `--seconds` of wrk). Settings: `<connections>c-<upstream latency>ms`.
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "bench"
+HARNESS = ROOT / "bench" / "harness"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -114,7 +114,7 @@ def run_wrk(port: int, secret: str, seconds: int, connections: int, latency_ms: 
     model = "mock-model-50" if latency_ms else "mock-model"
     env = {**os.environ, "GW_KEY": secret, "GW_MODEL": model}
     cmd = ["taskset", "-c", "0", "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "-s", str(SHARED / "gateway" / "chat.lua"), f"http://127.0.0.1:{port}"]  # fmt: skip
+           "-s", str(HARNESS / "chat.lua"), f"http://127.0.0.1:{port}"]  # fmt: skip
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     match = re.search(r"WRKJSON (\{.*\})", out)
     if match is None:
@@ -174,7 +174,7 @@ def measure(variant: str, workdir: Path, upstreams: tuple[int, int], args: argpa
 
 def start_upstream(latency_ms: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    cmd = ["taskset", "-c", "0", PYTHON, str(SHARED / "mock_openai.py"), "--port", str(port),
+    cmd = ["taskset", "-c", "0", PYTHON, str(HARNESS / "mock_upstream.py"), "--port", str(port),
            "--latency-ms", str(latency_ms)]  # fmt: skip
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port
 

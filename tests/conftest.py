@@ -6,6 +6,7 @@ Each PostgreSQL test gets its own schema, each Redis test its own key prefix.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import socket
@@ -108,6 +109,9 @@ def gateway_factory(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
     def start(config_text: str = SIMULATOR_CONFIG, store_url: str | None = None, **variables: str) -> Gateway:
         url = store_url or f"sqlite:///{tmp_path}/rungway-{len(started)}.db"
         config = write_config(tmp_path, config_text.replace("{store_url}", url), **variables)
+        if config.recorder.spill_dir is None:  # PostgreSQL's default (./.rungway/spill) is shared by every test
+            spill_dir = str(tmp_path / f"spill-{len(started)}")
+            config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=spill_dir))
         gateway = Gateway(config)
         started.append(gateway)
         return gateway

@@ -9,13 +9,12 @@ ROUNDS=${2:-3}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 WORK=$(mktemp -d /tmp/rw-latab.XXXX)
-MOCK_PY=${MOCK_PY:-/tmp/venvs/gwfloor/bin/python}
-LUA=../shared/bench/gateway/chat.lua
+LUA=bench/harness/chat.lua
 git worktree add -q "$WORK/old" "$REV"
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; git worktree remove --force "$WORK/old" 2>/dev/null || true; }
 trap cleanup EXIT
-setsid taskset -c 0 "$MOCK_PY" ../shared/bench/mock_openai.py --port 9521 --latency-ms 0 >"$WORK/mock.log" 2>&1 &
+setsid taskset -c 0 .venv/bin/python bench/harness/mock_upstream.py --port 9521 --latency-ms 0 >"$WORK/mock.log" 2>&1 &
 pids+=($!)
 sed 's/9321/9521/; s/9331/9521/' bench/gateway/rungway-bench.yaml >"$WORK/cfg.yaml"
 start() {  # name src port

@@ -34,10 +34,10 @@ GROUPS: list[tuple[str, Callable[[list[tuple[str, str]]], bool]]] = [
     ),
     ("other writer / background threads", lambda f: _any(f, {"BatchWriter._run", "Thread._bootstrap"})),
     (
-        "upstream call: HTTP client (providers/h1.py pool, request, response parsing)",
+        "upstream call: HTTP client (wire/http1.py pool, request, response parsing)",
         lambda f: (
             _any(f, {"UpstreamClient.post", "UpstreamClient.open_stream"})
-            or _any_path(f, ("aiohttp/client", "aiohttp/connector", "providers/h1.py", "httptools"))
+            or _any_path(f, ("aiohttp/client", "aiohttp/connector", "wire/http1.py", "httptools"))
         ),
     ),
     (

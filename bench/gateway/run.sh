@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# Rungway's gateway benchmark: Rungway as one more target beside the shared anchors (the upstream
-# directly, the minimal Python "floor" gateway, LiteLLM proxy), same wrk load, same round.
+# Rungway's gateway benchmark: Rungway beside the anchors of bench/harness/anchors.sh (the upstream
+# directly, the minimal Python "floor" gateway, LiteLLM proxy, Portkey's gateway), same wrk load, same round.
 #
-#   bench/gateway/run.sh setup              # shared venvs (gwfloor, litellm, ...) + py-spy into .venv
-#   bench/gateway/run.sh start              # shared mocks + floor + LiteLLM, then Rungway on core 1
+#   bench/gateway/run.sh setup              # peers (pinned LiteLLM, Portkey) into $VENVS, wrk, py-spy into .venv
+#   bench/gateway/run.sh start              # mocks + floor + peers, then Rungway on core 1
 #   bench/gateway/run.sh start-rungway      # (re)start only Rungway (after a code change)
 #   bench/gateway/run.sh start-base         # RW_BASE_REV (default HEAD~1) as target rungway_base (A/B)
 #   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
+#   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
+#   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
 #   bench/gateway/run.sh stop
 #
-# Placement (as ../shared/bench/gateway/run.sh): the system under test on GW_CPU (1), wrk and the
+# Placement (as bench/harness/anchors.sh): the system under test on GW_CPU (1), wrk and the
 # upstream mocks the gateways call on AUX_CPU (0). Rungway listens on 9340 with
 # bench/gateway/rungway-bench.yaml (auth + rate limits + pricing + request log into SQLite, all on).
-# One JSON line per wrk run goes to $RESULTS (the shared format, target "rungway" added);
+# One JSON line per wrk run goes to $RESULTS (with the pinned version of a peer target);
 # bench/gateway/summarize.py turns them into the tables of docs/benchmarks.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SHARED="${SHARED:-$ROOT/../shared/bench}"
-SHARED_RUN="$SHARED/gateway/run.sh"
+# Another harness with the same sub-commands (and its wrk script) can stand in as a cross-check.
+ANCHORS="${ANCHORS:-$ROOT/bench/harness/anchors.sh}"
+LUA="${LUA:-$ROOT/bench/harness/chat.lua}"
 export VENVS="${VENVS:-${TMPDIR:-/tmp}/venvs}"
 export WORK="${WORK:-${TMPDIR:-/tmp}/gwbench}"
 GW_CPU="${GW_CPU:-1}"
@@ -30,13 +33,13 @@ AUX_CPU="${AUX_CPU:-0}"
 DUR="${DUR:-10}"
 WARM="${WARM:-2}"
 CONNS="${CONNS:-1 16 64}"
-TARGETS="${TARGETS:-direct floor rungway litellm}"
+TARGETS="${TARGETS:-direct floor rungway litellm portkey}"
 ROUNDS="${ROUNDS:-3}"
 export RESULTS="${RESULTS:-$HERE/results/runs.jsonl}"
 RW_PORT="${RW_PORT:-9340}"
 RW_PY="$ROOT/.venv/bin/python"
 RW_CONFIG="${RW_CONFIG:-$HERE/rungway-bench.yaml}"
-ANCHOR_KEY="sk-bench-1"   # the floor's and LiteLLM's key (shared harness)
+ANCHOR_KEY="sk-bench-1"   # the floor's and LiteLLM's key (bench/harness/anchors.sh)
 mkdir -p "$WORK" "$(dirname "$RESULTS")"
 
 spawn() {  # spawn NAME CPUS CMD...: own session, pinned, pid in $WORK/NAME.pid, fds 3-9 closed
@@ -72,9 +75,10 @@ wait_chat() {  # wait_chat PORT KEY SECONDS
 start_rungway() {  # start_rungway [NAME PORT]: NAME "rungway_base" runs the tree in $RW_BASE_SRC (A/B)
   local name="${1:-rungway}" port="${2:-$RW_PORT}"
   stop_one "$name"
-  rm -f "$WORK/$name"-bench.db*
+  rm -rf "$WORK/$name"-bench.db* "$WORK/$name-spill"
   (
     export RUNGWAY_BENCH_DB="sqlite:///$WORK/$name-bench.db" RUNGWAY_BENCH_PORT="$port"
+    export RUNGWAY_BENCH_SPILL="$WORK/$name-spill"
     [ "$name" = rungway_base ] && export PYTHONPATH="$RW_BASE_SRC"
     "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/$name.key"
     spawn "$name" "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$port" --log-level warning
@@ -88,9 +92,11 @@ port_of() {  # port_of TARGET LAT
     direct) [ "$2" = 0 ] && echo 9301 || echo 9311 ;;
     floor) echo 9302 ;;
     litellm) echo 9303 ;;
+    portkey) echo 9304 ;;
     litellm_old_cli) echo 9312 ;;
     rungway) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
+    rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
 }
@@ -104,7 +110,8 @@ pid_of() {  # pid_of TARGET LAT
 
 key_of() {
   case "$1" in
-    rungway|rungway_base) cat "$WORK/$1.key" ;;
+    rungway|rungway_base|rungway_wal) cat "$WORK/$1.key" ;;
+    portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
   esac
 }
@@ -131,14 +138,19 @@ run_wrk() {  # run_wrk ROUND TARGET LAT STREAM CONN: one measured wrk run, one J
   local port pid url out line t0 t1 w0 w1 tick wu ws
   port=$(port_of "$target" "$lat")
   pid=$(pid_of "$target" "$lat" 2>/dev/null) || { echo "skip $target: not running" >&2; return 0; }
+  if [ "$target" = portkey ] && [ "$stream" = 1 ]; then  # Portkey-AI/gateway#1389: a streamed answer is a 500
+    echo "skip portkey, streaming: @portkey-ai/gateway answers 500 (TypeError: immutable) on Node" >&2; return 0
+  fi
   url="http://127.0.0.1:$port"
   GW_KEY=$(key_of "$target"); export GW_KEY GW_STREAM=$stream
   export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
-  taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${WARM}s" --timeout 10s -s "$SHARED/gateway/chat.lua" "$url" >/dev/null
+  export GW_HEADERS=""  # Portkey is told the provider and the upstream in headers
+  [ "$target" = portkey ] && GW_HEADERS="x-portkey-provider:openai;x-portkey-custom-host:http://127.0.0.1:$([ "$lat" = 0 ] && echo 9321 || echo 9331)/v1"
+  taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${WARM}s" --timeout 10s -s "$LUA" "$url" >/dev/null
   tick=$(getconf CLK_TCK)
   t0=$(cpu_ticks "$pid"); w0=$(date +%s.%N)
   out=$( { /usr/bin/time -f 'WRKTIME %U %S' taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${DUR}s" \
-           --timeout 10s -s "$SHARED/gateway/chat.lua" "$url"; } 2>&1 )
+           --timeout 10s -s "$LUA" "$url"; } 2>&1 )
   w1=$(date +%s.%N); t1=$(cpu_ticks "$pid")
   read -r _ wu ws < <(grep '^WRKTIME ' <<<"$out")
   line=$(grep '^WRKJSON ' <<<"$out" | sed 's/^WRKJSON //')
@@ -146,7 +158,8 @@ run_wrk() {  # run_wrk ROUND TARGET LAT STREAM CONN: one measured wrk run, one J
   line="$line,\"cpu_s\":$(awk -v a="$t0" -v b="$t1" -v t="$tick" 'BEGIN{printf "%.2f",(b-a)/t}')"
   line="$line,\"wrk_cpu_s\":$(awk -v a="$wu" -v b="$ws" 'BEGIN{printf "%.2f",a+b}')"
   line="$line,\"wall_s\":$(awk -v a="$w0" -v b="$w1" 'BEGIN{printf "%.2f",b-a}')"
-  line="$line,\"rev\":\"$(git -C "$ROOT" rev-parse --short HEAD)${RW_LABEL:+-$RW_LABEL}\"}"
+  line="$line,\"rev\":\"$(git -C "$ROOT" rev-parse --short HEAD)${RW_LABEL:+-$RW_LABEL}\""
+  line="$line,\"version\":\"$(bash "$ANCHORS" version "$target")\"}"
   echo "$line" >>"$RESULTS"
   echo "$line"
 }
@@ -160,20 +173,23 @@ round() {  # round LAT STREAM
 
 case "${1:-}" in
   setup)
-    bash "$SHARED_RUN" setup
+    bash "$ANCHORS" setup
     "$ROOT/.venv/bin/pip" install -q py-spy
     ;;
   start)
     command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
     case " $TARGETS " in
-      *" litellm "*) flock -o /tmp/bench.lock bash "$SHARED_RUN" start ;;
-      *) flock -o /tmp/bench.lock bash "$SHARED_RUN" start nolitellm ;;
+      *" litellm "*) flock -o /tmp/bench.lock bash "$ANCHORS" start ;;
+      *) flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm ;;
     esac
     case " $TARGETS ${EXTRA_0MS-litellm_old_cli} " in *" litellm_old_cli "*)
-      flock -o /tmp/bench.lock bash "$SHARED_RUN" start-litellm litellm_old_cli ;; esac
+      flock -o /tmp/bench.lock bash "$ANCHORS" start-peer litellm_old_cli ;; esac
+    case " $TARGETS " in *" portkey "*)
+      flock -o /tmp/bench.lock bash "$ANCHORS" start-peer portkey || echo "portkey not started: skipped" >&2 ;; esac
     start_rungway
     ;;
   start-rungway) start_rungway ;;
+  start-wal) RUNGWAY_BENCH_DURABILITY=write-ahead start_rungway rungway_wal "${RW_WAL_PORT:-9342}" ;;
   start-base)  # an earlier revision beside the current one: RW_BASE_REV (default HEAD~1) exported
     if [ -z "${RW_BASE_SRC:-}" ]; then  # or RW_BASE_SRC=/path/to/a/src/tree
       rm -rf "$WORK/base_src" && mkdir -p "$WORK/base_src"
@@ -188,21 +204,22 @@ case "${1:-}" in
       --results "${RESULTS%.jsonl}-ttft.jsonl"
     ;;
   stop)
+    stop_one rungway_wal
     stop_one rungway_base
     stop_one rungway
-    bash "$SHARED_RUN" stop
+    bash "$ANCHORS" stop
     ;;
   all)
-    [ -x "$VENVS/litellm/bin/litellm" ] || bash "$0" setup
+    [ -x "$VENVS/litellm/bin/litellm" ] && command -v wrk >/dev/null || bash "$0" setup
     bash "$0" stop >/dev/null 2>&1 || true
     bash "$0" start
     for i in $(seq 1 "$ROUNDS"); do
-      bash "$SHARED_RUN" quiet
+      bash "$ANCHORS" quiet
       # LiteLLM's fastest set-up found (1.91.1, CLI --model, no key, unpriced) joins the 0 ms rounds.
       TARGETS="$TARGETS ${EXTRA_0MS:-litellm_old_cli}" ROUND_ID="r$i" flock /tmp/bench.lock bash "$0" round 0 0
-      bash "$SHARED_RUN" quiet
+      bash "$ANCHORS" quiet
       ROUND_ID="r$i" flock /tmp/bench.lock bash "$0" round 50 0
-      bash "$SHARED_RUN" quiet
+      bash "$ANCHORS" quiet
       CONNS=16 ROUND_ID="s$i" flock /tmp/bench.lock bash "$0" round 0 1
     done
     bash "$0" ttft
@@ -210,14 +227,25 @@ case "${1:-}" in
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"
     ;;
   ab)  # A/B in the same rounds: floor, an earlier tree (RW_BASE_SRC or RW_BASE_REV) and the current one
-    flock -o /tmp/bench.lock bash "$SHARED_RUN" start nolitellm
+    flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
     start_rungway
     bash "$0" start-base
     for i in $(seq 1 "$ROUNDS"); do
-      bash "$SHARED_RUN" quiet
+      bash "$ANCHORS" quiet
       TARGETS="floor rungway_base rungway" ROUND_ID="ab$i" flock /tmp/bench.lock bash "$0" round 0 0
       [ "${AB_STREAM:-1}" = 1 ] && TARGETS="floor rungway_base rungway" CONNS=16 ROUND_ID="abs$i" \
         flock /tmp/bench.lock bash "$0" round 0 1
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS"
+    ;;
+  durability)  # A/B in the same rounds: recorder.durability memory (rungway) vs write-ahead (rungway_wal)
+    flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
+    start_rungway
+    bash "$0" start-wal
+    for i in $(seq 1 "$ROUNDS"); do
+      bash "$ANCHORS" quiet
+      TARGETS="floor rungway rungway_wal" ROUND_ID="wal$i" flock /tmp/bench.lock bash "$0" round 0 0
     done
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"
@@ -227,7 +255,7 @@ case "${1:-}" in
     pid=$(cat "$WORK/rungway.pid")
     GW_KEY=$(cat "$WORK/rungway.key"); export GW_KEY GW_STREAM=$stream
     export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
-    taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d14s --timeout 10s -s "$SHARED/gateway/chat.lua" \
+    taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d14s --timeout 10s -s "$LUA" \
       "http://127.0.0.1:$RW_PORT" >"$WORK/profile_wrk.txt" &
     wp=$!
     sleep 2
@@ -237,5 +265,5 @@ case "${1:-}" in
     grep -E 'Requests/sec' "$WORK/profile_wrk.txt" || true
     "$RW_PY" "$HERE/pyspy_top.py" "$out"
     ;;
-  *) sed -n '2,19p' "$0"; exit 2 ;;
+  *) sed -n '2,22p' "$0"; exit 2 ;;
 esac

@@ -4,7 +4,8 @@ Usage: python bench/gateway/summarize.py RESULTS.jsonl [--rounds r1,r2,s1] [--re
 
 Medians over rounds per (upstream latency, streaming, connections, target), then Rungway's ratios
 to the floor, to LiteLLM and to the upstream directly, measured in the same rounds, and a check of
-each gateway target of ../shared/TARGETS.md.
+each gateway performance target (listed with the results in docs/benchmarks.md). A peer's row names the
+pinned version its numbers belong to.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 import statistics
 from typing import Any
 
-ORDER = ["direct", "floor", "rungway", "rungway_base", "litellm", "litellm_old_cli"]
+ORDER = ["direct", "floor", "rungway", "rungway_base", "rungway_wal", "litellm", "litellm_old_cli", "portkey"]
 Agg = dict[tuple[int, int, int, str], dict[str, Any]]
 
 
@@ -40,6 +41,7 @@ def load(path: str, rounds: set[str] | None, rev: str | None) -> Agg:
         ok = [r for r in rs if r["requests"] > 0]
         agg[k] = {
             "n": len(rs),
+            "version": next((r["version"] for r in rs if r.get("version")), ""),
             "rps": med([r["rps"] for r in ok]),
             "p50": med([r["p50_ms"] for r in ok]),
             "p99": med([r["p99_ms"] for r in ok]),
@@ -62,23 +64,24 @@ def tables(agg: Agg) -> None:
                 if a is None:
                     continue
                 add = f"{a['p50'] - d['p50']:+.2f}" if d and t != "direct" else ""
+                label = f"{t} ({a['version']})" if a["version"] else t
                 print(
-                    f"| {c} | {t} | {a['n']} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {add} "
+                    f"| {c} | {label} | {a['n']} | {a['rps']:.0f} | {a['p50']:.2f} | {a['p99']:.2f} | {add} "
                     f"| {a['cpu_ms']:.3f} | {a['errors']} |"
                 )
         print("\nRungway's ratios (same rounds):\n")
         print(
             "| conns | rungway/floor req/s | rungway/litellm req/s | rungway/litellm_old_cli req/s "
-            "| rungway/direct req/s | p99 rungway/floor |"
+            "| rungway/portkey req/s | rungway/direct req/s | p99 rungway/floor |"
         )
-        print("|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|")
         for c in conns:
             g = {t: agg.get((lat, stream, c, t)) for t in ORDER}
             rw = g["rungway"]
             if rw is None:
                 continue
             cells = []
-            for t in ("floor", "litellm", "litellm_old_cli", "direct"):
+            for t in ("floor", "litellm", "litellm_old_cli", "portkey", "direct"):
                 other = g[t]
                 cells.append(f"{rw['rps'] / other['rps']:.2f}" if other else "")
             fl = g["floor"]
@@ -121,7 +124,7 @@ def checks(agg: Agg) -> None:
         rows.append(("50 ms, 64 conns: p99 <= 1.3x floor's p99", f"{value:.2f}", "yes" if value <= 1.3 else "NO"))
     ratio("streaming, 16 conns: req/s >= 0.7x floor", get(0, 1, 16, "rungway"), get(0, 1, 16, "floor"), "rps", 0.7)
     if rows:
-        print("\n#### Targets (../shared/TARGETS.md)\n")
+        print("\n#### Targets\n")
         print("| target | measured | met |\n|---|---|---|")
         for name, value, met in rows:
             print(f"| {name} | {value} | {met} |")

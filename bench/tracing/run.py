@@ -1,16 +1,17 @@
 """Trace-ingest benchmark: Rungway (SQLite and PostgreSQL) beside Arize Phoenix and the reference sink.
 
-Same run, same load: ../shared/bench/tracing/otlp_load.py sends realistic ~1.7 KB LLM spans
+Same run, same load: bench/harness/otlp_load.py sends realistic ~1.7 KB LLM spans
 (OTLP/HTTP protobuf, 512 per POST, 4 connections) from core 0 to a server pinned to core 1, then
 polls until every span is queryable — for Rungway through its own management API
-(`GET /api/traces/stats`), for Phoenix through its SQLite database, for the reference sink through
-its /count. `latency` mode then sends one trace at a time and measures response -> queryable.
+(`GET /api/traces/stats`), for Phoenix through its SQLite database, for the reference receiver
+(bench/harness/ref_receiver.py) through its /count. `latency` mode then sends one trace at a time and
+measures response -> queryable.
 
+    bench/tracing/run.sh setup     # Phoenix (pinned, from PyPI) into $VENVS (default /tmp/venvs)
     bench/tracing/run.sh [--rounds 3] [--spans 20000] [--phoenix-spans 5000] [--no-phoenix]
 
-Needs the venvs of ../shared/bench/tracing/servers.sh (tracebench, phoenix) under $VENVS
-(default /tmp/venvs). Results: one JSON line per measurement in bench/tracing/results/*.jsonl,
-medians printed by ../shared/bench/tracing/summarize.py.
+The load and the reference receiver run on the project's .venv. Results: one JSON line per measurement
+in bench/tracing/results/*.jsonl, medians printed by bench/tracing/summarize.py.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "bench" / "tracing"
-VENVS = Path(os.environ.get("VENVS", "/tmp/venvs"))
+HARNESS = ROOT / "bench" / "harness"
+PHOENIX = ROOT / "bench" / "tracing" / "phoenix.sh"
 WORK = Path(os.environ.get("WORK", "/tmp/tracebench"))
-LOAD_PY = str(VENVS / "tracebench" / "bin" / "python")
+LOAD_PY = str(ROOT / ".venv" / "bin" / "python")
 ADMIN = "bench-admin-" + secrets.token_hex(4)
 PORT = 9240
 POSTGRES = os.environ.get("RUNGWAY_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -55,8 +56,8 @@ def wait_http(url: str, seconds: float = 60) -> None:
 
 
 def load(out: Path, *args: str) -> None:
-    cmd = ["taskset", "-c", "0", LOAD_PY, str(ROOT / "bench" / "tracing" / "authed_load.py"), "--out", str(out), *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "RUNGWAY_BENCH_ADMIN": ADMIN})
+    cmd = ["taskset", "-c", "0", LOAD_PY, str(HARNESS / "otlp_load.py"), "--out", str(out), *args]
+    result = subprocess.run(cmd, capture_output=True, text=True)
     print("   ", result.stdout.strip()[:400] or result.stderr.strip()[-800:], flush=True)
 
 
@@ -109,6 +110,7 @@ def run_rungway(kind: str, out: Path, rnd: str, spans: int) -> None:
         common = [
             "--url", f"http://127.0.0.1:{PORT}/v1/traces", "--header", f"Authorization:Bearer {secret}",
             "--count", f"http-json:http://127.0.0.1:{PORT}/api/traces/stats?workload=bench#spans",
+            "--count-header", f"Authorization:Bearer {ADMIN}",
         ]  # fmt: skip
         load(out, *common, "--spans", "500", "--target", "warmup")
         load(out, *common, "--spans", str(spans), "--target", f"rungway-{kind}/{rnd}", "--server-pid", str(server.pid))
@@ -122,7 +124,7 @@ def run_rungway(kind: str, out: Path, rnd: str, spans: int) -> None:
 
 def run_ref(out: Path, rnd: str, spans: int) -> None:
     sink = subprocess.Popen(
-        ["taskset", "-c", "1", LOAD_PY, str(SHARED / "ref_sink.py"), "--mode", "sqlite", "--port", "9212",
+        ["taskset", "-c", "1", LOAD_PY, str(HARNESS / "ref_receiver.py"), "--port", "9212",
          "--db", str(WORK / "ref-sqlite.db")]
     )  # fmt: skip
     try:
@@ -136,8 +138,9 @@ def run_ref(out: Path, rnd: str, spans: int) -> None:
 
 
 def run_phoenix(out: Path, rnd: str, spans: int) -> None:
-    env = {**os.environ, "VENVS": str(VENVS), "WORK": str(WORK)}
-    subprocess.run(["bash", str(SHARED / "servers.sh"), "start", "phoenix"], check=True, env=env)
+    env = {**os.environ, "WORK": str(WORK)}
+    subprocess.run(["bash", str(PHOENIX), "start"], check=True, env=env)
+    version = subprocess.run(["bash", str(PHOENIX), "version"], capture_output=True, text=True, check=True).stdout
     try:
         db = WORK / "phoenix" / "phoenix.db"
         sql = (
@@ -146,13 +149,14 @@ def run_phoenix(out: Path, rnd: str, spans: int) -> None:
         )
         pid = (WORK / "phoenix.pid").read_text().strip()
         args = ["--url", "http://127.0.0.1:9201/v1/traces", "--header", "x-project-name:{project}",
+                "--peer-version", version.strip(),
                 "--count", f"sqlite:{db}#{sql}"]  # fmt: skip
         load(out, *args, "--spans", "500", "--target", "warmup", "--settle-timeout", "60")
         load(out, *args, "--spans", str(spans), "--target", f"phoenix/{rnd}", "--server-pid", pid,
              "--max-seconds", "150", "--settle-timeout", "200")  # fmt: skip
         load(out, *args, "--mode", "latency", "--samples", "30", "--target", f"phoenix/{rnd}")
     finally:
-        subprocess.run(["bash", str(SHARED / "servers.sh"), "stop", "phoenix"], env=env, check=False)
+        subprocess.run(["bash", str(PHOENIX), "stop"], env=env, check=False)
 
 
 def main() -> int:
@@ -177,7 +181,7 @@ def main() -> int:
             print("  phoenix", flush=True)
             run_phoenix(out, rnd, args.phoenix_spans)
     print(f"results: {out}")
-    subprocess.run([sys.executable, str(SHARED / "summarize.py"), str(out)], check=False)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "tracing" / "summarize.py"), str(out)], check=False)
     return 0
 
 

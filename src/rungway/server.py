@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -31,7 +32,8 @@ from rungway.providers.registry import create_provider
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.requests import insert_requests
+from rungway.store.record_files import default_spill_dir
+from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.workloads import upsert_workload
 from rungway.store.writer import BatchWriter
 
@@ -58,6 +60,7 @@ def build_state(config: Config) -> GatewayState:
         max_queue=rec.queue_size,
         batch_size=rec.batch_size,
         flush_interval_s=rec.flush_interval_ms / 1000,
+        codec=REQUEST_CODEC,
     )
     writers: list[BatchWriter[Any]] = [request_writer]
     metrics = GatewayMetrics(lambda: writers)
@@ -128,6 +131,7 @@ def create_app(
         extensions.extend(install(app, state))
     app[PIPELINES] = build_pipelines(extensions)
     add_gateway_routes(app)
+    _attach_spill_dir(state)
 
     async def on_startup(_app: web.Application) -> None:
         for writer in state.writers:
@@ -141,13 +145,27 @@ def create_app(
         for provider in state.providers.values():
             await provider.close()
         await state.counters.close()
-        for writer in reversed(state.writers):
-            await asyncio.to_thread(writer.close)
+        # In parallel: the grace period is for the whole shutdown, not per queue.
+        grace_s = state.config.recorder.shutdown_grace_ms / 1000
+        await asyncio.gather(*(asyncio.to_thread(writer.close, grace_s) for writer in state.writers))
         state.engine.dispose()
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     return app
+
+
+def _attach_spill_dir(state: GatewayState) -> None:
+    """Every writer with a record codec spills, quarantines and replays through one directory."""
+    rec = state.config.recorder
+    directory = Path(rec.spill_dir) if rec.spill_dir else default_spill_dir(state.config.database_url)
+    for writer in state.writers:
+        writer.use_disk(
+            directory,
+            write_ahead=rec.durability == "write-ahead",
+            sync_interval_s=rec.write_ahead_sync_ms / 1000,
+            quarantine_max_bytes=rec.quarantine_max_bytes,
+        )
 
 
 async def run_app(app: web.Application, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:

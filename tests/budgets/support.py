@@ -31,6 +31,7 @@ counters:
 {counters}
 budgets:
   default_max_tokens: {default_max_tokens}
+  reconcile_ms: {reconcile_ms}
 alerts:
   backoff_ms: 20
 {alerts}
@@ -63,6 +64,7 @@ def config_text(
     default_max_tokens: int = 4096,
     rpm: int = 1000,
     webhook_url: str | None = None,
+    reconcile_ms: int = 60_000,
 ) -> str:
     if counters == "memory":
         block = "  backend: memory"
@@ -75,6 +77,7 @@ def config_text(
         latency_ms=latency_ms,
         default_max_tokens=default_max_tokens,
         rpm=rpm,
+        reconcile_ms=reconcile_ms,
         alerts=f"  webhook_url: {webhook_url}" if webhook_url else "",
     )
 
@@ -178,3 +181,25 @@ def api(base_url: str, path: str, method: str = "GET", body: Any = None) -> tupl
 def get_text(url: str) -> str:
     with urllib.request.urlopen(url, timeout=30) as response:
         return str(response.read().decode())
+
+
+def forget_redis_counters(redis_url: str, prefix: str) -> int:
+    """What a Redis restarted without persistence (or failed over to an empty replica) looks like to one
+    deployment: every key under its prefix is gone. (Not FLUSHDB: other deployments share the server.)"""
+    from rungway.wire.resp import RespClient
+
+    async def forget() -> int:
+        client = RespClient(redis_url)
+        deleted, cursor = 0, "0"
+        try:
+            while True:
+                cursor_reply, names = await client.call("SCAN", cursor, "MATCH", f"{prefix}*", "COUNT", 1000)
+                cursor = cursor_reply.decode() if isinstance(cursor_reply, bytes) else str(cursor_reply)
+                if names:
+                    deleted += int(await client.call("DEL", *names))
+                if cursor == "0":
+                    return deleted
+        finally:
+            await client.close()
+
+    return asyncio.run(forget())

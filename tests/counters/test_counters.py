@@ -7,7 +7,15 @@ import secrets
 
 import pytest
 
-from rungway.counters.base import BudgetDenied, BudgetSettle, BudgetUse, Counters, Denied, WindowUse
+from rungway.counters.base import (
+    BudgetDenied,
+    BudgetSettle,
+    BudgetState,
+    BudgetUse,
+    Counters,
+    Denied,
+    WindowUse,
+)
 from rungway.counters.redis import RedisCounters
 from rungway.counters.registry import create_counters
 from rungway.settings.config import CountersConfig
@@ -173,6 +181,22 @@ def test_seed_sets_spend_only_once(counters_config: CountersConfig) -> None:
         assert not await c.seed_budget("budget:s:0", 99, 60)
         assert (await c.budget_state(["budget:s:0"]))[0].spent == 12_345
         assert await c.settle([BudgetSettle("budget:s:0", 0, 5, 60)]) == [(12_345, 12_350)]
+
+    run(counters_config, body)
+
+
+def test_a_missing_budget_counter_starts_from_the_seed_its_hold_or_settle_carries(
+    counters_config: CountersConfig,
+) -> None:
+    async def body(c: Counters) -> None:
+        # Admission: the missing counter is created at its seed before the hold is checked against the limit.
+        assert await c.admit((), [BudgetUse("b1", 100, 1000, 3600, seed=950)]) is not None
+        assert (await c.budget_state(["b1"]))[0] == BudgetState(950, 0)
+        assert await c.admit((), [BudgetUse("b1", 50, 1000, 3600, seed=0)]) is None  # the counter exists now
+        assert (await c.budget_state(["b1"]))[0] == BudgetState(950, 50)
+        # Settle: a counter lost between hold and settle starts from the seed, then gets the real cost.
+        assert await c.finish([BudgetSettle("b2", 50, 30, 3600, seed=700)], ()) == [(700, 730)]
+        assert (await c.budget_state(["b2"]))[0] == BudgetState(730, 0)
 
     run(counters_config, body)
 

@@ -17,9 +17,9 @@ import trustme
 
 from rungway.counters.redis import RedisCounters, probe_at_start
 from rungway.counters.registry import create_counters
-from rungway.counters.resp import RedisAuthError, RespClient
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
+from rungway.wire.resp import RedisAuthError, RespClient
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from typing import Any
 import openai
 import pytest
 
-from rungway.providers.h1 import H1Pool, ResponseLimits, ResponseTooLarge
-from tests.providers.test_h1 import answer, read_request, run
+from rungway.wire.http1 import H1Pool, ResponseLimits, ResponseTooLarge
 from tests.servers import Gateway, LoopThread
+from tests.wire.test_http1 import answer, read_request, run
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 

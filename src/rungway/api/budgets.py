@@ -1,5 +1,8 @@
 """`/api/budgets`: set, list, read (with live state) and delete budgets, and list budget events.
 
+Scoped like the request log: a key that is not admin sees only the budgets (and their events) whose
+spend is its own workload's: the workload's and its users' budgets and its keys' budgets, never a team
+budget (whose figures include other workloads). Webhook URLs are shown masked (scheme and host).
 State is live when this server enforces budgets (spent and in-flight holds from the counters,
 shared through Redis across replicas); the request-log spend is always given next to it.
 """
@@ -8,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
+from rungway.api.auth import caller_of
 from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.counters.base import BudgetState
@@ -22,7 +25,14 @@ from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
-from rungway.services.budgets import BudgetRequest, budget_status, set_budget, status_dict
+from rungway.services.budgets import (
+    BudgetRequest,
+    budget_status,
+    event_dict,
+    set_budget,
+    status_dict,
+    visible_budgets,
+)
 from rungway.services.logs import parse_time
 from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
 
@@ -144,21 +154,29 @@ async def put_budget(request: web.Request) -> web.StreamResponse:
               response={"type": "object", "properties": {"data": {"type": "array", "items": _BUDGET}}})  # fmt: skip
 async def get_budgets(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
-    budgets = await asyncio.to_thread(list_budgets, state.engine)
+    budgets = await _readable(request, await asyncio.to_thread(list_budgets, state.engine))
     return json_response({"object": "list", "data": [await _status(state, b) for b in budgets]})
 
 
-async def _find(state: GatewayState, name: str) -> Budget:
-    budget = await asyncio.to_thread(get_budget, state.engine, name)
-    if budget is None:
+async def _readable(request: web.Request, budgets: list[Budget]) -> list[Budget]:
+    """The budgets this caller may read: all for an admin, else those of its own workload."""
+    caller = caller_of(request)
+    if caller.role is Role.ADMIN:
+        return budgets
+    return await asyncio.to_thread(visible_budgets, request.app[STATE].engine, budgets, caller.workload)
+
+
+async def _find(request: web.Request, name: str) -> Budget:
+    """The named budget if this caller may read it; one answer for absent and hidden, so names do not leak."""
+    budget = await asyncio.to_thread(get_budget, request.app[STATE].engine, name)
+    if budget is None or not await _readable(request, [budget]):
         raise NotFound(f"no budget named {name!r}; list them with GET /api/budgets", param="name")
     return budget
 
 
 @router.route("GET", "/api/budgets/{name}", summary="One budget's state this period", response=_BUDGET)
 async def get_one_budget(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE]
-    return json_response(await _status(state, await _find(state, request.match_info["name"])))
+    return json_response(await _status(request.app[STATE], await _find(request, request.match_info["name"])))
 
 
 @router.route("DELETE", "/api/budgets/{name}", summary="Delete a budget", role=Role.ADMIN)
@@ -187,11 +205,15 @@ async def remove_budget(request: web.Request) -> web.StreamResponse:
 async def get_events(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     q = request.query
-    budget_id = (await _find(state, q["budget"])).id if q.get("budget") else None
+    budget_id = (await _find(request, q["budget"])).id if q.get("budget") else None
+    readable: list[str] | None = None
+    if budget_id is None and caller_of(request).role is not Role.ADMIN:
+        readable = [b.id for b in await _readable(request, await asyncio.to_thread(list_budgets, state.engine))]
     try:
         limit = int(q.get("limit", "100"))
     except ValueError:
         raise InvalidRequest("limit must be a whole number", param="limit") from None
     since = parse_time(q.get("since"), time.time(), "since")
-    events = await asyncio.to_thread(list_events, state.engine, budget_id, q.get("kind") or None, since, limit)
-    return json_response({"object": "list", "data": [asdict(e) for e in events]})
+    kind = q.get("kind") or None
+    events = await asyncio.to_thread(list_events, state.engine, budget_id, kind, since, limit, readable)
+    return json_response({"object": "list", "data": [event_dict(e) for e in events]})

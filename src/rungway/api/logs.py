@@ -60,6 +60,7 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "priced": {"type": "boolean"},
         "trace_id": _STR,
         "span_id": _STR,
+        "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
     },
 }
 USAGE_ROW_SCHEMA: dict[str, Any] = {

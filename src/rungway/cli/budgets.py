@@ -7,7 +7,6 @@ Spend shown here comes from the request log (what the gateway has recorded); a r
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from typing import Any
 
 import click
@@ -17,7 +16,7 @@ from rungway.cli.render import Column, emit, fmt_time, fmt_usd
 from rungway.domain.budgets import DEFAULT_THRESHOLDS
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest, NotFound
-from rungway.services.budgets import BudgetRequest, budget_dict, budget_status, set_budget, status_dict
+from rungway.services.budgets import BudgetRequest, budget_dict, budget_status, event_dict, set_budget, status_dict
 from rungway.services.logs import parse_time
 from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
 
@@ -169,7 +168,7 @@ def events_command(
     engine = open_store(config_path)
     budget_id = _find(engine, name).id if name else None
     events = list_events(engine, budget_id, kind, parse_time(since, time.time(), "--since"), limit)
-    rows: list[dict[str, Any]] = [asdict(e) for e in events]
+    rows: list[dict[str, Any]] = [event_dict(e) for e in events]
     emit(rows, EVENT_COLUMNS, fmt, title="Budget events")
 
 

@@ -46,12 +46,17 @@ class Denied:
 
 @dataclass(slots=True)
 class BudgetUse:
-    """Reserve `amount` nano-dollars on budget counter `key`; `limit` None never refuses (soft only)."""
+    """Reserve `amount` nano-dollars on budget counter `key`; `limit` None never refuses (soft only).
+
+    `seed` is the spend the counter starts from when it is missing (a Redis restarted empty, evicted or
+    failed over to a lagging replica): the period's spend as the gateway last knew it from the request log
+    and the counter, so that a lost counter never lets a hard budget be spent again from zero."""
 
     key: str
     amount: int
     limit: int | None
     ttl_s: int
+    seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +70,14 @@ class BudgetDenied:
 
 @dataclass(slots=True)
 class BudgetSettle:
-    """Release `reserved` and add `actual` (the call's real cost) on budget counter `key`."""
+    """Release `reserved` and add `actual` (the call's real cost) on budget counter `key` (which starts from
+    `seed` if it went missing since the hold was placed, as in `BudgetUse`)."""
 
     key: str
     reserved: int
     actual: int
     ttl_s: int
+    seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,11 @@ class Counters(Protocol):
 
     async def seed_budget(self, key: str, spent: int, ttl_s: int) -> bool:
         """Set a counter's spend (from the request log) unless it already has one; True if it was set."""
+        ...
+
+    async def reconcile_budget(self, key: str, logged: int, release: int, ttl_s: int) -> BudgetState:
+        """Raise a counter's spend to `logged` (the request log's, a lower bound: never lowered) and release
+        `release` of its holds (holds whose settle was lost; never below zero); returns the state after."""
         ...
 
     async def claim_once(self, key: str, ttl_s: int) -> bool:

@@ -61,7 +61,7 @@ class MemoryCounters:
             wall = time.time()  # budget periods expire on the wall clock, like Redis TTLs; `now` is for windows
             self._purge(wall)
             for budget in budgets:
-                entry = self._budget(budget.key, budget.ttl_s, wall)
+                entry = self._budget(budget.key, budget.ttl_s, wall, budget.seed)
                 if budget.limit is not None and entry[0] + entry[1] + budget.amount > budget.limit:
                     return BudgetDenied(budget, int(entry[0]), int(entry[1]))
                 entries.append(entry)
@@ -77,7 +77,7 @@ class MemoryCounters:
         wall = time.time()
         out = []
         for item in settles:
-            entry = self._budget(item.key, item.ttl_s, wall)
+            entry = self._budget(item.key, item.ttl_s, wall, item.seed)
             before = int(entry[0])
             entry[1] = max(0, entry[1] - item.reserved)
             entry[0] += item.actual
@@ -102,10 +102,10 @@ class MemoryCounters:
         state, fraction = self._window(key, window_s, time.time() if now is None else now)
         return sliding_count(state[1], state[2], fraction)
 
-    def _budget(self, key: str, ttl_s: int, now: float) -> list[float]:
+    def _budget(self, key: str, ttl_s: int, now: float, seed: int = 0) -> list[float]:
         entry = self._budgets.get(key)
         if entry is None or entry[2] <= now:
-            entry = [0, 0, now + ttl_s]
+            entry = [seed, 0, now + ttl_s]
             self._budgets[key] = entry
         elif now + ttl_s > entry[2]:
             entry[2] = now + ttl_s
@@ -142,6 +142,12 @@ class MemoryCounters:
             return False
         self._budgets[key] = [spent, 0, now + ttl_s]
         return True
+
+    async def reconcile_budget(self, key: str, logged: int, release: int, ttl_s: int) -> BudgetState:
+        entry = self._budget(key, ttl_s, time.time())
+        entry[0] = max(entry[0], logged)
+        entry[1] = max(0, entry[1] - release)
+        return BudgetState(int(entry[0]), int(entry[1]))
 
     async def claim_once(self, key: str, ttl_s: int) -> bool:
         now = time.time()

@@ -31,11 +31,11 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.redis_batch import Batches, RedisKeys, as_int
-from rungway.counters.redis_scripts import SEED
+from rungway.counters.redis_scripts import RECONCILE, SEED
 from rungway.counters.registry import register_counters
-from rungway.counters.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
+from rungway.wire.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 
 
 class RedisCounters:
@@ -49,6 +49,7 @@ class RedisCounters:
         self.keys = RedisKeys(key_prefix)
         self._batches = Batches(self.client, self.keys)
         self._seed = Script(SEED)
+        self._reconcile = Script(RECONCILE)
 
     async def admit(
         self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
@@ -92,6 +93,11 @@ class RedisCounters:
 
     async def seed_budget(self, key: str, spent: int, ttl_s: int) -> bool:
         return bool(await self.client.run(self._seed, [self.keys.budget(key)], [spent, ttl_s]) == 1)
+
+    async def reconcile_budget(self, key: str, logged: int, release: int, ttl_s: int) -> BudgetState:
+        reply = await self.client.run(self._reconcile, [self.keys.budget(key)], [logged, -release, max(1, ttl_s)])
+        spent, reserved = reply
+        return BudgetState(as_int(spent), as_int(reserved))
 
     async def claim_once(self, key: str, ttl_s: int) -> bool:
         reply = await self.client.call("SET", f"{self.prefix}once:{key}", "1", "NX", "EX", max(1, ttl_s))

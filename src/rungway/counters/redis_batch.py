@@ -31,7 +31,7 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.redis_scripts import ADMIT_MANY, FINISH_MANY
-from rungway.counters.resp import Bulk, RedisReplyError, Reply, RespClient, Script
+from rungway.wire.resp import Bulk, RedisReplyError, Reply, RespClient, Script
 
 NAME_CACHE_SIZE = 10_000
 TTL_CHECK_EVERY_S = 3600.0
@@ -191,6 +191,7 @@ class Batches:
         window_secs: list[int] = []
         fractions: list[float] = []
         budget_ttls: list[int] = []
+        seeds: list[int] = []
         body: list[Any] = []
         for call in calls:
             body += (len(call.windows), len(call.budgets))
@@ -208,12 +209,14 @@ class Batches:
                 if index is None:
                     index = budgets[hold.key] = len(budget_ttls) + 1
                     budget_ttls.append(hold.ttl_s)
-                elif hold.ttl_s > budget_ttls[index - 1]:
-                    budget_ttls[index - 1] = hold.ttl_s
+                    seeds.append(hold.seed)
+                else:
+                    budget_ttls[index - 1] = max(budget_ttls[index - 1], hold.ttl_s)
+                    seeds[index - 1] = max(seeds[index - 1], hold.seed)
                 body += (index, hold.amount, -1 if hold.limit is None else hold.limit)
         keys = window_keys + [self._keys.budget(k) for k in budgets]
         ttls = [self._keys.ttl(k, t) for k, t in zip(budgets, budget_ttls, strict=True)]
-        args = [len(window_secs), len(budget_ttls), repr(now), *window_secs, *ttls, *body]
+        args = [len(window_secs), len(budget_ttls), repr(now), *window_secs, *ttls, *seeds, *body]
 
         def deliver(reply: Reply) -> None:
             for call, verdict in zip(calls, reply, strict=True):
@@ -223,17 +226,18 @@ class Batches:
         self._send(self._admit_script, keys, args, deliver, partial(_fail, calls))
 
     def _send_finishes(self, calls: list[_Finish], now: float) -> None:
-        budgets: dict[str, list[int]] = {}  # key -> [released, actual, ttl]
+        budgets: dict[str, list[int]] = {}  # key -> [released, actual, ttl, seed]
         windows: dict[tuple[str, int], int] = {}  # (key, window seconds) -> amount
         for call in calls:
             for item in call.settles:
                 entry = budgets.get(item.key)
                 if entry is None:
-                    budgets[item.key] = [item.reserved, item.actual, item.ttl_s]
+                    budgets[item.key] = [item.reserved, item.actual, item.ttl_s, item.seed]
                 else:
                     entry[0] += item.reserved
                     entry[1] += item.actual
                     entry[2] = max(entry[2], item.ttl_s)
+                    entry[3] = max(entry[3], item.seed)
             for use in call.corrections:
                 windows[(use.key, use.window_s)] = windows.get((use.key, use.window_s), 0) + use.amount
         corrections = [(ident, amount) for ident, amount in windows.items() if amount]
@@ -244,8 +248,8 @@ class Batches:
             return
         keys: list[Any] = [self._keys.budget(k) for k in budgets]
         args: list[Any] = [len(budgets)]
-        for key, (released, actual, ttl_s) in budgets.items():
-            args += (-released, actual, self._keys.ttl(key, ttl_s))
+        for key, (released, actual, ttl_s, seed) in budgets.items():
+            args += (-released, actual, self._keys.ttl(key, ttl_s), seed)
         for (key, window_s), amount in corrections:
             keys.append(self._keys.window(key, window_s, now)[0])
             args += (amount, window_s)

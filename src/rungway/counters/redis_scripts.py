@@ -14,7 +14,9 @@ into a sliding window; budgets use one hash per budget period with the fields `s
 # The admission of a batch of calls: rate-limit windows and budget holds, all or nothing per call.
 # KEYS: (current, previous) window key per distinct window, then each distinct budget hash.
 # ARGV: W (distinct windows), B (distinct budgets), the time (epoch seconds, to weigh previous
-# windows), the seconds of each window, the TTL argument of each budget; then per call: its number
+# windows), the seconds of each window, the TTL argument of each budget, the seed of each budget
+# (the spend a missing hash starts from: Redis lost it, so the gateway's last known spend is
+# written before anything is admitted against it); then per call: its number
 # of window uses and of budget uses, (window index, amount, limit) per window use and (budget
 # index, amount, limit or -1) per budget use. Returns per call 0 (admitted), {1, k, previous,
 # current} (its window use k refused) or {2, k, spent, reserved} (its budget use k refused).
@@ -35,11 +37,19 @@ end
 local spent, held, hold = {}, {}, {}
 for j = 1, B do
   local v = redis.call('HMGET', KEYS[2*W+j], 's', 'r')
-  spent[j] = tonumber(v[1] or '0')
+  if v[1] or v[2] then
+    spent[j] = tonumber(v[1] or '0')
+  else
+    spent[j] = tonumber(ARGV[3 + W + B + j])
+    if spent[j] > 0 then
+      redis.call('HSET', KEYS[2*W+j], 's', ARGV[3 + W + B + j])  -- the string: Lua would print 1e+15
+      redis.call('EXPIRE', KEYS[2*W+j], math.abs(tonumber(ARGV[3 + W + j])))
+    end
+  end
   held[j] = tonumber(v[2] or '0')
   hold[j] = 0
 end
-local out, n, a, last = {}, 0, 4 + W + B, #ARGV
+local out, n, a, last = {}, 0, 4 + W + 2 * B, #ARGV
 while a <= last do
   n = n + 1
   local nw, nb = tonumber(ARGV[a]), tonumber(ARGV[a+1])
@@ -96,15 +106,19 @@ return out
 
 # Settles and corrections of a batch of calls, summed per counter.
 # KEYS: budget hashes, then window keys. ARGV[1]: the number of budget hashes; then per budget:
-# minus the reserved amount, actual cost, TTL argument; then per window key: amount, window seconds.
+# minus the reserved amount, actual cost, TTL argument, seed (the spend a missing hash starts from);
+# then per window key: amount, window seconds.
 # Returns the spend after, per budget. Lua numbers are doubles: integers are exact below 2^53
 # nano-dollars (about 9 million USD per period).
 FINISH_MANY = """
 local nb = tonumber(ARGV[1])
 local out = {}
 for j = 1, nb do
-  local a = 3 * j - 1
+  local a = 4 * j - 2
   local ttl = tonumber(ARGV[a+2])
+  if ARGV[a+3] ~= '0' and redis.call('HSETNX', KEYS[j], 's', ARGV[a+3]) == 1 then
+    ttl = math.abs(ttl)
+  end
   local r = redis.call('HINCRBY', KEYS[j], 'r', ARGV[a])
   if r < 0 then
     redis.call('HSET', KEYS[j], 'r', 0)
@@ -117,7 +131,7 @@ for j = 1, nb do
     end
   end
 end
-local w0 = 3 * nb
+local w0 = 4 * nb
 for i = nb + 1, #KEYS do
   local a = w0 + 2 * (i - nb)
   local amount = tonumber(ARGV[a])
@@ -136,4 +150,27 @@ end
 redis.call('HSET', KEYS[1], 's', ARGV[1], 'r', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+
+# Reconciliation of one budget counter with the request log. KEYS[1]: budget hash. ARGV: the period's
+# spend in the log (a lower bound of the real spend: the counter is raised to it, never lowered), minus
+# the holds to release (left by settles this replica gave up on), the TTL. Returns {spent, reserved}.
+RECONCILE = """
+local v = redis.call('HMGET', KEYS[1], 's', 'r')
+local s, r = tonumber(v[1] or '0'), tonumber(v[2] or '0')
+if tonumber(ARGV[1]) > s then
+  redis.call('HSET', KEYS[1], 's', ARGV[1])
+  s = tonumber(ARGV[1])
+  if redis.call('TTL', KEYS[1]) < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[3])
+  end
+end
+if tonumber(ARGV[2]) < 0 and r > 0 then
+  r = redis.call('HINCRBY', KEYS[1], 'r', ARGV[2])
+  if r < 0 then
+    redis.call('HSET', KEYS[1], 'r', 0)
+    r = 0
+  end
+end
+return {s, r}
 """

@@ -37,3 +37,4 @@ class RequestRecord:
     priced: bool = False
     trace_id: str | None = None
     span_id: str | None = None
+    usage_anomaly: str | None = None  # what was wrong with the upstream's usage, when it was corrected

@@ -1,18 +1,49 @@
-"""Token usage as a provider reports it."""
+"""Token usage as a provider reports it, read defensively and bounded by what the call could produce.
+
+An upstream's usage is input we do not control: a buggy or hostile one can report 10^17 tokens,
+negative numbers or strings. Reading never fails (`token_count`), and `Usage.bounded` caps each
+figure at what the call could have cost, so one bad answer cannot exhaust a budget for a month,
+overflow a 64-bit column or break a sum over the request log. Either way the usage says it was
+corrected (`anomaly`), for the record and the metrics.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
+
+MAX_TOKENS = 2**31 - 1  # no call's figure goes past this (signed 32-bit: fits every token column)
+INVALID_COUNT = "not a whole number of tokens from 0 to 2^31-1"
+
+
+def token_count(value: Any) -> tuple[int, bool]:
+    """A reported token count as a non-negative int, and whether it was one (None and absent count as 0)."""
+    if value is None:
+        return 0, True
+    if isinstance(value, bool):
+        return 0, False
+    if isinstance(value, int):
+        if value < 0:
+            return 0, False
+        return (value, True) if value <= MAX_TOKENS else (MAX_TOKENS, False)
+    if isinstance(value, float) and math.isfinite(value) and value >= 0:
+        whole = min(int(value), MAX_TOKENS)
+        return whole, whole == value
+    return 0, False
 
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Tokens of one call. `cached_input` is the part of `input` served from a prompt cache."""
+    """Tokens of one call. `cached_input` is the part of `input` served from a prompt cache.
+
+    `anomaly` is None for usage taken as reported; else what was wrong with the report (then the
+    figures are the corrected ones)."""
 
     input: int = 0
     output: int = 0
     cached_input: int = 0
+    anomaly: str | None = None
 
     @property
     def total(self) -> int:
@@ -23,11 +54,42 @@ class Usage:
         """Read an OpenAI `usage` object; None when the provider sent none."""
         if not usage:
             return None
-        details = usage.get("prompt_tokens_details") or {}
-        return cls(
-            input=int(usage.get("prompt_tokens") or 0),
-            output=int(usage.get("completion_tokens") or 0),
-            cached_input=int(details.get("cached_tokens") or 0),
+        if not isinstance(usage, dict):
+            return cls(anomaly="usage is not an object")
+        details = usage.get("prompt_tokens_details")
+        cached = details.get("cached_tokens") if isinstance(details, dict) else None
+        return cls.reported(usage.get("prompt_tokens"), usage.get("completion_tokens"), cached)
+
+    @classmethod
+    def reported(cls, input_tokens: Any, output_tokens: Any, cached_input: Any = None) -> Usage:
+        """Usage from three reported counts, each read with `token_count`."""
+        (i, i_ok), (o, o_ok), (c, c_ok) = (
+            token_count(input_tokens),
+            token_count(output_tokens),
+            token_count(cached_input),
+        )
+        if i_ok and o_ok and c_ok:
+            return cls(i, o, c)
+        return cls(i, o, c, INVALID_COUNT)
+
+    def flagged(self, anomaly: str) -> Usage:
+        """This usage marked as corrected (the first anomaly found is kept)."""
+        return self if self.anomaly else replace(self, anomaly=anomaly)
+
+    def bounded(self, max_input: int, max_output: int) -> Usage:
+        """This usage with each figure capped at what the call could have used; marked when it was."""
+        max_input, max_output = min(max_input, MAX_TOKENS), min(max_output, MAX_TOKENS)
+        if self.input <= max_input and self.output <= max_output and self.cached_input <= self.input:
+            return self
+        problem = f"reported {self.input} in / {self.output} out, more than the call could use"
+        if self.cached_input > self.input and self.input <= max_input and self.output <= max_output:
+            problem = "more cached than input tokens"
+        return replace(
+            self,
+            input=min(self.input, max_input),
+            output=min(self.output, max_output),
+            cached_input=min(self.cached_input, self.input, max_input),
+            anomaly=self.anomaly or problem,
         )
 
     def to_openai(self) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
@@ -24,12 +23,15 @@ from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import BudgetExceeded, RungwayError
 from rungway.gateway.context import CallContext
+from rungway.gateway.limits import settles_pending
+from rungway.gateway.meter import input_token_bound, output_token_cap
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.state import GatewayState
 from rungway.services.alerts import AlertSettings, BudgetAlerts
 from rungway.services.budget_book import BudgetBook, BudgetSettings, Cover, Period
 from rungway.services.budgets import iso
 from rungway.store.budgets import BudgetEvent, insert_events
+from rungway.store.record_files import RecordCodec
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.gateway.budgets")
@@ -44,38 +46,6 @@ class BudgetRuntime:
     alerts: BudgetAlerts
     events: BatchWriter[BudgetEvent]
     settings: BudgetSettings
-
-
-def input_token_bound(body: dict[str, Any]) -> int:
-    """An upper bound on prompt tokens: a BPE token covers at least one character, plus per-message framing."""
-    chars = 0
-    messages = body.get("messages") or ()
-    for message in messages:
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str):
-            chars += len(content)
-        elif isinstance(content, list):
-            chars += sum(len(str(p.get("text", ""))) + 85 for p in content if isinstance(p, dict))
-        for call in (message.get("tool_calls") or ()) if isinstance(message, dict) else ():
-            chars += len(str(call))
-    if body.get("tools"):
-        chars += len(str(body["tools"]))
-    value = body.get("input")
-    if isinstance(value, str):
-        chars += len(value)
-    elif isinstance(value, list):
-        chars += sum(len(v) if isinstance(v, str) else len(v) if isinstance(v, list) else 1 for v in value)
-    return chars + 4 * len(messages) + 3
-
-
-def output_token_cap(ctx: CallContext, default_cap: int) -> int:
-    if ctx.endpoint != "chat.completions":
-        return 0
-    body = ctx.body
-    cap = body.get("max_completion_tokens") or body.get("max_tokens")
-    per_choice = cap if isinstance(cap, int) and cap > 0 else default_cap
-    n = body.get("n")
-    return per_choice * (n if isinstance(n, int) and n > 1 else 1)
 
 
 def _dollars(nano: int) -> str:
@@ -114,7 +84,8 @@ class BudgetHolds:
             output_cap = output_token_cap(ctx, self.runtime.settings.default_max_tokens)
             amount = price.max_cost_nano(input_token_bound(ctx.body), output_cap)
         ctx.extras[RESERVATION] = cover
-        return [BudgetUse(key, amount, limit, cover.ttl_s) for key, limit in cover.holds]
+        known = self.runtime.book.known_spend
+        return [BudgetUse(key, amount, limit, cover.ttl_s, known(key)) for key, limit in cover.holds]
 
     def refused(self, state: GatewayState, ctx: CallContext, denied: BudgetDenied, now: float) -> RungwayError:
         cover: Cover = ctx.extras.pop(RESERVATION)
@@ -147,13 +118,19 @@ class BudgetHolds:
         self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
     ) -> None:
         cover: Cover = ctx.extras.pop(RESERVATION)
+        book = self.runtime.book
         for i, (before, after) in enumerate(moves):
+            book.saw_spend(holds[i].key, after)
             lowest, highest = cover.mark_span[i]
             if before < highest and lowest <= after:  # else no threshold lies in (before, after]
                 budget, period = cover.covered[i]
                 crossed = [p for p, mark in cover.marks[i] if before < mark <= after]
                 if crossed:
                     await self.runtime.alerts.crossed(budget, crossed, after, (period.start, period.end))
+
+    def unsettled(self, holds: Sequence[BudgetUse]) -> None:
+        for hold in holds:
+            self.runtime.book.settle_lost(hold.key, hold.amount)
 
 
 def install_budgets(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
@@ -166,6 +143,7 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
         max_queue=rec.queue_size,
         batch_size=rec.batch_size,
         flush_interval_s=rec.flush_interval_ms / 1000,
+        codec=RecordCodec(BudgetEvent, ("id",)),
     )
     state.writers.append(events)
     alerts = BudgetAlerts(AlertSettings.from_config(state.config), state.counters, events)
@@ -173,7 +151,15 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
     def seed_failed(outcome: str) -> None:
         state.metrics.counter_errors.labels(state.counters.name, outcome).inc()
 
-    book = BudgetBook(state.engine, state.counters, alerts, settings.refresh_s, on_error=seed_failed)
+    book = BudgetBook(
+        state.engine,
+        state.counters,
+        alerts,
+        settings.refresh_s,
+        on_error=seed_failed,
+        reconcile_s=settings.reconcile_s,
+        settles_pending=settles_pending,
+    )
     runtime = BudgetRuntime(book, alerts, events, settings)
     state.services["budgets"] = runtime
 

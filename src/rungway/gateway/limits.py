@@ -128,7 +128,7 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
         if delta:
             corrections = [WindowUse(u.key, u.limit, u.window_s, delta, u.label) for u in ctx.token_limits]
     holds, ctx.budget_holds = ctx.budget_holds, ()
-    settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s) for _, uses in holds for u in uses]
+    settles = [BudgetSettle(u.key, u.amount, ctx.cost_nano, u.ttl_s, u.seed) for _, uses in holds for u in uses]
     if not corrections and not settles:
         return
     try:
@@ -137,7 +137,7 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
         state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
         log.warning("could not settle counters for %s: %s; retrying budget settles in the background", ctx.id, exc)
         if settles:
-            task = asyncio.get_running_loop().create_task(_settle_later(state, settles))
+            task = asyncio.get_running_loop().create_task(_settle_later(state, settles, holds))
             _RETRIES.add(task)
             task.add_done_callback(_RETRIES.discard)
         return
@@ -147,8 +147,17 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
         start += len(uses)
 
 
-async def _settle_later(state: GatewayState, settles: list[BudgetSettle]) -> None:
-    """Retry settling budget holds (with backoff) so that a backend hiccup does not leak them."""
+def settles_pending() -> int:
+    """Budget settles still being retried on this event loop (reconciling meanwhile would count them twice)."""
+    loop = asyncio.get_running_loop()
+    return sum(1 for task in _RETRIES if task.get_loop() is loop and not task.done())
+
+
+async def _settle_later(
+    state: GatewayState, settles: list[BudgetSettle], holds: Sequence[tuple[BudgetHolder, Sequence[BudgetUse]]]
+) -> None:
+    """Retry settling budget holds (with backoff) so that a backend hiccup does not leak them; past the
+    retries, the holders are told (their reconciliation releases the holds and recovers the spend)."""
     delay = 0.5
     last: Exception | None = None
     for _ in range(SETTLE_RETRIES):
@@ -160,4 +169,6 @@ async def _settle_later(state: GatewayState, settles: list[BudgetSettle]) -> Non
             state.metrics.counter_errors.labels(state.counters.name, "settle_failed").inc()
             last = exc
         delay *= 2
-    log.error("gave up settling budgets %s: %s", [s.key for s in settles], last)
+    log.error("gave up settling budgets %s: %s; left to reconciliation", [s.key for s in settles], last)
+    for holder, uses in holds:
+        holder.unsettled(uses)

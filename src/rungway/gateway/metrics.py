@@ -38,13 +38,37 @@ class _WriterCollector(Collector):
         failed = CounterMetricFamily(
             "rungway_store_write_failures", "Batch writes that failed and were retried", labels=["queue"]
         )
+        room = GaugeMetricFamily("rungway_queue_room", "Records the queue can still accept", labels=["queue"])
+        up = GaugeMetricFamily(
+            "rungway_store_up",
+            "1 when the queue's last write to the store succeeded, 0 while it fails",
+            labels=["queue"],
+        )
+        quarantined = CounterMetricFamily(
+            "rungway_records_quarantined", "Records the store refused, kept in the quarantine file", labels=["queue"]
+        )
+        spilled = CounterMetricFamily(
+            "rungway_records_spilled", "Records not written at shutdown, kept on disk for replay", labels=["queue"]
+        )
+        lost = CounterMetricFamily("rungway_records_lost", "Records neither written nor kept on disk", labels=["queue"])
+        replayed = CounterMetricFamily(
+            "rungway_records_replayed",
+            "Records an earlier run left on disk, replayed at start (each stored once)",
+            labels=["queue"],
+        )
         for w in self._writers():
             depth.add_metric([w.name], w.depth)
             accepted.add_metric([w.name], w.accepted)
             written.add_metric([w.name], w.written)
             dropped.add_metric([w.name], w.dropped)
             failed.add_metric([w.name], w.failed_batches)
-        return [depth, accepted, written, dropped, failed]
+            room.add_metric([w.name], w.capacity_left)
+            up.add_metric([w.name], 1 if w.store_ok else 0)
+            quarantined.add_metric([w.name], w.quarantined)
+            spilled.add_metric([w.name], w.spilled)
+            lost.add_metric([w.name], w.lost_on_close)
+            replayed.add_metric([w.name], w.replayed)
+        return [depth, accepted, written, dropped, failed, room, up, quarantined, spilled, lost, replayed]
 
 
 class CallSeries:
@@ -138,6 +162,13 @@ class GatewayMetrics:
         self.tokens = Counter("rungway_tokens", "Tokens processed", ["workload", "model", "direction"], registry=r)
         self.cost = Counter("rungway_cost_usd", "Cost of gateway calls in USD", ["workload", "model"], registry=r)
         self.rate_limited = Counter("rungway_rate_limited", "Calls refused by a rate limit", ["limit"], registry=r)
+        self.usage_anomalies = Counter(
+            "rungway_usage_anomalies",
+            "Calls whose upstream-reported usage was invalid or more than the call could use (corrected)",
+            ["model"],
+            registry=r,
+        )
+        self.usage_anomaly_logged: set[str] = set()  # models whose first correction was logged (one line each)
         self.counter_errors = Counter(
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )

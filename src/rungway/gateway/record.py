@@ -43,6 +43,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
         priced=ctx.priced,
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,
+        usage_anomaly=usage.anomaly if usage is not None else None,
     )
 
 

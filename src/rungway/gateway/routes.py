@@ -68,24 +68,35 @@ async def healthz(request: web.Request) -> web.StreamResponse:
 
 
 async def readyz(request: web.Request) -> web.StreamResponse:
-    """Ready when the store answers and every batch writer is running."""
+    """Ready means able to serve calls: 200 while every record queue has room, even with the store down.
+
+    The queues absorb a store outage, so taking every replica out of a load balancer for it would
+    turn a logging delay into an outage. 503 only when a queue is full (calls would go unrecorded).
+    The store's state is reported beside it: a live ping, and each queue's last write.
+    """
     state = request.app[STATE]
 
     def ping() -> None:
         with state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
-    problems = []
+    store: dict[str, str] = {"state": "ok"}
     try:
         await asyncio.wait_for(asyncio.to_thread(ping), timeout=2.0)
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
-        problems.append(f"store: {exc.__class__.__name__}")
-    for writer in state.writers:
-        if writer.capacity_left <= 0:
-            problems.append(f"queue {writer.name} is full")
-    if problems:
-        return json_response({"status": "unavailable", "problems": problems}, status=503)
-    return json_response({"status": "ready"})
+    except Exception as exc:  # noqa: BLE001 - any failure means the store is down; the reason is reported
+        store = {"state": "down", "error": exc.__class__.__name__}
+    queues = [
+        {
+            "name": w.name,
+            "depth": w.depth,
+            "room": w.capacity_left,
+            "writes": "ok" if w.store_ok else "failing",
+        }
+        for w in state.writers
+    ]
+    full = [f"queue {w.name} is full" for w in state.writers if w.capacity_left <= 0]
+    body = {"status": "unavailable" if full else "ready", "store": store, "queues": queues, "problems": full}
+    return json_response(body, status=503 if full else 200)
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:

@@ -40,6 +40,10 @@ class BudgetHolder(Protocol):
         """After the call's real cost was added: (spend before, spend after) per hold, e.g. for threshold alerts."""
         ...
 
+    def unsettled(self, holds: Sequence[BudgetUse]) -> None:
+        """These holds could not be settled (the backend stayed down past the retries): reconcile them."""
+        ...
+
 
 @dataclass
 class GatewayState:

@@ -1,4 +1,9 @@
-"""Assemble streamed deltas into the completion they add up to (for records and traces)."""
+"""Assemble streamed deltas into the completion they add up to (for records, traces and pricing).
+
+A stream can end without the upstream's usage chunk (the client hung up, the upstream died): the
+output that was relayed is then what the call is priced from (`relayed_output_tokens`), so a cut
+stream never costs less than what reached the client.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,17 @@ from rungway.domain.usage import Usage
 class StreamOutput:
     """Content, tool calls and finish reason per choice index, built from `chat.completion.chunk`s."""
 
-    __slots__ = ("_choices",)
+    __slots__ = ("_chars", "_choices", "_token_chunks")
 
     def __init__(self) -> None:
         self._choices: dict[int, dict[str, Any]] = {}
+        self._token_chunks = 0  # deltas that carried content or tool-call text: about one token each
+        self._chars = 0
+
+    def relayed_output_tokens(self) -> int:
+        """A lower-bound estimate of the output tokens seen so far: one per delta that carried text (how
+        OpenAI streams), or one per four characters when an upstream packs several tokens in a delta."""
+        return max(self._token_chunks, (self._chars + 3) // 4)
 
     def add(self, choices: list[dict[str, Any]]) -> bool:
         """Add one chunk's choices; True when it carried content or a tool call (a token)."""
@@ -29,6 +41,8 @@ class StreamOutput:
             if content:
                 state["parts"].append(content)
                 produced = True
+                self._token_chunks += 1
+                self._chars += len(content)
             for call in delta.get("tool_calls") or ():
                 produced = True
                 slot = state["tool_calls"].setdefault(
@@ -42,6 +56,8 @@ class StreamOutput:
                     slot["function"]["name"] += function["name"]
                 if function.get("arguments"):
                     slot["function"]["arguments"] += function["arguments"]
+                    self._token_chunks += 1
+                    self._chars += len(function["arguments"])
             if choice.get("finish_reason"):
                 state["finish_reason"] = choice["finish_reason"]
         return produced

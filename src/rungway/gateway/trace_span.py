@@ -26,6 +26,7 @@ from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.state import GatewayState
+from rungway.store.record_files import RecordCodec
 from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.writer import BatchWriter
 from rungway.telemetry.config import TracingConfig, parse_tracing
@@ -153,6 +154,7 @@ def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
         max_queue=cfg.queue_size,
         batch_size=cfg.batch_size,
         flush_interval_s=cfg.flush_interval_ms / 1000,
+        codec=RecordCodec(SpanRow, ("trace_id", "span_id")),
     )
     state.writers.append(store)
     export: BatchWriter[SpanRow] | None = None

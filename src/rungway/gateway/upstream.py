@@ -9,8 +9,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from rungway.domain.usage import Usage
 from rungway.errors import RungwayError, UpstreamError
 from rungway.gateway.context import CallContext
+from rungway.gateway.limits import estimate_input_tokens
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
@@ -74,13 +76,13 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **answer_headers(ctx)}
     )
-    await response.prepare(ctx.request)
     ctx.response = response
     output = StreamOutput()
     # Events are written when the next one is not already here (one write per upstream read).
     writer = SseWriter(response)
     chunk: Any = first
     try:
+        await response.prepare(ctx.request)  # in the try: a client gone before the first chunk is a cut stream too
         while True:
             data = chunk.data
             if chunk.usage is not None:
@@ -107,6 +109,8 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
         ctx.extras["client_closed"] = True
     finally:
         ctx.upstream_ms = (time.perf_counter() - started) * 1000
+        if ctx.usage is None:
+            ctx.usage = _cut_stream_usage(ctx, output)
         ctx.output = output.as_completion(first.data, ctx.usage)
         aclose = getattr(chunks, "aclose", None)
         if aclose is not None:
@@ -124,6 +128,13 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
 
         ctx.finish = finish
     return response
+
+
+def _cut_stream_usage(ctx: CallContext, output: StreamOutput) -> Usage:
+    """The usage of a stream that ended before the upstream's usage chunk (the client hung up, the upstream
+    died, the gateway stopped): the upstream read the whole prompt and generated at least what was relayed,
+    so the call is priced from the estimated prompt and the output counted on the way through."""
+    return Usage(input=ctx.estimated_input_tokens or estimate_input_tokens(ctx), output=output.relayed_output_tokens())
 
 
 async def _flush_quietly(writer: SseWriter) -> None:

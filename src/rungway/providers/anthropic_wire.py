@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from rungway.domain.usage import Usage
+from rungway.domain.usage import INVALID_COUNT, Usage, token_count
 from rungway.errors import InvalidRequest
 
 JSON_OBJECT_INSTRUCTION = "Respond with a single valid JSON object and nothing else."
@@ -271,13 +271,11 @@ def _tool_choice(choice: Any) -> dict[str, Any] | None:
 def usage_of(usage: dict[str, Any] | None) -> Usage:
     """Anthropic counts cached prompt tokens apart from `input_tokens`; OpenAI counts them inside."""
     usage = usage or {}
-    cache_read = int(usage.get("cache_read_input_tokens") or 0)
-    cache_write = int(usage.get("cache_creation_input_tokens") or 0)
-    return Usage(
-        input=int(usage.get("input_tokens") or 0) + cache_read + cache_write,
-        output=int(usage.get("output_tokens") or 0),
-        cached_input=cache_read,
+    (fresh, a), (cache_read, b), (cache_write, c) = (
+        token_count(usage.get(k)) for k in ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
     )
+    read = Usage.reported(fresh + cache_read + cache_write, usage.get("output_tokens"), cache_read)
+    return read if a and b and c else read.flagged(INVALID_COUNT)
 
 
 def finish_reason(stop_reason: Any, has_tool_calls: bool) -> str:

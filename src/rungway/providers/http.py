@@ -1,7 +1,7 @@
 """What the HTTP adapters (openai, anthropic) share: options, one pooled client, SSE, error mapping.
 
 Each configured provider owns one `UpstreamClient`: a keep-alive connection pool of our lean
-HTTP/1.1 client (`providers/h1.py`), opened in `start()` and closed in `close()`. Transport failures and
+HTTP/1.1 client (`wire/http1.py`), opened in `start()` and closed in `close()`. Transport failures and
 upstream error answers become the `rungway.errors` hierarchy here, in one place:
 
     connection error ............ UpstreamError (502)
@@ -33,9 +33,10 @@ from typing import Any
 import orjson
 
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.providers.h1 import H1Pool, H1Response, ResponseLimits, ResponseTooLarge, StreamDeadline
-from rungway.providers.h1_address import H1Error, Proxy
 from rungway.settings.config import ProviderConfig
+from rungway.wire.http1 import H1Pool, H1Response, ResponseLimits, ResponseTooLarge, StreamDeadline
+from rungway.wire.http1_address import H1Error, Proxy
+from rungway.wire.sse import DEFAULT_MAX_SSE_EVENT_BYTES, SseEvent, SseEventTooLarge, sse_batches
 
 USER_AGENT = "rungway/0.1"
 COMMON_OPTIONS = frozenset(
@@ -55,7 +56,6 @@ COMMON_OPTIONS = frozenset(
         "max_sse_event_bytes",
     }
 )
-DEFAULT_MAX_SSE_EVENT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,127 +285,6 @@ class UpstreamClient:
     def connection_error(self, url: str, exc: H1Error) -> UpstreamError:
         where = url.split("?", 1)[0]
         return UpstreamError(f"{self.provider}: cannot reach the upstream at {where}: {exc}")
-
-
-@dataclass(frozen=True, slots=True)
-class SseEvent:
-    """One server-sent event: its `event:` name (None when absent) and its data bytes."""
-
-    name: str | None
-    data: bytes
-
-
-class SseEventTooLarge(Exception):
-    """An event grew past the parser's `max_event_bytes` without ending."""
-
-
-class SseParser:
-    """Server-sent events from a byte stream cut anywhere: events split across reads, CRLF or CR line
-    ends, `data:` with or without its space, multi-line data, comments and keep-alives. `feed` returns
-    the events a read completed (a list per read, so a relay pays one async step per read, not per
-    event); `finish` returns an unterminated last event (some servers omit the final blank line).
-
-    An unfinished event is kept in a buffer that grows in place and is searched only from where the
-    last search stopped, so an event arriving in n pieces costs O(size), not O(n * size); past
-    `max_event_bytes` `feed` raises `SseEventTooLarge`."""
-
-    __slots__ = ("_buffer", "_carry_cr", "_searched", "max_event_bytes")
-
-    def __init__(self, max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES) -> None:
-        self._buffer = bytearray()
-        self._searched = 0  # bytes at the start of `_buffer` known to hold no blank line
-        self._carry_cr = False
-        self.max_event_bytes = max_event_bytes
-
-    def feed(self, piece: bytes) -> list[SseEvent]:
-        if self._carry_cr:
-            piece = b"\r" + piece
-            self._carry_cr = False
-        if b"\r" in piece:
-            if piece.endswith(b"\r"):
-                # Could be the first half of CRLF: decide when the next piece arrives.
-                piece, self._carry_cr = piece[:-1], True
-            piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        held = self._buffer
-        buffer: bytes | bytearray
-        if held:  # the slow path: an event continues from an earlier read
-            held += piece
-            buffer, search = held, max(self._searched - 1, 0)  # a blank line may straddle the seam
-        else:
-            buffer, search = piece, 0
-        events: list[SseEvent] = []
-        start = 0
-        while True:
-            end = buffer.find(b"\n\n", search)
-            if end < 0:
-                break
-            block = buffer[start:end]
-            event = _parse_event(block if isinstance(block, bytes) else bytes(block))
-            start = search = end + 2
-            if event is not None:
-                events.append(event)
-        if buffer is held:
-            del held[:start]
-        elif start < len(piece):
-            held += piece[start:]
-        else:
-            return events  # the common case: the read ended on an event's end, nothing is held
-        self._searched = len(held)
-        if len(held) > self.max_event_bytes:
-            held.clear()
-            raise SseEventTooLarge(f"an event grew past {self.max_event_bytes} bytes")
-        return events
-
-    def finish(self) -> list[SseEvent]:
-        event = _parse_event(bytes(self._buffer).strip(b"\n"))
-        self._buffer.clear()
-        return [event] if event is not None else []
-
-
-async def sse_events(
-    pieces: AsyncIterable[bytes], max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
-) -> AsyncGenerator[SseEvent, None]:
-    """The events of a byte stream one by one (see `SseParser`)."""
-    parser = SseParser(max_event_bytes)
-    async for piece in pieces:
-        for event in parser.feed(piece):
-            yield event
-    for event in parser.finish():
-        yield event
-
-
-async def sse_batches(
-    pieces: AsyncIterable[bytes], max_event_bytes: int = DEFAULT_MAX_SSE_EVENT_BYTES
-) -> AsyncGenerator[list[SseEvent], None]:
-    """The events of a byte stream, a list per read that completed any (see `SseParser`)."""
-    parser = SseParser(max_event_bytes)
-    async for piece in pieces:
-        events = parser.feed(piece)
-        if events:
-            yield events
-    last = parser.finish()
-    if last:
-        yield last
-
-
-def _parse_event(block: bytes) -> SseEvent | None:
-    if block.startswith(b"data: ") and b"\n" not in block:
-        return SseEvent(None, block[6:])
-    name: str | None = None
-    data: list[bytes] = []
-    for line in block.split(b"\n"):
-        if not line or line.startswith(b":"):
-            continue
-        field, _, value = line.partition(b":")
-        if value.startswith(b" "):
-            value = value[1:]
-        if field == b"data":
-            data.append(value)
-        elif field == b"event":
-            name = value.decode("utf-8", "replace")
-    if not data:
-        return None
-    return SseEvent(name, data[0] if len(data) == 1 else b"\n".join(data))
 
 
 def load_json(provider: str, raw: bytes) -> Any:

@@ -117,8 +117,8 @@ class OpenAIProvider:
     async def embed(self, call: EmbedCall) -> EmbedResult:
         raw, data = await self._post_json("embeddings", call.body, call.headers, call.timeout_s)
         usage = data.get("usage") or {}
-        tokens = int(usage.get("prompt_tokens") or usage.get("total_tokens") or 0)
-        return EmbedResult(raw, data, Usage(input=tokens) if usage else None)
+        tokens = usage.get("prompt_tokens") or usage.get("total_tokens")
+        return EmbedResult(raw, data, Usage.reported(tokens, 0) if usage else None)
 
 
 def _stream_error_status(data: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from rungway.counters.base import Counters
-from rungway.domain.budgets import Budget
+from rungway.domain.budgets import Budget, mask_urls, masked_url
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import ConfigError
@@ -124,22 +124,23 @@ class BudgetAlerts:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.timeout_s))
         payload = alert_payload(budget, threshold, spent, period)
+        shown = masked_url(url)  # events and logs never carry the webhook's secret path or query
         delay = self.settings.backoff_s
         problem = ""
         for attempt in range(1, self.settings.attempts + 1):
             try:
                 async with self._session.post(url, json=payload) as response:
                     if response.status < 300:
-                        self._event(budget, "alert_sent", threshold, spent, period[0], f"POST {url}: {attempt} tries")
+                        self._event(budget, "alert_sent", threshold, spent, period[0], f"POST {shown}: {attempt} tries")
                         return
                     problem = f"HTTP {response.status}"
             except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = f"{exc.__class__.__name__}: {exc}"
-            log.warning("budget alert to %s failed (attempt %d): %s", url, attempt, problem)
+            log.warning("budget alert to %s failed (attempt %d): %s", shown, attempt, problem)
             if attempt < self.settings.attempts:
                 await asyncio.sleep(delay)
                 delay *= 2
-        self._event(budget, "alert_failed", threshold, spent, period[0], f"POST {url}: {problem}")
+        self._event(budget, "alert_failed", threshold, spent, period[0], f"POST {shown}: {mask_urls(problem)}")
 
     async def close(self, timeout_s: float = 10.0) -> None:
         """Give alerts in flight a chance to be delivered, then close the HTTP session."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from rungway.counters.base import Counters
-from rungway.domain.budgets import Budget, BudgetScope, period_bounds
+from rungway.domain.budgets import MAX_SPEND_NANO, Budget, BudgetScope, period_bounds
 from rungway.errors import ConfigError
 from rungway.services.alerts import BudgetAlerts
 from rungway.settings.config import Config
@@ -37,6 +37,7 @@ class BudgetSettings:
 
     default_max_tokens: int = 4096
     refresh_s: float = 1.0
+    reconcile_s: float = 60.0
 
     @classmethod
     def from_config(cls, config: Config) -> BudgetSettings:
@@ -44,16 +45,19 @@ class BudgetSettings:
         where = f"{config.source}: budgets"
         if not isinstance(raw, dict):
             raise ConfigError(f"{where}: expected a mapping. Fix: indent `default_max_tokens:` under `budgets:`")
-        unknown = set(raw) - {"default_max_tokens", "refresh_ms"}
+        known = ("default_max_tokens", "refresh_ms", "reconcile_ms")
+        unknown = set(raw) - set(known)
         if unknown:
-            raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key. Fix: use default_max_tokens or refresh_ms")
+            raise ConfigError(f"{where}.{sorted(unknown)[0]}: unknown key. Fix: use one of {', '.join(known)}")
         values = {}
-        for key, default in (("default_max_tokens", 4096), ("refresh_ms", 1000)):
+        for key, default in (("default_max_tokens", 4096), ("refresh_ms", 1000), ("reconcile_ms", 60_000)):
             value = raw.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{where}.{key}: expected a whole number >= 1, got {value!r}. Fix: write {default}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**31 - 1:
+                raise ConfigError(
+                    f"{where}.{key}: expected a whole number from 1 to 2147483647, got {value!r}. Fix: write {default}"
+                )
             values[key] = value
-        return cls(values["default_max_tokens"], values["refresh_ms"] / 1000)
+        return cls(values["default_max_tokens"], values["refresh_ms"] / 1000, values["reconcile_ms"] / 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +84,8 @@ class Cover:
 
 
 class BudgetBook:
-    """Budgets indexed by what they cover; periods cached until they end; counters seeded before use."""
+    """Budgets indexed by what they cover; periods cached until they end; counters seeded before use and
+    reconciled with the request log every `reconcile_s` (and at the next refresh after a lost settle)."""
 
     def __init__(
         self,
@@ -89,17 +94,28 @@ class BudgetBook:
         alerts: BudgetAlerts,
         refresh_s: float = 1.0,
         on_error: Callable[[str], None] | None = None,
+        reconcile_s: float = 60.0,
+        settles_pending: Callable[[], int] = lambda: 0,
     ) -> None:
         self._engine = engine
         self._counters = counters
         self._alerts = alerts
         self._refresh_s = refresh_s
         self._on_error = on_error or (lambda _outcome: None)
+        self._reconcile_s = reconcile_s
+        self._settles_pending = settles_pending
+        self._next_reconcile = time.monotonic() + reconcile_s
+        self._lost_holds: dict[str, int] = {}  # counter key -> holds whose settle was given up, to release
+        self._reconcile_soon = False
+        self.reconciliations = 0  # completed reconciliation rounds (tests and logs wait on it)
         self._index: dict[tuple[str, ...], list[Budget]] = {}
         self._periods: dict[str, Period] = {}
         # (workload, user, team, key id) -> (cover or None, valid from, valid until)
         self._covers: dict[tuple[str | None, ...], tuple[Cover | None, float, float]] = {}
         self._seeded: set[str] = set()
+        # counter key -> the highest spend this replica knows for that period (request log or counter),
+        # carried by each hold as the seed for a counter Redis lost
+        self._known: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
         self.budgets: list[Budget] = []
 
@@ -144,6 +160,59 @@ class BudgetBook:
             )
         self._covers[cache_key] = (cover, since, until)
         return cover
+
+    def known_spend(self, counter_key: str) -> int:
+        """The spend a missing counter is re-created with (see `BudgetUse.seed`); no I/O."""
+        return self._known.get(counter_key, 0)
+
+    def saw_spend(self, counter_key: str, spent: int) -> None:
+        """Remember a spend read from the counter or the request log, if it is the highest known."""
+        if spent > self._known.get(counter_key, 0):
+            self._known[counter_key] = min(spent, MAX_SPEND_NANO)
+
+    def settle_lost(self, counter_key: str, held: int) -> None:
+        """A call's settle was given up (the backend stayed down): release its hold and recover its spend
+        from the request log at the next refresh."""
+        self._lost_holds[counter_key] = self._lost_holds.get(counter_key, 0) + held
+        self._reconcile_soon = True
+
+    async def reconcile(self) -> bool:
+        """Make each active budget's counter agree with the request log: spend raised to the log's (it is
+        never lowered: the counter also holds settles the log has not received yet) and lost holds released.
+        False (and nothing done for the rest) while settles are still retried or when the counters fail."""
+        if self._settles_pending():
+            return False
+        now = time.time()
+        current: set[str] = set()
+        for budget in self.budgets:
+            if not budget.active(now):
+                continue
+            period = self.period(budget, now)
+            current.add(period.key)
+            logged = await asyncio.to_thread(spend_in_log, self._engine, budget, period.start, period.end)
+            release = self._lost_holds.pop(period.key, 0)
+            try:
+                state = await self._counters.reconcile_budget(period.key, logged, release, period.ttl_s(now))
+            except Exception as exc:  # noqa: BLE001 - retried at the next refresh; the request path decides open/closed
+                self._lost_holds[period.key] = self._lost_holds.get(period.key, 0) + release
+                self._on_error("reconcile_failed")
+                log.warning("could not reconcile budget %s with the request log: %s", budget.name, exc)
+                return False
+            self.saw_spend(period.key, max(logged, state.spent))
+        # Periods that ended take their lost holds and known spend with them.
+        self._lost_holds = {k: v for k, v in self._lost_holds.items() if k in current}
+        self._known = {k: v for k, v in self._known.items() if k in current}
+        self._reconcile_soon = False
+        self.reconciliations += 1
+        return True
+
+    async def _reconcile_when_due(self) -> None:
+        if not self._reconcile_soon and time.monotonic() < self._next_reconcile:
+            return
+        if await self.reconcile():
+            self._next_reconcile = time.monotonic() + self._reconcile_s
+        else:
+            self._reconcile_soon = True  # try again at the next refresh, e.g. once the backend is back
 
     def period(self, budget: Budget, now: float) -> Period:
         cached = self._periods.get(budget.id)
@@ -197,6 +266,7 @@ class BudgetBook:
             log.warning("could not seed budget %s from the request log: %s", budget.name, exc)
             return
         self._seeded.add(seed_id)
+        self.saw_spend(period.key, max(spent, state.spent))
         passed = [p for p, mark in budget.threshold_marks() if mark <= state.spent]
         unsent = [p for p in passed if not await asyncio.to_thread(self._was_sent, budget, period.start, p)]
         if unsent:
@@ -210,5 +280,6 @@ class BudgetBook:
             await asyncio.sleep(self._refresh_s)
             try:
                 await self.refresh()
+                await self._reconcile_when_due()
             except Exception:
                 log.exception("could not refresh budgets; enforcing the ones already loaded")

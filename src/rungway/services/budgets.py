@@ -17,9 +17,12 @@ from sqlalchemy import Engine
 from rungway.counters.base import BudgetState
 from rungway.domain.budgets import (
     DEFAULT_THRESHOLDS,
+    MAX_SPEND_NANO,
     Budget,
     BudgetScope,
     Period,
+    mask_urls,
+    masked_url,
     parse_usd,
     period_bounds,
     valid_budget_name,
@@ -27,7 +30,8 @@ from rungway.domain.budgets import (
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest
-from rungway.store.budgets import count_events, save_budget, spend_in_log
+from rungway.store.budgets import BudgetEvent, count_events, save_budget, spend_in_log
+from rungway.store.keys import key_by_id
 
 _TARGETS = {
     BudgetScope.WORKLOAD: ("workload",),
@@ -131,7 +135,7 @@ class BudgetStatus:
 
     @property
     def overspend_nano(self) -> int:
-        """Spend past the limit: bounded by the holds in flight when the limit was reached."""
+        """Spend past the limit, by the live counter or the request log, whichever knows more."""
         return max(0, self.spent_nano - self.budget.amount_nano)
 
     @property
@@ -140,15 +144,19 @@ class BudgetStatus:
 
 
 def budget_status(engine: Engine, budget: Budget, now: float, live: BudgetState | None = None) -> BudgetStatus:
-    """Spend from the live counters when given, else from the request log; blocks from the event log."""
+    """Spend from the live counters when given, else from the request log; blocks from the event log.
+
+    The live counter runs ahead of the log (settled calls not written yet) but can also fall behind it
+    (a Redis that lost its data, settles lost in an outage): spend is the larger of the two, so a lost
+    counter never hides spend, nor overspend, that the log holds."""
     start, end = period_bounds(budget, now)
     logged = spend_in_log(engine, budget, start, end)
     return BudgetStatus(
         budget=budget,
         period_start=start,
         period_end=end,
-        spent_nano=live.spent if live is not None else logged,
-        reserved_nano=live.reserved if live is not None else 0,
+        spent_nano=min(max(live.spent, logged), MAX_SPEND_NANO) if live is not None else logged,
+        reserved_nano=min(max(live.reserved, 0), MAX_SPEND_NANO) if live is not None else 0,
         logged_nano=logged,
         blocks=count_events(engine, budget.id, "blocked", start),
         live=live is not None,
@@ -178,8 +186,40 @@ def budget_dict(b: Budget) -> dict[str, Any]:
         "ends_at": iso(b.ends_at) if b.ends_at is not None else None,
         "thresholds": list(b.thresholds),
         "hard": b.hard,
-        "webhook_url": b.webhook_url,
+        "webhook_url": masked_url(b.webhook_url),
     }
+
+
+def event_dict(e: BudgetEvent) -> dict[str, Any]:
+    """A budget event as shown (API, CLI): webhook URLs in its message masked, old rows included."""
+    row = {name: getattr(e, name) for name in BudgetEvent.__slots__}
+    if e.message:
+        row["message"] = mask_urls(e.message)
+    return row
+
+
+def visible_budgets(engine: Engine, budgets: list[Budget], workload: str | None) -> list[Budget]:
+    """The budgets a workload's (non-admin) key may read: those whose spend is that workload's alone.
+
+    Workload and user budgets of the workload, and budgets of its own API keys. A team budget sums the
+    spend of every workload of the team, so only admins see it (its figures would show other workloads')."""
+    if workload is None:
+        return []
+    key_workloads: dict[str, str | None] = {}
+    shown = []
+    for budget in budgets:
+        if budget.scope in (BudgetScope.WORKLOAD, BudgetScope.USER):
+            visible = budget.workload == workload
+        elif budget.scope is BudgetScope.KEY and budget.key_id is not None:
+            if budget.key_id not in key_workloads:
+                key = key_by_id(engine, budget.key_id)
+                key_workloads[budget.key_id] = key.workload if key is not None else None
+            visible = key_workloads[budget.key_id] == workload
+        else:
+            visible = False
+        if visible:
+            shown.append(budget)
+    return shown
 
 
 def status_dict(s: BudgetStatus) -> dict[str, Any]:
@@ -199,4 +239,14 @@ def status_dict(s: BudgetStatus) -> dict[str, Any]:
     }
 
 
-__all__ = ["BudgetRequest", "BudgetStatus", "budget_dict", "budget_status", "build_budget", "set_budget", "status_dict"]
+__all__ = [
+    "BudgetRequest",
+    "BudgetStatus",
+    "budget_dict",
+    "budget_status",
+    "build_budget",
+    "event_dict",
+    "set_budget",
+    "status_dict",
+    "visible_budgets",
+]

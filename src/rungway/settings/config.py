@@ -70,6 +70,17 @@ class RecorderConfig:
     queue_size: int = 100_000
     batch_size: int = 2_000
     flush_interval_ms: int = 100
+    # Records the store refused, or could not take before shutdown, go to files here (None: beside
+    # the SQLite database, else ./.rungway/spill); the next start replays the unwritten ones.
+    spill_dir: str | None = None
+    # How long shutdown keeps writing to an unavailable store before spilling what is left.
+    shutdown_grace_ms: int = 10_000
+    # `memory`: a kill -9 loses what is queued; `write-ahead`: every record is fsynced to a local
+    # file first (in groups, every `write_ahead_sync_ms`) and replayed after a crash.
+    durability: str = "memory"
+    write_ahead_sync_ms: int = 20
+    # Past this size a queue's quarantine file keeps no more rows (they are still counted and logged).
+    quarantine_max_bytes: int = 100 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +109,16 @@ class ModelRoute:
     pinned: bool = False
 
 
+MAX_CALL_TOKENS = 2_000_000  # the most input or output tokens one call is billed for (gateway/meter.py)
+
+
 @dataclass(frozen=True, slots=True)
 class LimitsConfig:
     """Default limits for keys that set none. None means unlimited."""
 
     key_rpm: int | None = None
     key_tpm: int | None = None
+    max_call_tokens: int = MAX_CALL_TOKENS
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,10 +190,18 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     if on_error not in ("fail-open", "fail-closed"):
         raise src.error("counters.on_error", f"unknown value {on_error!r}", "use `fail-open` or `fail-closed`")
     rec = _section(src, "recorder")
+    durability = _str(src, rec, "recorder.durability", "memory")
+    if durability not in ("memory", "write-ahead"):
+        raise src.error("recorder.durability", f"unknown value {durability!r}", "use `memory` or `write-ahead`")
     recorder = RecorderConfig(
         queue_size=_int(src, rec, "recorder.queue_size", 100_000, minimum=1),
         batch_size=_int(src, rec, "recorder.batch_size", 2_000, minimum=1),
         flush_interval_ms=_int(src, rec, "recorder.flush_interval_ms", 100, minimum=1),
+        spill_dir=_opt_str(src, rec, "recorder.spill_dir"),
+        shutdown_grace_ms=_int(src, rec, "recorder.shutdown_grace_ms", 10_000, minimum=0),
+        durability=durability,
+        write_ahead_sync_ms=_int(src, rec, "recorder.write_ahead_sync_ms", 20, minimum=1),
+        quarantine_max_bytes=_int(src, rec, "recorder.quarantine_max_bytes", 100 * 2**20, minimum=0),
     )
     providers = _providers(src)
     prices = shipped_prices().with_overrides(
@@ -187,7 +210,13 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
     models = _models(src, providers)
     workloads = _workloads(src)
     lim = _section(src, "limits")
-    limits = LimitsConfig(key_rpm=_opt_int(src, lim, "limits.key_rpm"), key_tpm=_opt_int(src, lim, "limits.key_tpm"))
+    limits = LimitsConfig(
+        key_rpm=_opt_int(src, lim, "limits.key_rpm"),
+        key_tpm=_opt_int(src, lim, "limits.key_tpm"),
+        max_call_tokens=_int(src, lim, "limits.max_call_tokens", MAX_CALL_TOKENS, minimum=1),
+    )
+    if limits.max_call_tokens > 2**31 - 1:
+        raise src.error("limits.max_call_tokens", "expected at most 2147483647", "write e.g. 2000000")
     extra: dict[str, Any] = {k: data[k] for k in ("tracing", "budgets", "assessment", "alerts") if k in data}
     return Config(
         source=src.path,
@@ -341,10 +370,18 @@ def _opt_str(src: YamlSource, raw: dict[str, Any], key_path: str) -> str | None:
     return _str(src, raw, key_path, "")
 
 
+# Every whole number in the configuration lands in a 64-bit store column or counter.
+INT64_MAX = 2**63 - 1
+
+
 def _int(src: YamlSource, raw: dict[str, Any], key_path: str, default: int, minimum: int = 0) -> int:
     value = raw.get(key_path.rpartition(".")[2], default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise src.error(key_path, f"expected a whole number >= {minimum}, got {value!r}", f"write e.g. {default}")
+    if value > INT64_MAX:
+        raise src.error(
+            key_path, f"{value} is above the largest value stored ({INT64_MAX})", f"write at most {INT64_MAX}"
+        )
     return value
 
 

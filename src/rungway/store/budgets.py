@@ -20,17 +20,17 @@ from sqlalchemy import (
     Engine,
     Float,
     Index,
-    Integer,
     String,
     Table,
     Text,
+    cast,
     func,
     insert,
     select,
     update,
 )
 
-from rungway.domain.budgets import Budget, BudgetScope, Period
+from rungway.domain.budgets import MAX_SPEND_NANO, Budget, BudgetScope, Period
 from rungway.store.schema import metadata, requests
 
 budgets = Table(
@@ -63,7 +63,7 @@ budget_events = Table(
     Column("ts", Float, nullable=False),
     Column("kind", String(16), nullable=False),  # blocked | threshold | alert_sent | alert_failed
     Column("period_start", Float, nullable=False),
-    Column("threshold", Integer),
+    Column("threshold", BigInteger),
     Column("spent_nano", BigInteger, nullable=False, default=0),
     Column("reserved_nano", BigInteger, nullable=False, default=0),
     Column("requested_nano", BigInteger, nullable=False, default=0),
@@ -180,9 +180,12 @@ def get_budget(engine: Engine, name_or_id: str) -> Budget | None:
 
 
 def spend_in_log(engine: Engine, budget: Budget, start: float, end: float) -> int:
-    """The budget's spend in [start, end) according to the request log, in nano-dollars."""
+    """The budget's spend in [start, end) according to the request log, in nano-dollars, at most
+    `MAX_SPEND_NANO`: summed as doubles (exact below 2^53) so that rows with absurd costs (written before
+    usage was bounded) cannot overflow the database's integer sum."""
     c = requests.c
-    q = select(func.coalesce(func.sum(c.cost_nano), 0)).where(c.ts_start >= start, c.ts_start < end)
+    total = func.coalesce(func.sum(cast(c.cost_nano, Float)), 0)
+    q = select(total).where(c.ts_start >= start, c.ts_start < end)
     if budget.scope is BudgetScope.WORKLOAD:
         q = q.where(c.workload == budget.workload)
     elif budget.scope is BudgetScope.USER:
@@ -192,7 +195,7 @@ def spend_in_log(engine: Engine, budget: Budget, start: float, end: float) -> in
     else:
         q = q.where(c.key_id == budget.key_id)
     with engine.connect() as conn:
-        return int(conn.execute(q).scalar_one())
+        return min(int(conn.execute(q).scalar_one()), MAX_SPEND_NANO)
 
 
 def insert_events(engine: Engine, events: Sequence[BudgetEvent]) -> None:
@@ -213,11 +216,14 @@ def list_events(
     kind: str | None = None,
     since: float | None = None,
     limit: int = 100,
+    budget_ids: Sequence[str] | None = None,
 ) -> list[BudgetEvent]:
-    """Newest first."""
+    """Newest first; `budget_ids` (when given) limits them to those budgets."""
     q = select(budget_events)
     if budget_id:
         q = q.where(budget_events.c.budget_id == budget_id)
+    if budget_ids is not None:
+        q = q.where(budget_events.c.budget_id.in_(list(budget_ids)))
     if kind:
         q = q.where(budget_events.c.kind == kind)
     if since is not None:

@@ -8,10 +8,13 @@ from operator import attrgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Integer, func, select
 
 from rungway.domain.records import RequestRecord
+from rungway.store.record_files import RecordCodec
 from rungway.store.schema import requests
+
+REQUEST_CODEC: RecordCodec[RequestRecord] = RecordCodec(RequestRecord, ("id",))
 
 # The insert path runs for every call, in the writer thread on the gateway's core: rows are plain
 # tuples read by one C-level attrgetter and sent with the driver's own executemany, not dicts
@@ -36,7 +39,10 @@ def _insert_statement(engine: Engine) -> str:
         mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
         columns = ", ".join(quote(c) for c in _INSERT_COLUMNS)
         table = dialect.identifier_preparer.format_table(requests)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join([mark] * len(_INSERT_COLUMNS))})"
+        # ON CONFLICT: a record replayed from a spill or write-ahead file after a crash may already be
+        # stored; it is stored once.
+        marks = ", ".join([mark] * len(_INSERT_COLUMNS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
         _insert_sql[dialect.name] = sql
     return sql
 
@@ -121,7 +127,7 @@ def usage_by(
     q = select(
         column.label("key"),
         func.count().label("requests"),
-        func.sum((requests.c.status >= 400).cast(requests.c.tokens_in.type)).label("errors"),
+        func.sum((requests.c.status >= 400).cast(Integer)).label("errors"),
         func.coalesce(func.sum(requests.c.tokens_in), 0).label("tokens_in"),
         func.coalesce(func.sum(requests.c.tokens_out), 0).label("tokens_out"),
         func.coalesce(func.sum(requests.c.tokens_cached), 0).label("tokens_cached"),
@@ -146,4 +152,4 @@ def count_requests(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(requests)).scalar_one())
 
 
-__all__ = ["RequestFilter", "count_requests", "insert_requests", "query_requests", "usage_by"]
+__all__ = ["REQUEST_CODEC", "RequestFilter", "count_requests", "insert_requests", "query_requests", "usage_by"]

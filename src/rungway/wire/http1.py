@@ -10,7 +10,9 @@ idle-read and a total deadline for streams, and stream back-pressure.
 
 An upstream is not trusted to be small: `ResponseLimits` caps the bytes of a response head, of a
 whole body and of a compressed body once inflated (inflation stops one byte past the cap, so a gzip
-bomb costs at most the cap); past a cap the exchange fails with `ResponseTooLarge`.
+bomb costs at most the cap); past a cap the exchange fails with `ResponseTooLarge`. Trailers after a
+chunked body are read and dropped, never merged into the headers. A failure found in an answer's last
+read (a corrupt or oversize compressed body) fails the exchange even though the framing completed.
 
 Re-sending: an LLM POST that reached the upstream may have run and been billed, so a request is
 sent again (once, on a new connection) only when no byte of it can have reached the upstream: the
@@ -32,7 +34,7 @@ from typing import Any, cast
 import httptools
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from rungway.providers.h1_address import H1Error, Proxy, Target, clean_header, parse_target
+from rungway.wire.http1_address import H1Error, Proxy, Target, clean_header, parse_target
 
 PAUSE_AT = 1 << 20  # unread stream bytes at which the socket stops being read
 KEEPALIVE_S = 60.0
@@ -105,7 +107,7 @@ class _Connection(asyncio.Protocol):
         self._body: deque[bytes] = deque()
         self._unread = 0
         self._received = 0  # body bytes, after inflation
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes of the reads that began before the head was complete
         self._collect = False  # the whole body is being gathered in memory (its size is capped)
         self._paused = False
         self._whole = False
@@ -160,9 +162,16 @@ class _Connection(asyncio.Protocol):
 
     # -- httptools callbacks ------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._headers_done:
+            return  # a trailer after a chunked body: never merged into the answer's headers (RFC 9110 6.5.1)
         self._head.append((name, value))
 
     def on_headers_complete(self) -> None:
+        cap = self.pool.limits.max_response_header_bytes
+        if self._head_bytes > cap and sum(len(n) + len(v) + 4 for n, v in self._head) > cap:
+            # A whole oversize head inside one read (a read that was only large with body is let through).
+            self._fail(ResponseTooLarge("the response head", "max_response_header_bytes", cap))
+            return
         self._status = self._parser.get_status_code()
         if 100 <= self._status < 200:
             self._head.clear()  # an interim answer (100 Continue, 103 Early Hints): the real one follows
@@ -211,11 +220,16 @@ class _Connection(asyncio.Protocol):
 
     # -- the exchange -------------------------------------------------------------------------
     def _framed(self) -> bool:
+        """Whether the body has an end of its own: a Content-Length, or chunked as the final transfer coding
+        (as the parser reads it; any other final coding runs to the close)."""
+        last_coding = b""
         for name, value in self._head:
             lowered = name.lower()
-            if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+            if lowered == b"content-length":
                 return True
-        return False
+            if lowered == b"transfer-encoding":
+                last_coding = value.rsplit(b",", 1)[-1].strip().lower()
+        return last_coding == b"chunked"
 
     def _wake(self, value: Any) -> None:
         waiter = self._waiter
@@ -263,9 +277,11 @@ class _Connection(asyncio.Protocol):
         cap = self.pool.limits.max_response_body_bytes
         if self._received > cap and self._error is None:
             self._fail(ResponseTooLarge("the response body", "max_response_body_bytes", cap))
-        while not self._complete:
-            if self._error is not None:
+        while True:
+            if self._error is not None:  # before `_complete`: a failure in the answer's last read wins
                 raise self._error
+            if self._complete:
+                break
             await self._next(idle_timeout_s)
         self._unread = 0
         body = b"".join(self._body)
@@ -292,10 +308,10 @@ class _Connection(asyncio.Protocol):
                 piece = self._body.popleft()
                 self._unread -= len(piece)
                 yield piece
+            if self._error is not None:  # before `_complete`: a failure in the answer's last read wins
+                raise self._error
             if self._complete:
                 return
-            if self._error is not None:
-                raise self._error
             if deadline is None or deadline - loop.time() > idle_timeout_s:
                 await self._next(idle_timeout_s)
             else:

@@ -7,6 +7,8 @@ the commands of one loop iteration in one write and matches replies in order (RE
 key names used on every call are sent pre-encoded (`Bulk`), and one watchdog per connection
 replaces a timer per command. It reconnects on the next call after a failure and raises
 `ConnectionError` / `TimeoutError`, which the gateway turns into its fail-open or fail-closed decision.
+Bytes that are not RESP2 fail every pending command with `RespProtocolError` (a `ConnectionError`) and
+drop the connection: after them no reply can be matched to its command.
 
 `rediss://` connects over TLS (the system trust store, or a given CA bundle); `user:password@` in the
 URL authenticates as an ACL user (`AUTH user password`), a password alone as the default user. A
@@ -35,6 +37,10 @@ class RedisReplyError(Exception):
 
 class RedisAuthError(ConnectionError):
     """Redis refused the connection's AUTH (wrong user or password) or SELECT: a configuration error."""
+
+
+class RespProtocolError(ConnectionError):
+    """The server sent bytes that are not a RESP2 reply: the connection's reply order is lost, so it is dropped."""
 
 
 class _Incomplete(Exception):
@@ -86,7 +92,21 @@ def encode_command(args: tuple[Any, ...]) -> bytes:
 
 
 def parse_reply(buf: bytearray, pos: int) -> tuple[Reply, int]:
-    """One RESP2 reply starting at `pos`: (value, next position); `_Incomplete` when cut short."""
+    """One RESP2 reply starting at `pos`: (value, next position); `_Incomplete` when cut short,
+    `RespProtocolError` when the bytes are not RESP2."""
+    try:
+        return _parse(buf, pos)
+    except ValueError as exc:
+        raise _not_resp(exc) from None
+
+
+def _not_resp(exc: ValueError) -> RespProtocolError:
+    return RespProtocolError(f"redis sent a reply that is not RESP2: {exc}")
+
+
+def _parse(buf: bytearray, pos: int) -> tuple[Reply, int]:
+    """`parse_reply` without the wrapping of ValueError (a number that is not one, an unknown type byte,
+    a bulk string not followed by CRLF), for the read loop that catches it once per read."""
     end = buf.find(b"\r\n", pos)
     if end < 0:
         raise _Incomplete
@@ -96,15 +116,17 @@ def parse_reply(buf: bytearray, pos: int) -> tuple[Reply, int]:
     if kind == 58:  # ':'
         return int(line), pos
     if kind == 43:  # '+'
-        return line.decode(), pos
+        return line.decode("utf-8", "replace"), pos
     if kind == 45:  # '-'
-        return RedisReplyError(line.decode()), pos
+        return RedisReplyError(line.decode("utf-8", "replace")), pos
     if kind == 36:  # '$'
         size = int(line)
         if size < 0:
             return None, pos
         if len(buf) < pos + size + 2:
             raise _Incomplete
+        if buf[pos + size : pos + size + 2] != b"\r\n":
+            raise ValueError(f"a bulk string of {size} bytes is not followed by CRLF")
         return bytes(buf[pos : pos + size]), pos + size + 2
     if kind == 42:  # '*'
         count = int(line)
@@ -112,10 +134,10 @@ def parse_reply(buf: bytearray, pos: int) -> tuple[Reply, int]:
             return None, pos
         items = []
         for _ in range(count):
-            item, pos = parse_reply(buf, pos)
+            item, pos = _parse(buf, pos)
             items.append(item)
         return items, pos
-    raise RedisReplyError(f"unexpected reply type {chr(kind)!r}")
+    raise ValueError(f"unknown reply type {chr(kind)!r}")  # RESP3 types included: HELLO 3 is never sent
 
 
 class ReplyCallback:
@@ -169,9 +191,13 @@ class _RespProtocol(asyncio.Protocol):
         pos = 0
         while self.waiters:
             try:
-                value, pos = parse_reply(self.buffer, pos)
+                value, pos = _parse(self.buffer, pos)
             except _Incomplete:
                 break
+            except ValueError as exc:  # not RESP2: what follows can no longer be matched to its command
+                self._fail_all(_not_resp(exc))
+                self.abort()
+                return
             waiter = self.waiters.popleft()
             if waiter.done():
                 continue

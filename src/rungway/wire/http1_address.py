@@ -1,6 +1,6 @@
 """What an upstream request is addressed to: its URL's parts, and the forward proxy it goes through.
 
-Kept apart from the connection pool (`providers/h1.py`) so that URL and proxy rules read on their own.
+Kept apart from the connection pool (`wire/http1.py`) so that URL and proxy rules read on their own.
 """
 
 from __future__ import annotations

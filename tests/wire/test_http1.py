@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ssl
+import zlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import trustme
 import uvloop
+from multidict import CIMultiDictProxy
 
-from rungway.providers.h1 import H1Pool
-from rungway.providers.h1_address import H1Error, Proxy, parse_target
+from rungway.wire.http1 import PAUSE_AT, H1Pool, ResponseLimits, ResponseTooLarge
+from rungway.wire.http1_address import H1Error, Proxy
+from tests.wire.scripted import Script, ScriptedPool, every_cut
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
 
@@ -63,20 +67,6 @@ def run(coro: Awaitable[Any]) -> Any:
         return await coro
 
     return uvloop.run(main())
-
-
-def test_parse_target_keeps_query_and_host_header() -> None:
-    t = parse_target("https://example.openai.azure.com/openai/deployments/d/chat?api-version=2024-10-21")
-    assert (t.scheme, t.host, t.port, t.host_header) == (
-        "https",
-        "example.openai.azure.com",
-        443,
-        "example.openai.azure.com",
-    )
-    assert t.path == "/openai/deployments/d/chat?api-version=2024-10-21"
-    assert parse_target("http://[::1]:8080").host_header == "[::1]:8080"
-    with pytest.raises(H1Error):
-        parse_target("ftp://x")
 
 
 def test_keep_alive_reuses_one_connection_and_sends_exact_request() -> None:
@@ -444,8 +434,331 @@ def test_https_through_a_forward_proxy_tunnel_and_http_in_absolute_form() -> Non
     run(main())
 
 
-def test_proxy_urls() -> None:
-    assert Proxy.from_url("http://proxy.internal:3128") == Proxy("proxy.internal", 3128, None)
-    assert Proxy.from_url("http://a:b@p").authorization == "Basic YTpi"
-    with pytest.raises(H1Error, match="http:// proxy"):
-        Proxy.from_url("socks5://p:1080")
+# -- Conformance: scripted server bytes per framing (see tests/wire/scripted.py) ----------------------
+
+URL = "http://upstream.test/v1/chat"
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+async def exchange(pool: H1Pool, whole: bool = True, headers: dict[str, str] | None = None) -> Answer:
+    """One POST through the pool; the body read whole (`read`) or as a stream (`pieces`)."""
+    response = await pool.request("POST", URL, headers or {"Content-Type": "application/json"}, b"{}", 5.0, whole)
+    try:
+        body = await response.read() if whole else b"".join([piece async for piece in response.pieces(5.0)])
+    finally:
+        response.release()
+    return Answer(response.status, response.headers, body)
+
+
+def gzipped(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+GZIP_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%b" % (
+    len(gzipped(b"hello gzip")),
+    gzipped(b"hello gzip"),
+)
+CHUNKED = (
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/event-stream\r\n\r\n"
+    b'5;name=value;quoted="a b"\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n'
+)
+# name, the server's reads for the first request, it closes afterwards, expected body, connection kept
+FRAMINGS: list[tuple[str, list[bytes], bool, bytes, bool]] = [
+    ("content-length", [b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"], False, b"hello", True),
+    ("content-length-zero", [b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"], False, b"", True),
+    ("chunked-with-extensions-and-trailers", [CHUNKED], False, b"hello world", True),
+    ("read-until-close", [b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhel", b"lo"], True, b"hello", False),
+    (
+        "interim-100-and-103-then-the-answer",
+        [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", OK],
+        False,
+        b"ok",
+        True,
+    ),
+    (
+        "final-transfer-coding-not-chunked-reads-until-close",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, br\r\n\r\nhel", b"lo"],
+        True,
+        b"hello",
+        False,
+    ),
+    (
+        "chunked-as-the-final-coding-of-two-header-lines",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: br\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"],
+        False,
+        b"hello",
+        True,
+    ),
+    ("204-has-no-body", [b"HTTP/1.1 204 No Content\r\n\r\n"], False, b"", True),
+    (
+        "304-has-no-body-whatever-its-length",
+        [b"HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"],
+        False,
+        b"",
+        True,
+    ),
+    ("connection-close", [b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"], True, b"ok", False),
+    ("http-1.0", [b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"], False, b"ok", False),
+    (
+        "http-1.0-keep-alive",
+        [b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"],
+        False,
+        b"ok",
+        True,
+    ),
+    (
+        "gzip",
+        [GZIP_ANSWER],
+        False,
+        b"hello gzip",
+        True,
+    ),
+    (
+        "deflate",
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"%x\r\n%b\r\n0\r\n\r\n" % (len(zlib.compress(b"hello deflate")), zlib.compress(b"hello deflate"))
+        ],
+        False,
+        b"hello deflate",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read", "stream"])
+@pytest.mark.parametrize(("reads", "closes", "body", "kept"), [f[1:] for f in FRAMINGS], ids=[f[0] for f in FRAMINGS])
+def test_each_framing_yields_its_body_and_keeps_the_connection_only_when_allowed(
+    reads: list[bytes], closes: bool, body: bytes, kept: bool, whole: bool
+) -> None:
+    async def main() -> None:
+        first = Script([reads], close=True) if closes else Script([reads, [OK]])
+        pool = ScriptedPool(first, Script.of(OK))
+        answer = await exchange(pool, whole)
+        assert answer.body == body
+        assert (await exchange(pool)).body == b"ok"
+        assert pool.opened == ([first] if kept else [first, pool.opened[1]])
+        await pool.close()
+
+    run(main())
+
+
+def test_interim_answers_and_trailers_do_not_leak_into_the_answers_headers() -> None:
+    async def main() -> None:
+        interim = b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        for whole in (True, False):
+            pool = ScriptedPool(Script.of(interim + CHUNKED))
+            answer = await exchange(pool, whole)
+            assert answer.status == 200 and answer.body == b"hello world"
+            assert sorted(answer.headers) == ["Content-Type", "Transfer-Encoding"]
+
+    run(main())
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read", "stream"])
+@pytest.mark.parametrize(
+    "wire",
+    [
+        b"HTTP/1.1 100 Continue\r\n\r\n" + CHUNKED,
+        GZIP_ANSWER,
+    ],
+    ids=["interim-then-chunked", "gzip-content-length"],
+)
+def test_an_answer_split_at_every_byte_boundary_reads_the_same(wire: bytes, whole: bool) -> None:
+    async def main() -> None:
+        expected = await exchange(ScriptedPool(Script.of(wire)), whole)
+        assert expected.status == 200 and expected.body in (b"hello world", b"hello gzip")
+        for reads in every_cut(wire):
+            script = Script([reads, [OK]])
+            pool = ScriptedPool(script)
+            answer = await exchange(pool, whole)
+            assert (answer.status, dict(answer.headers), answer.body) == (
+                expected.status,
+                dict(expected.headers),
+                expected.body,
+            ), reads
+            assert (await exchange(pool)).body == b"ok"  # and the connection is still good for the next one
+            assert pool.opened == [script]
+
+    run(main())
+
+
+BROKEN: list[tuple[str, list[bytes], str]] = [
+    ("invalid-status-code", [b"HTTP/1.1 abc OK\r\n\r\n"], "invalid HTTP"),
+    ("status-code-of-four-digits", [b"HTTP/1.1 2000 OK\r\n\r\n"], "invalid HTTP"),
+    ("not-http-at-all", [b"hello world\r\n\r\n"], "invalid HTTP"),
+    (
+        "obsolete-header-folding",
+        [b"HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\nContent-Length: 2\r\n\r\nok"],
+        "invalid HTTP",
+    ),
+    ("bare-lf-line-ends", [b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok"], "invalid HTTP"),
+    (
+        "cr-inside-a-header-value",
+        [b"HTTP/1.1 200 OK\r\nX-A: a\rInjected: 1\r\nContent-Length: 2\r\n\r\nok"],
+        "invalid HTTP",
+    ),
+    ("nul-inside-a-header-value", [b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 2\r\n\r\nok"], "invalid HTTP"),
+    ("space-before-the-colon", [b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok"], "invalid HTTP"),
+    (
+        "content-length-and-chunked",
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"],
+        "invalid HTTP",
+    ),
+    ("two-content-lengths", [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"], "invalid HTTP"),
+    ("negative-content-length", [b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"], "invalid HTTP"),
+    ("bad-chunk-size", [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n"], "invalid HTTP"),
+    (
+        "switching-protocols",
+        [b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"],
+        "switched protocols",
+    ),
+    ("closed-mid-head", [b"HTTP/1.1 200 OK\r\nContent-Len"], "closed mid-answer"),
+    ("closed-mid-body", [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"], "closed mid-answer"),
+    ("closed-mid-chunk", [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"], "closed mid-answer"),
+    (
+        "closed-before-the-last-chunk",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"],
+        "closed mid-answer",
+    ),
+    (
+        "corrupt-gzip",
+        [b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello"],
+        "corrupt compressed",
+    ),
+]
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read", "stream"])
+@pytest.mark.parametrize(("reads", "message"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_a_broken_answer_is_an_h1_error_and_its_connection_is_never_reused(
+    reads: list[bytes], message: str, whole: bool
+) -> None:
+    async def main() -> None:
+        broken = Script([reads], close=True)
+        pool = ScriptedPool(broken, Script.of(OK))
+        with pytest.raises(H1Error, match=message):
+            await exchange(pool, whole)
+        assert (await exchange(pool)).body == b"ok"
+        assert len(pool.opened) == 2 and len(broken.written) == 1
+
+    run(main())
+
+
+TINY = ResponseLimits(max_response_header_bytes=128, max_response_body_bytes=16)
+OVERSIZE: list[tuple[str, list[bytes], str]] = [
+    ("head-in-one-read", [b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200 + b"\r\n\r\n"], "max_response_header_bytes"),
+    (
+        "head-one-byte-a-read",
+        [bytes([c]) for c in b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200],
+        "max_response_header_bytes",
+    ),
+    ("a-flood-of-interim-answers", [b"HTTP/1.1 103 Early Hints\r\n\r\n"] * 10, "max_response_header_bytes"),
+    ("content-length-body", [b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n" + b"a" * 17], "max_response_body_bytes"),
+    (
+        "chunked-body",
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"9\r\naaaaaaaaa\r\n" * 2, b"0\r\n\r\n"],
+        "max_response_body_bytes",
+    ),
+    ("until-close-body", [b"HTTP/1.1 200 OK\r\n\r\n", b"a" * 10, b"a" * 10], "max_response_body_bytes"),
+    (
+        "inflated-body",
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%b"
+            % (len(gzipped(b"a" * 1000)), gzipped(b"a" * 1000))
+        ],
+        "max_response_body_bytes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("reads", "option"), [o[1:] for o in OVERSIZE], ids=[o[0] for o in OVERSIZE])
+def test_an_answer_past_a_cap_fails_naming_the_option_that_raises_it(reads: list[bytes], option: str) -> None:
+    async def main() -> None:
+        pool = ScriptedPool(Script([reads], close=True), limits=TINY)
+        with pytest.raises(ResponseTooLarge) as caught:
+            await exchange(pool)
+        assert caught.value.option == option
+        assert caught.value.limit == getattr(TINY, option)
+
+    run(main())
+
+
+STREAM_CAPS = ["head-in-one-read", "head-one-byte-a-read", "a-flood-of-interim-answers", "inflated-body"]
+
+
+@pytest.mark.parametrize(("reads", "option"), [o[1:] for o in OVERSIZE if o[0] in STREAM_CAPS], ids=STREAM_CAPS)
+def test_a_stream_past_the_head_or_inflation_cap_fails_rather_than_ending_short(
+    reads: list[bytes], option: str
+) -> None:
+    async def main() -> None:
+        pool = ScriptedPool(Script([reads], close=True), limits=TINY)
+        with pytest.raises(ResponseTooLarge) as caught:
+            await exchange(pool, whole=False)
+        assert caught.value.option == option
+
+    run(main())
+
+
+def test_a_head_exactly_at_the_cap_is_accepted() -> None:
+    async def main() -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: "
+        wire = head + b"a" * (TINY.max_response_header_bytes - len(head) - 4) + b"\r\n\r\n"
+        assert len(wire) == TINY.max_response_header_bytes
+        answer = await exchange(ScriptedPool(Script.of([wire, b"ok"]), limits=TINY))
+        assert answer.body == b"ok"
+
+    run(main())
+
+
+@pytest.mark.parametrize("where", ["name", "value"])
+@pytest.mark.parametrize("breaker", ["\r\n", "\n", "\r", "\0"])
+def test_a_request_header_that_could_inject_a_line_is_refused_before_anything_is_written(
+    where: str, breaker: str
+) -> None:
+    async def main() -> None:
+        script = Script.of(OK)
+        pool = ScriptedPool(script)
+        bad = f"x{breaker}Injected: 1"
+        with pytest.raises(H1Error, match="line break or NUL"):
+            await exchange(pool, headers={bad: "v"} if where == "name" else {"X-Tag": bad})
+        assert script.written == [] and pool.opened == []
+
+    run(main())
+
+
+def test_a_request_is_one_write_of_the_exact_bytes() -> None:
+    async def main() -> None:
+        script = Script.of(OK)
+        await exchange(ScriptedPool(script), headers={"Authorization": "Bearer k"})
+        assert script.written == [
+            b"POST /v1/chat HTTP/1.1\r\nHost: upstream.test\r\nAuthorization: Bearer k\r\nContent-Length: 2\r\n\r\n{}"
+        ]
+
+    run(main())
+
+
+def test_a_stream_nobody_reads_stops_reading_at_the_pause_mark_and_resumes_when_read() -> None:
+    async def main() -> None:
+        piece = b"x" * 65536
+        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunk = b"%x\r\n%b\r\n" % (len(piece), piece)
+        reads = [head] + [chunk] * 48 + [b"0\r\n\r\n"]  # 3 MiB of body, three times the pause mark
+        script = Script([reads, [OK]])
+        pool = ScriptedPool(script)
+        response = await pool.request("POST", URL, {}, b"{}", 5.0, whole=False)
+        await script.paused.wait()  # nobody reads the body yet: the client holds the transport
+        assert PAUSE_AT <= script.delivered - len(head) < PAUSE_AT + len(chunk)
+        body = b"".join([part async for part in response.pieces(5.0)])
+        response.release()
+        assert body == piece * 48 and not script.paused.is_set()
+        assert (await exchange(pool)).body == b"ok" and pool.opened == [script]
+
+    run(main())

@@ -1,0 +1,126 @@
+"""After a counters outage, each budget counter is reconciled with the request log within a bounded time:
+spend the counter lost is recovered and holds whose settle was given up are released."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from rungway.counters.base import BudgetUse
+from rungway.errors import ConfigError
+from rungway.gateway.budget_step import BudgetHolds, BudgetRuntime
+from rungway.gateway.limits import settles_pending
+from tests.budgets.redis_proxy import CuttableRedisProxy
+from tests.budgets.support import api, burst, config_text, logged_spend, open_store, prespend, workload_budget
+from tests.servers import Gateway
+
+LIMIT_NANO = 1_000_000  # $0.001
+MAX_TOKENS = 20
+LOST_SPEND = 950_000  # answered during the outage, in the request log, never added to the counter
+LEAKED_HOLD = 40_000  # held before the outage, its settle given up
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def counters(request: pytest.FixtureRequest) -> dict[str, str]:
+    if request.param == "memory":
+        return {"counters": "memory"}
+    return {"counters": "redis", "redis_url": str(request.getfixturevalue("redis_url"))}
+
+
+def _wait_for_reconciliation(runtime: BudgetRuntime, after: int) -> None:
+    deadline = time.monotonic() + 30
+    while runtime.book.reconciliations <= after and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runtime.book.reconciliations > after, "no reconciliation round within 30 s"
+
+
+def test_counter_that_lost_spend_and_leaked_holds_in_an_outage_is_exact_again_after_reconciliation(
+    gateway_factory: Callable[..., Gateway], store_url: str, counters: dict[str, str]
+) -> None:
+    engine = open_store(store_url)
+    budget = workload_budget(engine, "test-hard", "0.001")
+    gw = gateway_factory(config_text(reconcile_ms=200, **counters), store_url=store_url)
+    key = gw.create_key("test")
+    runtime: BudgetRuntime = gw.state.services["budgets"]
+    holder = next(h for h in gw.state.budget_holders if isinstance(h, BudgetHolds))
+    # What an outage longer than the settle retries leaves behind: calls answered fail-open are in the log
+    # but not in the counter, and a call held before it never had its hold released.
+    now = time.time()
+    period = runtime.book.period(budget, now)
+    leaked = BudgetUse(period.key, LEAKED_HOLD, LIMIT_NANO, period.ttl_s(now))
+    assert gw.call(lambda: gw.state.counters.admit((), [leaked])) is None
+    prespend(engine, LOST_SPEND)
+    rounds = runtime.book.reconciliations
+    gw.loops.run(_on_the_gateway_loop(lambda: holder.unsettled([leaked])))  # as the settle step calls it
+
+    _wait_for_reconciliation(runtime, rounds)
+
+    status, body = api(gw.base_url, "/api/budgets/test-hard")
+    assert status == 200 and body["live"]
+    live = gw.call(lambda: gw.state.counters.budget_state([period.key]))[0]
+    assert (live.spent, live.reserved) == (LOST_SPEND, 0)
+    assert body["spent_nano"] == body["logged_nano"] == LOST_SPEND and body["reserved_nano"] == 0
+    # The budget is exact again: what is left (50,000) admits a few calls, and the hard limit holds.
+    outcome = burst([gw.openai_base], key.secret, 20, max_tokens=MAX_TOKENS)
+    gw.flush()
+    spent, ok = logged_spend(engine)
+    assert ok == outcome.ok >= 1 and outcome.budget_refusals and not outcome.other
+    assert LOST_SPEND + spent <= LIMIT_NANO
+
+
+async def _on_the_gateway_loop(step: Callable[[], None]) -> None:
+    step()
+
+
+def test_reconcile_interval_is_validated_naming_the_key_and_the_fix(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        gateway_factory(config_text(reconcile_ms=0))
+    message = str(caught.value)
+    assert "budgets.reconcile_ms" in message and "got 0" in message and "Fix: write 60000" in message
+
+
+@pytest.mark.redis
+def test_spend_answered_fail_open_during_a_redis_outage_is_back_in_the_counter_soon_after_redis_returns(
+    gateway_factory: Callable[..., Gateway], sqlite_url: str, redis_url: str
+) -> None:
+    engine = open_store(sqlite_url)
+    budget = workload_budget(engine, "test-hard", "0.001")
+    proxy = CuttableRedisProxy(redis_url)
+    try:
+        # The scheduled reconciliation is an hour away: only the recovery after lost settles can fix the counter.
+        text = config_text("redis", proxy.url, fail="fail-open", reconcile_ms=3_600_000, latency_ms=0)
+        gw = gateway_factory(text, store_url=sqlite_url)
+        key = gw.create_key("test")
+        runtime: BudgetRuntime = gw.state.services["budgets"]
+        proxy.cut()
+        during = burst([gw.openai_base], key.secret, 5, max_tokens=MAX_TOKENS)
+        assert during.ok == 5  # fail-open: answered, in the log, their settles retried and then given up
+        gw.flush()
+        _wait_until(lambda: gw.call(_settles_pending) == 0, "settle retries still running after 60 s")
+        rounds = runtime.book.reconciliations
+        proxy.restore()
+
+        _wait_for_reconciliation(runtime, rounds)
+
+        spent, ok = logged_spend(engine)
+        period = runtime.book.period(budget, time.time())
+        live = gw.call(lambda: gw.state.counters.budget_state([period.key]))[0]
+        assert ok == 5 and spent > 0
+        assert (live.spent, live.reserved) == (spent, 0)
+    finally:
+        proxy.stop()
+
+
+async def _settles_pending() -> int:
+    return settles_pending()
+
+
+def _wait_until(condition: Callable[[], bool], failure: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert condition(), failure
