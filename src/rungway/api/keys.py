@@ -21,6 +21,7 @@ from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.keys import create_api_key, describe_key, find_key, resolve_expiry, revoke_api_key
+from rungway.settings.config import INT64_MAX
 from rungway.store.keys import list_keys
 from rungway.store.workloads import get_workload
 
@@ -28,7 +29,7 @@ __all__ = ["KEY_SCHEMA", "router"]
 
 router = ApiRouter("keys")
 
-_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
+_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": INT64_MAX}  # as the config takes
 _NULLABLE_TIME = {"type": ["number", "null"], "description": "epoch seconds"}
 
 KEY_SCHEMA: dict[str, Any] = {

@@ -16,13 +16,14 @@ from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.workloads import add_workload, describe_workload, find_workload, update_workload
+from rungway.settings.config import INT64_MAX
 from rungway.store.workloads import list_workloads
 
 __all__ = ["WORKLOAD_NAME", "WORKLOAD_SCHEMA", "router"]
 
 router = ApiRouter("workloads")
 
-_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
+_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": INT64_MAX}  # as the config takes
 WORKLOAD_NAME: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,62}$"}
 _FIELDS: dict[str, Any] = {
     "description": text(4096, multiline=True),
