@@ -231,16 +231,7 @@ def _requests(method: str, path: str, op: dict[str, Any], s: Seeded) -> Iterator
             yield concrete + query, body
 
 
-# Routes that still leak, each with its reason. Strict: once a route is fixed, its entry must go.
-KNOWN_LEAKS = {
-    ("GET", "/api/traces/{trace_id}"): "a trace shows every span, whatever workload wrote it",
-}
-WALK = [
-    pytest.param(m, p, id=f"{m} {p}", marks=[pytest.mark.xfail(reason=KNOWN_LEAKS[(m, p)], strict=True)])
-    if (m, p) in KNOWN_LEAKS
-    else pytest.param(m, p, id=f"{m} {p}")
-    for m, p in ROUTES
-]
+WALK = [pytest.param(m, p, id=f"{m} {p}") for m, p in ROUTES]
 
 
 @pytest.mark.parametrize(("method", "path"), WALK)
