@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -74,3 +75,41 @@ def _secret(gateway: Gateway) -> str:
         cached = gateway.create_key("fuzz").secret
         gateway._fuzz_secret = cached  # type: ignore[attr-defined]
     return cached
+
+
+caller_models = st.builds(lambda s: "fz-" + s, st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=4, max_size=12))
+bounded_chat_body = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(["gpt-4o-mini", "gpt-4o"]) | caller_models,
+        "messages": st.just([{"role": "user", "content": "hi"}]),
+    },
+    optional={"user": values, "metadata": values, "stream": st.booleans(), "stream_options": values, "n": values},
+)
+
+
+def test_random_bodies_never_add_caller_chosen_metric_series(gateway: Gateway) -> None:
+    """Labels come from configuration only: model names a caller types never become /metrics series."""
+    sent: set[str] = set()
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(body=bounded_chat_body)
+    def post(body: dict[str, Any]) -> None:
+        assert _post(gateway, _secret(gateway), "/chat/completions", body) < 500
+        sent.add(body["model"])
+
+    post()
+    gateway.flush()
+    status, _, raw = http(gateway.base_url + "/metrics")
+    assert status == 200
+    text = raw.decode()
+    typed_by_callers = {m for m in sent if m.startswith("fz-")}
+    assert len(typed_by_callers) >= 10
+    shown = set(re.findall(r'model="(fz-[a-z0-9]+)"', text))
+    assert not shown, f"{len(shown)} caller-typed model names became series, e.g. {sorted(shown)[:3]}"
+    assert len(text.splitlines()) < 600  # a fixed set of series for 2 workloads' worth of configured models

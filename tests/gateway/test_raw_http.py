@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from rungway.domain.keys import Role
 from tests.servers import Gateway
 
 
@@ -145,3 +146,98 @@ def test_response_carries_trace_id_and_joins_a_traceparent(gateway: Gateway) -> 
     )
     assert status == 200
     assert headers["x-rungway-trace-id"] == trace_id
+
+
+def _log_row(gateway: Gateway, request_id: str) -> dict[str, Any]:
+    gateway.flush()
+    status, _, raw = http(gateway.base_url + "/api/logs?limit=1000", headers={"Authorization": "Bearer admin-secret"})
+    assert status == 200
+    rows = {row["id"]: row for row in json.loads(raw)["data"]}
+    assert request_id in rows, f"{request_id} is not in the request log"
+    return dict(rows[request_id])
+
+
+@pytest.mark.parametrize(
+    ("headers", "payload", "expected"),
+    [
+        ({}, {"messages": [{"role": "user", "content": "x"}]}, 200),
+        ({}, {"messages": "x"}, 400),
+        ({}, {"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]}, 404),
+        ({"x-simulator-error": "500"}, {"messages": [{"role": "user", "content": "x"}]}, 502),
+        ({"x-simulator-error": "timeout"}, {"stream": True, "messages": [{"role": "user", "content": "x"}]}, 504),
+        ({}, {"stream": True, "messages": [{"role": "user", "content": "x"}]}, 200),
+    ],
+)
+def test_every_gateway_answer_names_its_request_log_row_and_trace(
+    gateway: Gateway, headers: dict[str, str], payload: dict[str, Any], expected: int
+) -> None:
+    key = gateway.create_key()
+    body = json.dumps({"model": "gpt-4o-mini", **payload}).encode()
+    status, answer_headers, _ = http(
+        gateway.openai_base + "/chat/completions", body, {"Authorization": f"Bearer {key.secret}", **headers}
+    )
+    assert status == expected
+    row = _log_row(gateway, answer_headers["x-request-id"])
+    assert row["status"] == expected
+    if expected != 400:  # a body refused before attribution has no trace yet
+        assert answer_headers["x-rungway-trace-id"] == row["trace_id"]
+
+
+def test_answers_outside_the_pipeline_carry_a_request_id(gateway: Gateway) -> None:
+    gw_key = gateway.create_key()
+    viewer = gateway.create_key(role=Role.VIEWER)
+    cases = [
+        (gateway.openai_base + "/chat/completions", b"{}", {}, 401),  # no key
+        (gateway.openai_base + "/models", None, {"Authorization": "Bearer rw-wrong"}, 401),
+        (gateway.openai_base + "/models/nope", None, {"Authorization": f"Bearer {gw_key.secret}"}, 404),
+        (gateway.base_url + "/v1/nope", None, {}, 404),
+        (gateway.openai_base + "/chat/completions", None, {}, 405),
+        (gateway.base_url + "/api/keys", None, {}, 401),
+        (gateway.base_url + "/api/keys", b"{}", {"Authorization": f"Bearer {viewer.secret}"}, 403),
+        (gateway.base_url + "/api/logs?limit=-1", None, {"Authorization": "Bearer admin-secret"}, 400),
+        (gateway.base_url + "/api/workloads/nope", None, {"Authorization": "Bearer admin-secret"}, 404),
+        (gateway.base_url + "/api/logs", None, {"Authorization": "Bearer admin-secret"}, 200),
+        (gateway.base_url + "/healthz", None, {}, 200),
+    ]
+    seen: set[str] = set()
+    for url, body, headers, expected in cases:
+        status, answer_headers, _ = http(url, body, headers)
+        assert status == expected, url
+        request_id = answer_headers.get("x-request-id", "")
+        assert request_id.startswith("req_") and request_id not in seen, (url, answer_headers)
+        seen.add(request_id)
+
+
+def test_a_rate_limited_call_names_its_request_log_row(gateway_factory: Any) -> None:
+    from tests.conftest import SIMULATOR_CONFIG
+
+    gateway = gateway_factory(SIMULATOR_CONFIG + "limits:\n  key_rpm: 1\n")
+    key = gateway.create_key()
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}).encode()
+    statuses = []
+    for _ in range(2):
+        status, answer_headers, _ = http(
+            gateway.openai_base + "/chat/completions", body, {"Authorization": f"Bearer {key.secret}"}
+        )
+        statuses.append(status)
+    assert statuses == [200, 429]
+    row = _log_row(gateway, answer_headers["x-request-id"])
+    assert row["status"] == 429 and answer_headers["x-rungway-trace-id"] == row["trace_id"]
+
+
+def test_a_request_the_parser_refuses_gets_an_openai_error_with_a_request_id(gateway: Gateway) -> None:
+    """A header with a control character never reaches a handler: the answer is still JSON and quotable."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
+        sock.sendall(b"GET /v1/models HTTP/1.1\r\nHost: x\r\nx-rungway-user: a\x01b\r\n\r\n")
+        raw = b""
+        while b"\r\n\r\n" not in raw or not raw.rstrip().endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"400"
+    assert b"x-request-id: req_" in head.lower()
+    assert error_of(body)["type"] == "invalid_request_error"

@@ -14,14 +14,14 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import Caller, caller_of
-from rungway.api.bodies import json_object, optional_str
-from rungway.api.registry import ApiRouter, QueryParam
+from rungway.api.bodies import json_object, nullable, optional_str, text
+from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
 from rungway.assess.model import load_model
 from rungway.assess.render import to_html, to_markdown
 from rungway.assess.schedule import AssessmentScheduler
 from rungway.domain.keys import Role
 from rungway.domain.maturity import Drift
-from rungway.errors import InvalidRequest, PermissionDenied
+from rungway.errors import InvalidRequest, NotFound, PermissionDenied
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
@@ -41,7 +41,7 @@ __all__ = ["install_assessment", "router"]
 router = ApiRouter("assessment")
 SCHEDULER = web.AppKey("rungway_assessment_scheduler", AssessmentScheduler)
 
-_WORKLOAD = QueryParam("workload", "Only this workload (non-admin keys see only their own)")
+_WORKLOAD = QueryParam("workload", "Only this workload (non-admin keys see only their own)", max_length=64)
 _RUN: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -54,13 +54,18 @@ _RUN: dict[str, Any] = {
 _ATTEST_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["item", "workload", "by", "link"],
+    "additionalProperties": False,
     "properties": {
-        "item": {"type": "string"},
-        "workload": {"type": "string"},
-        "by": {"type": "string"},
-        "link": {"type": "string"},
-        "expires": {"type": "string", "default": "90d", "description": "duration such as 90d"},
-        "note": {"type": "string"},
+        "item": {
+            **text(64),
+            "description": "an attested item of the maturity model: "
+            + ", ".join(i.id for i in load_model().items if i.attested),
+        },
+        "workload": text(64),
+        "by": {**text(256), "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"},
+        "link": {**text(2048), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
+        "expires": {"type": "string", "pattern": DURATION_PATTERN, "default": "90d", "description": "such as 90d"},
+        "note": text(4096, multiline=True),
     },
 }
 
@@ -89,8 +94,9 @@ def _render(run: dict[str, Any], fmt: str) -> web.StreamResponse:
     "/api/assessments",
     summary="Assess workloads now from the evidence in the store and keep the result",
     role=Role.DEVELOPER,
-    params=[_WORKLOAD, QueryParam("format", "json (default), markdown or html")],
+    params=[_WORKLOAD, QueryParam("format", "json (default), markdown or html", enum=("json", "markdown", "html"))],
     response=_RUN,
+    content_types=("application/json", "text/markdown", "text/html"),
 )
 async def run_now(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
@@ -105,7 +111,10 @@ async def run_now(request: web.Request) -> web.StreamResponse:
     "GET",
     "/api/assessments",
     summary="Assessment history: stage per workload over time, with drift flagged",
-    params=[_WORKLOAD, QueryParam("limit", "At most this many rows (default 500)", "integer")],
+    params=[
+        _WORKLOAD,
+        QueryParam("limit", "At most this many rows (default 500)", "integer", minimum=1, maximum=10_000),
+    ],
 )
 async def list_history(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
@@ -204,7 +213,15 @@ async def list_attestations(request: web.Request) -> web.StreamResponse:
     "/api/assessment/claims/{workload}",
     summary="Record the stage a team claims for its workload",
     role=Role.DEVELOPER,
-    body={"type": "object", "required": ["stage"], "properties": {"stage": {"type": "integer"}, "by": {}}},
+    body={
+        "type": "object",
+        "required": ["stage"],
+        "additionalProperties": False,
+        "properties": {
+            "stage": {"type": "integer", "minimum": 1, "maximum": load_model().top_stage},
+            "by": nullable(text(256)),
+        },
+    },
 )
 async def put_claim(request: web.Request) -> web.StreamResponse:
     workload = _scope(caller_of(request), request.match_info["workload"]) or ""
@@ -222,7 +239,14 @@ async def put_claim(request: web.Request) -> web.StreamResponse:
     "/api/assessment/thresholds/{check}",
     summary="Set the organisation's threshold (fraction) and/or window for a check",
     role=Role.ADMIN,
-    body={"type": "object", "properties": {"threshold": {"type": "number"}, "window_days": {"type": "integer"}}},
+    body={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "threshold": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1},
+            "window_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 3650},
+        },
+    },
 )
 async def put_threshold(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
@@ -231,6 +255,9 @@ async def put_threshold(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("threshold must be a number such as 0.95", param="threshold")
     if window is not None and (isinstance(window, bool) or not isinstance(window, int)):
         raise InvalidRequest("window_days must be a whole number", param="window_days")
+    check_id = request.match_info["check"]
+    if check_id not in _threshold_checks():
+        raise NotFound(f"no threshold check {check_id!r}; use one of {', '.join(_threshold_checks())}", param="check")
     t = await asyncio.to_thread(
         set_org_threshold,
         request.app[STATE].engine,
@@ -240,6 +267,10 @@ async def put_threshold(request: web.Request) -> web.StreamResponse:
         by=caller_of(request).key_id or "admin",
     )
     return json_response({"check": t.check_id, "threshold": t.threshold, "window_days": t.window_days})
+
+
+def _threshold_checks() -> list[str]:
+    return sorted({i.check.id for i in load_model().items if i.check is not None and i.check.threshold is not None})
 
 
 def _settings(state: GatewayState) -> Any:

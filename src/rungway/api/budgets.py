@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import caller_of
-from rungway.api.bodies import json_object, optional_str
+from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.counters.base import BudgetState
 from rungway.domain.budgets import DEFAULT_THRESHOLDS, Budget, period_bounds
@@ -63,19 +63,25 @@ _SET_BODY: dict[str, Any] = {
     "required": ["name", "scope", "amount_usd"],
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string"},
+        "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,127}$"},
         "scope": {"type": "string", "enum": ["workload", "user", "team", "key"]},
-        "amount_usd": {"type": ["string", "number"]},
+        "amount_usd": USD_AMOUNT,
         "period": {"type": "string", "enum": ["daily", "weekly", "monthly", "fixed"], "default": "monthly"},
-        "workload": {"type": ["string", "null"]},
-        "user": {"type": ["string", "null"]},
-        "team": {"type": ["string", "null"]},
-        "key_id": {"type": ["string", "null"]},
-        "starts_at": {"type": ["string", "number", "null"], "description": "fixed window: ISO 8601 or epoch"},
-        "ends_at": {"type": ["string", "number", "null"]},
-        "thresholds": {"type": "array", "items": {"type": "integer"}, "default": list(DEFAULT_THRESHOLDS)},
+        "workload": nullable(text(64)),
+        "user": nullable(text(256)),
+        "team": nullable(text(128)),
+        "key_id": nullable(text(40)),
+        "starts_at": {**INSTANT, "description": "fixed window: ISO 8601 or epoch"},
+        "ends_at": INSTANT,
+        "thresholds": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "minItems": 1,
+            "maxItems": 20,
+            "default": list(DEFAULT_THRESHOLDS),
+        },
         "hard": {"type": "boolean", "default": True},
-        "webhook_url": {"type": ["string", "null"]},
+        "webhook_url": {**nullable(text(2048)), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
     },
 }
 _FIELDS = set(_SET_BODY["properties"])
@@ -190,10 +196,10 @@ async def remove_budget(request: web.Request) -> web.StreamResponse:
     "/api/budget-events",
     summary="Blocked calls, thresholds reached and alerts, newest first",
     params=[
-        QueryParam("budget", "a budget name"),
-        QueryParam("kind", "blocked | threshold | alert_sent | alert_failed"),
-        QueryParam("since", "7d, an ISO date or epoch seconds"),
-        QueryParam("limit", "at most this many (default 100)", type="integer"),
+        QueryParam("budget", "a budget name", max_length=128),
+        QueryParam("kind", "the kind of event", enum=("blocked", "threshold", "alert_sent", "alert_failed")),
+        QueryParam("since", "7d, an ISO date or epoch seconds", type="time"),
+        QueryParam("limit", "at most this many (default 100)", type="integer", minimum=1, maximum=1000),
     ],
 )
 async def get_events(request: web.Request) -> web.StreamResponse:

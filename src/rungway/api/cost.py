@@ -46,11 +46,11 @@ _REPORT: dict[str, Any] = {
     summary="Cost report: groups, daily series, top spenders, cost per 1k requests",
     role=Role.VIEWER,
     params=[
-        QueryParam("by", f"one of {', '.join(COST_BY)}", required=True),
-        QueryParam("tag", "with by=tag: the tag key to group by"),
-        QueryParam("since", "7d, an ISO date or epoch seconds (default 30d)"),
-        QueryParam("until", "an ISO date or epoch seconds"),
-        QueryParam("workload", "only this workload"),
+        QueryParam("by", "the dimension to group by (default workload)", enum=COST_BY),
+        QueryParam("tag", "with by=tag: the tag key to group by", max_length=64),
+        QueryParam("since", "7d, an ISO date or epoch seconds (default 30d)", type="time"),
+        QueryParam("until", "an ISO date or epoch seconds", type="time"),
+        QueryParam("workload", "only this workload", max_length=64),
     ],
     response=_REPORT,
 )

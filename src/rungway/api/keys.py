@@ -13,13 +13,15 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import caller_of
-from rungway.api.bodies import flag, json_object, optional_str, str_list
-from rungway.api.registry import ApiRouter, QueryParam
+from rungway.api.bodies import NAME, flag, json_object, nullable, optional_str, str_list, text
+from rungway.api.registry import DURATION_PATTERN, LATEST_TIME, ApiRouter, QueryParam
+from rungway.api.workloads import WORKLOAD_NAME
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.keys import create_api_key, describe_key, find_key, resolve_expiry, revoke_api_key
+from rungway.settings.config import INT64_MAX
 from rungway.store.keys import list_keys
 from rungway.store.workloads import get_workload
 
@@ -27,7 +29,7 @@ __all__ = ["KEY_SCHEMA", "router"]
 
 router = ApiRouter("keys")
 
-_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1}
+_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": INT64_MAX}  # as the config takes
 _NULLABLE_TIME = {"type": ["number", "null"], "description": "epoch seconds"}
 
 KEY_SCHEMA: dict[str, Any] = {
@@ -56,15 +58,21 @@ _CREATE_BODY: dict[str, Any] = {
     "required": ["workload"],
     "additionalProperties": False,
     "properties": {
-        "workload": {"type": "string", "description": "created with defaults if it does not exist"},
-        "name": {"type": "string"},
-        "owner": {"type": ["string", "null"], "description": "the user a call is attributed to by default"},
+        "workload": {**WORKLOAD_NAME, "description": "created with defaults if it does not exist"},
+        "name": NAME,
+        "owner": nullable(text(256, "the user a call is attributed to by default")),
         "role": {"type": "string", "enum": [r.value for r in Role], "default": "developer"},
-        "allowed_models": {"type": "array", "items": {"type": "string"}},
+        "allowed_models": {"type": "array", "items": text(128), "maxItems": 256},
         "rpm_limit": _NULLABLE_INT,
         "tpm_limit": _NULLABLE_INT,
-        "expires_at": {"type": ["number", "string", "null"], "description": "epoch seconds or ISO 8601"},
-        "expires_in": {"type": ["string", "null"], "description": "a duration from now: 30d, 12h, 90m"},
+        "expires_at": {
+            "type": ["number", "string", "null"],
+            "minimum": 0,
+            "maximum": LATEST_TIME,
+            "maxLength": 64,
+            "description": "epoch seconds or ISO 8601",
+        },
+        "expires_in": {"type": ["string", "null"], "pattern": DURATION_PATTERN, "description": "from now: 30d, 12h"},
     },
 }
 
@@ -103,7 +111,9 @@ def _role(body: dict[str, Any]) -> Role:
         raise InvalidRequest(f"role must be admin, developer or viewer, got {raw!r}", param="role") from None
 
 
-@router.route("POST", "/api/keys", summary="Create an API key", role=Role.ADMIN, body=_CREATE_BODY, response=_CREATED)
+@router.route(
+    "POST", "/api/keys", summary="Create an API key", role=Role.ADMIN, body=_CREATE_BODY, response=_CREATED, status=201
+)
 async def create_key(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
     unknown = sorted(set(body) - _CREATE_FIELDS)
@@ -143,7 +153,7 @@ async def create_key(request: web.Request) -> web.StreamResponse:
     "/api/keys",
     summary="List API keys",
     params=[
-        QueryParam("workload", "only this workload's keys"),
+        QueryParam("workload", "only this workload's keys", max_length=64),
         QueryParam("include_revoked", "also list revoked keys", type="boolean"),
     ],
     response=_LIST,

@@ -19,6 +19,7 @@ from rungway.errors import PermissionDenied
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.logs import USAGE_BY, build_filter, parse_time, search_logs, total_of, usage_report
+from rungway.store.requests import USAGE_DIMENSIONS
 
 __all__ = ["LOG_ROW_SCHEMA", "USAGE_ROW_SCHEMA", "router"]
 
@@ -77,6 +78,7 @@ USAGE_ROW_SCHEMA: dict[str, Any] = {
     },
 }
 _TIME_HELP = "a duration ago (7d, 24h, 30m), an ISO 8601 date/time or epoch seconds"
+_GROUPS = tuple(dict.fromkeys([*USAGE_BY, *USAGE_DIMENSIONS]))
 
 
 def _scoped_workload(request: web.Request) -> str | None:
@@ -97,14 +99,14 @@ def _scoped_workload(request: web.Request) -> str | None:
     "/api/logs",
     summary="Query the request log, newest first",
     params=[
-        QueryParam("workload", "only this workload"),
+        QueryParam("workload", "only this workload", max_length=64),
         QueryParam("user", "only this user"),
-        QueryParam("model", "requested or resolved model"),
-        QueryParam("status", "only this HTTP status", type="integer"),
+        QueryParam("model", "requested or resolved model", max_length=128),
+        QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
         QueryParam("errors", "only failed calls (status >= 400)", type="boolean"),
-        QueryParam("since", f"from: {_TIME_HELP}"),
-        QueryParam("until", f"before: {_TIME_HELP}"),
-        QueryParam("limit", "rows per page, 1-1000 (default 100)", type="integer"),
+        QueryParam("since", f"from: {_TIME_HELP}", type="time"),
+        QueryParam("until", f"before: {_TIME_HELP}", type="time"),
+        QueryParam("limit", "rows per page, 1-1000 (default 100)", type="integer", minimum=1, maximum=1000),
         QueryParam("cursor", "`next_cursor` of the previous page"),
     ],
     response={
@@ -139,10 +141,10 @@ async def logs(request: web.Request) -> web.StreamResponse:
     "/api/usage",
     summary="Requests, errors, tokens and cost grouped by one dimension",
     params=[
-        QueryParam("by", f"one of {', '.join(USAGE_BY)} (default workload)"),
-        QueryParam("since", f"from: {_TIME_HELP} (default 7d)"),
-        QueryParam("until", f"before: {_TIME_HELP}"),
-        QueryParam("workload", "only this workload"),
+        QueryParam("by", "the dimension to group by (default workload)", enum=_GROUPS),
+        QueryParam("since", f"from: {_TIME_HELP} (default 7d)", type="time"),
+        QueryParam("until", f"before: {_TIME_HELP}", type="time"),
+        QueryParam("workload", "only this workload", max_length=64),
     ],
     response={
         "type": "object",

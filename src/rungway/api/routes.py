@@ -10,13 +10,17 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import CALLER, authenticate_caller, require
-from rungway.api.registry import ApiRoute, ApiRouter, Handler
-from rungway.errors import RungwayError
+from rungway.api.bodies import NO_CONTROL, BodySchema, json_object
+from rungway.api.registry import ApiRoute, ApiRouter, Handler, check_query
+from rungway.domain.bounds import has_control_characters
+from rungway.errors import InvalidRequest, RungwayError
 from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.responses import error_response, internal_error_response, json_response
 from rungway.gateway.state import GatewayState
 
 log = logging.getLogger("rungway.api")
+_PATH_MAX = 256
+_ERROR = {"$ref": "#/components/responses/Error"}
 
 # Each capability's router module; each defines `router: ApiRouter`.
 ROUTER_MODULES: list[str] = [
@@ -38,14 +42,25 @@ def routers() -> list[ApiRouter]:
     return found
 
 
+def _check_path(request: web.Request) -> None:
+    for name, value in request.match_info.items():
+        if len(value) > _PATH_MAX or has_control_characters(value):
+            raise InvalidRequest(f"path parameter {name} must be printable text of at most {_PATH_MAX} characters")
+
+
 def _guarded(route: ApiRoute) -> Handler:
-    """Authenticate, check the role, map errors to the OpenAI-style body."""
+    """Authenticate, check the role, the path, the query and the body, map errors to the OpenAI-style body."""
+    body_schema = BodySchema(route.body) if route.body is not None else None
 
     async def handle(request: web.Request) -> web.StreamResponse:
         try:
             caller = await authenticate_caller(request)
             require(caller, route.role)
             request[CALLER] = caller
+            _check_path(request)
+            check_query(route.params, request.query)
+            if body_schema is not None:
+                body_schema.check(await json_object(request))
             return await route.handler(request)
         except RungwayError as error:
             return error_response(error)
@@ -61,43 +76,59 @@ def _operation_id(route: ApiRoute) -> str:
     return f"{route.method.lower()}_{path}"
 
 
+def _responses(route: ApiRoute) -> dict[str, Any]:
+    """The answers a route gives: its success, and the errors every guarded route may give."""
+    content = {
+        kind: {"schema": route.response or {"type": "object"}}
+        if kind == "application/json"
+        else {"schema": {"type": "string"}}
+        for kind in route.content_types
+    }
+    responses: dict[str, Any] = {str(route.status): {"description": "OK", "content": content}}
+    for code in ("400", "401", "403", "404"):
+        responses[code] = _ERROR
+    if route.body is not None:
+        responses["409"] = _ERROR
+        responses["413"] = _ERROR
+    return responses
+
+
+def _operation(route: ApiRoute) -> dict[str, Any]:
+    path_params = [seg[1:-1] for seg in route.path.split("/") if seg.startswith("{")]
+    op: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": _operation_id(route),
+        "security": [{"bearer": []}],
+        "description": f"Requires the `{route.role.value}` role.",
+        "parameters": [
+            {"name": p.name, "in": "query", "required": p.required, "description": p.description, "schema": p.schema()}
+            for p in route.params
+        ]
+        + [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": _PATH_MAX, "pattern": NO_CONTROL},
+            }
+            for name in path_params
+        ],
+        "responses": _responses(route),
+    }
+    if route.body is not None:
+        op["requestBody"] = {
+            "required": bool(route.body.get("required")),
+            "content": {"application/json": {"schema": route.body}},
+        }
+    return op
+
+
 def openapi_document(all_routers: Sequence[ApiRouter]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for router in all_routers:
         for route in router.routes:
-            op: dict[str, Any] = {
-                "summary": route.summary,
-                "tags": [route.tag],
-                "operationId": _operation_id(route),
-                "security": [{"bearer": []}],
-                "description": f"Requires the `{route.role.value}` role.",
-                "parameters": [
-                    {
-                        "name": p.name,
-                        "in": "query",
-                        "required": p.required,
-                        "description": p.description,
-                        "schema": {"type": p.type},
-                    }
-                    for p in route.params
-                ]
-                + [
-                    {"name": seg[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
-                    for seg in route.path.split("/")
-                    if seg.startswith("{")
-                ],
-                "responses": {
-                    str(route.status): {
-                        "description": "OK",
-                        "content": {"application/json": {"schema": route.response or {"type": "object"}}},
-                    },
-                    "401": {"$ref": "#/components/responses/Error"},
-                    "403": {"$ref": "#/components/responses/Error"},
-                },
-            }
-            if route.body is not None:
-                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
-            paths.setdefault(route.path, {})[route.method.lower()] = op
+            paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Rungway management API", "version": "1"},
@@ -111,9 +142,11 @@ def openapi_document(all_routers: Sequence[ApiRouter]) -> dict[str, Any]:
                         "application/json": {
                             "schema": {
                                 "type": "object",
+                                "required": ["error"],
                                 "properties": {
                                     "error": {
                                         "type": "object",
+                                        "required": ["message", "type", "param", "code"],
                                         "properties": {
                                             "message": {"type": "string"},
                                             "type": {"type": "string"},

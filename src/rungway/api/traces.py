@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import caller_of
+from rungway.api.bodies import text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
 from rungway.domain.pricing import NANO_PER_USD
@@ -32,16 +33,16 @@ log = logging.getLogger("rungway.api.traces")
 router = ApiRouter("traces")
 
 _FILTERS = [
-    QueryParam("workload", "Only this workload"),
+    QueryParam("workload", "Only this workload", max_length=64),
     QueryParam("user", "Only this user"),
     QueryParam("session", "Only this session id"),
-    QueryParam("status", "ok or error"),
-    QueryParam("model", "Only traces with a span on this model"),
-    QueryParam("min_cost", "Only traces costing at least this many USD", "number"),
-    QueryParam("min_latency_ms", "Only traces lasting at least this long", "number"),
-    QueryParam("since", "7d, 24h, an ISO date or epoch seconds"),
+    QueryParam("status", "ok or error", enum=("ok", "error")),
+    QueryParam("model", "Only traces with a span on this model", max_length=128),
+    QueryParam("min_cost", "Only traces costing at least this many USD", "number", minimum=0, maximum=1e9),
+    QueryParam("min_latency_ms", "Only traces lasting at least this long", "number", minimum=0, maximum=1e12),
+    QueryParam("since", "7d, 24h, an ISO date or epoch seconds", type="time"),
     QueryParam("q", "Text that must appear in a span's prompts, outputs or attributes"),
-    QueryParam("limit", "At most this many traces (default 50, max 1000)", "integer"),
+    QueryParam("limit", "At most this many traces (default 50, max 1000)", "integer", minimum=1, maximum=1000),
 ]
 
 
@@ -100,7 +101,7 @@ async def list_handler(request: web.Request) -> web.StreamResponse:
     "GET",
     "/api/traces/stats",
     summary="Traces and spans stored (what an ingest poller checks)",
-    params=[QueryParam("workload", "Only this workload")],
+    params=[QueryParam("workload", "Only this workload", max_length=64)],
 )
 async def stats_handler(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
@@ -125,7 +126,11 @@ async def show_handler(request: web.Request) -> web.StreamResponse:
     role=Role.ADMIN,
     body={
         "type": "object",
-        "properties": {"workload": {"type": "string"}, "older_than_days": {"type": "number", "minimum": 0}},
+        "additionalProperties": False,
+        "properties": {
+            "workload": text(64),
+            "older_than_days": {"type": "number", "minimum": 0, "maximum": 36500},
+        },
     },
 )
 async def purge_handler(request: web.Request) -> web.StreamResponse:

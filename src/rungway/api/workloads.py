@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import caller_of
-from rungway.api.bodies import json_object
+from rungway.api.bodies import json_object, nullable, text
 from rungway.api.registry import ApiRouter
 from rungway.domain.keys import Role
 from rungway.domain.workloads import ContentCapture, RiskTier
@@ -16,17 +16,19 @@ from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.workloads import add_workload, describe_workload, find_workload, update_workload
+from rungway.settings.config import INT64_MAX
 from rungway.store.workloads import list_workloads
 
-__all__ = ["WORKLOAD_SCHEMA", "router"]
+__all__ = ["WORKLOAD_NAME", "WORKLOAD_SCHEMA", "router"]
 
 router = ApiRouter("workloads")
 
-_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1}
+_NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": INT64_MAX}  # as the config takes
+WORKLOAD_NAME: dict[str, Any] = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,62}$"}
 _FIELDS: dict[str, Any] = {
-    "description": {"type": "string"},
-    "team": {"type": ["string", "null"]},
-    "tenant": {"type": ["string", "null"]},
+    "description": text(4096, multiline=True),
+    "team": nullable(text(128)),
+    "tenant": nullable(text(128)),
     "risk_tier": {"type": "string", "enum": [t.value for t in RiskTier]},
     "capture": {"type": "string", "enum": [c.value for c in ContentCapture], "description": "content capture"},
     "retention_days": _NULLABLE_INT,
@@ -43,7 +45,7 @@ _CREATE_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["name"],
     "additionalProperties": False,
-    "properties": {"name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]{0,62}$"}, **_FIELDS},
+    "properties": {"name": WORKLOAD_NAME, **_FIELDS},
 }
 _UPDATE_BODY: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": _FIELDS}
 _LIST: dict[str, Any] = {

@@ -17,13 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
 from aiohttp import StreamReader, web
 from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 from aiohttp.web_server import Server
 
+from rungway.domain.ids import new_id
 from rungway.errors import error_body
 from rungway.settings.config import ServerConfig
 
@@ -86,6 +89,23 @@ class LimitedRequestHandler(RequestHandler):
         self._ip = ""
         self._refused = False
         self._last_body: StreamReader | None = None  # the body of the last request whose head arrived
+
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
+        """A request aiohttp could not parse (a bad header, a Content-Encoding it cannot read): the OpenAI
+        error shape and an `x-request-id`, like every other answer, instead of aiohttp's plain text."""
+        plain = super().handle_error(request, status, exc, message)  # logs, and refuses if bytes were sent
+        detail = message or (str(getattr(exc, "message", "")) or HTTPStatus(status).phrase)
+        if "content-encoding" in detail.lower():  # aiohttp's advice is for the server's owner, not the caller
+            detail = "This Content-Encoding is not supported; send the body as is, gzip or deflate."
+        kind = "invalid_request_error" if 400 <= status < 500 else "internal_error"
+        body = orjson.dumps(error_body(detail.strip()[:500], kind, "bad_http_request" if status < 500 else kind))
+        answer = web.Response(
+            status=plain.status, body=body, content_type="application/json", headers={"x-request-id": new_id("req_")}
+        )
+        answer.force_close()
+        return answer
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")

@@ -34,6 +34,7 @@ class CallContext:
     key: ApiKey | None = None
     workload: Workload | None = None
     user: str | None = None
+    session: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     route: ModelRoute | None = None
     model_requested: str | None = None
@@ -64,3 +65,7 @@ class CallContext:
     def fail(self, error: RungwayError) -> None:
         self.error = error
         self.status = error.status
+
+
+CALL = web.RequestKey("rungway_call", CallContext)
+"""The gateway call a request carries, so its answer can name the call's id and trace (see routes.py)."""

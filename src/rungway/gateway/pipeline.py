@@ -24,7 +24,7 @@ from rungway.errors import RungwayError
 from rungway.gateway.attribution import attribute
 from rungway.gateway.auth import authenticate
 from rungway.gateway.body import parse_chat_body, parse_embeddings_body
-from rungway.gateway.context import CallContext
+from rungway.gateway.context import CALL, CallContext
 from rungway.gateway.limits import enforce_rate_limits, settle_token_limits
 from rungway.gateway.meter import meter_cost
 from rungway.gateway.record import record_call
@@ -59,6 +59,7 @@ class Pipeline:
 
     async def handle(self, state: GatewayState, request: web.Request) -> web.StreamResponse:
         ctx = CallContext(request=request, endpoint=self.endpoint, id=new_id("req_"))
+        request[CALL] = ctx  # every answer, errors included, carries ctx.id as x-request-id
         response: web.StreamResponse | None = None
         state.in_flight += 1
         try:

@@ -8,9 +8,10 @@ import time
 from aiohttp import web
 from sqlalchemy import text
 
+from rungway.domain.ids import new_id
 from rungway.errors import AuthenticationFailed, RungwayError
 from rungway.gateway.auth import authenticate
-from rungway.gateway.context import CallContext
+from rungway.gateway.context import CALL, CallContext
 from rungway.gateway.metrics import metrics_access_allowed
 from rungway.gateway.pipeline import Pipeline
 from rungway.gateway.responses import error_response, json_response
@@ -109,7 +110,25 @@ async def metrics(request: web.Request) -> web.StreamResponse:
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
 
+REQUEST_ID_HEADER = "x-request-id"
+TRACE_ID_HEADER = "x-rungway-trace-id"
+
+
+async def stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer (errors, 404s and management calls included) names the call it answers.
+
+    A gateway call's id is the one in the request log, and its trace id the one in the traces;
+    any other answer gets a fresh id so a user can still quote it."""
+    if REQUEST_ID_HEADER in response.headers:
+        return
+    call = request.get(CALL)
+    response.headers[REQUEST_ID_HEADER] = call.id if call is not None else new_id("req_")
+    if call is not None and call.trace_id and TRACE_ID_HEADER not in response.headers:
+        response.headers[TRACE_ID_HEADER] = call.trace_id
+
+
 def add_gateway_routes(app: web.Application) -> None:
+    app.on_response_prepare.append(stamp_request_id)
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_post("/chat/completions", chat_completions)
     app.router.add_post("/v1/embeddings", embeddings)

@@ -42,7 +42,6 @@ log = logging.getLogger("rungway.gateway.traces")
 
 # Request fields that are content or routing, not parameters of the generation.
 _NOT_PARAMETERS = {"messages", "input", "model", "tools", "functions", "metadata", "user", "stream", "api_key"}
-SESSION_HEADER = "x-rungway-session-id"
 
 
 def _output_messages(output: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[str]]:
@@ -106,7 +105,7 @@ def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:
     end = time.time()
     capture = ctx.workload.content_capture if ctx.workload is not None else ContentCapture.FULL
     usage = ctx.usage
-    session = ctx.request.headers.get(SESSION_HEADER) or ctx.tags.get("session_id") or ctx.tags.get("session.id")
+    session = ctx.session  # cleaned and bounded by the attribution step
     failed = ctx.error is not None or ctx.status >= 400
     model = clean_text(ctx.model_requested, columns.MODEL_CHARS)
     row = SpanRow(
