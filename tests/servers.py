@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import openai
 import uvloop
 from aiohttp import web
 
+from rungway.capability import Capability, registered_sections
 from rungway.domain.keys import Role
 from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.routes import STATE
@@ -33,7 +34,7 @@ def environment(**variables: str) -> Environment:
 def write_config(tmp_path: Path, text: str, **variables: str) -> Config:
     path = tmp_path / "rungway.yaml"
     path.write_text(text)
-    return load_config(path, environment(**variables))
+    return load_config(path, environment(**variables), registered_sections())
 
 
 class LoopThread:
@@ -85,9 +86,9 @@ class Gateway(AppServer):
     """A whole Rungway server (gateway + management API) for one test, behind the listener
     `rungway serve` uses (connection caps and timeouts from `server:`)."""
 
-    def __init__(self, config: Config, installers: Any = None) -> None:
+    def __init__(self, config: Config, capabilities: Sequence[Capability] | None = None) -> None:
         self.config = config
-        super().__init__(create_app(config, installers))
+        super().__init__(create_app(config, capabilities))
         self.state: GatewayState = self.app[STATE]
         self.openai_base = self.base_url + "/v1"
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from rungway.capability import migration_packages, registered_sections
 from rungway.domain.keys import Role, hash_key
 from rungway.errors import ConfigError, RungwayError
 from rungway.services.config_check import check_config
@@ -147,10 +148,12 @@ def _prepare(env: Environment) -> tuple[Config, str, bool, str]:
             "or set RUNGWAY_CONFIG=path/to/rungway.yaml"
         )
     admin = ensure_admin_key(env, STATE_DIR / "admin-key")
-    config = check_config(load_config(config_path, dataclasses.replace(env, admin_key=admin))).config
+    config = check_config(
+        load_config(config_path, dataclasses.replace(env, admin_key=admin), registered_sections())
+    ).config
     engine = create_store_engine(config.database_url)
     try:
-        upgrade(engine)
+        upgrade(engine, migration_packages())
         demo_key = ensure_demo_key(engine, STATE_DIR / "demo-key")
     finally:
         engine.dispose()

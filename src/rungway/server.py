@@ -1,8 +1,9 @@
 """The composition root: build a Rungway server from a Config and run it.
 
 This is the one place that knows every layer: it opens the store, runs migrations, creates
-providers and counters from their registries, wires the pipeline extensions, and mounts the
-gateway and management routes. Entry points (CLI, tests, benchmarks) call `create_app` or `serve`.
+providers and counters from their registries, installs every capability from the capability
+registry (`rungway.capability`) and wires what each adds, and mounts the gateway and management
+routes. It names no capability. Entry points (CLI, tests, benchmarks) call `create_app` or `serve`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
+from rungway.api.registry import ApiRouter
+from rungway.api.routes import mount_api
+from rungway.capability import Capability, Hook, Host, load_capabilities, migration_packages
 from rungway.counters.registry import create_counters
 from rungway.domain.records import RequestRecord
 from rungway.errors import error_body
@@ -40,15 +44,13 @@ from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.server")
 
-# A capability plugs in here: it may add pipeline steps, routes, writers and background tasks.
-Installer = Callable[[web.Application, GatewayState], Sequence[PipelineExtension]]
 
-
-def build_state(config: Config) -> GatewayState:
+def build_state(config: Config, capabilities: Sequence[Capability] | None = None) -> GatewayState:
     """Validate every section, then open the store (migrating it), create providers and counters; blocking."""
     check_config(config)  # a file the server would refuse never migrates a store
+    chosen = load_capabilities() if capabilities is None else capabilities
     engine = create_store_engine(config.database_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages(chosen))
     for workload in config.workloads.values():
         upsert_workload(engine, workload)
     directory = Directory(engine)
@@ -79,27 +81,6 @@ def build_state(config: Config) -> GatewayState:
     )
 
 
-def default_installers() -> list[Installer]:
-    """The capabilities a standard server mounts, in order."""
-    installers: list[Installer] = []
-    try:
-        from rungway.api.routes import install_api
-    except ImportError:  # the management API is optional in minimal embeddings of the gateway
-        pass
-    else:
-        installers.append(install_api)
-    from rungway.gateway.budget_step import install_budgets
-
-    installers.append(install_budgets)
-    from rungway.gateway.trace_span import install_traces
-
-    installers.append(install_traces)
-    from rungway.api.assess import install_assessment
-
-    installers.append(install_assessment)
-    return installers
-
-
 @web.middleware
 async def _json_http_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -123,17 +104,44 @@ async def _json_http_errors(
 
 
 def create_app(
-    config: Config, installers: Sequence[Installer] | None = None, state: GatewayState | None = None
+    config: Config, capabilities: Sequence[Capability] | None = None, state: GatewayState | None = None
 ) -> web.Application:
-    state = state or build_state(config)
+    """The aiohttp application: the gateway routes plus what each capability (default: every registered
+    one, in registry order) adds. Capability start-up hooks run first, their clean-up hooks (in reverse)
+    before the core's, so a capability's tasks stop before the queues they feed are drained."""
+    chosen = load_capabilities() if capabilities is None else capabilities
+    state = state or build_state(config, chosen)
     app = web.Application(client_max_size=config.server.max_body_bytes, middlewares=[_json_http_errors])
     app[STATE] = state
+    host = Host(state, app)
     extensions: list[PipelineExtension] = []
-    for install in default_installers() if installers is None else installers:
-        extensions.extend(install(app, state))
+    routers: list[ApiRouter] = []
+    startups: list[Hook] = []
+    cleanups: list[Hook] = []
+    for capability in chosen:
+        added = capability.install(host)
+        extensions.extend(added.pipeline)
+        routers.extend(capability.routers)
+        state.writers.extend(added.writers)
+        state.budget_holders.extend(added.budget_holders)
+        startups.extend(added.on_startup)
+        cleanups[:0] = added.on_cleanup
     app[PIPELINES] = build_pipelines(extensions)
+    if routers:
+        mount_api(app, routers)
     add_gateway_routes(app)
     _attach_spill_dir(state)
+
+    async def capabilities_startup(_app: web.Application) -> None:
+        for hook in startups:
+            await hook()
+
+    async def capabilities_cleanup(_app: web.Application) -> None:
+        for hook in cleanups:
+            try:
+                await hook()
+            except Exception:  # one capability's failed clean-up must not keep the queues from draining
+                log.exception("clean-up hook %s failed", getattr(hook, "__qualname__", hook))
 
     async def on_startup(_app: web.Application) -> None:
         for writer in state.writers:
@@ -152,7 +160,9 @@ def create_app(
         await asyncio.gather(*(asyncio.to_thread(writer.close, grace_s) for writer in state.writers))
         state.engine.dispose()
 
+    app.on_startup.append(capabilities_startup)
     app.on_startup.append(on_startup)
+    app.on_cleanup.append(capabilities_cleanup)
     app.on_cleanup.append(on_cleanup)
     return app
 

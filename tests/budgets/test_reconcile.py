@@ -10,7 +10,7 @@ import pytest
 
 from rungway.counters.base import BudgetUse
 from rungway.errors import ConfigError
-from rungway.gateway.budget_step import BudgetHolds, BudgetRuntime
+from rungway.gateway.budget_step import BUDGETS, BudgetHolds, BudgetRuntime
 from rungway.gateway.limits import settles_pending
 from tests.budgets.redis_proxy import CuttableRedisProxy
 from tests.budgets.support import api, burst, config_text, logged_spend, open_store, prespend, workload_budget
@@ -43,7 +43,7 @@ def test_counter_that_lost_spend_and_leaked_holds_in_an_outage_is_exact_again_af
     budget = workload_budget(engine, "test-hard", "0.001")
     gw = gateway_factory(config_text(reconcile_ms=200, **counters), store_url=store_url)
     key = gw.create_key("test")
-    runtime: BudgetRuntime = gw.state.services["budgets"]
+    runtime: BudgetRuntime = gw.state.slots[BUDGETS]
     holder = next(h for h in gw.state.budget_holders if isinstance(h, BudgetHolds))
     # What an outage longer than the settle retries leaves behind: calls answered fail-open are in the log
     # but not in the counter, and a call held before it never had its hold released.
@@ -95,7 +95,7 @@ def test_spend_answered_fail_open_during_a_redis_outage_is_back_in_the_counter_s
         text = config_text("redis", proxy.url, fail="fail-open", reconcile_ms=3_600_000, latency_ms=0)
         gw = gateway_factory(text, store_url=sqlite_url)
         key = gw.create_key("test")
-        runtime: BudgetRuntime = gw.state.services["budgets"]
+        runtime: BudgetRuntime = gw.state.slots[BUDGETS]
         proxy.cut()
         during = burst([gw.openai_base], key.secret, 5, max_tokens=MAX_TOKENS)
         assert during.ok == 5  # fail-open: answered, in the log, their settles retried and then given up

@@ -7,6 +7,7 @@ become `<name>` (`workloads.<name>.capture`).
 
 from __future__ import annotations
 
+from rungway.capability import registered_sections
 from rungway.services.config_check import check_config
 from rungway.settings.config import parse_config
 from rungway.settings.yaml_source import load_yaml
@@ -39,7 +40,7 @@ ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 def accepted_key_paths() -> set[str]:
     """`server.port`, `tracing.export.endpoint`, `workloads.<name>.capture`, ...; provider options excluded."""
     src = load_yaml("every-section.yaml", EVERY_SECTION, {})
-    check_config(parse_config(src, environment()))
+    check_config(parse_config(src, environment(), registered_sections()))
     out = set()
     for path in src.data.asked_paths():
         parts = path.split(".")

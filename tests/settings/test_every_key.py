@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from rungway.capability import registered_sections
 from rungway.errors import ConfigError
 from rungway.services.config_check import check_config
 from rungway.settings.config import load_config
@@ -46,7 +47,7 @@ def with_value(parts: list[str], value: Any) -> dict[str, Any]:
 def check(tmp_path: Path, data: dict[str, Any]) -> None:
     path = tmp_path / "rungway.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    check_config(load_config(path, environment()))
+    check_config(load_config(path, environment(), registered_sections()))
 
 
 def typo(key: str) -> str:

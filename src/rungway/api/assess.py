@@ -1,7 +1,8 @@
 """`/api/assessment*`: run and read maturity assessments, attest items, claim stages, set thresholds.
 
-Also `install_assessment`, the capability's installer: it parses `assessment:` at start (so a
-bad section stops the server with file, key path and fix) and runs the scheduled re-assessment.
+Also `install_assessment`, the capability's installer: it runs the scheduled re-assessment
+(`assessment:` is parsed with the rest of the configuration, so a bad section stops the server
+before it starts, with file, key path and fix).
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
 from rungway.assess.model import load_model
 from rungway.assess.render import to_html, to_markdown
 from rungway.assess.schedule import AssessmentScheduler
+from rungway.assess.settings import AssessmentSettings
+from rungway.capability import Capability, Host, Installed
 from rungway.domain.keys import Role
 from rungway.domain.maturity import Drift
 from rungway.errors import InvalidRequest, NotFound, PermissionDenied
-from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 from rungway.services.assessment import (
+    ASSESSMENT_SECTION,
     assessment_settings,
     attest,
     attestations,
@@ -36,10 +39,9 @@ from rungway.services.assessment import (
     set_org_threshold,
 )
 
-__all__ = ["install_assessment", "router"]
+__all__ = ["ASSESSMENT_CAPABILITY", "install_assessment", "router"]
 
 router = ApiRouter("assessment")
-SCHEDULER = web.AppKey("rungway_assessment_scheduler", AssessmentScheduler)
 
 _WORKLOAD = QueryParam("workload", "Only this workload (non-admin keys see only their own)", max_length=64)
 _RUN: dict[str, Any] = {
@@ -273,33 +275,40 @@ def _threshold_checks() -> list[str]:
     return sorted({i.check.id for i in load_model().items if i.check is not None and i.check.threshold is not None})
 
 
-def _settings(state: GatewayState) -> Any:
-    return state.services.get("assessment.settings") or assessment_settings(state.config)
+def _settings(state: GatewayState) -> AssessmentSettings:
+    return assessment_settings(state.config)
 
 
-def install_assessment(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
-    """Validate `assessment:` now and run the scheduled re-assessment while the server runs."""
+def install_assessment(host: Host) -> Installed:
+    """Run the scheduled re-assessment while the server runs (`assessment:` was validated with the config)."""
+    state = host.state
     settings = assessment_settings(state.config)
-    state.services["assessment.settings"] = settings
 
     def run_scheduled(now: float) -> Sequence[Drift]:
         run = run_assessment(state.engine, state.config, trigger="scheduled", now=now, settings=settings)
         return run.drifts
 
     scheduler = AssessmentScheduler(state.engine, settings, run_scheduled)
-    app[SCHEDULER] = scheduler
+    tasks: list[asyncio.Task[None]] = []
 
-    async def start(_app: web.Application) -> None:
-        task = asyncio.create_task(scheduler.run_forever(), name="rungway-assessment-scheduler")
-        state.services["assessment.task"] = task
+    async def start() -> None:
+        tasks.append(asyncio.create_task(scheduler.run_forever(), name="rungway-assessment-scheduler"))
 
-    async def stop(_app: web.Application) -> None:
-        task = state.services.pop("assessment.task", None)
-        if task is not None:
+    async def stop() -> None:
+        while tasks:
+            task = tasks.pop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app.on_startup.append(start)
-    app.on_cleanup.insert(0, stop)
-    return ()
+    return Installed(on_startup=[start], on_cleanup=[stop])
+
+
+ASSESSMENT_CAPABILITY = Capability(
+    name="assessment",
+    install=install_assessment,
+    sections=(ASSESSMENT_SECTION,),
+    routers=(router,),
+    cli={"assess": "rungway.cli.assess:assess_group"},
+)
+"""The maturity assessment: `assessment:`, /api/assessment*, the scheduled re-assessment, `rungway assess`."""

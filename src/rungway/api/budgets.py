@@ -18,13 +18,17 @@ from aiohttp import web
 from rungway.api.auth import caller_of
 from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
+from rungway.capability import Capability
 from rungway.counters.base import BudgetState
 from rungway.domain.budgets import DEFAULT_THRESHOLDS, Budget, period_bounds
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest, NotFound
+from rungway.gateway.budget_step import BUDGETS, install_budgets
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
+from rungway.services.alerts import ALERTS_SECTION
+from rungway.services.budget_book import BUDGETS_SECTION
 from rungway.services.budgets import (
     BudgetRequest,
     budget_status,
@@ -36,7 +40,7 @@ from rungway.services.budgets import (
 from rungway.services.logs import parse_time
 from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
 
-__all__ = ["router"]
+__all__ = ["BUDGETS_CAPABILITY", "router"]
 
 router = ApiRouter("budgets")
 
@@ -90,7 +94,7 @@ _FIELDS = set(_SET_BODY["properties"])
 async def _status(state: GatewayState, budget: Budget) -> dict[str, Any]:
     now = time.time()
     live: BudgetState | None = None
-    if "budgets" in state.services:
+    if BUDGETS in state.slots:
         start, _ = period_bounds(budget, now)
         try:
             live = (await state.counters.budget_state([budget.counter_key(start)]))[0]
@@ -144,7 +148,7 @@ def _request(body: dict[str, Any]) -> BudgetRequest:
 async def put_budget(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     budget = await asyncio.to_thread(set_budget, state.engine, _request(await json_object(request)))
-    runtime = state.services.get("budgets")
+    runtime = state.slots.get(BUDGETS)
     if runtime is not None:
         await runtime.book.refresh()  # seeded and enforced here at once; other replicas within a refresh
     return json_response(await _status(state, budget))
@@ -185,7 +189,7 @@ async def remove_budget(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if not await asyncio.to_thread(delete_budget, state.engine, name, time.time()):
         raise NotFound(f"no budget named {name!r}", param="name")
-    runtime = state.services.get("budgets")
+    runtime = state.slots.get(BUDGETS)
     if runtime is not None:
         await runtime.book.refresh()
     return json_response({"deleted": name})
@@ -217,3 +221,13 @@ async def get_events(request: web.Request) -> web.StreamResponse:
     kind = q.get("kind") or None
     events = await asyncio.to_thread(list_events, state.engine, budget_id, kind, since, limit, readable)
     return json_response({"object": "list", "data": [event_dict(e) for e in events]})
+
+
+BUDGETS_CAPABILITY = Capability(
+    name="budgets",
+    install=install_budgets,
+    sections=(BUDGETS_SECTION, ALERTS_SECTION),
+    routers=(router,),
+    cli={"budgets": "rungway.cli.budgets:budgets_group"},
+)
+"""Budgets and their alerts: holds with the rate limits, `budgets:` and `alerts:`, /api/budgets, `rungway budgets`."""

@@ -1,8 +1,11 @@
-"""Mount every management router under /api/ and serve the OpenAPI document built from them."""
+"""Mount the capabilities' management routers under /api/ and serve the OpenAPI document built from them.
+
+The core management routes (keys, workloads, the request log, cost) are the `api` capability
+declared here (`MANAGEMENT_API`); the other capabilities declare their own routers.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -12,34 +15,19 @@ from aiohttp import web
 from rungway.api.auth import CALLER, authenticate_caller, require
 from rungway.api.bodies import NO_CONTROL, BodySchema, json_object
 from rungway.api.registry import ApiRoute, ApiRouter, Handler, check_query
+from rungway.capability import load_capabilities
 from rungway.domain.bounds import has_control_characters
 from rungway.errors import InvalidRequest, RungwayError
-from rungway.gateway.pipeline import PipelineExtension
 from rungway.gateway.responses import error_response, internal_error_response, json_response
-from rungway.gateway.state import GatewayState
 
 log = logging.getLogger("rungway.api")
 _PATH_MAX = 256
 _ERROR = {"$ref": "#/components/responses/Error"}
 
-# Each capability's router module; each defines `router: ApiRouter`.
-ROUTER_MODULES: list[str] = [
-    "rungway.api.keys",
-    "rungway.api.workloads",
-    "rungway.api.logs",
-    "rungway.api.budgets",
-    "rungway.api.cost",
-    "rungway.api.assess",
-    "rungway.api.traces",
-]
-
 
 def routers() -> list[ApiRouter]:
-    found = []
-    for name in ROUTER_MODULES:
-        module = importlib.import_module(name)
-        found.append(module.router)
-    return found
+    """Every registered capability's management routers, in registry order (what `serve` mounts)."""
+    return [router for capability in load_capabilities() for router in capability.routers]
 
 
 def _check_path(request: web.Request) -> None:
@@ -164,8 +152,8 @@ def openapi_document(all_routers: Sequence[ApiRouter]) -> dict[str, Any]:
     }
 
 
-def install_api(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
-    all_routers = routers()
+def mount_api(app: web.Application, all_routers: Sequence[ApiRouter]) -> None:
+    """Add each route behind the API's guard, and /api/openapi.json describing exactly these routes."""
     for router in all_routers:
         for route in router.routes:
             app.router.add_route(route.method, route.path, _guarded(route))
@@ -175,4 +163,3 @@ def install_api(app: web.Application, state: GatewayState) -> Sequence[PipelineE
         return json_response(document)
 
     app.router.add_get("/api/openapi.json", openapi)
-    return ()

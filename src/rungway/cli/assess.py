@@ -17,6 +17,7 @@ from rich.table import Table
 
 from rungway.assess.model import load_model
 from rungway.assess.render import MARK, diagnostic, to_html, to_json, to_markdown, when
+from rungway.capability import registered_sections
 from rungway.cli.options import config_option, open_store
 from rungway.cli.render import console
 from rungway.services.assessment import attest, claim_stage, history, run_assessment, set_org_threshold
@@ -34,8 +35,8 @@ def _config(config_path: str | None) -> Config:
     if path is None and Path("rungway.yaml").is_file():
         path = "rungway.yaml"
     if path is None:
-        return parse_config(YamlSource.empty("<defaults>"), env)
-    return load_config(path, env)
+        return parse_config(YamlSource.empty("<defaults>"), env, registered_sections())
+    return load_config(path, env, registered_sections())
 
 
 def _print_table(run: dict[str, Any]) -> None:

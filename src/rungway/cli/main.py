@@ -22,28 +22,46 @@ COMMANDS = {
     "workloads": "rungway.cli.workloads:workloads_group",
     "logs": "rungway.cli.logs:logs_group",
     "usage": "rungway.cli.logs:usage_command",
-    "traces": "rungway.cli.traces:traces_group",
-    "budgets": "rungway.cli.budgets:budgets_group",
     "cost": "rungway.cli.cost:cost_group",
-    "assess": "rungway.cli.assess:assess_group",
 }
+"""The core commands; each capability adds its own through `Capability.cli` (see `rungway.capability`)."""
 
 
 class LazyGroup(click.Group):
-    """A click group whose subcommands are `module:attribute` paths imported on first use."""
+    """A click group whose subcommands are `module:attribute` paths imported on first use: the core
+    ones given, and those of every registered capability, read from the registry on first need."""
 
     def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.lazy = lazy
+        self.core = lazy
+        self._lazy: dict[str, str] | None = None
+
+    @property
+    def lazy(self) -> dict[str, str]:
+        if self._lazy is None:
+            # Imported here, not at the top: `rungway --version` and friends need no capability.
+            from rungway.capability import load_capabilities
+
+            paths = dict(self.core)
+            for capability in load_capabilities():
+                for name, path in capability.cli.items():
+                    if name in paths:
+                        raise RungwayError(
+                            f"capability {capability.name!r} adds the command `{name}`, which exists. "
+                            "Fix: uninstall one of the two"
+                        )
+                    paths[name] = path
+            self._lazy = paths
+        return self._lazy
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy and cmd_name not in self.commands:
-            module, _, attribute = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
-            self.add_command(command, cmd_name)
+        path = None if cmd_name in self.commands else self.core.get(cmd_name) or self.lazy.get(cmd_name)
+        if path is not None:  # a core command loads no capability; any other name asks the registry
+            module, _, attribute = path.partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from rungway.capability import migration_packages, registered_sections
 from rungway.domain.timespec import TimeSpecError, parse_duration
 from rungway.errors import ConfigError
 from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
@@ -83,7 +84,7 @@ def database_url(config_path: str | None) -> str:
     if path is None and Path("rungway.yaml").is_file():
         path = "rungway.yaml"
     if path is not None:
-        return load_config(path, env).database_url
+        return load_config(path, env, registered_sections()).database_url
     return DEFAULT_DATABASE_URL
 
 
@@ -99,7 +100,7 @@ def open_store(config_path: str | None) -> Engine:
     url = database_url(config_path)
     engine = create_store_engine(url)
     try:
-        upgrade(engine)
+        upgrade(engine, migration_packages())
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ConfigError(

@@ -8,6 +8,7 @@ import socket
 
 import click
 
+from rungway.capability import registered_sections
 from rungway.errors import ConfigError
 from rungway.services.config_check import check_config
 from rungway.settings.config import load_config
@@ -35,7 +36,7 @@ def serve_command(config_path: str | None, host: str | None, port: int | None, l
     from rungway.server import serve
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = check_config(load_config(_config_path(config_path), read_environment())).config
+    config = check_config(load_config(_config_path(config_path), read_environment(), registered_sections())).config
 
     def ready(url: str) -> None:
         click.echo(f"Rungway listening on {url}  (OpenAI base URL: {url}/v1)", err=False)
@@ -88,7 +89,7 @@ def config_group() -> None:
 def config_check(file: str | None) -> None:
     """Validate FILE (every section, every provider) as `serve` would, without starting the server."""
     path = _config_path(file)
-    config = check_config(load_config(path, read_environment())).config
+    config = check_config(load_config(path, read_environment(), registered_sections())).config
     click.echo(
         f"{path}: OK: {len(config.providers)} providers, {len(config.models)} models, "
         f"{len(config.workloads)} workloads; prices as of {config.prices.as_of}"

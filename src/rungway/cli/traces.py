@@ -16,13 +16,14 @@ from rich.text import Text
 from rich.tree import Tree
 
 from rungway.api.traces import trace_filter
+from rungway.capability import registered_sections
 from rungway.cli.options import AgeOption, config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_ms, fmt_time, fmt_usd
 from rungway.errors import NotFound
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
 from rungway.store.traces import get_trace, list_traces, purge_expired, purge_traces
-from rungway.telemetry.config import parse_tracing
+from rungway.telemetry.config import TRACING_SECTION
 from rungway.telemetry.views import trace_tree
 
 __all__ = ["traces_group"]
@@ -184,5 +185,4 @@ def _default_retention(config_path: str | None) -> int | None:
     path = config_path or env.config_path
     if path is None:
         return None
-    config = load_config(path, env)
-    return parse_tracing(config.extra.get("tracing"), config.source).retention_days
+    return load_config(path, env, registered_sections()).section(TRACING_SECTION).retention_days

@@ -15,8 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiohttp import web
-
+from rungway.capability import Host, Installed
 from rungway.counters.base import BudgetDenied, BudgetUse
 from rungway.domain.budgets import Budget
 from rungway.domain.ids import new_id
@@ -25,27 +24,32 @@ from rungway.errors import BudgetExceeded, RungwayError
 from rungway.gateway.context import CallContext
 from rungway.gateway.limits import settles_pending
 from rungway.gateway.meter import input_token_bound, output_token_cap
-from rungway.gateway.pipeline import PipelineExtension
+from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
-from rungway.services.alerts import AlertSettings, BudgetAlerts
-from rungway.services.budget_book import BudgetBook, BudgetSettings, Cover, Period
+from rungway.services.alerts import ALERTS_SECTION, BudgetAlerts
+from rungway.services.budget_book import BUDGETS_SECTION, BudgetBook, BudgetSettings, Cover, Period
 from rungway.services.budgets import iso
 from rungway.store.budgets import BudgetEvent, insert_events
 from rungway.store.record_files import RecordCodec
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.gateway.budgets")
-RESERVATION = "budget_reservation"
 
 
 @dataclass(frozen=True, slots=True)
 class BudgetRuntime:
-    """What the budget steps and the management API share in `state.services["budgets"]`."""
+    """What the budget steps and the management API share (`state.slots[BUDGETS]`)."""
 
     book: BudgetBook
     alerts: BudgetAlerts
     events: BatchWriter[BudgetEvent]
     settings: BudgetSettings
+
+
+BUDGETS = StateKey[BudgetRuntime]("budgets")
+"""The budgets' runtime, present when this server enforces budgets."""
+RESERVATION = CallKey[Cover]("budgets.reservation")
+"""The budgets covering this call, from its holds until they are refused or settled."""
 
 
 def _dollars(nano: int) -> str:
@@ -83,12 +87,12 @@ class BudgetHolds:
         if price is not None:
             output_cap = output_token_cap(ctx, self.runtime.settings.default_max_tokens)
             amount = price.max_cost_nano(input_token_bound(ctx.body), output_cap)
-        ctx.extras[RESERVATION] = cover
+        ctx.slots[RESERVATION] = cover
         known = self.runtime.book.known_spend
         return [BudgetUse(key, amount, limit, cover.ttl_s, known(key)) for key, limit in cover.holds]
 
     def refused(self, state: GatewayState, ctx: CallContext, denied: BudgetDenied, now: float) -> RungwayError:
-        cover: Cover = ctx.extras.pop(RESERVATION)
+        cover = ctx.slots.take(RESERVATION)
         budget, period = next((b, p) for b, p in cover.covered if p.key == denied.use.key)
         amount = denied.use.amount
         error = _refusal(budget, period, denied.spent, denied.reserved, amount, now)
@@ -117,7 +121,7 @@ class BudgetHolds:
     async def settled(
         self, state: GatewayState, ctx: CallContext, holds: Sequence[BudgetUse], moves: Sequence[tuple[int, int]]
     ) -> None:
-        cover: Cover = ctx.extras.pop(RESERVATION)
+        cover = ctx.slots.take(RESERVATION)
         book = self.runtime.book
         for i, (before, after) in enumerate(moves):
             book.saw_spend(holds[i].key, after)
@@ -133,9 +137,10 @@ class BudgetHolds:
             self.runtime.book.settle_lost(hold.key, hold.amount)
 
 
-def install_budgets(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
+def install_budgets(host: Host) -> Installed:
     """Budgets: the in-memory book (seeded, refreshed), webhook alerts, the event writer, the holder."""
-    settings = BudgetSettings.from_config(state.config)
+    state = host.state
+    settings = state.config.section(BUDGETS_SECTION)
     rec = state.config.recorder
     events: BatchWriter[BudgetEvent] = BatchWriter(
         "budget_events",
@@ -145,8 +150,7 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
         flush_interval_s=rec.flush_interval_ms / 1000,
         codec=RecordCodec(BudgetEvent, ("id",)),
     )
-    state.writers.append(events)
-    alerts = BudgetAlerts(AlertSettings.from_config(state.config), state.counters, events)
+    alerts = BudgetAlerts(state.config.section(ALERTS_SECTION), state.counters, events)
 
     def seed_failed(outcome: str) -> None:
         state.metrics.counter_errors.labels(state.counters.name, outcome).inc()
@@ -161,16 +165,12 @@ def install_budgets(app: web.Application, state: GatewayState) -> Sequence[Pipel
         settles_pending=settles_pending,
     )
     runtime = BudgetRuntime(book, alerts, events, settings)
-    state.services["budgets"] = runtime
+    state.slots[BUDGETS] = runtime
 
-    async def on_startup(_app: web.Application) -> None:
-        await book.start()
-
-    async def on_cleanup(_app: web.Application) -> None:
+    async def stop() -> None:
         await book.stop()
         await alerts.close()
 
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
-    state.budget_holders.append(BudgetHolds(runtime))
-    return []
+    return Installed(
+        writers=[events], budget_holders=[BudgetHolds(runtime)], on_startup=[book.start], on_cleanup=[stop]
+    )

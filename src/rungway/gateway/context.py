@@ -5,20 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from rungway.counters.base import BudgetUse, WindowUse
 from rungway.domain.keys import ApiKey
+from rungway.domain.records import RequestRecord
 from rungway.domain.usage import Usage
 from rungway.domain.workloads import Workload
 from rungway.errors import RungwayError
+from rungway.gateway.slots import Slots
 from rungway.providers.base import Provider
 from rungway.settings.config import ModelRoute
-
-if TYPE_CHECKING:
-    from rungway.gateway.state import BudgetHolder
 
 
 @dataclass(slots=True)
@@ -43,7 +42,8 @@ class CallContext:
     client_wants_usage: bool = False
     estimated_input_tokens: int = 0
     token_limits: Sequence[WindowUse] = ()
-    budget_holds: Sequence[tuple[BudgetHolder, Sequence[BudgetUse]]] = ()  # placed before the call, settled after
+    # Placed before the call, settled after: (index of the holder in `GatewayState.budget_holders`, its holds).
+    budget_holds: Sequence[tuple[int, Sequence[BudgetUse]]] = ()
     usage: Usage | None = None
     cost_nano: int = 0
     priced: bool = False
@@ -57,7 +57,9 @@ class CallContext:
     output: dict[str, Any] | None = None
     response: web.StreamResponse | None = None
     finish: Callable[[], Awaitable[None]] | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    client_closed: bool = False  # the client went away before its answer was finished
+    record: RequestRecord | None = None  # set by the record step, the last one
+    slots: Slots = field(default_factory=Slots)  # what capabilities keep for this call (`CallKey`)
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0

@@ -18,7 +18,7 @@ from dataclasses import replace
 from rungway.counters.base import BudgetSettle, BudgetUse, Denied, WindowUse
 from rungway.errors import Overloaded, RateLimited
 from rungway.gateway.context import CallContext
-from rungway.gateway.state import BudgetHolder, GatewayState
+from rungway.gateway.state import GatewayState
 
 log = logging.getLogger("rungway.gateway.limits")
 MINUTE = 60
@@ -77,12 +77,12 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
     ctx.estimated_input_tokens = estimate_input_tokens(ctx)
     windows, token_windows = _windows(state, ctx, ctx.estimated_input_tokens)
     now = time.time()
-    holds: list[tuple[BudgetHolder, Sequence[BudgetUse]]] = []
+    holds: list[tuple[int, Sequence[BudgetUse]]] = []
     budgets: list[BudgetUse] = []
-    for holder in state.budget_holders:
+    for index, holder in enumerate(state.budget_holders):
         uses = holder.holds(state, ctx, now)
         if uses:
-            holds.append((holder, uses))
+            holds.append((index, uses))
             budgets += uses
     if not windows and not budgets:
         return
@@ -90,7 +90,7 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
         denied = await state.counters.admit(windows, budgets)  # no `now`: concurrent calls may share a batch
     except Exception as exc:  # noqa: BLE001 - any backend failure is a fail-open/closed decision
         _admission_failed(state, exc)
-        ctx.budget_holds = [(holder, [replace(u, amount=0) for u in uses]) for holder, uses in holds]
+        ctx.budget_holds = [(index, [replace(u, amount=0) for u in uses]) for index, uses in holds]
         return
     if denied is None:
         ctx.token_limits = token_windows
@@ -102,8 +102,8 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
             f"Rate limit reached: {denied.use.label} is {denied.use.limit}; retry in {denied.retry_after_s:.1f}s.",
             retry_after=denied.retry_after_s,
         )
-    owner = next(holder for holder, uses in holds if any(u is denied.use for u in uses))
-    raise owner.refused(state, ctx, denied, now)
+    owner = next(index for index, uses in holds if any(u is denied.use for u in uses))
+    raise state.budget_holders[owner].refused(state, ctx, denied, now)
 
 
 def _admission_failed(state: GatewayState, exc: Exception) -> None:
@@ -142,8 +142,8 @@ async def settle_token_limits(state: GatewayState, ctx: CallContext) -> None:
             task.add_done_callback(_RETRIES.discard)
         return
     start = 0
-    for holder, uses in holds:
-        await holder.settled(state, ctx, uses, moves[start : start + len(uses)])
+    for index, uses in holds:
+        await state.budget_holders[index].settled(state, ctx, uses, moves[start : start + len(uses)])
         start += len(uses)
 
 
@@ -154,7 +154,7 @@ def settles_pending() -> int:
 
 
 async def _settle_later(
-    state: GatewayState, settles: list[BudgetSettle], holds: Sequence[tuple[BudgetHolder, Sequence[BudgetUse]]]
+    state: GatewayState, settles: list[BudgetSettle], holds: Sequence[tuple[int, Sequence[BudgetUse]]]
 ) -> None:
     """Retry settling budget holds (with backoff) so that a backend hiccup does not leak them; past the
     retries, the holders are told (their reconciliation releases the holds and recovers the spend)."""
@@ -170,5 +170,5 @@ async def _settle_later(
             last = exc
         delay *= 2
     log.error("gave up settling budgets %s: %s; left to reconciliation", [s.key for s in settles], last)
-    for holder, uses in holds:
-        holder.unsettled(uses)
+    for index, uses in holds:
+        state.budget_holders[index].unsettled(uses)

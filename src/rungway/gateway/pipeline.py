@@ -101,7 +101,7 @@ class Pipeline:
                 await response.prepare(ctx.request)
                 await response.write_eof()
         except ConnectionError:
-            ctx.extras["client_closed"] = True
+            ctx.client_closed = True
 
 
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:

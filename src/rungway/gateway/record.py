@@ -49,7 +49,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
 
 async def record_call(state: GatewayState, ctx: CallContext) -> None:
     record = build_record(ctx)
-    ctx.extras["record"] = record
+    ctx.record = record
     state.request_writer.offer(record)
     # Labels come from configuration only: an unknown model name a caller typed must not add a series.
     series = state.metrics.series(ctx.endpoint, record.workload or "", ctx.route.name if ctx.route else "")

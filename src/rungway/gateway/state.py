@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
 from rungway.counters.base import BudgetDenied, BudgetUse, Counters
 from rungway.domain.pricing import Price
 from rungway.domain.records import RequestRecord
+from rungway.errors import RungwayError
+from rungway.gateway.context import CallContext
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
+from rungway.gateway.slots import Slots
 from rungway.providers.base import Provider
 from rungway.settings.config import Config
 from rungway.store.writer import BatchWriter
-
-if TYPE_CHECKING:
-    from rungway.errors import RungwayError
-    from rungway.gateway.context import CallContext
 
 
 class BudgetHolder(Protocol):
@@ -58,6 +57,6 @@ class GatewayState:
     request_writer: BatchWriter[RequestRecord]
     metrics: GatewayMetrics
     writers: list[BatchWriter[Any]] = field(default_factory=list)
-    services: dict[str, Any] = field(default_factory=dict)
+    slots: Slots = field(default_factory=Slots)  # what capabilities keep for the server's life (`StateKey`)
     budget_holders: list[BudgetHolder] = field(default_factory=list)
     in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

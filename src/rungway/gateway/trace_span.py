@@ -1,6 +1,6 @@
 """Traces in the gateway: the llm span of every call, and the OTLP/HTTP ingest endpoint.
 
-`install_traces` is the capability's installer: it parses `tracing:`, creates the span writer
+`install_traces` is the capability's installer: it reads `tracing:`, creates the span writer
 (and the export writer when `tracing.export` is set), mounts `POST /v1/traces`, schedules the
 retention purge, and adds `record_span` after the upstream call. The span carries the call's
 input messages, parameters, output (tool calls included) and usage as GenAI-convention
@@ -16,12 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from aiohttp import web
 
+from rungway.capability import Host, Installed
 from rungway.domain import spans as columns
 from rungway.domain.pricing import Price
 from rungway.domain.spans import SpanKind, SpanRow, SpanSource, clean_text
@@ -33,7 +32,7 @@ from rungway.store.record_files import RecordCodec
 from rungway.store.traces import insert_spans, purge_expired
 from rungway.store.writer import BatchWriter
 from rungway.telemetry.admission import DrainClock, SpanFanout
-from rungway.telemetry.config import TracingConfig, parse_tracing
+from rungway.telemetry.config import TRACING_SECTION, TracingConfig
 from rungway.telemetry.content import ContentLimits, PendingSpan, SpanRecord
 from rungway.telemetry.exporter import OtlpHttpExporter
 from rungway.telemetry.receiver import IngestPrincipal, OtlpReceiver
@@ -161,7 +160,8 @@ def _price_lookup(state: GatewayState) -> Any:
     return price_of
 
 
-def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
+def _writers(state: GatewayState, cfg: TracingConfig) -> tuple[SpanFanout, list[BatchWriter[SpanRecord]]]:
+    """The span fan-out and its writers: the store's, and the OTLP exporter's when `tracing.export` is set."""
     engine = state.engine
     clock = DrainClock(lambda rows: insert_spans(engine, rows))
     store: BatchWriter[SpanRecord] = BatchWriter(
@@ -172,7 +172,7 @@ def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
         flush_interval_s=cfg.flush_interval_ms / 1000,
         codec=SpanRecordCodec(),
     )
-    state.writers.append(store)
+    writers = [store]
     export: BatchWriter[SpanRecord] | None = None
     if cfg.export is not None:
         export = BatchWriter(
@@ -182,8 +182,8 @@ def _writers(state: GatewayState, cfg: TracingConfig) -> SpanFanout:
             batch_size=cfg.export.batch_size,
             flush_interval_s=cfg.export.flush_interval_ms / 1000,
         )
-        state.writers.append(export)
-    return SpanFanout(store, export, clock, max_wait_s=cfg.max_queue_wait_ms / 1000)
+        writers.append(export)
+    return SpanFanout(store, export, clock, max_wait_s=cfg.max_queue_wait_ms / 1000), writers
 
 
 async def _purge_forever(state: GatewayState, cfg: TracingConfig) -> None:
@@ -195,11 +195,11 @@ async def _purge_forever(state: GatewayState, cfg: TracingConfig) -> None:
             log.exception("trace retention purge failed")
 
 
-def install_traces(app: web.Application, state: GatewayState) -> Sequence[PipelineExtension]:
-    cfg = parse_tracing(state.config.extra.get("tracing"), state.config.source)
-    fanout = _writers(state, cfg)
-    state.services["traces.config"] = cfg
-    state.services["traces.queue"] = fanout
+def install_traces(host: Host) -> Installed:
+    """The span writer (and export writer), `POST /v1/traces`, the retention purge, and `record_span`."""
+    state = host.state
+    cfg = state.config.section(TRACING_SECTION)
+    fanout, writers = _writers(state, cfg)
 
     async def authenticate(secret: str) -> IngestPrincipal | None:
         key = await state.directory.key_for(secret)
@@ -211,30 +211,29 @@ def install_traces(app: web.Application, state: GatewayState) -> Sequence[Pipeli
     receiver = OtlpReceiver(
         authenticate, fanout, _price_lookup(state), max_body_bytes=state.config.server.max_body_bytes, limits=cfg.limits
     )
-    state.services["traces.receiver"] = receiver
-    app.router.add_post("/v1/traces", receiver.handle)
+    host.app.router.add_post("/v1/traces", receiver.handle)
 
-    async def stop_receiver(_app: web.Application) -> None:
+    async def stop_receiver() -> None:
         await asyncio.to_thread(receiver.close)
 
-    app.on_cleanup.append(stop_receiver)
+    tasks: list[asyncio.Task[None]] = []
 
-    if cfg.purge_interval_s > 0:
-        tasks: list[asyncio.Task[None]] = []
-
-        async def start_purge(_app: web.Application) -> None:
+    async def start_purge() -> None:
+        if cfg.purge_interval_s > 0:
             tasks.append(asyncio.get_running_loop().create_task(_purge_forever(state, cfg)))
 
-        async def stop_purge(_app: web.Application) -> None:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        app.on_startup.append(start_purge)
-        app.on_cleanup.insert(0, stop_purge)
+    async def stop_purge() -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def record_span(_state: GatewayState, ctx: CallContext) -> None:
         if ctx.trace_id and ctx.span_id and ctx.endpoint in ("chat.completions", "embeddings"):
             fanout.offer_many((build_span(ctx, cfg.limits),))
 
-    return [PipelineExtension("traces", after_call=[record_span])]
+    return Installed(
+        pipeline=[PipelineExtension("traces", after_call=[record_span])],
+        writers=writers,
+        on_startup=[start_purge],
+        on_cleanup=[stop_purge, stop_receiver],
+    )

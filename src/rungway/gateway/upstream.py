@@ -106,7 +106,7 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
         await _write_stream_error(response, error)
     except (ConnectionResetError, ConnectionError):
         ctx.status = 499
-        ctx.extras["client_closed"] = True
+        ctx.client_closed = True
     finally:
         ctx.upstream_ms = (time.perf_counter() - started) * 1000
         if ctx.usage is None:

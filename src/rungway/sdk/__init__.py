@@ -21,7 +21,8 @@ with the workload key; `openai` is imported only by `openai_client()`/`async_ope
 from __future__ import annotations
 
 from rungway.sdk.clients import async_openai_client, openai_client, traceparent_headers
-from rungway.sdk.tracing import Span, configure, current_span, flush, shutdown, span, trace
+from rungway.sdk.span import Span
+from rungway.sdk.tracing import configure, current_span, flush, shutdown, span, trace
 
 __all__ = [
     "Span",

@@ -13,13 +13,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1 import common_pb2
 
-if TYPE_CHECKING:
-    from rungway.sdk.tracing import Span
+from rungway.sdk.span import Span
 
 _BATCH = 512
 _RETRY = {429, 502, 503, 504}

@@ -9,54 +9,18 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-import orjson
-
-from rungway.domain.spans import SpanKind
 from rungway.sdk.export import SpanExporter
+from rungway.sdk.span import Span
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _current: contextvars.ContextVar[Span | None] = contextvars.ContextVar("rungway_span", default=None)
 _exporter: SpanExporter | None = None
-
-
-class Span:
-    """One step of the application; set its input, output and attributes while it runs."""
-
-    __slots__ = ("attributes", "end_ns", "kind", "name", "parent_span_id", "span_id", "start_ns", "status", "trace_id")
-
-    def __init__(self, name: str, kind: str, parent: Span | None, attributes: dict[str, Any] | None) -> None:
-        self.name = name
-        self.kind = SpanKind(kind).value
-        self.trace_id: str = parent.trace_id if parent is not None else secrets.token_hex(16)
-        self.span_id = secrets.token_hex(8)
-        self.parent_span_id = parent.span_id if parent is not None else None
-        self.attributes: dict[str, Any] = {"rungway.span.kind": self.kind, **(attributes or {})}
-        self.start_ns = time.time_ns()
-        self.end_ns = 0
-        self.status: tuple[int, str] = (0, "")
-
-    @property
-    def traceparent(self) -> str:
-        return f"00-{self.trace_id}-{self.span_id}-01"
-
-    def set_attribute(self, key: str, value: Any) -> None:
-        self.attributes[key] = value
-
-    def set_input(self, value: Any) -> None:
-        self.attributes["input.value"] = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
-
-    def set_output(self, value: Any) -> None:
-        self.attributes["output.value"] = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
-
-    def set_error(self, message: str) -> None:
-        self.status = (2, message)
 
 
 def configure(base_url: str, api_key: str, *, service: str = "app", timeout_s: float = 5.0) -> None:

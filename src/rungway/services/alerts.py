@@ -23,7 +23,7 @@ from rungway.domain.pricing import usd
 from rungway.errors import ConfigError
 from rungway.services.budgets import budget_dict, iso
 from rungway.settings.config import Config
-from rungway.settings.sections import ConfigMapping, tracked
+from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 from rungway.store.budgets import BudgetEvent
 from rungway.store.writer import BatchWriter
 
@@ -41,10 +41,13 @@ class AlertSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> AlertSettings:
-        section = config.extra.get("alerts")
-        raw = tracked({} if section is None else section, "alerts", config.source)
+        return config.section(ALERTS_SECTION)
+
+    @classmethod
+    def parse(cls, section: object, source: str) -> AlertSettings:
+        raw = tracked({} if section is None else section, "alerts", source)
         if not isinstance(raw, ConfigMapping):
-            raise ConfigError(f"{config.source}: alerts: expected a mapping. Fix: indent `webhook_url:` under it")
+            raise ConfigError(f"{source}: alerts: expected a mapping. Fix: indent `webhook_url:` under it")
         url = raw.get("webhook_url")
         if url is not None and not str(url).startswith(("http://", "https://")):
             raise raw.error(
@@ -59,6 +62,10 @@ class AlertSettings:
             numbers[key] = value
         raw.reject_unknown_keys()
         return cls(url, numbers["attempts"], numbers["backoff_ms"] / 1000, numbers["timeout_ms"] / 1000)
+
+
+ALERTS_SECTION = ConfigSection("alerts", AlertSettings.parse)
+"""`alerts:` in rungway.yaml."""
 
 
 def alert_payload(budget: Budget, threshold: int, spent_nano: int, period: tuple[float, float]) -> dict[str, Any]:

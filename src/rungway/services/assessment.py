@@ -20,6 +20,7 @@ from rungway.domain.ids import new_id
 from rungway.domain.maturity import Attestation, Drift, WorkloadAssessment, detect_drift
 from rungway.errors import InvalidRequest, NotFound
 from rungway.settings.config import Config
+from rungway.settings.sections import ConfigSection
 from rungway.store.assessments import (
     StoredAssessment,
     ThresholdOverride,
@@ -36,11 +37,19 @@ from rungway.store.workloads import get_workload
 TRIGGERS = ("manual", "api", "scheduled")
 
 
+def _parse_assessment_section(raw: object, source: str) -> AssessmentSettings:
+    """Validate `assessment:` (errors name the file, key path and fix); thresholds may name any check."""
+    check_ids = {i.check.id for i in load_model().items if i.check is not None}
+    return parse_assessment(raw, source, check_ids)
+
+
+ASSESSMENT_SECTION = ConfigSection("assessment", _parse_assessment_section)
+"""`assessment:` in rungway.yaml."""
+
+
 def assessment_settings(config: Config) -> AssessmentSettings:
-    """Parse `assessment:` from the configuration (errors name the file, key path and fix)."""
-    model = load_model()
-    check_ids = {i.check.id for i in model.items if i.check is not None}
-    return parse_assessment(config.extra.get("assessment"), config.source, check_ids)
+    """The parsed `assessment:` section of this configuration."""
+    return config.section(ASSESSMENT_SECTION)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rungway.domain.budgets import MAX_SPEND_NANO, Budget, BudgetScope, period_b
 from rungway.errors import ConfigError
 from rungway.services.alerts import BudgetAlerts
 from rungway.settings.config import Config
-from rungway.settings.sections import ConfigMapping, tracked
+from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 from rungway.store.budgets import list_budgets, spend_in_log, threshold_recorded
 
 log = logging.getLogger("rungway.budgets")
@@ -42,10 +42,13 @@ class BudgetSettings:
 
     @classmethod
     def from_config(cls, config: Config) -> BudgetSettings:
-        section = config.extra.get("budgets")
-        raw = tracked({} if section is None else section, "budgets", config.source)
+        return config.section(BUDGETS_SECTION)
+
+    @classmethod
+    def parse(cls, section: object, source: str) -> BudgetSettings:
+        raw = tracked({} if section is None else section, "budgets", source)
         if not isinstance(raw, ConfigMapping):
-            raise ConfigError(f"{config.source}: budgets: expected a mapping. Fix: indent `refresh_ms:` under it")
+            raise ConfigError(f"{source}: budgets: expected a mapping. Fix: indent `refresh_ms:` under it")
         values = {}
         for key, default in (("default_max_tokens", 4096), ("refresh_ms", 1000), ("reconcile_ms", 60_000)):
             value = raw.get(key, default)
@@ -55,6 +58,10 @@ class BudgetSettings:
             values[key] = value
         raw.reject_unknown_keys()
         return cls(values["default_max_tokens"], values["refresh_ms"] / 1000, values["reconcile_ms"] / 1000)
+
+
+BUDGETS_SECTION = ConfigSection("budgets", BudgetSettings.parse)
+"""`budgets:` in rungway.yaml."""
 
 
 @dataclass(frozen=True, slots=True)

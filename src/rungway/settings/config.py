@@ -2,48 +2,35 @@
 
 Every error names the file, the line, the key path, what was expected and the fix; a key no parser
 reads is refused (see `sections.py`). Provider-specific options stay a mapping here; each provider's
-factory validates its own. The capability sections (`CAPABILITY_SECTIONS`) are kept as data in
-`Config.extra` and parsed by their capability; `services/config_check.py` runs every parser, so
-`config check` and `serve` accept exactly the same files.
+factory validates its own. Each capability owns top-level sections (`ConfigSection`): the caller
+passes them in (`rungway.capability.registered_sections()`), they are parsed here with the core ones,
+and a top-level key that is neither core nor a given section is refused, so `config check` and
+`serve` accept exactly the same files.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rungway.domain.pricing import Price, PriceTable
 from rungway.domain.workloads import ContentCapture, RiskTier, Workload, valid_workload_name
 from rungway.errors import ConfigError
 from rungway.settings.env import Environment
-from rungway.settings.sections import ConfigMapping
+from rungway.settings.sections import ConfigMapping, ConfigSection
 from rungway.settings.yaml_source import YamlSource, load_yaml
 
 E = TypeVar("E", bound=Enum)
+T = TypeVar("T")
 DEFAULT_DATABASE_URL = "sqlite:///./rungway.db"
-_SECTIONS = {
-    "server",
-    "store",
-    "counters",
-    "recorder",
-    "providers",
-    "models",
-    "prices",
-    "workloads",
-    "limits",
-    "tracing",
-    "budgets",
-    "assessment",
-    "alerts",
-}
-CAPABILITY_SECTIONS = ("tracing", "budgets", "assessment", "alerts")
+CORE_SECTIONS = ("server", "store", "counters", "recorder", "providers", "models", "prices", "workloads", "limits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +138,13 @@ class Config:
     prices: PriceTable
     workloads: dict[str, Workload]
     limits: LimitsConfig
-    extra: dict[str, Any] = field(default_factory=dict)
+    parsed_sections: Mapping[str, object] = field(default_factory=dict)  # by ConfigSection name
+
+    def section(self, key: ConfigSection[T]) -> T:
+        """A capability's parsed section; its defaults when the file was read without that section known."""
+        if key.name in self.parsed_sections:
+            return cast(T, self.parsed_sections[key.name])
+        return key.parse(None, self.source)
 
     def price_of(self, route: ModelRoute) -> Price | None:
         return route.price or self.prices.price_of(route.upstream_model) or self.prices.price_of(route.name)
@@ -171,8 +164,8 @@ def shipped_prices() -> PriceTable:
     return PriceTable(prices, raw["as_of"])
 
 
-def load_config(path: str | Path, env: Environment) -> Config:
-    """Read and validate a configuration file."""
+def load_config(path: str | Path, env: Environment, sections: Sequence[ConfigSection[Any]] = ()) -> Config:
+    """Read and validate a configuration file: the core sections and the given capability sections."""
     path = str(path)
     try:
         text = Path(path).read_text()
@@ -180,17 +173,19 @@ def load_config(path: str | Path, env: Environment) -> Config:
         raise ConfigError(f"{path}: no such file. Fix: pass --config with the path of your rungway.yaml") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}. Fix: check the path and permissions") from None
-    return parse_config(load_yaml(path, text, env.variables), env)
+    return parse_config(load_yaml(path, text, env.variables), env, sections)
 
 
-def parse_config(src: YamlSource, env: Environment) -> Config:
-    """The core sections, typed; the capability sections kept as data for their own parsers."""
+def parse_config(src: YamlSource, env: Environment, sections: Sequence[ConfigSection[Any]] = ()) -> Config:
+    """The core sections and each given capability section, typed; any other top-level key is refused."""
     data = src.data
+    owned = {s.name: s for s in sections}
+    known = sorted({*CORE_SECTIONS, *owned})
     for key in dict.keys(data):
-        if key not in _SECTIONS:
-            close = difflib.get_close_matches(key, sorted(_SECTIONS), n=1, cutoff=0.6)
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean `{close[0]}`? " if close else ""
-            raise src.error(key, "unknown section", f"{hint}use one of {', '.join(sorted(_SECTIONS))}")
+            raise src.error(key, "unknown section", f"{hint}use one of {', '.join(known)}")
     server = _server(src, _section(src, "server"), env)
     store = _section(src, "store")
     # The file's value is read (and so validated and known) even when the environment overrides it.
@@ -229,10 +224,14 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
         key_tpm=_opt_int(src, lim, "limits.key_tpm", example=100_000),
         max_call_tokens=_int(src, lim, "limits.max_call_tokens", MAX_CALL_TOKENS, minimum=1, maximum=2**31 - 1),
     )
+    parsed: dict[str, object] = {}
     for name in dict.keys(data):  # in file order, so the first mistake in the file is the one reported
-        if name not in CAPABILITY_SECTIONS:
+        if name in owned:
+            parsed[name] = owned[name].parse(data[name], src.path)
+        else:
             _section(src, name).reject_unknown_keys()
-    extra: dict[str, Any] = {k: data[k] for k in CAPABILITY_SECTIONS if k in data}
+    for name, section in owned.items():  # absent sections still get their (validated) defaults
+        parsed.setdefault(name, section.parse(None, src.path))
     return Config(
         source=src.path,
         server=server,
@@ -244,7 +243,7 @@ def parse_config(src: YamlSource, env: Environment) -> Config:
         prices=prices,
         workloads=workloads,
         limits=limits,
-        extra=extra,
+        parsed_sections=parsed,
     )
 
 

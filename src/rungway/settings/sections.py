@@ -16,12 +16,28 @@ checks it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from rungway.errors import ConfigError
 
-__all__ = ["ConfigMapping", "config_error", "tracked"]
+__all__ = ["ConfigMapping", "ConfigSection", "config_error", "tracked"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class ConfigSection(Generic[T]):
+    """A top-level section of rungway.yaml that a capability owns: its name and its parser.
+
+    `parse(raw, source)` gets the section as read (None when absent) and the file's path, and returns
+    the typed settings or raises ConfigError naming file, line, key path and fix. `Config.section(key)`
+    hands the parsed value back, typed, so no capability reads untyped configuration data.
+    """
+
+    name: str
+    parse: Callable[[object, str], T]
 
 
 class ConfigMapping(dict[str, Any]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from importlib import resources
 
 from alembic import command
@@ -9,11 +11,16 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply all migrations; safe to call at every start and from several processes in turn."""
-    script_location = str(resources.files("rungway.store").joinpath("migrations"))
+def upgrade(engine: Engine, packages: Sequence[str] = ()) -> None:
+    """Apply all migrations, the core's and those in each of `packages` (a capability's Alembic versions
+    folder, as an importable package, one branch per capability); safe at every start and from several
+    processes in turn."""
+    migrations = resources.files("rungway.store").joinpath("migrations")
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", script_location)
+    cfg.set_main_option("script_location", str(migrations))
+    folders = [str(migrations.joinpath("versions")), *(str(resources.files(p)) for p in packages)]
+    cfg.set_main_option("version_path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(folders))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Two replicas starting together must not both create the tables.

@@ -19,7 +19,7 @@
         flush_interval_ms: 1000
         gzip: true
 
-The core Config keeps this section as plain data (`config.extra["tracing"]`); this module owns it.
+The tracing capability registers this section (`TRACING_SECTION`); `config.section(TRACING_SECTION)` reads it.
 A key this parser does not read is refused (`ConfigMapping.reject_unknown_keys`), so a new key
 only needs to be read here.
 """
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.errors import ConfigError
-from rungway.settings.sections import ConfigMapping, config_error, tracked
+from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 from rungway.telemetry.content import ContentLimits
 
 
@@ -145,3 +145,7 @@ def _export(r: _Reader, raw: Any) -> ExportConfig:
         flush_interval_ms=r.int(data, "tracing.export.flush_interval_ms", 1000, 1),
         gzip=gzip,
     )
+
+
+TRACING_SECTION = ConfigSection("tracing", parse_tracing)
+"""`tracing:` in rungway.yaml."""

@@ -1,0 +1,121 @@
+"""A third-party capability joins through the `rungway.capabilities` entry-point group alone.
+
+The plugin (`shout_plugin.py`) is installed at test time as a distribution whose only content is
+an entry point; the real `rungway serve` and `rungway config check` run in their own processes and
+find it, as they would find a package installed with pip. Nothing in Rungway names it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = """
+server:
+  admin_key: admin-secret
+store:
+  url: sqlite:///{db}
+providers:
+  sim: {{type: simulator}}
+models:
+  fast: {{provider: sim, model: gpt-4o-mini}}
+workloads:
+  test: {{}}
+shout:
+  banned_word: {word}
+"""
+
+
+def _install_plugin(site: Path) -> None:
+    """A distribution with one entry point, as `pip install shout-plugin` would leave it."""
+    info = site / "shout_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shout-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[rungway.capabilities]\nshout = tests.capability.shout_plugin:SHOUT\n")
+
+
+def _env(site: Path | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNGWAY_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(REPO)] if site is not None else [str(REPO)])
+    return env
+
+
+def _rungway(site: Path | None, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "rungway", *args]
+    return subprocess.run(command, env=_env(site), capture_output=True, text=True, timeout=120, check=False)
+
+
+def _api(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """A management API call with the admin key; the parsed JSON answer."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)
+    request.add_header("Authorization", "Bearer admin-secret")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def _config(tmp_path: Path, word: str = "whisper", extra: str = "") -> Path:
+    path = tmp_path / "rungway.yaml"
+    path.write_text(CONFIG.format(db=tmp_path / "gw.db", word=word) + extra)
+    return path
+
+
+def test_config_check_validates_a_plugin_section_and_refuses_an_unknown_key_in_it(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    good = _rungway(site, "config", "check", str(_config(tmp_path)))
+    assert good.returncode == 0, good.stderr
+    bad = _rungway(site, "config", "check", str(_config(tmp_path, extra="  volume: 11\n")))
+    assert bad.returncode == 1
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "shout.volume" in lines[0] and "banned_word" in lines[0], bad.stderr
+
+
+def test_without_the_plugin_its_section_is_an_unknown_section(tmp_path: Path) -> None:
+    result = _rungway(None, "config", "check", str(_config(tmp_path)))
+    assert result.returncode == 1
+    assert "shout" in result.stderr and "unknown section" in result.stderr, result.stderr
+
+
+def test_rungway_serve_routes_calls_through_a_plugin_capability(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    command = [sys.executable, "-m", "rungway", "serve", "--config", str(_config(tmp_path, word="psst"))]
+    proc = subprocess.Popen(
+        [*command, "--port", "0", "--log-level", "warning"],
+        env=_env(site),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "listening on" in line, (line, proc.stderr.read() if proc.stderr else "")
+        base = line.split("listening on ")[1].split()[0]
+        secret = _api(base, "POST", "/api/keys", {"workload": "test"})["secret"]
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key=secret, max_retries=0)
+
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.chat.completions.create(model="fast", messages=[{"role": "user", "content": "psst, hello"}])
+        assert "shout refuses the word 'psst'" in str(refused.value)
+        reply = client.chat.completions.create(model="fast", messages=[{"role": "user", "content": "hello"}])
+        assert reply.choices[0].message.content
+
+        assert _api(base, "GET", "/api/shout") == {"let_through": 1}
+        paths = _api(base, "GET", "/api/openapi.json")["paths"]
+        assert "/api/shout" in paths and "/api/budgets" in paths
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
