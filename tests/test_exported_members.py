@@ -1,4 +1,5 @@
-"""The public API of the management API, CLI, services and demo modules is pinned: changing it is deliberate."""
+"""The public API is pinned (management API, CLI, services, demo, and what a plugin author imports:
+the capability door, providers, counters, evidence checks, the SDK): changing it is deliberate."""
 
 from __future__ import annotations
 
@@ -79,7 +80,56 @@ EXPORTS = {
         "usage_report",
     ],
     "rungway.services.config_check": ["CheckedConfig", "check_config"],
-    "rungway.settings.sections": ["ConfigMapping", "config_error", "tracked"],
+    "rungway.settings.sections": ["ConfigMapping", "ConfigSection", "config_error", "tracked"],
+    # What a capability's author imports: the door, its typed slots, and the interfaces beside it.
+    "rungway.capability": [
+        "ENTRY_POINT_GROUP",
+        "STATE",
+        "BudgetHolder",
+        "CallContext",
+        "CallKey",
+        "Capability",
+        "ConfigSection",
+        "GatewayState",
+        "Hook",
+        "Host",
+        "Installed",
+        "PipelineExtension",
+        "StateKey",
+        "Step",
+        "load_capabilities",
+        "migration_packages",
+        "registered_sections",
+    ],
+    "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
+    "rungway.providers.base": ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"],
+    "rungway.providers.registry": ["ProviderFactory", "create_provider", "known_types", "register_provider"],
+    "rungway.counters.base": [
+        "BudgetDenied",
+        "BudgetSettle",
+        "BudgetState",
+        "BudgetUse",
+        "Counters",
+        "Denied",
+        "WindowUse",
+        "retry_after",
+        "sliding_count",
+    ],
+    "rungway.counters.registry": ["CountersFactory", "create_counters", "register_counters"],
+    "rungway.assess.registry": ["CheckContext", "CheckOutcome", "CheckRequest", "evidence_check", "load_checks"],
+    "rungway.sdk": [
+        "Span",
+        "async_openai_client",
+        "configure",
+        "current_span",
+        "flush",
+        "openai_client",
+        "shutdown",
+        "span",
+        "trace",
+        "traceparent_headers",
+    ],
+    "rungway.sdk.span": ["Span"],
     "rungway.services.workloads": [
         "WORKLOAD_FIELDS",
         "add_workload",

@@ -20,6 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+__all__ = [
+    "BudgetDenied",
+    "BudgetSettle",
+    "BudgetState",
+    "BudgetUse",
+    "Counters",
+    "Denied",
+    "WindowUse",
+    "retry_after",
+    "sliding_count",
+]
+
 # WindowUse, BudgetUse and BudgetSettle are built several times per gateway call: they are plain slotted
 # dataclasses (a frozen one costs ~5x as much to build) and are never changed once built.
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
+__all__ = ["CountersFactory", "create_counters", "register_counters"]
+
 if TYPE_CHECKING:
     from rungway.counters.base import Counters
 

@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from rungway.domain.usage import Usage
 
+__all__ = ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"]
+
 
 @dataclass(slots=True)
 class ChatCall:

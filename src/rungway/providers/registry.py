@@ -15,6 +15,8 @@ from rungway.errors import ConfigError
 from rungway.providers.base import Provider
 from rungway.settings.config import ProviderConfig
 
+__all__ = ["ProviderFactory", "create_provider", "known_types", "register_provider"]
+
 ProviderFactory = Callable[[ProviderConfig], Provider]
 
 _FACTORIES: dict[str, ProviderFactory] = {}

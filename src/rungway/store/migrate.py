@@ -18,9 +18,10 @@ def upgrade(engine: Engine, packages: Sequence[str] = ()) -> None:
     migrations = resources.files("rungway.store").joinpath("migrations")
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(migrations))
-    folders = [str(migrations.joinpath("versions")), *(str(resources.files(p)) for p in packages)]
-    cfg.set_main_option("version_path_separator", "os")
-    cfg.set_main_option("version_locations", os.pathsep.join(folders))
+    if packages:
+        folders = [str(migrations.joinpath("versions")), *(str(resources.files(p)) for p in packages)]
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations", os.pathsep.join(folders))
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Two replicas starting together must not both create the tables.
