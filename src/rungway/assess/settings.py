@@ -91,7 +91,7 @@ class _Parser:
 
 
 def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> AssessmentSettings:
-    """Validate `config.extra["assessment"]`; `check_ids` are the checks thresholds may name."""
+    """Validate the `assessment:` section (None when absent); `check_ids` are the checks thresholds may name."""
     if raw is None:
         return AssessmentSettings()
     raw = tracked(raw, "assessment", source)
