@@ -155,7 +155,7 @@ class Prober:
     def _found(self, ids: list[str]) -> set[str]:
         from sqlalchemy import select
 
-        from rungway.store.traces import traces
+        from rungway.traces.store import traces
 
         with self.engine.connect() as conn:
             return {r[0] for r in conn.execute(select(traces.c.trace_id).where(traces.c.trace_id.in_(ids)))}
@@ -276,6 +276,7 @@ def quantile(values: list[float], q: float) -> float:
 
 def one_run(args: argparse.Namespace, max_wait_ms: int | None, label: str, rate: float | None) -> dict[str, object]:
     """One server, one burst (the write rate), one sustained run at `rate` (default: `--load` x the burst)."""
+    from rungway.capability import migration_packages
     from rungway.services.keys import create_api_key
     from rungway.store.engine import create_store_engine
     from rungway.store.migrate import upgrade
@@ -286,7 +287,7 @@ def one_run(args: argparse.Namespace, max_wait_ms: int | None, label: str, rate:
     max_wait = f", max_queue_wait_ms: {max_wait_ms}" if max_wait_ms is not None else ""
     config.write_text(CONFIG.format(admin=ADMIN, port=PORT, url=url, max_wait=max_wait, work=work))
     engine = create_store_engine(url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     key = create_api_key(engine, workload="bench").secret
     engine.dispose()
     server = subprocess.Popen(

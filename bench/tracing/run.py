@@ -89,6 +89,7 @@ def drop_schema(schema: str | None) -> None:
 
 
 def run_rungway(kind: str, out: Path, rnd: str, spans: int) -> None:
+    from rungway.capability import migration_packages
     from rungway.services.keys import create_api_key
     from rungway.store.engine import create_store_engine
     from rungway.store.migrate import upgrade
@@ -97,7 +98,7 @@ def run_rungway(kind: str, out: Path, rnd: str, spans: int) -> None:
     config = WORK / f"rungway-{kind}.yaml"
     config.write_text(CONFIG.format(admin=ADMIN, port=PORT, url=url))
     engine = create_store_engine(url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     secret = create_api_key(engine, workload="bench").secret
     engine.dispose()
     server = subprocess.Popen(

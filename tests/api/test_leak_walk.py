@@ -29,7 +29,7 @@ from tests.api.http import ADMIN
 from tests.conftest import SIMULATOR_CONFIG
 from tests.gateway.test_raw_http import http
 from tests.servers import Gateway, write_config
-from tests.telemetry.otlp_helpers import raw_export
+from tests.traces.otlp_helpers import raw_export
 
 A, B = "wl-alpha", "wl-bravo"
 B_MODEL = "bravo-only-model"  # only B calls it: its name or upstream id in an answer to A are B's calls

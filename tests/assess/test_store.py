@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import Engine
 
+from rungway.capability import migration_packages
 from rungway.domain.ids import new_id
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
@@ -26,7 +27,7 @@ DAY = 86400.0
 @pytest.fixture
 def engine(store_url: str) -> Engine:
     eng = create_store_engine(store_url)
-    upgrade(eng)
+    upgrade(eng, migration_packages())
     for name in ("alpha", "beta"):
         create_workload(eng, Workload(name=name))
     return eng

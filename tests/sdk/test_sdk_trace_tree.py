@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 import rungway.sdk as rw
-from rungway.store.traces import get_trace
-from rungway.telemetry.views import trace_tree
+from rungway.traces.store import get_trace
+from rungway.traces.views import trace_tree
 from tests.servers import Gateway
 
 

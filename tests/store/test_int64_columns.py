@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.errors import ConfigError
 from rungway.store.engine import create_store_engine
@@ -49,7 +50,7 @@ def test_workload_limits_past_32_bits_start_and_serve(gateway_factory: Callable[
 
 def test_token_counts_past_32_bits_are_stored(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     now = time.time()
     big = RequestRecord(
         id="req_big",

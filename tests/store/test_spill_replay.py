@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import func, select
 
+from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -45,7 +46,7 @@ def test_close_with_store_down_spills_and_a_replay_twice_stores_each_record_once
     kept = shutil.copy(spilled, tmp_path / "copy.jsonl")
 
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     for attempt in range(2):  # a crash mid-replay replays the same file again
         if attempt:
             shutil.copy(kept, spilled)
@@ -133,7 +134,7 @@ def test_a_spill_file_from_an_older_record_layout_replays_by_field_name(sqlite_u
     lines.append(b'["req_broken"]')  # cannot make a record: skipped, the rest still replays
     (spill / "requests.spill.1-1.jsonl").write_bytes(b"\n".join(lines) + b"\n")
     engine = create_store_engine(sqlite_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     writer: BatchWriter[RequestRecord] = BatchWriter(
         "requests", lambda b: insert_requests(engine, b), codec=REQUEST_CODEC
     )

@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
+from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -22,7 +23,7 @@ def record(i: int) -> RequestRecord:
 
 def test_overflow_is_refused_and_counted_and_close_drains_everything(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     gate = threading.Event()
 
     def slow_sink(batch: list[RequestRecord]) -> None:
@@ -46,7 +47,7 @@ def test_overflow_is_refused_and_counted_and_close_drains_everything(store_url: 
 
 def test_a_failing_sink_is_retried_until_it_succeeds(sqlite_url: str) -> None:
     engine = create_store_engine(sqlite_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     failures = []
 
     def flaky_sink(batch: list[RequestRecord]) -> None:

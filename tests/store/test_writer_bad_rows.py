@@ -18,15 +18,16 @@ import orjson
 import pytest
 from sqlalchemy import Engine, select
 
+from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
-from rungway.domain.spans import SpanRow
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.record_files import RecordCodec
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.schema import requests
-from rungway.store.traces import insert_spans, spans
 from rungway.store.writer import BatchWriter
+from rungway.traces.model import SpanRow
+from rungway.traces.store import insert_spans, spans
 from tests.gateway.test_raw_http import http
 from tests.servers import Gateway
 
@@ -127,7 +128,7 @@ def test_request_writer_quarantines_each_refused_value_and_writes_every_good_row
     store_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     poisoned = {f: request(10_000 + n, **{f: v}) for n, (f, v, _, _) in enumerate(REQUEST_POISONS)}
     writer = run_stream(
         engine,
@@ -152,7 +153,7 @@ def test_request_writer_quarantines_each_refused_value_and_writes_every_good_row
 
 def test_span_writer_quarantines_each_refused_value_and_writes_every_good_row(store_url: str, tmp_path: Path) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     codec: RecordCodec[SpanRow] = RecordCodec(SpanRow, ("trace_id", "span_id"))
     poisoned = {f: span(10_000 + n, **{f: v}) for n, (f, v, _, _) in enumerate(SPAN_POISONS)}
     writer = run_stream(
@@ -170,7 +171,7 @@ def test_span_writer_quarantines_each_refused_value_and_writes_every_good_row(st
 
 def test_store_outage_is_retried_not_quarantined(sqlite_url: str, tmp_path: Path) -> None:
     engine = create_store_engine(sqlite_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     outages: list[int] = []
 
     def sink(batch: Sequence[RequestRecord]) -> None:
@@ -212,7 +213,7 @@ def test_gateway_counts_a_quarantined_row_in_metrics_and_keeps_logging_calls(
 def test_a_missing_table_is_an_outage_not_a_bad_row(store_url: str, tmp_path: Path) -> None:
     """A store whose schema is broken must not have every row quarantined: it is retried until fixed."""
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     broken = threading.Event()
     broken.set()
 
@@ -242,7 +243,7 @@ def test_quarantine_file_stops_growing_at_its_cap_but_every_bad_row_is_counted(
     sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine = create_store_engine(sqlite_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     writer: BatchWriter[RequestRecord] = BatchWriter(
         "rows", lambda b: insert_requests(engine, b), flush_interval_s=0.01, codec=REQUEST_CODEC
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from rungway.domain.spans import SpanKind
+from rungway.domain.span_kinds import SpanKind
 
 __all__ = ["Span"]
 

@@ -11,12 +11,12 @@ import orjson
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-import rungway.domain.redaction as redaction
-from rungway.store.traces import TraceFilter, get_trace, list_traces
-from rungway.telemetry.otlp_decode import span_content
+import rungway.traces.redaction as redaction
+from rungway.traces.otlp_decode import span_content
+from rungway.traces.store import TraceFilter, get_trace, list_traces
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import get, post, raw_export
+from tests.traces.otlp_helpers import get, post, raw_export
 
 PB = {"Content-Type": "application/x-protobuf"}
 CAPS = "tracing:\n  max_attribute_chars: 1000\n  max_span_chars: 4000\n"

@@ -9,8 +9,8 @@ import openai
 import pytest
 
 from rungway.errors import ConfigError
-from rungway.store.traces import get_trace
-from rungway.telemetry.config import parse_tracing
+from rungway.traces.config import parse_tracing
+from rungway.traces.store import get_trace
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 

@@ -1,4 +1,4 @@
-"""Spans and traces as Rungway stores them: one row per span, one roll-up row per trace.
+"""Spans and traces as the traces capability stores them: one row per span, one roll-up row per trace.
 
 A span comes from the gateway (one per call) or from an application over OTLP; either way it is
 mapped to the same columns, aligned with the OpenTelemetry GenAI conventions: a kind (llm call,
@@ -21,20 +21,7 @@ import enum
 from collections.abc import Sequence
 from typing import NamedTuple
 
-
-class SpanKind(enum.StrEnum):
-    """What a span did; mapped from `openinference.span.kind` or `gen_ai.operation.name`."""
-
-    LLM = "llm"
-    EMBEDDING = "embedding"
-    RETRIEVAL = "retrieval"
-    RERANKER = "reranker"
-    TOOL = "tool"
-    AGENT = "agent"
-    CHAIN = "chain"
-    GUARDRAIL = "guardrail"
-    EVALUATOR = "evaluator"
-    CUSTOM = "custom"
+from rungway.domain.span_kinds import SpanKind
 
 
 class SpanStatus(enum.StrEnum):

@@ -7,10 +7,11 @@ import time
 import pytest
 from sqlalchemy import Engine
 
-from rungway.domain.spans import SpanRow
+from rungway.capability import migration_packages
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.traces import get_trace, insert_spans
+from rungway.traces.model import SpanRow
+from rungway.traces.store import get_trace, insert_spans
 from tests.cli.run import invoke, rungway
 
 
@@ -29,7 +30,7 @@ def span(trace_id: str, age_s: float, **overrides: object) -> SpanRow:
 
 def store_with(url: str, *rows: SpanRow) -> Engine:
     engine = create_store_engine(url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     insert_spans(engine, list(rows))
     return engine
 

@@ -27,10 +27,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from rungway.domain.pricing import Price
 from rungway.domain.workloads import ContentCapture
-from rungway.telemetry.content import ContentLimits, SpanRecord
-from rungway.telemetry.otlp_decode import Decoded, MalformedExport, SpanBuilder, decode_json, decode_protobuf
+from rungway.traces.content import ContentLimits, SpanRecord
+from rungway.traces.otlp_decode import Decoded, MalformedExport, SpanBuilder, decode_json, decode_protobuf
 
-log = logging.getLogger("rungway.telemetry.receiver")
+log = logging.getLogger("rungway.traces.receiver")
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"

@@ -7,15 +7,16 @@ import time
 
 from click.testing import CliRunner
 
+from rungway.capability import migration_packages
 from rungway.cli.main import cli
-from rungway.domain.spans import SpanRow
 from rungway.domain.workloads import Workload
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.traces import TraceFilter, get_trace, insert_spans, list_traces, purge_expired, trace_stats
 from rungway.store.workloads import upsert_workload
+from rungway.traces.model import SpanRow
+from rungway.traces.store import TraceFilter, get_trace, insert_spans, list_traces, purge_expired, trace_stats
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import get
+from tests.traces.otlp_helpers import get
 
 
 def row(trace: str, span: str, parent: str | None, **kw: object) -> SpanRow:
@@ -32,7 +33,7 @@ def row(trace: str, span: str, parent: str | None, **kw: object) -> SpanRow:
 
 def test_trace_rolls_up_across_batches_and_filters_work(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     t1, t2 = "a" * 32, "b" * 32
     insert_spans(engine, [row(t1, "1" * 16, "2" * 16, start_time=1000.5), row(t2, "3" * 16, None, model="gpt-4o-mini")])
     insert_spans(engine, [row(t1, "2" * 16, None, name="root", end_time=1003.0, status="error", cost_nano=900)])
@@ -55,7 +56,7 @@ def test_trace_rolls_up_across_batches_and_filters_work(store_url: str) -> None:
 
 def test_retention_purges_only_expired_traces_of_workloads_with_a_period(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     upsert_workload(engine, Workload(name="bot", retention_days=7))
     upsert_workload(engine, Workload(name="keep"))
     now = time.time()

@@ -1,43 +1,28 @@
-"""Traces in the gateway: the llm span of every call, and the OTLP/HTTP ingest endpoint.
+"""The traces capability's pipeline step: the llm span of every call, built from its context.
 
-`install_traces` is the capability's installer: it reads `tracing:`, creates the span writer
-(and the export writer when `tracing.export` is set), mounts `POST /v1/traces`, schedules the
-retention purge, and adds `record_span` after the upstream call. The span carries the call's
-input messages, parameters, output (tool calls included) and usage as GenAI-convention
-attributes, filtered by the workload's content capture and capped (`tracing.max_attribute_chars`,
-`tracing.max_span_chars`). The event loop only gathers references to the call's values; capping,
-redaction and serialisation, which grow with the payload, run in the span writer's thread
-(`telemetry.content.PendingSpan`). Headers are never read into a span, so API keys and
-Authorization headers cannot be stored.
+`build_span` turns a finished call into a `PendingSpan`: the call's input messages, parameters,
+output (tool calls included) and usage as GenAI-convention attributes, filtered by the workload's
+content capture and capped (`tracing.max_attribute_chars`, `tracing.max_span_chars`). The event
+loop only gathers references to the call's values; capping, redaction and serialisation, which
+grow with the payload, run in the span writer's thread (`traces.content.PendingSpan`, written
+through `SpanRecordCodec`). Headers are never read into a span, so API keys and Authorization
+headers cannot be stored. `install.py` adds the step after the upstream call.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from typing import Any
 
 import orjson
 
-from rungway.capability import Host, Installed
-from rungway.domain import spans as columns
-from rungway.domain.pricing import Price
-from rungway.domain.spans import SpanKind, SpanRow, SpanSource, clean_text
+from rungway.domain.span_kinds import SpanKind
 from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
-from rungway.gateway.pipeline import PipelineExtension
-from rungway.gateway.state import GatewayState
 from rungway.store.record_files import RecordCodec
-from rungway.store.traces import insert_spans, purge_expired
-from rungway.store.writer import BatchWriter
-from rungway.telemetry.admission import DrainClock, SpanFanout
-from rungway.telemetry.config import TRACING_SECTION, TracingConfig
-from rungway.telemetry.content import ContentLimits, PendingSpan, SpanRecord
-from rungway.telemetry.exporter import OtlpHttpExporter
-from rungway.telemetry.receiver import IngestPrincipal, OtlpReceiver
-
-log = logging.getLogger("rungway.gateway.traces")
+from rungway.traces import model as columns
+from rungway.traces.content import ContentLimits, PendingSpan, SpanRecord
+from rungway.traces.model import SpanRow, SpanSource, clean_text
 
 # Request fields that are content or routing, not parameters of the generation.
 _NOT_PARAMETERS = {"messages", "input", "model", "tools", "functions", "metadata", "user", "stream", "api_key"}
@@ -149,91 +134,3 @@ class SpanRecordCodec(RecordCodec[SpanRecord]):
 
     def record_id(self, record: SpanRecord) -> str:
         return super().record_id(record.row if isinstance(record, PendingSpan) else record)
-
-
-def _price_lookup(state: GatewayState) -> Any:
-    def price_of(model: str) -> Price | None:
-        if model in state.prices:
-            return state.prices[model]
-        return state.config.prices.price_of(model)
-
-    return price_of
-
-
-def _writers(state: GatewayState, cfg: TracingConfig) -> tuple[SpanFanout, list[BatchWriter[SpanRecord]]]:
-    """The span fan-out and its writers: the store's, and the OTLP exporter's when `tracing.export` is set."""
-    engine = state.engine
-    clock = DrainClock(lambda rows: insert_spans(engine, rows))
-    store: BatchWriter[SpanRecord] = BatchWriter(
-        "spans",
-        clock,
-        max_queue=cfg.queue_size,
-        batch_size=cfg.batch_size,
-        flush_interval_s=cfg.flush_interval_ms / 1000,
-        codec=SpanRecordCodec(),
-    )
-    writers = [store]
-    export: BatchWriter[SpanRecord] | None = None
-    if cfg.export is not None:
-        export = BatchWriter(
-            "trace-export",
-            OtlpHttpExporter(cfg.export),
-            max_queue=cfg.export.queue_size,
-            batch_size=cfg.export.batch_size,
-            flush_interval_s=cfg.export.flush_interval_ms / 1000,
-        )
-        writers.append(export)
-    return SpanFanout(store, export, clock, max_wait_s=cfg.max_queue_wait_ms / 1000), writers
-
-
-async def _purge_forever(state: GatewayState, cfg: TracingConfig) -> None:
-    while True:
-        await asyncio.sleep(cfg.purge_interval_s)
-        try:
-            await asyncio.to_thread(purge_expired, state.engine, cfg.retention_days)
-        except Exception:  # a failed purge is logged and retried next interval; serving goes on
-            log.exception("trace retention purge failed")
-
-
-def install_traces(host: Host) -> Installed:
-    """The span writer (and export writer), `POST /v1/traces`, the retention purge, and `record_span`."""
-    state = host.state
-    cfg = state.config.section(TRACING_SECTION)
-    fanout, writers = _writers(state, cfg)
-
-    async def authenticate(secret: str) -> IngestPrincipal | None:
-        key = await state.directory.key_for(secret)
-        if key is None or not key.is_active(time.time()):
-            return None
-        workload = state.directory.workload(key.workload)
-        return IngestPrincipal(key.workload, workload.content_capture if workload else ContentCapture.FULL)
-
-    receiver = OtlpReceiver(
-        authenticate, fanout, _price_lookup(state), max_body_bytes=state.config.server.max_body_bytes, limits=cfg.limits
-    )
-    host.app.router.add_post("/v1/traces", receiver.handle)
-
-    async def stop_receiver() -> None:
-        await asyncio.to_thread(receiver.close)
-
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start_purge() -> None:
-        if cfg.purge_interval_s > 0:
-            tasks.append(asyncio.get_running_loop().create_task(_purge_forever(state, cfg)))
-
-    async def stop_purge() -> None:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def record_span(_state: GatewayState, ctx: CallContext) -> None:
-        if ctx.trace_id and ctx.span_id and ctx.endpoint in ("chat.completions", "embeddings"):
-            fanout.offer_many((build_span(ctx, cfg.limits),))
-
-    return Installed(
-        pipeline=[PipelineExtension("traces", after_call=[record_span])],
-        writers=writers,
-        on_startup=[start_purge],
-        on_cleanup=[stop_purge, stop_receiver],
-    )

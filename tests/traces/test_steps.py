@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rungway.domain.spans import SpanRow
+from rungway.capability import migration_packages
 from rungway.domain.workloads import ContentCapture
-from rungway.gateway.trace_span import SpanRecordCodec
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.traces import get_trace, insert_spans
 from rungway.store.writer import BatchWriter
-from rungway.telemetry.content import ContentLimits, PendingSpan, SpanRecord, ready_rows
+from rungway.traces.content import ContentLimits, PendingSpan, SpanRecord, ready_rows
+from rungway.traces.model import SpanRow
+from rungway.traces.steps import SpanRecordCodec
+from rungway.traces.store import get_trace, insert_spans
 
 
 def pending() -> PendingSpan:
@@ -39,7 +40,7 @@ def test_a_pending_gateway_span_is_spilled_with_its_content_and_replayed_into_th
     stopping.close(timeout_s=0.2)
     assert stopping.spilled == 1
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     replaying: BatchWriter[SpanRecord] = BatchWriter(
         "spans", lambda batch: insert_spans(engine, ready_rows(batch)), codec=SpanRecordCodec()
     )

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from rungway.cli.main import cli
-from rungway.store.traces import get_trace
+from rungway.traces.store import get_trace
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import get, post
+from tests.traces.otlp_helpers import get, post
 
 PB = {"Content-Type": "application/x-protobuf"}
 ADMIN = {"Authorization": "Bearer admin-secret"}

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from rungway.store.traces import trace_stats
+from rungway.traces.store import trace_stats
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import post
+from tests.traces.otlp_helpers import post
 
 PB = {"Content-Type": "application/x-protobuf"}
 # The writer only runs when flushed, so the queue holds what the test puts in it.

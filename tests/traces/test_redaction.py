@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rungway.domain import redaction
+from rungway.traces import redaction
 
 SECRETS = [
     "sk-proj-abcdefghijklmnopqrstuvwxyz012345",

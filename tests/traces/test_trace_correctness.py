@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 import pytest
 
+from rungway.capability import migration_packages
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.traces import TraceFilter, get_trace, insert_spans, list_traces
+from rungway.traces.store import TraceFilter, get_trace, insert_spans, list_traces
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import post, raw_export
-from tests.telemetry.test_trace_store import row
+from tests.traces.otlp_helpers import post, raw_export
+from tests.traces.test_trace_store import row
 
 PB = {"Content-Type": "application/x-protobuf"}
 
@@ -43,7 +44,7 @@ def test_a_resent_export_is_stored_once_within_and_across_batches(
 
 def test_the_store_skips_a_span_repeated_inside_one_batch(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     t = "c" * 32
     span = row(t, "1" * 16, None, cost_nano=500, tokens_in=3)
     assert insert_spans(engine, [span, span, row(t, "2" * 16, "1" * 16)]) == 2
@@ -55,7 +56,7 @@ def test_the_store_skips_a_span_repeated_inside_one_batch(store_url: str) -> Non
 
 def test_a_traces_model_is_its_llm_spans_not_the_first_model_seen(store_url: str) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     t1, t2 = "d" * 32, "e" * 32
     embed = row(t1, "1" * 16, None, kind="embedding", model="text-embedding-3-small", start_time=999.0)
     insert_spans(engine, [embed, row(t1, "2" * 16, "1" * 16, kind="llm", model="gpt-4o")])
@@ -82,7 +83,7 @@ def test_text_search_finds_every_script_as_written_and_inside_json_encoded_messa
     store_url: str, script: str
 ) -> None:
     engine = create_store_engine(store_url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     text = SCRIPTS[script]
     messages_ascii = json.dumps([{"role": "user", "content": f"hi {text}"}])  # json.dumps escapes non-ASCII
     messages_utf8 = json.dumps([{"role": "user", "content": f"hi {text}"}], ensure_ascii=False)

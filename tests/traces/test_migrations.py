@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
+from rungway.capability import migration_packages
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.traces import TraceFilter, get_trace, list_traces
+from rungway.traces.store import TraceFilter, get_trace, list_traces
 
 _SPAN = (
     "INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, source, start_time, end_time, latency_ms, "
@@ -22,7 +24,11 @@ _SPAN = (
 def test_t0065_removes_doubled_spans_and_splits_a_trace_by_workload(store_url: str) -> None:
     engine = create_store_engine(store_url)
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(resources.files("rungway.store").joinpath("migrations")))
+    core = resources.files("rungway.store").joinpath("migrations")
+    cfg.set_main_option("script_location", str(core))
+    cfg.set_main_option("path_separator", "os")
+    folders = (str(core.joinpath("versions")), str(resources.files("rungway.traces.migrations")))
+    cfg.set_main_option("version_locations", os.pathsep.join(folders))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "t0001")
@@ -44,7 +50,7 @@ def test_t0065_removes_doubled_spans_and_splits_a_trace_by_workload(store_url: s
             ),
             {"t": t},
         )
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     rows = {r["workload"]: r for r in list_traces(engine, TraceFilter())}
     assert rows["a"]["span_count"] == 2 and rows["a"]["cost_nano"] == 200 and rows["a"]["name"] == "root"
     assert rows["a"]["model"] == "gpt-4o"

@@ -31,7 +31,7 @@ from typing import Any
 
 from rungway.errors import ConfigError
 from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
-from rungway.telemetry.content import ContentLimits
+from rungway.traces.content import ContentLimits
 
 
 @dataclass(frozen=True, slots=True)

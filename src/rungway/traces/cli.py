@@ -15,16 +15,16 @@ import click
 from rich.text import Text
 from rich.tree import Tree
 
-from rungway.api.traces import trace_filter
 from rungway.capability import registered_sections
 from rungway.cli.options import AgeOption, config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_ms, fmt_time, fmt_usd
 from rungway.errors import NotFound
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
-from rungway.store.traces import get_trace, list_traces, purge_expired, purge_traces
-from rungway.telemetry.config import TRACING_SECTION
-from rungway.telemetry.views import trace_tree
+from rungway.traces.api import trace_filter
+from rungway.traces.config import TRACING_SECTION
+from rungway.traces.store import get_trace, list_traces, purge_expired, purge_traces
+from rungway.traces.views import trace_tree
 
 __all__ = ["traces_group"]
 
@@ -164,7 +164,7 @@ def purge_command(config_path: str | None, workload: str | None, older_than_s: f
     engine = open_store(config_path)
     if older_than_s is not None:
         traces, spans = purge_traces(engine, workload, time.time() - older_than_s)
-        logging.getLogger("rungway.cli.traces").info(
+        logging.getLogger("rungway.traces.cli").info(
             "purge: workload %s, older than %s days: %d traces, %d spans deleted",
             workload,
             older_than_s / 86400,

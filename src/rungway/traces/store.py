@@ -43,13 +43,13 @@ from sqlalchemy import (
     select,
 )
 
-from rungway.domain import spans as span_rules
-from rungway.domain.spans import SPAN_COLUMNS, SpanRow, roll_up
 from rungway.store.schema import metadata
-from rungway.store.trace_search import search_needles, search_patterns
 from rungway.store.workloads import list_workloads
+from rungway.traces import model as span_rules
+from rungway.traces.model import SPAN_COLUMNS, SpanRow, roll_up
+from rungway.traces.search import search_needles, search_patterns
 
-log = logging.getLogger("rungway.store.traces")
+log = logging.getLogger("rungway.traces.store")
 
 HIDDEN_SPAN_NAME = "hidden: another workload"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from rungway.domain.spans import SpanKind
+from rungway.domain.span_kinds import SpanKind
 
 _OPENINFERENCE_KINDS = {
     "LLM": SpanKind.LLM,

@@ -18,21 +18,19 @@ from aiohttp import web
 from rungway.api.auth import caller_of
 from rungway.api.bodies import text
 from rungway.api.registry import ApiRouter, QueryParam
-from rungway.capability import Capability
 from rungway.domain.keys import Role
 from rungway.domain.pricing import NANO_PER_USD
 from rungway.domain.timespec import TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
-from rungway.gateway.trace_span import install_traces
-from rungway.store.traces import TraceFilter, get_trace, list_traces, purge_expired, purge_traces, trace_stats
-from rungway.telemetry.config import TRACING_SECTION
-from rungway.telemetry.views import trace_tree
+from rungway.traces.config import TRACING_SECTION
+from rungway.traces.store import TraceFilter, get_trace, list_traces, purge_expired, purge_traces, trace_stats
+from rungway.traces.views import trace_tree
 
-__all__ = ["TRACES_CAPABILITY", "router", "trace_filter"]
+__all__ = ["router", "trace_filter"]
 
-log = logging.getLogger("rungway.api.traces")
+log = logging.getLogger("rungway.traces.api")
 router = ApiRouter("traces")
 
 _FILTERS = [
@@ -157,13 +155,3 @@ async def purge_handler(request: web.Request) -> web.StreamResponse:
     removed = await asyncio.to_thread(purge_traces, state.engine, workload, time.time() - days * 86400.0)
     log.info("purge: workload %s, older than %s days: %d traces, %d spans deleted", workload, days, *removed)
     return json_response({"purged": [{"workload": workload, "traces": removed[0], "spans": removed[1]}]})
-
-
-TRACES_CAPABILITY = Capability(
-    name="traces",
-    install=install_traces,
-    sections=(TRACING_SECTION,),
-    routers=(router,),
-    cli={"traces": "rungway.cli.traces:traces_group"},
-)
-"""Traces: the llm span of every call, OTLP ingest at /v1/traces, `tracing:`, /api/traces, `rungway traces`."""

@@ -21,12 +21,12 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from rungway.domain.spans import SpanRow
-from rungway.telemetry.config import ExportConfig
-from rungway.telemetry.content import SpanRecord, ready_rows
-from rungway.telemetry.otlp_decode import span_content
+from rungway.traces.config import ExportConfig
+from rungway.traces.content import SpanRecord, ready_rows
+from rungway.traces.model import SpanRow
+from rungway.traces.otlp_decode import span_content
 
-log = logging.getLogger("rungway.telemetry.exporter")
+log = logging.getLogger("rungway.traces.exporter")
 _STATUS = {"unset": 0, "ok": 1, "error": 2}
 _RETRY = {408, 429, 502, 503, 504}
 

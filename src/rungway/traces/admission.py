@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from rungway.domain.spans import SpanRow
-from rungway.telemetry.content import SpanRecord, ready_rows
+from rungway.traces.content import SpanRecord, ready_rows
+from rungway.traces.model import SpanRow
 
 # Batches smaller than this say more about the commit's fixed cost than about the drain rate.
 _MEASURED_BATCH = 256

@@ -18,10 +18,10 @@ from typing import Any
 
 import orjson
 
-from rungway.domain.redaction import redact_value, safe_cut
-from rungway.domain.spans import NAME_CHARS, SpanRow
 from rungway.domain.workloads import ContentCapture
-from rungway.telemetry import mapping
+from rungway.traces import mapping
+from rungway.traces.model import NAME_CHARS, SpanRow
+from rungway.traces.redaction import redact_value, safe_cut
 
 TRUNCATED_KEY = "rungway.truncated"
 

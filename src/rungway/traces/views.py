@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from rungway.telemetry.otlp_decode import span_content
+from rungway.traces.otlp_decode import span_content
 
 _INDEXED = re.compile(r"^(?P<prefix>.+?)\.(?P<index>\d+)\.(?P<field>.+)$")
 

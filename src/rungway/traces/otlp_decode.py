@@ -23,13 +23,13 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from rungway.domain import spans as columns
 from rungway.domain.pricing import Price
-from rungway.domain.spans import SpanRow, SpanSource, clean_text
 from rungway.domain.usage import Usage
 from rungway.domain.workloads import ContentCapture
-from rungway.telemetry import mapping
-from rungway.telemetry.content import ContentLimits, protect
+from rungway.traces import mapping
+from rungway.traces import model as columns
+from rungway.traces.content import ContentLimits, protect
+from rungway.traces.model import SpanRow, SpanSource, clean_text
 
 _STATUS = ("unset", "ok", "error")
 _MAX_COST_USD = 1e9  # far above any real span; keeps nano-USD sums far inside 64 bits

@@ -9,9 +9,9 @@ import orjson
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from rungway.store.traces import TraceFilter, get_trace, list_traces
+from rungway.traces.store import TraceFilter, get_trace, list_traces
 from tests.servers import Gateway
-from tests.telemetry.otlp_helpers import get, otel_tracer, post, raw_export
+from tests.traces.otlp_helpers import get, otel_tracer, post, raw_export
 
 PB = {"Content-Type": "application/x-protobuf"}
 

@@ -1,1 +1,0 @@
-"""Telemetry: spans, OTLP ingest and export."""
