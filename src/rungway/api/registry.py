@@ -1,6 +1,6 @@
 """Declaring management API routes once: for aiohttp, for input validation and for the OpenAPI document.
 
-Each capability owns one `ApiRouter` in its own module (`api/keys.py`, `api/traces.py`, ...) and
+Each capability owns one `ApiRouter` in its own module (`api/keys.py`, `traces/api.py`, ...) and
 declares routes with `@router.route(...)`, giving the role needed, query parameters and JSON
 schemas; `api/routes.py` mounts every router, checks each request's query and body against these
 declarations before the handler runs (so every route answers 400, never 500, for bad input), and

@@ -1,7 +1,7 @@
 """How long a caller-supplied value may be, which characters it may hold, and what happens otherwise.
 
 Values a caller chooses (the user, session, tags, the requested model, `metadata`, header values)
-end up in store columns of a fixed size (`store/schema.py`, `store/traces.py`), in `/metrics`-free
+end up in store columns of a fixed size (`store/schema.py`, `traces/store.py`), in `/metrics`-free
 log rows and in trace rows. PostgreSQL refuses a string longer than its `varchar(n)` column or one
 holding NUL, SQLite accepts both: one set of rules applied at the edge keeps the two stores alike
 and keeps a single bad value from ever reaching the batch writer.

@@ -130,7 +130,7 @@ class TraceTotals:
         self.cost_nano = span.cost_nano
 
     def as_row(self) -> tuple[object, ...]:
-        """Values in the order of the trace upsert's columns (see `store.traces`)."""
+        """Values in the order of the trace upsert's columns (see `traces.store`)."""
         return (
             self.trace_id,
             self.workload,

@@ -6,8 +6,8 @@ keys, 64-bit integers as strings). Both end in `SpanBuilder.row`, which applies 
 mapping and pricing. Under `full` capture a protobuf span small enough that no cap can apply is
 stored as received (its own serialisation, no per-attribute conversion of prompts and outputs);
 otherwise, and for JSON, the attributes are filtered or redacted, capped and stored as JSON
-(`telemetry.content`). Caller values that become columns (name, user, session, model, ...) are
-cleaned by `domain.spans.clean_text`: no NUL characters, within the column's length.
+(`traces.content`). Caller values that become columns (name, user, session, model, ...) are
+cleaned by `traces.model.clean_text`: no NUL characters, within the column's length.
 Spans with malformed ids are rejected one by one and reported as a partial success.
 """
 

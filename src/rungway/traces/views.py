@@ -100,7 +100,7 @@ def _event_content(content: dict[str, Any], names: tuple[str, ...], key: str) ->
 
 
 def span_view(span: dict[str, Any]) -> dict[str, Any]:
-    """A stored span (as `store.traces.get_trace` returns it) with its content read into one shape.
+    """A stored span (as `traces.store.get_trace` returns it) with its content read into one shape.
 
     A span the reader may not see (`hidden`) stays a placeholder: ids, parent, times, no content."""
     if span.get("hidden"):
