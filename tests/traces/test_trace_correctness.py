@@ -15,7 +15,7 @@ from rungway.traces.store import TraceFilter, get_trace, insert_spans, list_trac
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 from tests.traces.otlp_helpers import post, raw_export
-from tests.traces.test_trace_store import row
+from tests.traces.test_store import row
 
 PB = {"Content-Type": "application/x-protobuf"}
 
