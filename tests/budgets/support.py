@@ -15,10 +15,11 @@ from typing import Any
 import openai
 from sqlalchemy import Engine
 
-from rungway.domain.budgets import Budget
+from rungway.budgets.model import Budget
+from rungway.budgets.service import BudgetRequest, set_budget
+from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
-from rungway.services.budgets import BudgetRequest, set_budget
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests
@@ -87,7 +88,7 @@ def config_text(
 def open_store(url: str) -> Engine:
     """A migrated store holding CONFIG's workloads, so budgets can name them before a gateway starts."""
     engine = create_store_engine(url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     upsert_workload(engine, Workload(name="test", team="qa"))
     upsert_workload(engine, Workload(name="limited", team="other"))
     return engine
