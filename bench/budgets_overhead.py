@@ -71,8 +71,8 @@ def wait_port(port: int, timeout_s: float = 30) -> None:
 def prepare(variant: str, workdir: Path, upstreams: tuple[int, int]) -> tuple[Path, str]:
     """Write the config, create the key (and budgets); returns (config path, key secret)."""
     sys.path.insert(0, str(ROOT / "src"))
+    from rungway.budgets.service import BudgetRequest, set_budget
     from rungway.capability import migration_packages
-    from rungway.services.budgets import BudgetRequest, set_budget
     from rungway.services.keys import create_api_key
     from rungway.store.engine import create_store_engine
     from rungway.store.migrate import upgrade
