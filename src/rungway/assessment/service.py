@@ -13,15 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.assess.model import load_model
-from rungway.assess.runner import assess_workloads
-from rungway.assess.settings import AssessmentSettings, parse_assessment, parse_duration
-from rungway.domain.ids import new_id
-from rungway.domain.maturity import Attestation, Drift, WorkloadAssessment, detect_drift
-from rungway.errors import InvalidRequest, NotFound
-from rungway.settings.config import Config
-from rungway.settings.sections import ConfigSection
-from rungway.store.assessments import (
+from rungway.assessment.config import AssessmentSettings, parse_assessment, parse_duration
+from rungway.assessment.model import Attestation, Drift, WorkloadAssessment, detect_drift
+from rungway.assessment.model_file import load_model
+from rungway.assessment.runner import assess_workloads
+from rungway.assessment.store import (
     StoredAssessment,
     ThresholdOverride,
     assessment_history,
@@ -32,6 +28,10 @@ from rungway.store.assessments import (
     set_claimed_stage,
     set_threshold,
 )
+from rungway.domain.ids import new_id
+from rungway.errors import InvalidRequest, NotFound
+from rungway.settings.config import Config
+from rungway.settings.sections import ConfigSection
 from rungway.store.workloads import get_workload
 
 TRIGGERS = ("manual", "api", "scheduled")
