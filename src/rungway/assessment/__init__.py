@@ -1,9 +1,12 @@
-"""The maturity assessment: evidence checks over the store that place each workload on the LLMOps stages.
+"""The maturity assessment capability: place each workload on the LLMOps stages from evidence.
 
-The model is data (`rungway/data/maturity_model.yaml`, read by `model.py`); its rules are pure
-(`rungway.assessment.model`); this package owns the evidence: a registry of checks
-(`@evidence_check("detailed_traces")`, `registry.py`), the built-in checks (`checks.py`, and
-`unavailable.py` for features Rungway does not provide yet), the runner that combines checks,
-attestations, claims and thresholds (`runner.py`), the `assessment:` configuration
-(`settings.py`), report rendering (`render.py`) and the scheduled re-assessment (`schedule.py`).
+It owns: the model's types and pure rules (`model.py`; the model itself is data,
+`rungway/data/maturity_model.yaml`, read by `model_file.py`), the hourly roll-up of request
+facts (`facts.py`), its tables and their `assessment` migrations branch (`store.py`,
+`migrations/`), the runner that combines checks, attestations, claims and thresholds
+(`runner.py`), the use cases (`service.py`), the `assessment:` section (`config.py`), report
+rendering (`render.py`), the scheduled re-assessment (`schedule.py`), `/api/assessment*`
+(`api.py`), `rungway assess` (`cli.py`) and its door (`install.py`). The evidence-check
+interface it runs is core (`rungway.evidence`); the built-in checks still gathered in
+`checks.py` and `unavailable.py` register there like any capability's.
 """

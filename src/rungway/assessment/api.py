@@ -10,11 +10,10 @@ from aiohttp import web
 from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import json_object, nullable, optional_str, text
 from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
-from rungway.assessment.config import AssessmentSettings
+from rungway.assessment.config import AssessmentSettings, assessment_settings
 from rungway.assessment.model_file import load_model
 from rungway.assessment.render import to_html, to_markdown
 from rungway.assessment.service import (
-    assessment_settings,
     attest,
     attestations,
     claim_stage,

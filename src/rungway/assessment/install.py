@@ -11,9 +11,10 @@ import contextlib
 from collections.abc import Sequence
 
 from rungway.assessment.api import router
+from rungway.assessment.config import ASSESSMENT_SECTION, assessment_settings
 from rungway.assessment.model import Drift
 from rungway.assessment.schedule import AssessmentScheduler
-from rungway.assessment.service import ASSESSMENT_SECTION, assessment_settings, run_assessment
+from rungway.assessment.service import run_assessment
 from rungway.capability import Capability, Host, Installed
 
 __all__ = ["CAPABILITY", "install_assessment"]
