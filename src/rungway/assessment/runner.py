@@ -35,7 +35,7 @@ from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, 
 from rungway.settings.config import ModelRoute
 from rungway.store.workloads import list_workloads
 
-log = logging.getLogger("rungway.assess")
+log = logging.getLogger("rungway.assessment")
 
 
 def check_request(
