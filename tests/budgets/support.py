@@ -15,6 +15,7 @@ from typing import Any
 import openai
 from sqlalchemy import Engine
 
+from rungway.capability import migration_packages
 from rungway.domain.budgets import Budget
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
@@ -87,7 +88,7 @@ def config_text(
 def open_store(url: str) -> Engine:
     """A migrated store holding CONFIG's workloads, so budgets can name them before a gateway starts."""
     engine = create_store_engine(url)
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     upsert_workload(engine, Workload(name="test", team="qa"))
     upsert_workload(engine, Workload(name="limited", team="other"))
     return engine

@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from rungway.capability import migration_packages
 from rungway.services.keys import create_api_key
 from rungway.store.engine import normalise_url
 from rungway.store.migrate import upgrade
@@ -57,7 +58,7 @@ def test_sigterm_drains_queue_so_answered_calls_equal_rows(tmp_path: Path) -> No
     config = tmp_path / "rungway.yaml"
     config.write_text(CONFIG.format(db=db))
     engine = create_engine(f"sqlite:///{db}")
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     secret = create_api_key(engine, workload="drain").secret
     proc, url = start_server(config)
 
@@ -151,7 +152,7 @@ def test_sigterm_with_store_down_spills_and_the_next_start_replays_every_answere
     config = tmp_path / "rungway.yaml"
     config.write_text(PG_CONFIG.format(url=proxied, spill=spill, durability="memory"))
     engine = create_engine(normalise_url(postgres_url))
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     secret = create_api_key(engine, workload="drain").secret
     engine.dispose()
     proc, url = start_server(config)
@@ -203,7 +204,7 @@ def test_kill_9_with_write_ahead_durability_loses_no_answered_call(tmp_path: Pat
     )
     config.write_text(slow)
     engine = create_engine(f"sqlite:///{db}")
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     secret = create_api_key(engine, workload="crash").secret
     engine.dispose()
 
