@@ -71,7 +71,8 @@ def wait_port(port: int, timeout_s: float = 30) -> None:
 def prepare(variant: str, workdir: Path, upstreams: tuple[int, int]) -> tuple[Path, str]:
     """Write the config, create the key (and budgets); returns (config path, key secret)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from rungway.services.budgets import BudgetRequest, set_budget
+    from rungway.budgets.service import BudgetRequest, set_budget
+    from rungway.capability import migration_packages
     from rungway.services.keys import create_api_key
     from rungway.store.engine import create_store_engine
     from rungway.store.migrate import upgrade
@@ -88,7 +89,7 @@ def prepare(variant: str, workdir: Path, upstreams: tuple[int, int]) -> tuple[Pa
     text = CONFIG.format(db=db, counters=counters, upstream0=upstreams[0], upstream50=upstreams[1], limits=limits)
     config.write_text(text)
     engine = create_store_engine(f"sqlite:///{db}")
-    upgrade(engine)
+    upgrade(engine, migration_packages())
     rpm = 10**9 if variant != "off" else None
     tpm = 10**12 if variant != "off" else None
     key = create_api_key(engine, workload="bench", rpm_limit=rpm, tpm_limit=tpm)

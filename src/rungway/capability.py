@@ -3,7 +3,7 @@
 A capability is a `Capability` value published under the `rungway.capabilities` entry-point group:
 
     [project.entry-points."rungway.capabilities"]
-    budgets = "rungway.gateway.budget_step:BUDGETS_CAPABILITY"
+    budgets = "rungway.budgets.install:CAPABILITY"
 
 `load_capabilities()` reads that group (the built-ins are declared in Rungway's own pyproject.toml
 exactly like a plugin's), the configuration is parsed with every capability's `sections`, and the

@@ -15,11 +15,11 @@ from typing import Any
 import openai
 from sqlalchemy import Engine
 
+from rungway.budgets.model import Budget
+from rungway.budgets.service import BudgetRequest, set_budget
 from rungway.capability import migration_packages
-from rungway.domain.budgets import Budget
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
-from rungway.services.budgets import BudgetRequest, set_budget
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests

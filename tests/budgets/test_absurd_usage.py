@@ -6,17 +6,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from importlib import resources
 from typing import Any
 
 import orjson
 import pytest
 from aiohttp import web
 from alembic import command
-from alembic.config import Config as AlembicConfig
 
-from rungway.domain.budgets import MAX_SPEND_NANO
+from rungway.budgets.model import MAX_SPEND_NANO
+from rungway.capability import migration_packages
 from rungway.store.engine import create_store_engine
+from rungway.store.migrate import alembic_config
 from tests.budgets.support import api, get_text, open_store, prespend, workload_budget
 from tests.servers import AppServer, Gateway
 
@@ -164,8 +164,7 @@ def test_rows_with_absurd_figures_written_before_the_bound_are_capped_when_the_s
     gateway_factory: Callable[..., Gateway], upstream: AbsurdUsageUpstream, store_url: str
 ) -> None:
     engine = create_store_engine(store_url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(resources.files("rungway.store").joinpath("migrations")))
+    config = alembic_config(migration_packages())
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "b0001")  # the schema as it was before usage was bounded

@@ -60,10 +60,10 @@ def test_hostile_attribution_is_cleaned_cut_and_recorded_on_both_stores(
     assert tags["team"] == "ab"
     for name, value in tags.items():
         assert len(name) <= 64 and len(value) <= 256 and "\x00" not in name + value and "\x01" not in value
-    trace = gw.state.engine.connect().execute(
-        sa.text("SELECT session_id FROM spans WHERE trace_id = :t"), {"t": row["trace_id"]}
-    )
-    assert [r[0] for r in trace] == ["s" * 256]
+    with gw.state.engine.connect() as conn:  # closed here: an open one would block the schema's teardown
+        trace = conn.execute(sa.text("SELECT session_id FROM spans WHERE trace_id = :t"), {"t": row["trace_id"]})
+        sessions = [r[0] for r in trace]
+    assert sessions == ["s" * 256]
 
 
 def test_an_undecodable_header_byte_is_dropped_not_stored(

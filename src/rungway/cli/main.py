@@ -22,7 +22,6 @@ COMMANDS = {
     "workloads": "rungway.cli.workloads:workloads_group",
     "logs": "rungway.cli.logs:logs_group",
     "usage": "rungway.cli.logs:usage_command",
-    "cost": "rungway.cli.cost:cost_group",
 }
 """The core commands; each capability adds its own through `Capability.cli` (see `rungway.capability`)."""
 

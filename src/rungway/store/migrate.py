@@ -11,10 +11,9 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine
 
 
-def upgrade(engine: Engine, packages: Sequence[str] = ()) -> None:
-    """Apply all migrations, the core's and those in each of `packages` (a capability's Alembic versions
-    folder, as an importable package, one branch per capability); safe at every start and from several
-    processes in turn."""
+def alembic_config(packages: Sequence[str] = ()) -> AlembicConfig:
+    """The Alembic configuration over the core's versions and those in each of `packages` (a capability's
+    Alembic versions folder, as an importable package, one branch per capability)."""
     migrations = resources.files("rungway.store").joinpath("migrations")
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(migrations))
@@ -22,6 +21,13 @@ def upgrade(engine: Engine, packages: Sequence[str] = ()) -> None:
         folders = [str(migrations.joinpath("versions")), *(str(resources.files(p)) for p in packages)]
         cfg.set_main_option("path_separator", "os")
         cfg.set_main_option("version_locations", os.pathsep.join(folders))
+    return cfg
+
+
+def upgrade(engine: Engine, packages: Sequence[str] = ()) -> None:
+    """Apply all migrations, the core's and those of each of `packages` (see `alembic_config`); safe at
+    every start and from several processes in turn."""
+    cfg = alembic_config(packages)
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Two replicas starting together must not both create the tables.

@@ -89,7 +89,7 @@ requests = Table(
     Column("priced", Boolean, nullable=False, default=False),
     Column("trace_id", String(32)),
     Column("span_id", String(16)),
-    Column("usage_anomaly", String(200)),  # set when the upstream's usage was corrected (budgets branch b0002)
+    Column("usage_anomaly", String(200)),  # set when the upstream's usage was corrected (f0065)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),

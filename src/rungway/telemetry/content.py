@@ -24,6 +24,9 @@ from rungway.domain.workloads import ContentCapture
 from rungway.telemetry import mapping
 
 TRUNCATED_KEY = "rungway.truncated"
+# `_Capper` counts a string by its length, a key by its length and any other scalar as 8: at most 8 per
+# byte of the value's JSON, so content whose JSON is under an eighth of the caps needs no capping walk.
+COUNTED_CHARS_PER_JSON_BYTE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,18 @@ def protect(
         attributes = {k: v for k, v in attributes.items() if not mapping.is_content_key(k)}
         events = [{"name": e["name"], "time": e["time"]} for e in events] if events else None
     redacting = capture is ContentCapture.REDACTED
+    if len(name) <= NAME_CHARS:
+        whole = {"attributes": attributes, "events": events} if events else {"attributes": attributes}
+        blob = orjson.dumps(whole, default=str)
+        if len(blob) * COUNTED_CHARS_PER_JSON_BYTE <= limits.as_received_bytes:
+            # Nothing can be cut: the caps' own count of a value is at most 8x its JSON size.
+            if not redacting:
+                return blob
+            if events:
+                return orjson.dumps(
+                    {"attributes": redact_value(attributes), "events": redact_value(events)}, default=str
+                )
+            return orjson.dumps({"attributes": redact_value(attributes)}, default=str)
     attributes, events, cuts = cap_content(attributes, events, limits, redacting)
     if redacting:
         attributes = redact_value(attributes)

@@ -18,18 +18,8 @@ from aiohttp import web
 from rungway.api.auth import caller_of
 from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
-from rungway.capability import Capability
-from rungway.counters.base import BudgetState
-from rungway.domain.budgets import DEFAULT_THRESHOLDS, Budget, period_bounds
-from rungway.domain.keys import Role
-from rungway.errors import InvalidRequest, NotFound
-from rungway.gateway.budget_step import BUDGETS, install_budgets
-from rungway.gateway.responses import json_response
-from rungway.gateway.routes import STATE
-from rungway.gateway.state import GatewayState
-from rungway.services.alerts import ALERTS_SECTION
-from rungway.services.budget_book import BUDGETS_SECTION
-from rungway.services.budgets import (
+from rungway.budgets.model import DEFAULT_THRESHOLDS, Budget, period_bounds
+from rungway.budgets.service import (
     BudgetRequest,
     budget_status,
     event_dict,
@@ -37,10 +27,17 @@ from rungway.services.budgets import (
     status_dict,
     visible_budgets,
 )
+from rungway.budgets.steps import BUDGETS
+from rungway.budgets.store import delete_budget, get_budget, list_budgets, list_events
+from rungway.counters.base import BudgetState
+from rungway.domain.keys import Role
+from rungway.errors import InvalidRequest, NotFound
+from rungway.gateway.responses import json_response
+from rungway.gateway.routes import STATE
+from rungway.gateway.state import GatewayState
 from rungway.services.logs import parse_time
-from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
 
-__all__ = ["BUDGETS_CAPABILITY", "router"]
+__all__ = ["router"]
 
 router = ApiRouter("budgets")
 
@@ -221,13 +218,3 @@ async def get_events(request: web.Request) -> web.StreamResponse:
     kind = q.get("kind") or None
     events = await asyncio.to_thread(list_events, state.engine, budget_id, kind, since, limit, readable)
     return json_response({"object": "list", "data": [event_dict(e) for e in events]})
-
-
-BUDGETS_CAPABILITY = Capability(
-    name="budgets",
-    install=install_budgets,
-    sections=(BUDGETS_SECTION, ALERTS_SECTION),
-    routers=(router,),
-    cli={"budgets": "rungway.cli.budgets:budgets_group"},
-)
-"""Budgets and their alerts: holds with the rate limits, `budgets:` and `alerts:`, /api/budgets, `rungway budgets`."""

@@ -11,14 +11,14 @@ from typing import Any
 
 import click
 
+from rungway.budgets.model import DEFAULT_THRESHOLDS
+from rungway.budgets.service import BudgetRequest, budget_dict, budget_status, event_dict, set_budget, status_dict
+from rungway.budgets.store import delete_budget, get_budget, list_budgets, list_events
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, emit, fmt_time, fmt_usd
-from rungway.domain.budgets import DEFAULT_THRESHOLDS
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest, NotFound
-from rungway.services.budgets import BudgetRequest, budget_dict, budget_status, event_dict, set_budget, status_dict
 from rungway.services.logs import parse_time
-from rungway.store.budgets import delete_budget, get_budget, list_budgets, list_events
 
 __all__ = ["budgets_group"]
 

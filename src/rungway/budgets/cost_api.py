@@ -9,10 +9,10 @@ from aiohttp import web
 
 from rungway.api.auth import caller_of
 from rungway.api.registry import ApiRouter, QueryParam
+from rungway.budgets.cost import COST_BY, cost_report, report_dict
 from rungway.domain.keys import Role
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
-from rungway.services.cost import COST_BY, cost_report, report_dict
 
 __all__ = ["router"]
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from rungway.domain.budgets import MAX_SPEND_NANO, Budget, BudgetScope, Period
+from rungway.budgets.model import MAX_SPEND_NANO, Budget, BudgetScope, Period
 from rungway.store.schema import metadata, requests
 
 budgets = Table(

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from rungway.budgets.cost import cost_report
 from rungway.cli.main import cli
 from rungway.domain.records import RequestRecord
 from rungway.errors import InvalidRequest
-from rungway.services.cost import cost_report
 from rungway.store.requests import insert_requests
 from rungway.store.schema import requests
 from tests.budgets.support import api, open_store

@@ -11,8 +11,8 @@ import openai
 import pytest
 from click.testing import CliRunner
 
+from rungway.budgets.service import BudgetRequest, set_budget
 from rungway.cli.main import cli
-from rungway.services.budgets import BudgetRequest, set_budget
 from tests.budgets.support import (
     MESSAGES,
     api,

@@ -23,8 +23,11 @@ NOTE = "absurd figures capped by migration b0002"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("requests") as batch:
-        batch.add_column(sa.Column("usage_anomaly", sa.String(200)))
+    # The column belongs to the core's request log: the foundation branch adds it too (f0065), for a
+    # store without this capability; whichever of the two runs first adds it.
+    if "usage_anomaly" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("requests")}:
+        with op.batch_alter_table("requests") as batch:
+            batch.add_column(sa.Column("usage_anomaly", sa.String(200)))
     tokens = ("tokens_in", "tokens_out", "tokens_cached")
     capped = ", ".join(
         f"{c} = CASE WHEN {c} > :max_tokens THEN :max_tokens WHEN {c} < 0 THEN 0 ELSE {c} END" for c in tokens

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from rungway.budgets.model import Budget
+from rungway.budgets.service import BudgetRequest, set_budget
+from rungway.budgets.store import BudgetEvent, insert_events
 from rungway.cli.main import cli
-from rungway.domain.budgets import Budget
 from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
-from rungway.services.budgets import BudgetRequest, set_budget
-from rungway.store.budgets import BudgetEvent, insert_events
 from tests.budgets.support import config_text, open_store
 from tests.servers import Gateway
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
+from rungway.budgets.steps import BUDGETS, BudgetHolds, BudgetRuntime
 from rungway.counters.base import BudgetUse
 from rungway.errors import ConfigError
-from rungway.gateway.budget_step import BUDGETS, BudgetHolds, BudgetRuntime
 from rungway.gateway.limits import settles_pending
 from tests.budgets.redis_proxy import CuttableRedisProxy
 from tests.budgets.support import api, burst, config_text, logged_spend, open_store, prespend, workload_budget

@@ -15,22 +15,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rungway.capability import Host, Installed
+from rungway.budgets.alerts import BudgetAlerts
+from rungway.budgets.book import BudgetBook, BudgetSettings, Cover, Period
+from rungway.budgets.model import Budget
+from rungway.budgets.service import iso
+from rungway.budgets.store import BudgetEvent
 from rungway.counters.base import BudgetDenied, BudgetUse
-from rungway.domain.budgets import Budget
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import BudgetExceeded, RungwayError
 from rungway.gateway.context import CallContext
-from rungway.gateway.limits import settles_pending
 from rungway.gateway.meter import input_token_bound, output_token_cap
 from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
-from rungway.services.alerts import ALERTS_SECTION, BudgetAlerts
-from rungway.services.budget_book import BUDGETS_SECTION, BudgetBook, BudgetSettings, Cover, Period
-from rungway.services.budgets import iso
-from rungway.store.budgets import BudgetEvent, insert_events
-from rungway.store.record_files import RecordCodec
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.gateway.budgets")
@@ -135,42 +132,3 @@ class BudgetHolds:
     def unsettled(self, holds: Sequence[BudgetUse]) -> None:
         for hold in holds:
             self.runtime.book.settle_lost(hold.key, hold.amount)
-
-
-def install_budgets(host: Host) -> Installed:
-    """Budgets: the in-memory book (seeded, refreshed), webhook alerts, the event writer, the holder."""
-    state = host.state
-    settings = state.config.section(BUDGETS_SECTION)
-    rec = state.config.recorder
-    events: BatchWriter[BudgetEvent] = BatchWriter(
-        "budget_events",
-        lambda batch: insert_events(state.engine, batch),
-        max_queue=rec.queue_size,
-        batch_size=rec.batch_size,
-        flush_interval_s=rec.flush_interval_ms / 1000,
-        codec=RecordCodec(BudgetEvent, ("id",)),
-    )
-    alerts = BudgetAlerts(state.config.section(ALERTS_SECTION), state.counters, events)
-
-    def seed_failed(outcome: str) -> None:
-        state.metrics.counter_errors.labels(state.counters.name, outcome).inc()
-
-    book = BudgetBook(
-        state.engine,
-        state.counters,
-        alerts,
-        settings.refresh_s,
-        on_error=seed_failed,
-        reconcile_s=settings.reconcile_s,
-        settles_pending=settles_pending,
-    )
-    runtime = BudgetRuntime(book, alerts, events, settings)
-    state.slots[BUDGETS] = runtime
-
-    async def stop() -> None:
-        await book.stop()
-        await alerts.close()
-
-    return Installed(
-        writers=[events], budget_holders=[BudgetHolds(runtime)], on_startup=[book.start], on_cleanup=[stop]
-    )

@@ -16,15 +16,15 @@ from typing import Any
 
 import aiohttp
 
+from rungway.budgets.model import Budget, mask_urls, masked_url
+from rungway.budgets.service import budget_dict, iso
+from rungway.budgets.store import BudgetEvent
 from rungway.counters.base import Counters
-from rungway.domain.budgets import Budget, mask_urls, masked_url
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import ConfigError
-from rungway.services.budgets import budget_dict, iso
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
-from rungway.store.budgets import BudgetEvent
 from rungway.store.writer import BatchWriter
 
 log = logging.getLogger("rungway.alerts")

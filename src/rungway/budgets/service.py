@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.counters.base import BudgetState
-from rungway.domain.budgets import (
+from rungway.budgets.model import (
     DEFAULT_THRESHOLDS,
     MAX_SPEND_NANO,
     Budget,
@@ -27,10 +26,11 @@ from rungway.domain.budgets import (
     period_bounds,
     valid_budget_name,
 )
+from rungway.budgets.store import BudgetEvent, count_events, save_budget, spend_in_log
+from rungway.counters.base import BudgetState
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest
-from rungway.store.budgets import BudgetEvent, count_events, save_budget, spend_in_log
 from rungway.store.keys import key_by_id
 from rungway.store.workloads import get_workload, list_workloads
 

@@ -7,10 +7,10 @@ import sys
 
 import click
 
+from rungway.budgets.cost import COST_BY, cost_report, report_dict
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_usd, grouped_by
 from rungway.domain.pricing import usd
-from rungway.services.cost import COST_BY, cost_report, report_dict
 
 __all__ = ["cost_group"]
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rungway.domain.budgets import Budget, BudgetScope, Period, crossed_thresholds, parse_usd, period_bounds
+from rungway.budgets.model import Budget, BudgetScope, Period, crossed_thresholds, parse_usd, period_bounds
+from rungway.budgets.service import BudgetRequest, build_budget
 from rungway.errors import InvalidRequest
-from rungway.services.budgets import BudgetRequest, build_budget
 
 
 def _ts(text: str) -> float:

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from rungway.budgets.cost_store import COST_DIMENSIONS, CostFilter, cost_by, cost_by_day, cost_total
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest
 from rungway.services.logs import parse_time
-from rungway.store.cost import COST_DIMENSIONS, CostFilter, cost_by, cost_by_day, cost_total
 
 __all__ = ["COST_BY", "CostReport", "CostRow", "cost_report", "report_dict"]
 

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from rungway.budgets.alerts import BudgetAlerts
+from rungway.budgets.model import MAX_SPEND_NANO, Budget, BudgetScope, period_bounds
+from rungway.budgets.store import list_budgets, spend_in_log, threshold_recorded
 from rungway.counters.base import Counters
-from rungway.domain.budgets import MAX_SPEND_NANO, Budget, BudgetScope, period_bounds
 from rungway.errors import ConfigError
-from rungway.services.alerts import BudgetAlerts
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
-from rungway.store.budgets import list_budgets, spend_in_log, threshold_recorded
 
 log = logging.getLogger("rungway.budgets")
 MAX_TTL_S = 400 * 86400
