@@ -26,13 +26,13 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine, create_engine, text
 
+from rungway.assessment.facts import rebuild_rollup
+from rungway.assessment.service import run_assessment
 from rungway.capability import migration_packages
 from rungway.domain.workloads import Workload
-from rungway.services.assessment import run_assessment
 from rungway.settings.config import Config, parse_config
 from rungway.settings.env import read_environment
 from rungway.settings.yaml_source import YamlSource
-from rungway.store.assessment_facts import rebuild_rollup
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.workloads import upsert_workload

@@ -90,6 +90,8 @@ class Capability:
     maps a top-level command name to the "module:attribute" of a click command, imported only when
     that command runs. `migrations` is the importable package whose directory holds the
     capability's Alembic versions (its own branch), applied with the core's at every start.
+    `checks` names the modules whose `@evidence_check` functions (`rungway.evidence`) evidence the
+    maturity assessment from this capability's records; they are imported only when an assessment runs.
     """
 
     name: str
@@ -98,6 +100,7 @@ class Capability:
     routers: Sequence[ApiRouter] = ()
     cli: Mapping[str, str] = field(default_factory=dict)
     migrations: str | None = None
+    checks: Sequence[str] = ()
 
 
 @cache

@@ -2,7 +2,8 @@
 
 It owns a `shout:` section, refuses calls that contain its banned word and counts those it lets
 through (a pipeline step before the upstream call, keeping its count in a typed state slot), and
-serves the count at `GET /api/shout`. It is registered through an entry point made at test time,
+serves the count at `GET /api/shout`; its evidence check (`shout_checks.py`) loads with the
+assessment's. It is registered through an entry point made at test time,
 never named in Rungway's code."""
 
 from __future__ import annotations
@@ -72,4 +73,10 @@ def install(host: Host) -> Installed:
     return Installed(pipeline=[PipelineExtension("shout", before_call=[refuse_banned])])
 
 
-SHOUT = Capability(name="shout", install=install, sections=(SHOUT_SECTION,), routers=(router,))
+SHOUT = Capability(
+    name="shout",
+    install=install,
+    sections=(SHOUT_SECTION,),
+    routers=(router,),
+    checks=("tests.capability.shout_checks",),
+)

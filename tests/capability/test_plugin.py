@@ -119,3 +119,34 @@ def test_rungway_serve_routes_calls_through_a_plugin_capability(tmp_path: Path) 
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=60)
+
+
+_LOADED_CHECKS = (
+    "import sys; from rungway.evidence import load_checks; checks = load_checks(); "
+    "print(' '.join(sorted(checks)), 'tests.capability.shout_checks' in sys.modules)"
+)
+
+
+def test_a_plugin_capability_s_evidence_checks_load_with_the_built_in_ones() -> None:
+    plain = subprocess.run(
+        [sys.executable, "-c", _LOADED_CHECKS], env=_env(None), capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    assert "detailed_traces" in plain and "budgets" in plain
+    assert "shout_banned_word" not in plain and plain[-1] == "False"
+
+
+def test_a_plugin_capability_s_checks_module_is_named_not_imported_until_checks_load(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    probe = (
+        "import sys; from rungway.capability import load_capabilities; load_capabilities(); "
+        "print('tests.capability.shout_checks' in sys.modules)"
+    )
+    before = subprocess.run(
+        [sys.executable, "-c", probe], env=_env(site), capture_output=True, text=True, timeout=120, check=True
+    )
+    assert before.stdout.split() == ["False"]
+    after = subprocess.run(
+        [sys.executable, "-c", _LOADED_CHECKS], env=_env(site), capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    assert "shout_banned_word" in after and "detailed_traces" in after and after[-1] == "True"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.assess.registry import CheckContext, CheckFn, CheckOutcome, CheckRequest, evidence_check
-from rungway.domain.maturity import Verdict
+from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, Verdict, evidence_check
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {

@@ -4,28 +4,20 @@ The model itself is data (`rungway/data/maturity_model.yaml`); this module holds
 the pure rules: a stage counts when all its items and all earlier stages' items are satisfied
 (met, or attested and unexpired); partial credit is shown as a fraction; the next investment
 follows the model's own order; drift is any stage drop or item that stopped being satisfied.
-Nothing here does I/O: the evidence checks live in `rungway.assess`.
+Nothing here does I/O: the evidence checks live in each capability's `checks.py`, registered
+through `rungway.evidence`; the verdicts they answer with (`Verdict`) are defined there.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rungway.evidence import Verdict
+
 _DATED_SNAPSHOT = re.compile(r"(?:[-@_](?:19|20)\d{2}-?\d{2}-?\d{2})(?:-v\d+(?::\d+)?)?$")
-
-
-class Verdict(enum.StrEnum):
-    """What an assessment says about one item for one workload."""
-
-    MET = "met"
-    PARTIAL = "partial"
-    UNMET = "unmet"
-    NOT_ASSESSABLE = "not_assessable"
-    ATTESTED = "attested"
 
 
 SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED})
@@ -187,13 +179,6 @@ class ItemResult:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ItemResult:
         return cls(raw["item"], Verdict(raw["verdict"]), raw["reason"], raw.get("evidence") or {}, raw.get("threshold"))
-
-
-def ratio_verdict(part: int, whole: int, threshold: float) -> Verdict:
-    """met at or above the threshold, partial above zero, unmet at zero (or with no calls)."""
-    if whole <= 0 or part <= 0:
-        return Verdict.UNMET
-    return Verdict.MET if part / whole >= threshold - 1e-12 else Verdict.PARTIAL
 
 
 def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], now: float) -> ItemResult:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -47,6 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from rungway.evidence import MEASURES, RequestFacts
 from rungway.store.schema import metadata, requests
 
 HOUR = 3600.0
@@ -80,39 +80,6 @@ assessment_rollup_state = Table(
 
 # The traces capability's table, named lightly so that this module works whether or not it is installed.
 _spans = table("spans", column("trace_id"), column("span_id"), column("content"))
-MEASURES = (
-    "calls",
-    "ok_calls",
-    "ok_chat",
-    "traced",
-    "with_user",
-    "ok_priced",
-    "with_account",
-    "errors",
-    "with_latency",
-)
-
-
-@dataclass(slots=True)
-class RequestFacts:
-    """Counts for one (workload, key, resolved model) over a window."""
-
-    workload: str
-    key_id: str
-    model_resolved: str
-    calls: int = 0
-    ok_calls: int = 0
-    ok_chat: int = 0
-    traced: int = 0
-    with_user: int = 0
-    ok_priced: int = 0
-    with_account: int = 0
-    errors: int = 0
-    with_latency: int = 0
-
-    def add(self, values: Iterable[int]) -> None:
-        for name, value in zip(MEASURES, values, strict=True):
-            setattr(self, name, getattr(self, name) + int(value or 0))
 
 
 def spans_table_exists(engine: Engine) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Boolean, Column, Engine, Float, Index, Integer, String, Table, Text, delete, insert, select
 
-from rungway.domain.maturity import Attestation
+from rungway.assessment.model import Attestation
 from rungway.store.schema import metadata
 
 assessments = Table(

@@ -13,15 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.assess.model import load_model
-from rungway.assess.runner import assess_workloads
-from rungway.assess.settings import AssessmentSettings, parse_assessment, parse_duration
-from rungway.domain.ids import new_id
-from rungway.domain.maturity import Attestation, Drift, WorkloadAssessment, detect_drift
-from rungway.errors import InvalidRequest, NotFound
-from rungway.settings.config import Config
-from rungway.settings.sections import ConfigSection
-from rungway.store.assessments import (
+from rungway.assessment.config import AssessmentSettings, assessment_settings, parse_duration
+from rungway.assessment.model import Attestation, Drift, WorkloadAssessment, detect_drift
+from rungway.assessment.model_file import load_model
+from rungway.assessment.runner import assess_workloads
+from rungway.assessment.store import (
     StoredAssessment,
     ThresholdOverride,
     assessment_history,
@@ -32,24 +28,12 @@ from rungway.store.assessments import (
     set_claimed_stage,
     set_threshold,
 )
+from rungway.domain.ids import new_id
+from rungway.errors import InvalidRequest, NotFound
+from rungway.settings.config import Config
 from rungway.store.workloads import get_workload
 
 TRIGGERS = ("manual", "api", "scheduled")
-
-
-def _parse_assessment_section(raw: object, source: str) -> AssessmentSettings:
-    """Validate `assessment:` (errors name the file, key path and fix); thresholds may name any check."""
-    check_ids = {i.check.id for i in load_model().items if i.check is not None}
-    return parse_assessment(raw, source, check_ids)
-
-
-ASSESSMENT_SECTION = ConfigSection("assessment", _parse_assessment_section)
-"""`assessment:` in rungway.yaml."""
-
-
-def assessment_settings(config: Config) -> AssessmentSettings:
-    """The parsed `assessment:` section of this configuration."""
-    return config.section(ASSESSMENT_SECTION)
 
 
 @dataclass(frozen=True)

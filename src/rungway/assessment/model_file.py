@@ -7,7 +7,7 @@ from importlib import resources
 
 import yaml
 
-from rungway.domain.maturity import MaturityModel, parse_model
+from rungway.assessment.model import MaturityModel, parse_model
 
 MODEL_FILE = "maturity_model.yaml"
 

@@ -8,34 +8,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from sqlalchemy import Engine
 
-from rungway.assess.registry import CheckContext, CheckOutcome, CheckRequest, load_checks
-from rungway.assess.settings import AssessmentSettings
-from rungway.domain.maturity import (
+from rungway.assessment.config import AssessmentSettings
+from rungway.assessment.facts import refresh_rollup, request_facts
+from rungway.assessment.model import (
     Attestation,
     ItemResult,
     MaturityItem,
     MaturityModel,
-    Verdict,
     WorkloadAssessment,
     assess_workload,
     attestation_result,
 )
-from rungway.domain.workloads import Workload
-from rungway.errors import NotFound
-from rungway.settings.config import ModelRoute
-from rungway.store.assessment_facts import refresh_rollup
-from rungway.store.assessments import (
+from rungway.assessment.store import (
     ThresholdOverride,
     claimed_stage_map,
     list_attestations,
     threshold_overrides,
 )
+from rungway.domain.workloads import Workload
+from rungway.errors import NotFound
+from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, load_checks
+from rungway.settings.config import ModelRoute
 from rungway.store.workloads import list_workloads
 
-log = logging.getLogger("rungway.assess")
+log = logging.getLogger("rungway.assessment")
 
 
 def check_request(
@@ -110,7 +110,7 @@ def assess_workloads(
         workloads = [w for w in workloads if w.name == workload]
         if not workloads:
             raise NotFound(f"no workload named {workload!r}; see `rungway workloads list`", code="workload_not_found")
-    ctx = CheckContext(engine, now, workloads, routes)
+    ctx = CheckContext(engine, now, workloads, routes, partial(request_facts, engine))
     results = item_results(ctx, model, settings, threshold_overrides(engine), list_attestations(engine))
     claims = claimed_stage_map(engine)
     targets = {**model.target_stages, **settings.target_stages}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.assess.settings import AssessmentSettings, parse_assessment
+from rungway.assessment.config import AssessmentSettings, parse_assessment
 from rungway.errors import ConfigError
 
 CHECKS = {"detailed_traces", "user_cost_attribution"}
@@ -49,7 +49,7 @@ def test_mistakes_name_the_key_path_and_the_fix(raw: dict[str, object], key_path
 
 
 def test_server_refuses_to_start_with_a_bad_assessment_section(gateway_factory: object) -> None:
-    from tests.assess.helpers import ASSESS_CONFIG
+    from tests.assessment.helpers import ASSESS_CONFIG
 
     with pytest.raises(ConfigError, match=r"assessment\.interval"):
         gateway_factory(ASSESS_CONFIG + "assessment:\n  interval: sometimes\n")  # type: ignore[operator]

@@ -15,12 +15,12 @@ from typing import Any
 import click
 from rich.table import Table
 
-from rungway.assess.model import load_model
-from rungway.assess.render import MARK, diagnostic, to_html, to_json, to_markdown, when
+from rungway.assessment.model_file import load_model
+from rungway.assessment.render import MARK, diagnostic, to_html, to_json, to_markdown, when
+from rungway.assessment.service import attest, claim_stage, history, run_assessment, set_org_threshold
 from rungway.capability import registered_sections
 from rungway.cli.options import config_option, open_store
 from rungway.cli.render import console
-from rungway.services.assessment import attest, claim_stage, history, run_assessment, set_org_threshold
 from rungway.settings.config import Config, load_config, parse_config
 from rungway.settings.env import read_environment
 from rungway.settings.yaml_source import YamlSource

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rungway.api.assess import router
-from rungway.assess.model import load_model
-from rungway.cli.assess import assess_group
+from rungway.assessment.api import router
+from rungway.assessment.cli import assess_group
+from rungway.assessment.model_file import load_model
 from tests.settings.known_keys import accepted_key_paths
 
 DOC = (Path(__file__).parents[2] / "docs" / "assessment.md").read_text()

@@ -18,12 +18,12 @@ import aiohttp
 import orjson
 from sqlalchemy import Engine
 
-from rungway.assess.settings import AssessmentSettings, WebhookSettings
-from rungway.domain.maturity import Drift
-from rungway.store.assessment_facts import refresh_rollup
-from rungway.store.assessments import last_run_at
+from rungway.assessment.config import AssessmentSettings, WebhookSettings
+from rungway.assessment.facts import refresh_rollup
+from rungway.assessment.model import Drift
+from rungway.assessment.store import last_run_at
 
-log = logging.getLogger("rungway.assess.schedule")
+log = logging.getLogger("rungway.assessment.schedule")
 
 RunScheduled = Callable[[float], Sequence[Drift]]
 

@@ -1,15 +1,8 @@
-"""`/api/assessment*`: run and read maturity assessments, attest items, claim stages, set thresholds.
-
-Also `install_assessment`, the capability's installer: it runs the scheduled re-assessment
-(`assessment:` is parsed with the rest of the configuration, so a bad section stops the server
-before it starts, with file, key path and fix).
-"""
+"""`/api/assessment*`: run and read maturity assessments, attest items, claim stages, set thresholds."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -17,20 +10,10 @@ from aiohttp import web
 from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import json_object, nullable, optional_str, text
 from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
-from rungway.assess.model import load_model
-from rungway.assess.render import to_html, to_markdown
-from rungway.assess.schedule import AssessmentScheduler
-from rungway.assess.settings import AssessmentSettings
-from rungway.capability import Capability, Host, Installed
-from rungway.domain.keys import Role
-from rungway.domain.maturity import Drift
-from rungway.errors import InvalidRequest, NotFound, PermissionDenied
-from rungway.gateway.responses import json_response
-from rungway.gateway.routes import STATE
-from rungway.gateway.state import GatewayState
-from rungway.services.assessment import (
-    ASSESSMENT_SECTION,
-    assessment_settings,
+from rungway.assessment.config import AssessmentSettings, assessment_settings
+from rungway.assessment.model_file import load_model
+from rungway.assessment.render import to_html, to_markdown
+from rungway.assessment.service import (
     attest,
     attestations,
     claim_stage,
@@ -38,8 +21,13 @@ from rungway.services.assessment import (
     run_assessment,
     set_org_threshold,
 )
+from rungway.domain.keys import Role
+from rungway.errors import InvalidRequest, NotFound, PermissionDenied
+from rungway.gateway.responses import json_response
+from rungway.gateway.routes import STATE
+from rungway.gateway.state import GatewayState
 
-__all__ = ["ASSESSMENT_CAPABILITY", "install_assessment", "router"]
+__all__ = ["router"]
 
 router = ApiRouter("assessment")
 
@@ -277,38 +265,3 @@ def _threshold_checks() -> list[str]:
 
 def _settings(state: GatewayState) -> AssessmentSettings:
     return assessment_settings(state.config)
-
-
-def install_assessment(host: Host) -> Installed:
-    """Run the scheduled re-assessment while the server runs (`assessment:` was validated with the config)."""
-    state = host.state
-    settings = assessment_settings(state.config)
-
-    def run_scheduled(now: float) -> Sequence[Drift]:
-        run = run_assessment(state.engine, state.config, trigger="scheduled", now=now, settings=settings)
-        return run.drifts
-
-    scheduler = AssessmentScheduler(state.engine, settings, run_scheduled)
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start() -> None:
-        tasks.append(asyncio.create_task(scheduler.run_forever(), name="rungway-assessment-scheduler"))
-
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
-
-
-ASSESSMENT_CAPABILITY = Capability(
-    name="assessment",
-    install=install_assessment,
-    sections=(ASSESSMENT_SECTION,),
-    routers=(router,),
-    cli={"assess": "rungway.cli.assess:assess_group"},
-)
-"""The maturity assessment: `assessment:`, /api/assessment*, the scheduled re-assessment, `rungway assess`."""

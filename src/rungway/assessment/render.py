@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from rungway.domain.maturity import MaturityModel
+from rungway.assessment.model import MaturityModel
 
 MARK = {"met": "✅", "attested": "📝", "partial": "◐", "unmet": "❌", "not_assessable": "—"}
 

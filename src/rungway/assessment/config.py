@@ -20,8 +20,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rungway.assessment.model_file import load_model
 from rungway.errors import ConfigError
-from rungway.settings.sections import ConfigMapping, config_error, tracked
+from rungway.settings.config import Config
+from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -153,3 +155,18 @@ def _webhook(p: _Parser, raw: object) -> WebhookSettings | None:
     timeout = p.duration(raw, "webhook.timeout", 5.0, "5s") or 5.0
     backoff = p.duration(raw, "webhook.backoff", 1.0, "1s") or 1.0
     return WebhookSettings(url, retries, timeout, backoff)
+
+
+def _parse_assessment_section(raw: object, source: str) -> AssessmentSettings:
+    """Validate `assessment:` (errors name the file, key path and fix); thresholds may name any check."""
+    check_ids = {i.check.id for i in load_model().items if i.check is not None}
+    return parse_assessment(raw, source, check_ids)
+
+
+ASSESSMENT_SECTION = ConfigSection("assessment", _parse_assessment_section)
+"""`assessment:` in rungway.yaml."""
+
+
+def assessment_settings(config: Config) -> AssessmentSettings:
+    """The parsed `assessment:` section of this configuration."""
+    return config.section(ASSESSMENT_SECTION)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.assess.model import load_model
-from rungway.assess.registry import load_checks
-from rungway.domain.maturity import (
+from rungway.assessment.model import (
     Attestation,
     ItemResult,
     MaturityModel,
-    Verdict,
     WorkloadAssessment,
     assess_workload,
     attestation_result,
@@ -18,6 +15,8 @@ from rungway.domain.maturity import (
     is_dated_snapshot,
     parse_model,
 )
+from rungway.assessment.model_file import load_model
+from rungway.evidence import Verdict, load_checks
 
 ISSUE_ITEMS = {
     2: "authentication basic_logging manual_prompt_review provider_cost_monitoring pre_deployment_tests "

@@ -8,13 +8,13 @@ import time
 import pytest
 from sqlalchemy import Engine
 
+from rungway.assessment.facts import refresh_rollup, request_facts, rollup_watermark
 from rungway.capability import migration_packages
 from rungway.domain.ids import new_id
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
 from rungway.errors import InvalidRequest
 from rungway.settings.config import ModelRoute
-from rungway.store.assessment_facts import refresh_rollup, request_facts, rollup_watermark
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests
@@ -77,7 +77,7 @@ def test_rollup_plus_live_edges_equals_a_live_count(engine: Engine) -> None:
 
 
 def _totals_live(engine: Engine, since: float, until: float) -> dict[tuple[str, str, str], tuple[int, ...]]:
-    from rungway.store.assessment_facts import assessment_hourly, assessment_rollup_state
+    from rungway.assessment.facts import assessment_hourly, assessment_rollup_state
 
     # Count without the roll-up by hiding its watermark for one query.
     with engine.begin() as conn:
@@ -92,7 +92,7 @@ def _totals_live(engine: Engine, since: float, until: float) -> dict[tuple[str, 
 
 
 def test_history_claims_and_thresholds_round_trip(engine: Engine, tmp_path: object) -> None:
-    from rungway.services.assessment import claim_stage, history, run_assessment, set_org_threshold
+    from rungway.assessment.service import claim_stage, history, run_assessment, set_org_threshold
     from rungway.settings.config import parse_config
     from rungway.settings.yaml_source import YamlSource
     from tests.servers import environment
@@ -117,7 +117,7 @@ def test_history_claims_and_thresholds_round_trip(engine: Engine, tmp_path: obje
 
 
 def test_expired_attestation_stops_counting(engine: Engine) -> None:
-    from rungway.services.assessment import attest, attestations, run_assessment
+    from rungway.assessment.service import attest, attestations, run_assessment
     from rungway.settings.config import parse_config
     from rungway.settings.yaml_source import YamlSource
     from tests.servers import environment

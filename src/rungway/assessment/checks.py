@@ -1,7 +1,7 @@
 """The evidence checks Rungway can answer from what it records: the request log, keys, spans, budgets.
 
 Each check answers for every workload from shared, pre-aggregated request facts (see
-`rungway.store.assessment_facts`) plus at most one small query of its own. Thresholds are
+`rungway.assessment.facts`) plus at most one small query of its own. Thresholds are
 fractions of calls; a workload with no calls in the window has no evidence, so its request
 checks are unmet, never met.
 """
@@ -13,9 +13,16 @@ from typing import Any
 
 from sqlalchemy import column, select, table
 
-from rungway.assess.registry import CheckContext, CheckOutcome, CheckRequest, evidence_check
-from rungway.domain.maturity import Verdict, is_dated_snapshot, ratio_verdict
-from rungway.store.assessment_facts import RequestFacts
+from rungway.assessment.model import is_dated_snapshot
+from rungway.evidence import (
+    CheckContext,
+    CheckOutcome,
+    CheckRequest,
+    RequestFacts,
+    Verdict,
+    evidence_check,
+    ratio_verdict,
+)
 from rungway.store.schema import api_keys
 
 _NO_CALLS = "no calls through the gateway in the window: nothing to evidence"

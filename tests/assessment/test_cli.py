@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from rungway.cli.main import cli
-from tests.assess.helpers import ASSESS_CONFIG, chat
+from tests.assessment.helpers import ASSESS_CONFIG, chat
 from tests.servers import Gateway
 
 

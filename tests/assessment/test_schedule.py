@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tests.assess.helpers import ASSESS_CONFIG, assess, chat
+from tests.assessment.helpers import ASSESS_CONFIG, assess, chat
 from tests.servers import AppServer, Gateway
 
 

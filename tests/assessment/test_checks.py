@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.assess.helpers import ASSESS_CONFIG, api, assess, attest, chat, set_budget, verdicts
+from tests.assessment.helpers import ASSESS_CONFIG, api, assess, attest, chat, set_budget, verdicts
 from tests.servers import Gateway
 
 NOT_YET_FEATURES = ["pre_deployment_tests", "curated_eval_set", "eval_on_prompt_change", "prompt_library",

@@ -1,0 +1,1 @@
+"""The assessment's Alembic versions: the `assessment` branch (revisions a*)."""

@@ -1,0 +1,191 @@
+"""The evidence-check interface: `@evidence_check("detailed_traces")`, the context checks query, their answers.
+
+The maturity assessment (`rungway.assessment`) asks every check it knows for a verdict per
+workload; the checks themselves belong to the capability whose records they read (budgets,
+traces, ...), so this interface is core: a capability's `checks.py` registers here and never
+imports the assessment. A check receives the whole set of workloads and answers for all of them
+at once (one aggregate query per check, not one per workload), returning a `CheckOutcome` per
+workload. The modules holding checks are named in each `Capability.checks`, so the built-in
+checks and a plugin's load through the same door (`rungway.capabilities`).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+
+from rungway.capability import Capability, load_capabilities
+from rungway.domain.workloads import Workload
+from rungway.settings.config import ModelRoute
+
+DAY = 86_400.0
+
+
+class Verdict(enum.StrEnum):
+    """What an assessment says about one item for one workload."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    UNMET = "unmet"
+    NOT_ASSESSABLE = "not_assessable"
+    ATTESTED = "attested"
+
+
+def ratio_verdict(part: int, whole: int, threshold: float) -> Verdict:
+    """met at or above the threshold, partial above zero, unmet at zero (or with no calls)."""
+    if whole <= 0 or part <= 0:
+        return Verdict.UNMET
+    return Verdict.MET if part / whole >= threshold - 1e-12 else Verdict.PARTIAL
+
+
+MEASURES = (
+    "calls",
+    "ok_calls",
+    "ok_chat",
+    "traced",
+    "with_user",
+    "ok_priced",
+    "with_account",
+    "errors",
+    "with_latency",
+)
+
+
+@dataclass(slots=True)
+class RequestFacts:
+    """Counts of request-log facts for one (workload, key, resolved model) over a window.
+
+    The assessment computes them once per window (a roll-up of the request log) and every
+    check that reads the request log shares them through `CheckContext.facts`.
+    """
+
+    workload: str
+    key_id: str
+    model_resolved: str
+    calls: int = 0
+    ok_calls: int = 0
+    ok_chat: int = 0
+    traced: int = 0
+    with_user: int = 0
+    ok_priced: int = 0
+    with_account: int = 0
+    errors: int = 0
+    with_latency: int = 0
+
+    def add(self, values: Iterable[int]) -> None:
+        for name, value in zip(MEASURES, values, strict=True):
+            setattr(self, name, getattr(self, name) + int(value or 0))
+
+
+FactsSource = Callable[[float, float], tuple[list[RequestFacts], bool]]
+"""Request facts over [since, until) and whether span evidence was counted (the assessment's roll-up)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """One check's answer for one workload: a verdict, why, and the numbers and ids behind it."""
+
+    verdict: Verdict
+    reason: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """The standard a check applies: the effective threshold (a fraction) and window in days."""
+
+    id: str
+    threshold: float | None
+    window_days: int
+
+
+class CheckContext:
+    """What checks query: the store, the time, the workloads, the model routes; shared results are cached."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        now: float,
+        workloads: Sequence[Workload],
+        routes: Mapping[str, ModelRoute],
+        facts: FactsSource,
+    ) -> None:
+        self.engine = engine
+        self.now = now
+        self.workloads = list(workloads)
+        self.routes = routes
+        self._facts_source = facts
+        self._facts: dict[int, tuple[dict[str, list[RequestFacts]], bool]] = {}
+        self._tables: set[str] | None = None
+
+    def since(self, window_days: int) -> float:
+        return self.now - window_days * DAY
+
+    def has_table(self, name: str) -> bool:
+        if self._tables is None:
+            self._tables = set(inspect(self.engine).get_table_names())
+        return name in self._tables
+
+    def facts(self, window_days: int) -> dict[str, list[RequestFacts]]:
+        """Request facts per workload over the window (one roll-up query shared by every request check)."""
+        return self._facts_and_spans(window_days)[0]
+
+    def spans_counted(self, window_days: int) -> bool:
+        return self._facts_and_spans(window_days)[1]
+
+    def _facts_and_spans(self, window_days: int) -> tuple[dict[str, list[RequestFacts]], bool]:
+        if window_days not in self._facts:
+            rows, with_spans = self._facts_source(self.since(window_days), self.now)
+            grouped: dict[str, list[RequestFacts]] = {}
+            for row in rows:
+                grouped.setdefault(row.workload, []).append(row)
+            self._facts[window_days] = (grouped, with_spans)
+        return self._facts[window_days]
+
+
+CheckFn = Callable[[CheckContext, CheckRequest], Mapping[str, CheckOutcome]]
+_CHECKS: dict[str, CheckFn] = {}
+
+
+def evidence_check(check_id: str) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn` as the check `check_id` (named in the model file's `check.id`)."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        if check_id in _CHECKS and _CHECKS[check_id] is not fn:
+            raise ValueError(f"evidence check {check_id!r} is registered twice")
+        _CHECKS[check_id] = fn
+        return fn
+
+    return register
+
+
+def load_checks(capabilities: Sequence[Capability] | None = None) -> Mapping[str, CheckFn]:
+    """Every registered check: those in the `checks` modules of these (default: every installed) capabilities.
+
+    Importing a module registers its checks; Python imports each module once, so this is cheap after the first call.
+    """
+    chosen = load_capabilities() if capabilities is None else capabilities
+    for capability in chosen:
+        for module in capability.checks:
+            importlib.import_module(module)
+    return dict(_CHECKS)
+
+
+__all__ = [
+    "MEASURES",
+    "CheckContext",
+    "CheckFn",
+    "CheckOutcome",
+    "CheckRequest",
+    "FactsSource",
+    "RequestFacts",
+    "Verdict",
+    "evidence_check",
+    "load_checks",
+    "ratio_verdict",
+]
