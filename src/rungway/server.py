@@ -185,20 +185,21 @@ async def run_app(app: web.Application, host: str, port: int, on_ready: Callable
     server_config = app[STATE].config.server
     if server_config.metrics_key is None and host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("/metrics is open to anyone who reaches %s:%s; set server.metrics_key to close it", host, port)
-    runner = GatewayRunner(app, server_config, access_log=None, handle_signals=False, shutdown_timeout=30)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=4096)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    bound = sockets[0].getsockname()[1] if sockets else port
-    url = f"http://{host}:{bound}"
-    if on_ready is not None:
-        on_ready(url)
+    # Signals are ours before the address is announced: a SIGTERM the moment a supervisor sees the server
+    # up must drain it, not kill it with the default action.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runner = GatewayRunner(app, server_config, access_log=None, handle_signals=False, shutdown_timeout=30)
+    await runner.setup()
     try:
+        site = web.TCPSite(runner, host, port, backlog=4096)
+        await site.start()
+        sockets = getattr(site._server, "sockets", None) or []
+        bound = sockets[0].getsockname()[1] if sockets else port
+        if on_ready is not None:
+            on_ready(f"http://{host}:{bound}")
         await stop.wait()
     finally:
         log.info("shutting down: finishing in-flight calls and draining queues")
