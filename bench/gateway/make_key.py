@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-from rungway.capability import migration_packages
 from rungway.services.keys import create_api_key
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
@@ -19,7 +18,12 @@ from rungway.store.migrate import upgrade
 def main() -> None:
     config = load_config(sys.argv[1], read_environment())
     engine = create_store_engine(config.database_url)
-    upgrade(engine, migration_packages())
+    try:  # the capability door; an A/B base tree from before it migrates everything in one folder
+        from rungway.capability import migration_packages
+    except ImportError:
+        upgrade(engine)  # type: ignore[call-arg]
+    else:
+        upgrade(engine, migration_packages())
     created = create_api_key(engine, workload="bench", name="gateway benchmark", owner="bench")
     engine.dispose()
     print(created.secret)
