@@ -21,7 +21,7 @@ def main() -> None:
     try:  # the capability door; an A/B base tree from before it migrates everything in one folder
         from rungway.capability import migration_packages
     except ImportError:
-        upgrade(engine)  # type: ignore[call-arg]
+        upgrade(engine)
     else:
         upgrade(engine, migration_packages())
     created = create_api_key(engine, workload="bench", name="gateway benchmark", owner="bench")
