@@ -299,7 +299,7 @@ def test_the_gateways_own_spans_skip_the_stored_id_lookup_and_the_unique_index_s
     upgrade(engine, migration_packages())
     first = span(1, source="gateway")
     assert insert_spans(engine, [first]) == 1
-    with pytest.raises(Exception) as refused:  # noqa: PT011 - SQLite's and psycopg's own errors
+    with pytest.raises(Exception) as refused:  # SQLite's and psycopg's own errors
         insert_spans(engine, [first])
     assert is_duplicate(refused.value)
     resent = span(1, source="otlp", span_id="f" * 16)
