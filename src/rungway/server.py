@@ -41,6 +41,8 @@ from rungway.store.record_files import default_spill_dir
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.workloads import upsert_workload
 from rungway.store.writer import BatchWriter
+from rungway.web.mount import mount_ui
+from rungway.web.pages import PageRouter
 
 log = logging.getLogger("rungway.server")
 
@@ -116,12 +118,14 @@ def create_app(
     host = Host(state, app)
     extensions: list[PipelineExtension] = []
     routers: list[ApiRouter] = []
+    pages: list[PageRouter] = []
     startups: list[Hook] = []
     cleanups: list[Hook] = []
     for capability in chosen:
         added = capability.install(host)
         extensions.extend(added.pipeline)
         routers.extend(capability.routers)
+        pages.extend(capability.pages)
         state.writers.extend(added.writers)
         state.budget_holders.extend(added.budget_holders)
         startups.extend(added.on_startup)
@@ -129,6 +133,7 @@ def create_app(
     app[PIPELINES] = build_pipelines(extensions)
     if routers:
         mount_api(app, routers)
+    mount_ui(app, pages, admin_key=config.server.admin_key)
     add_gateway_routes(app)
     _attach_spill_dir(state)
 

@@ -1,0 +1,58 @@
+"""Fixtures for the dashboard: one Chromium per test session (Debian's, headless), signed-in clients.
+
+The browser tests skip when /usr/bin/chromium is absent on a laptop and fail under CI=true (`.ci/run`
+installs it from Debian's packages). Never `playwright install`: the browser is the system's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.servers import Gateway
+from tests.web.support import ARTIFACTS, CHROMIUM, UiClient
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium shared by every browser test in the session."""
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing and CI=true: .ci/run installs it with apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go (git-ignored): test-artifacts/dashboard/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def ui_client() -> Iterator[Callable[[Gateway], UiClient]]:
+    """Signed-out /ui clients for gateways; all closed after the test."""
+    made: list[UiClient] = []
+
+    def make(gateway: Gateway) -> UiClient:
+        client = UiClient(gateway)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()

@@ -1,0 +1,186 @@
+"""Every dashboard page runs behind the guard: sign-in, roles and workload scope as /api, CSRF on POSTs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+from rungway.capability import Capability, Installed, load_capabilities
+from rungway.domain.keys import Role
+from rungway.web.pages import PageRouter
+from rungway.web.render import current_session, render
+from tests.conftest import SIMULATOR_CONFIG
+from tests.servers import Gateway, write_config
+from tests.web.support import UiClient, seed_calls
+
+# A plugin's page, declared through the capability door exactly as a built-in's: an admin-only action.
+plugin_pages = PageRouter("plugin")
+changed: list[str] = []
+
+
+@plugin_pages.page("/ui/plugin/danger", title="Danger", role=Role.ADMIN, method="POST")
+async def danger(request: web.Request) -> web.StreamResponse:
+    changed.append(current_session(request).label)
+    return render(request, "web/error.html", title="Done", message="changed")
+
+
+@plugin_pages.page("/ui/plugin/admin", title="Admin only", role=Role.ADMIN, nav="Admin only")
+async def admin_only(request: web.Request) -> web.StreamResponse:
+    return render(request, "web/error.html", title="Admin only", message="secret")
+
+
+PLUGIN = Capability(name="plugin", install=lambda _host: Installed(), pages=(plugin_pages,))
+
+
+def _gateway(tmp_path, gateway_factory) -> Gateway:  # type: ignore[no-untyped-def]
+    config = write_config(tmp_path, SIMULATOR_CONFIG.format(store_url=f"sqlite:///{tmp_path}/ui.db"))
+    return Gateway(config, [*load_capabilities(), PLUGIN])
+
+
+def test_a_signed_out_browser_is_sent_to_sign_in_and_back(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    answer = client.get("/ui/requests?user=ana")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/signin?next=%2Fui%2Frequests%3Fuser%3Dana"
+    assert client.sign_in("admin-secret").headers["location"] == "/ui/requests"
+    assert client.get("/ui/requests").status_code == 200
+
+
+def test_the_session_cookie_is_httponly_samesite_and_scoped_to_ui(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    answer = ui_client(gateway).sign_in("admin-secret")
+    cookie = answer.headers["set-cookie"].lower()
+    assert "rungway_session=" in cookie
+    assert "httponly" in cookie and "samesite=lax" in cookie and "path=/ui" in cookie
+    assert "secure" not in cookie  # plain http on loopback; behind https it is Secure (next test)
+
+
+def test_the_session_cookie_is_secure_behind_https(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    form = client.get("/ui/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "secure" in form.headers["set-cookie"].lower()
+    from tests.web.support import csrf_of
+
+    token = csrf_of(form.text)  # the client keeps a Secure cookie off plain http, so it is sent by hand
+    answer = client.http.post(
+        "/ui/signin",
+        data={"csrf_token": token, "key": "admin-secret", "next": "/ui"},
+        headers={"X-Forwarded-Proto": "https", "Cookie": f"rungway_signin_csrf={token}"},
+    )
+    assert answer.status_code == 303
+    assert "; secure" in answer.headers["set-cookie"].lower()
+
+
+def test_a_wrong_key_is_refused_with_the_form_again(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    answer = ui_client(gateway).sign_in("rw-not-a-key")
+    assert answer.status_code == 401
+    assert "not valid" in answer.text and 'name="key"' in answer.text
+
+
+def test_sign_in_without_the_forms_token_is_refused(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    answer = client.http.post("/ui/signin", data={"key": "admin-secret", "next": "/ui"})
+    assert answer.status_code == 403
+    assert "rungway_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_sign_in_never_redirects_off_the_dashboard(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    from tests.web.support import csrf_of
+
+    for target in ("https://evil.example/", "//evil.example/ui", "/ui/../api/keys", "/api/keys"):
+        client = ui_client(gateway)
+        form = client.get("/ui/signin")
+        answer = client.http.post(
+            "/ui/signin", data={"csrf_token": csrf_of(form.text), "key": "admin-secret", "next": target}
+        )
+        assert answer.headers["location"] == "/ui", target
+
+
+def test_a_viewer_cannot_reach_an_admin_page_or_action(tmp_path, ui_client: Callable[..., UiClient]) -> None:  # type: ignore[no-untyped-def]
+    gateway = _gateway(tmp_path, None)
+    try:
+        viewer = ui_client(gateway)
+        assert viewer.sign_in(gateway.create_key(role=Role.VIEWER).secret).status_code == 303
+        assert "Admin only" not in viewer.get("/ui/requests").text  # not in the navigation either
+        assert viewer.get("/ui/plugin/admin").status_code == 403
+        assert viewer.post("/ui/plugin/danger").status_code == 403  # with its own valid CSRF token
+        assert viewer.post("/ui/plugin/danger", csrf="").status_code == 403
+        assert changed == []
+        admin = ui_client(gateway)
+        admin.sign_in("admin-secret")
+        assert "Admin only" in admin.get("/ui/requests").text
+        assert admin.get("/ui/plugin/admin").status_code == 200
+        assert admin.post("/ui/plugin/danger", csrf="").status_code == 403
+        assert admin.post("/ui/plugin/danger", csrf="forged-token").status_code == 403
+        assert changed == []
+        assert admin.post("/ui/plugin/danger").status_code == 200
+        assert changed == ["admin key"]
+    finally:
+        changed.clear()
+        gateway.stop()
+
+
+def test_a_post_without_a_session_is_refused_not_redirected(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    assert ui_client(gateway).post("/ui/signout", csrf="").status_code == 303  # nothing to sign out of
+    answer = ui_client(gateway).http.post("/ui/requests")
+    assert answer.status_code in (401, 405)
+
+
+def test_a_key_sees_only_its_own_workload(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    mine = gateway.create_key(workload="test", role=Role.VIEWER)
+    other = gateway.create_key(workload="other")
+    seed_calls(gateway, mine.secret, 2, user="mine-user")
+    seed_calls(gateway, other.secret, 3, user="other-user")
+    client = ui_client(gateway)
+    client.sign_in(mine.secret)
+    page = client.get("/ui/requests").text
+    assert page.count("mine-user") == 2 and "other-user" not in page
+    refused = client.get("/ui/requests?workload=other")
+    assert refused.status_code == 403 and "cannot read" in refused.text
+    overview = client.get("/ui").text
+    assert "other-user" not in overview and 'id="workload-other"' not in overview
+
+
+def test_revoking_the_key_ends_its_sessions(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    created = gateway.create_key()
+    client = ui_client(gateway)
+    client.sign_in(created.secret)
+    assert client.get("/ui/requests").status_code == 200
+    import dataclasses
+    import time
+
+    gateway.state.directory.put_key(dataclasses.replace(created.key, revoked_at=time.time() - 1))
+    assert client.get("/ui/requests").status_code == 303
+
+
+def test_signing_out_needs_the_token_and_ends_the_session(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    assert client.post("/ui/signout", csrf="wrong").status_code == 403
+    assert client.get("/ui/requests").status_code == 200
+    assert client.post("/ui/signout").headers["location"] == "/ui/signin"
+    assert client.get("/ui/requests").status_code == 303
+
+
+def test_bad_query_values_are_a_400_page_not_a_500(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    for query in ("status=abc", "since=yesterday", "limit=0", "window=2y", "user=%00x"):
+        path = "/ui?" + query if query.startswith("window") else "/ui/requests?" + query
+        answer = client.get(path)
+        assert answer.status_code == 400, query
+        assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_every_page_carries_the_security_headers(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    pages = [client.get(path) for path in ("/ui", "/ui/requests", "/ui/patterns")]
+    for answer in [*pages, ui_client(gateway).get("/ui/signin")]:
+        headers = answer.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], answer.url
+        assert headers["x-frame-options"] == "DENY"
