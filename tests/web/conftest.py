@@ -6,15 +6,14 @@ installs it from Debian's packages). Never `playwright install`: the browser is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import IN_CI
-from tests.servers import Gateway
-from tests.web.support import ARTIFACTS, CHROMIUM, UiClient
+from tests.web.support import ARTIFACTS, CHROMIUM
 
 
 @pytest.fixture(scope="session")
@@ -39,20 +38,3 @@ def artifacts() -> Path:
     """Where screenshots go (git-ignored): test-artifacts/dashboard/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
-
-
-@pytest.fixture
-def ui_client() -> Iterator[Callable[[Gateway], UiClient]]:
-    """Signed-out /ui clients for gateways; all closed after the test."""
-    made: list[UiClient] = []
-
-    def make(gateway: Gateway) -> UiClient:
-        client = UiClient(gateway)
-        made.append(client)
-        return client
-
-    try:
-        yield make
-    finally:
-        for client in made:
-            client.close()

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from rungway.errors import RungwayError
 from rungway.web.pages import UI_ROOT, NavLink, OverviewPanel, PageRouter, RecordLink
@@ -31,6 +32,7 @@ __all__ = [
     "redirect",
     "render",
     "render_error",
+    "render_fragment",
 ]
 
 
@@ -116,6 +118,13 @@ def render(request: web.Request, template: str, *, status: int = 200, **context:
     page = request.app[UI].env.get_template(template)
     html = page.render({**_context(request, session), **context})
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def render_fragment(request: web.Request, template: str, **context: Any) -> Markup:
+    """A template as HTML to put inside a page (an overview panel, an HTMX fragment)."""
+    session = request.get(SESSION)
+    page = request.app[UI].env.get_template(template)
+    return Markup(page.render({**_context(request, session), **context}))
 
 
 def render_error(request: web.Request, error: RungwayError) -> web.Response:
