@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from aiohttp import web
 
+from rungway.capability import Capability, Installed
+from rungway.domain.keys import Role
+from rungway.web.pages import PageRouter
+from rungway.web.render import current_session, render
 from tests.servers import Gateway
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,3 +77,22 @@ def seed_calls(gateway: Gateway, secret: str, count: int, *, model: str = "gpt-4
     for i in range(count):
         sdk.chat.completions.create(model=model, messages=[{"role": "user", "content": f"question {i}"}], user=user)
     gateway.flush()
+
+
+# A plugin's page, declared through the capability door exactly as a built-in's: an admin-only action.
+plugin_pages = PageRouter("plugin")
+changed: list[str] = []
+
+
+@plugin_pages.page("/ui/plugin/danger", title="Danger", role=Role.ADMIN, method="POST")
+async def danger(request: web.Request) -> web.StreamResponse:
+    changed.append(current_session(request).label)
+    return render(request, "web/error.html", title="Done", message="changed")
+
+
+@plugin_pages.page("/ui/plugin/admin", title="Admin only", role=Role.ADMIN, nav="Admin only")
+async def admin_only(request: web.Request) -> web.StreamResponse:
+    return render(request, "web/error.html", title="Admin only", message="secret")
+
+
+PLUGIN = Capability(name="plugin", install=lambda _host: Installed(), pages=(plugin_pages,))

@@ -4,33 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiohttp import web
-
-from rungway.capability import Capability, Installed, load_capabilities
+from rungway.capability import load_capabilities
 from rungway.domain.keys import Role
-from rungway.web.pages import PageRouter
-from rungway.web.render import current_session, render
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway, write_config
-from tests.web.support import UiClient, seed_calls
-
-# A plugin's page, declared through the capability door exactly as a built-in's: an admin-only action.
-plugin_pages = PageRouter("plugin")
-changed: list[str] = []
-
-
-@plugin_pages.page("/ui/plugin/danger", title="Danger", role=Role.ADMIN, method="POST")
-async def danger(request: web.Request) -> web.StreamResponse:
-    changed.append(current_session(request).label)
-    return render(request, "web/error.html", title="Done", message="changed")
-
-
-@plugin_pages.page("/ui/plugin/admin", title="Admin only", role=Role.ADMIN, nav="Admin only")
-async def admin_only(request: web.Request) -> web.StreamResponse:
-    return render(request, "web/error.html", title="Admin only", message="secret")
-
-
-PLUGIN = Capability(name="plugin", install=lambda _host: Installed(), pages=(plugin_pages,))
+from tests.web.support import PLUGIN, UiClient, changed, seed_calls
 
 
 def _gateway(tmp_path, gateway_factory) -> Gateway:  # type: ignore[no-untyped-def]
