@@ -37,7 +37,7 @@ from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 from rungway.services.logs import parse_time
 
-__all__ = ["router"]
+__all__ = ["live_status", "router"]
 
 router = ApiRouter("budgets")
 
@@ -88,7 +88,8 @@ _SET_BODY: dict[str, Any] = {
 _FIELDS = set(_SET_BODY["properties"])
 
 
-async def _status(state: GatewayState, budget: Budget) -> dict[str, Any]:
+async def live_status(state: GatewayState, budget: Budget) -> dict[str, Any]:
+    """A budget's state this period as the API shows it: live counters when enforced here, else the log."""
     now = time.time()
     live: BudgetState | None = None
     if BUDGETS in state.slots:
@@ -148,7 +149,7 @@ async def put_budget(request: web.Request) -> web.StreamResponse:
     runtime = state.slots.get(BUDGETS)
     if runtime is not None:
         await runtime.book.refresh()  # seeded and enforced here at once; other replicas within a refresh
-    return json_response(await _status(state, budget))
+    return json_response(await live_status(state, budget))
 
 
 @router.route("GET", "/api/budgets", summary="List budgets with their state this period",
@@ -156,7 +157,7 @@ async def put_budget(request: web.Request) -> web.StreamResponse:
 async def get_budgets(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     budgets = await _readable(request, await asyncio.to_thread(list_budgets, state.engine))
-    return json_response({"object": "list", "data": [await _status(state, b) for b in budgets]})
+    return json_response({"object": "list", "data": [await live_status(state, b) for b in budgets]})
 
 
 async def _readable(request: web.Request, budgets: list[Budget]) -> list[Budget]:
@@ -177,7 +178,7 @@ async def _find(request: web.Request, name: str) -> Budget:
 
 @router.route("GET", "/api/budgets/{name}", summary="One budget's state this period", response=_BUDGET)
 async def get_one_budget(request: web.Request) -> web.StreamResponse:
-    return json_response(await _status(request.app[STATE], await _find(request, request.match_info["name"])))
+    return json_response(await live_status(request.app[STATE], await _find(request, request.match_info["name"])))
 
 
 @router.route("DELETE", "/api/budgets/{name}", summary="Delete a budget", role=Role.ADMIN)

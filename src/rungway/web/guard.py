@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from rungway.api.auth import Caller, caller_for_key, require
+from rungway.api.auth import CALLER, Caller, caller_for_key, require
 from rungway.api.registry import check_query
 from rungway.domain.bounds import has_control_characters
 from rungway.domain.keys import Role
@@ -125,6 +125,7 @@ def guarded(route: PageRoute) -> PageHandler:
                     return _to_signin(request)
                 raise AuthenticationFailed("Sign in first: this session has ended.", code="not_signed_in")
             request[SESSION] = session
+            request[CALLER] = session.caller  # so the API's own helpers (`caller_of`) work in pages unchanged
             require(session.caller, route.role)
             _check_path(request)
             check_query(route.params, request.query)
