@@ -162,3 +162,13 @@ def test_every_page_carries_the_security_headers(gateway: Gateway, ui_client: Ca
         headers = answer.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"], answer.url
         assert headers["x-frame-options"] == "DENY"
+
+
+def test_an_unknown_dashboard_path_is_an_html_404(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    anonymous = ui_client(gateway).get("/ui/no/such/page")
+    assert anonymous.status_code == 404 and anonymous.headers["content-type"].startswith("text/html")
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    signed_in = client.get("/ui/nothing-here")
+    assert signed_in.status_code == 404 and "Sign out" in signed_in.text  # the layout, with its navigation
+    assert client.get("/ui/static/style.css").status_code == 200

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from rungway.errors import NotFound
 from rungway.web import overview, patterns, request_log
-from rungway.web.guard import guarded
+from rungway.web.guard import apply_security_headers, guarded, session_from_cookie
 from rungway.web.pages import UI_ROOT, PageRouter
-from rungway.web.render import UI, UiState, build_environment, redirect
+from rungway.web.render import SESSION, UI, UiState, build_environment, redirect, render_error
 from rungway.web.session import SessionStore, SigninLinks
 from rungway.web.signin import add_signin_routes
 
@@ -46,4 +47,15 @@ def mount_ui(app: web.Application, routers: Sequence[PageRouter], *, admin_key: 
     for router in every:
         for route in router.routes:
             app.router.add_route(route.method, route.path, guarded(route))
+    app.router.add_get(f"{UI_ROOT}/{{tail:.*}}", not_found)  # last: any other /ui path is an HTML 404
     return ui
+
+
+async def not_found(request: web.Request) -> web.StreamResponse:
+    """An unknown dashboard path: the 404 page (with the navigation when signed in), not the API's JSON."""
+    session = session_from_cookie(request)
+    if session is not None:
+        request[SESSION] = session
+    response = render_error(request, NotFound(f"There is no dashboard page at {request.path}.", code="page_not_found"))
+    apply_security_headers(response)
+    return response

@@ -33,9 +33,14 @@ FILTERS = [
     QueryParam("errors", "only failed calls", type="boolean"),
     QueryParam("since", f"from: {_TIME}", type="time"),
     QueryParam("until", f"before: {_TIME}", type="time"),
+    QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),
+    QueryParam("min_latency_ms", "only calls at least this slow", type="number", minimum=0, maximum=1e12),
     QueryParam("limit", "rows per page (default 50)", type="integer", minimum=1, maximum=200),
     QueryParam("cursor", "the page after this request id", max_length=64),
 ]
+
+
+_SHOWN = ("workload", "user", "model", "status", "since", "until", "min_cost", "min_latency_ms")
 
 
 @pages.page("/ui/requests", title="Requests", nav="Requests", order=20, params=FILTERS)
@@ -54,6 +59,8 @@ async def request_list(request: web.Request) -> web.StreamResponse:
         until=q.get("until"),
         limit=q.get("limit") or 50,
         cursor=q.get("cursor"),
+        min_cost=q.get("min_cost"),
+        min_latency_ms=q.get("min_latency_ms"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
     kept = {k: v for k, v in q.items() if k != "cursor" and v}
@@ -63,7 +70,7 @@ async def request_list(request: web.Request) -> web.StreamResponse:
         "web/requests.html",
         title="Requests",
         rows=page.rows,
-        query={name: q.get(name, "") for name in ("workload", "user", "model", "status", "since", "until")},
+        query={name: q.get(name, "") for name in _SHOWN},
         errors=errors,
         fixed_workload=None if caller.role.value == "admin" else caller.workload,
         next_url=next_url,
