@@ -129,13 +129,16 @@ def config(url: str) -> Config:
     return parse_config(YamlSource("<bench>", raw, {}), read_environment(), registered_sections())
 
 
-def open_store(backend: str) -> tuple[str, Engine, Any]:
+def open_store(backend: str, keep: bool) -> tuple[str, Engine, Any, bool]:
+    """(url, engine, clean-up, whether it is already filled): `keep` reuses and keeps the SQLite file."""
     if backend == "sqlite":
         path = Path("/tmp/rungway-dashboard-bench.db")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        filled = keep and path.exists()
+        if not filled:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
-        return url, create_store_engine(url), lambda: path.unlink(missing_ok=True)
+        return url, create_store_engine(url), (lambda: None) if keep else (lambda: path.unlink(missing_ok=True)), filled
     admin = create_engine(PG_BASE.replace("postgresql://", "postgresql+psycopg://"))
     with admin.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS dashboard_bench CASCADE")
@@ -147,7 +150,7 @@ def open_store(backend: str) -> tuple[str, Engine, Any]:
             conn.exec_driver_sql("DROP SCHEMA dashboard_bench CASCADE")
         admin.dispose()
 
-    return url, create_store_engine(url), drop
+    return url, create_store_engine(url), drop, False
 
 
 class Server:
@@ -202,13 +205,15 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="SQLite: reuse the filled file of an earlier --keep run")
     args = parser.parse_args()
-    url, engine, cleanup = open_store(args.backend)
+    url, engine, cleanup, filled = open_store(args.backend, args.keep)
     server = None
     try:
         upgrade(engine, migration_packages())
-        print(f"{args.backend}: filling {args.rows:,} requests + {args.rows:,} spans ...", flush=True)
-        print(f"  fill: {fill(engine, args.rows, time.time()):.1f} s", flush=True)
+        if not filled:
+            print(f"{args.backend}: filling {args.rows:,} requests + {args.rows:,} spans ...", flush=True)
+            print(f"  fill: {fill(engine, args.rows, time.time()):.1f} s", flush=True)
         server = Server(create_app(config(url)))
         base = f"http://127.0.0.1:{server.port}"
         browser = signed_in(base)
