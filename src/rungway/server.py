@@ -34,6 +34,7 @@ from rungway.gateway.state import GatewayState
 from rungway.providers.base import Provider
 from rungway.providers.registry import create_provider
 from rungway.services.config_check import check_config
+from rungway.services.overview import keep_rollup_fresh
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -148,14 +149,20 @@ def create_app(
             except Exception:  # one capability's failed clean-up must not keep the queues from draining
                 log.exception("clean-up hook %s failed", getattr(hook, "__qualname__", hook))
 
+    background: list[asyncio.Task[None]] = []
+
     async def on_startup(_app: web.Application) -> None:
         for writer in state.writers:
             writer.start()
         for provider in state.providers.values():
             await provider.start()
         state.directory.start()
+        background.append(asyncio.get_running_loop().create_task(keep_rollup_fresh(state.engine)))
 
     async def on_cleanup(_app: web.Application) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await state.directory.stop()
         for provider in state.providers.values():
             await provider.close()

@@ -1,35 +1,42 @@
 """Per-workload health over a window (requests, errors, cost, latency percentiles, time series).
 
-What the dashboard's overview shows for each workload, from two grouped scans of the request log
-(`store/request_stats.py`). The totals are the ones `/api/usage?by=workload` gives for the same window.
+What the dashboard's overview shows for each workload, from the hourly roll-up plus the live edges of
+the request log (`store/request_stats.py`), so a 30-day window over a million calls reads a few
+thousand rows. The totals are exactly those `/api/usage?by=workload` gives for the same window.
+`keep_rollup_fresh` is the server's background task that rolls up each closed hour.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import asyncio
+import logging
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from rungway.domain.pricing import usd
-from rungway.store.request_stats import bucket_upper_ms, latency_histogram, request_buckets
+from rungway.store.request_stats import HOUR, Tally, refresh_request_hourly, window_tallies
 
-__all__ = ["WINDOWS", "Window", "WorkloadHealth", "workload_health"]
+__all__ = ["WINDOWS", "Window", "WorkloadHealth", "keep_rollup_fresh", "usage_totals", "workload_health"]
+
+log = logging.getLogger("rungway.services.overview")
 
 
 @dataclass(frozen=True)
 class Window:
-    """A selectable overview window and the width of its chart buckets."""
+    """A selectable overview window and the width of its chart slots."""
 
     name: str
     seconds: int
-    bucket_s: int
+    slot_s: int
 
 
 WINDOWS = {
     "1h": Window("1h", 3600, 60),
-    "24h": Window("24h", 86_400, 1800),
+    "24h": Window("24h", 86_400, 3600),
     "7d": Window("7d", 7 * 86_400, 6 * 3600),
     "30d": Window("30d", 30 * 86_400, 86_400),
 }
@@ -37,7 +44,7 @@ WINDOWS = {
 
 @dataclass
 class WorkloadHealth:
-    """One workload's numbers over the window; `series` is (bucket start, requests, errors, cost USD)."""
+    """One workload's numbers over the window; `series` is (slot start, requests, errors, cost USD)."""
 
     workload: str
     requests: int = 0
@@ -56,41 +63,58 @@ class WorkloadHealth:
         return usd(self.cost_nano)
 
 
-def _percentile(histogram: list[tuple[int, int]], total: int, fraction: float) -> float | None:
-    """The upper edge of the bucket holding the `fraction` quantile (nearest-rank)."""
-    if total == 0:
-        return None
-    rank = max(1, -(-int(total * fraction * 1000) // 1000))
-    seen = 0
-    for index, count in sorted(histogram):
-        seen += count
-        if seen >= rank:
-            return bucket_upper_ms(index)
-    return bucket_upper_ms(sorted(histogram)[-1][0])
+def _origin(since: float, slot_s: int) -> float:
+    return math.floor(since / HOUR) * HOUR if slot_s >= HOUR and slot_s % HOUR == 0 else since
 
 
 def workload_health(
-    engine: Engine, since: float, until: float, bucket_s: int, workloads: Sequence[str] | None = None
+    engine: Engine, since: float, until: float, slot_s: int, workloads: Sequence[str] | None = None
 ) -> list[WorkloadHealth]:
-    """Each workload with calls in the window (or each of `workloads`, even without calls), by name."""
-    found: dict[str, WorkloadHealth] = {w: WorkloadHealth(w) for w in workloads or ()}
-    buckets: dict[str, dict[int, tuple[int, int, int]]] = defaultdict(dict)
-    for workload, index, count, errors, cost in request_buckets(engine, since, until, bucket_s, workloads):
-        health = found.setdefault(workload, WorkloadHealth(workload))
-        health.requests += count
-        health.errors += errors
-        health.cost_nano += cost
-        buckets[workload][index] = (count, errors, cost)
-    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for workload, index, count in latency_histogram(engine, since, until, workloads):
-        histograms[workload].append((index, count))
-    slots = max(1, -(-int(until - since) // bucket_s))
-    for name, health in found.items():
-        health.p50_ms = _percentile(histograms[name], health.requests, 0.50)
-        health.p95_ms = _percentile(histograms[name], health.requests, 0.95)
-        own = buckets.get(name, {})
-        health.series = [
-            (since + i * bucket_s, own.get(i, (0, 0, 0))[0], own.get(i, (0, 0, 0))[1], usd(own.get(i, (0, 0, 0))[2]))
-            for i in range(slots)
-        ]
-    return [found[name] for name in sorted(found)]
+    """Each workload with calls in [since, until) (or each of `workloads`, even without calls), by name."""
+    tallies = window_tallies(engine, since, until, slot_s, workloads)
+    origin = _origin(since, slot_s)
+    slots = max(1, math.ceil((until - origin) / slot_s))
+    out = []
+    for name in sorted({*tallies, *(workloads or ())}):
+        by_slot = tallies.get(name, {})
+        whole = Tally()
+        for t in by_slot.values():
+            whole.add(t.requests, t.errors, t.cost_nano, t.latency)
+        empty = Tally()
+        out.append(
+            WorkloadHealth(
+                workload=name,
+                requests=whole.requests,
+                errors=whole.errors,
+                cost_nano=whole.cost_nano,
+                p50_ms=whole.percentile_ms(0.50),
+                p95_ms=whole.percentile_ms(0.95),
+                series=[
+                    (
+                        origin + i * slot_s,
+                        by_slot.get(i, empty).requests,
+                        by_slot.get(i, empty).errors,
+                        usd(by_slot.get(i, empty).cost_nano),
+                    )
+                    for i in range(slots)
+                ],
+            )
+        )
+    return out
+
+
+def usage_totals(
+    engine: Engine, since: float, until: float, workloads: Sequence[str] | None = None
+) -> dict[str, WorkloadHealth]:
+    """Calls, errors and cost per workload over [since, until), from the roll-up (no percentiles, no series)."""
+    return {h.workload: h for h in workload_health(engine, since, until, int(HOUR), workloads)}
+
+
+async def keep_rollup_fresh(engine: Engine, interval_s: float = 60.0) -> None:
+    """Roll up each closed hour of the request log, now and every `interval_s`, in a worker thread."""
+    while True:
+        try:
+            await asyncio.to_thread(refresh_request_hourly, engine, time.time())
+        except Exception:  # the roll-up is retried next interval; pages read the log's live edges meanwhile
+            log.exception("could not roll up the request log by hour")
+        await asyncio.sleep(interval_s)

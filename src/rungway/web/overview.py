@@ -32,6 +32,14 @@ pages = PageRouter("overview")
 _WINDOW = QueryParam("window", "the window: 1h, 24h, 7d or 30d (default 24h)", enum=tuple(WINDOWS))
 
 
+def _slot_name(seconds: int) -> str:
+    if seconds % 86_400 == 0:
+        return "day" if seconds == 86_400 else f"{seconds // 86_400} days"
+    if seconds % 3600 == 0:
+        return "hour" if seconds == 3600 else f"{seconds // 3600} hours"
+    return "minute" if seconds == 60 else f"{seconds // 60} minutes"
+
+
 async def _panel(panel: OverviewPanel, ctx: PanelContext) -> tuple[str, Markup | None]:
     try:
         return panel.name, await panel.render(ctx)
@@ -49,14 +57,14 @@ async def overview(request: web.Request) -> web.StreamResponse:
     engine = request.app[STATE].engine
     if caller.role is Role.ADMIN:
         known = [w.name for w in await asyncio.to_thread(list_workloads, engine)]
-        health = await asyncio.to_thread(workload_health, engine, since, until, window.bucket_s)
+        health = await asyncio.to_thread(workload_health, engine, since, until, window.slot_s)
         names = sorted({*known, *(h.workload for h in health)})
         by_name = {h.workload: h for h in health}
         health = [by_name[n] for n in names if n in by_name]
         quiet = [n for n in names if n not in by_name]
     else:
         names = [caller.workload or ""]
-        health = await asyncio.to_thread(workload_health, engine, since, until, window.bucket_s, names)
+        health = await asyncio.to_thread(workload_health, engine, since, until, window.slot_s, names)
         quiet = []
     charts = {
         h.workload: line_chart(
@@ -64,7 +72,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
                 Series("requests", [(t, float(n)) for t, n, _e, _c in h.series]),
                 Series("errors", [(t, float(e)) for t, _n, e, _c in h.series], tone="bad"),
             ],
-            label=f"{h.workload}: requests and errors per {window.bucket_s // 60} minutes over {window.name}",
+            label=f"{h.workload}: requests and errors per {_slot_name(window.slot_s)} over {window.name}",
         )
         for h in health
     }

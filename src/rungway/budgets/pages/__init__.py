@@ -1,8 +1,9 @@
 """The budgets capability's dashboard pages: its overview panel (spend today and this month against
 each workload's budgets, with their state this period).
 
-Reads with the functions the API uses: `usage_report` (as `/api/usage`), `list_budgets` scoped by
-`visible_budgets` and `live_status` (as `/api/budgets`).
+Spend comes from the request log's hourly roll-up (`usage_totals`, the figures `/api/usage` gives
+without a scan of the month); budgets from the functions `/api/budgets` uses: `list_budgets` scoped
+by `visible_budgets`, and `live_status`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rungway.budgets.service import visible_budgets
 from rungway.budgets.store import list_budgets
 from rungway.domain.keys import Role
 from rungway.gateway.routes import STATE
-from rungway.services.logs import usage_report
+from rungway.services.overview import usage_totals
 from rungway.web.pages import PageRouter, PanelContext
 from rungway.web.render import render_fragment
 
@@ -40,18 +41,18 @@ async def spend_panel(ctx: PanelContext) -> Markup:
     admin = ctx.caller.role is Role.ADMIN
     scope = None if admin else ctx.caller.workload
     today, month = period_starts(ctx.until)
+    workloads = None if scope is None else [scope]
     by_day, by_month = await asyncio.gather(
-        asyncio.to_thread(usage_report, state.engine, "workload", today, None, scope),
-        asyncio.to_thread(usage_report, state.engine, "workload", month, None, scope),
+        asyncio.to_thread(usage_totals, state.engine, today, ctx.until, workloads),
+        asyncio.to_thread(usage_totals, state.engine, month, ctx.until, workloads),
     )
     budgets = await asyncio.to_thread(list_budgets, state.engine)
     if not admin:
         budgets = await asyncio.to_thread(visible_budgets, state.engine, budgets, ctx.caller.workload)
     statuses: list[dict[str, Any]] = [await live_status(state, b) for b in budgets]
-    day_cost = {r.key: r.cost_usd for r in by_day}
     rows = [
-        {"workload": r.key, "today": day_cost.get(r.key, 0.0), "month": r.cost_usd}
-        for r in sorted(by_month, key=lambda r: r.key or "")
-        if r.key is not None
+        {"workload": name, "today": by_day[name].cost_usd if name in by_day else 0.0, "month": m.cost_usd}
+        for name, m in sorted(by_month.items())
+        if m.requests
     ]
     return render_fragment(ctx.request, "budgets/panel.html", rows=rows, budgets=statuses)
