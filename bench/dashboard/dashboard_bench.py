@@ -199,6 +199,7 @@ def pages_to_time(browser: requests.Session, base: str) -> list[str]:
         "/ui/requests?workload=workload-03&since=7d", "/ui/requests?status=404",
         "/ui/traces?user=user-7", "/ui/traces?status=error", "/ui/traces?min_latency_ms=2000",
         "/ui/traces?q=question%20999999", "/ui/traces?q=no-such-text-anywhere",
+        "/ui/traces?q=no-such-text-anywhere&since=30d",
     ]  # fmt: skip
     return [*dict.fromkeys([*nav, *extra, *([trace.group(1)] if trace else [])])]
 

@@ -88,3 +88,11 @@ def test_waterfall_bars_sit_at_each_spans_share_of_the_trace() -> None:
         ("llm", 1, 50.0, 25.0),
     ]
     assert rows[1]["shown"] == [("input", "hi")]
+
+
+def test_a_text_search_looks_back_seven_days_unless_told(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    page = client.get("/ui/traces?q=anything").text
+    assert 'name="since" type="text" value="7d"' in page
+    assert 'name="since" type="text" value="30d"' in client.get("/ui/traces?q=anything&since=30d").text

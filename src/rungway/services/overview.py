@@ -107,7 +107,14 @@ def usage_totals(
     engine: Engine, since: float, until: float, workloads: Sequence[str] | None = None
 ) -> dict[str, WorkloadHealth]:
     """Calls, errors and cost per workload over [since, until), from the roll-up (no percentiles, no series)."""
-    return {h.workload: h for h in workload_health(engine, since, until, int(HOUR), workloads)}
+    whole = int(HOUR * max(1, math.ceil((until - _origin(since, int(HOUR))) / HOUR)))  # the window as one slot
+    out = {}
+    for name, by_slot in window_tallies(engine, since, until, whole, workloads, latency=False).items():
+        total = Tally()
+        for t in by_slot.values():
+            total.add(t.requests, t.errors, t.cost_nano, {})
+        out[name] = WorkloadHealth(name, total.requests, total.errors, total.cost_nano)
+    return out
 
 
 async def keep_rollup_fresh(engine: Engine, interval_s: float = 60.0) -> None:

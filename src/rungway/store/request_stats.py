@@ -180,12 +180,19 @@ def rollup_watermark(engine: Engine) -> float | None:
 
 
 def window_tallies(
-    engine: Engine, since: float, until: float, slot_s: float, workloads: Sequence[str] | None = None
+    engine: Engine,
+    since: float,
+    until: float,
+    slot_s: float,
+    workloads: Sequence[str] | None = None,
+    *,
+    latency: bool = True,
 ) -> dict[str, dict[int, Tally]]:
     """Per workload, a `Tally` per time slot of `slot_s` seconds from `since` (slot 0) over [since, until).
 
     Slots of a whole number of hours read the hourly roll-up (hours are aligned to UTC, so slots are
-    counted from the hour `since` falls in); shorter slots read the log itself."""
+    counted from the hour `since` falls in); shorter slots read the log itself. `latency=False` leaves
+    the rolled-up histograms unread (totals only)."""
     out: dict[str, dict[int, Tally]] = defaultdict(dict)
 
     def tally(workload: str, slot: int) -> Tally:
@@ -208,8 +215,8 @@ def window_tallies(
         if workloads is not None:
             q = q.where(h.workload.in_(list(workloads)))
         with engine.connect() as conn:
-            for bucket, workload, count, errors, cost, latency in conn.execute(q):
-                histogram = {int(i): int(n) for i, n in orjson.loads(latency)}
+            for bucket, workload, count, errors, cost, encoded in conn.execute(q):
+                histogram = {int(i): int(n) for i, n in orjson.loads(encoded)} if latency else {}
                 tally(str(workload), int((float(bucket) - origin) // slot_s)).add(
                     int(count), int(errors), int(cost), histogram
                 )

@@ -23,10 +23,11 @@ from rungway.web.guard import scoped_workload
 from rungway.web.pages import PageRouter, PanelContext
 from rungway.web.render import current_session, render, render_fragment
 
-__all__ = ["pages", "waterfall_rows"]
+__all__ = ["TEXT_SEARCH_DEFAULT_SINCE", "pages", "waterfall_rows"]
 
 pages = PageRouter("traces", templates="rungway.traces.pages")
 pages.link("trace_id", "trace", "/ui/traces/{value}")
+TEXT_SEARCH_DEFAULT_SINCE = "7d"
 _SHOWN = ("system", "input", "output", "documents", "tool", "parameters")
 
 
@@ -34,7 +35,10 @@ _SHOWN = ("system", "input", "output", "documents", "tool", "parameters")
 async def trace_list(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     scope = scoped_workload(caller, request.query.get("workload"))
-    f = trace_filter(request.query, scope)
+    query = dict(request.query)
+    if query.get("q") and not query.get("since"):
+        query["since"] = TEXT_SEARCH_DEFAULT_SINCE  # a text search reads span content: bounded unless asked
+    f = trace_filter(query, scope)
     rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, f)
     fields = ("workload", "user", "model", "status", "min_cost", "min_latency_ms", "since", "q")
     return render(
@@ -42,7 +46,7 @@ async def trace_list(request: web.Request) -> web.StreamResponse:
         "traces/list.html",
         title="Traces",
         rows=rows,
-        query={name: request.query.get(name, "") for name in fields},
+        query={name: query.get(name, "") for name in fields},
         fixed_workload=None if caller.role is Role.ADMIN else caller.workload,
     )
 
