@@ -30,11 +30,12 @@ from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
 from rungway.gateway.pipeline import PipelineExtension, build_pipelines
 from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
+from rungway.gateway.slots import StateKey
 from rungway.gateway.state import GatewayState
 from rungway.providers.base import Provider
 from rungway.providers.registry import create_provider
 from rungway.services.config_check import check_config
-from rungway.services.overview import keep_rollup_fresh
+from rungway.services.overview import RollupTracker, keep_rollup_fresh
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -46,6 +47,7 @@ from rungway.web.mount import mount_ui
 from rungway.web.pages import PageRouter
 
 log = logging.getLogger("rungway.server")
+REQUEST_ROLLUP: StateKey[RollupTracker] = StateKey("request_rollup")  # late calls noted by the request writer
 
 
 def build_state(config: Config, capabilities: Sequence[Capability] | None = None) -> GatewayState:
@@ -61,9 +63,15 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
     providers: dict[str, Provider] = {name: create_provider(p) for name, p in config.providers.items()}
     prices = {name: config.price_of(route) for name, route in config.models.items()}
     rec = config.recorder
+    rollup = RollupTracker()
+
+    def store_requests(batch: Sequence[RequestRecord]) -> None:
+        insert_requests(engine, batch)
+        rollup.saw(batch)  # an hour already rolled up is recomputed when late calls land in it
+
     request_writer: BatchWriter[RequestRecord] = BatchWriter(
         "requests",
-        lambda batch: insert_requests(engine, batch),
+        store_requests,
         max_queue=rec.queue_size,
         batch_size=rec.batch_size,
         flush_interval_s=rec.flush_interval_ms / 1000,
@@ -71,7 +79,7 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
     )
     writers: list[BatchWriter[Any]] = [request_writer]
     metrics = GatewayMetrics(lambda: writers)
-    return GatewayState(
+    state = GatewayState(
         config=config,
         engine=engine,
         directory=directory,
@@ -82,6 +90,8 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
         metrics=metrics,
         writers=writers,
     )
+    state.slots[REQUEST_ROLLUP] = rollup
+    return state
 
 
 @web.middleware
@@ -157,7 +167,8 @@ def create_app(
         for provider in state.providers.values():
             await provider.start()
         state.directory.start()
-        background.append(asyncio.get_running_loop().create_task(keep_rollup_fresh(state.engine)))
+        tracker = state.slots.get(REQUEST_ROLLUP) or RollupTracker()
+        background.append(asyncio.get_running_loop().create_task(keep_rollup_fresh(state.engine, tracker)))
 
     async def on_cleanup(_app: web.Application) -> None:
         for task in background:

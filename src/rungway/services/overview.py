@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,9 +19,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from rungway.domain.pricing import usd
-from rungway.store.request_stats import HOUR, Tally, refresh_request_hourly, window_tallies
+from rungway.domain.records import RequestRecord
+from rungway.store.request_stats import HOUR, Tally, refresh_request_hourly, reroll_request_hourly, window_tallies
 
-__all__ = ["WINDOWS", "Window", "WorkloadHealth", "keep_rollup_fresh", "usage_totals", "workload_health"]
+__all__ = [
+    "WINDOWS",
+    "RollupTracker",
+    "Window",
+    "WorkloadHealth",
+    "keep_rollup_fresh",
+    "roll_up_once",
+    "usage_totals",
+    "workload_health",
+]
 
 log = logging.getLogger("rungway.services.overview")
 
@@ -117,11 +128,51 @@ def usage_totals(
     return out
 
 
-async def keep_rollup_fresh(engine: Engine, interval_s: float = 60.0) -> None:
-    """Roll up each closed hour of the request log, now and every `interval_s`, in a worker thread."""
+class RollupTracker:
+    """Notes the oldest call of each batch the request writer stores (in its thread), so that hours
+    already rolled up are recomputed when late calls land in them (a spill file replayed)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._oldest: float | None = None
+
+    def saw(self, batch: Sequence[RequestRecord]) -> None:
+        if not batch:
+            return
+        oldest = min(r.ts_start for r in batch)
+        with self._lock:
+            if self._oldest is None or oldest < self._oldest:
+                self._oldest = oldest
+
+    def take(self) -> float | None:
+        with self._lock:
+            oldest, self._oldest = self._oldest, None
+        return oldest
+
+    def keep(self, oldest: float) -> None:
+        """Put back what `take` gave when recomputing failed: the next round tries again."""
+        with self._lock:
+            self._oldest = oldest if self._oldest is None else min(oldest, self._oldest)
+
+
+def roll_up_once(engine: Engine, tracker: RollupTracker, now: float) -> None:
+    """Roll up the hours closed since the last time, then recompute those late calls landed in."""
+    oldest = tracker.take()
+    try:
+        refresh_request_hourly(engine, now)
+        if oldest is not None:
+            reroll_request_hourly(engine, oldest, now)
+    except BaseException:
+        if oldest is not None:
+            tracker.keep(oldest)
+        raise
+
+
+async def keep_rollup_fresh(engine: Engine, tracker: RollupTracker, interval_s: float = 60.0) -> None:
+    """Roll up the request log by hour, now and every `interval_s`, in a worker thread."""
     while True:
         try:
-            await asyncio.to_thread(refresh_request_hourly, engine, time.time())
+            await asyncio.to_thread(roll_up_once, engine, tracker, time.time())
         except Exception:  # the roll-up is retried next interval; pages read the log's live edges meanwhile
             log.exception("could not roll up the request log by hour")
         await asyncio.sleep(interval_s)

@@ -4,8 +4,9 @@ A window's numbers (calls, errors, cost, a latency histogram, per workload and t
 sum of its whole hours from `request_hourly` plus a live query over the edges: the partial first hour
 and everything after the roll-up's watermark. The roll-up covers hours that ended more than `slack_s`
 ago, so records still in a writer queue are not missed (as the assessment's `assessment_hourly`);
-a record replayed later than that (a spill file after an outage) is counted once the hour is rebuilt
-(`rebuild_request_hourly`). Scanning a million rows took seconds on SQLite; this reads a few thousand.
+a record written later than that (a spill file replayed after an outage) has its hour recomputed
+(`reroll_request_hourly`: the server notes the oldest call of each batch it writes). Scanning a
+million rows took seconds on SQLite; this reads a few thousand.
 
 Latency percentiles come from a histogram (5 ms steps under 100 ms, 25 ms under 1 s, 250 ms under
 10 s, 5 s under 2 minutes, then one bucket), kept per hour and workload as a JSON list of pairs.
@@ -52,6 +53,7 @@ __all__ = [
     "refresh_request_hourly",
     "request_hourly",
     "request_rollup_state",
+    "reroll_request_hourly",
     "rollup_watermark",
     "window_tallies",
 ]
@@ -278,6 +280,22 @@ def refresh_request_hourly(engine: Engine, now: float, *, slack_s: float = 600.0
         hours += int((end - watermark) / HOUR)
         watermark = end
     return hours
+
+
+def reroll_request_hourly(engine: Engine, start: float, end: float) -> int:
+    """Recompute the rolled-up hours in [start, end) from the log: calls that reached the store after their
+    hour was rolled up (a spill file replayed after an outage). Returns the hours recomputed."""
+    watermark = rollup_watermark(engine)
+    start = math.floor(start / HOUR) * HOUR
+    end = min(end, watermark) if watermark is not None else start
+    if end <= start:
+        return 0
+    rows = _hour_rows(engine, start, end)
+    with engine.begin() as conn:
+        conn.execute(request_hourly.delete().where(request_hourly.c.bucket >= start, request_hourly.c.bucket < end))
+        if rows:
+            conn.execute(insert(request_hourly), rows)
+    return int((end - start) / HOUR)
 
 
 def rebuild_request_hourly(engine: Engine, now: float) -> int:
