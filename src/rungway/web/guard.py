@@ -110,6 +110,12 @@ def _check_path(request: web.Request) -> None:
 
 
 def _to_signin(request: web.Request) -> web.StreamResponse:
+    """To the sign-in page, and back here afterwards; an htmx fragment request sends the whole page there."""
+    if request.headers.get("HX-Request") == "true":
+        current = request.headers.get("HX-Current-URL", "")
+        back = "/ui" + current.split("/ui", 1)[1] if "/ui" in current else UI_ROOT
+        location = f"{UI_ROOT}/signin?{urlencode({'next': back[:1000]})}"
+        return web.Response(status=401, headers={"HX-Redirect": location})
     target = request.path_qs if len(request.path_qs) <= 1000 else request.path
     return redirect(f"{UI_ROOT}/signin?{urlencode({'next': target})}")
 
