@@ -58,7 +58,16 @@ EXPORTS = {
         "fits",
         "has_control_characters",
     ],
-    "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant"],
+    "rungway.domain.timespec": [
+        "DAY",
+        "HOUR",
+        "MINUTE",
+        "WEEK",
+        "TimeSpecError",
+        "parse_duration",
+        "parse_instant",
+        "positive_duration",
+    ],
     "rungway.services.keys": [
         "CreatedKey",
         "create_api_key",

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from rungway.capability import migration_packages, registered_sections
-from rungway.domain.timespec import TimeSpecError, parse_duration
+from rungway.domain.timespec import DAY, TimeSpecError, parse_duration
 from rungway.errors import ConfigError
 from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
 from rungway.settings.env import read_environment
@@ -58,7 +58,7 @@ class AgeOption(click.ParamType[float]):
                     self.fail(f"{text!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
         if not days >= 0 or days == float("inf"):
             self.fail(f"{value!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
-        return days * 86400.0
+        return days * DAY
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
