@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.domain.timespec import DAY, HOUR, MINUTE, WEEK, TimeSpecError, parse_duration, parse_instant, positive_duration
+from rungway.domain.timespec import (
+    DAY,
+    HOUR,
+    MINUTE,
+    WEEK,
+    TimeSpecError,
+    parse_duration,
+    parse_instant,
+    positive_duration,
+)
 
 NOW = 1_700_000_000.0
 
@@ -44,4 +53,4 @@ def test_a_configured_length_of_time_that_is_none_or_not_above_zero_is_refused(v
 
 
 def test_the_unit_lengths_agree_with_the_durations() -> None:
-    assert (MINUTE, HOUR, DAY, WEEK) == tuple(parse_duration(t) for t in ("1m", "1h", "1d", "1w"))
+    assert tuple(parse_duration(t) for t in ("1m", "1h", "1d", "1w")) == (MINUTE, HOUR, DAY, WEEK)
