@@ -4,6 +4,7 @@ the capability door, providers, counters, evidence checks, the SDK): changing it
 from __future__ import annotations
 
 import importlib
+import inspect
 
 import pytest
 
@@ -58,6 +59,7 @@ EXPORTS = {
         "fits",
         "has_control_characters",
     ],
+    "rungway.domain.otlp_values": ["set_any_value"],
     "rungway.domain.timespec": [
         "DAY",
         "HOUR",
@@ -168,6 +170,33 @@ def test_public_api_is_pinned(module_name: str) -> None:
     assert sorted(module.__all__) == sorted(EXPORTS[module_name])
     for name in module.__all__:
         assert hasattr(module, name), f"{module_name}.__all__ names {name}, which does not exist"
+
+
+# What a plugin author or an application imports: nothing public may be defined there without being exported.
+INTERFACES = [
+    "rungway.capability",
+    "rungway.counters.base",
+    "rungway.counters.registry",
+    "rungway.evidence",
+    "rungway.gateway.slots",
+    "rungway.providers.base",
+    "rungway.providers.registry",
+    "rungway.sdk",
+    "rungway.sdk.span",
+]
+
+
+@pytest.mark.parametrize("module_name", INTERFACES)
+def test_every_public_class_and_function_of_an_interface_is_exported(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module_name
+    }
+    assert defined - set(module.__all__) == set(), f"{module_name} defines public names it does not export"
 
 
 def test_management_routers_are_registered() -> None:
