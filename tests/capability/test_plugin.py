@@ -103,6 +103,27 @@ def test_serve_names_the_uninstalled_capability_whose_migrations_the_store_holds
     assert "capability 'shout'" in lines[0] and "Fix: install the package that provides the capability" in lines[0]
 
 
+def test_config_check_with_store_names_the_uninstalled_capability_and_changes_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    config = _config(tmp_path)
+    db = tmp_path / "gw.db"
+    fresh = _rungway(site, "config", "check", str(config), "--store")  # no store yet: nothing needed, none made
+    assert fresh.returncode == 0 and "the store needs no capability missing here" in fresh.stdout, fresh.stderr
+    assert not db.exists()
+    assert _rungway(site, "keys", "list", "--config", str(config)).returncode == 0  # migrates, shout included
+    assert _rungway(site, "config", "check", str(config), "--store").returncode == 0
+    no_section = tmp_path / "without-shout.yaml"
+    no_section.write_text(config.read_text().split("shout:")[0])
+    before = db.read_bytes()
+    plain = _rungway(None, "config", "check", str(no_section))  # the file alone is fine
+    assert plain.returncode == 0, plain.stderr
+    refused = _rungway(None, "config", "check", str(no_section), "--store")
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "capability 'shout'" in refused.stderr and "Fix: install the package" in refused.stderr
+    assert db.read_bytes() == before
+
+
 def test_rungway_serve_routes_calls_through_a_plugin_capability(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _install_plugin(site)

@@ -24,7 +24,7 @@ from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, dele
 
 from rungway.errors import ConfigError
 
-__all__ = ["MigrationPackages", "alembic_config", "capability_revisions", "upgrade"]
+__all__ = ["MigrationPackages", "alembic_config", "capability_revisions", "check_store", "upgrade"]
 
 MigrationPackages = Mapping[str, str] | Sequence[str]
 """Capabilities' Alembic versions packages: {capability name: package}, or the packages alone (then
@@ -76,6 +76,14 @@ def upgrade(engine: Engine, packages: MigrationPackages = ()) -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
         _record_revisions(connection, scripts, _owners(packages))
+
+
+def check_store(engine: Engine, packages: MigrationPackages = ()) -> None:
+    """Refuse, as `upgrade` would, a store holding a revision that neither the core nor `packages` provides;
+    reads only (`rungway config check --store`)."""
+    scripts = ScriptDirectory.from_config(alembic_config(packages))
+    with engine.connect() as connection:
+        _refuse_unknown_revisions(connection, scripts)
 
 
 def _stored_revisions(connection: Connection) -> list[str]:
