@@ -56,3 +56,6 @@ async def spend_panel(ctx: PanelContext) -> Markup:
         if m.requests
     ]
     return render_fragment(ctx.request, "budgets/panel.html", rows=rows, budgets=statuses)
+
+
+from rungway.budgets.pages import spend  # noqa: E402, F401  (its pages join `pages` on import)
