@@ -111,7 +111,10 @@ def test_a_developer_sets_and_deletes_budgets_of_their_own_workload_only(
     assert get_budget(engine, "test-month") is None and get_budget(engine, "other-month") is not None
     admin = ui_client(gateway)
     admin.sign_in("admin-secret")
-    assert admin.post("/ui/cost/budgets", {"name": "qa", "scope": "team", "amount_usd": "3", "team": "qa"}).status_code == 303
+    assert (
+        admin.post("/ui/cost/budgets", {"name": "qa", "scope": "team", "amount_usd": "3", "team": "qa"}).status_code
+        == 303
+    )
     viewer = ui_client(gateway)
     viewer.sign_in(gateway.create_key(workload="test", role=Role.VIEWER).secret)
     assert viewer.post("/ui/cost/budgets", form).status_code == 403  # a valid token, the wrong role

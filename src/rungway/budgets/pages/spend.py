@@ -95,7 +95,9 @@ def _thresholds(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
     except ValueError:
-        raise InvalidRequest(f"thresholds {text!r}: write whole percentages, e.g. 50,80,100", param="thresholds") from None
+        raise InvalidRequest(
+            f"thresholds {text!r}: write whole percentages, e.g. 50,80,100", param="thresholds"
+        ) from None
     if not values or len(values) > 20:
         raise InvalidRequest("thresholds: give 1 to 20 percentages, e.g. 50,80,100", param="thresholds")
     return values
@@ -222,7 +224,9 @@ async def set_budget_form(request: web.Request) -> web.StreamResponse:
         )
     existing = await asyncio.to_thread(get_budget, state.engine, req.name)
     if existing is not None and not may_change(caller, existing.scope.value, existing.workload):
-        raise PermissionDenied(f"A budget named {req.name!r} exists and this key may not change it.", code="budget_forbidden")
+        raise PermissionDenied(
+            f"A budget named {req.name!r} exists and this key may not change it.", code="budget_forbidden"
+        )
     await asyncio.to_thread(set_budget, state.engine, req)
     await _refresh_book(state)
     return redirect(f"{COST_PAGE}#budgets")
