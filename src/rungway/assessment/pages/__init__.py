@@ -46,3 +46,6 @@ async def stage_panel(ctx: PanelContext) -> Markup:
             }
         )
     return render_fragment(ctx.request, "assessment/panel.html", rows=rows)
+
+
+from rungway.assessment.pages import maturity  # noqa: E402, F401  (its pages join `pages` on import)
