@@ -10,6 +10,7 @@ import requests
 from rungway.budgets.pages import period_starts
 from rungway.budgets.service import BudgetRequest, set_budget
 from rungway.domain.keys import Role
+from rungway.web.render import format_usd
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -39,7 +40,7 @@ def test_the_spend_panel_shows_the_apis_figures_and_the_budgets_state(
     client.sign_in("admin-secret")
     page = client.get("/ui").text
     month = _shown(page, "spend-month-test")
-    assert month == (f"${row['cost_usd']:,.4f}" if row["cost_usd"] < 1 else f"${row['cost_usd']:,.2f}")
+    assert month == format_usd(row["cost_usd"])
     assert _shown(page, "spend-today-test") == month  # every call was made today
     assert "test-monthly" in page and "qa-team" in page
     viewer = ui_client(gateway)

@@ -1,4 +1,7 @@
-"""Fixtures for the dashboard: one Chromium per test session (Debian's, headless), signed-in clients.
+"""Fixtures for the dashboard's browser tests: Debian's Chromium, headless, one per test module.
+
+One per module, not per session: Playwright's sync API runs an event loop in the main thread while it
+is open, and tests after it that call `asyncio.run` would fail.
 
 The browser tests skip when /usr/bin/chromium is absent on a laptop and fail under CI=true (`.ci/run`
 installs it from Debian's packages). Never `playwright install`: the browser is the system's.
@@ -16,9 +19,9 @@ from tests.conftest import IN_CI
 from tests.web.support import ARTIFACTS, CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium shared by every browser test in the session."""
+    """A headless Chromium shared by the browser tests of one module (keep them in few modules)."""
     if not Path(CHROMIUM).exists():
         if IN_CI:
             pytest.fail(f"{CHROMIUM} is missing and CI=true: .ci/run installs it with apt-get install chromium")

@@ -17,6 +17,7 @@ import requests
 
 from rungway.capability import load_capabilities
 from rungway.domain.keys import Role
+from rungway.web.render import format_usd
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway, write_config
 from tests.web.support import PLUGIN, changed, seed_calls
@@ -74,7 +75,7 @@ def test_sign_in_and_the_overview_numbers_equal_the_apis(browser: Any, seeded: S
             assert page.locator(f"#requests-{workload} .stat-value").inner_text() == f"{row['requests']:,}"
             assert page.locator(f"#errors-{workload} .stat-hint").inner_text() == f"{row['errors']:,} errors"
             shown_cost = page.locator(f"#cost-{workload} .stat-value").inner_text()
-            assert shown_cost == (f"${row['cost_usd']:,.4f}" if row["cost_usd"] < 1 else f"${row['cost_usd']:,.2f}")
+            assert shown_cost == format_usd(row["cost_usd"])
         page.locator("#tail table").wait_for()  # the live tail arrived through htmx
         assert page.locator("#tail tbody tr").count() == 7
     finally:

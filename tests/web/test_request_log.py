@@ -10,7 +10,7 @@ from tests.web.support import UiClient, seed_calls
 
 
 def _ids(html: str) -> list[str]:
-    return re.findall(r'<td title="(req_[0-9a-z]+)">', html)
+    return re.findall(r'<td class="nowrap" title="(req_[0-9a-z]+)">', html)
 
 
 def test_the_request_list_pages_through_every_call_once(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:

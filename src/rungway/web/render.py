@@ -29,6 +29,7 @@ __all__ = [
     "UiState",
     "build_environment",
     "current_session",
+    "format_usd",
     "redirect",
     "render",
     "render_error",
@@ -57,11 +58,14 @@ def current_session(request: web.Request) -> Session:
     return request[SESSION]
 
 
-def _usd(value: float | int | None) -> str:
+def format_usd(value: float | int | None) -> str:
+    """Dollars as the dashboard shows them: cents from $1, four decimals from a cent, six below."""
     if value is None:
         return "—"
     amount = float(value)
-    return f"${amount:,.4f}" if 0 < abs(amount) < 1 else f"${amount:,.2f}"
+    if amount == 0 or abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    return f"${amount:,.4f}" if abs(amount) >= 0.01 else f"${amount:,.6f}"
 
 
 def _ms(value: float | None) -> str:
@@ -94,7 +98,7 @@ def build_environment(routers: Sequence[PageRouter]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(usd=_usd, ms=_ms, when=_when, percent=_percent, urlquote=lambda v: quote(str(v), safe=""))
+    env.filters.update(usd=format_usd, ms=_ms, when=_when, percent=_percent, urlquote=lambda v: quote(str(v), safe=""))
     env.globals.update(ui_root=UI_ROOT, urlencode=urlencode)
     return env
 
