@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from rungway.errors import NotFound
-from rungway.web import overview, patterns, request_log
+from rungway.web import admin, overview, patterns, request_log
 from rungway.web.guard import apply_security_headers, guarded, session_from_cookie
 from rungway.web.pages import UI_ROOT, PageRouter
 from rungway.web.render import SESSION, UI, UiState, build_environment, redirect, render_error
@@ -22,7 +22,7 @@ from rungway.web.signin import add_signin_routes
 __all__ = ["CORE_PAGES", "STATIC_DIR", "mount_ui"]
 
 STATIC_DIR = Path(__file__).parent / "static"
-CORE_PAGES: tuple[PageRouter, ...] = (overview.pages, request_log.pages, patterns.pages)
+CORE_PAGES: tuple[PageRouter, ...] = (overview.pages, request_log.pages, patterns.pages, admin.pages)
 
 
 def mount_ui(app: web.Application, routers: Sequence[PageRouter], *, admin_key: str | None) -> UiState:
