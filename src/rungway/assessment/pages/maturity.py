@@ -172,7 +172,7 @@ def _items(model: MaturityModel, stored: StoredAssessment, admin: bool) -> list[
                 "reason": raw.get("reason", ""),
                 "threshold": raw.get("threshold"),
                 "evidence": evidence_rows(stored.workload, raw.get("evidence") or {}, since, admin),
-                "links": item_links(stored.workload, item),
+                "links": [] if verdict == "not_assessable" else item_links(stored.workload, item),
             }
         )
     return out

@@ -177,7 +177,7 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
         by_options=[(name, name.replace("_", " ")) for name in COST_BY],
         fixed_workload=None if caller.role is Role.ADMIN else caller.workload,
         budgets=statuses,
-        events=[{**event_dict(e), "budget": names.get(e.budget_id, e.budget_id)} for e in events],
+        events=[{**event_dict(e), "budget": names.get(e.budget_id, f"{e.budget_id} (deleted)")} for e in events],
         can_set=caller.role.allows(Role.DEVELOPER),
         scope_pairs=[(s, s) for s in (_SCOPES if caller.role is Role.ADMIN else ("workload", "user"))],
         period_pairs=[(p, p) for p in _PERIODS],
