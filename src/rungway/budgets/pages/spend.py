@@ -1,8 +1,9 @@
 """The Cost and budgets page: spend broken down by workload, user, model, team or tag with a daily series,
 and the budgets with their state this period (spent, held by calls in flight, blocks) and their events.
 
-Reads with the functions `/api/cost/report`, `/api/budgets` and `/api/budget-events` use (`cost_report`,
-`list_budgets` scoped by `visible_budgets`, `live_status`, `list_events`) and the same workload rule.
+Spend is `cost_report`'s figures read the fast way (`breakdown.py`); budgets and events are read with the
+functions `/api/budgets` and `/api/budget-events` use (`list_budgets` scoped by `visible_budgets`,
+`live_status`, `list_events`), with the same workload rule.
 Changes go through `set_budget` and `delete_budget` as `PUT`/`DELETE /api/budgets` do, then refresh the
 gateway's budget book so the new limit holds at once. An admin may set any budget; a developer only a
 workload or user budget of their own workload (a team budget spans other workloads, a key budget is
@@ -23,9 +24,10 @@ from markupsafe import Markup
 from rungway.api.auth import Caller
 from rungway.api.registry import QueryParam
 from rungway.budgets.api import live_status
-from rungway.budgets.cost import COST_BY, CostReport, cost_report
+from rungway.budgets.cost import COST_BY, CostReport
 from rungway.budgets.model import DEFAULT_THRESHOLDS, Budget, BudgetScope
 from rungway.budgets.pages import pages
+from rungway.budgets.pages.breakdown import cost_breakdown
 from rungway.budgets.service import BudgetRequest, event_dict, set_budget, visible_budgets
 from rungway.budgets.steps import BUDGETS
 from rungway.budgets.store import delete_budget, get_budget, list_budgets, list_events
@@ -156,9 +158,10 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
     workload = scoped_workload(caller, q.get("workload"))
     by = q.get("by") or "workload"
     since = q.get("since") or DEFAULT_SINCE
-    report = await asyncio.to_thread(
-        cost_report, state.engine, by, since, q.get("until") or None, q.get("tag") or None, workload
+    breakdown = await asyncio.to_thread(
+        cost_breakdown, state.engine, by, since, q.get("until") or None, q.get("tag") or None, workload
     )
+    report = breakdown.report
     budgets = await _readable(state, caller)
     statuses = [await live_status(state, b) for b in budgets]
     for status in statuses:
@@ -172,6 +175,7 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
         "budgets/cost.html",
         title="Cost and budgets",
         report=report,
+        tokens_known=breakdown.tokens_known,
         chart=_daily_chart(report) if len(report.daily) >= 2 else None,
         query={"by": by, "tag": q.get("tag", ""), "since": since, "until": q.get("until", ""), "workload": workload},
         by_options=[(name, name.replace("_", " ")) for name in COST_BY],
