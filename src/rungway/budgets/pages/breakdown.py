@@ -75,7 +75,7 @@ def cost_breakdown(
         raise InvalidRequest("by tag needs the tag key to group by, e.g. tag=env", param="tag")
     now = time.time() if now is None else now
     start = parse_time(since, now, "since")
-    end = parse_time(until, now, "until") if until else now
+    end = (parse_time(until, now, "until") if until else None) or now
     if start is None or end <= start:
         raise InvalidRequest("since must be before until", param="since")
     f = CostFilter(start, end, workload)
@@ -87,8 +87,11 @@ def cost_breakdown(
         ordered = sorted(by_workload.items(), key=lambda item: (-item[1].cost_nano, item[0]))
         rows = [_row(name, t) for name, t in ordered]
     else:
-        rows = [CostRow(None if r["key"] is None else str(r["key"]), r["requests"], r["errors"], r["tokens_in"], r["tokens_out"], r["cost_nano"])
-                for r in raw]  # fmt: skip
+        rows = [
+            CostRow(None if r["key"] is None else str(r["key"]), r["requests"], r["errors"], r["tokens_in"],
+                    r["tokens_out"], r["cost_nano"])
+            for r in raw
+        ]  # fmt: skip
     total = CostRow(
         "total",
         sum(r.requests for r in rows),
