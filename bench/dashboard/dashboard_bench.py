@@ -201,11 +201,23 @@ def pages_to_time(browser: requests.Session, base: str) -> list[str]:
         "/ui/traces?q=question%20999999", "/ui/traces?q=no-such-text-anywhere",
         "/ui/traces?q=no-such-text-anywhere&since=30d",
         "/ui/cost?by=user", "/ui/cost?by=model", "/ui/cost?by=tag&tag=env", "/ui/cost?since=30d",
-        "/ui/cost?by=user&since=30d", "/ui/cost?workload=workload-03&since=30d",
+        "/ui/cost?by=user&since=30d", "/ui/cost?workload=workload-03&since=30d", "/ui/cost?by=user&since=24h",
     ]  # fmt: skip
     maturity = re.search(r'href="(/ui/maturity/[^"]+)"', browser.get(f"{base}/ui/maturity", timeout=60).text)
     found = [m.group(1) for m in (trace, maturity) if m]
     return [*dict.fromkeys([*nav, *extra, *found])]
+
+
+def seed_budgets(base: str) -> None:
+    """A monthly budget on every workload and a daily one on a user of each, through the API (the Cost page
+    and the overview show each with its spend this period)."""
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    for n, w in enumerate(WORKLOADS):
+        for body in ({"name": f"{w}-month", "scope": "workload", "workload": w, "amount_usd": "500"},
+                     {"name": f"{w}-user", "scope": "user", "workload": w, "user": f"user-{n}", "amount_usd": "5",
+                      "period": "daily"}):  # fmt: skip
+            answer = requests.put(f"{base}/api/budgets", json=body, headers=admin, timeout=60)
+            assert answer.status_code == 200, answer.text[:500]
 
 
 def assess(base: str) -> None:
@@ -236,6 +248,7 @@ def main() -> None:
         server = Server(create_app(config(url)))
         base = f"http://127.0.0.1:{server.port}"
         browser = signed_in(base)
+        seed_budgets(base)
         assess(base)
         print(f"  {'page':<48} {'median':>8}  rounds (s)")
         for path in pages_to_time(browser, base):

@@ -163,7 +163,7 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
     )
     report = breakdown.report
     budgets = await _readable(state, caller)
-    statuses = [await live_status(state, b) for b in budgets]
+    statuses = list(await asyncio.gather(*(live_status(state, b) for b in budgets)))
     for status in statuses:
         status["changeable"] = may_change(caller, status["scope"], status["workload"])
     ids = None if caller.role is Role.ADMIN else [b.id for b in budgets]
