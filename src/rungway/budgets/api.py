@@ -88,8 +88,11 @@ _SET_BODY: dict[str, Any] = {
 _FIELDS = set(_SET_BODY["properties"])
 
 
-async def live_status(state: GatewayState, budget: Budget) -> dict[str, Any]:
-    """A budget's state this period as the API shows it: live counters when enforced here, else the log."""
+async def live_status(
+    state: GatewayState, budget: Budget, logged_in: tuple[float, int] | None = None
+) -> dict[str, Any]:
+    """A budget's state this period as the API shows it: live counters when enforced here, else the log
+    (`logged_in`: the log's spend when the caller has read it already, see `budget_status`)."""
     now = time.time()
     live: BudgetState | None = None
     if BUDGETS in state.slots:
@@ -98,7 +101,7 @@ async def live_status(state: GatewayState, budget: Budget) -> dict[str, Any]:
             live = (await state.counters.budget_state([budget.counter_key(start)]))[0]
         except Exception:  # noqa: BLE001 - without counters the request-log spend is still the answer
             state.metrics.counter_errors.labels(state.counters.name, "status_failed").inc()
-    status = await asyncio.to_thread(budget_status, state.engine, budget, now, live)
+    status = await asyncio.to_thread(budget_status, state.engine, budget, now, live, logged_in)
     return status_dict(status)
 
 

@@ -1,12 +1,15 @@
-"""The Cost page's breakdown equals the API's cost report to the nano-dollar, on SQLite and PostgreSQL, with
-calls in rolled-up hours, in the live edges and across UTC days."""
+"""The Cost page's breakdown equals the API's cost report to the nano-dollar, and workload budgets' spend equals
+the log's, on SQLite and PostgreSQL, with calls in rolled-up hours, in the live edges and across UTC days."""
 
 from __future__ import annotations
 
 import pytest
 
 from rungway.budgets.cost import cost_report
-from rungway.budgets.pages.breakdown import cost_breakdown
+from rungway.budgets.model import period_bounds
+from rungway.budgets.pages.breakdown import cost_breakdown, workload_budget_spend
+from rungway.budgets.service import BudgetRequest, build_budget
+from rungway.budgets.store import spend_in_log
 from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.errors import InvalidRequest
@@ -66,6 +69,28 @@ def test_the_breakdown_equals_the_cost_report(store_url: str, by: str) -> None:
                 assert [u.key for u in shown.top_users] == [u.key for u in api.top_users]
             if by != "workload":
                 assert [r.tokens_in for r in shown.rows] == [r.tokens_in for r in api.rows]
+    finally:
+        engine.dispose()
+
+
+def test_workload_budgets_spend_from_the_roll_up_equals_the_logs(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    try:
+        upgrade(engine, migration_packages())
+        insert_requests(engine, _calls(150))
+        refresh_request_hourly(engine, NOW - 3 * 86_400)
+        budgets = [
+            build_budget(BudgetRequest(name=f"{w}-{p}", scope="workload", amount_usd="1", workload=w, period=p), NOW)
+            for w in ("alpha", "beta", "nobody")
+            for p in ("daily", "weekly", "monthly")
+        ]
+        user = build_budget(BudgetRequest("u", "user", "1", workload="alpha", user="user-1"), NOW)
+        spend = workload_budget_spend(engine, [*budgets, user], NOW)
+        assert user.id not in spend  # left to the log
+        for budget in budgets:
+            start, end = period_bounds(budget, NOW)
+            assert spend[budget.id] == (start, spend_in_log(engine, budget, start, end)), budget.name
+        assert spend[budgets[2].id][1] > 0 and spend[budgets[-1].id][1] == 0
     finally:
         engine.dispose()
 

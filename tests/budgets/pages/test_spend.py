@@ -63,6 +63,7 @@ def test_budgets_show_their_state_and_events_scoped_like_the_api(
     gateway: Gateway, ui_client: Callable[..., UiClient]
 ) -> None:
     engine = gateway.state.engine
+    seed_calls(gateway, gateway.create_key(workload="test").secret, 2)  # spent before the budget was set
     set_budget(engine, BudgetRequest(name="test-tiny", scope="workload", amount_usd="0.000001", workload="test"))
     set_budget(engine, BudgetRequest(name="qa-team", scope="team", amount_usd="9", team="qa"))
     gateway.call(gateway.state.slots[BUDGETS].book.refresh)
@@ -74,6 +75,10 @@ def test_budgets_show_their_state_and_events_scoped_like_the_api(
     admin.sign_in("admin-secret")
     page = admin.get("/ui/cost").text
     assert 'id="budget-test-tiny"' in page and 'id="budget-qa-team"' in page
+    api = _admin_api(gateway, "/api/budgets")["data"]
+    assert isinstance(api, list)
+    spent = _cells(page, "data-spent-nano")
+    assert spent == [b["spent_nano"] for b in api] and max(spent) > 0  # the API's spend, budget by budget
     assert "blocked" in page and 'href="/ui/requests?workload=test"' in page  # the event links to the calls
     viewer = ui_client(gateway)
     viewer.sign_in(gateway.create_key(workload="test", role=Role.VIEWER).secret)

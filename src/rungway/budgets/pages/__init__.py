@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import Any
 
 from markupsafe import Markup
 
-from rungway.budgets.api import live_status
+from rungway.budgets.pages.breakdown import budget_states
 from rungway.budgets.service import visible_budgets
 from rungway.budgets.store import list_budgets
 from rungway.domain.keys import Role
@@ -49,7 +48,7 @@ async def spend_panel(ctx: PanelContext) -> Markup:
     budgets = await asyncio.to_thread(list_budgets, state.engine)
     if not admin:
         budgets = await asyncio.to_thread(visible_budgets, state.engine, budgets, ctx.caller.workload)
-    statuses: list[dict[str, Any]] = [await live_status(state, b) for b in budgets]
+    statuses = await budget_states(state, budgets)
     rows = [
         {"workload": name, "today": by_day[name].cost_usd if name in by_day else 0.0, "month": m.cost_usd}
         for name, m in sorted(by_month.items())

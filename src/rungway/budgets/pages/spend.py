@@ -23,11 +23,10 @@ from markupsafe import Markup
 
 from rungway.api.auth import Caller
 from rungway.api.registry import QueryParam
-from rungway.budgets.api import live_status
 from rungway.budgets.cost import COST_BY, CostReport
 from rungway.budgets.model import DEFAULT_THRESHOLDS, Budget, BudgetScope
 from rungway.budgets.pages import pages
-from rungway.budgets.pages.breakdown import cost_breakdown
+from rungway.budgets.pages.breakdown import budget_states, cost_breakdown
 from rungway.budgets.service import BudgetRequest, event_dict, set_budget, visible_budgets
 from rungway.budgets.steps import BUDGETS
 from rungway.budgets.store import delete_budget, get_budget, list_budgets, list_events
@@ -163,7 +162,7 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
     )
     report = breakdown.report
     budgets = await _readable(state, caller)
-    statuses = list(await asyncio.gather(*(live_status(state, b) for b in budgets)))
+    statuses = await budget_states(state, budgets)
     for status in statuses:
         status["changeable"] = may_change(caller, status["scope"], status["workload"])
     ids = None if caller.role is Role.ADMIN else [b.id for b in budgets]
