@@ -1,5 +1,5 @@
 """The Cost and budgets page over plain HTTP: the API's figures, workload scope, and budget changes by role
-with CSRF (the browser test in tests/web/test_browser_d18b.py shows a budget set here holds at the gateway)."""
+with CSRF (the browser test in tests/web/test_browser_pages.py shows a budget set here holds at the gateway)."""
 
 from __future__ import annotations
 
