@@ -4,6 +4,7 @@ history with drift, targets by risk tier, and the API's workload scope."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 
 from rungway.assessment.model_file import load_model
 from rungway.assessment.pages.maturity import evidence_rows, item_links
+from rungway.assessment.store import insert_assessments, latest_assessments
 from rungway.domain.keys import Role
 from tests.assessment.helpers import ASSESS_CONFIG, api, assess, attest, chat
 from tests.servers import Gateway
@@ -91,3 +93,27 @@ def test_evidence_names_link_to_the_pages_that_show_them() -> None:
     on_call = load_model().item("on_call_rotation")
     assert item_links("w", on_call) == []
     assert item_links("w", load_model().item("detailed_traces"))[1] == ("traces", "/ui/traces?workload=w&since=30d")
+
+
+def test_an_items_source_and_a_lowered_threshold_show_when_the_report_has_them(
+    gw: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    chat(gw, gw.create_key("good").secret, "pinned-model", 1)
+    assess(gw)
+    (stored,) = latest_assessments(gw.state.engine, ["good"]).values()
+    items = [
+        {**item, "source": "imported", "threshold_lowered": "organisation threshold 50% (model: 100%)"}
+        if item["item"] == "basic_logging"
+        else {**item, "source": "evidenced"}
+        for item in stored.report["items"]
+    ]
+    later = dataclasses.replace(
+        stored, id="asm_later", assessed_at=stored.assessed_at + 60, report={**stored.report, "items": items}
+    )
+    insert_assessments(gw.state.engine, [later])
+    admin = ui_client(gw)
+    admin.sign_in("admin-secret")
+    text = html.unescape(admin.get("/ui/maturity/good").text)
+    logging_row = text.split('id="item-basic_logging"', 1)[1].split("</tr>", 1)[0]
+    assert "imported" in logging_row and "threshold lowered" in logging_row and "model: 100%" in logging_row
+    assert text.count(">evidenced<") == len(items) - 1

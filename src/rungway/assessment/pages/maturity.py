@@ -171,6 +171,7 @@ def _items(model: MaturityModel, stored: StoredAssessment, admin: bool) -> list[
                 "source_tone": _SOURCE_TONES.get(str(raw.get("source")), "muted"),
                 "reason": raw.get("reason", ""),
                 "threshold": raw.get("threshold"),
+                "lowered": raw.get("threshold_lowered"),  # the organisation lowered the model's threshold
                 "evidence": evidence_rows(stored.workload, raw.get("evidence") or {}, since, admin),
                 "links": [] if verdict == "not_assessable" else item_links(stored.workload, item),
             }
