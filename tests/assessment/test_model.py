@@ -12,17 +12,16 @@ from rungway.assessment.model import (
     assess_workload,
     attestation_result,
     detect_drift,
-    is_dated_snapshot,
     parse_model,
 )
 from rungway.assessment.model_file import load_model
 from rungway.evidence import Verdict, load_checks
 
 ISSUE_ITEMS = {
-    2: "authentication basic_logging manual_prompt_review provider_cost_monitoring pre_deployment_tests "
-    "on_call_rotation",
+    2: "authentication authorisation basic_logging error_handling rate_limiting manual_prompt_review "
+    "provider_cost_monitoring pre_deployment_tests on_call_rotation",
     3: "detailed_traces curated_eval_set eval_on_prompt_change user_cost_attribution budgets model_pinning "
-    "prompt_library basic_red_teaming content_filtering",
+    "planned_model_upgrades prompt_library basic_red_teaming content_filtering",
     4: "continuous_evaluation multi_model_routing multi_layer_caching cost_forecasting audit_trails governance_process "
     "structured_red_teaming multi_tenant_isolation slos provider_outage_recovery",
     5: "developer_platform model_catalogue self_service_provisioning fine_tuning_pipeline prompt_ab_testing "
@@ -56,7 +55,9 @@ def test_evidence_standards_have_the_documented_defaults() -> None:
         "manual_prompt_review",
         "on_call_rotation",
         "governance_process",
+        "planned_model_upgrades",
     }
+    assert defaults["budgets"] == 0.9 and defaults["error_handling"] == 0.95
     assert dict(model.target_stages) == {"internal": 2, "customer-facing": 3, "regulated": 4}
 
 
@@ -133,18 +134,3 @@ def test_drift_is_a_stage_drop_or_an_item_that_stopped_being_satisfied() -> None
     assert detect_drift(before, before) is None
     assert detect_drift(None, after) is None
     assert WorkloadAssessment.from_dict(after.to_dict()) == after
-
-
-@pytest.mark.parametrize(
-    ("model_id", "pinned"),
-    [
-        ("gpt-4o-2024-08-06", True),
-        ("claude-sonnet-4-20250514", True),
-        ("claude-3-5-sonnet@20240620", True),
-        ("gpt-4o", False),
-        ("gpt-4o-mini", False),
-        ("claude-3-5-sonnet-latest", False),
-    ],
-)
-def test_dated_snapshots_are_recognised_as_pinned(model_id: str, pinned: bool) -> None:
-    assert is_dated_snapshot(model_id) is pinned

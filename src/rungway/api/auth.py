@@ -17,6 +17,7 @@ from rungway.domain.keys import Role
 from rungway.errors import AuthenticationFailed, PermissionDenied
 from rungway.gateway.auth import bearer_secret
 from rungway.gateway.routes import STATE
+from rungway.store.reads import new_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,16 @@ CALLER = web.RequestKey("rungway_caller", Caller)
 def caller_of(request: web.Request) -> Caller:
     """The caller `routes.py` authenticated for this request."""
     return request[CALLER]
+
+
+def note_read(request: web.Request, what: str, workload: str | None) -> None:
+    """Record that this caller read `what` (logs, usage, cost, ...) of `workload` (None: every workload).
+
+    The read is offered to the read writer, so the answer never waits on the insert; the maturity
+    assessment counts these reads as evidence that logs and cost are watched."""
+    writer = request.app[STATE].read_writer
+    if writer is not None:
+        writer.offer(new_read(what, workload, "api", caller_of(request).key_id))
 
 
 def require(caller: Caller, needed: Role) -> None:

@@ -68,6 +68,7 @@ assessment_hourly = Table(
     Column("with_account", BigInteger, nullable=False),
     Column("errors", BigInteger, nullable=False),
     Column("with_latency", BigInteger, nullable=False),
+    *(Column(m, BigInteger, nullable=False, server_default="0") for m in MEASURES[MEASURES.index("with_end_user") :]),
     Index("ix_assessment_hourly_bucket", "bucket"),
 )
 
@@ -131,6 +132,13 @@ def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
         func.count(r.provider_account).label("with_account"),
         _count(r.status >= 400).label("errors"),
         func.count(r.latency_ms).label("with_latency"),
+        _count(r.user_from_request == True).label("with_end_user"),  # noqa: E712 (SQL comparison)
+        _count(r.model_pinned == True).label("pinned"),  # noqa: E712 (SQL comparison)
+        _count(r.status == 429).label("rate_limited"),
+        _count(r.status.in_((502, 503, 504))).label("upstream_errors"),
+        _count(r.status == 500).label("server_errors"),
+        func.coalesce(func.sum(r.cost_nano), 0).label("spend"),
+        func.coalesce(func.sum(case((r.user_id.is_not(None), r.cost_nano), else_=0)), 0).label("spend_with_user"),
     ]
 
 

@@ -10,15 +10,11 @@ through `rungway.evidence`; the verdicts they answer with (`Verdict`) are define
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.evidence import Verdict
-
-_DATED_SNAPSHOT = re.compile(r"(?:[-@_](?:19|20)\d{2}-?\d{2}-?\d{2})(?:-v\d+(?::\d+)?)?$")
-
 
 SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED})
 
@@ -199,11 +195,6 @@ def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], 
     return ItemResult(
         item.id, Verdict.UNMET, "not attested: Rungway cannot evidence this item, a person must sign it off"
     )
-
-
-def is_dated_snapshot(model_id: str) -> bool:
-    """`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`, `claude-3-5-sonnet@20240620` are pinned snapshots."""
-    return bool(_DATED_SNAPSHOT.search(model_id))
 
 
 @dataclass(frozen=True, slots=True)

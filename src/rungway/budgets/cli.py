@@ -19,6 +19,7 @@ from rungway.cli.render import Column, emit, fmt_time, fmt_usd
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest, NotFound
 from rungway.services.logs import parse_time
+from rungway.store.reads import record_read
 
 __all__ = ["budgets_group"]
 
@@ -75,6 +76,7 @@ def list_command(config_path: str | None, fmt: str) -> None:
 @click.argument("name")
 @click.option("--workload", "-w", default=None, help="Workload covered (scope workload or user)")
 @click.option("--user", "-u", default=None, help="User within --workload (scope user)")
+@click.option("--each-user", is_flag=True, help="A default per-user budget: applies to each user of --workload separately")
 @click.option("--team", default=None, help="Team covered (scope team)")
 @click.option("--key", "key_id", default=None, help="API key id covered (scope key)")
 @click.option("--amount", "amount_usd", required=True, help="USD per period, e.g. 250 or 12.50")
@@ -91,6 +93,7 @@ def set_command(
     name: str,
     workload: str | None,
     user: str | None,
+    each_user: bool,
     team: str | None,
     key_id: str | None,
     amount_usd: str,
@@ -103,7 +106,7 @@ def set_command(
     config_path: str | None,
 ) -> None:
     """Create or replace budget NAME; the scope follows from --user, --team, --key or --workload."""
-    scope = "user" if user else "team" if team else "key" if key_id else "workload"
+    scope = "user" if user or each_user else "team" if team else "key" if key_id else "workload"
     try:
         thresholds = tuple(int(t) for t in alert_at.split(",") if t.strip())
     except ValueError:
@@ -116,6 +119,7 @@ def set_command(
         period=period,
         workload=workload,
         user=user,
+        each_user=each_user,
         team=team,
         key_id=key_id,
         starts_at=parse_time(start, now, "--start"),
@@ -141,6 +145,8 @@ def status_command(name: str | None, config_path: str | None, fmt: str) -> None:
     budgets = list_budgets(engine) if name is None else [_find(engine, name)]
     now = time.time()
     rows = [status_dict(budget_status(engine, b, now)) for b in budgets]
+    for workload in sorted({b.workload for b in budgets if b.workload}):
+        record_read(engine, "budget_status", workload)
     emit(rows, STATUS_COLUMNS, fmt, title="Budgets this period")
 
 

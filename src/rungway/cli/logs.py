@@ -20,6 +20,7 @@ from rungway.services.logs import (
     total_of,
     usage_report,
 )
+from rungway.store.reads import record_read
 
 __all__ = ["logs_group", "usage_command"]
 
@@ -81,6 +82,7 @@ def query_command(
     f = build_filter(now=time.time(), since=since, until=until, limit=limit, **filters)
     engine = open_store(config_path)
     page = search_logs(engine, f)
+    record_read(engine, "logs", f.workload)
     engine.dispose()
     emit(page.rows, LOG_COLUMNS, fmt, title="Requests")
 
@@ -105,6 +107,7 @@ def tail_command(lines: int, interval: float, no_follow: bool, config_path: str 
     f = build_filter(now=time.time(), limit=max(lines, 1), **filters)
     engine = open_store(config_path)
     follower = _Follower()
+    record_read(engine, "logs", f.workload)
     try:
         shown = new_rows(engine, f, set(), None)
         for row in shown[-lines:] if lines else []:
@@ -155,6 +158,7 @@ def usage_command(
     start, end = parse_time(since, now, "--since"), parse_time(until, now, "--until")
     engine = open_store(config_path)
     rows = usage_report(engine, by, start, end, workload)
+    record_read(engine, "usage", workload)
     engine.dispose()
     data = [r.as_dict() for r in rows]
     if fmt == "table" and rows:

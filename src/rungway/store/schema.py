@@ -90,8 +90,24 @@ requests = Table(
     Column("trace_id", String(32)),
     Column("span_id", String(16)),
     Column("usage_anomaly", String(200)),  # set when the upstream's usage was corrected (f0065)
+    Column("model_pinned", Boolean),  # the resolved route pinned its model, at call time (f0066)
+    Column("user_from_request", Boolean),  # the user was sent with the call, not the key's owner (f0066)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
     Index("ix_requests_trace", "trace_id"),
+)
+
+# Who read the request log, usage or cost, per workload (None: an admin's read across every workload).
+# The assessment counts these as evidence that logs and cost are watched, not only stored.
+management_reads = Table(
+    "management_reads",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("workload", String(64)),
+    Column("what", String(32), nullable=False),  # logs | usage | cost_report | budget_status | traces
+    Column("via", String(8), nullable=False),  # api | cli
+    Column("key_id", String(40)),
+    Index("ix_management_reads_ts", "ts"),
 )
