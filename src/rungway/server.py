@@ -37,8 +37,8 @@ from rungway.services.config_check import check_config
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
-from rungway.store.record_files import default_spill_dir
 from rungway.store.reads import insert_reads
+from rungway.store.record_files import default_spill_dir
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.workloads import upsert_workload
 from rungway.store.writer import BatchWriter

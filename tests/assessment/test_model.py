@@ -90,7 +90,7 @@ def test_stage_counts_only_when_all_its_items_and_earlier_stages_are_satisfied()
     a = _assess(model, _results(model, stage2 | stage3_but_one, Verdict.UNMET))
     assert a.stage == 2
     progress = {p.stage: p for p in a.progress}
-    assert progress[3].fraction == "8.5/9"
+    assert progress[3].fraction == "9.5/10"
     assert a.target_stage == 3 and a.gap == 1 and a.claimed_stage == 3
     assert a.next_investment == "budgets"
     everything_but_stage2 = {i.id: Verdict.MET for i in model.items if i.stage != 2}
@@ -102,7 +102,7 @@ def test_not_assessable_items_never_count_as_met() -> None:
     verdicts = {i.id: Verdict.MET for i in model.items_of(2)} | {"pre_deployment_tests": Verdict.NOT_ASSESSABLE}
     a = _assess(model, _results(model, verdicts, Verdict.NOT_ASSESSABLE))
     assert a.stage == 1
-    assert {p.stage: p.fraction for p in a.progress}[2] == "5/6"
+    assert {p.stage: p.fraction for p in a.progress}[2] == "8/9"
 
 
 def test_next_investment_prefers_actionable_items_of_the_earliest_unfinished_stage() -> None:

@@ -121,7 +121,9 @@ def check_authorisation(ctx: CheckContext, req: CheckRequest) -> Mapping[str, Ch
         for r in keyed:
             roles[owners[r.key_id].role] = roles.get(owners[r.key_id].role, 0) + r.calls
         restricted = total(keyed, "calls", lambda r: bool(owners[r.key_id].allowed_models))
-        least = total(keyed, "calls", lambda r: bool(owners[r.key_id].allowed_models) and owners[r.key_id].role != "admin")
+        least = total(
+            keyed, "calls", lambda r: bool(owners[r.key_id].allowed_models) and owners[r.key_id].role != "admin"
+        )
         evidence = {
             "calls": calls,
             "calls_by_key_role": roles,
@@ -147,7 +149,9 @@ def check_rate_limiting(ctx: CheckContext, req: CheckRequest) -> Mapping[str, Ch
             bound = calls
         else:
             bound = total(rows, "calls", lambda r: r.key_id in owners and owners[r.key_id].limited)
-        unlimited = sorted({r.key_id for r in rows if r.key_id and not (r.key_id in owners and owners[r.key_id].limited)})
+        unlimited = sorted(
+            {r.key_id for r in rows if r.key_id and not (r.key_id in owners and owners[r.key_id].limited)}
+        )
         evidence = {
             "calls": calls,
             "workload_limit": bool(workload_limited.get(name)),
@@ -158,7 +162,10 @@ def check_rate_limiting(ctx: CheckContext, req: CheckRequest) -> Mapping[str, Ch
         verdict = ratio_verdict(bound, calls, threshold)
         reason = f"{pct(bound, calls)}% of calls bound by a key or workload rate limit; {refused} answered 429"
         if verdict is Verdict.UNMET and refused:
-            verdict, reason = Verdict.PARTIAL, f"no limit on the calling keys, but {refused} calls were refused with 429"
+            verdict, reason = (
+                Verdict.PARTIAL,
+                f"no limit on the calling keys, but {refused} calls were refused with 429",
+            )
         return CheckOutcome(verdict, reason, evidence)
 
     return per_workload(ctx, req, answer)

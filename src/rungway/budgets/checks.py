@@ -147,7 +147,7 @@ def _alerts_delivered(ctx: CheckContext, since: float, workloads: Mapping[str, W
         alerted = {row[0] for row in conn.execute(q)}
     if not alerted:
         return set()
-    return {b.workload for b in list_budgets(ctx.engine) if b.id in alerted and b.workload in workloads}
+    return {b.workload for b in list_budgets(ctx.engine) if b.id in alerted and b.workload is not None}
 
 
 @evidence_check("provider_cost_monitoring")

@@ -76,7 +76,9 @@ def list_command(config_path: str | None, fmt: str) -> None:
 @click.argument("name")
 @click.option("--workload", "-w", default=None, help="Workload covered (scope workload or user)")
 @click.option("--user", "-u", default=None, help="User within --workload (scope user)")
-@click.option("--each-user", is_flag=True, help="A default per-user budget: applies to each user of --workload separately")
+@click.option(
+    "--each-user", is_flag=True, help="A default per-user budget: applies to each user of --workload separately"
+)
 @click.option("--team", default=None, help="Team covered (scope team)")
 @click.option("--key", "key_id", default=None, help="API key id covered (scope key)")
 @click.option("--amount", "amount_usd", required=True, help="USD per period, e.g. 250 or 12.50")
