@@ -6,7 +6,9 @@ import urllib.parse
 from typing import Any
 
 import openai
+from click.testing import CliRunner, Result
 
+from rungway.cli.main import cli
 from tests.api.http import call
 from tests.servers import Gateway
 
@@ -85,3 +87,10 @@ def assess(gw: Gateway, workload: str | None = None) -> dict[str, dict[str, Any]
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:
     return {r["item"]: r["verdict"] for r in report["items"]}
+
+
+def run_cli(gw: Gateway, args: list[str]) -> Result:
+    """`rungway ARGS` in this process against the gateway's store (the CLI reads the store directly)."""
+    return CliRunner().invoke(
+        cli, args, env={"RUNGWAY_DATABASE_URL": gw.state.config.database_url, "RUNGWAY_CONFIG": None}
+    )

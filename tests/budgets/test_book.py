@@ -188,6 +188,8 @@ def test_cli_sets_a_default_per_user_budget(tmp_path: Path, monkeypatch: pytest.
     url = f"sqlite:///{tmp_path}/budget.db"
     open_store(url)
     monkeypatch.setenv("RUNGWAY_DATABASE_URL", url)
-    done = CliRunner().invoke(cli, ["budgets", "set", "test-each", "--workload", "test", "--each-user", "--amount", "2"])
+    done = CliRunner().invoke(
+        cli, ["budgets", "set", "test-each", "--workload", "test", "--each-user", "--amount", "2"]
+    )
     assert done.exit_code == 0, done.output
     assert "each user in test" in done.output
