@@ -69,7 +69,7 @@ def describe_threshold(req: CheckRequest) -> str:
 def lowered_threshold(
     item: MaturityItem, req: CheckRequest, settings: AssessmentSettings, overrides: Mapping[str, ThresholdOverride]
 ) -> str | None:
-    """ "lowered to 80% from the model's 95% (stored override by KEY)" when the standard applied is below the model's."""
+    """How the standard applied is below the model's ("lowered to 80% from the model's 95% (...)"), else None."""
     assert item.check is not None
     default = item.check.threshold
     if default is None or req.threshold is None or req.threshold >= default - 1e-12:
