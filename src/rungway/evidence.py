@@ -34,6 +34,7 @@ class Verdict(enum.StrEnum):
     UNMET = "unmet"
     NOT_ASSESSABLE = "not_assessable"
     ATTESTED = "attested"
+    NOT_APPLICABLE = "not_applicable"  # the item's condition excludes the workload (its risk tier, or attested)
 
 
 def ratio_verdict(part: int, whole: int, threshold: float) -> Verdict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.errors import AuthenticationFailed, PermissionDenied
 from rungway.gateway.auth import bearer_secret
 from rungway.gateway.routes import STATE
@@ -27,6 +27,7 @@ class Caller:
     role: Role
     key_id: str | None
     workload: str | None
+    kind: KeyKind | None = None  # None for the server's admin key, which is no one's in particular
 
     def can_see(self, workload: str | None) -> bool:
         return self.role is Role.ADMIN or workload is None or workload == self.workload
@@ -45,7 +46,7 @@ async def authenticate_caller(request: web.Request) -> Caller:
     key = await state.directory.key_for(secret)
     if key is None or not key.is_active(time.time()):
         raise AuthenticationFailed("Invalid, revoked or expired API key.")
-    return Caller(key.role, key.id, key.workload)
+    return Caller(key.role, key.id, key.workload, key.kind)
 
 
 CALLER = web.RequestKey("rungway_caller", Caller)

@@ -61,6 +61,7 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "trace_id": _STR,
         "span_id": _STR,
         "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
+        "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }
 USAGE_ROW_SCHEMA: dict[str, Any] = {

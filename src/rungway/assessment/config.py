@@ -7,6 +7,7 @@ assessment:
   thresholds:             # organisation standards, as fractions of calls
     user_cost_attribution: 0.99
   target_stages: {internal: 2, customer-facing: 3, regulated: 4}
+  max_attestation: 90d    # the longest an attestation may hold (at most 1y); the default expiry too
   webhook:                # drift alerts: JSON POST, retried
     url: https://hooks.example.com/rungway
     retries: 3
@@ -15,18 +16,20 @@ assessment:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.assessment.model_file import load_model
+from rungway.domain.timespec import TimeSpecError, parse_period
 from rungway.errors import ConfigError
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+DEFAULT_ATTESTATION_S = 90 * 86400.0
+"""An attestation holds 90 days unless it says otherwise: the seed's quarterly re-assessment."""
+MAX_ATTESTATION_S = 365 * 86400.0
+"""`assessment.max_attestation` may allow at most a year."""
 _TIERS = ("internal", "customer-facing", "regulated")
 
 
@@ -48,17 +51,32 @@ class AssessmentSettings:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     target_stages: Mapping[str, int] = field(default_factory=dict)
     webhook: WebhookSettings | None = None
+    max_attestation_s: float = DEFAULT_ATTESTATION_S
 
 
 def parse_duration(value: object) -> float | None:
-    """`7d`, `12h`, `30m`, `45s`, `2w` or a number of seconds; None when it is not one of those."""
+    """`7d`, `12h`, `30min`, `45s`, `2w`, `3mo`, `1y` or a number of seconds; None when it is not one of those.
+
+    A bare `m` is refused (`parse_period`): an attestation of `1m` must not be a minute meant as a month.
+    """
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return float(value)
     if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m and float(m.group(1)) > 0:
-            return float(m.group(1)) * _UNIT[m.group(2)]
+        try:
+            return parse_period(value)
+        except TimeSpecError:
+            return None
     return None
+
+
+def duration_problem(value: object) -> str:
+    """Why `value` is not a duration, in words (the ambiguous `1m` says so)."""
+    if isinstance(value, str):
+        try:
+            parse_period(value)
+        except TimeSpecError as exc:
+            return str(exc)
+    return f"expected a duration (30min, 12h, 7d, 3mo), got {value!r}"
 
 
 class _Parser:
@@ -80,7 +98,7 @@ class _Parser:
         seconds = parse_duration(value)
         if seconds is None:
             hint = " or `off`" if allow_off else ""
-            raise self.error(key, f"expected a duration (30m, 12h, 7d), got {value!r}", f"write e.g. {example}{hint}")
+            raise self.error(key, duration_problem(value), f"write e.g. {example}{hint}")
         return seconds
 
     def mapping(self, raw: Mapping[str, Any], key: str, example: str) -> Mapping[str, Any]:
@@ -110,9 +128,21 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
         thresholds=_thresholds(p, p.mapping(raw, "thresholds", "{user_cost_attribution: 0.99}"), check_ids),
         target_stages=_targets(p, p.mapping(raw, "target_stages", "{internal: 2}")),
         webhook=_webhook(p, raw.get("webhook")),
+        max_attestation_s=_max_attestation(p, raw),
     )
     raw.reject_unknown_keys()
     return settings
+
+
+def _max_attestation(p: _Parser, raw: Mapping[str, Any]) -> float:
+    seconds = p.duration(raw, "max_attestation", DEFAULT_ATTESTATION_S, "90d") or DEFAULT_ATTESTATION_S
+    if seconds > MAX_ATTESTATION_S:
+        raise p.error(
+            "max_attestation",
+            f"{raw.get('max_attestation')!r} is longer than a year",
+            "write at most 1y: the seed re-assesses quarterly, an attestation must be renewed at least yearly",
+        )
+    return seconds
 
 
 def _thresholds(p: _Parser, raw: Mapping[str, Any], check_ids: Collection[str]) -> dict[str, float]:

@@ -10,13 +10,25 @@ through `rungway.evidence`; the verdicts they answer with (`Verdict`) are define
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.evidence import Verdict
 
-SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED})
+DAY_S = 86_400.0
+SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED, Verdict.NOT_APPLICABLE})
+
+
+class Source(enum.StrEnum):
+    """Where an item's verdict came from, best first; attested is never shown as evidenced."""
+
+    EVIDENCED = "evidenced"  # Rungway's own records, through an assessable check
+    IMPORTED = "imported"  # runs imported from the tools a team already uses (promptfoo, JUnit)
+    ATTESTED = "attested"  # a person signed it off, with a link, until it expires
+    RISK_TIER = "risk_tier"  # the item's condition excludes the workload's risk tier
+    NONE = "none"  # nothing backs the item: Rungway cannot evidence it and nothing was imported or attested
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +40,39 @@ class CheckSpec:
     window_days: int = 30
 
 
+IMPORT_FORMATS = ("promptfoo", "junit")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSpec:
+    """Which imported runs can evidence an item: their formats, the pass rate that meets it and the window.
+
+    `threshold` None: any run in the window meets the item (a red-team run is evidence whatever it found).
+    """
+
+    formats: tuple[str, ...]
+    threshold: float | None = 1.0
+    window_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When an item applies: the seed's "for regulated workloads", "where the architecture requires it".
+
+    `risk_tiers` (None: every tier) are the tiers it applies to; outside them the item is not applicable.
+    Any conditional item may also be attested "not applicable" by a person, with a link saying why.
+    """
+
+    text: str
+    risk_tiers: tuple[str, ...] | None = None
+
+    def applies_to(self, risk_tier: str) -> bool:
+        return self.risk_tiers is None or risk_tier in self.risk_tiers
+
+
 @dataclass(frozen=True, slots=True)
 class MaturityItem:
-    """One capability of one stage: evidenced by a check, or attested by a person."""
+    """One capability of one stage: evidenced by a check, imported runs, or attested by a person."""
 
     id: str
     stage: int
@@ -39,9 +81,12 @@ class MaturityItem:
     guidance: str
     builds_with: str
     check: CheckSpec | None = None
+    imports: ImportSpec | None = None
+    condition: Condition | None = None
 
     @property
     def attested(self) -> bool:
+        """Only a person can evidence it (no check): an on-call rotation, a governance process."""
         return self.check is None
 
 
@@ -108,7 +153,35 @@ def _parse_item(raw: Mapping[str, Any], where: str) -> MaturityItem:
         guidance=" ".join(_need(raw, "guidance", where, str).split()),
         builds_with=_need(raw, "builds_with", where, str),
         check=check,
+        imports=_parse_imports(raw.get("imports"), f"{where}.imports"),
+        condition=_parse_condition(raw.get("condition"), f"{where}.condition"),
     )
+
+
+def _parse_imports(raw: object, where: str) -> ImportSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("formats"), list) or not raw["formats"]:
+        raise ValueError(f"{where}: expected a mapping with `formats: [promptfoo, junit]`")
+    formats = tuple(str(f) for f in raw["formats"])
+    unknown = [f for f in formats if f not in IMPORT_FORMATS]
+    if unknown:
+        raise ValueError(f"{where}.formats: unknown {unknown}; use {', '.join(IMPORT_FORMATS)}")
+    threshold = raw.get("threshold", 1.0)
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
+        raise ValueError(f"{where}.threshold: expected a fraction or null, got {threshold!r}")
+    return ImportSpec(formats, float(threshold) if threshold is not None else None, int(raw.get("window_days", 30)))
+
+
+def _parse_condition(raw: object, where: str) -> Condition | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("text"), str):
+        raise ValueError(f"{where}: expected a mapping with `text:` (and optional `risk_tiers: [...]`)")
+    tiers = raw.get("risk_tiers")
+    if tiers is not None and (not isinstance(tiers, list) or not all(isinstance(t, str) for t in tiers)):
+        raise ValueError(f"{where}.risk_tiers: expected a list of risk tiers")
+    return Condition(raw["text"], tuple(tiers) if tiers is not None else None)
 
 
 def parse_model(raw: Mapping[str, Any]) -> MaturityModel:
@@ -144,6 +217,8 @@ class Attestation:
     created_at: float
     expires_at: float
     note: str = ""
+    acting_key: str | None = None  # the id of the person's key that made it (None: the CLI, with store access)
+    not_applicable: bool = False  # attests that a conditional item does not apply to the workload
 
     def active(self, now: float) -> bool:
         return self.created_at <= now < self.expires_at
@@ -158,6 +233,8 @@ class ItemResult:
     reason: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     threshold: str | None = None
+    source: Source = Source.NONE
+    lowered: str | None = None  # set when the organisation lowered the model's threshold: shown in every format
 
     @property
     def satisfied(self) -> bool:
@@ -167,25 +244,43 @@ class ItemResult:
         return {
             "item": self.item_id,
             "verdict": self.verdict.value,
+            "source": self.source.value,
             "reason": self.reason,
             "evidence": dict(self.evidence),
             "threshold": self.threshold,
+            "threshold_lowered": self.lowered,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ItemResult:
-        return cls(raw["item"], Verdict(raw["verdict"]), raw["reason"], raw.get("evidence") or {}, raw.get("threshold"))
+        return cls(
+            raw["item"],
+            Verdict(raw["verdict"]),
+            raw["reason"],
+            raw.get("evidence") or {},
+            raw.get("threshold"),
+            Source(raw.get("source") or Source.NONE),
+            raw.get("threshold_lowered"),
+        )
 
 
 def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], now: float) -> ItemResult:
-    """An attested item: attested while an attestation is active; unmet before one or after expiry."""
+    """An item from its attestations: attested (or not applicable) while one is active; unmet before or after.
+
+    The acting key is shown beside the name given, so a reviewer sees who really signed it off.
+    """
     mine = sorted((a for a in attestations if a.item_id == item.id), key=lambda a: a.expires_at)
     active = [a for a in mine if a.active(now)]
     if active:
         a = active[-1]
-        evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "at": a.created_at}
-        evidence["expires_at"] = a.expires_at
-        return ItemResult(item.id, Verdict.ATTESTED, f"attested by {a.attested_by}", evidence)
+        evidence: dict[str, Any] = {"attestation": a.id, "by": a.attested_by, "acting_key": a.acting_key or "cli"}
+        evidence["link"] = a.link
+        evidence |= {"at": a.created_at, "expires_at": a.expires_at}
+        if a.not_applicable:
+            why = item.condition.text if item.condition else "a condition"
+            reason = f"attested not applicable ({why}) by {a.attested_by}"
+            return ItemResult(item.id, Verdict.NOT_APPLICABLE, reason, evidence, source=Source.ATTESTED)
+        return ItemResult(item.id, Verdict.ATTESTED, f"attested by {a.attested_by}", evidence, source=Source.ATTESTED)
     if mine:
         a = mine[-1]
         evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "expired_at": a.expires_at}

@@ -4,7 +4,7 @@ End-user attribution, the pin recorded at call time, 429s, clean upstream failur
 500s and spend (all and attributed to a user). The roll-up is emptied so that the next
 assessment rebuilds it from the request log with every measure (a one-off catch-up).
 
-Revision ID: a0002
+Revision ID: a0003
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "a0002"
-down_revision = "a0001"
+revision = "a0003"
+down_revision = "a0002"
 branch_labels = None
-depends_on = "f0066"
+depends_on = "f0067"
 
 MEASURES = ("with_end_user", "pinned", "rate_limited", "upstream_errors", "server_errors", "spend", "spend_with_user")
 
