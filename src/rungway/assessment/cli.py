@@ -2,7 +2,8 @@
 
 rungway assess [--workload W] [--format table|markdown|json|html] [--no-save]
 rungway assess history [--workload W]
-rungway assess attest ITEM --workload W --by NAME --link URL --expires 90d
+rungway assess attest ITEM --workload W --by NAME --link URL [--expires 90d] [--not-applicable]
+rungway assess import --workload W --item pre_deployment_tests --format promptfoo|junit FILE [--commit SHA] [--at TIME]
 rungway assess claim --workload W --stage N
 rungway assess threshold CHECK [--value 0.99] [--window-days 30]
 """
@@ -15,12 +16,16 @@ from typing import Any
 import click
 from rich.table import Table
 
+from rungway.assessment.config import assessment_settings
+from rungway.assessment.imported import MAX_IMPORT_BYTES
+from rungway.assessment.model import IMPORT_FORMATS
 from rungway.assessment.model_file import load_model
 from rungway.assessment.render import MARK, diagnostic, to_html, to_json, to_markdown, when
-from rungway.assessment.service import attest, claim_stage, history, run_assessment, set_org_threshold
+from rungway.assessment.service import attest, claim_stage, history, import_run, run_assessment, set_org_threshold
 from rungway.capability import registered_sections
 from rungway.cli.options import config_option, open_store
 from rungway.cli.render import console
+from rungway.errors import InvalidRequest
 from rungway.settings.config import Config, load_config, parse_config
 from rungway.settings.env import read_environment
 from rungway.settings.yaml_source import YamlSource
@@ -138,18 +143,82 @@ def history_command(ctx: click.Context, workload: str | None, limit: int, config
 @click.option("--workload", required=True)
 @click.option("--by", "by", required=True, help="Who signs it off")
 @click.option("--link", required=True, help="URL of the runbook or document")
-@click.option("--expires", default="90d", show_default=True, help="How long it holds: 90d, 12w, ...")
+@click.option(
+    "--expires",
+    default=None,
+    help="How long it holds: 90d, 12w, 3mo, 1y (default: assessment.max_attestation)",
+)
+@click.option("--not-applicable", is_flag=True, help="Attest that a conditional item does not apply to the workload")
 @click.option("--note", default="")
 @config_option
 @click.pass_context
 def attest_command(
-    ctx: click.Context, item: str, workload: str, by: str, link: str, expires: str, note: str, config_path: str | None
+    ctx: click.Context,
+    item: str,
+    workload: str,
+    by: str,
+    link: str,
+    expires: str | None,
+    not_applicable: bool,
+    note: str,
+    config_path: str | None,
 ) -> None:
-    """Attest ITEM (an on-call rotation, a governance process) for a workload until it expires."""
+    """Attest ITEM (an on-call rotation, a governance process) for a workload until it expires.
+
+    From the CLI the acting key is recorded as `cli` (whoever holds the store); over the API only a
+    person's key (`rungway keys create --person`) may attest, and its id is recorded.
+    """
+    path = _config_path(ctx, config_path)
+    max_s = assessment_settings(_config(path)).max_attestation_s
+    engine = open_store(path)
+    try:
+        a = attest(
+            engine, item=item, workload=workload, by=by, link=link, expires=expires, note=note,
+            not_applicable=not_applicable, max_s=max_s,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    what = "attested not applicable:" if a.not_applicable else "attested"
+    click.echo(f"{what} {a.item_id} for {a.workload} by {a.attested_by} until {when(a.expires_at)} ({a.id})")
+
+
+@assess_group.command("import")
+@click.option("--workload", required=True)
+@click.option("--item", required=True, help="The item the run evidences, such as pre_deployment_tests")
+@click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), required=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--commit", default=None, help="The git SHA the run tested")
+@click.option("--at", "at", default=None, help="When it ran (ISO 8601 or epoch seconds; default: the file's own time)")
+@config_option
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    workload: str,
+    item: str,
+    fmt: str,
+    file: Path,
+    commit: str | None,
+    at: str | None,
+    config_path: str | None,
+) -> None:
+    """Import a test or red-team run (promptfoo's `-o out.json`, JUnit XML) as evidence for ITEM."""
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise InvalidRequest(f"{file}: cannot read it ({exc.strerror}). Fix: pass the path of the report") from None
     engine = open_store(_config_path(ctx, config_path))
-    a = attest(engine, item=item, workload=workload, by=by, link=link, expires=expires, note=note)
-    engine.dispose()
-    click.echo(f"attested {a.item_id} for {a.workload} by {a.attested_by} until {when(a.expires_at)} ({a.id})")
+    try:
+        run = import_run(
+            engine, workload=workload, item=item, fmt=fmt, data=data, file_name=str(file), commit=commit,
+            at=at, by="cli",
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    click.echo(
+        f"imported {run.tool} run for {run.workload} / {run.item_id}: {run.passed}/{run.cases} passed "
+        f"({100 * run.pass_rate:.1f}%) at {when(run.run_at)}" + (f", commit {run.commit}" if run.commit else "")
+    )
 
 
 @assess_group.command("claim")
