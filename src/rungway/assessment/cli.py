@@ -18,9 +18,24 @@ from rich.table import Table
 
 from rungway.assessment.config import assessment_settings
 from rungway.assessment.imported import MAX_IMPORT_BYTES
-from rungway.assessment.model import IMPORT_FORMATS
+from rungway.assessment.model import IMPORT_FORMATS, MaturityModel
 from rungway.assessment.model_file import load_model
-from rungway.assessment.render import MARK, diagnostic, to_html, to_json, to_markdown, when
+from rungway.assessment.render import (
+    MARK,
+    diagnostic,
+    evidence_text,
+    lowered_standards,
+    next_investments,
+    over_claim,
+    result_of,
+    source_of,
+    stages_line,
+    to_html,
+    to_json,
+    to_markdown,
+    when,
+    why,
+)
 from rungway.assessment.service import attest, claim_stage, history, import_run, run_assessment, set_org_threshold
 from rungway.capability import registered_sections
 from rungway.cli.options import config_option, open_store
@@ -48,17 +63,15 @@ def _print_table(run: dict[str, Any]) -> None:
     model = load_model()
     out = console()
     summary = Table(title=f"Maturity assessment, {when(run['assessed_at'])} (model {run['model_version']})")
-    for name in ("Workload", "Stage", "Next stage credit", "Claimed", "Target", "Gap", "Drift", "Next investment"):
+    for name in ("Workload", "Stage", "Claimed", "Target", "Gap", "Drift", "Next investment"):
         summary.add_column(name)
     for w in run["workloads"]:
-        next_stage = min(w["stage"] + 1, model.top_stage)
-        credit = next(p["fraction"] for p in w["progress"] if p["stage"] == next_stage)
         drift = w.get("drift")
+        claimed = str(w["claimed_stage"]) if w["claimed_stage"] is not None else "-"
         summary.add_row(
             w["workload"],
             f"{w['stage']} {model.stage_name(w['stage'])}",
-            f"{credit} of stage {next_stage}",
-            str(w["claimed_stage"]) if w["claimed_stage"] is not None else "-",
+            f"[red]{claimed} OVER-CLAIM[/red]" if over_claim(model, w) else claimed,
             str(w["target_stage"]),
             str(w["gap"]),
             f"{drift['previous_stage']}->{drift['current_stage']} {','.join(drift['regressed_items'])}"
@@ -68,16 +81,41 @@ def _print_table(run: dict[str, Any]) -> None:
         )
     out.print(summary)
     for w in run["workloads"]:
-        table = Table(title=f"{w['workload']}: diagnostic (unmet items up to stage {min(w['stage'] + 1, 5)})")
-        for name in ("Item", "Stage", "Verdict", "Why"):
-            table.add_column(name)
-        for r in diagnostic(model, w):
-            item = model.item(r["item"])
-            table.add_row(item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", r["reason"])
-        out.print(table)
-        if w["next_investment"]:
-            item = model.item(w["next_investment"])
-            out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}\n  Build it: {item.builds_with}\n")
+        _print_workload(model, w)
+
+
+def _print_workload(model: MaturityModel, w: dict[str, Any]) -> None:
+    out = console()
+    out.print(f"[bold]{w['workload']}[/bold] stages: {stages_line(model, w)}", markup=True, highlight=False)
+    if claim := over_claim(model, w):
+        out.print(f"[red bold]⚠ {claim}[/red bold]")
+    table = Table(title=f"{w['workload']}: diagnostic (unmet items up to stage {min(w['stage'] + 1, 5)})")
+    for name in ("Item", "Stage", "Verdict", "Source", "Why"):
+        table.add_column(name)
+    for r in diagnostic(model, w):
+        item = model.item(r["item"])
+        table.add_row(item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", source_of(r), why(r))
+    out.print(table)
+    for r in lowered_standards(w):
+        out.print(f"[yellow]⚠ {r['item']} is judged against a lowered threshold: {r['threshold_lowered']}[/yellow]")
+    picks = next_investments(w)
+    if not picks:
+        return
+    item, behind = model.item(picks[0]), result_of(w, picks[0])
+    out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}", soft_wrap=True)
+    facts = evidence_text(behind["evidence"])
+    out.print(
+        f"  Evidence behind it: {behind['verdict']} ({source_of(behind)}): {why(behind)}"
+        + (f"; {facts}" if facts else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(f"  Build it: {item.builds_with}", markup=False, soft_wrap=True)
+    out.print("  Next investments, in order:")
+    for n, item_id in enumerate(picks, 1):
+        nxt = model.item(item_id)
+        out.print(f"    {n}. {nxt.title} (stage {nxt.stage}): {nxt.builds_with}", markup=False, soft_wrap=True)
+    out.print()
 
 
 @click.group("assess", invoke_without_command=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rungway.evidence import Verdict
@@ -289,7 +289,10 @@ def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], 
         a = mine[-1]
         evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "expired_at": a.expires_at}
         return ItemResult(
-            item.id, Verdict.UNMET, "attestation expired; renew it with `rungway assess attest`", evidence
+            item.id,
+            Verdict.UNMET,
+            f"attestation expired; renew it with `rungway assess attest {item.id} --workload W --by NAME --link URL`",
+            evidence,
         )
     return ItemResult(
         item.id, Verdict.UNMET, "not attested: Rungway cannot evidence this item, a person must sign it off"
@@ -372,6 +375,19 @@ def next_investment(model: MaturityModel, results: Mapping[str, ItemResult]) -> 
     return min(in_reach or open_items, key=rank).id
 
 
+def next_investments(model: MaturityModel, results: Mapping[str, ItemResult], count: int = 3) -> tuple[str, ...]:
+    """The next `count` investments in sequence: each chosen as if the ones before it were done."""
+    chosen: list[str] = []
+    remaining = dict(results)
+    for _ in range(count):
+        pick = next_investment(model, remaining)
+        if pick is None:
+            break
+        chosen.append(pick)
+        remaining[pick] = replace(remaining[pick], verdict=Verdict.MET)
+    return tuple(chosen)
+
+
 def target_stage(risk_tier: str, targets: Mapping[str, int]) -> int:
     return targets.get(risk_tier, 2)
 
@@ -390,10 +406,16 @@ class WorkloadAssessment:
     progress: tuple[StageProgress, ...]
     results: Mapping[str, ItemResult]
     next_investment: str | None
+    next_investments: tuple[str, ...] = ()
 
     @property
     def gap(self) -> int:
         return max(0, self.target_stage - self.stage)
+
+    @property
+    def over_claim(self) -> bool:
+        """The team claims a stage above the one its evidence shows."""
+        return self.claimed_stage is not None and self.claimed_stage > self.stage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -405,6 +427,7 @@ class WorkloadAssessment:
             "target_stage": self.target_stage,
             "gap": self.gap,
             "claimed_stage": self.claimed_stage,
+            "over_claim": self.over_claim,
             "progress": [
                 {"stage": p.stage, "satisfied": p.satisfied, "partial": p.partial, "total": p.total}
                 | {"not_assessable": p.not_assessable, "fraction": p.fraction, "credit": round(p.credit, 4)}
@@ -412,6 +435,7 @@ class WorkloadAssessment:
             ],
             "items": [r.to_dict() for r in self.results.values()],
             "next_investment": self.next_investment,
+            "next_investments": list(self.next_investments),
         }
 
     @classmethod
@@ -432,6 +456,7 @@ class WorkloadAssessment:
             progress,
             results,
             raw.get("next_investment"),
+            tuple(raw.get("next_investments") or ()),
         )
 
 
@@ -461,6 +486,7 @@ def assess_workload(
         progress=stage_progress(model, ordered),
         results=ordered,
         next_investment=next_investment(model, ordered),
+        next_investments=next_investments(model, ordered),
     )
 
 

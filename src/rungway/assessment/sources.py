@@ -76,8 +76,9 @@ def resolve_item(
         return attested
     hints = []
     if item.imports is not None:
-        formats = "|".join(item.imports.formats)
-        hints.append(f"import runs with `rungway assess import --workload W --item {item.id} --format {formats} FILE`")
+        fmt, formats = item.imports.formats[0], ", ".join(item.imports.formats)
+        command = f"rungway assess import --workload W --item {item.id} --format {fmt} FILE"
+        hints.append(f"import runs ({formats}) with `{command}`")
     hints.append(f"or attest it with `rungway assess attest {item.id} --workload W --by NAME --link URL`")
     expired = "expired_at" in attested.evidence
     reason = outcome.reason + ("; the attestation expired" if expired else "") + "; " + " ".join(hints)
