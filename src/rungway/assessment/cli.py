@@ -24,6 +24,7 @@ from rungway.assessment.render import (
     MARK,
     diagnostic,
     evidence_text,
+    for_workload,
     lowered_standards,
     next_investments,
     over_claim,
@@ -94,7 +95,9 @@ def _print_workload(model: MaturityModel, w: dict[str, Any]) -> None:
         table.add_column(name)
     for r in diagnostic(model, w):
         item = model.item(r["item"])
-        table.add_row(item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", source_of(r), why(r))
+        table.add_row(
+            item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", source_of(r), why(r, w["workload"])
+        )
     out.print(table)
     for r in lowered_standards(w):
         out.print(f"[yellow]⚠ {r['item']} is judged against a lowered threshold: {r['threshold_lowered']}[/yellow]")
@@ -105,16 +108,20 @@ def _print_workload(model: MaturityModel, w: dict[str, Any]) -> None:
     out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}", soft_wrap=True)
     facts = evidence_text(behind["evidence"])
     out.print(
-        f"  Evidence behind it: {behind['verdict']} ({source_of(behind)}): {why(behind)}"
+        f"  Evidence behind it: {behind['verdict']} ({source_of(behind)}): {why(behind, w['workload'])}"
         + (f"; {facts}" if facts else ""),
         markup=False,
         soft_wrap=True,
     )
-    out.print(f"  Build it: {item.builds_with}", markup=False, soft_wrap=True)
+    out.print(f"  Build it: {for_workload(item.builds_with, w['workload'])}", markup=False, soft_wrap=True)
     out.print("  Next investments, in order:")
     for n, item_id in enumerate(picks, 1):
         nxt = model.item(item_id)
-        out.print(f"    {n}. {nxt.title} (stage {nxt.stage}): {nxt.builds_with}", markup=False, soft_wrap=True)
+        out.print(
+            f"    {n}. {nxt.title} (stage {nxt.stage}): {for_workload(nxt.builds_with, w['workload'])}",
+            markup=False,
+            soft_wrap=True,
+        )
     out.print()
 
 

@@ -358,18 +358,21 @@ def stage_reached(model: MaturityModel, results: Mapping[str, ItemResult]) -> in
 def next_investment(model: MaturityModel, results: Mapping[str, ItemResult]) -> str | None:
     """The single highest-impact next item: the earliest unfinished stage first, then the model's order.
 
-    Items Rungway can act on (unmet, partial) come before items whose feature does not exist yet.
+    Items a team can act on (unmet, partial, or not assessable yet but evidenced by imported runs) come
+    before items whose feature does not exist yet.
     """
     order = {item_id: n for n, item_id in enumerate(model.investment_order)}
     open_items = [i for i in model.items if not results[i.id].satisfied]
     if not open_items:
         return None
 
-    def rank(item: MaturityItem) -> tuple[int, int, int]:
-        blocked = results[item.id].verdict is Verdict.NOT_ASSESSABLE
-        return (item.stage, int(blocked), order[item.id])
+    def blocked(item: MaturityItem) -> bool:
+        return results[item.id].verdict is Verdict.NOT_ASSESSABLE and item.imports is None
 
-    actionable = [i for i in open_items if results[i.id].verdict is not Verdict.NOT_ASSESSABLE]
+    def rank(item: MaturityItem) -> tuple[int, int, int]:
+        return (item.stage, int(blocked(item)), order[item.id])
+
+    actionable = [i for i in open_items if not blocked(i)]
     lowest = min(i.stage for i in open_items)
     in_reach = [i for i in actionable if i.stage <= lowest + 1]
     return min(in_reach or open_items, key=rank).id

@@ -10,6 +10,7 @@ command that builds it, and the next three investments in order.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,11 @@ SOURCE = {
 }
 
 
+def for_workload(text: str, workload: str) -> str:
+    """A printed command with the placeholder `W` filled with the workload's name, ready to run."""
+    return re.sub(r"(?<![\w.<])W(?![\w>])", workload, text)
+
+
 def when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -51,10 +57,11 @@ def source_of(result: Mapping[str, Any]) -> str:
     return SOURCE.get(str(result.get("source") or "none"), str(result.get("source")))
 
 
-def why(result: Mapping[str, Any]) -> str:
+def why(result: Mapping[str, Any], workload: str = "W") -> str:
     """The reason, with a lowered threshold said out loud (every format shows it, not only JSON)."""
     lowered = result.get("threshold_lowered")
-    return f"{result['reason']} (⚠ threshold {lowered})" if lowered else str(result["reason"])
+    reason = for_workload(str(result["reason"]), workload)
+    return f"{reason} (⚠ threshold {lowered})" if lowered else reason
 
 
 def lowered_standards(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -112,17 +119,18 @@ def _markdown_next(model: MaturityModel, w: Mapping[str, Any]) -> list[str]:
         "",
         f"**Next investment: {first.title}.** {first.guidance}",
         "",
-        f"Evidence behind it: {MARK[behind['verdict']]} {behind['verdict']} ({source_of(behind)}): {why(behind)}"
+        f"Evidence behind it: {MARK[behind['verdict']]} {behind['verdict']} ({source_of(behind)}): "
+        f"{why(behind, w['workload'])}"
         + (f"; {evidence_text(behind['evidence'])}" if evidence_text(behind["evidence"]) else ""),
         "",
-        f"Build it: `{first.builds_with}`",
+        f"Build it: `{for_workload(first.builds_with, w['workload'])}`",
         "",
         "Next investments, in order:",
         "",
     ]
     for n, item_id in enumerate(picks, 1):
         item = model.item(item_id)
-        lines.append(f"{n}. {item.title} (stage {item.stage}): `{item.builds_with}`")
+        lines.append(f"{n}. {item.title} (stage {item.stage}): `{for_workload(item.builds_with, w['workload'])}`")
     return lines
 
 
@@ -149,7 +157,8 @@ def to_markdown(model: MaturityModel, run: Mapping[str, Any]) -> str:
         for r in diagnostic(model, w):
             item = model.item(r["item"])
             lines.append(
-                f"| {item.title} | {item.stage} | {MARK[r['verdict']]} {r['verdict']} | {source_of(r)} | {why(r)} | "
+                f"| {item.title} | {item.stage} | {MARK[r['verdict']]} {r['verdict']} | {source_of(r)} | "
+                f"{why(r, w['workload'])} | "
                 f"{evidence_text(r['evidence'])} |"
             )
         for r in lowered_standards(w):
@@ -190,17 +199,19 @@ def to_html(model: MaturityModel, run: Mapping[str, Any]) -> str:
             item = model.item(r["item"])
             parts.append(
                 f"<tr><td>{e(item.title)}</td><td>{item.stage}</td><td class='{r['verdict']}'>{r['verdict']}</td>"
-                f"<td>{e(source_of(r))}</td><td>{e(why(r))}</td><td>{e(evidence_text(r['evidence']))}</td></tr>"
+                f"<td>{e(source_of(r))}</td><td>{e(why(r, w['workload']))}</td>"
+                f"<td>{e(evidence_text(r['evidence']))}</td></tr>"
             )
         parts.append("</table>")
         if w["next_investment"]:
             item = model.item(w["next_investment"])
             parts.append(
                 f"<p><b>Next investment: {e(item.title)}.</b> {e(item.guidance)}<br>"
-                f"<code>{e(item.builds_with)}</code></p><ol>"
+                f"<code>{e(for_workload(item.builds_with, w['workload']))}</code></p><ol>"
             )
-            parts += [f"<li>{e(model.item(i).title)}: <code>{e(model.item(i).builds_with)}</code></li>"
-                      for i in next_investments(w)]  # fmt: skip
+            for i in next_investments(w):
+                build = for_workload(model.item(i).builds_with, w["workload"])
+                parts.append(f"<li>{e(model.item(i).title)}: <code>{e(build)}</code></li>")
             parts.append("</ol>")
     parts.append("</body></html>")
     return "".join(parts)
