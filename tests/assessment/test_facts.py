@@ -73,9 +73,7 @@ def test_a_row_written_after_its_hour_was_rolled_up_is_counted(engine: Engine) -
     refresh_rollup(engine, now + 1000)
     assert _calls(engine, hour, hour + HOUR) == (5, 4)
     with engine.connect() as conn:
-        summed = conn.execute(
-            select(assessment_hourly.c.calls).where(assessment_hourly.c.bucket == hour)
-        ).scalar_one()
+        summed = conn.execute(select(assessment_hourly.c.calls).where(assessment_hourly.c.bucket == hour)).scalar_one()
     assert summed == 5  # the hour's row was recounted, not added to twice
 
     # Nothing late since: the next recount touches no hour, and the hour keeps its count.

@@ -76,9 +76,10 @@ def test_every_printed_command_runs_as_printed(
     attest(engine, item="on_call_rotation", workload="weak", by="ann", link=link, expires="1d", now=now - 3 * 86400)
     attest(engine, item="on_call_rotation", workload="good", by="ann", link=link, now=now)
     junit = (FIXTURES / "junit.xml").read_bytes()
-    import_run(engine, workload="weak", item="pre_deployment_tests", fmt="junit", data=junit, file_name="j.xml", by="t")
+    tests = {"item": "pre_deployment_tests", "fmt": "junit", "by": "t"}
+    import_run(engine, workload="weak", data=junit, file_name="j.xml", **tests)
     passing = junit.replace(b"<failure", b"<skipped").replace(b"</failure>", b"</skipped>")
-    import_run(engine, workload="good", item="pre_deployment_tests", fmt="junit", data=passing, file_name="p.xml", by="t")
+    import_run(engine, workload="good", data=passing, file_name="p.xml", **tests)
     run = run_assessment(engine, gw.state.config, now=now).to_dict()
     verdicts = {r["verdict"] for w in run["workloads"] for r in w["items"]}
     assert {"met", "partial", "unmet", "not_assessable", "attested", "not_applicable"} <= verdicts

@@ -37,7 +37,7 @@ def imported_result(item: MaturityItem, spec: ImportSpec, runs: Sequence[Importe
     wanted = f">= {spec.threshold * 100:g}% of cases passing, " if spec.threshold is not None else ""
     threshold = f"{wanted}last {spec.window_days} days (imported runs)"
     evidence = {"runs": [r.summary() for r in mine[:SHOWN_RUNS]], "runs_in_window": len(mine)}
-    rate = round(100.0 * latest.pass_rate, 2)
+    rate = f"{round(100.0 * latest.pass_rate, 2):g}"
     where = f"{latest.tool} run" + (f" at commit {latest.commit[:12]}" if latest.commit else "")
     if spec.threshold is None or latest.pass_rate >= spec.threshold - 1e-12:
         reason = f"{len(mine)} imported run(s) in {spec.window_days} days; the latest {where} passed {rate}%"
