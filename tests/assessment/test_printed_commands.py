@@ -76,7 +76,7 @@ def test_every_printed_command_runs_as_printed(
     attest(engine, item="on_call_rotation", workload="weak", by="ann", link=link, expires="1d", now=now - 3 * 86400)
     attest(engine, item="on_call_rotation", workload="good", by="ann", link=link, now=now)
     junit = (FIXTURES / "junit.xml").read_bytes()
-    tests = {"item": "pre_deployment_tests", "fmt": "junit", "by": "t"}
+    tests = {"item": "pre_deployment_tests", "fmt": "junit", "by": "t", "at": now - 3600}
     import_run(engine, workload="weak", data=junit, file_name="j.xml", **tests)
     passing = junit.replace(b"<failure", b"<skipped").replace(b"</failure>", b"</skipped>")
     import_run(engine, workload="good", data=passing, file_name="p.xml", **tests)

@@ -26,7 +26,6 @@ from rungway.assessment.imported import (
     ImportedRun,
     ImportFileError,
     parse_import,
-    parse_time,
 )
 from rungway.assessment.model import DAY_S, Attestation, Drift, WorkloadAssessment, detect_drift
 from rungway.assessment.model_file import load_model
@@ -46,6 +45,7 @@ from rungway.assessment.store import (
 from rungway.assessment.unavailable import MISSING_FEATURES
 from rungway.domain.bounds import has_control_characters
 from rungway.domain.ids import new_id
+from rungway.domain.timespec import TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest, NotFound
 from rungway.settings.config import Config
 from rungway.store.workloads import get_workload
@@ -239,9 +239,13 @@ def import_run(
     now = time.time() if now is None else now
     when = parsed.run_at
     if at is not None:
-        when = parse_time(at)
-        if when is None:
-            raise InvalidRequest(f"at {at!r}: write an ISO 8601 time (2026-11-30T09:00Z) or epoch seconds", param="at")
+        try:
+            when = float(at) if isinstance(at, int | float) else parse_instant(str(at), now)
+        except TimeSpecError:
+            raise InvalidRequest(
+                f"at {at!r}: write when it ran: an ISO 8601 time (2026-11-30T09:00Z), epoch seconds or 2h (ago)",
+                param="at",
+            ) from None
     if when is None:
         raise ImportFileError(name, "the file says not when it ran", "pass the run's time with --at 2026-11-30T09:00Z")
     if when > now + 300:

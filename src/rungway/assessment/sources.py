@@ -30,7 +30,8 @@ SHOWN_RUNS = 10
 def imported_result(item: MaturityItem, spec: ImportSpec, runs: Sequence[ImportedRun], now: float) -> ItemResult | None:
     """Met when the newest run in the window passes the threshold; partial when it does not; None without runs."""
     since = now - spec.window_days * DAY_S
-    mine = sorted((r for r in runs if r.item_id == item.id and since <= r.run_at <= now), key=lambda r: -r.run_at)
+    mine = [r for r in runs if r.item_id == item.id and since <= r.run_at <= now]
+    mine.sort(key=lambda r: (-r.run_at, -r.imported_at))  # newest first; a re-import of the same run wins
     if not mine:
         return None
     latest = mine[0]
