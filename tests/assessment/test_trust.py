@@ -134,6 +134,10 @@ def test_conditional_items_are_not_applicable_by_risk_tier_or_by_attestation(gw:
     audit_internal = _item(reports["good"], "audit_trails")  # customer-facing: "for regulated workloads"
     assert (audit_internal["verdict"], audit_internal["source"]) == ("not_applicable", "risk_tier")
     assert _item(reports["weak"], "audit_trails")["verdict"] == "not_assessable"  # regulated: it applies
+    status, model = api(gw, "GET", "/api/assessment/model")
+    items = {i["id"]: i for i in model["items"]}
+    assert items["audit_trails"]["condition"] == {"text": "for regulated workloads", "risk_tiers": ["regulated"]}
+    assert items["pre_deployment_tests"]["imports"]["formats"] == ["promptfoo", "junit"]
 
 
 def _cli(*args: str) -> str:

@@ -182,6 +182,11 @@ async def model(_request: web.Request) -> web.StreamResponse:
             if i.check
             else None,
             "attested": i.attested,
+            "imports": {"formats": list(i.imports.formats), "threshold": i.imports.threshold}
+            | {"window_days": i.imports.window_days}
+            if i.imports
+            else None,
+            "condition": {"text": i.condition.text, "risk_tiers": i.condition.risk_tiers} if i.condition else None,
             "guidance": i.guidance,
             "builds_with": i.builds_with,
         }
