@@ -30,6 +30,7 @@ from rungway.assessment.imported import (
 from rungway.assessment.model import DAY_S, Attestation, Drift, WorkloadAssessment, detect_drift
 from rungway.assessment.model_file import load_model
 from rungway.assessment.runner import assess_workloads
+from rungway.assessment.sources import attestable
 from rungway.assessment.store import (
     StoredAssessment,
     ThresholdOverride,
@@ -42,7 +43,6 @@ from rungway.assessment.store import (
     set_claimed_stage,
     set_threshold,
 )
-from rungway.assessment.unavailable import MISSING_FEATURES
 from rungway.domain.bounds import has_control_characters
 from rungway.domain.ids import new_id
 from rungway.domain.timespec import TimeSpecError, parse_instant
@@ -144,7 +144,7 @@ def attestable_items() -> list[str]:
     An item Rungway evidences from its own records (authentication, budgets, ...) cannot be attested:
     an attestation must never stand in for evidence that exists.
     """
-    return [i.id for i in load_model().items if i.check is None or i.check.id in MISSING_FEATURES or i.condition]
+    return [i.id for i in load_model().items if attestable(i)]
 
 
 def attest(

@@ -22,9 +22,16 @@ from rungway.assessment.model import (
     Source,
     attestation_result,
 )
+from rungway.assessment.unavailable import MISSING_FEATURES
 from rungway.evidence import CheckOutcome, Verdict
 
 SHOWN_RUNS = 10
+
+
+def attestable(item: MaturityItem) -> bool:
+    """Whether a person may attest the item: only a person can evidence it, Rungway cannot evidence it yet,
+    or it is conditional (attested not applicable). Never an item Rungway evidences from its own records."""
+    return item.check is None or item.check.id in MISSING_FEATURES or item.condition is not None
 
 
 def imported_result(item: MaturityItem, spec: ImportSpec, runs: Sequence[ImportedRun], now: float) -> ItemResult | None:
@@ -80,11 +87,14 @@ def resolve_item(
         fmt, formats = item.imports.formats[0], ", ".join(item.imports.formats)
         command = f"rungway assess import --workload W --item {item.id} --format {fmt} FILE"
         hints.append(f"import runs ({formats}) with `{command}`")
-    hints.append(f"or attest it with `rungway assess attest {item.id} --workload W --by NAME --link URL`")
+    if attestable(item):
+        hints.append(f"attest it with `rungway assess attest {item.id} --workload W --by NAME --link URL`")
     expired = "expired_at" in attested.evidence
-    reason = outcome.reason + ("; the attestation expired" if expired else "") + "; " + " ".join(hints)
+    reason = outcome.reason + ("; the attestation expired" if expired else "")
+    if hints:
+        reason += "; " + " or ".join(hints)
     evidence = dict(outcome.evidence) | dict(attested.evidence)
     return ItemResult(item.id, Verdict.NOT_ASSESSABLE, reason, evidence, threshold, Source.NONE)
 
 
-__all__ = ["imported_result", "resolve_item"]
+__all__ = ["attestable", "imported_result", "resolve_item"]
