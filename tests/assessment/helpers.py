@@ -9,6 +9,7 @@ import openai
 from click.testing import CliRunner, Result
 
 from rungway.cli.main import cli
+from rungway.domain.keys import KeyKind, Role
 from tests.api.http import call
 from tests.servers import Gateway
 
@@ -71,9 +72,14 @@ def set_budget(gw: Gateway, name: str, scope: str, workload: str, user: str | No
     assert status in (200, 201), answer
 
 
-def attest(gw: Gateway, item: str, workload: str, expires: str = "90d") -> tuple[int, Any]:
+def person_key(gw: Gateway, workload: str, role: Role = Role.ADMIN) -> str:
+    """A person's key (only a person may attest): an admin-role one acts on every workload."""
+    return gw.create_key(workload, role=role, kind=KeyKind.PERSON, name="ann's key").secret
+
+
+def attest(gw: Gateway, item: str, workload: str, expires: str = "90d", key: str | None = None) -> tuple[int, Any]:
     body = {"item": item, "workload": workload, "by": "ann", "link": "https://wiki.example/runbook", "expires": expires}
-    return api(gw, "POST", "/api/assessment/attestations", body)
+    return api(gw, "POST", "/api/assessment/attestations", body, key=key or person_key(gw, workload))
 
 
 def assess(gw: Gateway, workload: str | None = None) -> dict[str, dict[str, Any]]:

@@ -58,7 +58,7 @@ def test_attest_claim_history_and_threshold(gw: Gateway) -> None:
 def test_user_mistakes_are_one_line_errors(gw: Gateway) -> None:
     from rungway.errors import RungwayError
 
-    with pytest.raises(RungwayError, match="evidenced by the check"):
+    with pytest.raises(RungwayError, match="evidenced by Rungway from its own records"):
         CliRunner().invoke(
             cli,
             ["assess", "attest", "budgets", "--workload", "good", "--by", "a", "--link", "https://x"],

@@ -111,8 +111,21 @@ def test_next_investment_prefers_actionable_items_of_the_earliest_unfinished_sta
     verdicts |= {"pre_deployment_tests": Verdict.NOT_ASSESSABLE, "on_call_rotation": Verdict.UNMET}
     assert _assess(model, _results(model, verdicts, Verdict.UNMET)).next_investment == "on_call_rotation"
     verdicts["on_call_rotation"] = Verdict.ATTESTED
-    # Stage 2 is blocked only by a missing feature: the 2->3 disciplines come next, traces first.
-    assert _assess(model, _results(model, verdicts, Verdict.UNMET)).next_investment == "detailed_traces"
+    # Rungway cannot evidence the tests yet, but imported CI runs can: it is the next step, not a wall.
+    assert _assess(model, _results(model, verdicts, Verdict.UNMET)).next_investment == "pre_deployment_tests"
+    verdicts["pre_deployment_tests"] = Verdict.MET
+    # Stage 2 done: the 2->3 disciplines come next, in the model's order, traces first.
+    assessed = _assess(model, _results(model, verdicts, Verdict.UNMET))
+    assert assessed.next_investments == ("detailed_traces", "curated_eval_set", "eval_on_prompt_change")
+
+
+def test_items_without_evidence_or_import_come_after_the_actionable_ones() -> None:
+    model = load_model()
+    verdicts = {i.id: Verdict.MET for i in model.items_of(2)} | {"detailed_traces": Verdict.UNMET}
+    results = _results(model, verdicts, Verdict.NOT_ASSESSABLE)  # stage 3: nothing built, nothing imported
+    picks = _assess(model, results).next_investments
+    assert picks[0] == "detailed_traces"  # actionable first, though later in no order
+    assert picks[1] == "curated_eval_set"  # not assessable, but it takes imported promptfoo runs
 
 
 def test_attestation_counts_until_it_expires() -> None:

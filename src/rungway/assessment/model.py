@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rungway.evidence import Verdict
@@ -285,7 +285,10 @@ def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], 
         a = mine[-1]
         evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "expired_at": a.expires_at}
         return ItemResult(
-            item.id, Verdict.UNMET, "attestation expired; renew it with `rungway assess attest`", evidence
+            item.id,
+            Verdict.UNMET,
+            f"attestation expired; renew it with `rungway assess attest {item.id} --workload W --by NAME --link URL`",
+            evidence,
         )
     return ItemResult(
         item.id, Verdict.UNMET, "not attested: Rungway cannot evidence this item, a person must sign it off"
@@ -346,21 +349,37 @@ def stage_reached(model: MaturityModel, results: Mapping[str, ItemResult]) -> in
 def next_investment(model: MaturityModel, results: Mapping[str, ItemResult]) -> str | None:
     """The single highest-impact next item: the earliest unfinished stage first, then the model's order.
 
-    Items Rungway can act on (unmet, partial) come before items whose feature does not exist yet.
+    Items a team can act on (unmet, partial, or not assessable yet but evidenced by imported runs) come
+    before items whose feature does not exist yet.
     """
     order = {item_id: n for n, item_id in enumerate(model.investment_order)}
     open_items = [i for i in model.items if not results[i.id].satisfied]
     if not open_items:
         return None
 
-    def rank(item: MaturityItem) -> tuple[int, int, int]:
-        blocked = results[item.id].verdict is Verdict.NOT_ASSESSABLE
-        return (item.stage, int(blocked), order[item.id])
+    def blocked(item: MaturityItem) -> bool:
+        return results[item.id].verdict is Verdict.NOT_ASSESSABLE and item.imports is None
 
-    actionable = [i for i in open_items if results[i.id].verdict is not Verdict.NOT_ASSESSABLE]
+    def rank(item: MaturityItem) -> tuple[int, int, int]:
+        return (item.stage, int(blocked(item)), order[item.id])
+
+    actionable = [i for i in open_items if not blocked(i)]
     lowest = min(i.stage for i in open_items)
     in_reach = [i for i in actionable if i.stage <= lowest + 1]
     return min(in_reach or open_items, key=rank).id
+
+
+def next_investments(model: MaturityModel, results: Mapping[str, ItemResult], count: int = 3) -> tuple[str, ...]:
+    """The next `count` investments in sequence: each chosen as if the ones before it were done."""
+    chosen: list[str] = []
+    remaining = dict(results)
+    for _ in range(count):
+        pick = next_investment(model, remaining)
+        if pick is None:
+            break
+        chosen.append(pick)
+        remaining[pick] = replace(remaining[pick], verdict=Verdict.MET)
+    return tuple(chosen)
 
 
 def target_stage(risk_tier: str, targets: Mapping[str, int]) -> int:
@@ -381,10 +400,16 @@ class WorkloadAssessment:
     progress: tuple[StageProgress, ...]
     results: Mapping[str, ItemResult]
     next_investment: str | None
+    next_investments: tuple[str, ...] = ()
 
     @property
     def gap(self) -> int:
         return max(0, self.target_stage - self.stage)
+
+    @property
+    def over_claim(self) -> bool:
+        """The team claims a stage above the one its evidence shows."""
+        return self.claimed_stage is not None and self.claimed_stage > self.stage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -396,6 +421,7 @@ class WorkloadAssessment:
             "target_stage": self.target_stage,
             "gap": self.gap,
             "claimed_stage": self.claimed_stage,
+            "over_claim": self.over_claim,
             "progress": [
                 {"stage": p.stage, "satisfied": p.satisfied, "partial": p.partial, "total": p.total}
                 | {"not_assessable": p.not_assessable, "fraction": p.fraction, "credit": round(p.credit, 4)}
@@ -403,6 +429,7 @@ class WorkloadAssessment:
             ],
             "items": [r.to_dict() for r in self.results.values()],
             "next_investment": self.next_investment,
+            "next_investments": list(self.next_investments),
         }
 
     @classmethod
@@ -423,6 +450,7 @@ class WorkloadAssessment:
             progress,
             results,
             raw.get("next_investment"),
+            tuple(raw.get("next_investments") or ()),
         )
 
 
@@ -452,6 +480,7 @@ def assess_workload(
         progress=stage_progress(model, ordered),
         results=ordered,
         next_investment=next_investment(model, ordered),
+        next_investments=next_investments(model, ordered),
     )
 
 

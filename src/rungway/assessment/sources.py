@@ -22,22 +22,30 @@ from rungway.assessment.model import (
     Source,
     attestation_result,
 )
+from rungway.assessment.unavailable import MISSING_FEATURES
 from rungway.evidence import CheckOutcome, Verdict
 
 SHOWN_RUNS = 10
 
 
+def attestable(item: MaturityItem) -> bool:
+    """Whether a person may attest the item: only a person can evidence it, Rungway cannot evidence it yet,
+    or it is conditional (attested not applicable). Never an item Rungway evidences from its own records."""
+    return item.check is None or item.check.id in MISSING_FEATURES or item.condition is not None
+
+
 def imported_result(item: MaturityItem, spec: ImportSpec, runs: Sequence[ImportedRun], now: float) -> ItemResult | None:
     """Met when the newest run in the window passes the threshold; partial when it does not; None without runs."""
     since = now - spec.window_days * DAY_S
-    mine = sorted((r for r in runs if r.item_id == item.id and since <= r.run_at <= now), key=lambda r: -r.run_at)
+    mine = [r for r in runs if r.item_id == item.id and since <= r.run_at <= now]
+    mine.sort(key=lambda r: (-r.run_at, -r.imported_at))  # newest first; a re-import of the same run wins
     if not mine:
         return None
     latest = mine[0]
     wanted = f">= {spec.threshold * 100:g}% of cases passing, " if spec.threshold is not None else ""
     threshold = f"{wanted}last {spec.window_days} days (imported runs)"
     evidence = {"runs": [r.summary() for r in mine[:SHOWN_RUNS]], "runs_in_window": len(mine)}
-    rate = round(100.0 * latest.pass_rate, 2)
+    rate = f"{round(100.0 * latest.pass_rate, 2):g}"
     where = f"{latest.tool} run" + (f" at commit {latest.commit[:12]}" if latest.commit else "")
     if spec.threshold is None or latest.pass_rate >= spec.threshold - 1e-12:
         reason = f"{len(mine)} imported run(s) in {spec.window_days} days; the latest {where} passed {rate}%"
@@ -76,13 +84,17 @@ def resolve_item(
         return attested
     hints = []
     if item.imports is not None:
-        formats = "|".join(item.imports.formats)
-        hints.append(f"import runs with `rungway assess import --workload W --item {item.id} --format {formats} FILE`")
-    hints.append(f"or attest it with `rungway assess attest {item.id} --workload W --by NAME --link URL`")
+        fmt, formats = item.imports.formats[0], ", ".join(item.imports.formats)
+        command = f"rungway assess import --workload W --item {item.id} --format {fmt} FILE"
+        hints.append(f"import runs ({formats}) with `{command}`")
+    if attestable(item):
+        hints.append(f"attest it with `rungway assess attest {item.id} --workload W --by NAME --link URL`")
     expired = "expired_at" in attested.evidence
-    reason = outcome.reason + ("; the attestation expired" if expired else "") + "; " + " ".join(hints)
+    reason = outcome.reason + ("; the attestation expired" if expired else "")
+    if hints:
+        reason += "; " + " or ".join(hints)
     evidence = dict(outcome.evidence) | dict(attested.evidence)
     return ItemResult(item.id, Verdict.NOT_ASSESSABLE, reason, evidence, threshold, Source.NONE)
 
 
-__all__ = ["imported_result", "resolve_item"]
+__all__ = ["attestable", "imported_result", "resolve_item"]

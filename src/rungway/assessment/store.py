@@ -149,8 +149,10 @@ def _stored(row: Any) -> StoredAssessment:
     )
 
 
-def latest_assessments(engine: Engine, workloads: Sequence[str] | None = None) -> dict[str, StoredAssessment]:
-    """The newest stored assessment of each workload (one indexed look-up per workload)."""
+def latest_assessments(
+    engine: Engine, workloads: Sequence[str] | None = None, trigger: str | None = None
+) -> dict[str, StoredAssessment]:
+    """The newest stored assessment of each workload (one indexed look-up per workload), of `trigger` if given."""
     with engine.connect() as conn:
         names = (
             list(workloads)
@@ -159,12 +161,10 @@ def latest_assessments(engine: Engine, workloads: Sequence[str] | None = None) -
         )
         out: dict[str, StoredAssessment] = {}
         for name in names:
-            row = conn.execute(
-                select(assessments)
-                .where(assessments.c.workload == name)
-                .order_by(assessments.c.assessed_at.desc())
-                .limit(1)
-            ).first()
+            q = select(assessments).where(assessments.c.workload == name)
+            if trigger is not None:
+                q = q.where(assessments.c.trigger == trigger)
+            row = conn.execute(q.order_by(assessments.c.assessed_at.desc()).limit(1)).first()
             if row is not None:
                 out[name] = _stored(row)
     return out

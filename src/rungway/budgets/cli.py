@@ -88,7 +88,7 @@ def list_command(config_path: str | None, fmt: str) -> None:
 @click.option("--end", default=None, help="fixed window end")
 @click.option("--alert-at", default=",".join(map(str, DEFAULT_THRESHOLDS)), show_default=True,
               help="soft thresholds in % of the amount")  # fmt: skip
-@click.option("--soft", is_flag=True, help="Alert only; never block calls")
+@click.option("--hard/--soft", "hard", default=True, show_default=True, help="Block calls past it, or only alert")
 @click.option("--webhook", default=None, help="Webhook URL for this budget's alerts (else alerts.webhook_url)")
 @config_option
 def set_command(
@@ -103,7 +103,7 @@ def set_command(
     start: str | None,
     end: str | None,
     alert_at: str,
-    soft: bool,
+    hard: bool,
     webhook: str | None,
     config_path: str | None,
 ) -> None:
@@ -127,7 +127,7 @@ def set_command(
         starts_at=parse_time(start, now, "--start"),
         ends_at=parse_time(end, now, "--end"),
         thresholds=thresholds,
-        hard=not soft,
+        hard=hard,
         webhook_url=webhook,
     )
     budget = set_budget(open_store(config_path), request)

@@ -153,7 +153,7 @@ class _Follower:
 def usage_command(
     by: str, since: str, until: str | None, workload: str | None, fmt: str, config_path: str | None
 ) -> None:
-    """Requests, errors, tokens and cost grouped by workload, user, model, provider, team or key."""
+    """Requests, errors, tokens and cost grouped by workload, user, model, provider (account), team, key or status."""
     now = time.time()
     start, end = parse_time(since, now, "--since"), parse_time(until, now, "--until")
     engine = open_store(config_path)
