@@ -58,7 +58,7 @@ EXPORTS = {
         "fits",
         "has_control_characters",
     ],
-    "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant"],
+    "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant", "parse_period"],
     "rungway.services.keys": [
         "CreatedKey",
         "create_api_key",
@@ -118,6 +118,7 @@ EXPORTS = {
     "rungway.counters.registry": ["CountersFactory", "create_counters", "register_counters"],
     "rungway.evidence": [
         "MEASURES",
+        "NO_CALLS",
         "CheckContext",
         "CheckFn",
         "CheckOutcome",
@@ -127,7 +128,11 @@ EXPORTS = {
         "Verdict",
         "evidence_check",
         "load_checks",
+        "pct",
+        "per_workload",
         "ratio_verdict",
+        "threshold_of",
+        "total",
     ],
     "rungway.sdk": [
         "Span",

@@ -186,7 +186,7 @@ def test_every_format_shows_sources_stages_lowered_thresholds_over_claims_and_th
     for fmt in ("table", "markdown"):
         out = outputs[fmt]
         assert "Evidence behind it:" in out and "Next investments, in order:" in out, fmt
-        assert "1. Test cases run before deployment" in out and "3. " in out, fmt
+        assert "1. Basic logging" in out and "3. " in out, fmt
     report = json.loads(outputs["json"])["workloads"][0]
     assert report["over_claim"] is True and len(report["next_investments"]) == 3
     assert _item(report, "on_call_rotation")["source"] == "attested"
