@@ -10,7 +10,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests.assessment.helpers import ASSESS_CONFIG, assess, chat
+from tests.assessment.helpers import ASSESS_CONFIG, api, assess, chat
 from tests.servers import Gateway
 from tests.traces.otlp_helpers import otel_tracer
 
@@ -75,3 +75,13 @@ def test_otlp_llm_spans_without_prompts_and_outputs_do_not_pass(gw: Gateway) -> 
     with otel_tracer(gw.base_url, key.secret) as tracer, tracer.start_as_current_span("chat gpt-4o") as llm:
         llm.set_attribute("gen_ai.operation.name", "chat")
     assert _traces_item(gw, "idle")["verdict"] == "unmet"
+
+
+def test_reading_the_workloads_traces_counts_as_reading_its_logs(gw: Gateway) -> None:
+    key = gw.create_key("good")
+    chat(gw, key.secret, "pinned-model", 2, user="u1")
+    before = {r["item"]: r["verdict"] for r in assess(gw, "good")["good"]["items"]}
+    assert before["basic_logging"] == "partial"
+    assert api(gw, "GET", "/api/traces", workload="good")[0] == 200
+    after = {r["item"]: r for r in assess(gw, "good")["good"]["items"]}["basic_logging"]
+    assert after["verdict"] == "met" and after["evidence"]["log_reads"] == {"traces": 1}
