@@ -1,4 +1,4 @@
-"""Management reads (store/reads.py): recorded by the API through the writer and by the CLI directly, counted per workload."""
+"""Management reads (store/reads.py): recorded by the API through the writer and by the CLI, counted per workload."""
 
 from __future__ import annotations
 

@@ -140,7 +140,7 @@ def _max_attestation(p: _Parser, raw: Mapping[str, Any]) -> float:
         raise p.error(
             "max_attestation",
             f"{raw.get('max_attestation')!r} is longer than a year",
-            "write e.g. 90d (at most 1y: the seed re-assesses quarterly, an attestation must be renewed at least yearly)",
+            "write e.g. 90d (at most 1y: the seed re-assesses quarterly; renew an attestation at least yearly)",
         )
     return seconds
 
