@@ -129,8 +129,11 @@ class CheckContext:
         workloads: Sequence[Workload],
         routes: Mapping[str, ModelRoute],
         facts: FactsSource,
+        default_key_limits: bool = False,
     ) -> None:
         self.engine = engine
+        # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
+        self.default_key_limits = default_key_limits
         self.now = now
         self.workloads = list(workloads)
         self.routes = routes

@@ -195,3 +195,14 @@ def test_non_admin_key_sees_only_its_own_workload(gw: Gateway) -> None:
     assert api(gw, "POST", "/api/assessments", key=dev.secret, workload="good")[0] == 403
     status, mine = api(gw, "POST", "/api/assessments", key=dev.secret)
     assert status == 200 and [w["workload"] for w in mine["workloads"]] == ["weak"]
+
+
+def test_a_default_key_limit_in_the_config_binds_every_key_without_its_own(
+    gateway_factory: Callable[..., Gateway], store_url: str
+) -> None:
+    limited = ASSESS_CONFIG.replace("models:\n", "limits:\n  key_rpm: 1000\nmodels:\n", 1)
+    gw = gateway_factory(limited, store_url=store_url)
+    key = gw.create_key("weak")  # no limit of its own
+    chat(gw, key.secret, "pinned-model", 2)
+    item = {r["item"]: r for r in assess(gw, "weak")["weak"]["items"]}["rate_limiting"]
+    assert item["verdict"] == "met" and item["evidence"]["default_key_limit"] is True

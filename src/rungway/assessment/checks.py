@@ -140,23 +140,23 @@ def check_authorisation(ctx: CheckContext, req: CheckRequest) -> Mapping[str, Ch
 def check_rate_limiting(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """Calls bound by a rate limit: the calling key or the workload carries one (or 429s show it enforced)."""
     owners = keys_used(ctx, req.window_days)
+    everyone = ctx.default_key_limits  # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key without its own
     workload_limited = {w.name: w.rpm_limit is not None or w.tpm_limit is not None for w in ctx.workloads}
     threshold = threshold_of(req)
 
     def answer(name: str, rows: list[RequestFacts]) -> CheckOutcome:
         calls, refused = total(rows, "calls"), total(rows, "rate_limited")
-        if workload_limited.get(name):
-            bound = calls
-        else:
-            bound = total(rows, "calls", lambda r: r.key_id in owners and owners[r.key_id].limited)
+        all_bound = everyone or workload_limited.get(name, False)
         unlimited = sorted(
             {r.key_id for r in rows if r.key_id and not (r.key_id in owners and owners[r.key_id].limited)}
         )
+        bound = calls if all_bound else total(rows, "calls", lambda r: r.key_id in owners and owners[r.key_id].limited)
         evidence = {
             "calls": calls,
-            "workload_limit": bool(workload_limited.get(name)),
+            "default_key_limit": everyone,
+            "workload_limit": workload_limited.get(name, False),
             "calls_on_limited_keys_pct": pct(bound, calls),
-            "keys_without_limit": [] if workload_limited.get(name) else unlimited[:20],
+            "keys_without_limit": [] if all_bound else unlimited[:20],
             "refused_with_429": refused,
         }
         verdict = ratio_verdict(bound, calls, threshold)

@@ -139,15 +139,17 @@ def assess_workloads(
     routes: Mapping[str, ModelRoute],
     now: float,
     workload: str | None = None,
+    default_key_limits: bool = False,
 ) -> list[WorkloadAssessment]:
-    """Assess every workload (or one) from the evidence in the store at `now`."""
+    """Assess every workload (or one) from the evidence in the store at `now`; `default_key_limits`: the config
+    gives keys without a limit of their own a default one (`limits.key_rpm`/`key_tpm`)."""
     refresh_rollup(engine, now)
     workloads: list[Workload] = list_workloads(engine)
     if workload is not None:
         workloads = [w for w in workloads if w.name == workload]
         if not workloads:
             raise NotFound(f"no workload named {workload!r}; see `rungway workloads list`", code="workload_not_found")
-    ctx = CheckContext(engine, now, workloads, routes, partial(request_facts, engine))
+    ctx = CheckContext(engine, now, workloads, routes, partial(request_facts, engine), default_key_limits)
     windows = [i.imports.window_days for i in model.items if i.imports is not None]
     imports = list_imports(engine, since=now - max(windows) * DAY_S) if windows else []
     results = item_results(ctx, model, settings, threshold_overrides(engine), list_attestations(engine), imports)
