@@ -6,7 +6,17 @@ import re
 
 import pytest
 
-from rungway.domain.timespec import TimeSpecError, parse_duration, parse_instant, parse_period
+from rungway.domain.timespec import (
+    DAY,
+    HOUR,
+    MINUTE,
+    WEEK,
+    TimeSpecError,
+    parse_duration,
+    parse_instant,
+    parse_period,
+    positive_duration,
+)
 
 NOW = 1_700_000_000.0
 
@@ -47,3 +57,20 @@ def test_periods_read_as_people_write_them(text: str, days: float) -> None:
 def test_a_bare_m_is_refused_as_ambiguous_with_the_fix(text: str, says: str) -> None:
     with pytest.raises(TimeSpecError, match=re.escape(says)):
         parse_period(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("45s", 45.0), ("30m", 1800.0), ("12h", 43200.0), ("7d", 604800.0), ("2w", 1209600.0), (90, 90.0), (1.5, 1.5)],
+)
+def test_a_configured_length_of_time_is_seconds_or_a_duration(value: object, seconds: float) -> None:
+    assert positive_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", [0, -5, "0s", "0d", True, False, None, "7", "soon", "-3h", [], {"d": 7}])
+def test_a_configured_length_of_time_that_is_none_or_not_above_zero_is_refused(value: object) -> None:
+    assert positive_duration(value) is None
+
+
+def test_the_unit_lengths_agree_with_the_durations() -> None:
+    assert tuple(parse_duration(t) for t in ("1m", "1h", "1d", "1w")) == (MINUTE, HOUR, DAY, WEEK)

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.assessment.model_file import load_model
-from rungway.domain.timespec import TimeSpecError, parse_period
+from rungway.domain.timespec import DAY, HOUR, WEEK, TimeSpecError, parse_period
 from rungway.errors import ConfigError
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 
-DEFAULT_ATTESTATION_S = 90 * 86400.0
+DEFAULT_ATTESTATION_S = 90 * DAY
 """An attestation holds 90 days unless it says otherwise: the seed's quarterly re-assessment."""
-MAX_ATTESTATION_S = 365 * 86400.0
+MAX_ATTESTATION_S = 365 * DAY
 """`assessment.max_attestation` may allow at most a year."""
 _TIERS = ("internal", "customer-facing", "regulated")
 
@@ -45,8 +45,8 @@ class WebhookSettings:
 
 @dataclass(frozen=True, slots=True)
 class AssessmentSettings:
-    interval_s: float | None = 7 * 86400.0
-    refresh_s: float = 3600.0
+    interval_s: float | None = WEEK
+    refresh_s: float = HOUR
     window_days: int | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     target_stages: Mapping[str, int] = field(default_factory=dict)
@@ -95,7 +95,7 @@ class _Parser:
             return default
         if allow_off and (value is False or value == "off"):
             return None
-        seconds = parse_duration(value)
+        seconds = parse_duration(value)  # a bare `m` is refused as ambiguous (parse_period)
         if seconds is None:
             hint = " or `off`" if allow_off else ""
             raise self.error(key, duration_problem(value), f"write e.g. {example}{hint}")
@@ -119,12 +119,12 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
         raise ConfigError(f"{source}: assessment: expected a mapping. Fix: indent `interval:` etc. under it")
     p = _Parser(source, raw.lines)
     window = p.duration(raw, "window", 0.0, "30d")
-    if window and window % 86400:
+    if window and window % DAY:
         raise p.error("window", f"{raw['window']!r} is not a whole number of days", "write e.g. 30d")
     settings = AssessmentSettings(
-        interval_s=p.duration(raw, "interval", 7 * 86400.0, "7d", allow_off=True),
-        refresh_s=p.duration(raw, "refresh", 3600.0, "1h") or 3600.0,
-        window_days=int(window // 86400) if window else None,
+        interval_s=p.duration(raw, "interval", WEEK, "7d", allow_off=True),
+        refresh_s=p.duration(raw, "refresh", HOUR, "1h") or HOUR,
+        window_days=int(window // DAY) if window else None,
         thresholds=_thresholds(p, p.mapping(raw, "thresholds", "{user_cost_attribution: 0.99}"), check_ids),
         target_stages=_targets(p, p.mapping(raw, "target_stages", "{internal: 2}")),
         webhook=_webhook(p, raw.get("webhook")),

@@ -52,10 +52,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from rungway.domain.timespec import HOUR
 from rungway.evidence import MEASURES, RequestFacts
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
-HOUR = 3600.0
 ROLLUP_NAME = "requests"
 LATE_NAME = "requests_late"  # its watermark: late rows stored before it were recounted
 
