@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from rungway.domain.keys import Role
+from rungway.store.reads import reads_by_workload
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -38,3 +40,15 @@ def test_the_request_list_filters_by_cost_and_latency(gateway: Gateway, ui_clien
     assert len(_ids(client.get("/ui/requests?min_latency_ms=3600000").text)) == 0
     assert client.get("/ui/requests?min_cost=-1").status_code == 400
     assert client.get("/ui/requests?min_latency_ms=nan").status_code == 400
+
+
+def test_reading_the_log_on_the_dashboard_counts_as_a_management_read(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    viewer = ui_client(gateway)
+    viewer.sign_in(gateway.create_key(workload="test", role=Role.VIEWER).secret)
+    assert viewer.get("/ui/requests").status_code == 200
+    assert viewer.get("/ui").status_code == 200
+    gateway.flush()
+    reads = reads_by_workload(gateway.state.engine, 0.0, ("logs", "usage"))
+    assert reads["test"]["logs"] >= 1 and reads["test"]["usage"] >= 1

@@ -67,6 +67,7 @@ CAPABILITY = Capability(
     routers=(api.router, cost_api.router),
     cli={"budgets": "rungway.budgets.cli:budgets_group", "cost": "rungway.budgets.cost_cli:cost_group"},
     migrations="rungway.budgets.migrations",
+    checks=("rungway.budgets.checks",),
     pages=(pages,),
 )
 """Budgets, their alerts and cost attribution: holds with the rate limits, `budgets:` and `alerts:`,

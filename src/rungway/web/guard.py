@@ -23,6 +23,7 @@ from rungway.domain.bounds import has_control_characters
 from rungway.domain.keys import Role
 from rungway.errors import AuthenticationFailed, InvalidRequest, PermissionDenied, RungwayError
 from rungway.gateway.routes import STATE
+from rungway.store.reads import new_read
 from rungway.web.pages import UI_ROOT, PageHandler, PageRoute
 from rungway.web.render import SESSION, UI, redirect, render_error
 from rungway.web.session import SESSION_COOKIE, Session
@@ -34,6 +35,7 @@ __all__ = [
     "check_csrf",
     "guarded",
     "is_https",
+    "note_page_read",
     "scoped_workload",
     "session_from_cookie",
 ]
@@ -90,6 +92,14 @@ async def check_csrf(request: web.Request, session: Session) -> None:
         raise PermissionDenied(
             "The form's security token is missing or out of date. Reload the page and try again.", code="csrf_failed"
         )
+
+
+def note_page_read(request: web.Request, what: str, workload: str | None) -> None:
+    """Record that this session read `what` (logs, usage, traces) of `workload` (None: every workload), as the
+    API's `note_read` does: the maturity assessment counts dashboard reads as evidence the logs are watched."""
+    writer = request.app[STATE].read_writer
+    if writer is not None:
+        writer.offer(new_read(what, workload, "ui", request[SESSION].caller.key_id))
 
 
 def scoped_workload(caller: Caller, asked: str | None) -> str | None:

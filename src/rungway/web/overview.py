@@ -22,6 +22,7 @@ from rungway.services.logs import build_filter, search_logs
 from rungway.services.overview import WINDOWS, workload_health
 from rungway.store.workloads import list_workloads
 from rungway.web.charts import Series, line_chart
+from rungway.web.guard import note_page_read
 from rungway.web.pages import OverviewPanel, PageRouter, PanelContext
 from rungway.web.render import UI, current_session, render
 
@@ -76,6 +77,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
         )
         for h in health
     }
+    note_page_read(request, "usage", None if caller.role is Role.ADMIN else caller.workload)
     ctx = PanelContext(request, caller, names, since, until, window.name)
     panels = await asyncio.gather(*(_panel(p, ctx) for p in request.app[UI].panels))
     return render(

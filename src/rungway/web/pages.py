@@ -6,7 +6,7 @@ A capability's `pages/__init__.py` holds one router, named on its `Capability`:
 
     @pages.page("/ui/traces", title="Traces", nav="Traces", params=[QueryParam("q", "text")])
     async def trace_list(request: web.Request) -> web.StreamResponse:
-        rows = await asyncio.to_thread(list_traces, engine_of(request), ...)
+        rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, ...)
         return render(request, "traces/list.html", rows=rows)
 
     CAPABILITY = Capability(..., pages=(pages,))

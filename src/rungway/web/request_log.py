@@ -16,7 +16,7 @@ from aiohttp import web
 from rungway.api.registry import QueryParam
 from rungway.gateway.routes import STATE
 from rungway.services.logs import build_filter, search_logs
-from rungway.web.guard import scoped_workload
+from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter
 from rungway.web.render import current_session, render
 
@@ -63,6 +63,7 @@ async def request_list(request: web.Request) -> web.StreamResponse:
         min_latency_ms=q.get("min_latency_ms"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
+    note_page_read(request, "logs", f.workload)
     kept = {k: v for k, v in q.items() if k != "cursor" and v}
     next_url = f"{request.path}?{urlencode({**kept, 'cursor': page.next_cursor})}" if page.next_cursor else None
     return render(

@@ -19,7 +19,7 @@ from rungway.gateway.routes import STATE
 from rungway.traces.api import TRACE_FILTERS, trace_filter
 from rungway.traces.store import TraceFilter, get_trace, list_traces
 from rungway.traces.views import trace_tree
-from rungway.web.guard import scoped_workload
+from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter, PanelContext
 from rungway.web.render import current_session, render, render_fragment
 
@@ -40,6 +40,7 @@ async def trace_list(request: web.Request) -> web.StreamResponse:
         query["since"] = TEXT_SEARCH_DEFAULT_SINCE  # a text search reads span content: bounded unless asked
     f = trace_filter(query, scope)
     rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, f)
+    note_page_read(request, "traces", f.workload)
     fields = ("workload", "user", "model", "status", "min_cost", "min_latency_ms", "since", "q")
     return render(
         request,
@@ -90,6 +91,7 @@ async def trace_view(request: web.Request) -> web.StreamResponse:
     if found is None:
         raise NotFound(f"No trace {trace_id} that this key may see.", code="trace_not_found")
     tree = trace_tree(*found)
+    note_page_read(request, "traces", reader or tree.get("workload"))
     return render(request, "traces/trace.html", title=f"Trace {trace_id[:16]}", trace=tree, spans=waterfall_rows(tree))
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f0180"
-down_revision = "f0065"
+down_revision = "f0067"
 branch_labels = None
 depends_on = None
 
