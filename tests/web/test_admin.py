@@ -60,6 +60,10 @@ def test_key_and_workload_forms_refuse_bad_values_with_a_400(
     assert admin.post("/ui/keys", {"workload": "w", "rpm_limit": "9" * 30}).status_code == 400
     assert admin.post("/ui/keys", {"workload": "w", "expires_in": "forever"}).status_code == 400
     assert admin.post("/ui/keys", {"workload": "w", "extra": "1"}).status_code == 400
+    assert admin.post("/ui/keys", {"workload": "w", "kind": "robot"}).status_code == 400
+    assert admin.post("/ui/keys", {"workload": "w", "kind": "person", "owner": "ann"}).status_code == 201
+    (person,) = list_keys(gateway.state.engine, "w")
+    assert person.kind.value == "person" and person.owner == "ann"
     assert admin.post("/ui/workloads", {"name": "x" * 100}).status_code == 400
     assert admin.post("/ui/workloads", {"name": "w2", "risk_tier": "extreme"}).status_code == 400
     assert admin.post("/ui/workloads/nobody", {"rpm_limit": "3"}).status_code == 404

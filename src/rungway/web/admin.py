@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from rungway.api.registry import QueryParam
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.domain.workloads import ContentCapture, RiskTier
 from rungway.errors import InvalidRequest
 from rungway.gateway.routes import STATE
@@ -41,6 +41,7 @@ KEY_FORM = {
     "name": 128,
     "owner": 256,
     "role": 16,
+    "kind": 16,
     "allowed_models": 4096,
     "rpm_limit": 20,
     "tpm_limit": 20,
@@ -91,6 +92,13 @@ def _role(raw: str) -> Role:
         raise InvalidRequest(f"role must be admin, developer or viewer, got {raw!r}", param="role") from None
 
 
+def _kind(raw: str) -> KeyKind:
+    try:
+        return KeyKind(raw or KeyKind.APPLICATION.value)
+    except ValueError:
+        raise InvalidRequest(f"kind must be application or person, got {raw!r}", param="kind") from None
+
+
 def _models(raw: str) -> tuple[str, ...]:
     models = tuple(m.strip() for m in raw.replace("\n", ",").split(",") if m.strip())
     if len(models) > 256 or any(len(m) > 128 for m in models):
@@ -115,6 +123,10 @@ async def _keys_page(request: web.Request, created: dict[str, Any] | None = None
         workloads=[w.name for w in workloads],
         query={"workload": workload or "", "include_revoked": revoked},
         roles=[(r.value, r.value) for r in (Role.DEVELOPER, Role.VIEWER, Role.ADMIN)],
+        kinds=[
+            (KeyKind.APPLICATION.value, "application (serves calls)"),
+            (KeyKind.PERSON.value, "person (may attest)"),
+        ],
         created=created,
         status=201 if created else 200,
     )
@@ -145,6 +157,7 @@ async def create_key(request: web.Request) -> web.StreamResponse:
         name=v["name"],
         owner=v["owner"] or None,
         role=_role(v["role"]),
+        kind=_kind(v["kind"]),
         allowed_models=_models(v["allowed_models"]),
         rpm_limit=_whole(v, "rpm_limit"),
         tpm_limit=_whole(v, "tpm_limit"),

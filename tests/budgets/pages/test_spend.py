@@ -18,6 +18,7 @@ from rungway.budgets.steps import BUDGETS
 from rungway.budgets.store import get_budget
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest
+from rungway.store.reads import reads_by_workload
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -57,6 +58,9 @@ def test_the_breakdowns_equal_the_cost_report_of_the_api(gateway: Gateway, ui_cl
     assert viewer.get("/ui/cost?by=nope").status_code == 400
     assert viewer.get("/ui/cost?by=tag").status_code == 400  # by tag needs the tag key
     assert "Set a budget" not in scoped.text  # a viewer sees, never changes
+    gateway.flush()
+    reads = reads_by_workload(gateway.state.engine, 0.0, ("cost_report",))
+    assert reads["test"]["cost_report"] >= 1  # looking at cost counts as watching it, as on the API
 
 
 def test_budgets_show_their_state_and_events_scoped_like_the_api(
@@ -110,6 +114,10 @@ def test_a_developer_sets_and_deletes_budgets_of_their_own_workload_only(
     set_budget(engine, BudgetRequest(name="other-month", scope="workload", amount_usd="5", workload="other"))
     assert developer.post("/ui/cost/budgets", {**form, "name": "other-month"}).status_code == 403  # not theirs
     assert developer.post("/ui/cost/budgets/other-month/delete").status_code == 404  # hidden as on the API
+    each = {**form, "name": "test-each", "scope": "user", "each_user": "true", "amount_usd": "2"}
+    assert developer.post("/ui/cost/budgets", each).status_code == 303
+    default = get_budget(engine, "test-each")
+    assert default is not None and default.each_user and default.user is None and default.workload == "test"
     edit = developer.get("/ui/cost?edit=test-month").text
     assert 'value="12.5"' in edit and 'value="50,90"' in edit
     assert developer.post("/ui/cost/budgets/test-month/delete").status_code == 303

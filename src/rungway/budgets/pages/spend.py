@@ -36,7 +36,7 @@ from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 from rungway.services.logs import parse_time
 from rungway.web.charts import Series, line_chart
-from rungway.web.guard import scoped_workload
+from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.render import current_session, redirect, render
 
 __all__ = ["COST_PAGE", "budget_form", "may_change"]
@@ -60,6 +60,7 @@ _FORM_FIELDS = {
     "ends_at": 64,
     "thresholds": 128,
     "hard": 8,
+    "each_user": 8,
     "webhook_url": 2048,
 }
 PARAMS = [
@@ -124,6 +125,7 @@ def budget_form(form: Any, now: float) -> BudgetRequest:
         ends_at=parse_time(v["ends_at"], now, "ends_at") if v["ends_at"] else None,
         thresholds=_thresholds(v["thresholds"]),
         hard=v["hard"] in ("on", "true", "1", "yes"),
+        each_user=v["each_user"] in ("on", "true", "1", "yes"),
         webhook_url=v["webhook_url"] or None,
     )
 
@@ -161,7 +163,10 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
         cost_breakdown, state.engine, by, since, q.get("until") or None, q.get("tag") or None, workload
     )
     report = breakdown.report
+    note_page_read(request, "cost_report", workload)
     budgets = await _readable(state, caller)
+    for name in sorted({b.workload for b in budgets if b.workload}):
+        note_page_read(request, "budget_status", name)  # as GET /api/budgets: the budgets were looked at
     statuses = await budget_states(state, budgets)
     for status in statuses:
         status["changeable"] = may_change(caller, status["scope"], status["workload"])
@@ -197,6 +202,7 @@ def _form_values(editing: dict[str, Any] | None, caller: Caller) -> dict[str, st
     values = {name: "" if editing.get(name) is None else str(editing[name]) for name in _FORM_FIELDS}
     values["thresholds"] = ",".join(str(t) for t in editing["thresholds"])
     values["hard"] = "on" if editing["hard"] else ""
+    values["each_user"] = "on" if editing.get("each_user") else ""
     values["webhook_url"] = ""  # stored whole, shown masked: leave it empty to drop it, or type it again
     return values
 
