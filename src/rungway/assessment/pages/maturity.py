@@ -38,8 +38,10 @@ __all__ = ["MATURITY_PAGE", "EvidenceRow", "evidence_rows", "item_links"]
 MATURITY_PAGE = "/ui/maturity"
 HISTORY_SHOWN = 200
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
-_VERDICT_TONES = {"met": "ok", "attested": "info", "partial": "warn", "unmet": "bad", "not_assessable": "muted"}
-_SOURCE_TONES = {"evidenced": "ok", "imported": "info", "attested": "info"}
+_VERDICT_TONES = {"met": "ok", "attested": "info", "partial": "warn", "unmet": "bad"}  # else muted
+# Where a verdict came from, as shown; "none" (nothing backs the item) shows no badge.
+_SOURCES = {"evidenced": ("evidenced", "ok"), "imported": ("imported", "info"), "attested": ("attested", "info"),
+            "risk_tier": ("not required at this risk tier", "muted")}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +169,12 @@ def _items(model: MaturityModel, stored: StoredAssessment, admin: bool) -> list[
                 "item": item,
                 "verdict": verdict,
                 "tone": _VERDICT_TONES.get(verdict, "muted"),
-                "source": raw.get("source"),
-                "source_tone": _SOURCE_TONES.get(str(raw.get("source")), "muted"),
+                "source": _SOURCES.get(str(raw.get("source")), (None, "muted")),
                 "reason": raw.get("reason", ""),
                 "threshold": raw.get("threshold"),
                 "lowered": raw.get("threshold_lowered"),  # the organisation lowered the model's threshold
                 "evidence": evidence_rows(stored.workload, raw.get("evidence") or {}, since, admin),
-                "links": [] if verdict == "not_assessable" else item_links(stored.workload, item),
+                "links": [] if verdict in ("not_assessable", "not_applicable") else item_links(stored.workload, item),
             }
         )
     return out
