@@ -74,11 +74,12 @@ PARAMS = [
 
 
 def may_change(caller: Caller, scope: str, workload: str | None) -> bool:
-    """Whether this caller may set or delete a budget of this scope on this workload."""
-    if caller.role is Role.ADMIN:
-        return True
-    own = scope in (BudgetScope.WORKLOAD.value, BudgetScope.USER.value)
-    return caller.role.allows(Role.DEVELOPER) and own and workload is not None and workload == caller.workload
+    """Whether this caller may set or delete a budget of this scope on this workload.
+
+    Exactly as `PUT`/`DELETE /api/budgets` enforce: budgets are the platform team's guardrail on a
+    workload's spend, so only the admin sets or removes them; a workload's own keys see them."""
+    del scope, workload  # the same answer for every budget, as on the API
+    return caller.role is Role.ADMIN
 
 
 def _field(form: Any, name: str) -> str:
@@ -186,7 +187,7 @@ async def cost_page(request: web.Request) -> web.StreamResponse:
         fixed_workload=None if caller.role is Role.ADMIN else caller.workload,
         budgets=statuses,
         events=[{**event_dict(e), "budget": names.get(e.budget_id, f"{e.budget_id} (deleted)")} for e in events],
-        can_set=caller.role.allows(Role.DEVELOPER),
+        can_set=caller.role is Role.ADMIN,
         scope_pairs=[(s, s) for s in (_SCOPES if caller.role is Role.ADMIN else ("workload", "user"))],
         period_pairs=[(p, p) for p in _PERIODS],
         form=_form_values(editing, caller),
@@ -221,14 +222,14 @@ async def _refresh_book(state: GatewayState) -> None:
         await runtime.book.refresh()  # enforced here at once; other replicas within a refresh
 
 
-@pages.page(f"{COST_PAGE}/budgets", title="Set a budget", method="POST", role=Role.DEVELOPER)
+@pages.page(f"{COST_PAGE}/budgets", title="Set a budget", method="POST", role=Role.ADMIN)
 async def set_budget_form(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     state = request.app[STATE]
     req = budget_form(await request.post(), time.time())
     if not may_change(caller, req.scope, req.workload):
         raise PermissionDenied(
-            f"This key may set workload and user budgets of workload {caller.workload!r} only.",
+            "Only the admin key may set budgets (as on PUT /api/budgets).",
             code="budget_forbidden",
         )
     existing = await asyncio.to_thread(get_budget, state.engine, req.name)
@@ -241,7 +242,7 @@ async def set_budget_form(request: web.Request) -> web.StreamResponse:
     return redirect(f"{COST_PAGE}#budgets")
 
 
-@pages.page(f"{COST_PAGE}/budgets/{{name}}/delete", title="Delete a budget", method="POST", role=Role.DEVELOPER)
+@pages.page(f"{COST_PAGE}/budgets/{{name}}/delete", title="Delete a budget", method="POST", role=Role.ADMIN)
 async def delete_budget_form(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     state = request.app[STATE]
