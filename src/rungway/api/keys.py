@@ -1,7 +1,7 @@
-"""`/api/keys`: create (the secret is returned once), list, read and revoke API keys.
+"""`/api/keys`: create (the secret is returned once), list, read, change and revoke API keys.
 
-A new or revoked key takes effect on this gateway at once (the in-memory directory is updated
-here) and on other replicas within a second (their directories refresh from the store).
+A new, changed or revoked key takes effect on this gateway at once (the in-memory directory is
+updated here) and on other replicas within a second (their directories refresh from the store).
 """
 
 from __future__ import annotations
@@ -20,7 +20,18 @@ from rungway.domain.keys import KeyKind, Role
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
-from rungway.services.keys import create_api_key, describe_key, find_key, resolve_expiry, revoke_api_key
+from rungway.services.keys import (
+    KEEP,
+    MAX_ALLOWED_MODELS,
+    KeyChange,
+    Unchanged,
+    create_api_key,
+    describe_key,
+    find_key,
+    resolve_expiry,
+    revoke_api_key,
+    update_api_key,
+)
 from rungway.settings.config import INT64_MAX
 from rungway.store.keys import list_keys
 from rungway.store.workloads import get_workload
@@ -31,6 +42,20 @@ router = ApiRouter("keys")
 
 _NULLABLE_INT = {"type": ["integer", "null"], "minimum": 1, "maximum": INT64_MAX}  # as the config takes
 _NULLABLE_TIME = {"type": ["number", "null"], "description": "epoch seconds"}
+_MODELS = {
+    "type": "array",
+    "items": text(128, min_length=1),
+    "maxItems": MAX_ALLOWED_MODELS,
+    "description": "the only models the key may call; empty: any model",
+}
+_EXPIRES_AT = {
+    "type": ["number", "string", "null"],
+    "minimum": 0,
+    "maximum": LATEST_TIME,
+    "maxLength": 64,
+    "description": "epoch seconds or ISO 8601",
+}
+_EXPIRES_IN = {"type": ["string", "null"], "pattern": DURATION_PATTERN, "description": "from now: 30d, 12h"}
 
 KEY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -69,17 +94,28 @@ _CREATE_BODY: dict[str, Any] = {
             "default": "application",
             "description": "person: a person's key (may attest maturity items); application: a workload's key",
         },
-        "allowed_models": {"type": "array", "items": text(128), "maxItems": 256},
+        "allowed_models": _MODELS,
         "rpm_limit": _NULLABLE_INT,
         "tpm_limit": _NULLABLE_INT,
-        "expires_at": {
-            "type": ["number", "string", "null"],
-            "minimum": 0,
-            "maximum": LATEST_TIME,
-            "maxLength": 64,
-            "description": "epoch seconds or ISO 8601",
-        },
-        "expires_in": {"type": ["string", "null"], "pattern": DURATION_PATTERN, "description": "from now: 30d, 12h"},
+        "expires_at": _EXPIRES_AT,
+        "expires_in": _EXPIRES_IN,
+    },
+}
+
+_UPDATE_BODY: dict[str, Any] = {
+    "type": "object",
+    "description": "Only the fields given change; null clears a limit, the owner or the expiry. "
+    "The secret, workload, role and kind of a key never change.",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "name": NAME,
+        "owner": nullable(text(256, "the user a call is attributed to by default")),
+        "allowed_models": _MODELS,
+        "rpm_limit": {**_NULLABLE_INT, "description": "null: no limit of the key's own"},
+        "tpm_limit": {**_NULLABLE_INT, "description": "null: no limit of the key's own"},
+        "expires_at": {**_EXPIRES_AT, "description": "epoch seconds or ISO 8601; null: never expires"},
+        "expires_in": _EXPIRES_IN,
     },
 }
 
@@ -188,6 +224,50 @@ async def _visible_key(request: web.Request) -> dict[str, Any]:
 @router.route("GET", "/api/keys/{key_id}", summary="Read one API key (by id or prefix)", response=KEY_SCHEMA)
 async def get_key(request: web.Request) -> web.StreamResponse:
     return json_response(await _visible_key(request))
+
+
+def _change(body: dict[str, Any], now: float) -> KeyChange:
+    """The body's fields as a `KeyChange`: a field left out is kept."""
+    name: str | Unchanged = KEEP
+    owner: str | Unchanged | None = KEEP
+    models: tuple[str, ...] | Unchanged = KEEP
+    expires_at: float | Unchanged | None = KEEP
+    if "name" in body:
+        name = optional_str(body, "name") or ""
+    if "owner" in body:
+        owner = optional_str(body, "owner")
+    if "allowed_models" in body:
+        models = str_list(body, "allowed_models")
+    if "expires_at" in body or "expires_in" in body:
+        raw = body.get("expires_at")
+        if raw is not None and not isinstance(raw, str | int | float):
+            raise InvalidRequest(f"expires_at must be epoch seconds or ISO 8601, got {raw!r}", param="expires_at")
+        expires_at = resolve_expiry(raw, optional_str(body, "expires_in"), now)
+    return KeyChange(
+        name=name,
+        owner=owner,
+        allowed_models=models,
+        rpm_limit=_limit(body, "rpm_limit") if "rpm_limit" in body else KEEP,
+        tpm_limit=_limit(body, "tpm_limit") if "tpm_limit" in body else KEEP,
+        expires_at=expires_at,
+    )
+
+
+@router.route(
+    "PATCH",
+    "/api/keys/{key_id}",
+    summary="Change an API key's limits, allowed models, expiry, name or owner",
+    role=Role.ADMIN,
+    body=_UPDATE_BODY,
+    response=KEY_SCHEMA,
+)
+async def update_key(request: web.Request) -> web.StreamResponse:
+    body = await json_object(request)
+    state = request.app[STATE]
+    change = _change(body, time.time())
+    key = await asyncio.to_thread(update_api_key, state.engine, request.match_info["key_id"], change)
+    state.directory.put_key(key)  # the new limits bind on this gateway from the next call
+    return json_response(describe_key(key))
 
 
 async def _revoke(request: web.Request) -> web.StreamResponse:

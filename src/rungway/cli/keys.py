@@ -1,4 +1,4 @@
-"""`rungway keys create|list|revoke`: API keys, straight in the store (gateways pick them up within a second)."""
+"""`rungway keys create|list|update|revoke`: API keys, straight in the store (gateways pick them up within a second)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,19 @@ import click
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_time
 from rungway.domain.keys import KeyKind, Role
-from rungway.services.keys import create_api_key, describe_key, resolve_expiry, revoke_api_key
+from rungway.domain.timespec import TimeSpecError, parse_duration
+from rungway.errors import InvalidRequest
+from rungway.services.keys import (
+    KEEP,
+    KeyChange,
+    Unchanged,
+    create_api_key,
+    describe_key,
+    resolve_expiry,
+    revoke_api_key,
+    update_api_key,
+)
+from rungway.settings.config import INT64_MAX
 from rungway.store.keys import list_keys
 
 __all__ = ["keys_group"]
@@ -33,7 +45,7 @@ KEY_COLUMNS = [
 
 @click.group("keys")
 def keys_group() -> None:
-    """Create, list and revoke API keys."""
+    """Create, list, change and revoke API keys."""
 
 
 @keys_group.command("create")
@@ -113,3 +125,97 @@ def revoke_command(key_id: str, config_path: str | None) -> None:
     key = revoke_api_key(engine, key_id)
     engine.dispose()
     click.echo(f"Revoked {key.id} ({key.prefix}..., workload {key.workload}).")
+
+
+# `keys update` options: left out, a field is kept (KEEP); given, it is parsed here so that a bad
+# value is a one-line usage error naming the option.
+
+
+def _kept_text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | Unchanged:
+    return KEEP if value is None else value
+
+
+def _limit_value(ctx: click.Context, param: click.Parameter, value: str | None) -> int | Unchanged | None:
+    if value is None:
+        return KEEP
+    text = value.strip().lower().replace("_", "").replace(",", "")
+    if text == "none":
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= INT64_MAX:
+        raise click.BadParameter(f"{value!r} is not a limit: write a whole number from 1, or none to remove it")
+    return int(text)
+
+
+def _models_value(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | Unchanged:
+    if value is None:
+        return KEEP
+    if value.strip().lower() in ("", "any"):
+        return ()
+    return tuple(m.strip() for m in value.split(",") if m.strip())
+
+
+def _expiry_value(ctx: click.Context, param: click.Parameter, value: str | None) -> float | Unchanged | None:
+    if value is None:
+        return KEEP
+    text = value.strip()
+    if text.lower() == "never":
+        return None
+    try:
+        parse_duration(text)
+        given_in: str | None = text  # a duration counts from now
+    except TimeSpecError:
+        given_in = None
+    try:
+        return resolve_expiry(None if given_in else text, given_in, time.time())
+    except InvalidRequest:
+        raise click.BadParameter(
+            f"{value!r} is not an expiry: write a duration from now (30d, 12h), an ISO 8601 date/time, or never"
+        ) from None
+
+
+@keys_group.command("update")
+@click.argument("key_id")
+@click.option("--name", default=None, callback=_kept_text, help="A new label")
+@click.option("--owner", default=None, callback=_kept_text, help="User calls are attributed to ('' for none)")
+@click.option(
+    "--models", default=None, callback=_models_value, help="Allow only these models, comma-separated; any: every model"
+)
+@click.option("--rpm", default=None, callback=_limit_value, metavar="N|none", help="Requests per minute for this key")
+@click.option("--tpm", default=None, callback=_limit_value, metavar="N|none", help="Tokens per minute for this key")
+@click.option(
+    "--expires",
+    default=None,
+    callback=_expiry_value,
+    metavar="30d|DATE|never",
+    help="Expire after a duration from now, at an ISO 8601 date/time, or never",
+)
+@format_option("text", "json")
+@config_option
+def update_command(
+    key_id: str,
+    name: str | Unchanged,
+    owner: str | Unchanged | None,
+    models: tuple[str, ...] | Unchanged,
+    rpm: int | Unchanged | None,
+    tpm: int | Unchanged | None,
+    expires: float | Unchanged | None,
+    fmt: str,
+    config_path: str | None,
+) -> None:
+    """Change KEY_ID's limits, allowed models, expiry, name or owner (only the options given).
+
+    Running gateways apply the change within a second; the key's secret, workload and role stay."""
+    change = KeyChange(name, owner, models, rpm, tpm, expires)
+    engine = open_store(config_path)
+    try:
+        key = update_api_key(engine, key_id, change)
+    finally:
+        engine.dispose()
+    shown = describe_key(key)
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2))
+        return
+    allowed = ", ".join(key.allowed_models) or "any"
+    limits = f"rpm {key.rpm_limit or 'none'}, tpm {key.tpm_limit or 'none'}, models {allowed}"
+    expires_text = fmt_time(key.expires_at) or "never"
+    click.echo(f"Updated {key.id} ({key.prefix}..., workload {key.workload}): {limits}, expires {expires_text}.")

@@ -86,6 +86,29 @@ def keys_changed_since(engine: Engine, since: float) -> list[ApiKey]:
         return [_key(r) for r in conn.execute(select(api_keys).where(api_keys.c.updated_at >= since))]
 
 
+def update_key(engine: Engine, key: ApiKey, when: float | None = None) -> bool:
+    """Write a key's changeable fields (name, owner, allowed models, limits, expiry) unless it is revoked.
+
+    The secret's hash, prefix, workload, role and kind are never written here. `updated_at` moves, so
+    the gateways' directories (`keys_changed_since`) pick the change up. False when no active key matched."""
+    now = when or time.time()
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(api_keys)
+            .where((api_keys.c.id == key.id) & api_keys.c.revoked_at.is_(None))
+            .values(
+                name=key.name,
+                owner=key.owner,
+                allowed_models=orjson.dumps(list(key.allowed_models)).decode(),
+                rpm_limit=key.rpm_limit,
+                tpm_limit=key.tpm_limit,
+                expires_at=key.expires_at,
+                updated_at=now,
+            )
+        )
+    return result.rowcount > 0
+
+
 def revoke_key(engine: Engine, key_id: str, when: float | None = None) -> bool:
     now = time.time()
     with engine.begin() as conn:

@@ -1,8 +1,9 @@
-"""The Keys and Workloads pages, for admins: create and revoke API keys (the secret shown once), create
-workloads and change their limits, risk tier and content capture.
+"""The Keys and Workloads pages, for admins: create API keys (the secret shown once), change their
+limits, allowed models, expiry, name and owner, and revoke them; create workloads and change their
+limits, risk tier and content capture.
 
-The same use cases as `/api/keys` and `/api/workloads` (`create_api_key`, `revoke_api_key`,
-`add_workload`, `update_workload`), with the same effect on this gateway at once: the in-memory
+The same use cases as `/api/keys` and `/api/workloads` (`create_api_key`, `update_api_key`,
+`revoke_api_key`, `add_workload`, `update_workload`), with the same effect on this gateway at once: the in-memory
 directory is updated here, other replicas pick the change up within their refresh. Every page and
 change needs the admin role (the API's rule), so a viewer or developer gets a 403 by link, by URL
 and by a forged POST alike. A new key's secret is shown on the answer to the create form only; it is
@@ -23,7 +24,16 @@ from rungway.domain.keys import KeyKind, Role
 from rungway.domain.workloads import ContentCapture, RiskTier
 from rungway.errors import InvalidRequest
 from rungway.gateway.routes import STATE
-from rungway.services.keys import create_api_key, describe_key, resolve_expiry, revoke_api_key
+from rungway.services.keys import (
+    KEEP,
+    KeyChange,
+    Unchanged,
+    create_api_key,
+    describe_key,
+    resolve_expiry,
+    revoke_api_key,
+    update_api_key,
+)
 from rungway.services.workloads import add_workload, describe_workload, update_workload
 from rungway.settings.config import INT64_MAX
 from rungway.store.keys import list_keys
@@ -31,7 +41,7 @@ from rungway.store.workloads import get_workload, list_workloads
 from rungway.web.pages import PageRouter
 from rungway.web.render import redirect, render
 
-__all__ = ["KEY_FORM", "WORKLOAD_FORM", "form_values", "pages"]
+__all__ = ["KEY_CHANGE_FORM", "KEY_FORM", "WORKLOAD_FORM", "form_values", "pages"]
 
 pages = PageRouter("admin")
 
@@ -42,6 +52,14 @@ KEY_FORM = {
     "owner": 256,
     "role": 16,
     "kind": 16,
+    "allowed_models": 4096,
+    "rpm_limit": 20,
+    "tpm_limit": 20,
+    "expires_in": 16,
+}
+KEY_CHANGE_FORM = {
+    "name": 128,
+    "owner": 256,
     "allowed_models": 4096,
     "rpm_limit": 20,
     "tpm_limit": 20,
@@ -177,6 +195,34 @@ async def revoke_key(request: web.Request) -> web.StreamResponse:
     key = await asyncio.to_thread(revoke_api_key, state.engine, request.match_info["key_id"])
     state.directory.put_key(key)  # refused on this gateway at once; its dashboard sessions end with it
     return redirect(f"/ui/keys?{urlencode({'workload': key.workload})}")
+
+
+def _key_change(v: dict[str, str], now: float) -> KeyChange:
+    """The change form as a `KeyChange`: an empty limit, owner or model list is none (any model); an empty
+    name or expiry keeps it; `never` removes the expiry."""
+    expires_at: float | Unchanged | None = KEEP
+    if v["expires_in"].lower() == "never":
+        expires_at = None
+    elif v["expires_in"]:
+        expires_at = resolve_expiry(None, v["expires_in"], now)
+    return KeyChange(
+        name=v["name"] or KEEP,
+        owner=v["owner"] or None,
+        allowed_models=_models(v["allowed_models"]),
+        rpm_limit=_whole(v, "rpm_limit"),
+        tpm_limit=_whole(v, "tpm_limit"),
+        expires_at=expires_at,
+    )
+
+
+@pages.page("/ui/keys/{key_id}", title="Change an API key", role=Role.ADMIN, method="POST")
+async def change_key(request: web.Request) -> web.StreamResponse:
+    v = form_values(await request.post(), KEY_CHANGE_FORM)
+    state = request.app[STATE]
+    change = _key_change(v, time.time())
+    key = await asyncio.to_thread(update_api_key, state.engine, request.match_info["key_id"], change)
+    state.directory.put_key(key)  # the new limits and models bind on this gateway from the next call
+    return redirect(f"/ui/keys?{urlencode({'workload': key.workload})}#key-{key.id}")
 
 
 @pages.page("/ui/workloads", title="Workloads", role=Role.ADMIN, nav="Workloads", order=71)
