@@ -79,12 +79,17 @@ EXPORTS = {
         "positive_duration",
     ],
     "rungway.services.keys": [
+        "KEEP",
+        "MAX_ALLOWED_MODELS",
         "CreatedKey",
+        "KeyChange",
+        "Unchanged",
         "create_api_key",
         "describe_key",
         "find_key",
         "resolve_expiry",
         "revoke_api_key",
+        "update_api_key",
     ],
     "rungway.services.logs": [
         "MAX_PAGE",

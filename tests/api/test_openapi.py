@@ -23,6 +23,7 @@ def test_openapi_document_covers_every_api_route(gateway: Gateway) -> None:
         ("post", "/api/keys"),
         ("get", "/api/keys"),
         ("post", "/api/keys/{key_id}/revoke"),
+        ("patch", "/api/keys/{key_id}"),
         ("get", "/api/workloads"),
         ("patch", "/api/workloads/{name}"),
         ("get", "/api/logs"),

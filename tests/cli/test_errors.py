@@ -22,6 +22,10 @@ def _one_line_error(result: object, *needles: str) -> None:
     [
         (("keys", "revoke", "key_nope"), ("key_nope", "rungway keys list")),
         (("keys", "create", "-w", "Bad Name"), ("invalid workload name",)),
+        (("keys", "update", "key_nope", "--rpm", "5"), ("key_nope", "rungway keys list")),
+        (("keys", "update", "key_nope", "--rpm", "ten"), ("--rpm", "ten", "none", "rungway keys update --help")),
+        (("keys", "update", "key_nope", "--expires", "soon"), ("--expires", "soon", "never")),
+        (("keys", "update", "key_nope"), ("nothing to change",)),
         (("keys", "create", "-w", "ok", "--expires-in", "soon"), ("soon", "30m")),
         (("logs", "query", "--since", "yesterday"), ("yesterday", "7d")),
         (("workloads", "update", "nope", "--rpm", "5"), ("nope",)),

@@ -1,16 +1,19 @@
-"""The Keys and Workloads pages over plain HTTP: admins create and revoke keys (the secret shown once and
-working at once through the SDK), create workloads and change their limits (binding at once); anyone else
-is refused by URL and by POST, with or without a CSRF token."""
+"""The Keys and Workloads pages over plain HTTP: admins create, change and revoke keys (the secret shown
+once and working at once through the SDK; a key's new limits and models binding at once), create workloads
+and change their limits (binding at once); anyone else is refused by URL and by POST, with or without a
+CSRF token."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
-from rungway.domain.keys import Role
+from rungway.domain.keys import ApiKey, Role
 from rungway.store.keys import list_keys
 from rungway.store.workloads import get_workload
 from tests.servers import Gateway
@@ -108,6 +111,7 @@ def test_no_one_but_an_admin_reaches_keys_or_workloads(
     posts = {
         "/ui/keys": {"workload": "test", "role": "admin"},
         f"/ui/keys/{victim.key.id}/revoke": {},
+        f"/ui/keys/{victim.key.id}": {"rpm_limit": "1", "allowed_models": "gpt-4o"},
         "/ui/workloads": {"name": "sneaky"},
         "/ui/workloads/test": {"rpm_limit": "1"},
     }
@@ -119,6 +123,82 @@ def test_no_one_but_an_admin_reaches_keys_or_workloads(
     test = get_workload(gateway.state.engine, "test")
     assert test is None or test.rpm_limit != 1
     assert all(k.revoked_at is None for k in list_keys(gateway.state.engine, "test"))
+    assert all(k.rpm_limit is None and not k.allowed_models for k in list_keys(gateway.state.engine, "test"))
     signed_out = ui_client(gateway)
     assert signed_out.get("/ui/keys").status_code == 303  # to the sign-in page
     assert signed_out.post("/ui/keys", {"workload": "x"}, csrf="").status_code in (401, 403)
+
+
+def _form(key: ApiKey, **changes: str) -> dict[str, str]:
+    """The change form as the page fills it in for `key`, with `changes` typed over it."""
+    filled = {
+        "rpm_limit": str(key.rpm_limit or ""),
+        "tpm_limit": str(key.tpm_limit or ""),
+        "allowed_models": ", ".join(key.allowed_models),
+        "expires_in": "",
+        "name": key.name,
+        "owner": key.owner or "",
+    }
+    return {**filled, **changes}
+
+
+def test_an_admin_changes_a_keys_limits_and_models_which_bind_at_once(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    admin = ui_client(gateway)
+    admin.sign_in("admin-secret")
+    created = gateway.create_key("batch", name="etl", owner="ana", tpm_limit=50_000)
+    key = created.key
+    page = admin.get("/ui/keys?workload=batch").text
+    assert f'id="change-{key.id}"' in page and f'action="/ui/keys/{key.id}"' in page and 'value="50000"' in page
+    sdk = openai.OpenAI(base_url=gateway.openai_base, api_key=created.secret, max_retries=0)
+    hello: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    sdk.chat.completions.create(model="gpt-4o", messages=hello)
+    assert admin.post(f"/ui/keys/{key.id}", _form(key, rpm_limit="1"), csrf="").status_code == 403
+    changed = admin.post(
+        f"/ui/keys/{key.id}", _form(key, rpm_limit="1", allowed_models="gpt-4o-mini", expires_in="90d")
+    )
+    assert changed.status_code == 303 and changed.headers["Location"] == f"/ui/keys?workload=batch#key-{key.id}"
+    (stored,) = list_keys(gateway.state.engine, "batch")
+    assert (stored.rpm_limit, stored.tpm_limit, stored.allowed_models) == (1, 50_000, ("gpt-4o-mini",))
+    assert stored.key_hash == key.key_hash and stored.name == "etl" and stored.owner == "ana"
+    assert stored.expires_at is not None and stored.expires_at > time.time() + 89 * 86400
+    with pytest.raises(openai.PermissionDeniedError):  # gpt-4o is no longer allowed, at once
+        sdk.chat.completions.create(model="gpt-4o", messages=hello)
+    sdk.chat.completions.create(model="gpt-4o-mini", messages=hello)
+    with pytest.raises(openai.RateLimitError):  # the new limit: one request a minute
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=hello)
+    cleared = admin.post(
+        f"/ui/keys/{key.id}", _form(stored, rpm_limit="", allowed_models="", owner="", expires_in="never")
+    )
+    assert cleared.status_code == 303
+    (stored,) = list_keys(gateway.state.engine, "batch")
+    assert (stored.rpm_limit, stored.allowed_models, stored.owner, stored.expires_at) == (None, (), None, None)
+
+
+def test_the_key_change_form_refuses_bad_values_and_revoked_or_unknown_keys(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    admin = ui_client(gateway)
+    admin.sign_in("admin-secret")
+    key = gateway.create_key("batch", rpm_limit=5).key
+    for bad in (
+        {"rpm_limit": "0"},
+        {"tpm_limit": "9" * 30},
+        {"rpm_limit": "ten"},
+        {"expires_in": "forever"},
+        {"allowed_models": ",".join(["m"] * 257)},
+        {"owner": "x" * 300},
+        {"name": "bad\x01name"},
+    ):
+        assert admin.post(f"/ui/keys/{key.id}", _form(key, **bad)).status_code == 400, bad
+    for forbidden in ({"workload": "other"}, {"role": "admin"}, {"kind": "person"}):
+        assert admin.post(f"/ui/keys/{key.id}", {**_form(key), **forbidden}).status_code == 400, forbidden
+    (stored,) = list_keys(gateway.state.engine, "batch")
+    assert stored.rpm_limit == 5 and stored.workload == "batch" and stored.role is Role.DEVELOPER
+    assert admin.post("/ui/keys/key_nope", _form(key)).status_code == 404
+    assert admin.post(f"/ui/keys/{key.id}/revoke").status_code == 303
+    assert admin.post(f"/ui/keys/{key.id}", _form(key, rpm_limit="500")).status_code == 409
+    (stored,) = list_keys(gateway.state.engine, "batch", include_revoked=True)
+    assert stored.rpm_limit == 5
+    assert f'id="change-{key.id}"' not in admin.get("/ui/keys?workload=batch&include_revoked=true").text

@@ -99,6 +99,8 @@ class BodySchema:
             elif kind == "additionalProperties":
                 path = ".".join([*path.split(".")[: bool(path)], str(detail["unexpected"][0])])
                 message = f"unknown field; the known ones are {', '.join(self._known(error.instance))}"
+            elif kind == "minProperties":
+                message = f"give at least one of {', '.join(self._known(error.instance))}"
             elif kind == "required":
                 path = ".".join([*path.split(".")[: bool(path)], str(detail["property"])])
                 message = "is required"
