@@ -34,10 +34,14 @@ def input_token_bound(body: dict[str, Any]) -> int:
             chars += len(content)
         elif isinstance(content, list):
             chars += sum(len(str(p.get("text", ""))) + 85 for p in content if isinstance(p, dict))
-        for call in (message.get("tool_calls") or ()) if isinstance(message, dict) else ():
-            chars += len(str(call))
-    if body.get("tools"):
-        chars += len(str(body["tools"]))
+        if isinstance(message, dict):
+            for call in message.get("tool_calls") or ():
+                chars += len(str(call))
+            if message.get("function_call"):  # the deprecated form of tool_calls, still billed
+                chars += len(str(message["function_call"]))
+    for definitions in ("tools", "functions"):  # `functions`: the deprecated form of `tools`, still billed
+        if body.get(definitions):
+            chars += len(str(body[definitions]))
     value = body.get("input")
     if isinstance(value, str):
         chars += len(value)
