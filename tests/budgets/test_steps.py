@@ -235,7 +235,8 @@ WEATHER = {
         pytest.param({"max_tokens": 20, "n": 3}, 18, 60, id="n-choices"),
         pytest.param({"n": 2}, 18, 200, id="n-without-max-tokens"),
         pytest.param(
-            {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hello there"}, IMAGE]}], "max_tokens": 20},
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hello there"}, IMAGE]}],
+             "max_tokens": 20},
             (11 + 85) + 85 + 4 + 3, 20, id="image-part",
         ),
         pytest.param(
