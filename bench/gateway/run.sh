@@ -9,6 +9,7 @@
 #   bench/gateway/run.sh round LAT [STREAM] # every target at every connection count, interleaved
 #   bench/gateway/run.sh all                # start, ROUNDS x {0, 50 ms} + streaming rounds, stop, summary
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
+#                                           # (RW_MID_REV=rev adds a third tree, target rungway_mid)
 #   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
 #   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
@@ -79,7 +80,7 @@ start_rungway() {  # start_rungway [NAME PORT]: NAME "rungway_base" runs the tre
   (
     export RUNGWAY_BENCH_DB="sqlite:///$WORK/$name-bench.db" RUNGWAY_BENCH_PORT="$port"
     export RUNGWAY_BENCH_SPILL="$WORK/$name-spill"
-    [ "$name" = rungway_base ] && export PYTHONPATH="$RW_BASE_SRC"
+    case "$name" in rungway_base|rungway_mid) export PYTHONPATH="$RW_BASE_SRC" ;; esac
     "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG" >"$WORK/$name.key"
     spawn "$name" "$GW_CPU" "$RW_PY" -m rungway serve --config "$RW_CONFIG" --port "$port" --log-level warning
   )
@@ -96,6 +97,7 @@ port_of() {  # port_of TARGET LAT
     litellm_old_cli) echo 9312 ;;
     rungway) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
+    rungway_mid) echo 9343 ;;
     rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
@@ -198,12 +200,18 @@ case "${1:-}" in
     fi
     RW_BASE_SRC="$RW_BASE_SRC" start_rungway rungway_base 9341
     ;;
+  start-mid)  # a second earlier revision, RW_MID_REV, as target rungway_mid (a three-way A/B)
+    rm -rf "$WORK/mid_src" && mkdir -p "$WORK/mid_src"
+    git -C "$ROOT" archive "${RW_MID_REV:?set RW_MID_REV}" src | tar -x -C "$WORK/mid_src"
+    RW_BASE_SRC="$WORK/mid_src/src" start_rungway rungway_mid 9343
+    ;;
   round) round "${2:-0}" "${3:-0}" ;;
   ttft)
     flock /tmp/bench.lock taskset -c "$AUX_CPU" "$RW_PY" "$HERE/ttft.py" --rounds "$ROUNDS" --calls 500 \
       --results "${RESULTS%.jsonl}-ttft.jsonl"
     ;;
   stop)
+    stop_one rungway_mid
     stop_one rungway_wal
     stop_one rungway_base
     stop_one rungway
@@ -230,10 +238,12 @@ case "${1:-}" in
     flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
     start_rungway
     bash "$0" start-base
+    ab_targets="floor rungway_base rungway"
+    if [ -n "${RW_MID_REV:-}" ]; then bash "$0" start-mid; ab_targets="floor rungway_base rungway_mid rungway"; fi
     for i in $(seq 1 "$ROUNDS"); do
       bash "$ANCHORS" quiet
-      TARGETS="floor rungway_base rungway" ROUND_ID="ab$i" flock /tmp/bench.lock bash "$0" round 0 0
-      [ "${AB_STREAM:-1}" = 1 ] && TARGETS="floor rungway_base rungway" CONNS=16 ROUND_ID="abs$i" \
+      TARGETS="$ab_targets" ROUND_ID="ab$i" flock /tmp/bench.lock bash "$0" round 0 0
+      [ "${AB_STREAM:-1}" = 1 ] && TARGETS="$ab_targets" CONNS=16 ROUND_ID="abs$i" \
         flock /tmp/bench.lock bash "$0" round 0 1
     done
     bash "$0" stop

@@ -25,6 +25,7 @@ from rungway.store.migrate import upgrade
 from rungway.store.record_files import RecordCodec
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.schema import requests
+from rungway.store.write_errors import is_duplicate
 from rungway.store.writer import BatchWriter
 from rungway.traces.model import SpanRow
 from rungway.traces.store import insert_spans, spans
@@ -257,3 +258,53 @@ def test_quarantine_file_stops_growing_at_its_cap_but_every_bad_row_is_counted(
     assert quarantined_ids(tmp_path / "spill") == ["req_000000"]
     full = "NOT kept: the quarantine file reached recorder.quarantine_max_bytes"
     assert sum(full in r.getMessage() for r in caplog.records) == 2
+
+
+def test_a_retried_batch_whose_commit_landed_is_stored_once_and_counted_as_written(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The store committed but the writer saw an outage (a PostgreSQL connection lost on the commit's
+    answer): the retry finds the gateway's spans already there. Not a bad row, not a double count."""
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    calls: list[int] = []
+
+    def sink(batch: Sequence[SpanRow]) -> None:
+        insert_spans(engine, batch)
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise ConnectionResetError("the connection dropped before the commit was acknowledged")
+
+    gateway_spans = [span(i, source="gateway", trace_id=f"{i % 3:032x}", cost_nano=10) for i in range(12)]
+    writer: BatchWriter[SpanRow] = BatchWriter("spans", sink, flush_interval_s=0.01)
+    writer.use_disk(tmp_path / "spill")
+    writer.start()
+    assert writer.offer_many(gateway_spans)
+    assert writer.flush(30)
+    writer.close()
+    with engine.connect() as conn:
+        stored = list(conn.execute(select(spans.c.span_id)).scalars())
+        traces_cost = conn.exec_driver_sql("SELECT SUM(cost_nano), SUM(span_count) FROM traces").one()
+    engine.dispose()
+    assert sorted(stored) == sorted(s.span_id for s in gateway_spans)
+    assert tuple(traces_cost) == (120, 12)  # the roll-up counted each span once
+    assert writer.written == 12 and writer.quarantined == 0
+    assert not (tmp_path / "spill" / "spans.quarantine.jsonl").exists()
+
+
+def test_the_gateways_own_spans_skip_the_stored_id_lookup_and_the_unique_index_still_refuses_a_repeat(
+    store_url: str,
+) -> None:
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    first = span(1, source="gateway")
+    assert insert_spans(engine, [first]) == 1
+    with pytest.raises(Exception) as refused:  # SQLite's and psycopg's own errors
+        insert_spans(engine, [first])
+    assert is_duplicate(refused.value)
+    resent = span(1, source="otlp", span_id="f" * 16)
+    assert insert_spans(engine, [resent]) == 1
+    assert insert_spans(engine, [resent]) == 0  # an application's re-sent span is looked up and skipped
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT span_count FROM traces").scalar_one() == 2
+    engine.dispose()

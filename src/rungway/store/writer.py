@@ -298,8 +298,10 @@ class BatchWriter(Generic[T]):
                 if not is_data_error(exc):
                     raise _StoreUnavailable([r for p in (part, *parts) for r in p], exc) from exc
                 if len(part) == 1:
-                    if not live and is_duplicate(exc):
-                        self._resolve(1, live, written=False)  # replayed, and already stored: stored once
+                    if is_duplicate(exc):
+                        # Already stored: replayed after a restart, or a live batch retried after a commit
+                        # that landed but was not acknowledged. Stored once, and counted as written once.
+                        self._resolve(1, live, written=live)
                         continue
                     self._quarantine(part[0], exc)
                     self._resolve(1, live, written=False)

@@ -46,7 +46,7 @@ from sqlalchemy import (
 from rungway.store.schema import metadata
 from rungway.store.workloads import list_workloads
 from rungway.traces import model as span_rules
-from rungway.traces.model import SPAN_COLUMNS, SpanRow, roll_up
+from rungway.traces.model import SPAN_COLUMNS, SpanRow, SpanSource, roll_up
 from rungway.traces.search import search_needles, search_patterns
 
 log = logging.getLogger("rungway.traces.store")
@@ -155,6 +155,7 @@ _COLS = ", ".join(SPAN_COLUMNS)
 _SQLITE_SPANS = f"INSERT INTO spans ({_COLS}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
 _PG_COPY = f"COPY spans ({_COLS}) FROM STDIN"
 _UPSERT = {"sqlite": _upsert_sql("sqlite"), "postgresql": _upsert_sql("postgresql")}
+_GATEWAY = SpanSource.GATEWAY.value
 _SQLITE_IN_CHUNK = 900  # trace ids per lookup, well inside SQLite's bound-parameter limit
 
 
@@ -188,9 +189,12 @@ def _new_spans(batch: Sequence[SpanRow], stored: set[tuple[str, str, str]]) -> l
 def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
     """One transaction: the new spans, then one upsert per (trace, workload) they add to; how many were new.
 
-    Spans already stored are looked up by trace id (one indexed query) and skipped. Should another
-    writer (a second replica) store one of them in between, the unique index refuses the insert,
-    the transaction rolls back and the writer's retry finds it stored: never a double count.
+    Spans an application sent may be sent again (OTLP exporters retry): those already stored are
+    looked up by trace id (one indexed query) and skipped. The gateway's own spans carry span ids
+    it drew itself and are queued once, so they skip the lookup; should one reach the store twice
+    anyway (the writer's retry of a batch whose commit did land, a replay after a crash), the unique
+    index refuses it and the writer counts it as stored. Should another writer (a second replica)
+    store a re-sent span in between, the same index refuses the insert: never a double count.
     """
     if not batch:
         return 0
@@ -199,7 +203,8 @@ def insert_spans(engine: Engine, batch: Sequence[SpanRow]) -> int:
         raw: Any = conn.connection.dbapi_connection
         cursor = raw.cursor()
         try:
-            stored = _stored_keys(cursor, dialect, list({span.trace_id for span in batch}))
+            sent = list({span.trace_id for span in batch if span.source != _GATEWAY})
+            stored = _stored_keys(cursor, dialect, sent) if sent else set()
             fresh = _new_spans(batch, stored)
             if len(fresh) < len(batch):
                 log.info(
