@@ -31,12 +31,24 @@ def engine(store_url: str) -> Engine:
     engine = create_store_engine(store_url)
     upgrade(engine, migration_packages())
     rows = [
-        RequestRecord(id=f"req_{i:02d}", ts_start=NOW - 100 + i, ts_end=NOW - 99 + i,
-                      workload="bot" if i % 2 else "etl", key_id=None, user="ann" if i < 5 else "bob", team="qa", model_requested="gpt-4o-mini",
-                      status=200 if i != 7 else 429, latency_ms=10.0 * (i + 1), tokens_in=10, tokens_out=5,
-                      cost_nano=1_000_000 * i, priced=True)
+        RequestRecord(
+            id=f"req_{i:02d}",
+            ts_start=NOW - 100 + i,
+            ts_end=NOW - 99 + i,
+            workload="bot" if i % 2 else "etl",
+            key_id=None,
+            user="ann" if i < 5 else "bob",
+            team="qa",
+            model_requested="gpt-4o-mini",
+            status=200 if i != 7 else 429,
+            latency_ms=10.0 * (i + 1),
+            tokens_in=10,
+            tokens_out=5,
+            cost_nano=1_000_000 * i,
+            priced=True,
+        )
         for i in range(10)
-    ]  # fmt: skip
+    ]
     insert_requests(engine, rows)
     return engine
 
