@@ -210,7 +210,9 @@ def test_an_unreachable_counters_backend_fails_open_or_closed_as_configured(
         assert body["error"]["code"] == "overloaded" and "fail closed" in body["error"]["message"]
         assert headers["Retry-After"] == "1"
     outcome = "allowed" if expected == 200 else "refused"
-    assert gw.state.metrics.counter_errors.labels("redis", outcome)._value.get() == 1
+    with urllib.request.urlopen(gw.base_url + "/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    assert f'rungway_counter_backend_errors_total{{backend="redis",outcome="{outcome}"}} 1.0' in metrics
 
 
 def context(body: dict[str, Any], endpoint: str = "chat.completions") -> CallContext:
