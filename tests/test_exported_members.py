@@ -4,6 +4,7 @@ the capability door, providers, counters, evidence checks, the SDK): changing it
 from __future__ import annotations
 
 import importlib
+import inspect
 
 import pytest
 
@@ -37,7 +38,14 @@ EXPORTS = {
     "rungway.api.workloads": ["WORKLOAD_NAME", "WORKLOAD_SCHEMA", "router"],
     "rungway.cli.keys": ["keys_group"],
     "rungway.cli.logs": ["logs_group", "usage_command"],
-    "rungway.cli.options": ["AgeOption", "config_option", "database_url", "format_option", "open_store"],
+    "rungway.cli.options": [
+        "AgeOption",
+        "check_store_at",
+        "config_option",
+        "database_url",
+        "format_option",
+        "open_store",
+    ],
     "rungway.cli.render": ["Column", "console", "emit", "fmt_ms", "fmt_time", "fmt_usd", "grouped_by"],
     "rungway.cli.workloads": ["workloads_group"],
     "rungway.demo": ["DEMO_WORKLOAD", "choose_port", "ensure_admin_key", "ensure_demo_key", "main"],
@@ -58,7 +66,17 @@ EXPORTS = {
         "fits",
         "has_control_characters",
     ],
-    "rungway.domain.timespec": ["TimeSpecError", "parse_duration", "parse_instant"],
+    "rungway.domain.otlp_values": ["set_any_value"],
+    "rungway.domain.timespec": [
+        "DAY",
+        "HOUR",
+        "MINUTE",
+        "WEEK",
+        "TimeSpecError",
+        "parse_duration",
+        "parse_instant",
+        "positive_duration",
+    ],
     "rungway.services.keys": [
         "CreatedKey",
         "create_api_key",
@@ -159,6 +177,33 @@ def test_public_api_is_pinned(module_name: str) -> None:
     assert sorted(module.__all__) == sorted(EXPORTS[module_name])
     for name in module.__all__:
         assert hasattr(module, name), f"{module_name}.__all__ names {name}, which does not exist"
+
+
+# What a plugin author or an application imports: nothing public may be defined there without being exported.
+INTERFACES = [
+    "rungway.capability",
+    "rungway.counters.base",
+    "rungway.counters.registry",
+    "rungway.evidence",
+    "rungway.gateway.slots",
+    "rungway.providers.base",
+    "rungway.providers.registry",
+    "rungway.sdk",
+    "rungway.sdk.span",
+]
+
+
+@pytest.mark.parametrize("module_name", INTERFACES)
+def test_every_public_class_and_function_of_an_interface_is_exported(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == module_name
+    }
+    assert defined - set(module.__all__) == set(), f"{module_name} defines public names it does not export"
 
 
 def test_management_routers_are_registered() -> None:

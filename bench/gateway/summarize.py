@@ -16,7 +16,17 @@ import json
 import statistics
 from typing import Any
 
-ORDER = ["direct", "floor", "rungway", "rungway_base", "rungway_mid", "rungway_wal", "litellm", "litellm_old_cli", "portkey"]
+ORDER = [
+    "direct",
+    "floor",
+    "rungway",
+    "rungway_base",
+    "rungway_mid",
+    "rungway_wal",
+    "litellm",
+    "litellm_old_cli",
+    "portkey",
+]
 Agg = dict[tuple[int, int, int, str], dict[str, Any]]
 
 

@@ -136,7 +136,8 @@ def registered_sections(capabilities: Sequence[Capability] | None = None) -> lis
     return sections
 
 
-def migration_packages(capabilities: Sequence[Capability] | None = None) -> list[str]:
-    """The Alembic versions packages of these (default: every installed) capabilities, for `store.migrate`."""
+def migration_packages(capabilities: Sequence[Capability] | None = None) -> dict[str, str]:
+    """{capability name: Alembic versions package} of these (default: every installed) capabilities, for
+    `store.migrate.upgrade` (which records the name, to say which capability a store needs)."""
     chosen = load_capabilities() if capabilities is None else capabilities
-    return [c.migrations for c in chosen if c.migrations is not None]
+    return {c.name: c.migrations for c in chosen if c.migrations is not None}

@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import Engine, inspect
 
 from rungway.capability import Capability, load_capabilities
+from rungway.domain.timespec import DAY
 from rungway.domain.workloads import Workload
 from rungway.settings.config import ModelRoute
-
-DAY = 86_400.0
 
 
 class Verdict(enum.StrEnum):

@@ -1,4 +1,8 @@
-"""Threshold alerts reach a loopback webhook once per threshold per period, across replicas, with retries."""
+"""Threshold alerts reach a loopback webhook once per threshold per period, across replicas, with retries.
+
+That no further alert was sent is read from the store once every call is accounted (`Gateway.flush`):
+an alert is claimed and its `threshold` event offered to the writer in the call's settle step (or in
+the budget book's seed, before the server accepts calls), and only a claimed alert is ever sent."""
 
 from __future__ import annotations
 
@@ -37,8 +41,23 @@ class Receiver:
 
     def wait_for(self, count: int, timeout_s: float = 20) -> None:
         deadline = time.monotonic() + timeout_s
-        while len(self.delivered) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        while len(self.delivered) < count:
+            assert time.monotonic() < deadline, f"{len(self.delivered)} of {count} alerts delivered"
+            time.sleep(0.01)
+
+
+def recorded(gw: Gateway, kind: str, at_least: int = 0, timeout_s: float = 20) -> list[int]:
+    """The thresholds of the budget's `kind` events in the store once every call is accounted (and, for
+    events that follow a delivery, once `at_least` of them are in)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        gw.flush()
+        status, events = api(gw.base_url, f"/api/budget-events?budget=test-alerts&kind={kind}")
+        assert status == 200
+        found = sorted(e["threshold"] for e in events["data"])
+        if len(found) >= at_least:
+            return found
+        assert time.monotonic() < deadline, f"{len(found)} of {at_least} {kind} events recorded"
 
 
 @pytest.fixture
@@ -79,16 +98,13 @@ def test_each_threshold_alerts_once_per_period_and_is_retried_after_a_500(
     _call(gw, key.secret, 40)  # past 80% and 100% (the budget is soft, so calls go on)
     hook.wait_for(3)
     _call(gw, key.secret, 5)
-    time.sleep(0.5)
+    assert recorded(gw, "threshold") == [50, 80, 100]  # the five calls past 100% claimed no alert
+    assert recorded(gw, "alert_sent", at_least=3) == [50, 80, 100]
     delivered = [a["threshold_percent"] for a in hook.delivered]
     assert delivered == [50, 80, 100]
     first = hook.delivered[0]
     assert first["budget"]["name"] == "test-alerts" and first["type"] == "budget.threshold_crossed"
     assert first["spent_nano"] >= 500_000 and first["resets_at"].endswith("T00:00:00Z")
-    gw.flush()
-    status, events = api(gw.base_url, "/api/budget-events?budget=test-alerts")
-    kinds = sorted(e["kind"] for e in events["data"])
-    assert status == 200 and kinds == ["alert_sent"] * 3 + ["threshold"] * 3
 
 
 @pytest.mark.redis
@@ -109,7 +125,8 @@ def test_two_replicas_sharing_redis_alert_once(
         _call(one, key.secret, 1)
         _call(two, key.secret, 1)
     hook.wait_for(1)
-    time.sleep(0.5)
+    two.flush()
+    assert recorded(one, "threshold") == [50]  # one store: the other replica claimed nothing
     assert [a["threshold_percent"] for a in hook.delivered] == [50]
 
 
@@ -124,6 +141,6 @@ def test_restart_does_not_repeat_an_alert_already_sent_this_period(
     first = gateway_factory(config_text(latency_ms=0, webhook_url=hook.url), store_url=url)
     hook.wait_for(1)
     first.flush()
-    gateway_factory(config_text(latency_ms=0, webhook_url=hook.url), store_url=url)  # in-process counters: fresh
-    time.sleep(1.0)
+    second = gateway_factory(config_text(latency_ms=0, webhook_url=hook.url), store_url=url)  # fresh counters
+    assert recorded(second, "threshold") == [50]  # its seed (done before it served) saw the alert was sent
     assert [a["threshold_percent"] for a in hook.delivered] == [50]

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rungway.budgets.model import Budget, BudgetScope, Period, crossed_thresholds, parse_usd, period_bounds
+from rungway.budgets.model import (
+    Budget,
+    BudgetScope,
+    Period,
+    counter_ttl_s,
+    crossed_thresholds,
+    parse_usd,
+    period_bounds,
+)
 from rungway.budgets.service import BudgetRequest, build_budget
 from rungway.errors import InvalidRequest
 
@@ -36,6 +44,12 @@ def test_fixed_window_applies_only_inside_it() -> None:
     b = _budget(Period.FIXED, starts_at=100.0, ends_at=200.0)
     assert period_bounds(b, 150) == (100.0, 200.0)
     assert [b.active(t) for t in (99, 100, 199, 200)] == [False, True, True, False]
+
+
+def test_a_period_counter_lives_a_day_past_the_period_and_never_past_401_days() -> None:
+    assert counter_ttl_s(period_end=1000.0, now=400.0) == 600 + 86400
+    assert counter_ttl_s(period_end=float("inf"), now=0.0) == 401 * 86400  # a fixed budget without an end
+    assert counter_ttl_s(period_end=100.5, now=100.0) == 86400  # the period's last moment: the day after remains
 
 
 def test_amounts_are_exact_nano_dollars() -> None:

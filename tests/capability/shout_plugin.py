@@ -3,8 +3,8 @@
 It owns a `shout:` section, refuses calls that contain its banned word and counts those it lets
 through (a pipeline step before the upstream call, keeping its count in a typed state slot), and
 serves the count at `GET /api/shout`; its evidence check (`shout_checks.py`) loads with the
-assessment's. It is registered through an entry point made at test time,
-never named in Rungway's code."""
+assessment's, and its Alembic branch (`shout_migrations/`) runs with the core's. It is registered
+through an entry point made at test time, never named in Rungway's code."""
 
 from __future__ import annotations
 
@@ -79,4 +79,5 @@ SHOUT = Capability(
     sections=(SHOUT_SECTION,),
     routers=(router,),
     checks=("tests.capability.shout_checks",),
+    migrations="tests.capability.shout_migrations",
 )

@@ -88,6 +88,42 @@ def test_without_the_plugin_its_section_is_an_unknown_section(tmp_path: Path) ->
     assert "shout" in result.stderr and "unknown section" in result.stderr, result.stderr
 
 
+def test_serve_names_the_uninstalled_capability_whose_migrations_the_store_holds(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    config = str(_config(tmp_path))
+    migrated = _rungway(site, "keys", "list", "--config", config)  # opens the store: the shout branch applies
+    assert migrated.returncode == 0, migrated.stderr
+    no_section = tmp_path / "without-shout.yaml"
+    no_section.write_text(Path(config).read_text().split("shout:")[0])
+    refused = _rungway(None, "serve", "--config", str(no_section), "--port", "0")
+    assert refused.returncode == 1 and not refused.stdout
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert "capability 'shout'" in lines[0] and "Fix: install the package that provides the capability" in lines[0]
+
+
+def test_config_check_with_store_names_the_uninstalled_capability_and_changes_nothing(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_plugin(site)
+    config = _config(tmp_path)
+    db = tmp_path / "gw.db"
+    fresh = _rungway(site, "config", "check", str(config), "--store")  # no store yet: nothing needed, none made
+    assert fresh.returncode == 0 and "the store needs no capability missing here" in fresh.stdout, fresh.stderr
+    assert not db.exists()
+    assert _rungway(site, "keys", "list", "--config", str(config)).returncode == 0  # migrates, shout included
+    assert _rungway(site, "config", "check", str(config), "--store").returncode == 0
+    no_section = tmp_path / "without-shout.yaml"
+    no_section.write_text(config.read_text().split("shout:")[0])
+    before = db.read_bytes()
+    plain = _rungway(None, "config", "check", str(no_section))  # the file alone is fine
+    assert plain.returncode == 0, plain.stderr
+    refused = _rungway(None, "config", "check", str(no_section), "--store")
+    assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "capability 'shout'" in refused.stderr and "Fix: install the package" in refused.stderr
+    assert db.read_bytes() == before
+
+
 def test_rungway_serve_routes_calls_through_a_plugin_capability(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _install_plugin(site)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.domain.timespec import TimeSpecError, parse_duration, parse_instant
+from rungway.domain.timespec import (
+    DAY,
+    HOUR,
+    MINUTE,
+    WEEK,
+    TimeSpecError,
+    parse_duration,
+    parse_instant,
+    positive_duration,
+)
 
 NOW = 1_700_000_000.0
 
@@ -28,3 +37,20 @@ def test_instants_from_durations_iso_dates_and_epoch_seconds() -> None:
 def test_unreadable_text_says_what_to_write(text: str) -> None:
     with pytest.raises(TimeSpecError, match="7d"):
         parse_duration(text) if text == "7" else parse_instant(text, NOW)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("45s", 45.0), ("30m", 1800.0), ("12h", 43200.0), ("7d", 604800.0), ("2w", 1209600.0), (90, 90.0), (1.5, 1.5)],
+)
+def test_a_configured_length_of_time_is_seconds_or_a_duration(value: object, seconds: float) -> None:
+    assert positive_duration(value) == seconds
+
+
+@pytest.mark.parametrize("value", [0, -5, "0s", "0d", True, False, None, "7", "soon", "-3h", [], {"d": 7}])
+def test_a_configured_length_of_time_that_is_none_or_not_above_zero_is_refused(value: object) -> None:
+    assert positive_duration(value) is None
+
+
+def test_the_unit_lengths_agree_with_the_durations() -> None:
+    assert tuple(parse_duration(t) for t in ("1m", "1h", "1d", "1w")) == (MINUTE, HOUR, DAY, WEEK)

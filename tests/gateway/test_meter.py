@@ -1,5 +1,6 @@
-"""The sizes behind budget holds and usage bounds (`gateway/meter.py`): the prompt's upper bound, the
-output a call may produce, and the ceiling an upstream's reported usage is capped at."""
+"""The sizes behind budget holds and usage bounds (`gateway/meter.py`): the output a call may produce,
+and the ceiling an upstream's reported usage is capped at. (The prompt's upper bound is
+`domain.usage.prompt_tokens(at_most=True)`, tested in tests/domain/test_usage.py.)"""
 
 from __future__ import annotations
 
@@ -10,58 +11,11 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from rungway.gateway.context import CallContext
-from rungway.gateway.meter import choices_of, input_token_bound, output_token_cap, usage_ceiling
+from rungway.gateway.meter import choices_of, output_token_cap, usage_ceiling
 
 HELLO = [{"role": "user", "content": "Hello there"}]  # 11 characters
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "get_weather",
-            "description": "The weather in a city today",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-        },
-    }
-]
-
-
 def context(body: dict[str, Any], endpoint: str = "chat.completions") -> CallContext:
     return CallContext(make_mocked_request("POST", "/v1/x"), endpoint, "req_test", body=body)
-
-
-def test_a_text_prompt_is_bounded_by_its_characters_plus_framing() -> None:
-    assert input_token_bound({"messages": HELLO}) == 11 + 4 + 3
-    two = [{"role": "system", "content": "Be brief"}, *HELLO]
-    assert input_token_bound({"messages": two}) == 8 + 11 + 2 * 4 + 3
-
-
-def test_each_content_part_adds_85_tokens_so_an_image_counts_as_a_low_detail_tile() -> None:
-    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "A" * 5000}}
-    content = [{"type": "text", "text": "What is this?"}, image]
-    assert input_token_bound({"messages": [{"role": "user", "content": content}]}) == (13 + 85) + 85 + 4 + 3
-
-
-def test_tool_definitions_and_tool_calls_count_with_the_prompt() -> None:
-    with_tools = input_token_bound({"messages": HELLO, "tools": TOOLS})
-    assert with_tools == 18 + len(str(TOOLS))
-    assert with_tools >= 18 + len(json.dumps(TOOLS))  # at least a token per character of what is sent
-    call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}}
-    answered = [*HELLO, {"role": "assistant", "content": None, "tool_calls": [call]}]
-    assert input_token_bound({"messages": answered}) == 11 + len(str(call)) + 2 * 4 + 3
-
-
-def test_legacy_function_definitions_count_with_the_prompt_like_tools() -> None:
-    """`functions` (the deprecated form of `tools`) is still sent upstream and billed as prompt tokens."""
-    functions = [TOOLS[0]["function"]]
-    assert input_token_bound({"messages": HELLO, "functions": functions}) == 18 + len(str(functions))
-    call = {"name": "get_weather", "arguments": '{"city":"Oslo"}'}
-    answered = [*HELLO, {"role": "assistant", "content": None, "function_call": call}]
-    assert input_token_bound({"messages": answered}) == 11 + len(str(call)) + 2 * 4 + 3
-
-
-def test_embedding_input_is_bounded_by_its_characters_or_its_token_ids() -> None:
-    assert input_token_bound({"input": "x" * 40}) == 40 + 3
-    assert input_token_bound({"input": ["abc", [1, 2, 3, 4], 7]}) == 3 + 4 + 1 + 3
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,15 @@
-"""A real `rungway serve` process: SIGTERM finishes in-flight calls, drains the queue, spills what it cannot write."""
+"""A real `rungway serve` process: SIGTERM finishes in-flight calls, drains the queue, spills what it cannot write.
+
+The in-flight proof: a loopback upstream holds every call until released and counts what it holds; the
+signal goes only once all of them are held, and the calls are released only once the server has closed
+its listener (it has taken the signal)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +25,7 @@ from rungway.services.keys import create_api_key
 from rungway.store.engine import normalise_url
 from rungway.store.migrate import upgrade
 from rungway.store.schema import requests
+from tests.providers.fake_openai import FakeOpenAI
 from tests.store.tcp_proxy import TcpProxy
 
 CONFIG = """
@@ -53,47 +59,74 @@ def start_server(config: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, line.split("listening on ")[1].split()[0]
 
 
-def test_sigterm_drains_queue_so_answered_calls_equal_rows(tmp_path: Path) -> None:
+HELD_CONFIG = """
+store:
+  url: sqlite:///{db}
+recorder:
+  flush_interval_ms: 1000
+providers:
+  up:
+    type: openai
+    base_url: {upstream}
+    api_key: sk-upstream
+models:
+  held:
+    provider: up
+  gpt-4o-mini:
+    provider: up
+"""
+IN_FLIGHT = 12
+
+
+def listener_closed(url: str) -> bool:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_sigterm_answers_and_records_every_call_in_flight(tmp_path: Path) -> None:
     db = tmp_path / "gw.db"
     config = tmp_path / "rungway.yaml"
-    config.write_text(CONFIG.format(db=db))
+    upstream = FakeOpenAI()
+    config.write_text(HELD_CONFIG.format(db=db, upstream=upstream.base_url))
     engine = create_engine(f"sqlite:///{db}")
     upgrade(engine, migration_packages())
     secret = create_api_key(engine, workload="drain").secret
     proc, url = start_server(config)
 
-    async def hammer() -> int:
-        answered = 0
-        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
+    async def call(session: aiohttp.ClientSession, model: str) -> int:
+        body = {"model": model, "messages": [{"role": "user", "content": "hello"}]}
         headers = {"Authorization": f"Bearer {secret}"}
+        async with session.post(f"{url}/v1/chat/completions", json=body, headers=headers) as resp:
+            await resp.read()
+            return resp.status
 
-        async def one(session: aiohttp.ClientSession) -> None:
-            nonlocal answered
-            try:
-                async with session.post(f"{url}/v1/chat/completions", json=body, headers=headers) as resp:
-                    await resp.read()
-                    if resp.status == 200:
-                        answered += 1
-            except aiohttp.ClientError:
-                pass  # refused after the listener closed: not answered, so no row expected
-
+    async def calls_across_sigterm() -> tuple[int, list[int]]:
         async with aiohttp.ClientSession() as session:
-            await one(session)  # warm up: the server has handled a call before the burst
-            tasks = [asyncio.create_task(one(session)) for _ in range(60)]
-            await asyncio.sleep(0.3)  # simulator latency is 150 ms median, 400 ms p95: calls are in flight
+            warm = await call(session, "gpt-4o-mini")  # a call the server finished before the signal
+            held = [asyncio.create_task(call(session, "held")) for _ in range(IN_FLIGHT)]
+            await asyncio.to_thread(upstream.wait_held, IN_FLIGHT)  # every call is now waiting on the upstream
             os.kill(proc.pid, signal.SIGTERM)
-            await asyncio.gather(*tasks)
-            later = [asyncio.create_task(one(session)) for _ in range(5)]
-            await asyncio.gather(*later)
-        return answered
+            # The server took the signal (it closed its listener) while all of them were still in flight.
+            await asyncio.to_thread(wait_until, lambda: listener_closed(url), "the listener to close on SIGTERM")
+            assert upstream.held == IN_FLIGHT and not any(task.done() for task in held)
+            upstream.release()
+            return warm, list(await asyncio.gather(*held))
 
-    answered = asyncio.run(hammer())
-    assert proc.wait(timeout=30) == 0
+    try:
+        warm, statuses = asyncio.run(calls_across_sigterm())
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        upstream.stop()
     with engine.connect() as conn:
-        rows = conn.execute(select(func.count()).select_from(requests)).scalar_one()
+        rows = conn.execute(select(requests.c.model_requested, requests.c.status)).all()
     engine.dispose()
-    assert answered > 1
-    assert rows == answered
+    assert warm == 200 and statuses == [200] * IN_FLIGHT
+    assert sorted(rows) == [("gpt-4o-mini", 200)] + [("held", 200)] * IN_FLIGHT
 
 
 PG_CONFIG = """

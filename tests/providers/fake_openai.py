@@ -2,7 +2,8 @@
 
 The model name picks the behaviour, so one server covers every case:
 `error-429` / `error-400` / `error-401` / `error-500` answer with that status and OpenAI's error body,
-`slow` waits 3 s, `not-json` answers 200 with text, `broken-stream` cuts the connection mid-stream,
+`slow` waits 3 s, `held` waits until `release()` (`held` counts those received), `not-json` answers
+200 with text, `broken-stream` cuts the connection mid-stream,
 `stream-error` sends an error object inside a 200 stream, `crlf` and `nospace` vary the SSE framing.
 Streams are written in small pieces so events are split across TCP writes. Azure's URL shape
 (/openai/deployments/{name}/...) is served too. Every request is kept in `seen` for assertions.
@@ -11,6 +12,7 @@ Streams are written in small pieces so events are split across TCP writes. Azure
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +119,8 @@ class FakeOpenAI:
     def __init__(self, api_key: str | None = "sk-upstream") -> None:
         self.api_key = api_key
         self.seen: list[Seen] = []
+        self.held = 0  # `held` requests received so far (each waits for `release()`)
+        self._release = asyncio.Event()  # set in the server's loop
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/embeddings", self.embeddings)
@@ -127,7 +131,19 @@ class FakeOpenAI:
         self.root_url = self.server.base_url
 
     def stop(self) -> None:
+        self.release()
         self.server.stop()
+
+    def wait_held(self, count: int, timeout_s: float = 30) -> None:
+        """Return once `count` `held` requests have arrived (and wait upstream); fail after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while self.held < count:
+            assert time.monotonic() < deadline, f"{self.held} of {count} requests reached the upstream"
+            time.sleep(0.005)
+
+    def release(self) -> None:
+        """Answer every `held` request, and answer later ones at once."""
+        self.server.loops.loop.call_soon_threadsafe(self._release.set)
 
     async def _record(self, request: web.Request) -> dict[str, Any]:
         body = orjson.loads(await request.read())
@@ -141,6 +157,9 @@ class FakeOpenAI:
             return ERRORS[model]()
         if model == "slow":
             await asyncio.sleep(3)
+        if model == "held":
+            self.held += 1
+            await self._release.wait()
         if model == "not-json":
             return web.Response(text="<html>bad gateway</html>", content_type="text/html")
         if body.get("stream"):

@@ -19,6 +19,16 @@ from rungway.wire.http1 import PAUSE_AT, H1Pool, ResponseLimits, ResponseTooLarg
 from rungway.wire.http1_address import H1Error, Proxy
 from tests.wire.scripted import Script, ScriptedPool, every_cut
 
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = 10) -> None:
+    """Wait, polling, for `condition`; fail naming `what` after `timeout_s`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.005)
+
+
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, dict[str, Any]], Awaitable[None]]
 
 
@@ -351,7 +361,7 @@ def test_an_answer_nobody_asked_for_retires_the_idle_connection() -> None:
         r = await pool.request("POST", url, {}, b"{}", 5, whole=True)
         assert await r.read() == b'{"first": true}'
         r.release()
-        await asyncio.sleep(0.1)
+        await until(lambda: all(c.closed for idle in pool._idle.values() for c in idle), "the 408 to retire it")
         r = await pool.request("POST", url, {}, b"ab", 5, whole=True)
         assert (r.status, await r.read()) == (200, b'{"first": true}')  # a new connection, a real answer
         r.release()

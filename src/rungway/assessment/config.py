@@ -15,18 +15,16 @@ assessment:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.assessment.model_file import load_model
+from rungway.domain.timespec import DAY, HOUR, WEEK, positive_duration
 from rungway.errors import ConfigError
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
-_UNIT = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _TIERS = ("internal", "customer-facing", "regulated")
 
 
@@ -42,23 +40,12 @@ class WebhookSettings:
 
 @dataclass(frozen=True, slots=True)
 class AssessmentSettings:
-    interval_s: float | None = 7 * 86400.0
-    refresh_s: float = 3600.0
+    interval_s: float | None = WEEK
+    refresh_s: float = HOUR
     window_days: int | None = None
     thresholds: Mapping[str, float] = field(default_factory=dict)
     target_stages: Mapping[str, int] = field(default_factory=dict)
     webhook: WebhookSettings | None = None
-
-
-def parse_duration(value: object) -> float | None:
-    """`7d`, `12h`, `30m`, `45s`, `2w` or a number of seconds; None when it is not one of those."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m and float(m.group(1)) > 0:
-            return float(m.group(1)) * _UNIT[m.group(2)]
-    return None
 
 
 class _Parser:
@@ -77,7 +64,7 @@ class _Parser:
             return default
         if allow_off and (value is False or value == "off"):
             return None
-        seconds = parse_duration(value)
+        seconds = positive_duration(value)
         if seconds is None:
             hint = " or `off`" if allow_off else ""
             raise self.error(key, f"expected a duration (30m, 12h, 7d), got {value!r}", f"write e.g. {example}{hint}")
@@ -101,12 +88,12 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
         raise ConfigError(f"{source}: assessment: expected a mapping. Fix: indent `interval:` etc. under it")
     p = _Parser(source, raw.lines)
     window = p.duration(raw, "window", 0.0, "30d")
-    if window and window % 86400:
+    if window and window % DAY:
         raise p.error("window", f"{raw['window']!r} is not a whole number of days", "write e.g. 30d")
     settings = AssessmentSettings(
-        interval_s=p.duration(raw, "interval", 7 * 86400.0, "7d", allow_off=True),
-        refresh_s=p.duration(raw, "refresh", 3600.0, "1h") or 3600.0,
-        window_days=int(window // 86400) if window else None,
+        interval_s=p.duration(raw, "interval", WEEK, "7d", allow_off=True),
+        refresh_s=p.duration(raw, "refresh", HOUR, "1h") or HOUR,
+        window_days=int(window // DAY) if window else None,
         thresholds=_thresholds(p, p.mapping(raw, "thresholds", "{user_cost_attribution: 0.99}"), check_ids),
         target_stages=_targets(p, p.mapping(raw, "target_stages", "{internal: 2}")),
         webhook=_webhook(p, raw.get("webhook")),

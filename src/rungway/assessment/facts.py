@@ -46,10 +46,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from rungway.domain.timespec import HOUR
 from rungway.evidence import MEASURES, RequestFacts
 from rungway.store.schema import metadata, requests
 
-HOUR = 3600.0
 ROLLUP_NAME = "requests"
 
 assessment_hourly = Table(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.assessment.config import AssessmentSettings, assessment_settings, parse_duration
+from rungway.assessment.config import AssessmentSettings, assessment_settings
 from rungway.assessment.model import Attestation, Drift, WorkloadAssessment, detect_drift
 from rungway.assessment.model_file import load_model
 from rungway.assessment.runner import assess_workloads
@@ -29,6 +29,7 @@ from rungway.assessment.store import (
     set_threshold,
 )
 from rungway.domain.ids import new_id
+from rungway.domain.timespec import positive_duration
 from rungway.errors import InvalidRequest, NotFound
 from rungway.settings.config import Config
 from rungway.store.workloads import get_workload
@@ -147,7 +148,7 @@ def attest(
         raise InvalidRequest("say who attests: --by NAME", param="by")
     if not link.startswith(("http://", "https://")):
         raise InvalidRequest("the link must be an http(s) URL of the runbook or document", param="link")
-    seconds = parse_duration(expires)
+    seconds = positive_duration(expires)
     if seconds is None:
         raise InvalidRequest(f"expires {expires!r}: write a duration such as 90d or 12w", param="expires")
     now = time.time() if now is None else now

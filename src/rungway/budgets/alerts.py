@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from rungway.budgets.model import Budget, mask_urls, masked_url
+from rungway.budgets.model import Budget, counter_ttl_s, mask_urls, masked_url
 from rungway.budgets.service import budget_dict, iso
 from rungway.budgets.store import BudgetEvent
 from rungway.counters.base import Counters
@@ -97,7 +97,7 @@ class BudgetAlerts:
         self, budget: Budget, thresholds: list[int], spent_nano: int, period: tuple[float, float]
     ) -> None:
         """Alert for each threshold this replica is the first to claim in this period."""
-        ttl = int(min(period[1] - time.time(), 400 * 86400)) + 86400
+        ttl = counter_ttl_s(period[1], time.time())
         for threshold in thresholds:
             try:
                 first = await self._counters.claim_once(f"alert:{budget.id}:{int(period[0])}:{threshold}", ttl)

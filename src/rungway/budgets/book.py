@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from rungway.budgets.alerts import BudgetAlerts
-from rungway.budgets.model import MAX_SPEND_NANO, Budget, BudgetScope, period_bounds
+from rungway.budgets.model import MAX_SPEND_NANO, Budget, BudgetScope, counter_ttl_s, period_bounds
 from rungway.budgets.store import list_budgets, spend_in_log, threshold_recorded
 from rungway.counters.base import Counters
 from rungway.errors import ConfigError
@@ -27,8 +27,6 @@ from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 
 log = logging.getLogger("rungway.budgets")
-MAX_TTL_S = 400 * 86400
-KEEP_AFTER_PERIOD_S = 86400
 COVER_CACHE_SIZE = 10_000
 
 
@@ -73,7 +71,7 @@ class Period:
     key: str
 
     def ttl_s(self, now: float) -> int:
-        return int(min(self.end - now, MAX_TTL_S)) + KEEP_AFTER_PERIOD_S
+        return counter_ttl_s(self.end, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from rungway.budgets.cost_store import COST_DIMENSIONS, CostFilter, cost_by, cost_by_day, cost_total
 from rungway.domain.pricing import usd
+from rungway.domain.timespec import DAY
 from rungway.errors import InvalidRequest
 from rungway.services.logs import parse_time
 
@@ -81,7 +82,7 @@ def _row(raw: dict[str, Any], key: str | None) -> CostRow:
 
 
 def _day(day: int) -> str:
-    return datetime.fromtimestamp(day * 86400, UTC).date().isoformat()
+    return datetime.fromtimestamp(day * DAY, UTC).date().isoformat()
 
 
 def cost_report(

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from rungway.domain.pricing import NANO_PER_USD
+from rungway.domain.timespec import DAY
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -22,6 +23,7 @@ __all__ = [
     "Budget",
     "BudgetScope",
     "Period",
+    "counter_ttl_s",
     "crossed_thresholds",
     "mask_urls",
     "masked_url",
@@ -34,6 +36,8 @@ DEFAULT_THRESHOLDS = (50, 80, 100)
 # The most spend a budget period is counted with: exact in Redis' Lua numbers (doubles) and far inside
 # a signed 64-bit integer, so corrupt figures can neither break a sum nor overflow a counter (~9M USD).
 MAX_SPEND_NANO = 2**53 - 1
+MAX_TTL_S = int(400 * DAY)  # no counter outlives this, whatever a fixed budget's end
+KEEP_AFTER_PERIOD_S = int(DAY)  # a period's counter outlives the period by a day (late settles, the report)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 _URL = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -169,6 +173,12 @@ def period_bounds(budget: Budget, now: float) -> tuple[float, float]:
         start = day.replace(day=1)
         end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start.timestamp(), end.timestamp()
+
+
+def counter_ttl_s(period_end: float, now: float) -> int:
+    """Seconds a period's counter (or a once-per-period alert claim) must live: to the period's end, at most
+    400 days, and a day more."""
+    return int(min(period_end - now, MAX_TTL_S)) + KEEP_AFTER_PERIOD_S
 
 
 def crossed_thresholds(budget: Budget, before_nano: int, after_nano: int) -> list[int]:

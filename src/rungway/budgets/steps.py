@@ -23,9 +23,10 @@ from rungway.budgets.store import BudgetEvent
 from rungway.counters.base import BudgetDenied, BudgetUse
 from rungway.domain.ids import new_id
 from rungway.domain.pricing import usd
+from rungway.domain.usage import prompt_tokens
 from rungway.errors import BudgetExceeded, RungwayError
 from rungway.gateway.context import CallContext
-from rungway.gateway.meter import input_token_bound, output_token_cap
+from rungway.gateway.meter import output_token_cap
 from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.store.writer import BatchWriter
@@ -83,7 +84,7 @@ class BudgetHolds:
         amount = 0
         if price is not None:
             output_cap = output_token_cap(ctx, self.runtime.settings.default_max_tokens)
-            amount = price.max_cost_nano(input_token_bound(ctx.body), output_cap)
+            amount = price.max_cost_nano(prompt_tokens(ctx.body, at_most=True), output_cap)
         ctx.slots[RESERVATION] = cover
         known = self.runtime.book.known_spend
         return [BudgetUse(key, amount, limit, cover.ttl_s, known(key)) for key, limit in cover.holds]

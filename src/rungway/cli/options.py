@@ -18,14 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from rungway.capability import migration_packages, registered_sections
-from rungway.domain.timespec import TimeSpecError, parse_duration
+from rungway.domain.timespec import DAY, TimeSpecError, parse_duration
 from rungway.errors import ConfigError
 from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
 from rungway.settings.env import read_environment
 from rungway.store.engine import create_store_engine
-from rungway.store.migrate import upgrade
+from rungway.store.migrate import check_store, upgrade
 
-__all__ = ["AgeOption", "config_option", "database_url", "format_option", "open_store"]
+__all__ = ["AgeOption", "check_store_at", "config_option", "database_url", "format_option", "open_store"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +58,7 @@ class AgeOption(click.ParamType[float]):
                     self.fail(f"{text!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
         if not days >= 0 or days == float("inf"):
             self.fail(f"{value!r} is not an age: write e.g. 30d, 12h or 2w (a bare number is days)", param, ctx)
-        return days * 86400.0
+        return days * DAY
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -102,9 +102,28 @@ def open_store(config_path: str | None) -> Engine:
     try:
         upgrade(engine, migration_packages())
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise ConfigError(
-            f"cannot open the store at {_safe(url)}: {reason}. Fix: start the database or set "
-            "RUNGWAY_DATABASE_URL / store.url to one that is reachable"
-        ) from None
+        raise _unreachable(url, exc) from None
     return engine
+
+
+def check_store_at(url: str) -> None:
+    """Check, reading only, that the store at `url` needs no capability that is not installed here (a SQLite
+    file that does not exist yet needs none, and is not made)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or ":memory:").exists():
+        return
+    engine = create_store_engine(url)
+    try:
+        check_store(engine, migration_packages())
+    except OperationalError as exc:
+        raise _unreachable(url, exc) from None
+    finally:
+        engine.dispose()
+
+
+def _unreachable(url: str, exc: OperationalError) -> ConfigError:
+    reason = str(exc.orig or exc).strip().splitlines()[0]
+    return ConfigError(
+        f"cannot open the store at {_safe(url)}: {reason}. Fix: start the database or set "
+        "RUNGWAY_DATABASE_URL / store.url to one that is reachable"
+    )

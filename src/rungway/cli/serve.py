@@ -9,6 +9,7 @@ import socket
 import click
 
 from rungway.capability import registered_sections
+from rungway.cli.options import check_store_at
 from rungway.errors import ConfigError
 from rungway.services.config_check import check_config
 from rungway.settings.config import load_config
@@ -86,11 +87,20 @@ def config_group() -> None:
 
 @config_group.command("check")
 @click.argument("file", required=False)
-def config_check(file: str | None) -> None:
+@click.option(
+    "--store",
+    "with_store",
+    is_flag=True,
+    help="Also read the configured store: refused if it was migrated with a capability not installed here",
+)
+def config_check(file: str | None, with_store: bool) -> None:
     """Validate FILE (every section, every provider) as `serve` would, without starting the server."""
     path = _config_path(file)
     config = check_config(load_config(path, read_environment(), registered_sections())).config
+    if with_store:
+        check_store_at(config.database_url)
     click.echo(
         f"{path}: OK: {len(config.providers)} providers, {len(config.models)} models, "
         f"{len(config.workloads)} workloads; prices as of {config.prices.as_of}"
+        + ("; the store needs no capability missing here" if with_store else "")
     )

@@ -101,7 +101,10 @@ class BudgetState:
 
 
 class Counters(Protocol):
-    """Sliding-window counters (a weighted pair of fixed windows, as Cloudflare and Redis guides do)."""
+    """Sliding-window counters (a weighted pair of fixed windows, as Cloudflare and Redis guides do).
+
+    A backend subclasses it and implements every method but `reserve` and `settle`, which it inherits:
+    they are `admit` and `finish` without windows."""
 
     name: str
 
@@ -138,11 +141,12 @@ class Counters(Protocol):
 
     async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
         """All-or-nothing: None when every hard limit has room (and all were reserved), else the first without."""
-        ...
+        denied = await self.admit((), uses)
+        return denied if isinstance(denied, BudgetDenied) else None
 
     async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
         """Release holds and add real costs; (spent before, spent after) per counter, to detect thresholds."""
-        ...
+        return await self.finish(settles, ())
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         """Spent and reserved per counter (zeros for a counter never touched)."""

@@ -10,6 +10,7 @@ from rungway.counters.base import (
     BudgetSettle,
     BudgetState,
     BudgetUse,
+    Counters,
     Denied,
     WindowUse,
     retry_after,
@@ -19,7 +20,7 @@ from rungway.counters.registry import register_counters
 from rungway.settings.config import CountersConfig
 
 
-class MemoryCounters:
+class MemoryCounters(Counters):
     """Counters in a dict; the event loop is single-threaded, so check-then-add is atomic."""
 
     name = "memory"
@@ -118,13 +119,6 @@ class MemoryCounters:
         self._next_purge = now + 60
         self._budgets = {k: v for k, v in self._budgets.items() if v[2] > now}
         self._claims = {k: v for k, v in self._claims.items() if v > now}
-
-    async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
-        denied = await self.admit((), uses)
-        return denied if isinstance(denied, BudgetDenied) else None
-
-    async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
-        return await self.finish(settles, ())
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         now = time.time()

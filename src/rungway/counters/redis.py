@@ -26,6 +26,7 @@ from rungway.counters.base import (
     BudgetSettle,
     BudgetState,
     BudgetUse,
+    Counters,
     Denied,
     WindowUse,
     sliding_count,
@@ -38,7 +39,7 @@ from rungway.settings.config import CountersConfig
 from rungway.wire.resp import RedisAddress, RedisAuthError, RedisReplyError, RespClient, Script
 
 
-class RedisCounters:
+class RedisCounters(Counters):
     """The `redis` counters backend: atomic Lua scripts over one pipelined connection."""
 
     name = "redis"
@@ -79,13 +80,6 @@ class RedisCounters:
         current, previous, fraction = self.keys.window(key, window_s, time.time() if now is None else now)
         cur, prev = await self.client.call("MGET", current, previous)
         return sliding_count(as_int(prev or 0), as_int(cur or 0), fraction)
-
-    async def reserve(self, uses: Sequence[BudgetUse]) -> BudgetDenied | None:
-        denied = await self.admit((), uses)
-        return denied if isinstance(denied, BudgetDenied) else None
-
-    async def settle(self, settles: Sequence[BudgetSettle]) -> list[tuple[int, int]]:
-        return await self.finish(settles, ())
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         rows = await asyncio.gather(*(self.client.call("HMGET", self.keys.budget(k), "s", "r") for k in keys))

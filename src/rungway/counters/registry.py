@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from rungway.counters.base import Counters
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
 
 __all__ = ["CountersFactory", "create_counters", "register_counters"]
 
-if TYPE_CHECKING:
-    from rungway.counters.base import Counters
-
-CountersFactory = Callable[[CountersConfig], "Counters"]
+CountersFactory = Callable[[CountersConfig], Counters]
 _FACTORIES: dict[str, CountersFactory] = {}
 _BUILTIN = {"memory": "rungway.counters.memory", "redis": "rungway.counters.redis"}
 

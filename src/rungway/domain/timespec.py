@@ -1,7 +1,8 @@
 """Points in time as people type them: `7d`, `24h`, `30m`, an ISO date, or epoch seconds.
 
-The CLI (`--since 7d`) and the management API (`?since=7d`) share these rules, so a window
-means the same thing everywhere.
+The CLI (`--since 7d`), the management API (`?since=7d`) and the configuration file
+(`assessment.interval: 7d`) share these rules, so a window means the same thing everywhere. The
+lengths of the units live here too, so no module spells 86400 again.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-__all__ = ["TimeSpecError", "parse_duration", "parse_instant"]
+__all__ = ["DAY", "HOUR", "MINUTE", "WEEK", "TimeSpecError", "parse_duration", "parse_instant", "positive_duration"]
 
+MINUTE = 60.0
+HOUR = 3_600.0
+DAY = 86_400.0
+WEEK = 7 * DAY
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$", re.IGNORECASE)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_SECONDS = {"s": 1.0, "m": MINUTE, "h": HOUR, "d": DAY, "w": WEEK}
 
 
 class TimeSpecError(ValueError):
@@ -25,6 +30,17 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise TimeSpecError(f"{text!r} is not a duration: write e.g. 30m, 24h, 7d or 2w")
     return float(match.group(1)) * _SECONDS[match.group(2).lower()]
+
+
+def positive_duration(value: object) -> float | None:
+    """A length of time from a configuration file or a form: a number of seconds > 0, or a duration
+    above zero (`45s`, `30m`, `12h`, `7d`, `2w`); None when it is neither (the caller says what to write)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if value > 0 else None
+    if isinstance(value, str) and _DURATION.match(value):
+        seconds = parse_duration(value)
+        return seconds if seconds > 0 else None
+    return None
 
 
 def parse_instant(text: str, now: float) -> float:

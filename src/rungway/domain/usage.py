@@ -5,6 +5,10 @@ negative numbers or strings. Reading never fails (`token_count`), and `Usage.bou
 figure at what the call could have cost, so one bad answer cannot exhaust a budget for a month,
 overflow a 64-bit column or break a sum over the request log. Either way the usage says it was
 corrected (`anomaly`), for the record and the metrics.
+
+Before the call, `prompt_tokens` sizes the prompt from the request body alone: about what it will
+cost (rate-limit counters, corrected by the real usage afterwards) or the most it can cost (budget
+holds, which must never be too small).
 """
 
 from __future__ import annotations
@@ -31,6 +35,48 @@ def token_count(value: Any) -> tuple[int, bool]:
         whole = min(int(value), MAX_TOKENS)
         return whole, whole == value
     return 0, False
+
+
+PART_TOKENS_AT_MOST = 85  # a content part beyond its text (an image's base cost in tokens)
+
+
+def prompt_tokens(body: dict[str, Any], *, at_most: bool = False) -> int:
+    """Prompt tokens of a chat or embeddings request body, from the characters of its text.
+
+    By default the likely count, about four characters a token. With `at_most`, an upper bound: a
+    token covers at least one character, each content part may add `PART_TOKENS_AT_MOST`, tool calls
+    and tool definitions (and their deprecated forms, `function_call` and `functions`) count in full, a
+    list of token ids counts its ids, and each message adds 4 (its framing) and the prompt 3."""
+    chars = 0
+    messages = body.get("messages") or ()
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            chars += len(content)
+        elif isinstance(content, list):
+            parts = [p for p in content if isinstance(p, dict)]
+            chars += sum(len(str(p.get("text", ""))) for p in parts)
+            if at_most:
+                chars += PART_TOKENS_AT_MOST * len(parts)
+        if at_most:
+            chars += sum(len(str(call)) for call in message.get("tool_calls") or ())
+            if message.get("function_call"):  # the deprecated form of tool_calls, still billed
+                chars += len(str(message["function_call"]))
+    if at_most:
+        for definitions in ("tools", "functions"):  # `functions`: the deprecated form of `tools`, still billed
+            if body.get(definitions):
+                chars += len(str(body[definitions]))
+    value = body.get("input")
+    if isinstance(value, str):
+        chars += len(value)
+    elif isinstance(value, list):
+        if at_most:  # strings by their characters, token-id lists by their ids, one id by itself
+            chars += sum(len(v) if isinstance(v, str | list) else 1 for v in value)
+        else:  # a token id or a list of them as one four-character token
+            chars += sum(len(v) if isinstance(v, str) else 4 for v in value)
+    return chars + 4 * len(messages) + 3 if at_most else chars // 4 + 1
 
 
 @dataclass(frozen=True, slots=True)

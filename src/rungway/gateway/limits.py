@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from rungway.counters.base import BudgetSettle, BudgetUse, Denied, WindowUse
+from rungway.domain.usage import prompt_tokens
 from rungway.errors import Overloaded, RateLimited
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
@@ -24,24 +25,6 @@ log = logging.getLogger("rungway.gateway.limits")
 MINUTE = 60
 SETTLE_RETRIES = 5
 _RETRIES: set[asyncio.Task[None]] = set()  # background settle retries, referenced until done
-
-
-def estimate_input_tokens(ctx: CallContext) -> int:
-    """About four characters per token over the text of the messages (or embedding input)."""
-    body = ctx.body
-    chars = 0
-    for message in body.get("messages") or ():
-        content = message.get("content")
-        if isinstance(content, str):
-            chars += len(content)
-        elif isinstance(content, list):
-            chars += sum(len(str(p.get("text", ""))) for p in content if isinstance(p, dict))
-    value = body.get("input")
-    if isinstance(value, str):
-        chars += len(value)
-    elif isinstance(value, list):
-        chars += sum(len(v) if isinstance(v, str) else 4 for v in value)
-    return chars // 4 + 1
 
 
 def _windows(state: GatewayState, ctx: CallContext, tokens: int) -> tuple[list[WindowUse], list[WindowUse]]:
@@ -74,7 +57,7 @@ async def enforce_rate_limits(state: GatewayState, ctx: CallContext) -> None:
 
     A budget refusal leaves no rate-limit count behind, a rate-limit refusal leaves no hold; a
     backend failure is failed open (the real cost is still added after the call) or closed."""
-    ctx.estimated_input_tokens = estimate_input_tokens(ctx)
+    ctx.estimated_input_tokens = prompt_tokens(ctx.body)
     windows, token_windows = _windows(state, ctx, ctx.estimated_input_tokens)
     now = time.time()
     holds: list[tuple[int, Sequence[BudgetUse]]] = []

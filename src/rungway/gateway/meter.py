@@ -24,32 +24,6 @@ log = logging.getLogger("rungway.gateway.meter")
 MAX_CHOICES = 128  # OpenAI's own limit on `n`
 
 
-def input_token_bound(body: dict[str, Any]) -> int:
-    """An upper bound on prompt tokens for holds: a token covers at least one character, plus framing."""
-    chars = 0
-    messages = body.get("messages") or ()
-    for message in messages:
-        content = message.get("content") if isinstance(message, dict) else None
-        if isinstance(content, str):
-            chars += len(content)
-        elif isinstance(content, list):
-            chars += sum(len(str(p.get("text", ""))) + 85 for p in content if isinstance(p, dict))
-        if isinstance(message, dict):
-            for call in message.get("tool_calls") or ():
-                chars += len(str(call))
-            if message.get("function_call"):  # the deprecated form of tool_calls, still billed
-                chars += len(str(message["function_call"]))
-    for definitions in ("tools", "functions"):  # `functions`: the deprecated form of `tools`, still billed
-        if body.get(definitions):
-            chars += len(str(body[definitions]))
-    value = body.get("input")
-    if isinstance(value, str):
-        chars += len(value)
-    elif isinstance(value, list):
-        chars += sum(len(v) if isinstance(v, str) else len(v) if isinstance(v, list) else 1 for v in value)
-    return chars + 4 * len(messages) + 3
-
-
 def choices_of(body: dict[str, Any]) -> int:
     n = body.get("n")
     return min(n, MAX_CHOICES) if isinstance(n, int) and not isinstance(n, bool) and n > 1 else 1

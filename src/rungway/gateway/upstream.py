@@ -9,10 +9,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from rungway.domain.usage import Usage
+from rungway.domain.usage import Usage, prompt_tokens
 from rungway.errors import RungwayError, UpstreamError
 from rungway.gateway.context import CallContext
-from rungway.gateway.limits import estimate_input_tokens
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
@@ -134,7 +133,7 @@ def _cut_stream_usage(ctx: CallContext, output: StreamOutput) -> Usage:
     """The usage of a stream that ended before the upstream's usage chunk (the client hung up, the upstream
     died, the gateway stopped): the upstream read the whole prompt and generated at least what was relayed,
     so the call is priced from the estimated prompt and the output counted on the way through."""
-    return Usage(input=ctx.estimated_input_tokens or estimate_input_tokens(ctx), output=output.relayed_output_tokens())
+    return Usage(input=ctx.estimated_input_tokens or prompt_tokens(ctx.body), output=output.relayed_output_tokens())
 
 
 async def _flush_quietly(writer: SseWriter) -> None:

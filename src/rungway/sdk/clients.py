@@ -47,27 +47,18 @@ def _require_openai() -> Any:
     return openai
 
 
-def openai_client(api_key: str | None = None, headers: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
-    """An `openai.OpenAI` for the configured gateway (`/v1`), propagating the current trace."""
-    openai = _require_openai()
+def _gateway_options(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, Any]:
+    """The configured gateway's `/v1`, its key, and headers that carry the current trace."""
     exporter = gateway()
     base = exporter.url.removesuffix("/v1/traces")
-    return openai.OpenAI(
-        base_url=f"{base}/v1",
-        api_key=api_key or exporter.api_key,
-        default_headers=_TraceHeaders(headers),
-        **kwargs,
-    )
+    return {"base_url": f"{base}/v1", "api_key": api_key or exporter.api_key, "default_headers": _TraceHeaders(headers)}
+
+
+def openai_client(api_key: str | None = None, headers: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+    """An `openai.OpenAI` for the configured gateway (`/v1`), propagating the current trace."""
+    return _require_openai().OpenAI(**_gateway_options(api_key, headers), **kwargs)
 
 
 def async_openai_client(api_key: str | None = None, headers: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
     """An `openai.AsyncOpenAI` for the configured gateway, propagating the current trace."""
-    openai = _require_openai()
-    exporter = gateway()
-    base = exporter.url.removesuffix("/v1/traces")
-    return openai.AsyncOpenAI(
-        base_url=f"{base}/v1",
-        api_key=api_key or exporter.api_key,
-        default_headers=_TraceHeaders(headers),
-        **kwargs,
-    )
+    return _require_openai().AsyncOpenAI(**_gateway_options(api_key, headers), **kwargs)

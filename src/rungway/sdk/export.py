@@ -14,29 +14,14 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1 import common_pb2
 
+from rungway.domain.otlp_values import set_any_value
 from rungway.sdk.span import Span
 
 _BATCH = 512
 _RETRY = {429, 502, 503, 504}
-
-
-def _set(target: common_pb2.AnyValue, value: Any) -> None:
-    if isinstance(value, bool):
-        target.bool_value = value
-    elif isinstance(value, int):
-        target.int_value = value
-    elif isinstance(value, float):
-        target.double_value = value
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _set(target.array_value.values.add(), item)
-    else:
-        target.string_value = str(value)
 
 
 def encode(spans: list[Span], service: str) -> bytes:
@@ -60,7 +45,7 @@ def encode(spans: list[Span], service: str) -> bytes:
             out.status.message = s.status[1]
         for key, value in s.attributes.items():
             if value is not None:
-                _set(out.attributes.add(key=key).value, value)
+                set_any_value(out.attributes.add(key=key).value, value)
     return request.SerializeToString()
 
 

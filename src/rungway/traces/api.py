@@ -20,7 +20,7 @@ from rungway.api.bodies import text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
 from rungway.domain.pricing import NANO_PER_USD
-from rungway.domain.timespec import TimeSpecError, parse_instant
+from rungway.domain.timespec import DAY, TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
@@ -152,6 +152,6 @@ async def purge_handler(request: web.Request) -> web.StreamResponse:
         return json_response({"purged": data})
     if not isinstance(days, int | float) or isinstance(days, bool) or days < 0:
         raise InvalidRequest("older_than_days must be a number >= 0", param="older_than_days")
-    removed = await asyncio.to_thread(purge_traces, state.engine, workload, time.time() - days * 86400.0)
+    removed = await asyncio.to_thread(purge_traces, state.engine, workload, time.time() - days * DAY)
     log.info("purge: workload %s, older than %s days: %d traces, %d spans deleted", workload, days, *removed)
     return json_response({"purged": [{"workload": workload, "traces": removed[0], "spans": removed[1]}]})

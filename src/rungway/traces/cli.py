@@ -18,6 +18,7 @@ from rich.tree import Tree
 from rungway.capability import registered_sections
 from rungway.cli.options import AgeOption, config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_ms, fmt_time, fmt_usd
+from rungway.domain.timespec import DAY
 from rungway.errors import NotFound
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
@@ -167,11 +168,11 @@ def purge_command(config_path: str | None, workload: str | None, older_than_s: f
         logging.getLogger("rungway.traces.cli").info(
             "purge: workload %s, older than %s days: %d traces, %d spans deleted",
             workload,
-            older_than_s / 86400,
+            older_than_s / DAY,
             traces,
             spans,
         )
-        click.echo(f"purged {traces} traces ({spans} spans) older than {older_than_s / 86400:g} days")
+        click.echo(f"purged {traces} traces ({spans} spans) older than {older_than_s / DAY:g} days")
         return
     results = [r for r in purge_expired(engine, _default_retention(config_path)) if workload in (None, r.workload)]
     if not results:

@@ -16,11 +16,10 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
+from rungway.domain.otlp_values import set_any_value
 from rungway.traces.config import ExportConfig
 from rungway.traces.content import SpanRecord, ready_rows
 from rungway.traces.model import SpanRow
@@ -29,22 +28,6 @@ from rungway.traces.otlp_decode import span_content
 log = logging.getLogger("rungway.traces.exporter")
 _STATUS = {"unset": 0, "ok": 1, "error": 2}
 _RETRY = {408, 429, 502, 503, 504}
-
-
-def _set_any(target: common_pb2.AnyValue, value: Any) -> None:
-    if isinstance(value, bool):
-        target.bool_value = value
-    elif isinstance(value, int):
-        target.int_value = value
-    elif isinstance(value, float):
-        target.double_value = value
-    elif isinstance(value, str):
-        target.string_value = value
-    elif isinstance(value, list) and all(isinstance(v, str | int | float | bool) for v in value):
-        for item in value:
-            _set_any(target.array_value.values.add(), item)
-    elif value is not None:
-        target.string_value = orjson.dumps(value).decode()
 
 
 def _attributes(row: SpanRow) -> dict[str, Any]:
@@ -90,7 +73,7 @@ def encode_spans(rows: Sequence[SpanRow]) -> bytes:
         if row.status_message:
             span.status.message = row.status_message
         for key, value in _attributes(row).items():
-            _set_any(span.attributes.add(key=key).value, value)
+            set_any_value(span.attributes.add(key=key).value, value)
     return request.SerializeToString()
 
 

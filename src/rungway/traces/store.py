@@ -43,6 +43,7 @@ from sqlalchemy import (
     select,
 )
 
+from rungway.domain.timespec import DAY
 from rungway.store.schema import metadata
 from rungway.store.workloads import list_workloads
 from rungway.traces import model as span_rules
@@ -409,7 +410,7 @@ def purge_expired(engine: Engine, default_days: int | None, now: float | None = 
         days = workload.retention_days or default_days
         if not days:
             continue
-        removed_traces, removed_spans = purge_traces(engine, workload.name, moment - days * 86400.0)
+        removed_traces, removed_spans = purge_traces(engine, workload.name, moment - days * DAY)
         results.append(PurgeResult(workload.name, days, removed_traces, removed_spans))
         if removed_traces or removed_spans:
             log.info(

@@ -9,7 +9,7 @@ from typing import Any
 
 from rungway.providers.simulator.behaviour import Behaviour
 from rungway.providers.simulator.schema_values import value_for
-from rungway.providers.simulator.text import content_text, count_tokens, reply_text, rng_for
+from rungway.providers.simulator.text import content_text, count_tokens, reply_text, rng_for, split_tokens
 
 
 @dataclass(slots=True)
@@ -47,8 +47,6 @@ def _choice(body: dict[str, Any], messages: list[dict[str, Any]], behaviour: Beh
     text, stopped = _apply_stop(text, body.get("stop"))
     tokens = count_tokens(text)
     if limit is not None and tokens > int(limit) and not _is_json_mode(body):
-        from rungway.providers.simulator.text import split_tokens
-
         text = "".join(split_tokens(text)[: int(limit)])
         tokens = int(limit)
         finish = "length"

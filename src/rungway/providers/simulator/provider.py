@@ -70,18 +70,25 @@ class SimulatorProvider:
         if delay:
             await asyncio.sleep(delay)
 
-    async def chat(self, call: ChatCall) -> ChatResult:
+    async def _answer(self, call: ChatCall, kind: str) -> tuple[list[SimChoice], Usage, dict[str, Any]]:
+        """Check the body, misbehave as configured, then the choices, their usage and the answer's head."""
         body = call.body
         validate_chat(body)
         await self._misbehave(call.headers, call.timeout_s)
         choices = build_choices(body, self.behaviour)
-        usage = _usage(body, choices)
-        data = {
+        head = {
             "id": "chatcmpl-" + new_id(),
-            "object": "chat.completion",
+            "object": kind,
             "created": int(time.time()),
             "model": body["model"],
             "system_fingerprint": FINGERPRINT,
+        }
+        return choices, _usage(body, choices), head
+
+    async def chat(self, call: ChatCall) -> ChatResult:
+        choices, usage, head = await self._answer(call, "chat.completion")
+        data = {
+            **head,
             "choices": [
                 {
                     "index": i,
@@ -101,18 +108,7 @@ class SimulatorProvider:
         return ChatResult(orjson.dumps(data), data, usage)
 
     async def chat_stream(self, call: ChatCall) -> AsyncIterator[StreamChunk]:
-        body = call.body
-        validate_chat(body)
-        await self._misbehave(call.headers, call.timeout_s)
-        choices = build_choices(body, self.behaviour)
-        usage = _usage(body, choices)
-        base = {
-            "id": "chatcmpl-" + new_id(),
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": body["model"],
-            "system_fingerprint": FINGERPRINT,
-        }
+        choices, usage, base = await self._answer(call, "chat.completion.chunk")
         pause = 1.0 / self.behaviour.tokens_per_second if self.behaviour.tokens_per_second else 0.0
         for index, choice in enumerate(choices):
             yield _chunk(base, index, {"role": "assistant", "content": "" if choice.content is not None else None})

@@ -1,0 +1,1 @@
+"""The shout capability's Alembic versions: the `shout` branch (revisions s*)."""
