@@ -14,6 +14,8 @@ from rungway.gateway.context import CallContext
 from rungway.gateway.meter import choices_of, output_token_cap, usage_ceiling
 
 HELLO = [{"role": "user", "content": "Hello there"}]  # 11 characters
+
+
 def context(body: dict[str, Any], endpoint: str = "chat.completions") -> CallContext:
     return CallContext(make_mocked_request("POST", "/v1/x"), endpoint, "req_test", body=body)
 
