@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine
 
 from rungway.budgets.alerts import AlertSettings, BudgetAlerts
-from rungway.budgets.book import KEEP_AFTER_PERIOD_S, MAX_TTL_S, BudgetBook
-from rungway.budgets.model import MAX_SPEND_NANO, Budget
+from rungway.budgets.book import BudgetBook
+from rungway.budgets.model import KEEP_AFTER_PERIOD_S, MAX_SPEND_NANO, MAX_TTL_S, Budget
 from rungway.budgets.service import BudgetRequest, set_budget
 from rungway.budgets.steps import BUDGETS, BudgetHolds, BudgetRuntime
 from rungway.budgets.store import BudgetEvent
