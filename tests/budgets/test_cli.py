@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import time
 
+from click.testing import CliRunner
+
 from rungway.budgets.store import BudgetEvent, insert_events
+from rungway.cli.main import cli
+from rungway.errors import NotFound
 from rungway.store.engine import create_store_engine
 from tests.cli.run import invoke, invoke_json, rungway
 
@@ -55,9 +59,11 @@ def test_delete_and_a_missing_budget_named_with_the_fix(sqlite_url: str) -> None
     invoke(sqlite_url, "workloads", "create", "bot")
     invoke(sqlite_url, "budgets", "set", "a", "-w", "bot", "--amount", "1")
     assert invoke(sqlite_url, "budgets", "delete", "a").output.strip() == "budget a deleted"
-    for args in (("delete", "a"), ("status", "a"), ("events", "a")):
-        result = rungway(sqlite_url, "budgets", *args)
-        assert result.returncode == 1 and "no budget named 'a'; see `rungway budgets list`" in result.stderr
+    result = rungway(sqlite_url, "budgets", "delete", "a")  # as a user runs it: one line, exit 1
+    assert result.returncode == 1 and "no budget named 'a'; see `rungway budgets list`" in result.stderr
+    for args in (("status", "a"), ("events", "a")):
+        outcome = CliRunner().invoke(cli, ["budgets", *args], env={"RUNGWAY_DATABASE_URL": sqlite_url})
+        assert isinstance(outcome.exception, NotFound) and "see `rungway budgets list`" in outcome.exception.message
 
 
 def test_events_newest_first_filtered_by_budget_and_kind(sqlite_url: str) -> None:
