@@ -75,6 +75,7 @@ EXPORTS = {
         "TimeSpecError",
         "parse_duration",
         "parse_instant",
+        "parse_period",
         "positive_duration",
     ],
     "rungway.services.keys": [
@@ -136,6 +137,7 @@ EXPORTS = {
     "rungway.counters.registry": ["CountersFactory", "create_counters", "register_counters"],
     "rungway.evidence": [
         "MEASURES",
+        "NO_CALLS",
         "CheckContext",
         "CheckFn",
         "CheckOutcome",
@@ -145,7 +147,11 @@ EXPORTS = {
         "Verdict",
         "evidence_check",
         "load_checks",
+        "pct",
+        "per_workload",
         "ratio_verdict",
+        "threshold_of",
+        "total",
     ],
     "rungway.sdk": [
         "Span",

@@ -33,6 +33,7 @@ class Verdict(enum.StrEnum):
     UNMET = "unmet"
     NOT_ASSESSABLE = "not_assessable"
     ATTESTED = "attested"
+    NOT_APPLICABLE = "not_applicable"  # the item's condition excludes the workload (its risk tier, or attested)
 
 
 def ratio_verdict(part: int, whole: int, threshold: float) -> Verdict:
@@ -52,6 +53,13 @@ MEASURES = (
     "with_account",
     "errors",
     "with_latency",
+    "with_end_user",
+    "pinned",
+    "rate_limited",
+    "upstream_errors",
+    "server_errors",
+    "spend",
+    "spend_with_user",
 )
 
 
@@ -75,6 +83,13 @@ class RequestFacts:
     with_account: int = 0
     errors: int = 0
     with_latency: int = 0
+    with_end_user: int = 0  # the user came with the call (`user` / x-rungway-user), not from the key's owner
+    pinned: int = 0  # the route resolved at call time pinned its model
+    rate_limited: int = 0  # answered 429 (a rate limit or a budget refused the call)
+    upstream_errors: int = 0  # the provider failed and the caller got a clean 502/503/504
+    server_errors: int = 0  # answered 500: an unhandled failure, not a clean error
+    spend: int = 0  # nano-dollars
+    spend_with_user: int = 0  # nano-dollars of calls attributed to a user
 
     def add(self, values: Iterable[int]) -> None:
         for name, value in zip(MEASURES, values, strict=True):
@@ -113,8 +128,11 @@ class CheckContext:
         workloads: Sequence[Workload],
         routes: Mapping[str, ModelRoute],
         facts: FactsSource,
+        default_key_limits: bool = False,
     ) -> None:
         self.engine = engine
+        # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
+        self.default_key_limits = default_key_limits
         self.now = now
         self.workloads = list(workloads)
         self.routes = routes
@@ -147,6 +165,37 @@ class CheckContext:
         return self._facts[window_days]
 
 
+NO_CALLS = "no calls through the gateway in the window: nothing to evidence"
+
+
+def total(rows: Sequence[RequestFacts], measure: str, where: Callable[[RequestFacts], bool] | None = None) -> int:
+    """The sum of one measure over a workload's facts (optionally only the rows `where` accepts)."""
+    return sum(int(getattr(r, measure)) for r in rows if where is None or where(r))
+
+
+def pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def threshold_of(req: CheckRequest, default: float = 1.0) -> float:
+    return req.threshold if req.threshold is not None else default
+
+
+def per_workload(
+    ctx: CheckContext, req: CheckRequest, answer: Callable[[str, list[RequestFacts]], CheckOutcome]
+) -> dict[str, CheckOutcome]:
+    """`answer` for each workload with calls in the window; unmet (no evidence) for the others."""
+    facts = ctx.facts(req.window_days)
+    out = {}
+    for w in ctx.workloads:
+        rows = facts.get(w.name, [])
+        if total(rows, "calls") == 0:
+            out[w.name] = CheckOutcome(Verdict.UNMET, NO_CALLS, {"calls": 0})
+        else:
+            out[w.name] = answer(w.name, rows)
+    return out
+
+
 CheckFn = Callable[[CheckContext, CheckRequest], Mapping[str, CheckOutcome]]
 _CHECKS: dict[str, CheckFn] = {}
 
@@ -177,6 +226,7 @@ def load_checks(capabilities: Sequence[Capability] | None = None) -> Mapping[str
 
 __all__ = [
     "MEASURES",
+    "NO_CALLS",
     "CheckContext",
     "CheckFn",
     "CheckOutcome",
@@ -186,5 +236,9 @@ __all__ = [
     "Verdict",
     "evidence_check",
     "load_checks",
+    "pct",
+    "per_workload",
     "ratio_verdict",
+    "threshold_of",
+    "total",
 ]

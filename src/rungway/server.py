@@ -23,7 +23,7 @@ from rungway.api.registry import ApiRouter
 from rungway.api.routes import mount_api
 from rungway.capability import Capability, Hook, Host, load_capabilities, migration_packages
 from rungway.counters.registry import create_counters
-from rungway.domain.records import RequestRecord
+from rungway.domain.records import ManagementRead, RequestRecord
 from rungway.errors import error_body
 from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.directory import Directory
@@ -37,6 +37,7 @@ from rungway.services.config_check import check_config
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
+from rungway.store.reads import insert_reads
 from rungway.store.record_files import default_spill_dir
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.workloads import upsert_workload
@@ -66,7 +67,10 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
         flush_interval_s=rec.flush_interval_ms / 1000,
         codec=REQUEST_CODEC,
     )
-    writers: list[BatchWriter[Any]] = [request_writer]
+    read_writer: BatchWriter[ManagementRead] = BatchWriter(
+        "management_reads", lambda batch: insert_reads(engine, batch), max_queue=10_000, batch_size=500
+    )
+    writers: list[BatchWriter[Any]] = [request_writer, read_writer]
     metrics = GatewayMetrics(lambda: writers)
     return GatewayState(
         config=config,
@@ -78,6 +82,7 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
         request_writer=request_writer,
         metrics=metrics,
         writers=writers,
+        read_writer=read_writer,
     )
 
 

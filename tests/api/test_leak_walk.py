@@ -129,7 +129,10 @@ def _seed_b(gw: Gateway, seeded: Seeded, shared_trace: str) -> None:
         "by": f"{marker}-attester",
         "link": f"https://{marker}.example/rota",
     }
-    status, answer = _api(gw, "POST", "/api/assessment/attestations", b_secret, attestation)
+    person = {"workload": B, "name": f"{marker}-person-key", "kind": "person"}  # only a person's key may attest
+    status, created = _api(gw, "POST", "/api/keys", body=person)
+    assert status == 201, created
+    status, answer = _api(gw, "POST", "/api/assessment/attestations", created["secret"], attestation)
     assert status == 201, answer
     status, _ = _api(gw, "PUT", f"/api/assessment/claims/{B}", b_secret, {"stage": 3, "by": f"{marker}-claimant"})
     assert status == 200

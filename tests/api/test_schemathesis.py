@@ -37,6 +37,7 @@ ACCEPTANCE_NOT_CHECKED = {
     ("PUT", "/api/budgets"): "each scope needs its target field; only a fixed period takes starts_at < ends_at",
     ("GET", "/api/cost/report"): "by=tag needs the tag parameter",
     ("POST", "/api/assessment/attestations"): "an evidenced item is refused with a 400 saying it is measured instead",
+    ("POST", "/api/assessment/imports"): "the content must parse as the format it names (a JUnit or promptfoo report)",
 }
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 

@@ -6,7 +6,10 @@ import urllib.parse
 from typing import Any
 
 import openai
+from click.testing import CliRunner, Result
 
+from rungway.cli.main import cli
+from rungway.domain.keys import KeyKind, Role
 from tests.api.http import call
 from tests.servers import Gateway
 
@@ -69,9 +72,14 @@ def set_budget(gw: Gateway, name: str, scope: str, workload: str, user: str | No
     assert status in (200, 201), answer
 
 
-def attest(gw: Gateway, item: str, workload: str, expires: str = "90d") -> tuple[int, Any]:
+def person_key(gw: Gateway, workload: str, role: Role = Role.ADMIN) -> str:
+    """A person's key (only a person may attest): an admin-role one acts on every workload."""
+    return gw.create_key(workload, role=role, kind=KeyKind.PERSON, name="ann's key").secret
+
+
+def attest(gw: Gateway, item: str, workload: str, expires: str = "90d", key: str | None = None) -> tuple[int, Any]:
     body = {"item": item, "workload": workload, "by": "ann", "link": "https://wiki.example/runbook", "expires": expires}
-    return api(gw, "POST", "/api/assessment/attestations", body)
+    return api(gw, "POST", "/api/assessment/attestations", body, key=key or person_key(gw, workload))
 
 
 def assess(gw: Gateway, workload: str | None = None) -> dict[str, dict[str, Any]]:
@@ -85,3 +93,10 @@ def assess(gw: Gateway, workload: str | None = None) -> dict[str, dict[str, Any]
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:
     return {r["item"]: r["verdict"] for r in report["items"]}
+
+
+def run_cli(gw: Gateway, args: list[str]) -> Result:
+    """`rungway ARGS` in this process against the gateway's store (the CLI reads the store directly)."""
+    return CliRunner().invoke(
+        cli, args, env={"RUNGWAY_DATABASE_URL": gw.state.config.database_url, "RUNGWAY_CONFIG": None}
+    )

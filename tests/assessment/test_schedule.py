@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from rungway.assessment.service import run_assessment
 from tests.assessment.helpers import ASSESS_CONFIG, assess, chat
 from tests.servers import AppServer, Gateway
 
@@ -42,6 +43,40 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
     return condition()
 
 
+def _scheduled_pinning(gw: Gateway) -> str | None:
+    """The model_pinning verdict of `good` in the newest scheduled assessment (None before one)."""
+    with gw.state.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "select report from assessments where trigger = 'scheduled' and workload = 'good' "
+            "order by assessed_at desc limit 1"
+        ).first()
+    if row is None:
+        return None
+    items = orjson.loads(row[0])["items"]
+    return str(next(i["verdict"] for i in items if i["item"] == "model_pinning"))
+
+
+def test_a_manual_run_does_not_swallow_the_drift_the_next_scheduled_run_alerts(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    gw = gateway_factory(ASSESS_CONFIG)  # no schedule: the scheduled runs are made here, at chosen times
+    key = gw.create_key("good")
+    chat(gw, key.secret, "pinned-model", 3, user="u1")
+    gw.flush()
+    engine, config = gw.state.engine, gw.state.config
+    now = time.time()
+    first = run_assessment(engine, config, workload="good", trigger="scheduled", now=now)
+    assert first.drifts == []
+    chat(gw, key.secret, "floating-model", 3, user="u1")  # an unpinned model slipped in
+    gw.flush()
+    manual = run_assessment(engine, config, workload="good", trigger="manual", now=now + 1)
+    assert [d.regressed_items for d in manual.drifts] == [("model_pinning",)]  # the person running it sees it
+    scheduled = run_assessment(engine, config, workload="good", trigger="scheduled", now=now + 2)
+    assert [d.regressed_items for d in scheduled.drifts] == [("model_pinning",)]  # and the alert still goes out
+    again = run_assessment(engine, config, workload="good", trigger="scheduled", now=now + 3)
+    assert again.drifts == []  # alerted once: the next scheduled run compares against the alerted one
+
+
 def test_scheduled_assessment_flags_drift_and_posts_the_webhook_with_retries(
     gateway_factory: Callable[..., Gateway],
 ) -> None:
@@ -54,6 +89,9 @@ def test_scheduled_assessment_flags_drift_and_posts_the_webhook_with_retries(
         gw = gateway_factory(config)
         key = gw.create_key("good")
         chat(gw, key.secret, "pinned-model", 3, user="u1")
+        gw.flush()
+        # The baseline of a scheduled run is the last scheduled run: wait for one that saw the pinned calls.
+        assert wait_for(lambda: _scheduled_pinning(gw) == "met"), "no scheduled run saw the pinned calls"
         assert assess(gw, "good")["good"]["drift"] is None
         chat(gw, key.secret, "floating-model", 3, user="u1")  # an unpinned model slipped in
         gw.flush()

@@ -39,6 +39,9 @@ def test_a_full_section_parses() -> None:
         ({"webhook": {"url": "ftp://x"}}, "assessment.webhook.url", "https://"),
         ({"schedule": "7d"}, "assessment.schedule", "interval"),
         ({"window": "36h"}, "assessment.window", "30d"),
+        ({"max_attestation": "2y"}, "assessment.max_attestation", "at most 1y"),
+        ({"max_attestation": "6m"}, "assessment.max_attestation", "6mo"),  # a minute or a month? refused
+        ({"refresh": "30m"}, "assessment.refresh", "30min"),
     ],
 )
 def test_mistakes_name_the_key_path_and_the_fix(raw: dict[str, object], key_path: str, fix: str) -> None:
@@ -53,3 +56,9 @@ def test_server_refuses_to_start_with_a_bad_assessment_section(gateway_factory: 
 
     with pytest.raises(ConfigError, match=r"assessment\.interval"):
         gateway_factory(ASSESS_CONFIG + "assessment:\n  interval: sometimes\n")  # type: ignore[operator]
+
+
+def test_max_attestation_defaults_to_90_days_and_may_be_raised_to_a_year() -> None:
+    assert parse_assessment(None, "rungway.yaml", CHECKS).max_attestation_s == 90 * 86400
+    assert parse_assessment({"max_attestation": "1y"}, "rungway.yaml", CHECKS).max_attestation_s == 365 * 86400
+    assert parse_assessment({"max_attestation": "6mo"}, "rungway.yaml", CHECKS).max_attestation_s == 180 * 86400

@@ -52,6 +52,8 @@ def _records(now: float, n: int) -> list[RequestRecord]:
                 status=200 if i % 13 else 502,
                 latency_ms=10.0,
                 priced=i % 6 != 0,
+                model_pinned=True,  # as the gateway records it: both routes pinned when the call was made
+                user_from_request=None if i % 7 == 0 else True,
             )
         )
     return out
@@ -109,7 +111,7 @@ def test_history_claims_and_thresholds_round_trip(engine: Engine, tmp_path: obje
     assert alpha.claimed_stage == 3
     attribution = alpha.results["user_cost_attribution"]
     assert attribution.verdict.value == "met" and attribution.threshold == ">= 50% of calls, last 7 days"
-    assert alpha.results["model_pinning"].evidence["unpinned_models"] == {}  # gpt-4o-mini marked pinned
+    assert alpha.results["model_pinning"].evidence["unpinned_models"] == {}  # pinned when the calls were made
     run_assessment(engine, config, workload="beta")
     rows = history(engine)
     assert [r.workload for r in rows] == ["alpha", "beta", "beta"]

@@ -11,7 +11,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import openai
 import pytest
 from sqlalchemy import Engine
 
@@ -29,7 +31,16 @@ from rungway.services.keys import create_api_key
 from rungway.settings.config import CountersConfig
 from rungway.store.writer import BatchWriter
 from tests.budgets.redis_proxy import CuttableRedisProxy
-from tests.budgets.support import api, burst, config_text, logged_spend, open_store, prespend, workload_budget
+from tests.budgets.support import (
+    MESSAGES,
+    api,
+    burst,
+    config_text,
+    logged_spend,
+    open_store,
+    prespend,
+    workload_budget,
+)
 from tests.servers import Gateway
 
 LIMIT_NANO = 1_000_000  # $0.001
@@ -405,3 +416,61 @@ def test_start_loads_the_budgets_and_keeps_refreshing_until_stopped(sqlite_url: 
             assert len(b.book.budgets) == 3
 
     asyncio.run(body())
+
+
+def test_default_per_user_budget_gives_each_user_their_own_counter_through_the_gateway(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, counters: dict[str, str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 999_000, user="ann")  # ann has spent nearly all of her share; bob nothing
+    gw = gateway_factory(config_text(latency_ms=0, **counters), store_url=url)
+    body = {"name": "test-each", "scope": "user", "each_user": True, "workload": "test", "amount_usd": "0.001"}
+    status, created = api(gw.base_url, "/api/budgets", "PUT", body)
+    assert status == 200 and created["target"] == "each user in test" and created["each_user"] is True, created
+    key = gw.create_key("test")
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=key.secret, max_retries=0)
+
+    def call(user: str) -> None:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20, user=user)
+
+    with pytest.raises(openai.RateLimitError) as refused:
+        call("ann")
+    assert refused.value.body["code"] == "budget_exceeded"  # type: ignore[index]
+    assert "'test-each'" in refused.value.body["message"] and "user ann" in refused.value.body["message"]  # type: ignore[index]
+    call("bob")  # bob's own counter: ann's spend is not his
+    call("bob")
+    gw.flush()
+    events = api(gw.base_url, "/api/budget-events?budget=test-each&kind=blocked")[1]["data"]
+    assert [e["user_id"] for e in events] == ["ann"]
+    # The budget's status shows its most-spending user (ann's seeded spend).
+    assert api(gw.base_url, "/api/budgets/test-each")[1]["logged_nano"] == 999_000
+
+
+def test_default_per_user_budget_is_refused_with_a_named_user_and_on_other_scopes(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    gw = gateway_factory(config_text(latency_ms=0), store_url=f"sqlite:///{tmp_path}/budget.db")
+    both = {"name": "x", "scope": "user", "each_user": True, "user": "ann", "workload": "test", "amount_usd": "1"}
+    status, refused = api(gw.base_url, "/api/budgets", "PUT", both)
+    assert status == 400 and refused["error"]["param"] == "each_user"
+    wrong_scope = {"name": "x", "scope": "workload", "each_user": True, "workload": "test", "amount_usd": "1"}
+    assert api(gw.base_url, "/api/budgets", "PUT", wrong_scope)[0] == 400
+    no_user = {"name": "x", "scope": "user", "workload": "test", "amount_usd": "1"}
+    status, refused = api(gw.base_url, "/api/budgets", "PUT", no_user)
+    assert status == 400 and "each_user" in refused["error"]["message"]
+
+
+def test_cli_sets_a_default_per_user_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from rungway.cli.main import cli
+
+    url = f"sqlite:///{tmp_path}/budget.db"
+    open_store(url)
+    monkeypatch.setenv("RUNGWAY_DATABASE_URL", url)
+    done = CliRunner().invoke(
+        cli, ["budgets", "set", "test-each", "--workload", "test", "--each-user", "--amount", "2"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "each user in test" in done.output

@@ -61,3 +61,11 @@ def test_revoked_keys_are_listed_only_with_all(sqlite_url: str) -> None:
     assert [k["name"] for k in invoke_json(sqlite_url, "keys", "list")] == [keep["key"]["name"]]
     everything = invoke_json(sqlite_url, "keys", "list", "--all")
     assert {k["name"]: k["status"] for k in everything} == {"keep": "active", "drop": "revoked"}
+
+
+def test_person_keys_are_marked_and_existing_kinds_default_to_application(sqlite_url: str) -> None:
+    person = invoke_json(sqlite_url, "keys", "create", "-w", "support-bot", "--person", "--name", "ann")
+    app = invoke_json(sqlite_url, "keys", "create", "-w", "support-bot")
+    assert (person["key"]["kind"], app["key"]["kind"]) == ("person", "application")
+    listed = {k["name"]: k["kind"] for k in invoke_json(sqlite_url, "keys", "list")}
+    assert listed == {"ann": "person", "support-bot key": "application"}

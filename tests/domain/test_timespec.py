@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rungway.domain.timespec import (
@@ -12,6 +14,7 @@ from rungway.domain.timespec import (
     TimeSpecError,
     parse_duration,
     parse_instant,
+    parse_period,
     positive_duration,
 )
 
@@ -37,6 +40,23 @@ def test_instants_from_durations_iso_dates_and_epoch_seconds() -> None:
 def test_unreadable_text_says_what_to_write(text: str) -> None:
     with pytest.raises(TimeSpecError, match="7d"):
         parse_duration(text) if text == "7" else parse_instant(text, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("90d", 90), ("12w", 84), ("3mo", 90), ("1y", 365), ("30min", 30 / 1440), ("12h", 0.5), ("1.5mo", 45)],
+)
+def test_periods_read_as_people_write_them(text: str, days: float) -> None:
+    assert parse_period(text) == pytest.approx(days * 86400)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [("1m", "ambiguous (a minute or a month?): write 1min or 1mo"), ("3x", "unknown unit"), ("0d", "not a period")],
+)
+def test_a_bare_m_is_refused_as_ambiguous_with_the_fix(text: str, says: str) -> None:
+    with pytest.raises(TimeSpecError, match=re.escape(says)):
+        parse_period(text)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.errors import AuthenticationFailed, PermissionDenied
 from rungway.gateway.auth import bearer_secret
 from rungway.gateway.routes import STATE
+from rungway.store.reads import new_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Caller:
     role: Role
     key_id: str | None
     workload: str | None
+    kind: KeyKind | None = None  # None for the server's admin key, which is no one's in particular
 
     def can_see(self, workload: str | None) -> bool:
         return self.role is Role.ADMIN or workload is None or workload == self.workload
@@ -44,7 +46,7 @@ async def authenticate_caller(request: web.Request) -> Caller:
     key = await state.directory.key_for(secret)
     if key is None or not key.is_active(time.time()):
         raise AuthenticationFailed("Invalid, revoked or expired API key.")
-    return Caller(key.role, key.id, key.workload)
+    return Caller(key.role, key.id, key.workload, key.kind)
 
 
 CALLER = web.RequestKey("rungway_caller", Caller)
@@ -53,6 +55,16 @@ CALLER = web.RequestKey("rungway_caller", Caller)
 def caller_of(request: web.Request) -> Caller:
     """The caller `routes.py` authenticated for this request."""
     return request[CALLER]
+
+
+def note_read(request: web.Request, what: str, workload: str | None) -> None:
+    """Record that this caller read `what` (logs, usage, cost, ...) of `workload` (None: every workload).
+
+    The read is offered to the read writer, so the answer never waits on the insert; the maturity
+    assessment counts these reads as evidence that logs and cost are watched."""
+    writer = request.app[STATE].read_writer
+    if writer is not None:
+        writer.offer(new_read(what, workload, "api", caller_of(request).key_id))
 
 
 def require(caller: Caller, needed: Role) -> None:

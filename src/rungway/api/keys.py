@@ -16,7 +16,7 @@ from rungway.api.auth import caller_of
 from rungway.api.bodies import NAME, flag, json_object, nullable, optional_str, str_list, text
 from rungway.api.registry import DURATION_PATTERN, LATEST_TIME, ApiRouter, QueryParam
 from rungway.api.workloads import WORKLOAD_NAME
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
@@ -42,6 +42,7 @@ KEY_SCHEMA: dict[str, Any] = {
         "workload": {"type": "string"},
         "owner": {"type": ["string", "null"]},
         "role": {"type": "string", "enum": [r.value for r in Role]},
+        "kind": {"type": "string", "enum": [k.value for k in KeyKind], "description": "person or application"},
         "allowed_models": {"type": "array", "items": {"type": "string"}, "description": "empty: any model"},
         "rpm_limit": _NULLABLE_INT,
         "tpm_limit": _NULLABLE_INT,
@@ -62,6 +63,12 @@ _CREATE_BODY: dict[str, Any] = {
         "name": NAME,
         "owner": nullable(text(256, "the user a call is attributed to by default")),
         "role": {"type": "string", "enum": [r.value for r in Role], "default": "developer"},
+        "kind": {
+            "type": "string",
+            "enum": [k.value for k in KeyKind],
+            "default": "application",
+            "description": "person: a person's key (may attest maturity items); application: a workload's key",
+        },
         "allowed_models": {"type": "array", "items": text(128), "maxItems": 256},
         "rpm_limit": _NULLABLE_INT,
         "tpm_limit": _NULLABLE_INT,
@@ -137,6 +144,7 @@ async def create_key(request: web.Request) -> web.StreamResponse:
         rpm_limit=_limit(body, "rpm_limit"),
         tpm_limit=_limit(body, "tpm_limit"),
         expires_at=resolve_expiry(expires_at, optional_str(body, "expires_in"), time.time()),
+        kind=KeyKind(optional_str(body, "kind") or KeyKind.APPLICATION),
     )
     state.directory.put_key(created.key)
     row = await asyncio.to_thread(get_workload, state.engine, workload)

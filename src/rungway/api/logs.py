@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.auth import caller_of
+from rungway.api.auth import caller_of, note_read
 from rungway.api.bodies import flag
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
@@ -61,6 +61,7 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "trace_id": _STR,
         "span_id": _STR,
         "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
+        "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }
 USAGE_ROW_SCHEMA: dict[str, Any] = {
@@ -120,9 +121,11 @@ def _scoped_workload(request: web.Request) -> str | None:
 )
 async def logs(request: web.Request) -> web.StreamResponse:
     q = request.query
+    workload = _scoped_workload(request)
+    note_read(request, "logs", workload)
     f = build_filter(
         now=time.time(),
-        workload=_scoped_workload(request),
+        workload=workload,
         user=q.get("user"),
         model=q.get("model"),
         status=q.get("status"),
@@ -163,7 +166,9 @@ async def usage(request: web.Request) -> web.StreamResponse:
     by = q.get("by") or "workload"
     since = parse_time(q.get("since") or "7d", now, "since")
     until = parse_time(q.get("until"), now, "until")
-    rows = await asyncio.to_thread(usage_report, request.app[STATE].engine, by, since, until, _scoped_workload(request))
+    workload = _scoped_workload(request)
+    note_read(request, "usage", workload)
+    rows = await asyncio.to_thread(usage_report, request.app[STATE].engine, by, since, until, workload)
     return json_response(
         {
             "by": by,

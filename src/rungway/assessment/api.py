@@ -8,26 +8,33 @@ from typing import Any
 from aiohttp import web
 
 from rungway.api.auth import Caller, caller_of
-from rungway.api.bodies import json_object, nullable, optional_str, text
-from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
+from rungway.api.bodies import INSTANT, json_object, nullable, optional_str, text
+from rungway.api.registry import ApiRouter, QueryParam
 from rungway.assessment.config import AssessmentSettings, assessment_settings
+from rungway.assessment.imported import COMMIT, MAX_IMPORT_BYTES
+from rungway.assessment.model import IMPORT_FORMATS
 from rungway.assessment.model_file import load_model
 from rungway.assessment.render import to_html, to_markdown
 from rungway.assessment.service import (
     attest,
+    attestable_items,
     attestations,
     claim_stage,
     history,
+    import_run,
     run_assessment,
     set_org_threshold,
 )
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.errors import InvalidRequest, NotFound, PermissionDenied
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 
 __all__ = ["router"]
+
+PERIOD_PATTERN = r"^\s*[0-9]{1,6}(\.[0-9]{1,3})?\s*(s|sec|secs|min|mins|m|h|d|w|mo|y|S|M|H|D|W|MO|Y)\s*$"
+"""Roughly what `parse_period` reads; a bare `m` passes here so that the service can say why it is ambiguous."""
 
 router = ApiRouter("assessment")
 
@@ -48,14 +55,45 @@ _ATTEST_BODY: dict[str, Any] = {
     "properties": {
         "item": {
             **text(64),
-            "description": "an attested item of the maturity model: "
-            + ", ".join(i.id for i in load_model().items if i.attested),
+            "description": "an attestable item of the maturity model: " + ", ".join(attestable_items()),
         },
         "workload": text(64),
         "by": {**text(256), "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"},
         "link": {**text(2048), "pattern": r"^https?://[^\x00-\x1f\x7f-\x9f]*$"},
-        "expires": {"type": "string", "pattern": DURATION_PATTERN, "default": "90d", "description": "such as 90d"},
+        "expires": {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "how long it holds: 90d, 12w, 3mo, 1y (default and most: assessment.max_attestation)",
+        },
+        "not_applicable": {"type": "boolean", "default": False, "description": "a conditional item does not apply"},
         "note": text(4096, multiline=True),
+    },
+}
+PERSON_ONLY = (
+    "Only a person's key may attest: create one with `rungway keys create --person --workload W --role developer` "
+    "(an application's key, or the server's admin key, is no one in particular)."
+)
+_IMPORT_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["workload", "item", "format", "content", "file_name"],
+    "additionalProperties": False,
+    "properties": {
+        "workload": text(64),
+        "item": {
+            "type": "string",
+            "enum": [i.id for i in load_model().items if i.imports is not None],
+            "description": "an item that takes imported runs, such as pre_deployment_tests",
+        },
+        "format": {"type": "string", "enum": list(IMPORT_FORMATS)},
+        "content": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_IMPORT_BYTES,
+            "description": "the file itself: promptfoo's `-o out.json` output, or JUnit XML",
+        },
+        "file_name": text(256, min_length=1),
+        "commit": nullable({"type": "string", "pattern": COMMIT.pattern, "description": "the git SHA tested"}),
+        "at": {**INSTANT, "description": "when it ran, ISO 8601 or epoch seconds (default: the file's own time)"},
     },
 }
 
@@ -144,6 +182,11 @@ async def model(_request: web.Request) -> web.StreamResponse:
             if i.check
             else None,
             "attested": i.attested,
+            "imports": {"formats": list(i.imports.formats), "threshold": i.imports.threshold}
+            | {"window_days": i.imports.window_days}
+            if i.imports
+            else None,
+            "condition": {"text": i.condition.text, "risk_tiers": i.condition.risk_tiers} if i.condition else None,
             "guidance": i.guidance,
             "builds_with": i.builds_with,
         }
@@ -164,18 +207,53 @@ async def model(_request: web.Request) -> web.StreamResponse:
 )
 async def add_attestation(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
-    workload = _scope(caller_of(request), optional_str(body, "workload"))
+    caller = caller_of(request)
+    if caller.kind is not KeyKind.PERSON or caller.key_id is None:
+        raise PermissionDenied(PERSON_ONLY, code="person_key_required")
+    workload = _scope(caller, optional_str(body, "workload"))
+    state = request.app[STATE]
     a = await asyncio.to_thread(
         attest,
-        request.app[STATE].engine,
+        state.engine,
         item=optional_str(body, "item") or "",
         workload=workload or "",
         by=optional_str(body, "by") or "",
         link=optional_str(body, "link") or "",
-        expires=optional_str(body, "expires") or "90d",
+        expires=optional_str(body, "expires"),
         note=optional_str(body, "note") or "",
+        acting_key=caller.key_id,
+        not_applicable=body.get("not_applicable") is True,
+        max_s=_settings(state).max_attestation_s,
     )
     return json_response(_attestation_dict(a), status=201)
+
+
+@router.route(
+    "POST",
+    "/api/assessment/imports",
+    summary="Import a test or red-team run (promptfoo JSON, JUnit XML) as evidence for an item",
+    role=Role.DEVELOPER,
+    body=_IMPORT_BODY,
+    status=201,
+)
+async def add_import(request: web.Request) -> web.StreamResponse:
+    body = await json_object(request)
+    caller = caller_of(request)
+    workload = _scope(caller, optional_str(body, "workload")) or ""
+    at = body.get("at")
+    run = await asyncio.to_thread(
+        import_run,
+        request.app[STATE].engine,
+        workload=workload,
+        item=optional_str(body, "item") or "",
+        fmt=optional_str(body, "format") or "",
+        data=(optional_str(body, "content") or "").encode(),
+        file_name=optional_str(body, "file_name") or "",
+        commit=optional_str(body, "commit"),
+        at=at if isinstance(at, str | int | float) and not isinstance(at, bool) else None,
+        by=caller.key_id or "admin",
+    )
+    return json_response({"id": run.id, "workload": run.workload, "item": run.item_id} | run.summary(), status=201)
 
 
 def _attestation_dict(a: Any) -> dict[str, Any]:
@@ -188,6 +266,8 @@ def _attestation_dict(a: Any) -> dict[str, Any]:
         "created_at": a.created_at,
         "expires_at": a.expires_at,
         "note": a.note,
+        "acting_key": a.acting_key,
+        "not_applicable": a.not_applicable,
     }
 
 

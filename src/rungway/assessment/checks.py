@@ -1,19 +1,22 @@
-"""The evidence checks Rungway can answer from what it records: the request log, keys, spans, budgets.
+"""The evidence checks of the core's own records: the request log, keys, workloads and management reads.
 
+The assessment is the capability that reads the core's request log, so these checks live here;
+budget and cost checks live in `rungway.budgets.checks`, trace checks in `rungway.traces.checks`.
 Each check answers for every workload from shared, pre-aggregated request facts (see
-`rungway.assessment.facts`) plus at most one small query of its own. Thresholds are
-fractions of calls; a workload with no calls in the window has no evidence, so its request
-checks are unmet, never met.
+`rungway.assessment.facts`) plus at most one small query of its own. Thresholds are fractions of
+calls; a workload with no calls in the window has no evidence, so its request checks are unmet.
+No check is met merely because calls went through the gateway: each tests the practice itself
+(an end user named by the call, a pin recorded when the call was made, a log someone read).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import column, select, table
+from sqlalchemy import select
 
-from rungway.assessment.model import is_dated_snapshot
 from rungway.evidence import (
     CheckContext,
     CheckOutcome,
@@ -21,48 +24,45 @@ from rungway.evidence import (
     RequestFacts,
     Verdict,
     evidence_check,
+    pct,
+    per_workload,
     ratio_verdict,
+    threshold_of,
+    total,
 )
+from rungway.store.reads import reads_by_workload
 from rungway.store.schema import api_keys
 
-_NO_CALLS = "no calls through the gateway in the window: nothing to evidence"
-_budgets = table(
-    "budgets",
-    column("id"),
-    column("scope"),
-    column("workload"),
-    column("user_id"),
-    column("hard"),
-    column("period"),
-    column("starts_at"),
-    column("ends_at"),
-    column("deleted_at"),
-)
+LOG_READS = ("logs", "usage", "traces")
 
 
-def _total(rows: Sequence[RequestFacts], measure: str, where: Callable[[RequestFacts], bool] | None = None) -> int:
-    return sum(int(getattr(r, measure)) for r in rows if where is None or where(r))
+@dataclass(frozen=True, slots=True)
+class KeyFacts:
+    """What the key checks need of one API key."""
+
+    workload: str
+    role: str
+    allowed_models: tuple[str, ...]
+    limited: bool  # an rpm or tpm limit of its own
 
 
-def _pct(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 2) if whole else 0.0
-
-
-def _threshold(req: CheckRequest, default: float = 1.0) -> float:
-    return req.threshold if req.threshold is not None else default
-
-
-def _per_workload(
-    ctx: CheckContext, req: CheckRequest, answer: Callable[[str, list[RequestFacts]], CheckOutcome]
-) -> dict[str, CheckOutcome]:
-    facts = ctx.facts(req.window_days)
-    out = {}
-    for w in ctx.workloads:
-        rows = facts.get(w.name, [])
-        if _total(rows, "calls") == 0:
-            out[w.name] = CheckOutcome(Verdict.UNMET, _NO_CALLS, {"calls": 0})
-        else:
-            out[w.name] = answer(w.name, rows)
+def keys_used(ctx: CheckContext, window_days: int) -> dict[str, KeyFacts]:
+    """The keys that made calls in the window, with what the key checks read of them (one query)."""
+    facts = ctx.facts(window_days)
+    used = sorted({r.key_id for rows in facts.values() for r in rows if r.key_id})
+    out: dict[str, KeyFacts] = {}
+    if not used:
+        return out
+    k = api_keys.c
+    with ctx.engine.connect() as conn:
+        q = select(k.id, k.workload, k.role, k.allowed_models, k.rpm_limit, k.tpm_limit).where(k.id.in_(used))
+        for row in conn.execute(q):
+            try:
+                models = tuple(str(m) for m in json.loads(row.allowed_models or "[]"))
+            except ValueError:
+                models = ()
+            limited = row.rpm_limit is not None or row.tpm_limit is not None
+            out[row.id] = KeyFacts(row.workload, row.role, models, limited)
     return out
 
 
@@ -70,26 +70,26 @@ def _per_workload(
 def check_authentication(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """Every call made with a key of the workload; no key used by two workloads; no admin key as app key."""
     facts = ctx.facts(req.window_days)
-    used = {r.key_id for rows in facts.values() for r in rows if r.key_id}
-    owners: dict[str, tuple[str, str]] = {}
-    if used:
-        with ctx.engine.connect() as conn:
-            q = select(api_keys.c.id, api_keys.c.workload, api_keys.c.role).where(api_keys.c.id.in_(sorted(used)))
-            owners = {row.id: (row.workload, row.role) for row in conn.execute(q)}
+    owners = keys_used(ctx, req.window_days)
     users_of_key: dict[str, set[str]] = {}
     for name, rows in facts.items():
         for r in rows:
             if r.key_id:
                 users_of_key.setdefault(r.key_id, set()).add(name)
-    threshold = _threshold(req)
+    threshold = threshold_of(req)
 
     def answer(name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        calls = _total(rows, "calls")
+        calls = total(rows, "calls")
         keys = sorted({r.key_id for r in rows if r.key_id})
-        keyless = _total(rows, "calls", lambda r: not r.key_id)
-        shared = sorted(k for k in keys if owners.get(k, (name, ""))[0] != name or len(users_of_key[k]) > 1)
-        foreign = _total(rows, "calls", lambda r: r.key_id in shared)
-        admin = sorted(k for k in keys if owners.get(k, ("", ""))[1] == "admin")
+        keyless = total(rows, "calls", lambda r: not r.key_id)
+
+        def foreign_or_shared(k: str) -> bool:
+            owner = owners.get(k)
+            return (owner is not None and owner.workload != name) or len(users_of_key[k]) > 1
+
+        shared = sorted(k for k in keys if foreign_or_shared(k))
+        foreign = total(rows, "calls", lambda r: r.key_id in shared)
+        admin = sorted(k for k in keys if k in owners and owners[k].role == "admin")
         proper = calls - keyless - foreign
         evidence = {
             "calls": calls,
@@ -102,154 +102,171 @@ def check_authentication(ctx: CheckContext, req: CheckRequest) -> Mapping[str, C
         verdict = ratio_verdict(proper, calls, threshold)
         if verdict is Verdict.MET and admin:
             return CheckOutcome(Verdict.PARTIAL, "calls authenticated, but an admin-role key serves traffic", evidence)
-        reason = f"{_pct(proper, calls)}% of calls used a key owned by this workload alone"
+        reason = f"{pct(proper, calls)}% of calls used a key owned by this workload alone"
         return CheckOutcome(verdict, reason, evidence)
 
-    return _per_workload(ctx, req, answer)
+    return per_workload(ctx, req, answer)
+
+
+@evidence_check("authorisation")
+def check_authorisation(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
+    """Calls made with keys that carry least privilege: a role below admin and a model allow-list."""
+    owners = keys_used(ctx, req.window_days)
+    threshold = threshold_of(req)
+
+    def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
+        calls = total(rows, "calls")
+        keyed = [r for r in rows if r.key_id in owners]
+        roles: dict[str, int] = {}
+        for r in keyed:
+            roles[owners[r.key_id].role] = roles.get(owners[r.key_id].role, 0) + r.calls
+        restricted = total(keyed, "calls", lambda r: bool(owners[r.key_id].allowed_models))
+        least = total(
+            keyed, "calls", lambda r: bool(owners[r.key_id].allowed_models) and owners[r.key_id].role != "admin"
+        )
+        evidence = {
+            "calls": calls,
+            "calls_by_key_role": roles,
+            "calls_with_model_allow_list_pct": pct(restricted, calls),
+            "keys_without_allow_list": sorted({r.key_id for r in keyed if not owners[r.key_id].allowed_models})[:20],
+        }
+        reason = f"{pct(least, calls)}% of calls used a non-admin key restricted to a model allow-list"
+        return CheckOutcome(ratio_verdict(least, calls, threshold), reason, evidence)
+
+    return per_workload(ctx, req, answer)
+
+
+@evidence_check("rate_limiting")
+def check_rate_limiting(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
+    """Calls bound by a rate limit: the calling key or the workload carries one (or 429s show it enforced)."""
+    owners = keys_used(ctx, req.window_days)
+    everyone = ctx.default_key_limits  # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key without its own
+    workload_limited = {w.name: w.rpm_limit is not None or w.tpm_limit is not None for w in ctx.workloads}
+    threshold = threshold_of(req)
+
+    def answer(name: str, rows: list[RequestFacts]) -> CheckOutcome:
+        calls, refused = total(rows, "calls"), total(rows, "rate_limited")
+        all_bound = everyone or workload_limited.get(name, False)
+        unlimited = sorted(
+            {r.key_id for r in rows if r.key_id and not (r.key_id in owners and owners[r.key_id].limited)}
+        )
+        bound = calls if all_bound else total(rows, "calls", lambda r: r.key_id in owners and owners[r.key_id].limited)
+        evidence = {
+            "calls": calls,
+            "default_key_limit": everyone,
+            "workload_limit": workload_limited.get(name, False),
+            "calls_on_limited_keys_pct": pct(bound, calls),
+            "keys_without_limit": [] if all_bound else unlimited[:20],
+            "refused_with_429": refused,
+        }
+        verdict = ratio_verdict(bound, calls, threshold)
+        reason = f"{pct(bound, calls)}% of calls bound by a key or workload rate limit; {refused} answered 429"
+        if verdict is Verdict.UNMET and refused:
+            verdict, reason = (
+                Verdict.PARTIAL,
+                f"no limit on the calling keys, but {refused} calls were refused with 429",
+            )
+        return CheckOutcome(verdict, reason, evidence)
+
+    return per_workload(ctx, req, answer)
+
+
+@evidence_check("error_handling")
+def check_error_handling(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
+    """A low error rate, upstream failures answered as clean errors, none answered as an unhandled 500."""
+    threshold = threshold_of(req, 0.95)
+
+    def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
+        calls, ok = total(rows, "calls"), total(rows, "ok_calls")
+        upstream, unhandled = total(rows, "upstream_errors"), total(rows, "server_errors")
+        evidence = {
+            "calls": calls,
+            "error_rate_pct": pct(calls - ok, calls),
+            "upstream_failures": upstream,
+            "unhandled_500s": unhandled,
+            "rate_limited": total(rows, "rate_limited"),
+        }
+        verdict = ratio_verdict(ok, calls, threshold)
+        reason = (
+            f"{pct(ok, calls)}% of calls succeeded; {upstream} provider failures answered as clean 502/503/504, "
+            f"{unhandled} as unhandled 500s"
+        )
+        if verdict is Verdict.MET and unhandled:
+            verdict = Verdict.PARTIAL
+        return CheckOutcome(verdict, reason, evidence)
+
+    return per_workload(ctx, req, answer)
 
 
 @evidence_check("basic_logging")
 def check_basic_logging(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """The request log holds the workload's calls with status and latency."""
-    threshold = _threshold(req)
+    """The request log holds the workload's calls with status and latency, and someone read it in the window."""
+    threshold = threshold_of(req)
+    reads = reads_by_workload(ctx.engine, ctx.since(req.window_days), LOG_READS)
+    everywhere = sum(reads.get(None, {}).values())
 
-    def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        calls, logged, errors = _total(rows, "calls"), _total(rows, "with_latency"), _total(rows, "errors")
-        evidence = {"calls": calls, "with_latency": logged, "errors": errors, "error_rate_pct": _pct(errors, calls)}
-        reason = f"{calls} calls logged with status and latency; error rate {_pct(errors, calls)}%"
-        return CheckOutcome(ratio_verdict(logged, calls, threshold), reason, evidence)
-
-    return _per_workload(ctx, req, answer)
-
-
-@evidence_check("provider_cost_monitoring")
-def check_provider_cost_monitoring(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """Successful calls priced, and every call records the provider account."""
-    threshold = _threshold(req, 0.95)
-
-    def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        calls, ok, priced = _total(rows, "calls"), _total(rows, "ok_calls"), _total(rows, "ok_priced")
-        accounted = _total(rows, "with_account")
-        unpriced = sorted({r.model_resolved for r in rows if r.ok_calls > r.ok_priced and r.model_resolved})
+    def answer(name: str, rows: list[RequestFacts]) -> CheckOutcome:
+        calls, logged, errors = total(rows, "calls"), total(rows, "with_latency"), total(rows, "errors")
+        looked = sum(reads.get(name, {}).values()) + everywhere
         evidence = {
-            "successful_calls": ok,
-            "priced_pct": _pct(priced, ok),
-            "provider_account_pct": _pct(accounted, calls),
-            "unpriced_models": unpriced,
+            "calls": calls,
+            "with_latency": logged,
+            "errors": errors,
+            "error_rate_pct": pct(errors, calls),
+            "log_reads": reads.get(name, {}),
+            "reads_across_workloads": everywhere,
         }
-        verdicts = {ratio_verdict(priced, ok, threshold), ratio_verdict(accounted, calls, threshold)}
-        verdict = verdicts.pop() if len(verdicts) == 1 else Verdict.PARTIAL
-        if verdict is Verdict.UNMET and (priced or accounted):
+        verdict = ratio_verdict(logged, calls, threshold)
+        reason = f"{calls} calls logged with status and latency; error rate {pct(errors, calls)}%"
+        if verdict is Verdict.MET and not looked:
             verdict = Verdict.PARTIAL
-        reason = f"{_pct(priced, ok)}% of successful calls priced, {_pct(accounted, calls)}% with a provider account"
+            reason += "; but nobody read the logs, usage or traces in the window (stored is not watched)"
+        elif looked:
+            reason += f"; read {looked} times in the window"
         return CheckOutcome(verdict, reason, evidence)
 
-    return _per_workload(ctx, req, answer)
+    return per_workload(ctx, req, answer)
 
 
 @evidence_check("user_cost_attribution")
 def check_user_cost_attribution(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """Calls attributed to a user (OpenAI `user`, x-rungway-user, or the key's owner)."""
-    threshold = _threshold(req, 0.95)
+    """Calls naming their end user (OpenAI `user` or x-rungway-user); a key's owner is not an end user."""
+    threshold = threshold_of(req, 0.95)
 
     def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        calls, attributed = _total(rows, "calls"), _total(rows, "with_user")
-        evidence = {"calls": calls, "attributed_to_user": attributed, "attributed_pct": _pct(attributed, calls)}
-        reason = f"{_pct(attributed, calls)}% of calls attributed to a user"
-        return CheckOutcome(ratio_verdict(attributed, calls, threshold), reason, evidence)
+        calls, end_user, any_user = total(rows, "calls"), total(rows, "with_end_user"), total(rows, "with_user")
+        owner_only = max(any_user - end_user, 0)
+        evidence = {
+            "calls": calls,
+            "end_user_pct": pct(end_user, calls),
+            "key_owner_only_pct": pct(owner_only, calls),
+            "unattributed_pct": pct(calls - any_user, calls),
+        }
+        reason = f"{pct(end_user, calls)}% of calls name their end user"
+        if owner_only:
+            reason += f"; {pct(owner_only, calls)}% carry only the key's owner, which is not an end user"
+        return CheckOutcome(ratio_verdict(end_user, calls, threshold), reason, evidence)
 
-    return _per_workload(ctx, req, answer)
-
-
-def pinned_models(ctx: CheckContext) -> set[str]:
-    """Upstream ids of routes marked `pinned: true`; dated snapshot ids are recognised by their name."""
-    return {route.upstream_model for route in ctx.routes.values() if route.pinned}
+    return per_workload(ctx, req, answer)
 
 
 @evidence_check("model_pinning")
 def check_model_pinning(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """Calls resolved to a pinned snapshot: a dated upstream id or a route marked pinned."""
-    threshold = _threshold(req)
-    marked = pinned_models(ctx)
-
-    def is_pinned(model: str) -> bool:
-        return model in marked or is_dated_snapshot(model)
+    """Calls whose resolved model was pinned when the call was made (recorded on the call, not today's config)."""
+    threshold = threshold_of(req)
 
     def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
         routed = [r for r in rows if r.model_resolved]
-        calls = _total(routed, "calls")
-        pinned = _total(routed, "calls", lambda r: is_pinned(r.model_resolved))
+        calls = total(routed, "calls")
+        pinned = total(routed, "pinned")
         floating: dict[str, int] = {}
         for r in routed:
-            if not is_pinned(r.model_resolved):
-                floating[r.model_resolved] = floating.get(r.model_resolved, 0) + r.calls
+            if r.calls > r.pinned:
+                floating[r.model_resolved] = floating.get(r.model_resolved, 0) + r.calls - r.pinned
         evidence = {"routed_calls": calls, "pinned_calls": pinned, "unpinned_models": floating}
         if calls == 0:
             return CheckOutcome(Verdict.UNMET, "no call resolved to a model in the window", evidence)
-        reason = f"{_pct(pinned, calls)}% of calls resolved to a pinned snapshot"
+        reason = f"{pct(pinned, calls)}% of calls resolved to a model pinned at call time"
         return CheckOutcome(ratio_verdict(pinned, calls, threshold), reason, evidence)
 
-    return _per_workload(ctx, req, answer)
-
-
-@evidence_check("detailed_traces")
-def check_detailed_traces(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """Successful chat calls whose gateway span kept input and output (full or redacted capture)."""
-    if not ctx.spans_counted(req.window_days):
-        reason = "the traces capability is not installed (no `spans` table): traces cannot be evidenced"
-        return {w.name: CheckOutcome(Verdict.NOT_ASSESSABLE, reason) for w in ctx.workloads}
-    threshold = _threshold(req, 0.95)
-    capture = {w.name: w.content_capture.value for w in ctx.workloads}
-
-    def answer(name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        chats, traced = _total(rows, "ok_chat"), _total(rows, "traced")
-        evidence = {"successful_chat_calls": chats, "traced_with_content": traced, "capture": capture[name]}
-        evidence["traced_pct"] = _pct(traced, chats)
-        if chats == 0:
-            return CheckOutcome(Verdict.UNMET, "no successful chat calls in the window", evidence)
-        reason = f"{_pct(traced, chats)}% of successful chat calls have a trace with captured input and output"
-        if capture[name] == "metadata-only":
-            reason += " (the workload's capture is metadata-only)"
-        return CheckOutcome(ratio_verdict(traced, chats, threshold), reason, evidence)
-
-    return _per_workload(ctx, req, answer)
-
-
-def _active_budgets(ctx: CheckContext) -> list[dict[str, Any]]:
-    b = _budgets.c
-    with ctx.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(select(_budgets).where(b.deleted_at.is_(None)))]
-    now = ctx.now
-    return [
-        r for r in rows if r["period"] != "fixed" or ((r["starts_at"] or 0.0) <= now < (r["ends_at"] or float("inf")))
-    ]
-
-
-@evidence_check("budgets")
-def check_budgets(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """A hard budget on the workload and hard per-user budgets within it (active now)."""
-    if not ctx.has_table("budgets"):
-        reason = "the budgets capability is not installed (no `budgets` table)"
-        return {w.name: CheckOutcome(Verdict.NOT_ASSESSABLE, reason) for w in ctx.workloads}
-    budgets = _active_budgets(ctx)
-    out = {}
-    for w in ctx.workloads:
-        mine = [b for b in budgets if b["workload"] == w.name]
-        workload_hard = sorted(b["id"] for b in mine if b["scope"] == "workload" and b["hard"])
-        user_hard = sorted(b["id"] for b in mine if b["scope"] == "user" and b["hard"])
-        soft_only = sorted(b["id"] for b in mine if not b["hard"])
-        evidence = {
-            "workload_hard_budgets": workload_hard,
-            "user_hard_budgets": user_hard,
-            "users_with_hard_budget": len({b["user_id"] for b in mine if b["scope"] == "user" and b["hard"]}),
-            "soft_only_budgets": soft_only,
-        }
-        if workload_hard and user_hard:
-            out[w.name] = CheckOutcome(Verdict.MET, "hard budgets on the workload and on its users", evidence)
-        elif workload_hard or user_hard:
-            missing = "per-user hard budgets" if workload_hard else "a hard workload budget"
-            out[w.name] = CheckOutcome(Verdict.PARTIAL, f"missing {missing}", evidence)
-        else:
-            why = "only soft budgets (alerts, no block)" if soft_only else "no budget on the workload or its users"
-            out[w.name] = CheckOutcome(Verdict.UNMET, why, evidence)
-    return out
+    return per_workload(ctx, req, answer)

@@ -2,7 +2,8 @@
 
 rungway assess [--workload W] [--format table|markdown|json|html] [--no-save]
 rungway assess history [--workload W]
-rungway assess attest ITEM --workload W --by NAME --link URL --expires 90d
+rungway assess attest ITEM --workload W --by NAME --link URL [--expires 90d] [--not-applicable]
+rungway assess import --workload W --item pre_deployment_tests --format promptfoo|junit FILE [--commit SHA] [--at TIME]
 rungway assess claim --workload W --stage N
 rungway assess threshold CHECK [--value 0.99] [--window-days 30]
 """
@@ -15,12 +16,32 @@ from typing import Any
 import click
 from rich.table import Table
 
+from rungway.assessment.config import assessment_settings
+from rungway.assessment.imported import MAX_IMPORT_BYTES
+from rungway.assessment.model import IMPORT_FORMATS, MaturityModel
 from rungway.assessment.model_file import load_model
-from rungway.assessment.render import MARK, diagnostic, to_html, to_json, to_markdown, when
-from rungway.assessment.service import attest, claim_stage, history, run_assessment, set_org_threshold
+from rungway.assessment.render import (
+    MARK,
+    diagnostic,
+    evidence_text,
+    for_workload,
+    lowered_standards,
+    next_investments,
+    over_claim,
+    result_of,
+    source_of,
+    stages_line,
+    to_html,
+    to_json,
+    to_markdown,
+    when,
+    why,
+)
+from rungway.assessment.service import attest, claim_stage, history, import_run, run_assessment, set_org_threshold
 from rungway.capability import registered_sections
 from rungway.cli.options import config_option, open_store
 from rungway.cli.render import console
+from rungway.errors import InvalidRequest
 from rungway.settings.config import Config, load_config, parse_config
 from rungway.settings.env import read_environment
 from rungway.settings.yaml_source import YamlSource
@@ -43,17 +64,15 @@ def _print_table(run: dict[str, Any]) -> None:
     model = load_model()
     out = console()
     summary = Table(title=f"Maturity assessment, {when(run['assessed_at'])} (model {run['model_version']})")
-    for name in ("Workload", "Stage", "Next stage credit", "Claimed", "Target", "Gap", "Drift", "Next investment"):
+    for name in ("Workload", "Stage", "Claimed", "Target", "Gap", "Drift", "Next investment"):
         summary.add_column(name)
     for w in run["workloads"]:
-        next_stage = min(w["stage"] + 1, model.top_stage)
-        credit = next(p["fraction"] for p in w["progress"] if p["stage"] == next_stage)
         drift = w.get("drift")
+        claimed = str(w["claimed_stage"]) if w["claimed_stage"] is not None else "-"
         summary.add_row(
             w["workload"],
             f"{w['stage']} {model.stage_name(w['stage'])}",
-            f"{credit} of stage {next_stage}",
-            str(w["claimed_stage"]) if w["claimed_stage"] is not None else "-",
+            f"[red]{claimed} OVER-CLAIM[/red]" if over_claim(model, w) else claimed,
             str(w["target_stage"]),
             str(w["gap"]),
             f"{drift['previous_stage']}->{drift['current_stage']} {','.join(drift['regressed_items'])}"
@@ -63,16 +82,47 @@ def _print_table(run: dict[str, Any]) -> None:
         )
     out.print(summary)
     for w in run["workloads"]:
-        table = Table(title=f"{w['workload']}: diagnostic (unmet items up to stage {min(w['stage'] + 1, 5)})")
-        for name in ("Item", "Stage", "Verdict", "Why"):
-            table.add_column(name)
-        for r in diagnostic(model, w):
-            item = model.item(r["item"])
-            table.add_row(item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", r["reason"])
-        out.print(table)
-        if w["next_investment"]:
-            item = model.item(w["next_investment"])
-            out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}\n  Build it: {item.builds_with}\n")
+        _print_workload(model, w)
+
+
+def _print_workload(model: MaturityModel, w: dict[str, Any]) -> None:
+    out = console()
+    out.print(f"[bold]{w['workload']}[/bold] stages: {stages_line(model, w)}", markup=True, highlight=False)
+    if claim := over_claim(model, w):
+        out.print(f"[red bold]⚠ {claim}[/red bold]")
+    table = Table(title=f"{w['workload']}: diagnostic (unmet items up to stage {min(w['stage'] + 1, 5)})")
+    for name in ("Item", "Stage", "Verdict", "Source", "Why"):
+        table.add_column(name)
+    for r in diagnostic(model, w):
+        item = model.item(r["item"])
+        table.add_row(
+            item.title, str(item.stage), f"{MARK[r['verdict']]} {r['verdict']}", source_of(r), why(r, w["workload"])
+        )
+    out.print(table)
+    for r in lowered_standards(w):
+        out.print(f"[yellow]⚠ {r['item']} is judged against a lowered threshold: {r['threshold_lowered']}[/yellow]")
+    picks = next_investments(w)
+    if not picks:
+        return
+    item, behind = model.item(picks[0]), result_of(w, picks[0])
+    out.print(f"[bold]Next investment:[/bold] {item.title}. {item.guidance}", soft_wrap=True)
+    facts = evidence_text(behind["evidence"])
+    out.print(
+        f"  Evidence behind it: {behind['verdict']} ({source_of(behind)}): {why(behind, w['workload'])}"
+        + (f"; {facts}" if facts else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(f"  Build it: {for_workload(item.builds_with, w['workload'])}", markup=False, soft_wrap=True)
+    out.print("  Next investments, in order:")
+    for n, item_id in enumerate(picks, 1):
+        nxt = model.item(item_id)
+        out.print(
+            f"    {n}. {nxt.title} (stage {nxt.stage}): {for_workload(nxt.builds_with, w['workload'])}",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print()
 
 
 @click.group("assess", invoke_without_command=True)
@@ -138,18 +188,82 @@ def history_command(ctx: click.Context, workload: str | None, limit: int, config
 @click.option("--workload", required=True)
 @click.option("--by", "by", required=True, help="Who signs it off")
 @click.option("--link", required=True, help="URL of the runbook or document")
-@click.option("--expires", default="90d", show_default=True, help="How long it holds: 90d, 12w, ...")
+@click.option(
+    "--expires",
+    default=None,
+    help="How long it holds: 90d, 12w, 3mo, 1y (default: assessment.max_attestation)",
+)
+@click.option("--not-applicable", is_flag=True, help="Attest that a conditional item does not apply to the workload")
 @click.option("--note", default="")
 @config_option
 @click.pass_context
 def attest_command(
-    ctx: click.Context, item: str, workload: str, by: str, link: str, expires: str, note: str, config_path: str | None
+    ctx: click.Context,
+    item: str,
+    workload: str,
+    by: str,
+    link: str,
+    expires: str | None,
+    not_applicable: bool,
+    note: str,
+    config_path: str | None,
 ) -> None:
-    """Attest ITEM (an on-call rotation, a governance process) for a workload until it expires."""
+    """Attest ITEM (an on-call rotation, a governance process) for a workload until it expires.
+
+    From the CLI the acting key is recorded as `cli` (whoever holds the store); over the API only a
+    person's key (`rungway keys create --person`) may attest, and its id is recorded.
+    """
+    path = _config_path(ctx, config_path)
+    max_s = assessment_settings(_config(path)).max_attestation_s
+    engine = open_store(path)
+    try:
+        a = attest(
+            engine, item=item, workload=workload, by=by, link=link, expires=expires, note=note,
+            not_applicable=not_applicable, max_s=max_s,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    what = "attested not applicable:" if a.not_applicable else "attested"
+    click.echo(f"{what} {a.item_id} for {a.workload} by {a.attested_by} until {when(a.expires_at)} ({a.id})")
+
+
+@assess_group.command("import")
+@click.option("--workload", required=True)
+@click.option("--item", required=True, help="The item the run evidences, such as pre_deployment_tests")
+@click.option("--format", "fmt", type=click.Choice(list(IMPORT_FORMATS)), required=True)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--commit", default=None, help="The git SHA the run tested")
+@click.option("--at", "at", default=None, help="When it ran (ISO 8601 or epoch seconds; default: the file's own time)")
+@config_option
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    workload: str,
+    item: str,
+    fmt: str,
+    file: Path,
+    commit: str | None,
+    at: str | None,
+    config_path: str | None,
+) -> None:
+    """Import a test or red-team run (promptfoo's `-o out.json`, JUnit XML) as evidence for ITEM."""
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise InvalidRequest(f"{file}: cannot read it ({exc.strerror}). Fix: pass the path of the report") from None
     engine = open_store(_config_path(ctx, config_path))
-    a = attest(engine, item=item, workload=workload, by=by, link=link, expires=expires, note=note)
-    engine.dispose()
-    click.echo(f"attested {a.item_id} for {a.workload} by {a.attested_by} until {when(a.expires_at)} ({a.id})")
+    try:
+        run = import_run(
+            engine, workload=workload, item=item, fmt=fmt, data=data, file_name=str(file), commit=commit,
+            at=at, by="cli",
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    click.echo(
+        f"imported {run.tool} run for {run.workload} / {run.item_id}: {run.passed}/{run.cases} passed "
+        f"({100 * run.pass_rate:.1f}%) at {when(run.run_at)}" + (f", commit {run.commit}" if run.commit else "")
+    )
 
 
 @assess_group.command("claim")

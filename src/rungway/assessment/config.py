@@ -7,6 +7,7 @@ assessment:
   thresholds:             # organisation standards, as fractions of calls
     user_cost_attribution: 0.99
   target_stages: {internal: 2, customer-facing: 3, regulated: 4}
+  max_attestation: 90d    # the longest an attestation may hold (at most 1y); the default expiry too
   webhook:                # drift alerts: JSON POST, retried
     url: https://hooks.example.com/rungway
     retries: 3
@@ -20,11 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.assessment.model_file import load_model
-from rungway.domain.timespec import DAY, HOUR, WEEK, positive_duration
+from rungway.domain.timespec import DAY, HOUR, WEEK, TimeSpecError, parse_period
 from rungway.errors import ConfigError
 from rungway.settings.config import Config
 from rungway.settings.sections import ConfigMapping, ConfigSection, config_error, tracked
 
+DEFAULT_ATTESTATION_S = 90 * DAY
+"""An attestation holds 90 days unless it says otherwise: the seed's quarterly re-assessment."""
+MAX_ATTESTATION_S = 365 * DAY
+"""`assessment.max_attestation` may allow at most a year."""
 _TIERS = ("internal", "customer-facing", "regulated")
 
 
@@ -46,6 +51,32 @@ class AssessmentSettings:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     target_stages: Mapping[str, int] = field(default_factory=dict)
     webhook: WebhookSettings | None = None
+    max_attestation_s: float = DEFAULT_ATTESTATION_S
+
+
+def parse_duration(value: object) -> float | None:
+    """`7d`, `12h`, `30min`, `45s`, `2w`, `3mo`, `1y` or a number of seconds; None when it is not one of those.
+
+    A bare `m` is refused (`parse_period`): an attestation of `1m` must not be a minute meant as a month.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return parse_period(value)
+        except TimeSpecError:
+            return None
+    return None
+
+
+def duration_problem(value: object) -> str:
+    """Why `value` is not a duration, in words (the ambiguous `1m` says so)."""
+    if isinstance(value, str):
+        try:
+            parse_period(value)
+        except TimeSpecError as exc:
+            return str(exc)
+    return f"expected a duration (30min, 12h, 7d, 3mo), got {value!r}"
 
 
 class _Parser:
@@ -64,10 +95,10 @@ class _Parser:
             return default
         if allow_off and (value is False or value == "off"):
             return None
-        seconds = positive_duration(value)
+        seconds = parse_duration(value)  # a bare `m` is refused as ambiguous (parse_period)
         if seconds is None:
             hint = " or `off`" if allow_off else ""
-            raise self.error(key, f"expected a duration (30m, 12h, 7d), got {value!r}", f"write e.g. {example}{hint}")
+            raise self.error(key, duration_problem(value), f"write e.g. {example}{hint}")
         return seconds
 
     def mapping(self, raw: Mapping[str, Any], key: str, example: str) -> Mapping[str, Any]:
@@ -97,9 +128,21 @@ def parse_assessment(raw: object, source: str, check_ids: Collection[str]) -> As
         thresholds=_thresholds(p, p.mapping(raw, "thresholds", "{user_cost_attribution: 0.99}"), check_ids),
         target_stages=_targets(p, p.mapping(raw, "target_stages", "{internal: 2}")),
         webhook=_webhook(p, raw.get("webhook")),
+        max_attestation_s=_max_attestation(p, raw),
     )
     raw.reject_unknown_keys()
     return settings
+
+
+def _max_attestation(p: _Parser, raw: Mapping[str, Any]) -> float:
+    seconds = p.duration(raw, "max_attestation", DEFAULT_ATTESTATION_S, "90d") or DEFAULT_ATTESTATION_S
+    if seconds > MAX_ATTESTATION_S:
+        raise p.error(
+            "max_attestation",
+            f"{raw.get('max_attestation')!r} is longer than a year",
+            "write e.g. 90d (at most 1y: the seed re-assesses quarterly; renew an attestation at least yearly)",
+        )
+    return seconds
 
 
 def _thresholds(p: _Parser, raw: Mapping[str, Any], check_ids: Collection[str]) -> dict[str, float]:

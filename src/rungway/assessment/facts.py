@@ -6,6 +6,10 @@ on SQLite, so closed hours are rolled up once into `assessment_hourly` (one row 
 key and resolved model) and a window is the sum of its whole hours plus a live query over the
 edges (the partial first hour and everything after the roll-up's watermark). The roll-up only
 covers hours that ended more than `slack_s` ago, so records still in a writer queue are not missed.
+A row stored later than that (a backlog drained after an outage, a spill replayed at the next start)
+is a late write: the writer stamps every row's `recorded_at`, late rows alone are indexed
+(`ix_requests_late`), and each refresh recounts the closed hours that late rows landed in since the
+last one, so a rolled-up hour never stays short.
 
 When the traces capability's `spans` table exists, each successful chat call also counts as
 `traced` when the gateway's span for it kept both its input and its output (full or redacted).
@@ -21,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Connection,
     Engine,
     Float,
     Index,
@@ -34,6 +39,7 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    delete,
     exists,
     func,
     insert,
@@ -48,9 +54,10 @@ from sqlalchemy.exc import IntegrityError
 
 from rungway.domain.timespec import HOUR
 from rungway.evidence import MEASURES, RequestFacts
-from rungway.store.schema import metadata, requests
+from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
 ROLLUP_NAME = "requests"
+LATE_NAME = "requests_late"  # its watermark: late rows stored before it were recounted
 
 assessment_hourly = Table(
     "assessment_hourly",
@@ -68,6 +75,7 @@ assessment_hourly = Table(
     Column("with_account", BigInteger, nullable=False),
     Column("errors", BigInteger, nullable=False),
     Column("with_latency", BigInteger, nullable=False),
+    *(Column(m, BigInteger, nullable=False, server_default="0") for m in MEASURES[MEASURES.index("with_end_user") :]),
     Index("ix_assessment_hourly_bucket", "bucket"),
 )
 
@@ -131,6 +139,13 @@ def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
         func.count(r.provider_account).label("with_account"),
         _count(r.status >= 400).label("errors"),
         func.count(r.latency_ms).label("with_latency"),
+        _count(r.user_from_request == True).label("with_end_user"),  # noqa: E712 (SQL comparison)
+        _count(r.model_pinned == True).label("pinned"),  # noqa: E712 (SQL comparison)
+        _count(r.status == 429).label("rate_limited"),
+        _count(r.status.in_((502, 503, 504))).label("upstream_errors"),
+        _count(r.status == 500).label("server_errors"),
+        func.coalesce(func.sum(r.cost_nano), 0).label("spend"),
+        func.coalesce(func.sum(case((r.user_id.is_not(None), r.cost_nano), else_=0)), 0).label("spend_with_user"),
     ]
 
 
@@ -155,13 +170,57 @@ def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool
     return select(*keys, *_aggregates(engine, with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
 
 
-def rollup_watermark(engine: Engine) -> float | None:
+def rollup_watermark(engine: Engine, name: str = ROLLUP_NAME) -> float | None:
     """Calls that started before this time are in `assessment_hourly`; None before the first roll-up."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(assessment_rollup_state.c.watermark).where(assessment_rollup_state.c.name == ROLLUP_NAME)
+            select(assessment_rollup_state.c.watermark).where(assessment_rollup_state.c.name == name)
         ).first()
     return float(row[0]) if row is not None else None
+
+
+def _move_watermark(conn: Connection, name: str, before: float | None, after: float) -> bool:
+    """Compare-and-set in the caller's transaction: False when another process moved it first."""
+    state = assessment_rollup_state.c
+    if before is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(assessment_rollup_state).values(name=name, watermark=after))
+        except IntegrityError:
+            return False
+        return True
+    moved = conn.execute(
+        update(assessment_rollup_state).where(state.name == name, state.watermark == before).values(watermark=after)
+    )
+    return moved.rowcount == 1
+
+
+def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) -> int:
+    """Roll up again every closed hour a late row landed in since the last recount; returns the hours.
+
+    Late rows are found through the partial index `ix_requests_late` (only late rows are in it); the
+    scan overlaps the previous one by `slack_s`, so a row whose transaction committed just after
+    that recount is not missed (recounting an hour twice gives the same sums).
+    """
+    rolled_to = rollup_watermark(engine)
+    if rolled_to is None:
+        return 0
+    last = rollup_watermark(engine, LATE_NAME)
+    r = requests.c
+    with_spans = spans_table_exists(engine)
+    with engine.begin() as conn:
+        if not _move_watermark(conn, LATE_NAME, last, now):
+            return 0
+        late = select(_bucket(engine).label("bucket")).where(LATE_ROW, r.ts_start < rolled_to)
+        if last is not None:
+            late = late.where(r.recorded_at >= last - slack_s)
+        buckets = sorted({float(b) for (b,) in conn.execute(late.distinct())})
+        names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+        for bucket in buckets:
+            conn.execute(delete(assessment_hourly).where(assessment_hourly.c.bucket == bucket))
+            source = _grouped(engine, [(bucket, bucket + HOUR)], with_spans, by_hour=True)
+            conn.execute(insert(assessment_hourly).from_select(names, source))
+    return len(buckets)
 
 
 def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_hours: int | None = None) -> int:
@@ -173,6 +232,9 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
     """
     if chunk_hours is None:
         chunk_hours = 24 if engine.dialect.name == "sqlite" else 24 * 366
+    if slack_s < LATE_WRITE_S + 60:
+        raise ValueError(f"slack_s must leave a minute past LATE_WRITE_S ({LATE_WRITE_S:g} s) for commits")
+    recount_late_hours(engine, now, slack_s=slack_s)
     target = math.floor((now - slack_s) / HOUR) * HOUR
     with_spans = spans_table_exists(engine)
     watermark = rollup_watermark(engine)
@@ -255,6 +317,7 @@ __all__ = [
     "MEASURES",
     "RequestFacts",
     "rebuild_rollup",
+    "recount_late_hours",
     "refresh_rollup",
     "request_facts",
     "rollup_watermark",

@@ -10,17 +10,25 @@ through `rungway.evidence`; the verdicts they answer with (`Verdict`) are define
 
 from __future__ import annotations
 
-import re
+import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rungway.evidence import Verdict
 
-_DATED_SNAPSHOT = re.compile(r"(?:[-@_](?:19|20)\d{2}-?\d{2}-?\d{2})(?:-v\d+(?::\d+)?)?$")
+DAY_S = 86_400.0
+SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED, Verdict.NOT_APPLICABLE})
 
 
-SATISFIED = frozenset({Verdict.MET, Verdict.ATTESTED})
+class Source(enum.StrEnum):
+    """Where an item's verdict came from, best first; attested is never shown as evidenced."""
+
+    EVIDENCED = "evidenced"  # Rungway's own records, through an assessable check
+    IMPORTED = "imported"  # runs imported from the tools a team already uses (promptfoo, JUnit)
+    ATTESTED = "attested"  # a person signed it off, with a link, until it expires
+    RISK_TIER = "risk_tier"  # the item's condition excludes the workload's risk tier
+    NONE = "none"  # nothing backs the item: Rungway cannot evidence it and nothing was imported or attested
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +40,39 @@ class CheckSpec:
     window_days: int = 30
 
 
+IMPORT_FORMATS = ("promptfoo", "junit")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSpec:
+    """Which imported runs can evidence an item: their formats, the pass rate that meets it and the window.
+
+    `threshold` None: any run in the window meets the item (a red-team run is evidence whatever it found).
+    """
+
+    formats: tuple[str, ...]
+    threshold: float | None = 1.0
+    window_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When an item applies: the seed's "for regulated workloads", "where the architecture requires it".
+
+    `risk_tiers` (None: every tier) are the tiers it applies to; outside them the item is not applicable.
+    Any conditional item may also be attested "not applicable" by a person, with a link saying why.
+    """
+
+    text: str
+    risk_tiers: tuple[str, ...] | None = None
+
+    def applies_to(self, risk_tier: str) -> bool:
+        return self.risk_tiers is None or risk_tier in self.risk_tiers
+
+
 @dataclass(frozen=True, slots=True)
 class MaturityItem:
-    """One capability of one stage: evidenced by a check, or attested by a person."""
+    """One capability of one stage: evidenced by a check, imported runs, or attested by a person."""
 
     id: str
     stage: int
@@ -43,9 +81,12 @@ class MaturityItem:
     guidance: str
     builds_with: str
     check: CheckSpec | None = None
+    imports: ImportSpec | None = None
+    condition: Condition | None = None
 
     @property
     def attested(self) -> bool:
+        """Only a person can evidence it (no check): an on-call rotation, a governance process."""
         return self.check is None
 
 
@@ -112,7 +153,35 @@ def _parse_item(raw: Mapping[str, Any], where: str) -> MaturityItem:
         guidance=" ".join(_need(raw, "guidance", where, str).split()),
         builds_with=_need(raw, "builds_with", where, str),
         check=check,
+        imports=_parse_imports(raw.get("imports"), f"{where}.imports"),
+        condition=_parse_condition(raw.get("condition"), f"{where}.condition"),
     )
+
+
+def _parse_imports(raw: object, where: str) -> ImportSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("formats"), list) or not raw["formats"]:
+        raise ValueError(f"{where}: expected a mapping with `formats: [promptfoo, junit]`")
+    formats = tuple(str(f) for f in raw["formats"])
+    unknown = [f for f in formats if f not in IMPORT_FORMATS]
+    if unknown:
+        raise ValueError(f"{where}.formats: unknown {unknown}; use {', '.join(IMPORT_FORMATS)}")
+    threshold = raw.get("threshold", 1.0)
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, int | float)):
+        raise ValueError(f"{where}.threshold: expected a fraction or null, got {threshold!r}")
+    return ImportSpec(formats, float(threshold) if threshold is not None else None, int(raw.get("window_days", 30)))
+
+
+def _parse_condition(raw: object, where: str) -> Condition | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("text"), str):
+        raise ValueError(f"{where}: expected a mapping with `text:` (and optional `risk_tiers: [...]`)")
+    tiers = raw.get("risk_tiers")
+    if tiers is not None and (not isinstance(tiers, list) or not all(isinstance(t, str) for t in tiers)):
+        raise ValueError(f"{where}.risk_tiers: expected a list of risk tiers")
+    return Condition(raw["text"], tuple(tiers) if tiers is not None else None)
 
 
 def parse_model(raw: Mapping[str, Any]) -> MaturityModel:
@@ -148,6 +217,8 @@ class Attestation:
     created_at: float
     expires_at: float
     note: str = ""
+    acting_key: str | None = None  # the id of the person's key that made it (None: the CLI, with store access)
+    not_applicable: bool = False  # attests that a conditional item does not apply to the workload
 
     def active(self, now: float) -> bool:
         return self.created_at <= now < self.expires_at
@@ -162,6 +233,8 @@ class ItemResult:
     reason: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     threshold: str | None = None
+    source: Source = Source.NONE
+    lowered: str | None = None  # set when the organisation lowered the model's threshold: shown in every format
 
     @property
     def satisfied(self) -> bool:
@@ -171,39 +244,55 @@ class ItemResult:
         return {
             "item": self.item_id,
             "verdict": self.verdict.value,
+            "source": self.source.value,
             "reason": self.reason,
             "evidence": dict(self.evidence),
             "threshold": self.threshold,
+            "threshold_lowered": self.lowered,
         }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ItemResult:
-        return cls(raw["item"], Verdict(raw["verdict"]), raw["reason"], raw.get("evidence") or {}, raw.get("threshold"))
+        return cls(
+            raw["item"],
+            Verdict(raw["verdict"]),
+            raw["reason"],
+            raw.get("evidence") or {},
+            raw.get("threshold"),
+            Source(raw.get("source") or Source.NONE),
+            raw.get("threshold_lowered"),
+        )
 
 
 def attestation_result(item: MaturityItem, attestations: Sequence[Attestation], now: float) -> ItemResult:
-    """An attested item: attested while an attestation is active; unmet before one or after expiry."""
+    """An item from its attestations: attested (or not applicable) while one is active; unmet before or after.
+
+    The acting key is shown beside the name given, so a reviewer sees who really signed it off.
+    """
     mine = sorted((a for a in attestations if a.item_id == item.id), key=lambda a: a.expires_at)
     active = [a for a in mine if a.active(now)]
     if active:
         a = active[-1]
-        evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "at": a.created_at}
-        evidence["expires_at"] = a.expires_at
-        return ItemResult(item.id, Verdict.ATTESTED, f"attested by {a.attested_by}", evidence)
+        evidence: dict[str, Any] = {"attestation": a.id, "by": a.attested_by, "acting_key": a.acting_key or "cli"}
+        evidence["link"] = a.link
+        evidence |= {"at": a.created_at, "expires_at": a.expires_at}
+        if a.not_applicable:
+            why = item.condition.text if item.condition else "a condition"
+            reason = f"attested not applicable ({why}) by {a.attested_by}"
+            return ItemResult(item.id, Verdict.NOT_APPLICABLE, reason, evidence, source=Source.ATTESTED)
+        return ItemResult(item.id, Verdict.ATTESTED, f"attested by {a.attested_by}", evidence, source=Source.ATTESTED)
     if mine:
         a = mine[-1]
         evidence = {"attestation": a.id, "by": a.attested_by, "link": a.link, "expired_at": a.expires_at}
         return ItemResult(
-            item.id, Verdict.UNMET, "attestation expired; renew it with `rungway assess attest`", evidence
+            item.id,
+            Verdict.UNMET,
+            f"attestation expired; renew it with `rungway assess attest {item.id} --workload W --by NAME --link URL`",
+            evidence,
         )
     return ItemResult(
         item.id, Verdict.UNMET, "not attested: Rungway cannot evidence this item, a person must sign it off"
     )
-
-
-def is_dated_snapshot(model_id: str) -> bool:
-    """`gpt-4o-2024-08-06`, `claude-sonnet-4-20250514`, `claude-3-5-sonnet@20240620` are pinned snapshots."""
-    return bool(_DATED_SNAPSHOT.search(model_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,21 +349,37 @@ def stage_reached(model: MaturityModel, results: Mapping[str, ItemResult]) -> in
 def next_investment(model: MaturityModel, results: Mapping[str, ItemResult]) -> str | None:
     """The single highest-impact next item: the earliest unfinished stage first, then the model's order.
 
-    Items Rungway can act on (unmet, partial) come before items whose feature does not exist yet.
+    Items a team can act on (unmet, partial, or not assessable yet but evidenced by imported runs) come
+    before items whose feature does not exist yet.
     """
     order = {item_id: n for n, item_id in enumerate(model.investment_order)}
     open_items = [i for i in model.items if not results[i.id].satisfied]
     if not open_items:
         return None
 
-    def rank(item: MaturityItem) -> tuple[int, int, int]:
-        blocked = results[item.id].verdict is Verdict.NOT_ASSESSABLE
-        return (item.stage, int(blocked), order[item.id])
+    def blocked(item: MaturityItem) -> bool:
+        return results[item.id].verdict is Verdict.NOT_ASSESSABLE and item.imports is None
 
-    actionable = [i for i in open_items if results[i.id].verdict is not Verdict.NOT_ASSESSABLE]
+    def rank(item: MaturityItem) -> tuple[int, int, int]:
+        return (item.stage, int(blocked(item)), order[item.id])
+
+    actionable = [i for i in open_items if not blocked(i)]
     lowest = min(i.stage for i in open_items)
     in_reach = [i for i in actionable if i.stage <= lowest + 1]
     return min(in_reach or open_items, key=rank).id
+
+
+def next_investments(model: MaturityModel, results: Mapping[str, ItemResult], count: int = 3) -> tuple[str, ...]:
+    """The next `count` investments in sequence: each chosen as if the ones before it were done."""
+    chosen: list[str] = []
+    remaining = dict(results)
+    for _ in range(count):
+        pick = next_investment(model, remaining)
+        if pick is None:
+            break
+        chosen.append(pick)
+        remaining[pick] = replace(remaining[pick], verdict=Verdict.MET)
+    return tuple(chosen)
 
 
 def target_stage(risk_tier: str, targets: Mapping[str, int]) -> int:
@@ -295,10 +400,16 @@ class WorkloadAssessment:
     progress: tuple[StageProgress, ...]
     results: Mapping[str, ItemResult]
     next_investment: str | None
+    next_investments: tuple[str, ...] = ()
 
     @property
     def gap(self) -> int:
         return max(0, self.target_stage - self.stage)
+
+    @property
+    def over_claim(self) -> bool:
+        """The team claims a stage above the one its evidence shows."""
+        return self.claimed_stage is not None and self.claimed_stage > self.stage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -310,6 +421,7 @@ class WorkloadAssessment:
             "target_stage": self.target_stage,
             "gap": self.gap,
             "claimed_stage": self.claimed_stage,
+            "over_claim": self.over_claim,
             "progress": [
                 {"stage": p.stage, "satisfied": p.satisfied, "partial": p.partial, "total": p.total}
                 | {"not_assessable": p.not_assessable, "fraction": p.fraction, "credit": round(p.credit, 4)}
@@ -317,6 +429,7 @@ class WorkloadAssessment:
             ],
             "items": [r.to_dict() for r in self.results.values()],
             "next_investment": self.next_investment,
+            "next_investments": list(self.next_investments),
         }
 
     @classmethod
@@ -337,6 +450,7 @@ class WorkloadAssessment:
             progress,
             results,
             raw.get("next_investment"),
+            tuple(raw.get("next_investments") or ()),
         )
 
 
@@ -366,6 +480,7 @@ def assess_workload(
         progress=stage_progress(model, ordered),
         results=ordered,
         next_investment=next_investment(model, ordered),
+        next_investments=next_investments(model, ordered),
     )
 
 

@@ -13,23 +13,39 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.assessment.config import AssessmentSettings, assessment_settings
-from rungway.assessment.model import Attestation, Drift, WorkloadAssessment, detect_drift
+from rungway.assessment.config import (
+    DEFAULT_ATTESTATION_S,
+    AssessmentSettings,
+    assessment_settings,
+    duration_problem,
+    parse_duration,
+)
+from rungway.assessment.imported import (
+    COMMIT,
+    FILE_NAME_MAX,
+    ImportedRun,
+    ImportFileError,
+    parse_import,
+)
+from rungway.assessment.model import DAY_S, Attestation, Drift, WorkloadAssessment, detect_drift
 from rungway.assessment.model_file import load_model
 from rungway.assessment.runner import assess_workloads
+from rungway.assessment.sources import attestable
 from rungway.assessment.store import (
     StoredAssessment,
     ThresholdOverride,
     assessment_history,
     insert_assessments,
     insert_attestation,
+    insert_import,
     latest_assessments,
     list_attestations,
     set_claimed_stage,
     set_threshold,
 )
+from rungway.domain.bounds import has_control_characters
 from rungway.domain.ids import new_id
-from rungway.domain.timespec import positive_duration
+from rungway.domain.timespec import TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest, NotFound
 from rungway.settings.config import Config
 from rungway.store.workloads import get_workload
@@ -77,8 +93,13 @@ def run_assessment(
     """Assess from the evidence in the store; when `persist`, keep it in the history."""
     now = time.time() if now is None else now
     settings = settings or assessment_settings(config)
-    results = assess_workloads(engine, load_model(), settings, config.models, now, workload)
-    previous = latest_assessments(engine, [a.workload for a in results])
+    limits = config.limits
+    default_key_limits = limits.key_rpm is not None or limits.key_tpm is not None
+    results = assess_workloads(engine, load_model(), settings, config.models, now, workload, default_key_limits)
+    # A scheduled run alerts on drift since the last scheduled run: a manual or API run in between must not
+    # become the baseline, or it would swallow the alert the scheduled run would have sent.
+    baseline = "scheduled" if trigger == "scheduled" else None
+    previous = latest_assessments(engine, [a.workload for a in results], baseline)
     drifts = []
     for current in results:
         before = previous.get(current.workload)
@@ -119,6 +140,15 @@ def _require_workload(engine: Engine, workload: str) -> None:
         raise NotFound(f"no workload named {workload!r}; see `rungway workloads list`", code="workload_not_found")
 
 
+def attestable_items() -> list[str]:
+    """Items a person may attest: those only a person can evidence, and those Rungway cannot evidence yet.
+
+    An item Rungway evidences from its own records (authentication, budgets, ...) cannot be attested:
+    an attestation must never stand in for evidence that exists.
+    """
+    return [i.id for i in load_model().items if attestable(i)]
+
+
 def attest(
     engine: Engine,
     *,
@@ -126,21 +156,35 @@ def attest(
     workload: str,
     by: str,
     link: str,
-    expires: str | float,
+    expires: str | float | None = None,
     note: str = "",
     now: float | None = None,
+    acting_key: str | None = None,
+    not_applicable: bool = False,
+    max_s: float = DEFAULT_ATTESTATION_S,
 ) -> Attestation:
-    """Sign off an attested item for a workload until it expires (`90d`, or seconds)."""
+    """Sign off an item for a workload until it expires (`90d`, `3mo`; at most `max_s`, the default).
+
+    `acting_key` is the id of the person's key that made it (the API checks it is a person's); the CLI,
+    which already holds the store, records None. `not_applicable` attests that a conditional item
+    ("for regulated workloads", "where the architecture requires it") does not apply.
+    """
     model = load_model()
+    allowed = attestable_items()
     try:
         found = model.item(item)
     except KeyError:
-        attestable = ", ".join(i.id for i in model.items if i.attested)
-        raise InvalidRequest(f"no maturity item {item!r}; attestable items: {attestable}", param="item") from None
-    if not found.attested:
+        raise InvalidRequest(f"no maturity item {item!r}; attestable: {', '.join(allowed)}", param="item") from None
+    if not_applicable and found.condition is None:
+        conditional = ", ".join(i.id for i in model.items if i.condition)
         raise InvalidRequest(
-            f"{item!r} is evidenced by the check {found.check.id if found.check else ''!r}, not attested: "
-            "Rungway measures it from the store",
+            f"{item!r} applies to every workload: only conditional items can be not applicable ({conditional})",
+            param="not_applicable",
+        )
+    if item not in allowed:
+        raise InvalidRequest(
+            f"{item!r} is evidenced by Rungway from its own records (check {found.check.id if found.check else ''!r}), "
+            "so it cannot be attested; see `rungway assess` for what the evidence lacks",
             param="item",
         )
     _require_workload(engine, workload)
@@ -148,13 +192,72 @@ def attest(
         raise InvalidRequest("say who attests: --by NAME", param="by")
     if not link.startswith(("http://", "https://")):
         raise InvalidRequest("the link must be an http(s) URL of the runbook or document", param="link")
-    seconds = positive_duration(expires)
+    seconds = max_s if expires is None else parse_duration(expires)
     if seconds is None:
-        raise InvalidRequest(f"expires {expires!r}: write a duration such as 90d or 12w", param="expires")
+        raise InvalidRequest(f"expires {expires!r}: {duration_problem(expires)}", param="expires")
+    if seconds > max_s + 1e-6:
+        raise InvalidRequest(
+            f"expires {expires!r} is longer than the {max_s / DAY_S:g} days an attestation may hold "
+            f"(assessment.max_attestation): write at most {max_s / DAY_S:g}d, and renew it then",
+            param="expires",
+        )
     now = time.time() if now is None else now
-    attestation = Attestation(new_id("att_"), workload, item, by.strip(), link, now, now + seconds, note)
+    attestation = Attestation(
+        new_id("att_"), workload, item, by.strip(), link, now, now + seconds, note, acting_key, not_applicable
+    )
     insert_attestation(engine, attestation)
     return attestation
+
+
+def import_run(
+    engine: Engine,
+    *,
+    workload: str,
+    item: str,
+    fmt: str,
+    data: bytes,
+    file_name: str,
+    commit: str | None = None,
+    at: str | float | None = None,
+    by: str,
+    now: float | None = None,
+) -> ImportedRun:
+    """Keep one imported run (promptfoo JSON, JUnit XML) as evidence for an item that takes imports."""
+    model = load_model()
+    takers = {i.id: i.imports for i in model.items if i.imports is not None}
+    spec = takers.get(item)
+    if spec is None:
+        accepted = ", ".join(f"{k} ({'|'.join(v.formats)})" for k, v in takers.items())
+        raise InvalidRequest(f"{item!r} does not take imported runs; these do: {accepted}", param="item")
+    if fmt not in spec.formats:
+        raise InvalidRequest(f"{item} takes {', '.join(spec.formats)} runs, not {fmt!r}", param="format")
+    name = file_name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or len(name) > FILE_NAME_MAX or has_control_characters(name):
+        raise InvalidRequest(f"file name must be 1 to {FILE_NAME_MAX} printable characters", param="file_name")
+    if commit is not None and not COMMIT.match(commit):
+        raise InvalidRequest(f"commit {commit!r} is not a git SHA (7 to 64 hex digits)", param="commit")
+    _require_workload(engine, workload)
+    parsed = parse_import(fmt, data, name)
+    now = time.time() if now is None else now
+    when = parsed.run_at
+    if at is not None:
+        try:
+            when = float(at) if isinstance(at, int | float) else parse_instant(str(at), now)
+        except TimeSpecError:
+            raise InvalidRequest(
+                f"at {at!r}: write when it ran: an ISO 8601 time (2026-11-30T09:00Z), epoch seconds or 2h (ago)",
+                param="at",
+            ) from None
+    if when is None:
+        raise ImportFileError(name, "the file says not when it ran", "pass the run's time with --at 2026-11-30T09:00Z")
+    if when > now + 300:
+        raise InvalidRequest(f"the run's time {when:.0f} is in the future; pass --at with when it ran", param="at")
+    run = ImportedRun(
+        new_id("imp_"), workload, item, parsed.tool, parsed.kind, when, commit, parsed.cases, parsed.passed,
+        parsed.failed, name, now, by,
+    )  # fmt: skip
+    insert_import(engine, run)
+    return run
 
 
 def attestations(engine: Engine, workload: str | None = None) -> list[Attestation]:

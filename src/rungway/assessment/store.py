@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Boolean, Column, Engine, Float, Index, Integer, String, Table, Text, delete, insert, select
 
+from rungway.assessment.imported import ImportedRun
 from rungway.assessment.model import Attestation
 from rungway.store.schema import metadata
 
@@ -46,7 +47,29 @@ attestations = Table(
     Column("note", Text, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("acting_key", String(40)),  # a0002: the person's key that made it; NULL from the CLI
+    Column("not_applicable", Boolean, nullable=False, default=False),  # a0002
     Index("ix_attestations_workload", "workload", "item_id"),
+)
+
+assessment_imports = Table(
+    "assessment_imports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workload", String(64), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("tool", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("run_at", Float, nullable=False),
+    Column("commit", String(64)),
+    Column("cases", Integer, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("source_file", String(256), nullable=False),
+    Column("imported_at", Float, nullable=False),
+    Column("imported_by", String(256), nullable=False),
+    Index("ix_assessment_imports_item_at", "workload", "item_id", "run_at"),
+    Index("ix_assessment_imports_at", "run_at"),
 )
 
 claimed_stages = Table(
@@ -126,8 +149,10 @@ def _stored(row: Any) -> StoredAssessment:
     )
 
 
-def latest_assessments(engine: Engine, workloads: Sequence[str] | None = None) -> dict[str, StoredAssessment]:
-    """The newest stored assessment of each workload (one indexed look-up per workload)."""
+def latest_assessments(
+    engine: Engine, workloads: Sequence[str] | None = None, trigger: str | None = None
+) -> dict[str, StoredAssessment]:
+    """The newest stored assessment of each workload (one indexed look-up per workload), of `trigger` if given."""
     with engine.connect() as conn:
         names = (
             list(workloads)
@@ -136,12 +161,10 @@ def latest_assessments(engine: Engine, workloads: Sequence[str] | None = None) -
         )
         out: dict[str, StoredAssessment] = {}
         for name in names:
-            row = conn.execute(
-                select(assessments)
-                .where(assessments.c.workload == name)
-                .order_by(assessments.c.assessed_at.desc())
-                .limit(1)
-            ).first()
+            q = select(assessments).where(assessments.c.workload == name)
+            if trigger is not None:
+                q = q.where(assessments.c.trigger == trigger)
+            row = conn.execute(q.order_by(assessments.c.assessed_at.desc()).limit(1)).first()
             if row is not None:
                 out[name] = _stored(row)
     return out
@@ -186,6 +209,8 @@ def insert_attestation(engine: Engine, a: Attestation) -> None:
                 note=a.note,
                 created_at=a.created_at,
                 expires_at=a.expires_at,
+                acting_key=a.acting_key,
+                not_applicable=a.not_applicable,
             )
         )
 
@@ -205,6 +230,60 @@ def list_attestations(engine: Engine, workload: str | None = None) -> list[Attes
                 m["created_at"],
                 m["expires_at"],
                 m["note"],
+                m["acting_key"],
+                bool(m["not_applicable"]),
+            )
+            for m in (r._mapping for r in conn.execute(q))
+        ]
+
+
+def insert_import(engine: Engine, run: ImportedRun) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(assessment_imports).values(
+                id=run.id,
+                workload=run.workload,
+                item_id=run.item_id,
+                tool=run.tool,
+                kind=run.kind,
+                run_at=run.run_at,
+                commit=run.commit,
+                cases=run.cases,
+                passed=run.passed,
+                failed=run.failed,
+                source_file=run.source_file,
+                imported_at=run.imported_at,
+                imported_by=run.imported_by,
+            )
+        )
+
+
+def list_imports(
+    engine: Engine, *, since: float | None = None, workload: str | None = None, limit: int = 10_000
+) -> list[ImportedRun]:
+    """Imported runs, newest first (those that ran at or after `since`)."""
+    t = assessment_imports.c
+    q = select(assessment_imports).order_by(t.run_at.desc()).limit(max(1, min(limit, 100_000)))
+    if since is not None:
+        q = q.where(t.run_at >= since)
+    if workload:
+        q = q.where(t.workload == workload)
+    with engine.connect() as conn:
+        return [
+            ImportedRun(
+                m["id"],
+                m["workload"],
+                m["item_id"],
+                m["tool"],
+                m["kind"],
+                m["run_at"],
+                m["commit"],
+                m["cases"],
+                m["passed"],
+                m["failed"],
+                m["source_file"],
+                m["imported_at"],
+                m["imported_by"],
             )
             for m in (r._mapping for r in conn.execute(q))
         ]
@@ -261,9 +340,11 @@ __all__ = [
     "claimed_stage_map",
     "insert_assessments",
     "insert_attestation",
+    "insert_import",
     "last_run_at",
     "latest_assessments",
     "list_attestations",
+    "list_imports",
     "set_claimed_stage",
     "set_threshold",
     "threshold_overrides",

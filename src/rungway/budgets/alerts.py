@@ -100,7 +100,8 @@ class BudgetAlerts:
         ttl = counter_ttl_s(period[1], time.time())
         for threshold in thresholds:
             try:
-                first = await self._counters.claim_once(f"alert:{budget.id}:{int(period[0])}:{threshold}", ttl)
+                who = f":user:{budget.user}" if budget.each_user else ""  # a default per-user budget alerts per user
+                first = await self._counters.claim_once(f"alert:{budget.id}:{int(period[0])}:{threshold}{who}", ttl)
             except Exception as exc:  # noqa: BLE001 - a lost alert is logged and counted, the call goes on
                 self.claim_errors += 1
                 log.warning("could not claim alert for budget %s at %d%%: %s", budget.name, threshold, exc)
@@ -122,6 +123,8 @@ class BudgetAlerts:
                 threshold=threshold,
                 spent_nano=spent,
                 limit_nano=budget.amount_nano,
+                workload=budget.workload if budget.each_user else None,
+                user_id=budget.user if budget.each_user else None,  # which user a default per-user budget alerted
                 message=msg,
             )
         )

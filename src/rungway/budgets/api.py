@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.auth import caller_of
+from rungway.api.auth import caller_of, note_read
 from rungway.api.bodies import INSTANT, USD_AMOUNT, json_object, nullable, optional_str, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.budgets.model import DEFAULT_THRESHOLDS, Budget, period_bounds
@@ -70,6 +70,11 @@ _SET_BODY: dict[str, Any] = {
         "period": {"type": "string", "enum": ["daily", "weekly", "monthly", "fixed"], "default": "monthly"},
         "workload": nullable(text(64)),
         "user": nullable(text(256)),
+        "each_user": {
+            "type": "boolean",
+            "default": False,
+            "description": "scope user without `user`: a default per-user budget, applied to each user separately",
+        },
         "team": nullable(text(128)),
         "key_id": nullable(text(40)),
         "starts_at": {**INSTANT, "description": "fixed window: ISO 8601 or epoch"},
@@ -117,9 +122,11 @@ def _request(body: dict[str, Any]) -> BudgetRequest:
     thresholds = body.get("thresholds", list(DEFAULT_THRESHOLDS))
     if not isinstance(thresholds, list) or not all(isinstance(t, int) for t in thresholds):
         raise InvalidRequest("thresholds must be a list of whole percentages, e.g. [50, 80, 100]", param="thresholds")
-    hard = body.get("hard", True)
+    hard, each_user = body.get("hard", True), body.get("each_user", False)
     if not isinstance(hard, bool):
         raise InvalidRequest("hard must be true or false", param="hard")
+    if not isinstance(each_user, bool):
+        raise InvalidRequest("each_user must be true or false", param="each_user")
     amount = body.get("amount_usd")
     if not isinstance(amount, str | int | float) or isinstance(amount, bool):
         raise InvalidRequest('amount_usd is required, e.g. "25.00"', param="amount_usd")
@@ -130,6 +137,7 @@ def _request(body: dict[str, Any]) -> BudgetRequest:
         period=optional_str(body, "period") or "monthly",
         workload=optional_str(body, "workload"),
         user=optional_str(body, "user"),
+        each_user=each_user,
         team=optional_str(body, "team"),
         key_id=optional_str(body, "key_id"),
         starts_at=_when(body, "starts_at"),
@@ -156,6 +164,8 @@ async def put_budget(request: web.Request) -> web.StreamResponse:
 async def get_budgets(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     budgets = await _readable(request, await asyncio.to_thread(list_budgets, state.engine))
+    for workload in sorted({b.workload for b in budgets if b.workload}):
+        note_read(request, "budget_status", workload)
     return json_response({"object": "list", "data": [await _status(state, b) for b in budgets]})
 
 
@@ -177,7 +187,10 @@ async def _find(request: web.Request, name: str) -> Budget:
 
 @router.route("GET", "/api/budgets/{name}", summary="One budget's state this period", response=_BUDGET)
 async def get_one_budget(request: web.Request) -> web.StreamResponse:
-    return json_response(await _status(request.app[STATE], await _find(request, request.match_info["name"])))
+    budget = await _find(request, request.match_info["name"])
+    if budget.workload:
+        note_read(request, "budget_status", budget.workload)
+    return json_response(await _status(request.app[STATE], budget))
 
 
 @router.route("DELETE", "/api/budgets/{name}", summary="Delete a budget", role=Role.ADMIN)

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from rungway.budgets.alerts import BudgetAlerts
 from rungway.budgets.model import MAX_SPEND_NANO, Budget, BudgetScope, counter_ttl_s, period_bounds
-from rungway.budgets.store import list_budgets, spend_in_log, threshold_recorded
+from rungway.budgets.store import list_budgets, spend_by_user_in_log, spend_in_log, threshold_recorded
 from rungway.counters.base import Counters
 from rungway.errors import ConfigError
 from rungway.settings.config import Config
@@ -138,12 +138,16 @@ class BudgetBook:
         for index_key in (
             ("workload", workload or ""),
             ("user", workload or "", user or ""),
+            ("each_user", workload or "" if user else ""),
             ("team", team or ""),
             ("key", key_id or ""),
         ):
             for budget in self._index.get(index_key, ()):
                 if budget.active(now):
                     period = self.period(budget, now)
+                    if budget.each_user and user is not None:  # a default per-user budget: this user's counter
+                        budget = budget.bound(user)
+                        period = Period(period.start, period.end, budget.counter_key(period.start))
                     covered.append((budget, period))
                     since, until = max(since, period.start), min(until, period.end)
                 elif budget.starts_at is not None and now < budget.starts_at:
@@ -190,23 +194,36 @@ class BudgetBook:
             if not budget.active(now):
                 continue
             period = self.period(budget, now)
-            current.add(period.key)
-            logged = await asyncio.to_thread(spend_in_log, self._engine, budget, period.start, period.end)
-            release = self._lost_holds.pop(period.key, 0)
-            try:
-                state = await self._counters.reconcile_budget(period.key, logged, release, period.ttl_s(now))
-            except Exception as exc:  # noqa: BLE001 - retried at the next refresh; the request path decides open/closed
-                self._lost_holds[period.key] = self._lost_holds.get(period.key, 0) + release
-                self._on_error("reconcile_failed")
-                log.warning("could not reconcile budget %s with the request log: %s", budget.name, exc)
-                return False
-            self.saw_spend(period.key, max(logged, state.spent))
+            for key, logged in await self._logged_spend(budget, period):
+                current.add(key)
+                release = self._lost_holds.pop(key, 0)
+                try:
+                    state = await self._counters.reconcile_budget(key, logged, release, period.ttl_s(now))
+                except Exception as exc:  # noqa: BLE001 - retried at the next refresh; the request path decides
+                    self._lost_holds[key] = self._lost_holds.get(key, 0) + release
+                    self._on_error("reconcile_failed")
+                    log.warning("could not reconcile budget %s with the request log: %s", budget.name, exc)
+                    return False
+                self.saw_spend(key, max(logged, state.spent))
         # Periods that ended take their lost holds and known spend with them.
         self._lost_holds = {k: v for k, v in self._lost_holds.items() if k in current}
         self._known = {k: v for k, v in self._known.items() if k in current}
         self._reconcile_soon = False
         self.reconciliations += 1
         return True
+
+    async def _logged_spend(self, budget: Budget, period: Period) -> list[tuple[str, int]]:
+        """(counter key, spend in the request log) of a budget's period: one per user for a default per-user
+        budget (users with spend, and users whose lost holds wait to be released)."""
+        if not budget.each_user:
+            return [(period.key, await asyncio.to_thread(spend_in_log, self._engine, budget, period.start, period.end))]
+        by_user = await asyncio.to_thread(spend_by_user_in_log, self._engine, budget, period.start, period.end)
+        keys = {budget.bound(user).counter_key(period.start): spent for user, spent in by_user.items()}
+        prefix = budget.bound("").counter_key(period.start)
+        for key in self._lost_holds:
+            if key.startswith(prefix):
+                keys.setdefault(key, 0)
+        return sorted(keys.items())
 
     async def _reconcile_when_due(self) -> None:
         if not self._reconcile_soon and time.monotonic() < self._next_reconcile:
@@ -244,7 +261,10 @@ class BudgetBook:
                 await self._seed(budget, now)
         index: dict[tuple[str, ...], list[Budget]] = {}
         for b in budgets:
-            if b.scope is BudgetScope.USER:
+            if b.each_user:
+                if b.workload:
+                    index.setdefault(("each_user", b.workload), []).append(b)
+            elif b.scope is BudgetScope.USER:
                 index.setdefault(("user", b.workload or "", b.user or ""), []).append(b)
             else:
                 target = {"workload": b.workload, "team": b.team, "key": b.key_id}[b.scope.value]
@@ -258,6 +278,9 @@ class BudgetBook:
         period = self.period(budget, now)
         seed_id = f"{period.key}:{budget.updated_at}"
         if seed_id in self._seeded:
+            return
+        if budget.each_user:
+            await self._seed_each_user(budget, period, now, seed_id)
             return
         spent = await asyncio.to_thread(spend_in_log, self._engine, budget, period.start, period.end)
         try:
@@ -273,6 +296,20 @@ class BudgetBook:
         unsent = [p for p in passed if not await asyncio.to_thread(self._was_sent, budget, period.start, p)]
         if unsent:
             await self._alerts.crossed(budget, unsent, state.spent, (period.start, period.end))
+
+    async def _seed_each_user(self, budget: Budget, period: Period, now: float, seed_id: str) -> None:
+        """Seed one counter per user with spend this period (a user with none starts from zero)."""
+        spent = await asyncio.to_thread(spend_by_user_in_log, self._engine, budget, period.start, period.end)
+        try:
+            for user, amount in spent.items():
+                key = budget.bound(user).counter_key(period.start)
+                await self._counters.seed_budget(key, amount, period.ttl_s(now))
+                self.saw_spend(key, amount)
+        except Exception as exc:  # noqa: BLE001 - retried at the next refresh; the request path decides open/closed
+            self._on_error("seed_failed")
+            log.warning("could not seed default per-user budget %s from the request log: %s", budget.name, exc)
+            return
+        self._seeded.add(seed_id)
 
     def _was_sent(self, budget: Budget, period_start: float, threshold: int) -> bool:
         return threshold_recorded(self._engine, budget.id, period_start, threshold)

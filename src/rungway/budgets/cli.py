@@ -19,6 +19,7 @@ from rungway.cli.render import Column, emit, fmt_time, fmt_usd
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest, NotFound
 from rungway.services.logs import parse_time
+from rungway.store.reads import record_read
 
 __all__ = ["budgets_group"]
 
@@ -75,6 +76,9 @@ def list_command(config_path: str | None, fmt: str) -> None:
 @click.argument("name")
 @click.option("--workload", "-w", default=None, help="Workload covered (scope workload or user)")
 @click.option("--user", "-u", default=None, help="User within --workload (scope user)")
+@click.option(
+    "--each-user", is_flag=True, help="A default per-user budget: applies to each user of --workload separately"
+)
 @click.option("--team", default=None, help="Team covered (scope team)")
 @click.option("--key", "key_id", default=None, help="API key id covered (scope key)")
 @click.option("--amount", "amount_usd", required=True, help="USD per period, e.g. 250 or 12.50")
@@ -84,13 +88,14 @@ def list_command(config_path: str | None, fmt: str) -> None:
 @click.option("--end", default=None, help="fixed window end")
 @click.option("--alert-at", default=",".join(map(str, DEFAULT_THRESHOLDS)), show_default=True,
               help="soft thresholds in % of the amount")  # fmt: skip
-@click.option("--soft", is_flag=True, help="Alert only; never block calls")
+@click.option("--hard/--soft", "hard", default=True, show_default=True, help="Block calls past it, or only alert")
 @click.option("--webhook", default=None, help="Webhook URL for this budget's alerts (else alerts.webhook_url)")
 @config_option
 def set_command(
     name: str,
     workload: str | None,
     user: str | None,
+    each_user: bool,
     team: str | None,
     key_id: str | None,
     amount_usd: str,
@@ -98,12 +103,12 @@ def set_command(
     start: str | None,
     end: str | None,
     alert_at: str,
-    soft: bool,
+    hard: bool,
     webhook: str | None,
     config_path: str | None,
 ) -> None:
     """Create or replace budget NAME; the scope follows from --user, --team, --key or --workload."""
-    scope = "user" if user else "team" if team else "key" if key_id else "workload"
+    scope = "user" if user or each_user else "team" if team else "key" if key_id else "workload"
     try:
         thresholds = tuple(int(t) for t in alert_at.split(",") if t.strip())
     except ValueError:
@@ -116,12 +121,13 @@ def set_command(
         period=period,
         workload=workload,
         user=user,
+        each_user=each_user,
         team=team,
         key_id=key_id,
         starts_at=parse_time(start, now, "--start"),
         ends_at=parse_time(end, now, "--end"),
         thresholds=thresholds,
-        hard=not soft,
+        hard=hard,
         webhook_url=webhook,
     )
     budget = set_budget(open_store(config_path), request)
@@ -141,6 +147,8 @@ def status_command(name: str | None, config_path: str | None, fmt: str) -> None:
     budgets = list_budgets(engine) if name is None else [_find(engine, name)]
     now = time.time()
     rows = [status_dict(budget_status(engine, b, now)) for b in budgets]
+    for workload in sorted({b.workload for b in budgets if b.workload}):
+        record_read(engine, "budget_status", workload)
     emit(rows, STATUS_COLUMNS, fmt, title="Budgets this period")
 
 

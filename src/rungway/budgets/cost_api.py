@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.auth import caller_of
+from rungway.api.auth import caller_of, note_read
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.budgets.cost import COST_BY, cost_report, report_dict
 from rungway.domain.keys import Role
@@ -60,6 +60,7 @@ async def get_cost_report(request: web.Request) -> web.StreamResponse:
     workload = q.get("workload") or None
     if caller.role is not Role.ADMIN:
         workload = caller.workload  # a workload key sees its own workload's spend only
+    note_read(request, "cost_report", workload)
     report = await asyncio.to_thread(
         cost_report,
         request.app[STATE].engine,

@@ -11,6 +11,7 @@ from rungway.budgets.cost import COST_BY, cost_report, report_dict
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_usd, grouped_by
 from rungway.domain.pricing import usd
+from rungway.store.reads import record_read
 
 __all__ = ["cost_group"]
 
@@ -45,7 +46,9 @@ def report_command(
     by: str, tag: str | None, since: str, until: str | None, workload: str | None, config_path: str | None, fmt: str
 ) -> None:
     """Spend grouped one way, with a daily series, top spenders and the total (exact to the nano-dollar)."""
-    report = cost_report(open_store(config_path), by, since, until, tag, workload)
+    engine = open_store(config_path)
+    report = cost_report(engine, by, since, until, tag, workload)
+    record_read(engine, "cost_report", workload)
     data = report_dict(report)
     if fmt == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")

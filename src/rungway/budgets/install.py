@@ -66,6 +66,7 @@ CAPABILITY = Capability(
     routers=(api.router, cost_api.router),
     cli={"budgets": "rungway.budgets.cli:budgets_group", "cost": "rungway.budgets.cost_cli:cost_group"},
     migrations="rungway.budgets.migrations",
+    checks=("rungway.budgets.checks",),
 )
 """Budgets, their alerts and cost attribution: holds with the rate limits, `budgets:` and `alerts:`,
 /api/budgets and /api/cost, `rungway budgets` and `rungway cost`."""

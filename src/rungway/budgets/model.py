@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
@@ -123,12 +123,17 @@ class Budget:
     webhook_url: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+    # A default per-user budget: a user budget naming no user, applied to each user of the workload
+    # separately (each with its own counter). The gateway binds it to the calling user (`bound`).
+    each_user: bool = False
 
     @property
     def target(self) -> str:
         """What the budget covers, for people: `workload support-bot`, `user ann in support-bot`."""
+        if self.scope is BudgetScope.USER and self.user is None:
+            return f"each user in {self.workload}"
         if self.scope is BudgetScope.USER:
-            return f"user {self.user} in {self.workload}"
+            return f"user {self.user} in {self.workload}" + (" (default per-user budget)" if self.each_user else "")
         if self.scope is BudgetScope.WORKLOAD:
             return f"workload {self.workload}"
         if self.scope is BudgetScope.TEAM:
@@ -139,7 +144,8 @@ class Budget:
         if self.scope is BudgetScope.WORKLOAD:
             return workload is not None and workload == self.workload
         if self.scope is BudgetScope.USER:
-            return user is not None and workload == self.workload and user == self.user
+            named = self.each_user and self.user is None
+            return user is not None and workload == self.workload and (named or user == self.user)
         if self.scope is BudgetScope.TEAM:
             return team is not None and team == self.team
         return key_id is not None and key_id == self.key_id
@@ -151,8 +157,15 @@ class Budget:
         return (self.starts_at or 0.0) <= now < (self.ends_at or float("inf"))
 
     def counter_key(self, period_start: float) -> str:
-        """The counter holding this budget's spend in the period starting at `period_start`."""
+        """The counter holding this budget's spend in the period starting at `period_start` (per user for a
+        default per-user budget bound to one)."""
+        if self.each_user and self.user is not None:
+            return f"budget:{self.id}:{int(period_start)}:user:{self.user}"
         return f"budget:{self.id}:{int(period_start)}"
+
+    def bound(self, user: str) -> Budget:
+        """A default per-user budget as it applies to one user: same id and limits, that user's counter."""
+        return replace(self, user=user)
 
     def threshold_marks(self) -> list[tuple[int, int]]:
         """(percent, nano-dollars) for each soft threshold."""

@@ -59,6 +59,7 @@ class BudgetRequest:
     thresholds: tuple[int, ...] = DEFAULT_THRESHOLDS
     hard: bool = True
     webhook_url: str | None = None
+    each_user: bool = False  # scope user, no user named: a default per-user budget for every user of the workload
 
 
 def _choice(value: str, kind: type[BudgetScope] | type[Period], param: str) -> Any:
@@ -77,9 +78,11 @@ def build_budget(req: BudgetRequest, now: float) -> Budget:
         )
     scope: BudgetScope = _choice(req.scope, BudgetScope, "scope")
     period: Period = _choice(req.period, Period, "period")
+    each_user = _each_user(req, scope)
     for field_name in _TARGETS[scope]:
-        if not getattr(req, field_name):
-            raise InvalidRequest(f"a {scope.value} budget needs `{field_name}`", param=field_name)
+        if not getattr(req, field_name) and not (each_user and field_name == "user"):
+            fix = " (or `each_user: true` for a default per-user budget)" if field_name == "user" else ""
+            raise InvalidRequest(f"a {scope.value} budget needs `{field_name}`{fix}", param=field_name)
     try:
         amount = parse_usd(req.amount_usd)
     except ValueError as exc:
@@ -108,8 +111,22 @@ def build_budget(req: BudgetRequest, now: float) -> Budget:
         webhook_url=req.webhook_url or None,
         created_at=now,
         updated_at=now,
+        each_user=each_user,
         **targets,
     )
+
+
+def _each_user(req: BudgetRequest, scope: BudgetScope) -> bool:
+    if not req.each_user:
+        return False
+    if scope is not BudgetScope.USER:
+        raise InvalidRequest("each_user applies to scope user only (a default per-user budget)", param="each_user")
+    if req.user:
+        raise InvalidRequest(
+            "a default per-user budget names no user: drop `user`, or drop `each_user` for one user's budget",
+            param="each_user",
+        )
+    return True
 
 
 def set_budget(engine: Engine, req: BudgetRequest, now: float | None = None) -> Budget:
@@ -196,6 +213,7 @@ def budget_dict(b: Budget) -> dict[str, Any]:
         "target": b.target,
         "workload": b.workload,
         "user": b.user,
+        "each_user": b.each_user,
         "team": b.team,
         "key_id": b.key_id,
         "amount_usd": usd(b.amount_nano),

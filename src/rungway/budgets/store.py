@@ -118,6 +118,7 @@ def _budget(row: Any) -> Budget:
         webhook_url=m["webhook_url"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        each_user=m["scope"] == BudgetScope.USER.value and m["user_id"] is None,
     )
 
 
@@ -188,6 +189,9 @@ def spend_in_log(engine: Engine, budget: Budget, start: float, end: float) -> in
     q = select(total).where(c.ts_start >= start, c.ts_start < end)
     if budget.scope is BudgetScope.WORKLOAD:
         q = q.where(c.workload == budget.workload)
+    elif budget.scope is BudgetScope.USER and budget.user is None:
+        heaviest = max(spend_by_user_in_log(engine, budget, start, end).values(), default=0)
+        return min(heaviest, MAX_SPEND_NANO)  # a default per-user budget: its most-spending user
     elif budget.scope is BudgetScope.USER:
         q = q.where(c.workload == budget.workload, c.user_id == budget.user)
     elif budget.scope is BudgetScope.TEAM:
@@ -196,6 +200,18 @@ def spend_in_log(engine: Engine, budget: Budget, start: float, end: float) -> in
         q = q.where(c.key_id == budget.key_id)
     with engine.connect() as conn:
         return min(int(conn.execute(q).scalar_one()), MAX_SPEND_NANO)
+
+
+def spend_by_user_in_log(engine: Engine, budget: Budget, start: float, end: float) -> dict[str, int]:
+    """Each user's spend in the workload of a default per-user budget over [start, end) (users with spend only)."""
+    c = requests.c
+    q = (
+        select(c.user_id, func.sum(cast(c.cost_nano, Float)))
+        .where(c.workload == budget.workload, c.user_id.is_not(None), c.ts_start >= start, c.ts_start < end)
+        .group_by(c.user_id)
+    )
+    with engine.connect() as conn:
+        return {row[0]: min(int(row[1] or 0), MAX_SPEND_NANO) for row in conn.execute(q) if row[1]}
 
 
 def insert_events(engine: Engine, events: Sequence[BudgetEvent]) -> None:
@@ -264,6 +280,7 @@ __all__ = [
     "list_budgets",
     "list_events",
     "save_budget",
+    "spend_by_user_in_log",
     "spend_in_log",
     "threshold_recorded",
 ]

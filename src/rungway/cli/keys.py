@@ -9,7 +9,7 @@ import click
 
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_time
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.services.keys import create_api_key, describe_key, resolve_expiry, revoke_api_key
 from rungway.store.keys import list_keys
 
@@ -21,6 +21,7 @@ KEY_COLUMNS = [
     Column("name", "Name"),
     Column("workload", "Workload"),
     Column("role", "Role"),
+    Column("kind", "Kind"),
     Column("owner", "Owner"),
     Column("allowed_models", "Models", lambda v: ", ".join(v) if v else "any"),
     Column("rpm_limit", "RPM", justify="right"),
@@ -45,6 +46,7 @@ def keys_group() -> None:
 @click.option("--tpm", type=click.IntRange(min=1), default=None, help="Tokens per minute for this key")
 @click.option("--expires-in", default=None, help="Expire after a duration: 30d, 12h, 90m")
 @click.option("--expires-at", default=None, help="Expire at an ISO 8601 date/time (UTC unless it says)")
+@click.option("--person", is_flag=True, help="A person's key (may attest maturity items), not an application's")
 @format_option("text", "json")
 @config_option
 def create_key(
@@ -57,6 +59,7 @@ def create_key(
     tpm: int | None,
     expires_in: str | None,
     expires_at: str | None,
+    person: bool,
     fmt: str,
     config_path: str | None,
 ) -> None:
@@ -72,6 +75,7 @@ def create_key(
         rpm_limit=rpm,
         tpm_limit=tpm,
         expires_at=resolve_expiry(expires_at, expires_in, time.time()),
+        kind=KeyKind.PERSON if person else KeyKind.APPLICATION,
     )
     engine.dispose()
     if fmt == "json":

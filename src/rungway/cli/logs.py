@@ -20,6 +20,7 @@ from rungway.services.logs import (
     total_of,
     usage_report,
 )
+from rungway.store.reads import record_read
 
 __all__ = ["logs_group", "usage_command"]
 
@@ -81,6 +82,7 @@ def query_command(
     f = build_filter(now=time.time(), since=since, until=until, limit=limit, **filters)
     engine = open_store(config_path)
     page = search_logs(engine, f)
+    record_read(engine, "logs", f.workload)
     engine.dispose()
     emit(page.rows, LOG_COLUMNS, fmt, title="Requests")
 
@@ -105,6 +107,7 @@ def tail_command(lines: int, interval: float, no_follow: bool, config_path: str 
     f = build_filter(now=time.time(), limit=max(lines, 1), **filters)
     engine = open_store(config_path)
     follower = _Follower()
+    record_read(engine, "logs", f.workload)
     try:
         shown = new_rows(engine, f, set(), None)
         for row in shown[-lines:] if lines else []:
@@ -150,11 +153,12 @@ class _Follower:
 def usage_command(
     by: str, since: str, until: str | None, workload: str | None, fmt: str, config_path: str | None
 ) -> None:
-    """Requests, errors, tokens and cost grouped by workload, user, model, provider, team or key."""
+    """Requests, errors, tokens and cost grouped by workload, user, model, provider (account), team, key or status."""
     now = time.time()
     start, end = parse_time(since, now, "--since"), parse_time(until, now, "--until")
     engine = open_store(config_path)
     rows = usage_report(engine, by, start, end, workload)
+    record_read(engine, "usage", workload)
     engine.dispose()
     data = [r.as_dict() for r in rows]
     if fmt == "table" and rows:

@@ -27,6 +27,16 @@ class Role(enum.StrEnum):
         return order.index(self) >= order.index(needed)
 
 
+class KeyKind(enum.StrEnum):
+    """Who holds a key: a person (may sign off attestations) or an application (serves a workload's calls).
+
+    Existing keys are applications; a person's key is created with `rungway keys create --person`.
+    """
+
+    PERSON = "person"
+    APPLICATION = "application"
+
+
 def generate_key() -> str:
     """A new secret key: `rw-` + 8 visible characters + 32 secret characters."""
     return KEY_PREFIX + secrets.token_urlsafe(30).replace("-", "x").replace("_", "y")[:40]
@@ -58,6 +68,7 @@ class ApiKey:
     expires_at: float | None = None
     revoked_at: float | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    kind: KeyKind = KeyKind.APPLICATION
 
     def is_active(self, now: float) -> bool:
         if self.revoked_at is not None and self.revoked_at <= now:

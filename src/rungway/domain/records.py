@@ -38,3 +38,20 @@ class RequestRecord:
     trace_id: str | None = None
     span_id: str | None = None
     usage_anomaly: str | None = None  # what was wrong with the upstream's usage, when it was corrected
+    model_pinned: bool | None = None  # the resolved route pinned its model (a dated snapshot or `pinned: true`)
+    user_from_request: bool | None = None  # the user came from the call (`user` / x-rungway-user), not the key owner
+
+
+@dataclass(frozen=True, slots=True)
+class ManagementRead:
+    """Someone read the request log, usage, cost or a budget's status (API or CLI) for a workload.
+
+    `workload` None is a read across every workload (an admin's report). The maturity assessment
+    counts these reads as evidence that logs and cost are watched, not only recorded."""
+
+    id: str
+    ts: float
+    workload: str | None
+    what: str  # logs | usage | cost_report | budget_status | traces
+    via: str  # api | cli
+    key_id: str | None = None

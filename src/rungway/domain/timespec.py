@@ -10,7 +10,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-__all__ = ["DAY", "HOUR", "MINUTE", "WEEK", "TimeSpecError", "parse_duration", "parse_instant", "positive_duration"]
+__all__ = [
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "WEEK",
+    "TimeSpecError",
+    "parse_duration",
+    "parse_instant",
+    "parse_period",
+    "positive_duration",
+]
 
 MINUTE = 60.0
 HOUR = 3_600.0
@@ -30,6 +40,38 @@ def parse_duration(text: str) -> float:
     if match is None:
         raise TimeSpecError(f"{text!r} is not a duration: write e.g. 30m, 24h, 7d or 2w")
     return float(match.group(1)) * _SECONDS[match.group(2).lower()]
+
+
+_PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$", re.IGNORECASE)
+_PERIOD_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "min": 60,
+    "mins": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 7 * 86400,
+    "mo": 30 * 86400,
+    "y": 365 * 86400,
+}
+
+
+def parse_period(text: str) -> float:
+    """Seconds in a period as people write one: `90d`, `12w`, `3mo`, `1y`, `30min`, `12h`, `45s`.
+
+    For spans that run to months (an attestation's expiry): a month is `mo` (30 days), a minute
+    `min`, and a bare `m` is refused as ambiguous rather than guessed.
+    """
+    match = _PERIOD.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise TimeSpecError(f"{text!r} is not a period: write e.g. 90d, 12w, 3mo, 1y or 30min")
+    number, unit = match.group(1), match.group(2).lower()
+    if unit == "m":
+        raise TimeSpecError(f"{text!r} is ambiguous (a minute or a month?): write {number}min or {number}mo")
+    if unit not in _PERIOD_SECONDS:
+        raise TimeSpecError(f"{text!r}: unknown unit {unit!r}; write e.g. 90d, 12w, 3mo, 1y or 30min")
+    return float(number) * _PERIOD_SECONDS[unit]
 
 
 def positive_duration(value: object) -> float | None:

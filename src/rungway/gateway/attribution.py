@@ -62,6 +62,7 @@ def _user(ctx: CallContext, cleaned: set[str]) -> str | None:
             if user.changed:
                 cleaned.add("user")
             if user.value:
+                ctx.user_from_request = True
                 return user.value
     return ctx.key.owner if ctx.key is not None else None
 

@@ -33,6 +33,7 @@ class CallContext:
     key: ApiKey | None = None
     workload: Workload | None = None
     user: str | None = None
+    user_from_request: bool = False  # `user` names an end user the caller sent, not the key's owner
     session: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     route: ModelRoute | None = None

@@ -14,6 +14,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
     latency = ctx.elapsed_ms()
     usage = ctx.usage
     error = ctx.error
+    route = ctx.route
     return RequestRecord(
         id=ctx.id,
         ts_start=ctx.ts_start,
@@ -44,6 +45,8 @@ def build_record(ctx: CallContext) -> RequestRecord:
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,
         usage_anomaly=usage.anomaly if usage is not None else None,
+        model_pinned=route.pins if route is not None else None,
+        user_from_request=ctx.user_from_request if ctx.user is not None else None,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from rungway.counters.base import BudgetDenied, BudgetUse, Counters
 from rungway.domain.pricing import Price
-from rungway.domain.records import RequestRecord
+from rungway.domain.records import ManagementRead, RequestRecord
 from rungway.errors import RungwayError
 from rungway.gateway.context import CallContext
 from rungway.gateway.directory import Directory
@@ -57,6 +57,7 @@ class GatewayState:
     request_writer: BatchWriter[RequestRecord]
     metrics: GatewayMetrics
     writers: list[BatchWriter[Any]] = field(default_factory=list)
+    read_writer: BatchWriter[ManagementRead] | None = None  # management reads (logs, usage, cost), off the answer
     slots: Slots = field(default_factory=Slots)  # what capabilities keep for the server's life (`StateKey`)
     budget_holders: list[BudgetHolder] = field(default_factory=list)
     in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

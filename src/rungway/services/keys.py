@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rungway.domain.ids import new_id
-from rungway.domain.keys import ApiKey, Role, generate_key, hash_key, visible_prefix
+from rungway.domain.keys import ApiKey, KeyKind, Role, generate_key, hash_key, visible_prefix
 from rungway.domain.timespec import TimeSpecError, parse_duration, parse_instant
 from rungway.domain.workloads import Workload, valid_workload_name
 from rungway.errors import InvalidRequest, NotFound
@@ -46,6 +46,7 @@ def create_api_key(
     rpm_limit: int | None = None,
     tpm_limit: int | None = None,
     expires_at: float | None = None,
+    kind: KeyKind = KeyKind.APPLICATION,
 ) -> CreatedKey:
     """Create a key for `workload`, creating the workload with defaults if it does not exist yet."""
     if not valid_workload_name(workload):
@@ -71,6 +72,7 @@ def create_api_key(
         tpm_limit=tpm_limit,
         created_at=time.time(),
         expires_at=expires_at,
+        kind=kind,
     )
     insert_key(engine, key)
     return CreatedKey(key, secret, created)
@@ -124,6 +126,7 @@ def describe_key(key: ApiKey, now: float | None = None) -> dict[str, Any]:
         "workload": key.workload,
         "owner": key.owner,
         "role": key.role.value,
+        "kind": key.kind.value,
         "allowed_models": list(key.allowed_models),
         "rpm_limit": key.rpm_limit,
         "tpm_limit": key.tpm_limit,

@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 MAX_PAGE = 1000
-USAGE_BY = ("workload", "user", "model", "provider", "team", "key")
+USAGE_BY = ("workload", "user", "model", "provider", "provider_account", "team", "key", "status")
 _USAGE_ALL = tuple(dict.fromkeys([*USAGE_BY, *USAGE_DIMENSIONS]))
 
 

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from rungway.domain.model_ids import is_dated_snapshot
 from rungway.domain.pricing import Price, PriceTable
 from rungway.domain.workloads import ContentCapture, RiskTier, Workload, valid_workload_name
 from rungway.errors import ConfigError
@@ -103,13 +104,22 @@ class ProviderConfig:
 
 @dataclass(frozen=True, slots=True)
 class ModelRoute:
-    """A public model name and where it goes: provider, upstream model id, price."""
+    """A public model name and where it goes: provider, upstream model id, price.
+
+    `pins` (computed) says whether a call resolved through this route reaches a pinned model: the
+    route is marked `pinned: true` or its upstream id is a dated snapshot. The gateway records it
+    on each call, so the assessment judges pinning by what was resolved then, not by today's file.
+    """
 
     name: str
     provider: str
     upstream_model: str
     price: Price | None = None
     pinned: bool = False
+    pins: bool = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pins", self.pinned or is_dated_snapshot(self.upstream_model))
 
 
 MAX_CALL_TOKENS = 2_000_000  # the most input or output tokens one call is billed for (gateway/meter.py)

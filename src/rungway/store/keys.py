@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, insert, select, update
 
-from rungway.domain.keys import ApiKey, Role
+from rungway.domain.keys import ApiKey, KeyKind, Role
 from rungway.store.schema import api_keys
 
 
@@ -29,6 +29,7 @@ def _key(row: Any) -> ApiKey:
         expires_at=m["expires_at"],
         revoked_at=m["revoked_at"],
         metadata=orjson.loads(m["metadata"] or "{}"),
+        kind=KeyKind(m["kind"] or KeyKind.APPLICATION),
     )
 
 
@@ -52,6 +53,7 @@ def insert_key(engine: Engine, key: ApiKey) -> None:
                 updated_at=now,
                 expires_at=key.expires_at,
                 revoked_at=key.revoked_at,
+                kind=key.kind.value,
             )
         )
 

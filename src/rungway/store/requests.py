@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -20,14 +21,14 @@ REQUEST_CODEC: RecordCodec[RequestRecord] = RecordCodec(RequestRecord, ("id",))
 # tuples read by one C-level attrgetter and sent with the driver's own executemany, not dicts
 # through SQLAlchemy's per-row parameter processing (measured in docs/benchmarks.md).
 _PLAIN_FIELDS = tuple(f.name for f in fields(RequestRecord) if f.name != "tags")
-_INSERT_COLUMNS = (*("user_id" if name == "user" else name for name in _PLAIN_FIELDS), "tags")
+_INSERT_COLUMNS = (*("user_id" if name == "user" else name for name in _PLAIN_FIELDS), "tags", "recorded_at")
 _plain_values = attrgetter(*_PLAIN_FIELDS)
 _insert_sql: dict[str, str] = {}
 
 
-def _row(record: RequestRecord) -> tuple[Any, ...]:
+def _row(record: RequestRecord, recorded_at: float) -> tuple[Any, ...]:
     values: tuple[Any, ...] = _plain_values(record)
-    return (*values, orjson.dumps(record.tags).decode())
+    return (*values, orjson.dumps(record.tags).decode(), recorded_at)
 
 
 def _insert_statement(engine: Engine) -> str:
@@ -51,8 +52,9 @@ def insert_requests(engine: Engine, records: Sequence[RequestRecord]) -> None:
     """One transaction, one executemany: the batch writer's sink."""
     if not records:
         return
+    recorded_at = time.time()  # a row stored long after its call started is a late write (schema.LATE_WRITE_S)
     with engine.begin() as conn:
-        conn.exec_driver_sql(_insert_statement(engine), [_row(r) for r in records])
+        conn.exec_driver_sql(_insert_statement(engine), [_row(r, recorded_at) for r in records])
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
+
+LATE_WRITE_S = 300.0
+"""A request row stored more than this long after its call started is a late write (a drained backlog, a
+spill replayed at the next start). Late rows alone enter `ix_requests_late`, so an aggregate over closed
+hours (the assessment's hourly roll-up) finds and recounts them without scanning the log, and the writer
+pays nothing for the index on the rows written on time."""
+LATE_ROW = text(f"recorded_at > ts_start + {LATE_WRITE_S:g}")
 
 workloads = Table(
     "workloads",
@@ -56,6 +64,7 @@ api_keys = Table(
     Column("updated_at", Float, nullable=False, index=True),
     Column("expires_at", Float),
     Column("revoked_at", Float),
+    Column("kind", String(16), nullable=False, default="application", server_default="application"),  # f0067
 )
 
 requests = Table(
@@ -90,8 +99,26 @@ requests = Table(
     Column("trace_id", String(32)),
     Column("span_id", String(16)),
     Column("usage_anomaly", String(200)),  # set when the upstream's usage was corrected (f0065)
+    Column("model_pinned", Boolean),  # the resolved route pinned its model, at call time (f0066)
+    Column("user_from_request", Boolean),  # the user was sent with the call, not the key's owner (f0066)
+    Column("recorded_at", Float),  # when the writer stored it (f0067); NULL for rows from before
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
     Index("ix_requests_trace", "trace_id"),
+    Index("ix_requests_late", "recorded_at", sqlite_where=LATE_ROW, postgresql_where=LATE_ROW),
+)
+
+# Who read the request log, usage or cost, per workload (None: an admin's read across every workload).
+# The assessment counts these as evidence that logs and cost are watched, not only stored.
+management_reads = Table(
+    "management_reads",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("ts", Float, nullable=False),
+    Column("workload", String(64)),
+    Column("what", String(32), nullable=False),  # logs | usage | cost_report | budget_status | traces
+    Column("via", String(8), nullable=False),  # api | cli
+    Column("key_id", String(40)),
+    Index("ix_management_reads_ts", "ts"),
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.auth import caller_of
+from rungway.api.auth import caller_of, note_read
 from rungway.api.bodies import text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
@@ -92,6 +92,7 @@ def _scope(request: web.Request) -> str | None:
 async def list_handler(request: web.Request) -> web.StreamResponse:
     engine = request.app[STATE].engine
     f = trace_filter(request.query, _scope(request))
+    note_read(request, "traces", f.workload)
     rows = await asyncio.to_thread(list_traces, engine, f)
     for row in rows:
         row["cost_usd"] = row["cost_nano"] / NANO_PER_USD
@@ -117,7 +118,9 @@ async def show_handler(request: web.Request) -> web.StreamResponse:
     found = await asyncio.to_thread(get_trace, request.app[STATE].engine, trace_id, _scope(request))
     if found is None:
         raise NotFound(f"No trace {trace_id}.", code="trace_not_found")
-    return json_response(trace_tree(*found))
+    tree = trace_tree(*found)
+    note_read(request, "traces", _scope(request) or tree.get("workload"))
+    return json_response(tree)
 
 
 @router.route(

@@ -22,6 +22,7 @@ from rungway.domain.timespec import DAY
 from rungway.errors import NotFound
 from rungway.settings.config import load_config
 from rungway.settings.env import read_environment
+from rungway.store.reads import record_read
 from rungway.traces.api import trace_filter
 from rungway.traces.config import TRACING_SECTION
 from rungway.traces.store import get_trace, list_traces, purge_expired, purge_traces
@@ -70,7 +71,9 @@ def list_command(config_path: str | None, fmt: str, text: str | None, **options:
     query = {k: (str(v) if v is not None else None) for k, v in options.items()}
     query["q"] = text
     engine = open_store(config_path)
-    rows = list_traces(engine, trace_filter(query))
+    f = trace_filter(query)
+    rows = list_traces(engine, f)
+    record_read(engine, "traces", f.workload)
     for row in rows:
         row["cost_usd"] = row["cost_nano"] / 1e9
     emit(rows, TRACE_COLUMNS, fmt, title="Traces")
@@ -127,10 +130,12 @@ def _add(tree: Tree, span: dict[str, Any], t0: float, full: bool) -> None:
 @format_option("tree", "json")
 def show_command(config_path: str | None, trace_id: str, full: bool, workload: str | None, fmt: str) -> None:
     """Show TRACE_ID as a tree of spans with timings, tokens, cost, prompts and outputs."""
-    found = get_trace(open_store(config_path), trace_id.lower(), workload)
+    engine = open_store(config_path)
+    found = get_trace(engine, trace_id.lower(), workload)
     if found is None:
         raise NotFound(f"no trace {trace_id}. Fix: copy an id from `rungway traces list`")
     tree_data = trace_tree(*found)
+    record_read(engine, "traces", workload or tree_data.get("workload"))
     if fmt == "json":
         sys.stdout.write(json.dumps(tree_data, indent=2, default=str) + "\n")
         return

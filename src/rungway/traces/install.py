@@ -130,5 +130,6 @@ CAPABILITY = Capability(
     routers=(router,),
     cli={"traces": "rungway.traces.cli:traces_group"},
     migrations="rungway.traces.migrations",
+    checks=("rungway.traces.checks",),
 )
 """Traces: the llm span of every call, OTLP ingest at /v1/traces, `tracing:`, /api/traces, `rungway traces`."""

@@ -1,0 +1,175 @@
+"""The issue's proof: a seeded store whose workloads land on Stage 1, 2, 3 and 4 from evidenced, imported
+and attested items, with each "free met" loophole closed.
+
+Traffic goes through the real gateway with the official openai SDK; imported CI runs are parsed from
+real promptfoo JSON and JUnit XML and stored as `rungway assess import` stores them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from rungway.assessment.imported import ImportedRun, parse_import
+from rungway.assessment.model import Attestation
+from rungway.assessment.model_file import load_model
+from rungway.assessment.store import insert_attestation, insert_import
+from rungway.domain.ids import new_id
+from rungway.domain.keys import Role
+from tests.assessment.helpers import ADMIN, api, assess, attest, chat, set_budget
+from tests.servers import Gateway
+
+SCENARIO = """
+server:
+  admin_key: admin-secret
+store:
+  url: {store_url}
+providers:
+  sim:
+    type: simulator
+    account: org-main
+models:
+  pinned-model:
+    provider: sim
+    model: gpt-4o-2024-08-06
+  floating-model:
+    provider: sim
+    model: gpt-4o-mini
+workloads:
+  notebook:
+    risk_tier: internal
+  internal-tool:
+    risk_tier: internal
+    capture: metadata-only
+  support-bot:
+    risk_tier: customer-facing
+    capture: redacted
+  claims-engine:
+    risk_tier: regulated
+    capture: full
+"""
+JUNIT = (
+    b"""<?xml version="1.0"?>
+<testsuite name="release" tests="20" failures="0" errors="0" timestamp="%s">
+"""
+    + b"".join(b'<testcase name="case-%d"/>' % i for i in range(20))
+    + b"</testsuite>"
+)
+
+
+def _promptfoo(redteam: bool = False) -> bytes:
+    doc: dict[str, Any] = {"results": {"stats": {"successes": 48, "failures": 2, "errors": 0}, "results": []}}
+    if redteam:
+        doc["config"] = {"redteam": {"plugins": ["harmful"]}}
+    return json.dumps(doc).encode()
+
+
+def _import(gw: Gateway, workload: str, item: str, fmt: str, data: bytes) -> None:
+    parsed = parse_import(fmt, data, f"{item}.{fmt}")
+    now = time.time()
+    run = ImportedRun(new_id("imp_"), workload, item, parsed.tool, parsed.kind, parsed.run_at or now - 3600,
+                      "3f2a9c1d7e", parsed.cases, parsed.passed, parsed.failed, f"{item}.{fmt}", now, "ci")  # fmt: skip
+    insert_import(gw.state.engine, run)
+
+
+def _disciplined_stage_2(gw: Gateway, workload: str) -> None:
+    """Everything Stage 2 asks for: strict keys, end users, pinned model, reads of logs and cost, CI runs."""
+    key = gw.create_key(workload, role=Role.VIEWER, allowed_models=("pinned-model",), rpm_limit=600)
+    chat(gw, key.secret, "pinned-model", 6, user="customer-1")
+    chat(gw, key.secret, "pinned-model", 4, user="customer-2")
+    assert api(gw, "GET", "/api/logs", workload=workload)[0] == 200
+    assert api(gw, "GET", "/api/cost/report", workload=workload)[0] == 200
+    for item in ("on_call_rotation", "manual_prompt_review"):
+        assert attest(gw, item, workload)[0] == 201
+    _import(gw, workload, "pre_deployment_tests", "junit", JUNIT % time.strftime("%Y-%m-%dT%H:%M:%S").encode())
+
+
+def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
+    """A person signs off each item of `stage` that Rungway cannot evidence and nothing was imported for.
+
+    Attested-only items go through the API; items whose capability is not built yet are signed off
+    in the store the same way (whether the API takes them is the attestation flow's to decide)."""
+    now = time.time()
+    for item in load_model().items_of(stage):
+        if item.id in ("curated_eval_set", "basic_red_teaming", "pre_deployment_tests"):
+            continue  # imported instead
+        if item.attested:
+            status, body = attest(gw, item.id, workload)
+            assert status == 201, (item.id, body)
+        elif item.check is not None and item.check.id in UNBUILT:
+            link = f"https://wiki.example/{workload}/{item.id}"
+            signed = Attestation(new_id("att_"), workload, item.id, "ann", link, now - 60, now + 30 * 86400)
+            insert_attestation(gw.state.engine, signed)
+
+
+UNBUILT = {"eval_on_prompt_change", "prompt_library", "content_filtering", "continuous_evaluation",
+           "multi_model_routing", "multi_layer_caching", "cost_forecasting", "audit_trails",
+           "structured_red_teaming", "multi_tenant_isolation", "slos", "provider_outage_recovery"}  # fmt: skip
+
+
+@pytest.fixture
+def gw(gateway_factory: Callable[..., Gateway], store_url: str) -> Gateway:
+    return gateway_factory(SCENARIO, store_url=store_url)
+
+
+def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
+    gw: Gateway, gateway_factory: Callable[..., Gateway], store_url: str
+) -> None:
+    # Stage 1: a notebook calling a floating alias with a service account's key, nothing else.
+    notebook = gw.create_key("notebook", owner="svc-notebook")
+    chat(gw, notebook.secret, "floating-model", 5)
+    set_budget(gw, "notebook-total", "workload", "notebook")
+    set_budget(gw, "notebook-ghost", "user", "notebook", user="someone-who-never-calls")
+
+    # Stage 2: an internal tool with every Stage 2 practice; its traces keep no content.
+    _disciplined_stage_2(gw, "internal-tool")
+
+    # Stage 3 and 4: traces with content, budgets binding every user, planned upgrades, evaluations.
+    for workload in ("support-bot", "claims-engine"):
+        _disciplined_stage_2(gw, workload)
+        set_budget(gw, f"{workload}-total", "workload", workload)
+        each = {"name": f"{workload}-each", "scope": "user", "each_user": True, "workload": workload, "amount_usd": 5}
+        assert api(gw, "PUT", "/api/budgets", each)[0] == 200
+        _import(gw, workload, "curated_eval_set", "promptfoo", _promptfoo())
+        _import(gw, workload, "basic_red_teaming", "promptfoo", _promptfoo(redteam=True))
+        _attest_unbuilt(gw, workload, 3)
+    _attest_unbuilt(gw, "claims-engine", 4)
+
+    # The config now declares the floating alias pinned; the past window was not pinned.
+    rewritten = SCENARIO.replace("    model: gpt-4o-mini\n", "    model: gpt-4o-mini\n    pinned: true\n")
+    later = gateway_factory(rewritten, store_url=store_url)
+    gw.flush()
+    reports = assess(later)
+    stages = {w: r["stage"] for w, r in reports.items()}
+    assert stages == {"notebook": 1, "internal-tool": 2, "support-bot": 3, "claims-engine": 4}, {
+        w: [(i["item"], i["verdict"], i["reason"]) for i in r["items"] if i["verdict"] not in ("met", "attested")]
+        for w, r in reports.items()
+    }
+
+    def item(workload: str, item_id: str) -> dict[str, Any]:
+        return next(i for i in reports[workload]["items"] if i["item"] == item_id)
+
+    # Sources: evidenced, imported and attested items all count, each shown as what it is.
+    sources = {i["item"]: i.get("source") for i in reports["claims-engine"]["items"]}
+    assert sources["detailed_traces"] == "evidenced" and sources["curated_eval_set"] == "imported"
+    assert sources["governance_process"] == "attested"
+    # A service account that owns the key is not an end user.
+    attribution = item("notebook", "user_cost_attribution")
+    assert attribution["verdict"] == "unmet" and attribution["evidence"]["key_owner_only_pct"] == 100.0
+    # One budget for a user who never calls does not make budgets met.
+    budgets = item("notebook", "budgets")
+    assert budgets["verdict"] == "partial" and budgets["evidence"]["covered_spend_pct"] == 0.0
+    # Declaring `pinned: true` afterwards does not rewrite the past window.
+    assert item("notebook", "model_pinning")["verdict"] == "unmet"
+    # Gateway traces without content do not pass.
+    assert item("internal-tool", "detailed_traces")["verdict"] == "unmet"
+    # The default provider account on every call is not cost monitoring.
+    cost = item("notebook", "provider_cost_monitoring")
+    assert cost["verdict"] == "partial" and cost["evidence"]["provider_account_pct"] == 100.0
+    # ... and the stored-but-unread log is not logging practice either.
+    assert item("notebook", "basic_logging")["verdict"] == "partial"
+    assert ADMIN  # the whole scenario ran through the admin-authenticated management API
