@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import Gateway, write_config
+from tests.web.support import UiClient
 
 POSTGRES_BASE = os.environ.get("RUNGWAY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("RUNGWAY_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -127,3 +128,20 @@ def gateway_factory(tmp_path: Path) -> Iterator[Callable[..., Gateway]]:
 def gateway(gateway_factory: Callable[..., Gateway]) -> Gateway:
     """A gateway on SQLite with the simulator."""
     return gateway_factory()
+
+
+@pytest.fixture
+def ui_client() -> Iterator[Callable[[Gateway], UiClient]]:
+    """Signed-out dashboard (/ui) clients for gateways, every page test's entry; all closed after the test."""
+    made: list[UiClient] = []
+
+    def make(gateway: Gateway) -> UiClient:
+        client = UiClient(gateway)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()

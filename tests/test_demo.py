@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import openai
+import requests
 
 from rungway.demo import choose_port
 from tests.cli.run import cli_env, rungway
@@ -29,6 +30,8 @@ def _start(cwd: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
     exports: dict[str, str] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
+        if line.strip().startswith("Dashboard"):
+            exports["DASHBOARD"] = line.split()[-1]
         if line.startswith("export "):
             name, _, value = line.removeprefix("export ").strip().partition("=")
             exports[name] = value
@@ -64,6 +67,21 @@ def test_demo_serves_with_the_printed_key_and_keeps_it_across_restarts(tmp_path:
     proc, again = _start(tmp_path)
     _stop(proc)
     assert again["OPENAI_API_KEY"] == exports["OPENAI_API_KEY"]
+
+
+def test_the_printed_dashboard_link_signs_in_once(tmp_path: Path) -> None:
+    proc, exports = _start(tmp_path)
+    try:
+        link = exports["DASHBOARD"]
+        assert "/ui/signin/link?token=" in link
+        with requests.Session() as browser:
+            first = browser.get(link, timeout=30)
+            assert first.status_code == 200 and first.url.endswith("/ui")  # signed in, on the overview
+            assert "Overview" in first.text and "Sign out" in first.text
+        again = requests.get(link, timeout=30, allow_redirects=False)
+        assert again.status_code == 401 and "already used" in again.text
+    finally:
+        _stop(proc)
 
 
 def test_demo_makes_a_new_key_when_the_old_one_was_revoked_or_the_database_deleted(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ pid_of() {  # pid_of TARGET LAT
 
 key_of() {
   case "$1" in
-    rungway|rungway_base|rungway_wal) cat "$WORK/$1.key" ;;
+    rungway|rungway_base|rungway_mid|rungway_wal) cat "$WORK/$1.key" ;;
     portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
   esac

@@ -9,7 +9,7 @@ A capability is a `Capability` value published under the `rungway.capabilities` 
 exactly like a plugin's), the configuration is parsed with every capability's `sections`, and the
 server calls each `install(host)` and wires what it returns (`Installed`): pipeline steps,
 writers, budget holders, start-up and clean-up hooks; it mounts the capability's management
-routers. The CLI adds
+routers and its dashboard pages. The CLI adds
 each capability's `cli` groups by import path, so `rungway --help` builds no server. Nothing in the
 core names a capability: the registry is the only list.
 """
@@ -33,6 +33,7 @@ from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import BudgetHolder, GatewayState
 from rungway.settings.sections import ConfigSection
 from rungway.store.writer import BatchWriter
+from rungway.web.pages import PageRouter
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -46,6 +47,7 @@ __all__ = [
     "Hook",
     "Host",
     "Installed",
+    "PageRouter",
     "PipelineExtension",
     "StateKey",
     "Step",
@@ -92,6 +94,8 @@ class Capability:
     capability's Alembic versions (its own branch), applied with the core's at every start.
     `checks` names the modules whose `@evidence_check` functions (`rungway.evidence`) evidence the
     maturity assessment from this capability's records; they are imported only when an assessment runs.
+    `pages` are its dashboard pages, overview panels and record links (`rungway.web.pages.PageRouter`),
+    mounted under /ui behind the dashboard's sign-in, like `routers` under /api.
     """
 
     name: str
@@ -101,6 +105,7 @@ class Capability:
     cli: Mapping[str, str] = field(default_factory=dict)
     migrations: str | None = None
     checks: Sequence[str] = ()
+    pages: Sequence[PageRouter] = ()
 
 
 @cache

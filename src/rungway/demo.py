@@ -3,7 +3,8 @@
 A key's secret is shown once and only its hash is stored, so the demo keeps its own secrets in
 `.rungway/` (gitignored): `demo-key` (recreated when revoked, expired or when the database was
 deleted) and `admin-key` (unless RUNGWAY_ADMIN_KEY is set). The port is RUNGWAY_PORT or 4000;
-when 4000 is busy another free port is used, and a busy RUNGWAY_PORT is a one-line error.
+when 4000 is busy another free port is used, and a busy RUNGWAY_PORT is a one-line error. The
+banner opens with the dashboard's one-time sign-in link (signed with the admin key, spent on first use).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rungway.settings.env import Environment, read_environment
 from rungway.store.engine import create_store_engine
 from rungway.store.keys import key_by_hash
 from rungway.store.migrate import upgrade
+from rungway.web.session import signin_token
 
 __all__ = ["DEMO_WORKLOAD", "choose_port", "ensure_admin_key", "ensure_demo_key", "main"]
 
@@ -107,6 +109,8 @@ def banner(url: str, config: Config, demo_key: str, admin_key: str, admin_from_e
     return f"""
 Rungway is running: an OpenAI-compatible gateway with the offline simulator behind it.
 
+  Dashboard      {url}/ui/signin/link?token={signin_token(admin_key)}
+                 (a one-time sign-in link, valid for an hour; afterwards sign in at {url}/ui with the admin key)
   Base URL       {base}
   Demo API key   {demo_key}   (workload "{DEMO_WORKLOAD}"; saved in {STATE_DIR / "demo-key"})
   Admin key      {admin_key}   ({admin_source}; for the management API under /api/)

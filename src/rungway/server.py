@@ -30,10 +30,12 @@ from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
 from rungway.gateway.pipeline import PipelineExtension, build_pipelines
 from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
+from rungway.gateway.slots import StateKey
 from rungway.gateway.state import GatewayState
 from rungway.providers.base import Provider
 from rungway.providers.registry import create_provider
 from rungway.services.config_check import check_config
+from rungway.services.overview import RollupTracker, keep_rollup_fresh
 from rungway.settings.config import Config
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
@@ -42,8 +44,11 @@ from rungway.store.record_files import default_spill_dir
 from rungway.store.requests import REQUEST_CODEC, insert_requests
 from rungway.store.workloads import upsert_workload
 from rungway.store.writer import BatchWriter
+from rungway.web.mount import mount_ui
+from rungway.web.pages import PageRouter
 
 log = logging.getLogger("rungway.server")
+REQUEST_ROLLUP: StateKey[RollupTracker] = StateKey("request_rollup")  # late calls noted by the request writer
 
 
 def build_state(config: Config, capabilities: Sequence[Capability] | None = None) -> GatewayState:
@@ -59,9 +64,15 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
     providers: dict[str, Provider] = {name: create_provider(p) for name, p in config.providers.items()}
     prices = {name: config.price_of(route) for name, route in config.models.items()}
     rec = config.recorder
+    rollup = RollupTracker()
+
+    def store_requests(batch: Sequence[RequestRecord]) -> None:
+        insert_requests(engine, batch)
+        rollup.saw(batch)  # an hour already rolled up is recomputed when late calls land in it
+
     request_writer: BatchWriter[RequestRecord] = BatchWriter(
         "requests",
-        lambda batch: insert_requests(engine, batch),
+        store_requests,
         max_queue=rec.queue_size,
         batch_size=rec.batch_size,
         flush_interval_s=rec.flush_interval_ms / 1000,
@@ -72,7 +83,7 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
     )
     writers: list[BatchWriter[Any]] = [request_writer, read_writer]
     metrics = GatewayMetrics(lambda: writers)
-    return GatewayState(
+    state = GatewayState(
         config=config,
         engine=engine,
         directory=directory,
@@ -84,6 +95,8 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
         writers=writers,
         read_writer=read_writer,
     )
+    state.slots[REQUEST_ROLLUP] = rollup
+    return state
 
 
 @web.middleware
@@ -121,12 +134,14 @@ def create_app(
     host = Host(state, app)
     extensions: list[PipelineExtension] = []
     routers: list[ApiRouter] = []
+    pages: list[PageRouter] = []
     startups: list[Hook] = []
     cleanups: list[Hook] = []
     for capability in chosen:
         added = capability.install(host)
         extensions.extend(added.pipeline)
         routers.extend(capability.routers)
+        pages.extend(capability.pages)
         state.writers.extend(added.writers)
         state.budget_holders.extend(added.budget_holders)
         startups.extend(added.on_startup)
@@ -134,6 +149,7 @@ def create_app(
     app[PIPELINES] = build_pipelines(extensions)
     if routers:
         mount_api(app, routers)
+    mount_ui(app, pages, admin_key=config.server.admin_key)
     add_gateway_routes(app)
     _attach_spill_dir(state)
 
@@ -148,14 +164,21 @@ def create_app(
             except Exception:  # one capability's failed clean-up must not keep the queues from draining
                 log.exception("clean-up hook %s failed", getattr(hook, "__qualname__", hook))
 
+    background: list[asyncio.Task[None]] = []
+
     async def on_startup(_app: web.Application) -> None:
         for writer in state.writers:
             writer.start()
         for provider in state.providers.values():
             await provider.start()
         state.directory.start()
+        tracker = state.slots.get(REQUEST_ROLLUP) or RollupTracker()
+        background.append(asyncio.get_running_loop().create_task(keep_rollup_fresh(state.engine, tracker)))
 
     async def on_cleanup(_app: web.Application) -> None:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await state.directory.stop()
         for provider in state.providers.values():
             await provider.close()

@@ -82,7 +82,7 @@ def listener_closed(url: str) -> bool:
     host, port = url.removeprefix("http://").rsplit(":", 1)
     try:
         socket.create_connection((host, int(port)), timeout=1).close()
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):  # reset: the listener closed with our connect queued
         return True
     return False
 

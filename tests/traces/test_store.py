@@ -50,6 +50,9 @@ def test_trace_rolls_up_across_batches_and_filters_work(store_url: str) -> None:
     assert ids(TraceFilter(model="gpt-4o-mini")) == {t2}
     assert ids(TraceFilter(text="REFUND for")) == {t1, t2}
     assert ids(TraceFilter(text="nothing like this")) == set()
+    # with a start, the search still finds a trace whose matching span started after its first one
+    assert ids(TraceFilter(text="REFUND for", since=1000.0)) == {t1, t2}
+    assert ids(TraceFilter(text="REFUND for", since=1000.2)) == set()  # both traces started at 1000.0
     assert ids(TraceFilter(user="alice", session="s1", workload="bot", since=900)) == {t1, t2}
     assert trace_stats(engine, "bot") == {"traces": 2, "spans": 3}
 

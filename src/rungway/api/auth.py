@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from rungway.domain.keys import KeyKind, Role
+from rungway.domain.keys import ApiKey, KeyKind, Role
 from rungway.errors import AuthenticationFailed, PermissionDenied
 from rungway.gateway.auth import bearer_secret
 from rungway.gateway.routes import STATE
+from rungway.gateway.state import GatewayState
 from rungway.store.reads import new_read
 
 
@@ -40,12 +41,28 @@ async def authenticate_caller(request: web.Request) -> Caller:
         raise AuthenticationFailed(
             "Missing API key: send `Authorization: Bearer <admin or API key>`.", code="missing_api_key"
         )
+    caller = await caller_for_secret(state, secret)
+    if caller is None:
+        raise AuthenticationFailed("Invalid, revoked or expired API key.")
+    return caller
+
+
+def is_admin_key(state: GatewayState, secret: str) -> bool:
     admin = state.config.server.admin_key
-    if admin and hmac.compare_digest(secret.encode(), admin.encode()):
+    return bool(admin) and hmac.compare_digest(secret.encode(), str(admin).encode())
+
+
+async def caller_for_secret(state: GatewayState, secret: str) -> Caller | None:
+    """The caller an admin key or an active API key acts as (the API and the dashboard's sign-in), or None."""
+    if is_admin_key(state, secret):
         return Caller(Role.ADMIN, None, None)
     key = await state.directory.key_for(secret)
     if key is None or not key.is_active(time.time()):
-        raise AuthenticationFailed("Invalid, revoked or expired API key.")
+        return None
+    return caller_for_key(key)
+
+
+def caller_for_key(key: ApiKey) -> Caller:
     return Caller(key.role, key.id, key.workload, key.kind)
 
 

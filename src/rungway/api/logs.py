@@ -107,6 +107,8 @@ def _scoped_workload(request: web.Request) -> str | None:
         QueryParam("errors", "only failed calls (status >= 400)", type="boolean"),
         QueryParam("since", f"from: {_TIME_HELP}", type="time"),
         QueryParam("until", f"before: {_TIME_HELP}", type="time"),
+        QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),
+        QueryParam("min_latency_ms", "only calls at least this slow", type="number", minimum=0, maximum=1e12),
         QueryParam("limit", "rows per page, 1-1000 (default 100)", type="integer", minimum=1, maximum=1000),
         QueryParam("cursor", "`next_cursor` of the previous page"),
     ],
@@ -134,6 +136,8 @@ async def logs(request: web.Request) -> web.StreamResponse:
         until=q.get("until"),
         limit=q.get("limit"),
         cursor=q.get("cursor"),
+        min_cost=q.get("min_cost"),
+        min_latency_ms=q.get("min_latency_ms"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
     return json_response({"object": "list", "data": page.rows, "next_cursor": page.next_cursor})

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rungway.assessment.api import router
 from rungway.assessment.config import ASSESSMENT_SECTION, assessment_settings
 from rungway.assessment.model import Drift
+from rungway.assessment.pages import pages
 from rungway.assessment.schedule import AssessmentScheduler
 from rungway.assessment.service import run_assessment
 from rungway.capability import Capability, Host, Installed
@@ -53,5 +54,6 @@ CAPABILITY = Capability(
     cli={"assess": "rungway.assessment.cli:assess_group"},
     migrations="rungway.assessment.migrations",
     checks=("rungway.assessment.checks", "rungway.assessment.unavailable"),
+    pages=(pages,),
 )
 """The maturity assessment: `assessment:`, /api/assessment*, the scheduled re-assessment, `rungway assess`."""

@@ -37,7 +37,7 @@ from rungway.gateway.routes import STATE
 from rungway.gateway.state import GatewayState
 from rungway.services.logs import parse_time
 
-__all__ = ["router"]
+__all__ = ["live_status", "router"]
 
 router = ApiRouter("budgets")
 
@@ -93,7 +93,11 @@ _SET_BODY: dict[str, Any] = {
 _FIELDS = set(_SET_BODY["properties"])
 
 
-async def _status(state: GatewayState, budget: Budget) -> dict[str, Any]:
+async def live_status(
+    state: GatewayState, budget: Budget, logged_in: tuple[float, int] | None = None
+) -> dict[str, Any]:
+    """A budget's state this period as the API shows it: live counters when enforced here, else the log
+    (`logged_in`: the log's spend when the caller has read it already, see `budget_status`)."""
     now = time.time()
     live: BudgetState | None = None
     if BUDGETS in state.slots:
@@ -102,7 +106,7 @@ async def _status(state: GatewayState, budget: Budget) -> dict[str, Any]:
             live = (await state.counters.budget_state([budget.counter_key(start)]))[0]
         except Exception:  # noqa: BLE001 - without counters the request-log spend is still the answer
             state.metrics.counter_errors.labels(state.counters.name, "status_failed").inc()
-    status = await asyncio.to_thread(budget_status, state.engine, budget, now, live)
+    status = await asyncio.to_thread(budget_status, state.engine, budget, now, live, logged_in)
     return status_dict(status)
 
 
@@ -156,7 +160,7 @@ async def put_budget(request: web.Request) -> web.StreamResponse:
     runtime = state.slots.get(BUDGETS)
     if runtime is not None:
         await runtime.book.refresh()  # seeded and enforced here at once; other replicas within a refresh
-    return json_response(await _status(state, budget))
+    return json_response(await live_status(state, budget))
 
 
 @router.route("GET", "/api/budgets", summary="List budgets with their state this period",
@@ -166,7 +170,7 @@ async def get_budgets(request: web.Request) -> web.StreamResponse:
     budgets = await _readable(request, await asyncio.to_thread(list_budgets, state.engine))
     for workload in sorted({b.workload for b in budgets if b.workload}):
         note_read(request, "budget_status", workload)
-    return json_response({"object": "list", "data": [await _status(state, b) for b in budgets]})
+    return json_response({"object": "list", "data": [await live_status(state, b) for b in budgets]})
 
 
 async def _readable(request: web.Request, budgets: list[Budget]) -> list[Budget]:
@@ -190,7 +194,7 @@ async def get_one_budget(request: web.Request) -> web.StreamResponse:
     budget = await _find(request, request.match_info["name"])
     if budget.workload:
         note_read(request, "budget_status", budget.workload)
-    return json_response(await _status(request.app[STATE], budget))
+    return json_response(await live_status(request.app[STATE], budget))
 
 
 @router.route("DELETE", "/api/budgets/{name}", summary="Delete a budget", role=Role.ADMIN)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, Select, cast, func, select
+from sqlalchemy import ColumnElement, Engine, Integer, Select, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
 from rungway.store.schema import requests
@@ -79,11 +79,21 @@ def _rows(engine: Engine, q: Select[Any]) -> list[dict[str, Any]]:
         return out
 
 
+def _grouping(engine: Engine, by: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """What to GROUP BY. SQLite would group by walking a (dimension, ts_start) index, reading each row at
+    random (2 s by user over a month of a million calls); a unary plus has it read the window through the
+    ts_start index instead (0.5 s). The groups are the same."""
+    if engine.dialect.name == "sqlite" and by in COST_DIMENSIONS:
+        return literal_column(f"+{requests.name}.{COST_DIMENSIONS[by].name}")
+    return column
+
+
 def cost_by(engine: Engine, by: str, f: CostFilter, tag: str | None = None) -> list[dict[str, Any]]:
     """One row per value of `by` (or of tag `tag` when by == "tag"), costliest first."""
     column = _tag_value(engine, tag or "") if by == "tag" else COST_DIMENSIONS[by]
     total = func.coalesce(func.sum(c.cost_nano), 0)
-    q = f.apply(select(column.label("key"), *_sums()).group_by(column)).order_by(total.desc(), column)
+    grouped = select(column.label("key"), *_sums()).group_by(_grouping(engine, by, column))
+    q = f.apply(grouped).order_by(total.desc(), column)
     return _rows(engine, q)
 
 

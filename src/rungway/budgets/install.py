@@ -10,6 +10,7 @@ from __future__ import annotations
 from rungway.budgets import api, cost_api
 from rungway.budgets.alerts import ALERTS_SECTION, BudgetAlerts
 from rungway.budgets.book import BUDGETS_SECTION, BudgetBook
+from rungway.budgets.pages import pages
 from rungway.budgets.steps import BUDGETS, BudgetHolds, BudgetRuntime
 from rungway.budgets.store import BudgetEvent, insert_events
 from rungway.capability import Capability, Host, Installed
@@ -67,6 +68,7 @@ CAPABILITY = Capability(
     cli={"budgets": "rungway.budgets.cli:budgets_group", "cost": "rungway.budgets.cost_cli:cost_group"},
     migrations="rungway.budgets.migrations",
     checks=("rungway.budgets.checks",),
+    pages=(pages,),
 )
 """Budgets, their alerts and cost attribution: holds with the rate limits, `budgets:` and `alerts:`,
 /api/budgets and /api/cost, `rungway budgets` and `rungway cost`."""

@@ -179,14 +179,24 @@ class BudgetStatus:
         return 100.0 * self.spent_nano / self.budget.amount_nano
 
 
-def budget_status(engine: Engine, budget: Budget, now: float, live: BudgetState | None = None) -> BudgetStatus:
+def budget_status(
+    engine: Engine,
+    budget: Budget,
+    now: float,
+    live: BudgetState | None = None,
+    logged_in: tuple[float, int] | None = None,
+) -> BudgetStatus:
     """Spend from the live counters when given, else from the request log; blocks from the event log.
 
     The live counter runs ahead of the log (settled calls not written yet) but can also fall behind it
     (a Redis that lost its data, settles lost in an outage): spend is the larger of the two, so a lost
-    counter never hides spend, nor overspend, that the log holds."""
+    counter never hides spend, nor overspend, that the log holds. `logged_in` is the log's spend when the
+    caller has it already: (the period's start it was read for, nano-dollars); another period's is ignored."""
     start, end = period_bounds(budget, now)
-    logged = spend_in_log(engine, budget, start, end)
+    if logged_in is not None and logged_in[0] == start:
+        logged = min(logged_in[1], MAX_SPEND_NANO)
+    else:
+        logged = spend_in_log(engine, budget, start, end)
     return BudgetStatus(
         budget=budget,
         period_start=start,

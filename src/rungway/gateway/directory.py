@@ -63,6 +63,10 @@ class Directory:
     def workload(self, name: str) -> Workload | None:
         return self._workloads.get(name)
 
+    def cached_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this hash as last refreshed (no store look-up): what a dashboard session re-checks."""
+        return self._keys.get(key_hash)
+
     async def key_for(self, secret: str) -> ApiKey | None:
         digest = hash_key(secret)
         key = self._keys.get(digest)

@@ -6,13 +6,14 @@ checked here once, so both front ends give the same answers and the same error m
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
 
-from rungway.domain.pricing import usd
+from rungway.domain.pricing import NANO_PER_USD, usd
 from rungway.domain.timespec import TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest
 from rungway.store.requests import USAGE_DIMENSIONS, RequestFilter, query_requests, usage_by
@@ -57,6 +58,18 @@ def _int(value: str | int | None, param: str, low: int, high: int) -> int | None
     return number
 
 
+def _number(value: str | float | None, param: str, high: float) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidRequest(f"{param} must be a number, got {value!r}", param=param) from None
+    if not 0 <= number <= high:  # also refuses nan and inf
+        raise InvalidRequest(f"{param} must be between 0 and {high:g}, got {value!r}", param=param)
+    return number
+
+
 def build_filter(
     *,
     now: float,
@@ -69,8 +82,11 @@ def build_filter(
     until: str | None = None,
     limit: str | int | None = None,
     cursor: str | None = None,
+    min_cost: str | float | None = None,
+    min_latency_ms: str | float | None = None,
 ) -> RequestFilter:
     """A store filter from text inputs; InvalidRequest names the bad one."""
+    cost = _number(min_cost, "min_cost", 1e9)
     return RequestFilter(
         workload=workload or None,
         user=user or None,
@@ -81,6 +97,8 @@ def build_filter(
         until=parse_time(until, now, "until"),
         limit=_int(limit, "limit", 1, MAX_PAGE) or 100,
         before_id=cursor or None,
+        min_cost_nano=None if cost is None else round(cost * NANO_PER_USD),
+        min_latency_ms=_number(min_latency_ms, "min_latency_ms", 1e12),
     )
 
 
@@ -108,17 +126,7 @@ def search_logs(engine: Engine, f: RequestFilter) -> LogPage:
 def new_rows(engine: Engine, f: RequestFilter, seen: set[str], after: float | None) -> list[dict[str, Any]]:
     """Rows not in `seen` that started after `after` (minus a few seconds for late commits), oldest first."""
     since = f.since if after is None else max(f.since or 0.0, after - 5.0)
-    window = RequestFilter(
-        workload=f.workload,
-        user=f.user,
-        model=f.model,
-        status=f.status,
-        errors_only=f.errors_only,
-        since=since,
-        until=f.until,
-        trace_id=f.trace_id,
-        limit=f.limit if after is None else MAX_PAGE,
-    )
+    window = dataclasses.replace(f, since=since, before_id=None, limit=f.limit if after is None else MAX_PAGE)
     fresh = [_with_cost(r) for r in query_requests(engine, window) if r["id"] not in seen]
     fresh.reverse()
     return fresh

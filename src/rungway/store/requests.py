@@ -71,6 +71,8 @@ class RequestFilter:
     trace_id: str | None = None
     limit: int = 100
     before_id: str | None = None
+    min_cost_nano: int | None = None
+    min_latency_ms: float | None = None
 
 
 def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
@@ -95,6 +97,10 @@ def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
         q = q.where(requests.c.ts_start < f.until)
     if f.trace_id:
         q = q.where(requests.c.trace_id == f.trace_id)
+    if f.min_cost_nano is not None:
+        q = q.where(requests.c.cost_nano >= f.min_cost_nano)
+    if f.min_latency_ms is not None:
+        q = q.where(requests.c.latency_ms >= f.min_latency_ms)
     if f.before_id:
         q = q.where(requests.c.id < f.before_id)
     q = q.order_by(requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))

@@ -28,12 +28,12 @@ from rungway.traces.config import TRACING_SECTION
 from rungway.traces.store import TraceFilter, get_trace, list_traces, purge_expired, purge_traces, trace_stats
 from rungway.traces.views import trace_tree
 
-__all__ = ["router", "trace_filter"]
+__all__ = ["TRACE_FILTERS", "router", "trace_filter"]
 
 log = logging.getLogger("rungway.traces.api")
 router = ApiRouter("traces")
 
-_FILTERS = [
+TRACE_FILTERS = [
     QueryParam("workload", "Only this workload", max_length=64),
     QueryParam("user", "Only this user"),
     QueryParam("session", "Only this session id"),
@@ -88,7 +88,7 @@ def _scope(request: web.Request) -> str | None:
     return None if caller.role is Role.ADMIN else caller.workload
 
 
-@router.route("GET", "/api/traces", summary="List traces, newest first", params=_FILTERS)
+@router.route("GET", "/api/traces", summary="List traces, newest first", params=TRACE_FILTERS)
 async def list_handler(request: web.Request) -> web.StreamResponse:
     engine = request.app[STATE].engine
     f = trace_filter(request.query, _scope(request))

@@ -26,6 +26,7 @@ from rungway.traces.api import router
 from rungway.traces.config import TRACING_SECTION, TracingConfig
 from rungway.traces.content import SpanRecord
 from rungway.traces.exporter import OtlpHttpExporter
+from rungway.traces.pages import pages
 from rungway.traces.receiver import IngestPrincipal, OtlpReceiver
 from rungway.traces.steps import SpanRecordCodec, build_span
 from rungway.traces.store import insert_spans, purge_expired
@@ -131,5 +132,6 @@ CAPABILITY = Capability(
     cli={"traces": "rungway.traces.cli:traces_group"},
     migrations="rungway.traces.migrations",
     checks=("rungway.traces.checks",),
+    pages=(pages,),
 )
 """Traces: the llm span of every call, OTLP ingest at /v1/traces, `tracing:`, /api/traces, `rungway traces`."""

@@ -301,7 +301,12 @@ def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
     if f.model:
         q = q.where(or_(t.model == f.model, _own_spans(spans.c.model == f.model)))
     if f.text:
-        q = q.where(_own_spans(_text_condition(engine, f.text)))
+        searched = _text_condition(engine, f.text)
+        if f.since is not None:
+            # A trace starts with its first span, so its spans started since then too: the content of older
+            # spans is never read (PostgreSQL scans the spans in a semi-join).
+            searched = and_(spans.c.start_time >= f.since, searched)
+        q = q.where(_own_spans(searched))
     q = q.order_by(t.start_time.desc()).limit(max(1, min(f.limit, 1000)))
     with engine.connect() as conn:
         return [_trace_dict(r) for r in conn.execute(q)]
