@@ -45,8 +45,8 @@ def prompt_tokens(body: dict[str, Any], *, at_most: bool = False) -> int:
 
     By default the likely count, about four characters a token. With `at_most`, an upper bound: a
     token covers at least one character, each content part may add `PART_TOKENS_AT_MOST`, tool calls
-    and tool definitions count in full, a list of token ids counts its ids, and each message adds 4
-    (its framing) and the prompt 3."""
+    and tool definitions (and their deprecated forms, `function_call` and `functions`) count in full, a
+    list of token ids counts its ids, and each message adds 4 (its framing) and the prompt 3."""
     chars = 0
     messages = body.get("messages") or ()
     for message in messages:
@@ -62,8 +62,12 @@ def prompt_tokens(body: dict[str, Any], *, at_most: bool = False) -> int:
                 chars += PART_TOKENS_AT_MOST * len(parts)
         if at_most:
             chars += sum(len(str(call)) for call in message.get("tool_calls") or ())
-    if at_most and body.get("tools"):
-        chars += len(str(body["tools"]))
+            if message.get("function_call"):  # the deprecated form of tool_calls, still billed
+                chars += len(str(message["function_call"]))
+    if at_most:
+        for definitions in ("tools", "functions"):  # `functions`: the deprecated form of `tools`, still billed
+            if body.get(definitions):
+                chars += len(str(body[definitions]))
     value = body.get("input")
     if isinstance(value, str):
         chars += len(value)
