@@ -237,7 +237,14 @@ WEATHER = {
         pytest.param(
             {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hello there"}, IMAGE]}],
              "max_tokens": 20},
-            (11 + 85) + 85 + 4 + 3, 20, id="image-part",
+            (11 + 85) + 1600 + 4 + 3, 20, id="image-part-held-at-its-largest",
+        ),
+        pytest.param(
+            {"messages": [{"role": "user", "content": [
+                {"type": "text", "text": "Hello there"},
+                {"type": "image_url", "image_url": {"url": IMAGE["image_url"]["url"], "detail": "low"}}]}],
+             "max_tokens": 20},
+            (11 + 85) + 85 + 4 + 3, 20, id="low-detail-image",
         ),
         pytest.param(
             {"tools": [{"type": "function", "function": WEATHER}], "max_tokens": 20},

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from rungway.domain.usage import INVALID_COUNT, MAX_TOKENS, PART_TOKENS_AT_MOST, Usage, prompt_tokens, token_count
+from rungway.domain.usage import (
+    IMAGE_TOKENS_AT_MOST,
+    INVALID_COUNT,
+    MAX_TOKENS,
+    PART_TOKENS_AT_MOST,
+    Usage,
+    prompt_tokens,
+    token_count,
+)
 
 TEXT = "x" * 400  # about 100 tokens, at most 400
 
@@ -19,7 +27,17 @@ TEXT = "x" * 400  # about 100 tokens, at most 400
         (
             {"messages": [{"role": "user", "content": [{"type": "text", "text": TEXT}, {"type": "image_url"}]}]},
             101,
-            400 + 2 * PART_TOKENS_AT_MOST + 4 + 3,
+            400 + PART_TOKENS_AT_MOST + IMAGE_TOKENS_AT_MOST + 4 + 3,
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"detail": "low"}}]}]},
+            1,
+            PART_TOKENS_AT_MOST + 4 + 3,
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]},
+            1,
+            IMAGE_TOKENS_AT_MOST + 4 + 3,
         ),
         ({"input": TEXT}, 101, 403),
         ({"input": ["ab", "cd"]}, 2, 7),
