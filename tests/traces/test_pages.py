@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from rungway.domain.keys import Role
 from rungway.domain.timespec import DAY
+from rungway.traces.model import SpanRow
 from rungway.traces.pages import TEXT_SEARCH_STEP_S, text_search_step, waterfall_rows
-from rungway.traces.store import TraceFilter
+from rungway.traces.store import TraceFilter, insert_spans
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -127,3 +129,24 @@ def test_a_long_text_search_pages_back_seven_days_at_a_time(
     assert before.status_code == 200 and _trace_ids(before.text) == []  # the call is not in the week before
     assert "Search the 7 days before" in before.text  # 30 days hold four more weeks
     assert client.get("/ui/traces?q=x&until=soon").status_code == 400
+
+
+def test_the_trace_list_pages_older_fifty_at_a_time(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    now = time.time()
+    spans = [
+        SpanRow(f"{n:032x}", f"{n + 1:016x}", None, "chat", "llm", "otlp", now - n, now - n + 1, 1000.0, "ok", None,
+                "test", None, None, "{}", None, None, None, 0, 0, 0, b"{}")
+        for n in range(53)
+    ]  # fmt: skip
+    insert_spans(gateway.state.engine, spans)
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    first = client.get("/ui/traces")
+    assert len(_trace_ids(first.text)) == 50
+    older = re.search(r'href="(/ui/traces\?cursor=[^"]+)" rel="next"', first.text)
+    assert older is not None
+    second = client.get(older.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert set(_trace_ids(second.text)) == {f"{n:032x}" for n in range(50, 53)}
+    assert 'rel="next"' not in second.text
+    assert client.get("/ui/traces?cursor=forged").status_code == 400

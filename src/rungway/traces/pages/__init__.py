@@ -22,7 +22,7 @@ from rungway.domain.timespec import DAY, TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.routes import STATE
 from rungway.traces.api import TRACE_FILTERS, trace_filter
-from rungway.traces.store import TraceFilter, get_trace, list_traces
+from rungway.traces.store import TraceCursor, TraceFilter, get_trace, list_traces
 from rungway.traces.views import trace_tree
 from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter, PanelContext
@@ -40,7 +40,9 @@ _SHOWN = ("system", "input", "output", "documents", "tool", "parameters")
 _LIST_PARAMS = [
     *TRACE_FILTERS,
     QueryParam("until", "Only traces started before this (an ISO date or epoch seconds)", type="time"),
+    QueryParam("cursor", "The page after this one (from the Older link)", max_length=160),
 ]
+_PAGE_ROWS = 50
 _FIELDS = ("workload", "user", "model", "status", "min_cost", "min_latency_ms", "since", "q")
 
 
@@ -70,13 +72,25 @@ async def trace_list(request: web.Request) -> web.StreamResponse:
             f = replace(f, until=parse_instant(query["until"], now))
         except TimeSpecError as exc:
             raise InvalidRequest(str(exc), param="until") from None
+    if query.get("cursor"):
+        try:
+            f = replace(f, after=TraceCursor.decode(query["cursor"]))
+        except ValueError:
+            raise InvalidRequest("cursor is not one this page wrote; follow the Older link", param="cursor") from None
     f, earlier_until = text_search_step(f, now)
-    rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, f)
+    rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, replace(f, limit=_PAGE_ROWS + 1))
     note_page_read(request, "traces", f.workload)
     shown = {name: query.get(name, "") for name in _FIELDS}
+    kept = {name: value for name, value in shown.items() if value}
+    if query.get("until"):
+        kept["until"] = query["until"]
+    older = None
+    if len(rows) > _PAGE_ROWS:
+        rows = rows[:_PAGE_ROWS]
+        last = TraceCursor(float(rows[-1]["start_time"]), str(rows[-1]["trace_id"]), str(rows[-1]["workload"]))
+        older = f"{request.path}?{urlencode({**kept, 'cursor': last.encode()})}"
     earlier = None
     if earlier_until is not None:
-        kept = {name: value for name, value in shown.items() if value}
         earlier = f"{request.path}?{urlencode({**kept, 'until': f'{earlier_until:.3f}'})}"
     return render(
         request,
@@ -86,6 +100,7 @@ async def trace_list(request: web.Request) -> web.StreamResponse:
         query=shown,
         searched_from=f.since if f.text else None,
         earlier=earlier,
+        next_url=older,
         fixed_workload=None if caller.role is Role.ADMIN else caller.workload,
     )
 
