@@ -18,6 +18,7 @@ from rungway.budgets.store import BudgetEvent, insert_events
 from rungway.cli.main import cli
 from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
+from tests.api.http import call
 from tests.budgets.support import config_text, open_store
 from tests.servers import Gateway
 
@@ -115,3 +116,15 @@ def test_webhook_urls_are_masked_in_the_api_the_cli_and_event_messages(
     assert "s3cr3t" not in shown and "also-secret" not in shown
     assert "https://hooks.example:8443/\\u2026" in shown or "https://hooks.example:8443/…" in shown
     assert answers[2][1]["webhook_url"] == "https://hooks.example:8443/…"
+
+
+def test_api_refuses_a_budget_for_a_missing_workload_or_key_with_a_400(gateway: Gateway) -> None:
+    body = {"name": "b1", "scope": "workload", "workload": "nope", "amount_usd": "5"}
+    status, answer = call(gateway, "PUT", "/api/budgets", body=body)
+    assert status == 400, answer
+    assert answer["error"]["param"] == "workload" and "POST /api/workloads" in answer["error"]["message"]
+    key_body = {"name": "b2", "scope": "key", "key_id": "key_missing", "amount_usd": "5"}
+    status, answer = call(gateway, "PUT", "/api/budgets", body=key_body)
+    assert status == 400 and answer["error"]["param"] == "key_id", answer
+    status, listed = call(gateway, "GET", "/api/budgets")
+    assert status == 200 and listed["data"] == []

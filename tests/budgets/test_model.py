@@ -78,6 +78,7 @@ def test_user_budget_covers_that_user_in_that_workload_only() -> None:
     ("request_", "param"),
     [
         (BudgetRequest("Bad Name", "workload", "1", workload="w"), "name"),
+        (BudgetRequest("monthly\n", "workload", "1", workload="w"), "name"),  # `$` alone allows a final newline
         (BudgetRequest("x", "workload", "1"), "workload"),
         (BudgetRequest("x", "user", "1", workload="w"), "user"),
         (BudgetRequest("x", "galaxy", "1"), "scope"),

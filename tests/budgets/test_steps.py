@@ -216,3 +216,56 @@ def test_unreachable_redis_fails_open_or_closed_as_configured(
     metrics = get_text(gw.base_url + "/metrics")
     line = f'rungway_counter_backend_errors_total{{backend="redis",outcome="{outcome}"}}'
     assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in metrics.splitlines()), metrics
+
+
+IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "iVBORw0KGgo" * 50}}
+WEATHER = {
+    "name": "get_weather",
+    "description": "The weather in a city today",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "input_bound", "output_cap"),
+    [
+        pytest.param({"max_tokens": 20}, 18, 20, id="max_tokens"),
+        pytest.param({"max_completion_tokens": 30, "max_tokens": 20}, 18, 30, id="max_completion_tokens-wins"),
+        pytest.param({}, 18, 100, id="no-max-tokens-uses-budgets.default_max_tokens"),
+        pytest.param({"max_tokens": 20, "n": 3}, 18, 60, id="n-choices"),
+        pytest.param({"n": 2}, 18, 200, id="n-without-max-tokens"),
+        pytest.param(
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hello there"}, IMAGE]}],
+             "max_tokens": 20},
+            (11 + 85) + 1600 + 4 + 3, 20, id="image-part-held-at-its-largest",
+        ),
+        pytest.param(
+            {"messages": [{"role": "user", "content": [
+                {"type": "text", "text": "Hello there"},
+                {"type": "image_url", "image_url": {"url": IMAGE["image_url"]["url"], "detail": "low"}}]}],
+             "max_tokens": 20},
+            (11 + 85) + 85 + 4 + 3, 20, id="low-detail-image",
+        ),
+        pytest.param(
+            {"tools": [{"type": "function", "function": WEATHER}], "max_tokens": 20},
+            18 + len(str([{"type": "function", "function": WEATHER}])), 20, id="tools",
+        ),
+        pytest.param({"functions": [WEATHER], "max_tokens": 20}, 18 + len(str([WEATHER])), 20, id="functions"),
+    ],
+)  # fmt: skip
+def test_a_calls_hold_is_its_prompt_bound_and_output_cap_at_the_models_prices(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, extra: dict[str, Any], input_bound: int, output_cap: int
+) -> None:
+    """gpt-4o-mini: 150 nano-dollars per input token, 600 per output token; the budget ($0.000001) has room
+    for no call, so the blocked event records each call's hold."""
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    workload_budget(engine, "test-tiny", "0.000001")
+    gw = gateway_factory(config_text(default_max_tokens=100), store_url=url)
+    key = gw.create_key("test")
+    with pytest.raises(openai.RateLimitError) as refused:
+        gw.sdk(key.secret).chat.completions.create(**{"model": "gpt-4o-mini", "messages": MESSAGES, **extra})
+    assert refused.value.body["code"] == "budget_exceeded"  # type: ignore[index]
+    gw.flush()
+    events = _api(gw, "/api/budget-events?budget=test-tiny&kind=blocked")["data"]
+    assert [e["requested_nano"] for e in events] == [input_bound * 150 + output_cap * 600]

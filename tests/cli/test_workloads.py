@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.cli.run import invoke, invoke_json
+from tests.cli.run import invoke, invoke_json, rungway
 
 
 def test_create_update_and_list_workloads(store_url: str) -> None:
@@ -15,3 +15,9 @@ def test_create_update_and_list_workloads(store_url: str) -> None:
     table = invoke(store_url, "workloads", "list").output
     assert "support-bot" in table and "customer-facing" in table
     assert invoke(store_url, "workloads", "list", "--format", "csv").output.startswith("name,team,")
+
+
+def test_a_workload_name_with_a_final_newline_is_refused(sqlite_url: str) -> None:
+    result = rungway(sqlite_url, "workloads", "create", "bot\n")
+    assert result.returncode == 1 and "invalid workload name 'bot\\n'" in result.stderr
+    assert "Traceback" not in result.stderr

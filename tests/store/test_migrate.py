@@ -1,17 +1,22 @@
-"""The migrations runner: every branch to its head, and a store that needs a capability not installed now
+"""The migrations runner (`store/migrate.py`): every branch to its head, safe to run again (and on
+PostgreSQL from several replicas starting at once), and a store that needs a capability not installed now
 is refused naming that capability and the fix (a real SQLite file; the test plugin's `shout` branch)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, delete, inspect, select
 
 from rungway.capability import load_capabilities, migration_packages
 from rungway.errors import ConfigError
-from rungway.store.migrate import capability_revisions, upgrade
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import alembic_config, capability_revisions, upgrade
 from tests.capability.shout_plugin import SHOUT
 
 
@@ -79,3 +84,38 @@ def test_every_capability_missing_is_named(engine: Engine) -> None:
     without = [c for c in load_capabilities() if c.name != "traces"]
     with pytest.raises(ConfigError, match=r"with the capabilities 'shout', 'traces' \(migrations in"):
         upgrade(engine, migration_packages(without))
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_upgrade_creates_the_cores_and_each_capabilitys_tables_and_runs_again_harmlessly(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    upgrade(engine)
+    core = tables(engine)
+    assert {"requests", "api_keys", "workloads"} <= core and "budgets" not in core
+    upgrade(engine, migration_packages())
+    assert {"budgets", "budget_events", "spans", "traces"} <= tables(engine)
+    at_heads = stored_revisions(engine)
+    assert at_heads <= set(ScriptDirectory.from_config(alembic_config(migration_packages())).get_heads())
+    upgrade(engine, migration_packages())
+    assert stored_revisions(engine) == at_heads  # a second run changes nothing
+
+
+@pytest.mark.postgres
+def test_postgres_replicas_starting_together_each_end_with_the_newest_schema(postgres_url: str) -> None:
+    engines = [create_store_engine(postgres_url) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(lambda e: upgrade(e, migration_packages()), engines))
+        assert {"requests", "budgets", "spans"} <= tables(engines[0])
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_the_config_names_every_branchs_versions() -> None:
+    cfg = alembic_config(migration_packages())
+    locations = cfg.get_main_option("version_locations") or ""
+    assert len(locations.split(os.pathsep)) == len(migration_packages()) + 1

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from rungway.domain.keys import Role
-from rungway.traces.pages import waterfall_rows
+from rungway.domain.timespec import DAY
+from rungway.traces.model import SpanRow
+from rungway.traces.pages import TEXT_SEARCH_STEP_S, text_search_step, waterfall_rows
+from rungway.traces.store import TraceFilter, insert_spans
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -96,3 +100,53 @@ def test_a_text_search_looks_back_seven_days_unless_told(gateway: Gateway, ui_cl
     page = client.get("/ui/traces?q=anything").text
     assert 'name="since" type="text" value="7d"' in page
     assert 'name="since" type="text" value="30d"' in client.get("/ui/traces?q=anything&since=30d").text
+
+
+def test_a_text_search_reads_seven_days_per_page_and_links_the_seven_before() -> None:
+    now = 1_764_000_000.0
+    plain = TraceFilter(since=now - 30 * DAY)
+    assert text_search_step(plain, now) == (plain, None)  # no text: the window is read whole
+    step, earlier = text_search_step(TraceFilter(since=now - 30 * DAY, text="x"), now)
+    assert (step.since, step.until, earlier) == (now - TEXT_SEARCH_STEP_S, now, now - TEXT_SEARCH_STEP_S)
+    step, earlier = text_search_step(TraceFilter(since=now - 30 * DAY, until=now - 28 * DAY, text="x"), now)
+    assert (step.since, step.until, earlier) == (now - 30 * DAY, now - 28 * DAY, None)  # the last stretch
+    step, earlier = text_search_step(TraceFilter(text="x"), now)  # no start: still 7 days a page
+    assert (step.since, earlier) == (now - TEXT_SEARCH_STEP_S, now - TEXT_SEARCH_STEP_S)
+
+
+def test_a_long_text_search_pages_back_seven_days_at_a_time(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    key = gateway.create_key()
+    seed_calls(gateway, key.secret, 1)
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    page = client.get("/ui/traces?q=question%200&since=30d")
+    assert page.status_code == 200 and len(_trace_ids(page.text)) == 1  # today's call is in the newest 7 days
+    link = re.search(r'href="(/ui/traces\?[^"]*until=[^"]*)">Search the 7 days before', page.text)
+    assert link is not None and "since=30d" in link.group(1) and "q=question" in link.group(1)
+    before = client.get(link.group(1).replace("&amp;", "&"))
+    assert before.status_code == 200 and _trace_ids(before.text) == []  # the call is not in the week before
+    assert "Search the 7 days before" in before.text  # 30 days hold four more weeks
+    assert client.get("/ui/traces?q=x&until=soon").status_code == 400
+
+
+def test_the_trace_list_pages_older_fifty_at_a_time(gateway: Gateway, ui_client: Callable[..., UiClient]) -> None:
+    now = time.time()
+    spans = [
+        SpanRow(f"{n:032x}", f"{n + 1:016x}", None, "chat", "llm", "otlp", now - n, now - n + 1, 1000.0, "ok", None,
+                "test", None, None, "{}", None, None, None, 0, 0, 0, b"{}")
+        for n in range(53)
+    ]  # fmt: skip
+    insert_spans(gateway.state.engine, spans)
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    first = client.get("/ui/traces")
+    assert len(_trace_ids(first.text)) == 50
+    older = re.search(r'href="(/ui/traces\?cursor=[^"]+)" rel="next"', first.text)
+    assert older is not None
+    second = client.get(older.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    assert set(_trace_ids(second.text)) == {f"{n:032x}" for n in range(50, 53)}
+    assert 'rel="next"' not in second.text
+    assert client.get("/ui/traces?cursor=forged").status_code == 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from rungway.capability import migration_packages
@@ -14,7 +15,15 @@ from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.workloads import upsert_workload
 from rungway.traces.model import SpanRow
-from rungway.traces.store import TraceFilter, get_trace, insert_spans, list_traces, purge_expired, trace_stats
+from rungway.traces.store import (
+    TraceCursor,
+    TraceFilter,
+    get_trace,
+    insert_spans,
+    list_traces,
+    purge_expired,
+    trace_stats,
+)
 from tests.servers import Gateway
 from tests.traces.otlp_helpers import get
 
@@ -140,3 +149,29 @@ def test_api_and_cli_list_and_show_a_trace(gateway: Gateway) -> None:
     assert shown_cli.exit_code == 0 and "where is parcel 991?" in shown_cli.output and "llm" in shown_cli.output
     purged = runner.invoke(cli, ["traces", "purge", "--older-than", "0"], env=env)
     assert purged.exit_code == 0 and "purged 1 traces (1 spans)" in purged.output
+
+
+def test_the_trace_list_pages_through_ties_without_losing_or_repeating_a_trace(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    same = 1_000_000.0  # seven traces started at the very same instant, in two workloads
+    spans = [row(f"{n:032x}", f"{n + 1:016x}", None, start_time=same, workload=f"w{n % 2}") for n in range(7)]
+    spans += [row(f"{n:032x}", f"{n + 1:016x}", None, start_time=same - n) for n in range(7, 12)]
+    insert_spans(engine, spans)
+    seen: list[tuple[str, str]] = []
+    f = TraceFilter(limit=3)
+    while True:
+        page = list_traces(engine, f)
+        seen += [(r["trace_id"], r["workload"]) for r in page]
+        if len(page) < 3:
+            break
+        last = page[-1]
+        f = TraceFilter(limit=3, after=TraceCursor(last["start_time"], last["trace_id"], last["workload"]))
+    engine.dispose()
+    assert len(seen) == len(set(seen)) == 12
+    assert [t for t, _ in seen[:7]] == sorted((f"{n:032x}" for n in range(7)), reverse=True)
+    cursor = TraceCursor(same, "a" * 32, "w1")
+    assert TraceCursor.decode(cursor.encode()) == cursor
+    for bad in ("1.0~nothex~w", "nan~" + "a" * 32 + "~w", "1.0", "1.0~" + "a" * 32 + "~" + "w" * 65):
+        with pytest.raises(ValueError):
+            TraceCursor.decode(bad)

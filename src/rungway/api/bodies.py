@@ -8,6 +8,7 @@ The schema builders (`text`, `NAME`, ...) give every capability the same string 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -98,17 +99,20 @@ class BodySchema:
                     message = f"{error.instance[:80]!r} does not have the expected form {detail.get('pattern')}"
             elif kind == "additionalProperties":
                 path = ".".join([*path.split(".")[: bool(path)], str(detail["unexpected"][0])])
-                message = f"unknown field; the known ones are {', '.join(self._known(error.instance))}"
+                message = f"unknown field; the known ones are {', '.join(self._known(error.schema_path[:-1]))}"
             elif kind == "minProperties":
-                message = f"give at least one of {', '.join(self._known(error.instance))}"
+                message = f"give at least one of {', '.join(self._known(error.schema_path[:-1]))}"
             elif kind == "required":
                 path = ".".join([*path.split(".")[: bool(path)], str(detail["property"])])
                 message = "is required"
             raise InvalidRequest(f"{path or 'the body'}: {message}", param=path or None)
 
-    def _known(self, instance: object) -> list[str]:
-        properties = self.schema.get("properties", {}) if isinstance(instance, dict) else {}
-        return sorted(properties)
+    def _known(self, schema_path: Sequence[str | int]) -> list[str]:
+        """The fields the (sub-)schema at `schema_path` declares: a nested object's own, not the body's."""
+        schema: Any = self.schema
+        for step in schema_path:
+            schema = schema[step]
+        return sorted(schema.get("properties", {}))
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:

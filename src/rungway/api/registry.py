@@ -41,6 +41,8 @@ NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
 DURATION_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,3})?[smhdwSMHDW]$"
 _QUERY_TYPES = ("string", "integer", "number", "boolean", "time")
 _TRUE_FALSE = ("true", "false", "1", "0", "yes", "no")
+_TRUE_FALSE_PATTERN = "^(" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+                                      for word in _TRUE_FALSE) + ")$"  # fmt: skip
 TIME_PATTERN = (  # what `QueryParam._time` accepts: a subset of what parse_instant reads (years 1980-9999)
     r"^([0-9]{1,6}(\.[0-9]{1,3})?[smhdwSMHDW]"  # a duration ago
     r"|[0-9]{1,11}(\.[0-9]{1,6})?"  # epoch seconds
@@ -71,8 +73,8 @@ class QueryParam:
 
     def schema(self) -> dict[str, Any]:
         """The parameter's JSON schema, exactly what `check` accepts."""
-        if self.type == "boolean":
-            return {"type": "string", "enum": list(_TRUE_FALSE)}
+        if self.type == "boolean":  # any case, as `check` reads it
+            return {"type": "string", "pattern": _TRUE_FALSE_PATTERN, "examples": list(_TRUE_FALSE)}
         if self.type == "time":
             return {"type": "string", "pattern": TIME_PATTERN, "maxLength": 64}
         if self.type in ("integer", "number"):

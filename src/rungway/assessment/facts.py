@@ -48,12 +48,11 @@ from sqlalchemy import (
     or_,
     select,
     table,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 
 from rungway.domain.timespec import HOUR
 from rungway.evidence import MEASURES, RequestFacts
+from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
 ROLLUP_NAME = "requests"
@@ -170,29 +169,13 @@ def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool
     return select(*keys, *_aggregates(engine, with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
 
 
+ROLLUP = HourlyRollup(assessment_rollup_state, ROLLUP_NAME)
+LATE_RECOUNT = HourlyRollup(assessment_rollup_state, LATE_NAME)
+
+
 def rollup_watermark(engine: Engine, name: str = ROLLUP_NAME) -> float | None:
     """Calls that started before this time are in `assessment_hourly`; None before the first roll-up."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(assessment_rollup_state.c.watermark).where(assessment_rollup_state.c.name == name)
-        ).first()
-    return float(row[0]) if row is not None else None
-
-
-def _move_watermark(conn: Connection, name: str, before: float | None, after: float) -> bool:
-    """Compare-and-set in the caller's transaction: False when another process moved it first."""
-    state = assessment_rollup_state.c
-    if before is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(assessment_rollup_state).values(name=name, watermark=after))
-        except IntegrityError:
-            return False
-        return True
-    moved = conn.execute(
-        update(assessment_rollup_state).where(state.name == name, state.watermark == before).values(watermark=after)
-    )
-    return moved.rowcount == 1
+    return HourlyRollup(assessment_rollup_state, name).watermark(engine)
 
 
 def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) -> int:
@@ -209,7 +192,7 @@ def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) ->
     r = requests.c
     with_spans = spans_table_exists(engine)
     with engine.begin() as conn:
-        if not _move_watermark(conn, LATE_NAME, last, now):
+        if not LATE_RECOUNT.move(conn, last, now):
             return 0
         late = select(_bucket(engine).label("bucket")).where(LATE_ROW, r.ts_start < rolled_to)
         if last is not None:
@@ -235,38 +218,18 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
     if slack_s < LATE_WRITE_S + 60:
         raise ValueError(f"slack_s must leave a minute past LATE_WRITE_S ({LATE_WRITE_S:g} s) for commits")
     recount_late_hours(engine, now, slack_s=slack_s)
-    target = math.floor((now - slack_s) / HOUR) * HOUR
     with_spans = spans_table_exists(engine)
-    watermark = rollup_watermark(engine)
-    if watermark is None:
-        with engine.connect() as conn:
-            first = conn.execute(select(func.min(requests.c.ts_start))).scalar()
-        watermark = math.floor(float(first) / HOUR) * HOUR if first is not None else target
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(assessment_rollup_state).values(name=ROLLUP_NAME, watermark=watermark))
-        except IntegrityError:  # another process started the roll-up first; it carries on from there
-            return 0
-    hours = 0
-    while watermark < target:
-        end = min(target, watermark + chunk_hours * HOUR)
-        with engine.begin() as conn:
-            moved = conn.execute(
-                update(assessment_rollup_state)
-                .where(
-                    assessment_rollup_state.c.name == ROLLUP_NAME,
-                    assessment_rollup_state.c.watermark == watermark,
-                )
-                .values(watermark=end)
-            )
-            if moved.rowcount != 1:
-                return hours
-            source = _grouped(engine, [(watermark, end)], with_spans, by_hour=True)
-            names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+    names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+
+    def prepare(start: float, end: float) -> Writer:
+        source = _grouped(engine, [(start, end)], with_spans, by_hour=True)
+
+        def write(conn: Connection) -> None:
             conn.execute(insert(assessment_hourly).from_select(names, source))
-        hours += int((end - watermark) / HOUR)
-        watermark = end
-    return hours
+
+        return write
+
+    return ROLLUP.advance(engine, closed_hour(now, slack_s), chunk_hours, prepare)
 
 
 def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:

@@ -61,7 +61,7 @@ class Period(enum.StrEnum):
 
 
 def valid_budget_name(name: str) -> bool:
-    return bool(_NAME.match(name))
+    return bool(_NAME.fullmatch(name))  # not `match`: its `$` also matches before a final newline
 
 
 def parse_usd(text: str | float | int) -> int:

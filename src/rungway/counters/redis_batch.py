@@ -35,6 +35,9 @@ from rungway.wire.resp import Bulk, RedisReplyError, Reply, RespClient, Script
 
 NAME_CACHE_SIZE = 10_000
 TTL_CHECK_EVERY_S = 3600.0
+# The admission script reads every window with one MGET of two keys each, and Lua unpacks at most
+# ~8,000 values: a loop turn with more window uses than this is sent as several scripts, in order.
+MAX_WINDOWS_PER_SCRIPT = 2000
 
 
 def as_int(value: Any) -> int:
@@ -160,8 +163,8 @@ class Batches:
         finishes, self._finishes = self._finishes, {}
         for now, calls in admissions.items():
             live = [c for c in calls if not c.future.done()]  # a caller cancelled before it left holds nothing
-            if live:
-                self._send_admissions(live, time.time() if now is None else now)
+            for part in _parts(live):
+                self._send_admissions(part, time.time() if now is None else now)
         for now, finished in finishes.items():
             self._send_finishes(finished, time.time() if now is None else now)
 
@@ -283,6 +286,23 @@ def _verdict(
     fraction = fractions[windows[(use.key, use.window_s)] - 1]
     wait = retry_after(use.window_s, fraction * use.window_s, first, second, use.amount, use.limit)
     return Denied(use, sliding_count(first, second, fraction), wait)
+
+
+def _parts(calls: list[_Admission]) -> list[list[_Admission]]:
+    """The calls split, in order, into scripts of at most `MAX_WINDOWS_PER_SCRIPT` window uses (a call is
+    never split: each stays all or nothing)."""
+    parts: list[list[_Admission]] = []
+    part: list[_Admission] = []
+    uses = 0
+    for call in calls:
+        if part and uses + len(call.windows) > MAX_WINDOWS_PER_SCRIPT:
+            parts.append(part)
+            part, uses = [], 0
+        part.append(call)
+        uses += len(call.windows)
+    if part:
+        parts.append(part)
+    return parts
 
 
 def _fail(calls: Sequence[_Admission] | Sequence[_Finish], error: BaseException) -> None:

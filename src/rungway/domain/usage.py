@@ -37,16 +37,31 @@ def token_count(value: Any) -> tuple[int, bool]:
     return 0, False
 
 
-PART_TOKENS_AT_MOST = 85  # a content part beyond its text (an image's base cost in tokens)
+PART_TOKENS_AT_MOST = 85  # a content part's framing beyond its text; a low-detail image's whole cost
+# An image (or another non-text part) at its largest: OpenAI bills a high-detail image up to 1,445 tokens
+# (768x2048 px: 8 tiles of 170 + 85) and Anthropic about 1,600 (1568 px on the long side). A hold smaller
+# than the bill would let a hard budget be passed by the calls in flight.
+IMAGE_TOKENS_AT_MOST = 1_600
+
+
+def _part_tokens_at_most(part: dict[str, Any]) -> int:
+    kind = part.get("type")
+    if kind in (None, "text", "input_text"):
+        return PART_TOKENS_AT_MOST
+    image = part.get("image_url")
+    if isinstance(image, dict) and image.get("detail") == "low":
+        return PART_TOKENS_AT_MOST
+    return IMAGE_TOKENS_AT_MOST
 
 
 def prompt_tokens(body: dict[str, Any], *, at_most: bool = False) -> int:
     """Prompt tokens of a chat or embeddings request body, from the characters of its text.
 
     By default the likely count, about four characters a token. With `at_most`, an upper bound: a
-    token covers at least one character, each content part may add `PART_TOKENS_AT_MOST`, tool calls
-    and tool definitions count in full, a list of token ids counts its ids, and each message adds 4
-    (its framing) and the prompt 3."""
+    token covers at least one character, each text part may add `PART_TOKENS_AT_MOST` and each image or
+    other non-text part `IMAGE_TOKENS_AT_MOST` (a low-detail image `PART_TOKENS_AT_MOST`), tool calls
+    and tool definitions (and their deprecated forms, `function_call` and `functions`) count in full, a
+    list of token ids counts its ids, and each message adds 4 (its framing) and the prompt 3."""
     chars = 0
     messages = body.get("messages") or ()
     for message in messages:
@@ -59,11 +74,15 @@ def prompt_tokens(body: dict[str, Any], *, at_most: bool = False) -> int:
             parts = [p for p in content if isinstance(p, dict)]
             chars += sum(len(str(p.get("text", ""))) for p in parts)
             if at_most:
-                chars += PART_TOKENS_AT_MOST * len(parts)
+                chars += sum(_part_tokens_at_most(p) for p in parts)
         if at_most:
             chars += sum(len(str(call)) for call in message.get("tool_calls") or ())
-    if at_most and body.get("tools"):
-        chars += len(str(body["tools"]))
+            if message.get("function_call"):  # the deprecated form of tool_calls, still billed
+                chars += len(str(message["function_call"]))
+    if at_most:
+        for definitions in ("tools", "functions"):  # `functions`: the deprecated form of `tools`, still billed
+            if body.get(definitions):
+                chars += len(str(body[definitions]))
     value = body.get("input")
     if isinstance(value, str):
         chars += len(value)

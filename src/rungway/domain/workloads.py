@@ -26,7 +26,7 @@ class RiskTier(enum.StrEnum):
 
 
 def valid_workload_name(name: str) -> bool:
-    return bool(WORKLOAD_NAME.match(name))
+    return bool(WORKLOAD_NAME.fullmatch(name))  # not `match`: its `$` also matches before a final newline
 
 
 @dataclass(frozen=True, slots=True)

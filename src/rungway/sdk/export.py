@@ -1,6 +1,7 @@
 """Background OTLP/HTTP export of the SDK's spans: bounded, batched, never blocking the application.
 
-Finished spans go into a bounded deque (overflow is counted, the oldest kept); a daemon thread
+Finished spans go into a bounded queue (when it is full, new spans are dropped and counted in
+`dropped`: the oldest are kept, and `flush` does not wait for what was dropped); a daemon thread
 sends them every half second or 512 spans as one protobuf `ExportTraceServiceRequest`, retrying
 429/503 and connection errors a few times. `flush()` waits for delivery (tests, short scripts).
 """
@@ -57,20 +58,25 @@ class SpanExporter:
         self._headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {api_key}"}
         self._service = service
         self._timeout = timeout_s
-        self._queue: deque[Span] = deque(maxlen=max_queue)
+        self._queue: deque[Span] = deque()
+        self._max_queue = max_queue
         self._lock = threading.Condition()
         self._stop = False
         self.sent = 0
         self.failed = 0
         self.added = 0
+        self.dropped = 0  # spans refused because the queue was full
         self._thread = threading.Thread(target=self._run, name="rungway-sdk-export", daemon=True)
         self._thread.start()
         atexit.register(self.shutdown)
 
     def add(self, s: Span) -> None:
         with self._lock:
-            self._queue.append(s)
             self.added += 1
+            if len(self._queue) >= self._max_queue:
+                self.dropped += 1
+                return
+            self._queue.append(s)
             if len(self._queue) >= _BATCH:
                 self._lock.notify_all()
 
@@ -79,7 +85,7 @@ class SpanExporter:
         with self._lock:
             target = self.added
             self._lock.notify_all()
-            while self.sent + self.failed < target and time.monotonic() < deadline:
+            while self.sent + self.failed + self.dropped < target and time.monotonic() < deadline:
                 self._lock.wait(0.05)
                 self._lock.notify_all()
             return self.sent >= target

@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Connection,
     Engine,
     Float,
     Index,
@@ -39,10 +40,9 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 
+from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import metadata, requests
 
 __all__ = [
@@ -172,13 +172,12 @@ def _live(
         return [(str(w), int(s), int(b), int(n), int(e), int(c)) for w, s, b, n, e, c in conn.execute(q)]
 
 
+_HOURLY = HourlyRollup(request_rollup_state, _ROLLUP)
+
+
 def rollup_watermark(engine: Engine) -> float | None:
     """Calls that started before this time are in `request_hourly`; None before the first roll-up."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(request_rollup_state.c.watermark).where(request_rollup_state.c.name == _ROLLUP)
-        ).first()
-    return float(row[0]) if row is not None else None
+    return _HOURLY.watermark(engine)
 
 
 def window_tallies(
@@ -251,35 +250,18 @@ def refresh_request_hourly(engine: Engine, now: float, *, slack_s: float = 600.0
     """Roll up every closed hour since the watermark, a day per transaction; returns the hours added.
 
     Safe to run from several processes: each chunk moves the watermark with a compare-and-set in the
-    same transaction, so an hour is rolled up once."""
-    target = math.floor((now - slack_s) / HOUR) * HOUR
-    watermark = rollup_watermark(engine)
-    if watermark is None:
-        with engine.connect() as conn:
-            first = conn.execute(select(func.min(requests.c.ts_start))).scalar()
-        watermark = math.floor(float(first) / HOUR) * HOUR if first is not None else target
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(request_rollup_state).values(name=_ROLLUP, watermark=watermark))
-        except IntegrityError:  # another process started the roll-up first; it carries on from there
-            return 0
-    hours = 0
-    while watermark < target:
-        end = min(target, watermark + chunk_hours * HOUR)
-        rows = _hour_rows(engine, watermark, end)  # closed hours: read before the write transaction opens
-        with engine.begin() as conn:
-            moved = conn.execute(
-                update(request_rollup_state)
-                .where(request_rollup_state.c.name == _ROLLUP, request_rollup_state.c.watermark == watermark)
-                .values(watermark=end)
-            )
-            if moved.rowcount != 1:
-                return hours
+    same transaction (`rungway.store.rollup`), so an hour is rolled up once."""
+
+    def prepare(start: float, end: float) -> Writer:
+        rows = _hour_rows(engine, start, end)  # closed hours: read before the write transaction opens
+
+        def write(conn: Connection) -> None:
             if rows:
                 conn.execute(insert(request_hourly), rows)
-        hours += int((end - watermark) / HOUR)
-        watermark = end
-    return hours
+
+        return write
+
+    return _HOURLY.advance(engine, closed_hour(now, slack_s), chunk_hours, prepare)
 
 
 def reroll_request_hourly(engine: Engine, start: float, end: float) -> int:

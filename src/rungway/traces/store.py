@@ -15,6 +15,8 @@ spans in the same trace come back as placeholders (ids, parent, times; no conten
 from __future__ import annotations
 
 import logging
+import math
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
 )
 
 from rungway.domain.timespec import DAY
@@ -157,6 +160,7 @@ _SQLITE_SPANS = f"INSERT INTO spans ({_COLS}) VALUES ({', '.join('?' * len(SPAN_
 _PG_COPY = f"COPY spans ({_COLS}) FROM STDIN"
 _UPSERT = {"sqlite": _upsert_sql("sqlite"), "postgresql": _upsert_sql("postgresql")}
 _GATEWAY = SpanSource.GATEWAY.value
+_TRACE_ID = re.compile(r"[0-9a-f]{32}")
 _SQLITE_IN_CHUNK = 900  # trace ids per lookup, well inside SQLite's bound-parameter limit
 
 
@@ -242,6 +246,28 @@ class TraceFilter:
     until: float | None = None
     text: str | None = None
     limit: int = 50
+    after: TraceCursor | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceCursor:
+    """Where a page of the newest-first trace list ended: the next page holds the traces listed after it."""
+
+    start_time: float
+    trace_id: str
+    workload: str
+
+    def encode(self) -> str:
+        return f"{self.start_time!r}~{self.trace_id}~{self.workload}"
+
+    @classmethod
+    def decode(cls, text: str) -> TraceCursor:
+        """ValueError for anything `encode` did not write."""
+        start, trace_id, workload = text.split("~", 2)
+        value = float(start)
+        if not math.isfinite(value) or not _TRACE_ID.fullmatch(trace_id) or len(workload) > span_rules.WORKLOAD_CHARS:
+            raise ValueError(f"not a trace list cursor: {text[:80]!r}")
+        return cls(value, trace_id, workload)
 
 
 def _trace_dict(row: Any) -> dict[str, Any]:
@@ -307,7 +333,15 @@ def list_traces(engine: Engine, f: TraceFilter) -> list[dict[str, Any]]:
             # spans is never read (PostgreSQL scans the spans in a semi-join).
             searched = and_(spans.c.start_time >= f.since, searched)
         q = q.where(_own_spans(searched))
-    q = q.order_by(t.start_time.desc()).limit(max(1, min(f.limit, 1000)))
+    if f.after is not None:
+        a = f.after
+        q = q.where(
+            or_(
+                t.start_time < a.start_time,
+                and_(t.start_time == a.start_time, tuple_(t.trace_id, t.workload) < (a.trace_id, a.workload)),
+            )
+        )
+    q = q.order_by(t.start_time.desc(), t.trace_id.desc(), t.workload.desc()).limit(max(1, min(f.limit, 1001)))
     with engine.connect() as conn:
         return [_trace_dict(r) for r in conn.execute(q)]
 
@@ -431,6 +465,7 @@ def purge_expired(engine: Engine, default_days: int | None, now: float | None = 
 __all__ = [
     "HIDDEN_SPAN_NAME",
     "PurgeResult",
+    "TraceCursor",
     "TraceFilter",
     "get_trace",
     "insert_spans",

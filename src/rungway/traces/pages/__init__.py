@@ -7,47 +7,100 @@ Declared on `CAPABILITY.pages`; every read goes through the functions `/api/trac
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
 from markupsafe import Markup
 
+from rungway.api.registry import QueryParam
 from rungway.domain.keys import Role
-from rungway.errors import NotFound
+from rungway.domain.timespec import DAY, TimeSpecError, parse_instant
+from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.routes import STATE
 from rungway.traces.api import TRACE_FILTERS, trace_filter
-from rungway.traces.store import TraceFilter, get_trace, list_traces
+from rungway.traces.store import TraceCursor, TraceFilter, get_trace, list_traces
 from rungway.traces.views import trace_tree
 from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter, PanelContext
 from rungway.web.render import current_session, render, render_fragment
 
-__all__ = ["TEXT_SEARCH_DEFAULT_SINCE", "pages", "waterfall_rows"]
+__all__ = ["TEXT_SEARCH_DEFAULT_SINCE", "TEXT_SEARCH_STEP_S", "pages", "text_search_step", "waterfall_rows"]
 
 pages = PageRouter("traces", templates="rungway.traces.pages")
 pages.link("trace_id", "trace", "/ui/traces/{value}")
 TEXT_SEARCH_DEFAULT_SINCE = "7d"
+TEXT_SEARCH_STEP_S = 7 * DAY
+"""A text search reads span content: one page reads at most this much of the window, newest first, and
+links to the span before it, so every page answers in bounded time (under a second over 1M spans)."""
 _SHOWN = ("system", "input", "output", "documents", "tool", "parameters")
+_LIST_PARAMS = [
+    *TRACE_FILTERS,
+    QueryParam("until", "Only traces started before this (an ISO date or epoch seconds)", type="time"),
+    QueryParam("cursor", "The page after this one (from the Older link)", max_length=160),
+]
+_PAGE_ROWS = 50
+_FIELDS = ("workload", "user", "model", "status", "min_cost", "min_latency_ms", "since", "q")
 
 
-@pages.page("/ui/traces", title="Traces", nav="Traces", order=25, params=TRACE_FILTERS)
+def text_search_step(f: TraceFilter, now: float) -> tuple[TraceFilter, float | None]:
+    """The part of a text search's window this page reads (at most `TEXT_SEARCH_STEP_S`, the newest), and
+    where the earlier rest ends (None when the window fits)."""
+    if not f.text:
+        return f, None
+    until = f.until if f.until is not None else now
+    floor = until - TEXT_SEARCH_STEP_S
+    if f.since is not None and f.since >= floor:
+        return replace(f, until=until), None
+    return replace(f, since=floor, until=until), floor
+
+
+@pages.page("/ui/traces", title="Traces", nav="Traces", order=25, params=_LIST_PARAMS)
 async def trace_list(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     scope = scoped_workload(caller, request.query.get("workload"))
     query = dict(request.query)
     if query.get("q") and not query.get("since"):
         query["since"] = TEXT_SEARCH_DEFAULT_SINCE  # a text search reads span content: bounded unless asked
+    now = time.time()
     f = trace_filter(query, scope)
-    rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, f)
+    if query.get("until"):
+        try:
+            f = replace(f, until=parse_instant(query["until"], now))
+        except TimeSpecError as exc:
+            raise InvalidRequest(str(exc), param="until") from None
+    if query.get("cursor"):
+        try:
+            f = replace(f, after=TraceCursor.decode(query["cursor"]))
+        except ValueError:
+            raise InvalidRequest("cursor is not one this page wrote; follow the Older link", param="cursor") from None
+    f, earlier_until = text_search_step(f, now)
+    rows = await asyncio.to_thread(list_traces, request.app[STATE].engine, replace(f, limit=_PAGE_ROWS + 1))
     note_page_read(request, "traces", f.workload)
-    fields = ("workload", "user", "model", "status", "min_cost", "min_latency_ms", "since", "q")
+    shown = {name: query.get(name, "") for name in _FIELDS}
+    kept = {name: value for name, value in shown.items() if value}
+    if query.get("until"):
+        kept["until"] = query["until"]
+    older = None
+    if len(rows) > _PAGE_ROWS:
+        rows = rows[:_PAGE_ROWS]
+        last = TraceCursor(float(rows[-1]["start_time"]), str(rows[-1]["trace_id"]), str(rows[-1]["workload"]))
+        older = f"{request.path}?{urlencode({**kept, 'cursor': last.encode()})}"
+    earlier = None
+    if earlier_until is not None:
+        earlier = f"{request.path}?{urlencode({**kept, 'until': f'{earlier_until:.3f}'})}"
     return render(
         request,
         "traces/list.html",
         title="Traces",
         rows=rows,
-        query={name: query.get(name, "") for name in fields},
+        query=shown,
+        searched_from=f.since if f.text else None,
+        earlier=earlier,
+        next_url=older,
         fixed_workload=None if caller.role is Role.ADMIN else caller.workload,
     )
 

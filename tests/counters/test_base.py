@@ -1,4 +1,5 @@
-"""Both counters backends behave the same: sliding windows, atomic all-or-nothing, budget holds."""
+"""The counters interface (`counters/base.py`): both backends behave the same (sliding windows, atomic
+all-or-nothing, budget holds), and the sliding-window arithmetic they share."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from rungway.counters.base import (
     Counters,
     Denied,
     WindowUse,
+    retry_after,
+    sliding_count,
 )
-from rungway.counters.redis import RedisCounters
 from rungway.counters.registry import create_counters
 from rungway.settings.config import CountersConfig
 
@@ -210,151 +212,78 @@ def test_claim_once_is_true_for_the_first_caller_only(counters_config: CountersC
     run(counters_config, body)
 
 
-@pytest.mark.redis
-def test_redis_key_prefix_isolates_deployments(redis_url: str) -> None:
-    async def body() -> None:
-        one = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
-        two = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
-        try:
-            await one.reserve([BudgetUse("budget:shared:0", 10, None, 60)])
-            assert (await two.budget_state(["budget:shared:0"]))[0].reserved == 0
-            assert (await one.budget_state(["budget:shared:0"]))[0].reserved == 10
-        finally:
-            await one.close()
-            await two.close()
+def test_a_window_two_windows_old_no_longer_counts(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        start = 60_000_000.0  # a window boundary
+        assert await c.acquire([WindowUse("old", 3, 60, 3)], start + 10) is None
+        assert await c.acquire([WindowUse("old", 3, 60)], start + 70) is not None  # the previous window still counts
+        assert await c.current("old", 60, start + 125) == 0
+        assert await c.acquire([WindowUse("old", 3, 60, 3)], start + 125) is None
 
-    asyncio.run(body())
+    run(counters_config, body)
 
 
-def _mixed_calls(i: int) -> tuple[list[WindowUse], list[BudgetUse]]:
-    """Calls that share some counters and not others, so that a batch refuses some for each reason."""
-    windows = [WindowUse("rpm:shared", 30, 60, 1), WindowUse(f"tpm:k{i % 3}", 500, 60, 40 + i)]
-    budgets = [BudgetUse("budget:shared:0", 100 + 7 * i, 4000, 3600), BudgetUse(f"budget:k{i % 2}:0", 50, None, 3600)]
-    return windows, budgets
+def test_a_refused_window_says_how_long_until_the_call_fits(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        start = 66_000_000.0
+        assert await c.acquire([WindowUse("wait", 10, 60, 10)], start + 30) is None
+        denied = await c.acquire([WindowUse("wait", 10, 60, 4)], start + 30)
+        assert denied is not None and denied.current == 10
+        # 30 s to the next window, then 4 of the 10 must have decayed away: 40% of the next window.
+        assert denied.retry_after_s == pytest.approx(30 + 24)
+        assert await c.acquire([WindowUse("wait", 10, 60, 4)], start + 30 + 53) is not None
+        assert await c.acquire([WindowUse("wait", 10, 60, 4)], start + 30 + 54.5) is None
+
+    run(counters_config, body)
 
 
-@pytest.mark.redis
-def test_redis_batches_answer_exactly_as_calls_made_one_by_one(redis_url: str) -> None:
-    """Concurrent admissions and settles go to Redis as one script per loop iteration; each call's
-    answer is the one it gets when the calls come one at a time (and the one the memory backend gives)."""
+def test_settling_more_than_was_held_releases_no_more_than_the_holds(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        assert await c.reserve([BudgetUse("budget:over:0", 100, 1000, 60)]) is None
+        assert await c.settle([BudgetSettle("budget:over:0", 250, 40, 60)]) == [(0, 40)]
+        assert (await c.budget_state(["budget:over:0"]))[0] == BudgetState(40, 0)
 
-    async def answers(counters: Counters, concurrent: bool) -> tuple[list[object], list[object], list[object]]:
-        now = 48_000_010.0
-        calls = [_mixed_calls(i) for i in range(60)]
-        if concurrent:
-            verdicts = await asyncio.gather(*(counters.admit(w, b, now) for w, b in calls))
-        else:
-            verdicts = [await counters.admit(w, b, now) for w, b in calls]
-        shown = [None if v is None else (type(v).__name__, v.use.key, *(
-            (round(v.current, 6), round(v.retry_after_s, 6)) if isinstance(v, Denied) else (v.spent, v.reserved)))
-            for v in verdicts]  # fmt: skip
-        settles = [[BudgetSettle(h.key, h.amount, 60 + i, 3600) for h in calls[i][1]] for i in range(0, 60, 2)]
-        fixes = [[WindowUse(f"tpm:k{i % 3}", 500, 60, -5)] for i in range(0, 60, 2)]
-        if concurrent:
-            moves = await asyncio.gather(*(counters.finish(s, f, now) for s, f in zip(settles, fixes, strict=True)))
-        else:
-            moves = [await counters.finish(s, f, now) for s, f in zip(settles, fixes, strict=True)]
-        state = await counters.budget_state(["budget:shared:0", "budget:k0:0", "budget:k1:0"])
-        totals = [await counters.current(k, 60, now) for k in ("rpm:shared", "tpm:k0", "tpm:k1", "tpm:k2")]
-        return shown, list(moves), [*((s.spent, s.reserved) for s in state), *totals]
-
-    async def body() -> None:
-        results = []
-        for backend, concurrent in (("memory", False), ("redis", False), ("redis", True)):
-            prefix = f"t:{secrets.token_hex(4)}:"
-            counters = create_counters(CountersConfig(backend, redis_url, key_prefix=prefix))
-            try:
-                results.append(await answers(counters, concurrent))
-            finally:
-                await counters.close()
-        assert results[0] == results[1] == results[2]
-        verdicts = results[0][0]
-        assert {v[0] for v in verdicts if v is not None} == {"Denied", "BudgetDenied"} and None in verdicts
-
-    asyncio.run(body())
+    run(counters_config, body)
 
 
-@pytest.mark.redis
-def test_redis_batch_survives_a_script_cache_flush_and_fails_whole_when_redis_is_gone(redis_url: str) -> None:
-    async def body() -> None:
-        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
-        assert isinstance(counters, RedisCounters)
-        try:
-            assert await counters.admit([WindowUse("rpm:f", 10, 60)], []) is None
-            await counters.client.call("SCRIPT", "FLUSH")
-            results = await asyncio.gather(*(counters.admit([WindowUse("rpm:f", 10, 60)], []) for _ in range(12)))
-            assert results.count(None) == 9 and all(isinstance(r, Denied) for r in results if r is not None)
-        finally:
-            await counters.close()
-        gone = create_counters(CountersConfig("redis", "redis://127.0.0.1:1/0"))
-        outcomes = await asyncio.gather(
-            *(gone.admit([WindowUse("rpm:g", 10, 60)], [BudgetUse("budget:g:0", 1, 5, 60)]) for _ in range(5)),
-            gone.finish([BudgetSettle("budget:g:0", 1, 1, 60)], []),
-            return_exceptions=True,
-        )
-        assert all(isinstance(o, OSError) for o in outcomes), outcomes
-        await gone.close()
+def test_reconcile_raises_spend_to_the_log_never_lowers_it_and_releases_lost_holds(
+    counters_config: CountersConfig,
+) -> None:
+    async def body(c: Counters) -> None:
+        assert await c.reserve([BudgetUse("budget:rec:0", 300, None, 60)]) is None
+        await c.settle([BudgetSettle("budget:rec:0", 0, 500, 60)])
+        assert await c.reconcile_budget("budget:rec:0", 800, 100, 60) == BudgetState(800, 200)
+        assert await c.reconcile_budget("budget:rec:0", 10, 1000, 60) == BudgetState(800, 0)
+        assert await c.reconcile_budget("budget:fresh:0", 42, 0, 60) == BudgetState(42, 0)
 
-    asyncio.run(body())
+    run(counters_config, body)
 
 
-@pytest.mark.redis
-def test_redis_close_sends_and_waits_for_the_pending_batch(redis_url: str) -> None:
-    async def body() -> None:
-        prefix = f"t:{secrets.token_hex(4)}:"
-        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
-        first = asyncio.ensure_future(counters.finish([BudgetSettle("budget:d:0", 0, 5, 60)], []))
-        second = asyncio.ensure_future(counters.finish([BudgetSettle("budget:d:0", 0, 7, 60)], []))
-        await asyncio.sleep(0)  # both submitted: the first left at once, the second waits for the end of the turn
-        await counters.close()
-        assert (await first, await second) == ([(0, 5)], [(5, 12)])
-        await asyncio.sleep(0.05)
-        assert isinstance(counters, RedisCounters) and not counters.client.connected  # nothing left to reconnect
-        again = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
-        assert (await again.budget_state(["budget:d:0"]))[0].spent == 12
-        await again.close()
+def test_admit_with_nothing_to_check_admits() -> None:
+    async def body(c: Counters) -> None:
+        assert await c.admit([], []) is None
+        assert await c.finish([], []) == []
 
-    asyncio.run(body())
+    run(CountersConfig(), body)
 
 
-@pytest.mark.redis
-def test_redis_keys_get_their_ttl_when_created_and_long_periods_are_extended(redis_url: str) -> None:
-    async def body() -> None:
-        prefix = f"t:{secrets.token_hex(4)}:"
-        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
-        assert isinstance(counters, RedisCounters)
-        client = counters.client
-        try:
-            now = 42_000_030.0
-            assert (
-                await counters.admit([WindowUse("rpm:t", 10, 60)], [BudgetUse("budget:t:0", 5, 100, 3600)], now) is None
-            )
-            assert 0 < await client.call("TTL", f"{prefix}w:rpm:t:700000") <= 121
-            assert 3500 < await client.call("TTL", f"{prefix}budget:t:0") <= 3600
-            # A settle that creates its hash (the admission had failed open) gives it a TTL too.
-            await counters.finish([BudgetSettle("budget:new:0", 0, 7, 3600)], [WindowUse("tpm:t", 10, 60, -3)], now)
-            assert 3500 < await client.call("TTL", f"{prefix}budget:new:0") <= 3600
-            assert 0 < await client.call("TTL", f"{prefix}w:tpm:t:700000") <= 121
-            # A process checks each hash's TTL at its first use (and hourly), so long periods are extended.
-            await client.call("EXPIRE", f"{prefix}budget:t:0", 50)
-            again = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
-            assert await again.admit([], [BudgetUse("budget:t:0", 5, 100, 3600)]) is None
-            assert await client.call("TTL", f"{prefix}budget:t:0") > 3500
-            await again.close()
-        finally:
-            await counters.close()
-
-    asyncio.run(body())
+def test_sliding_count_weighs_the_previous_window_by_its_overlap() -> None:
+    assert sliding_count(10, 4, 0.0) == 14
+    assert sliding_count(10, 4, 0.25) == pytest.approx(11.5)
+    assert sliding_count(10, 4, 1.0) == 4
 
 
-def test_unreachable_redis_raises_for_the_gateway_to_decide() -> None:
-    async def body() -> None:
-        counters = create_counters(CountersConfig("redis", "redis://127.0.0.1:1/0"))
-        try:
-            with pytest.raises(Exception) as failure:
-                await counters.reserve([BudgetUse("budget:x:0", 1, 10, 60)])
-            assert "connect" in str(failure.value).lower()
-        finally:
-            await counters.close()
-
-    asyncio.run(body())
+@pytest.mark.parametrize(
+    ("elapsed", "previous", "current", "amount", "expected"),
+    [
+        (15.0, 0.0, 5.0, 1, 0.0),  # room now
+        (15.0, 10.0, 0.0, 1, 0.0),  # 10 * 0.75 = 7.5 + 1 fits under 10
+        (15.0, 20.0, 0.0, 1, 33.0 - 15.0),  # 20 must decay to 9: 55% of the window (33 s), 15 s of it gone
+        (45.0, 0.0, 10.0, 1, 15.0 + 6.0),  # full: the next window, then 10% of it
+        (45.0, 0.0, 0.0, 20, 15.0),  # asks more than the limit: never fits; the next window is the best answer
+    ],
+)
+def test_retry_after_is_the_time_until_the_amount_fits(
+    elapsed: float, previous: float, current: float, amount: int, expected: float
+) -> None:
+    assert retry_after(60, elapsed, previous, current, amount, 10) == pytest.approx(expected)

@@ -14,7 +14,7 @@ import requests
 from rungway.demo import choose_port
 from tests.cli.run import cli_env, rungway
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rungway.yaml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rungway.yaml"
 
 
 def _start(cwd: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:

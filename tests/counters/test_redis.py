@@ -1,5 +1,6 @@
-"""Connecting to Redis: ACL users and refused credentials against the real Redis, TLS against a real
-`redis-server --tls-port` signed by a throwaway CA, and the start-up probe's verdicts."""
+"""The Redis counters backend (`counters/redis.py`): key prefixes and TTLs, connecting (ACL users and refused
+credentials against the real Redis, TLS against a real `redis-server --tls-port` signed by a throwaway CA),
+and the start-up probe's verdicts."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from rungway.counters.base import BudgetSettle, BudgetUse, WindowUse
 from rungway.counters.redis import RedisCounters, probe_at_start
 from rungway.counters.registry import create_counters
 from rungway.errors import ConfigError
@@ -153,3 +155,62 @@ def test_rediss_with_an_unknown_ca_stops_the_start_naming_redis_ca_file(tls_redi
     with pytest.raises(ConfigError) as caught:
         create_counters(CountersConfig("redis", url))
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message and "counters.redis_ca_file" in caught.value.message
+
+
+@pytest.mark.redis
+def test_redis_key_prefix_isolates_deployments(redis_url: str) -> None:
+    async def body() -> None:
+        one = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
+        two = create_counters(CountersConfig("redis", redis_url, key_prefix=f"t:{secrets.token_hex(4)}:"))
+        try:
+            await one.reserve([BudgetUse("budget:shared:0", 10, None, 60)])
+            assert (await two.budget_state(["budget:shared:0"]))[0].reserved == 0
+            assert (await one.budget_state(["budget:shared:0"]))[0].reserved == 10
+        finally:
+            await one.close()
+            await two.close()
+
+    asyncio.run(body())
+
+
+@pytest.mark.redis
+def test_redis_keys_get_their_ttl_when_created_and_long_periods_are_extended(redis_url: str) -> None:
+    async def body() -> None:
+        prefix = f"t:{secrets.token_hex(4)}:"
+        counters = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+        assert isinstance(counters, RedisCounters)
+        client = counters.client
+        try:
+            now = 42_000_030.0
+            assert (
+                await counters.admit([WindowUse("rpm:t", 10, 60)], [BudgetUse("budget:t:0", 5, 100, 3600)], now) is None
+            )
+            assert 0 < await client.call("TTL", f"{prefix}w:rpm:t:700000") <= 121
+            assert 3500 < await client.call("TTL", f"{prefix}budget:t:0") <= 3600
+            # A settle that creates its hash (the admission had failed open) gives it a TTL too.
+            await counters.finish([BudgetSettle("budget:new:0", 0, 7, 3600)], [WindowUse("tpm:t", 10, 60, -3)], now)
+            assert 3500 < await client.call("TTL", f"{prefix}budget:new:0") <= 3600
+            assert 0 < await client.call("TTL", f"{prefix}w:tpm:t:700000") <= 121
+            # A process checks each hash's TTL at its first use (and hourly), so long periods are extended.
+            await client.call("EXPIRE", f"{prefix}budget:t:0", 50)
+            again = create_counters(CountersConfig("redis", redis_url, key_prefix=prefix))
+            assert await again.admit([], [BudgetUse("budget:t:0", 5, 100, 3600)]) is None
+            assert await client.call("TTL", f"{prefix}budget:t:0") > 3500
+            await again.close()
+        finally:
+            await counters.close()
+
+    asyncio.run(body())
+
+
+def test_unreachable_redis_raises_for_the_gateway_to_decide() -> None:
+    async def body() -> None:
+        counters = create_counters(CountersConfig("redis", "redis://127.0.0.1:1/0"))
+        try:
+            with pytest.raises(Exception) as failure:
+                await counters.reserve([BudgetUse("budget:x:0", 1, 10, 60)])
+            assert "connect" in str(failure.value).lower()
+        finally:
+            await counters.close()
+
+    asyncio.run(body())
