@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from rungway.capability import Capability, Installed
 from rungway.domain.keys import Role
 from rungway.web.pages import PageRouter
 from rungway.web.render import current_session, render
-from tests.servers import Gateway
+from tests.servers import Gateway, write_config
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
@@ -96,3 +98,38 @@ async def admin_only(request: web.Request) -> web.StreamResponse:
 
 
 PLUGIN = Capability(name="plugin", install=lambda _host: Installed(), pages=(plugin_pages,))
+
+
+# The browser tests' shared parts: a gateway on its own SQLite file, the two widths, a page, the sign-in.
+WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@dataclasses.dataclass
+class Seeded:
+    """A gateway with seeded calls, and a viewer's key of workload `test`."""
+
+    gateway: Gateway
+    viewer_secret: str
+
+
+def browser_gateway(tmp: Path, capabilities: Sequence[Capability] | None = None) -> Gateway:
+    """A gateway with the simulator on a SQLite file (and spill folder) of its own under `tmp`."""
+    from tests.conftest import SIMULATOR_CONFIG  # conftest imports this module: read it when called
+
+    config = write_config(tmp, SIMULATOR_CONFIG.format(store_url=f"sqlite:///{tmp}/ui.db"))
+    config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=str(tmp / "spill")))
+    return Gateway(config, capabilities) if capabilities is not None else Gateway(config)
+
+
+def new_page(browser: Any, size: str = "desktop") -> Any:
+    """A page in a fresh browser context (its own cookies) at one of `WIDTHS`."""
+    return browser.new_context(viewport=WIDTHS[size]).new_page()
+
+
+def sign_in(page: Any, base: str, secret: str) -> None:
+    """Open /ui signed out (it sends the browser to sign in), sign in with `secret`, land on the overview."""
+    page.goto(f"{base}/ui")
+    assert "/ui/signin" in page.url
+    page.get_by_label("Key").fill(secret)
+    page.get_by_label("Key").press("Enter")
+    page.wait_for_url(f"{base}/ui")

@@ -18,25 +18,13 @@ import requests
 from rungway.capability import load_capabilities
 from rungway.domain.keys import Role
 from rungway.web.render import format_usd
-from tests.conftest import SIMULATOR_CONFIG
-from tests.servers import Gateway, write_config
-from tests.web.support import PLUGIN, changed, seed_calls
-
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@dataclasses.dataclass
-class Seeded:
-    gateway: Gateway
-    viewer_secret: str
+from tests.web.support import PLUGIN, WIDTHS, Seeded, browser_gateway, changed, new_page, seed_calls, sign_in
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     tmp = tmp_path_factory.mktemp("browser")
-    config = write_config(tmp, SIMULATOR_CONFIG.format(store_url=f"sqlite:///{tmp}/ui.db"))
-    config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=str(tmp / "spill")))
-    gateway = Gateway(config, [*load_capabilities(), PLUGIN])
+    gateway = browser_gateway(tmp, [*load_capabilities(), PLUGIN])
     try:
         key = gateway.create_key(workload="test")
         seed_calls(gateway, key.secret, 3, user="ana")
@@ -48,24 +36,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         gateway.stop()
 
 
-def _page(browser: Any, size: str = "desktop") -> Any:
-    context = browser.new_context(viewport=WIDTHS[size])
-    return context.new_page()
-
-
-def _sign_in(page: Any, base: str, secret: str) -> None:
-    page.goto(f"{base}/ui")
-    assert "/ui/signin" in page.url
-    page.get_by_label("Key").fill(secret)
-    page.get_by_label("Key").press("Enter")
-    page.wait_for_url(f"{base}/ui")
-
-
 def test_sign_in_and_the_overview_numbers_equal_the_apis(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         usage = requests.get(
             f"{base}/api/usage?by=workload&since=24h", headers={"Authorization": "Bearer admin-secret"}, timeout=30
         ).json()
@@ -84,9 +59,9 @@ def test_sign_in_and_the_overview_numbers_equal_the_apis(browser: Any, seeded: S
 
 def test_filter_the_request_list_and_click_into_a_trace(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.get_by_role("link", name="Requests").click()
         page.get_by_label("User").fill("bo")
         page.get_by_role("button", name="Filter requests").click()
@@ -104,9 +79,9 @@ def test_filter_the_request_list_and_click_into_a_trace(browser: Any, seeded: Se
 
 def test_a_viewer_cannot_reach_an_admin_action(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, seeded.viewer_secret)
+        sign_in(page, base, seeded.viewer_secret)
         assert page.get_by_role("link", name="Admin only").count() == 0
         assert "olga" not in page.content()  # another workload's calls
         answer = page.goto(f"{base}/ui/plugin/admin")
@@ -132,9 +107,9 @@ def test_a_viewer_cannot_reach_an_admin_action(browser: Any, seeded: Seeded) -> 
 
 def test_the_session_cookie_flags(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         (cookie,) = [c for c in page.context.cookies() if c["name"] == "rungway_session"]
         assert cookie["httpOnly"] is True
         assert cookie["sameSite"] == "Lax"
@@ -146,9 +121,9 @@ def test_the_session_cookie_flags(browser: Any, seeded: Seeded) -> None:
 
 def test_keyboard_reaches_the_content_through_the_skip_link(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"
         page.keyboard.press("Enter")
@@ -161,11 +136,11 @@ def test_keyboard_reaches_the_content_through_the_skip_link(browser: Any, seeded
 def test_screenshot_every_page(browser: Any, seeded: Seeded, artifacts: Path, size: str) -> None:
     """Every page renders without a horizontal scroll bar at this width; screenshots are kept as artifacts."""
     base = seeded.gateway.base_url
-    page = _page(browser, size)
+    page = new_page(browser, size)
     try:
         page.goto(f"{base}/ui/signin")
         page.screenshot(path=str(artifacts / f"signin-{size}.png"), full_page=True)
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.goto(f"{base}/ui/traces")
         trace_path = page.locator("main table tbody a").first.get_attribute("href")
         paths = {link.path for link in _nav(page)} | {trace_path, "/ui/tail"}

@@ -6,7 +6,6 @@ once, and screenshots of each page at 1280x800 and 390 px go to test-artifacts/d
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,25 +16,13 @@ import pytest
 import requests
 
 from rungway.domain.keys import Role
-from tests.conftest import SIMULATOR_CONFIG
-from tests.servers import Gateway, write_config
-from tests.web.support import seed_calls
-
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-
-
-@dataclasses.dataclass
-class Seeded:
-    gateway: Gateway
-    viewer_secret: str
+from tests.web.support import WIDTHS, Seeded, browser_gateway, new_page, seed_calls, sign_in
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     tmp = tmp_path_factory.mktemp("browser-pages")
-    config = write_config(tmp, SIMULATOR_CONFIG.format(store_url=f"sqlite:///{tmp}/ui.db"))
-    config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=str(tmp / "spill")))
-    gateway = Gateway(config)
+    gateway = browser_gateway(tmp)
     try:
         seed_calls(gateway, gateway.create_key(workload="test").secret, 3, user="ana")
         seed_calls(gateway, gateway.create_key(workload="other").secret, 2, user="olga", model="gpt-4o")
@@ -48,26 +35,15 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         gateway.stop()
 
 
-def _page(browser: Any, size: str = "desktop") -> Any:
-    return browser.new_context(viewport=WIDTHS[size]).new_page()
-
-
-def _sign_in(page: Any, base: str, secret: str) -> None:
-    page.goto(f"{base}/ui/signin")
-    page.get_by_label("Key").fill(secret)
-    page.get_by_label("Key").press("Enter")
-    page.wait_for_url(f"{base}/ui")
-
-
 def test_a_budget_set_from_the_page_holds_at_the_gateway(browser: Any, seeded: Seeded) -> None:
     gateway = seeded.gateway
     base = gateway.base_url
     secret = gateway.create_key(workload="capped").secret  # its own workload: the budget touches no other test
     sdk = openai.OpenAI(base_url=gateway.openai_base, api_key=secret, max_retries=0)
     sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "before"}])
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.get_by_role("link", name="Cost").click()
         page.wait_for_url(f"{base}/ui/cost")
         form = page.get_by_role("form", name="Set a budget")
@@ -96,9 +72,9 @@ def test_a_budget_set_from_the_page_holds_at_the_gateway(browser: Any, seeded: S
 
 def test_the_maturity_page_shows_the_evidence_links(browser: Any, seeded: Seeded) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.get_by_role("link", name="Maturity").click()
         page.get_by_role("link", name="test", exact=True).click()
         page.wait_for_url(f"{base}/ui/maturity/test")
@@ -118,9 +94,9 @@ def test_a_key_created_from_the_page_shows_its_secret_once_and_a_viewer_cannot_r
     browser: Any, seeded: Seeded
 ) -> None:
     base = seeded.gateway.base_url
-    page = _page(browser)
+    page = new_page(browser)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         page.get_by_role("link", name="Keys").click()
         form = page.get_by_role("form", name="Create an API key")
         form.get_by_label("Workload").fill("browser")
@@ -134,9 +110,9 @@ def test_a_key_created_from_the_page_shows_its_secret_once_and_a_viewer_cannot_r
         assert secret not in page.content()
     finally:
         page.context.close()
-    viewer = _page(browser)
+    viewer = new_page(browser)
     try:
-        _sign_in(viewer, base, seeded.viewer_secret)
+        sign_in(viewer, base, seeded.viewer_secret)
         assert viewer.get_by_role("link", name="Keys").count() == 0
         assert viewer.goto(f"{base}/ui/keys").status == 403
         token = viewer.locator("input[name=csrf_token]").first.get_attribute("value")
@@ -163,9 +139,9 @@ def test_screenshot_the_cost_maturity_keys_and_workloads_pages(
 ) -> None:
     """Each page renders without a sideways scroll bar or a repeated id at this width; screenshots are kept."""
     base = seeded.gateway.base_url
-    page = _page(browser, size)
+    page = new_page(browser, size)
     try:
-        _sign_in(page, base, "admin-secret")
+        sign_in(page, base, "admin-secret")
         shots = {
             "cost": "/ui/cost",
             "cost-by-user": "/ui/cost?by=user&since=30d",
