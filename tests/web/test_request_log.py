@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from rungway.domain.keys import Role
 from rungway.domain.records import RequestRecord
-from rungway.store.requests import insert_requests
 from rungway.store.reads import reads_by_workload
+from rungway.store.requests import insert_requests
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
