@@ -8,7 +8,6 @@ upstream is read from the llm span (`gen_ai.request.*`, `gen_ai.input.messages`)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,13 +15,17 @@ import openai
 import orjson
 import pytest
 
-from rungway.prompts.catalog import PromptCatalog
+from rungway.prompts.catalog import CATALOG
+from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.model import Actor
+from rungway.prompts.service import create_version, move_label
+from rungway.prompts.template import PromptContent
 from rungway.traces.store import get_trace
 from tests.api.http import call
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 
-CONFIG = SIMULATOR_CONFIG + "  other: {}\nprompts:\n  approvals_required: 0\n  refresh_s: 0.1\n"
+CONFIG = SIMULATOR_CONFIG + "  other: {}\nprompts:\n  approvals_required: 0\n"
 
 ANSWER: dict[str, Any] = {
     "messages": [
@@ -38,41 +41,42 @@ ANSWER: dict[str, Any] = {
 }
 
 
+ADMIN = Actor.server_admin()
+
+
 def create(gw: Gateway, name: str, content: dict[str, Any], *, workload: str | None = "test") -> int:
-    """A new version through the API (as the admin), its number."""
-    body = {"name": name, **content, "message": "test version"}
-    body.update({"workload": workload} if workload is not None else {"shared": True})
-    status, made = call(gw, "POST", "/api/prompts", body=body)
-    assert status in (200, 201), made
-    return int(made["version"])
+    """A new version (as the server's admin), in the gateway's catalog at once; its number."""
+    made = create_version(
+        gw.state.engine,
+        workload=workload,
+        name=name,
+        content=PromptContent.from_json(content),
+        message="test version",
+        actor=ADMIN,
+    )
+    gw.call(gw.state.slots[CATALOG].refresh)
+    return made.version.version
 
 
 def label(gw: Gateway, name: str, label_name: str, version: int, workload: str | None = "test") -> None:
-    query = f"?workload={workload}" if workload else ""
-    status, moved = call(
-        gw, "POST", f"/api/prompts/{name}/labels/{label_name}{query}", body={"version": version, "reason": "test"}
+    policy = gw.state.config.section(PROMPTS_SECTION)
+    move_label(
+        gw.state.engine,
+        policy,
+        workload=workload,
+        name=name,
+        label=label_name,
+        version=version,
+        reason="t",
+        actor=ADMIN,
     )
-    assert status in (200, 201), moved
-
-
-def wait_for_catalog(gw: Gateway, workload: str, name: str, version: int) -> None:
-    """The gateway's catalog refreshes from the store in the background (`prompts.refresh_s`)."""
-    catalog = gw.state.slots[CATALOG]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = catalog.resolve(workload, name, version=version)
-        if found is not None:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{name}@{version} never reached the catalog")
+    gw.call(gw.state.slots[CATALOG].refresh)
 
 
 @pytest.fixture
 def gw(gateway_factory: Callable[..., Gateway], store_url: str) -> Gateway:
     gateway = gateway_factory(CONFIG, store_url=store_url)
-    version = create(gateway, "support-answer", ANSWER)
-    label(gateway, "support-answer", "production", version)
-    wait_for_catalog(gateway, "test", "support-answer", version)
+    label(gateway, "support-answer", "production", create(gateway, "support-answer", ANSWER))
     return gateway
 
 
@@ -149,6 +153,9 @@ def test_a_missing_variable_is_a_400_naming_it_and_the_version(gw: Gateway) -> N
     assert isinstance(error, dict)
     assert "question" in error["message"] and "support-answer@1" in error["message"]
     assert error["param"] == "prompt.variables.question"
+    gw.flush()
+    _, page = call(gw, "GET", "/api/logs?prompt=support-answer@1&errors=true")
+    assert [r["status"] for r in page["data"]] == [400]  # the refusal counts against the version
 
 
 def _refusal(gw: Gateway, secret: str, reference: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -158,7 +165,6 @@ def _refusal(gw: Gateway, secret: str, reference: dict[str, Any]) -> tuple[int, 
 
 def test_another_workloads_prompt_is_answered_exactly_like_a_missing_one(gw: Gateway) -> None:
     version = create(gw, "secret-sauce", ANSWER, workload="other")
-    wait_for_catalog(gw, "other", "secret-sauce", version)
     secret = gw.create_key("test").secret
     status, theirs = _refusal(gw, secret, {"id": "secret-sauce", "version": version})
     status_missing, missing = _refusal(gw, secret, {"id": "no-such-prompt", "version": version})
@@ -171,8 +177,7 @@ def test_another_workloads_prompt_is_answered_exactly_like_a_missing_one(gw: Gat
 
 
 def test_a_shared_prompt_resolves_from_every_workload(gw: Gateway) -> None:
-    version = create(gw, "house-style", {"messages": [{"role": "system", "content": "Be kind."}]}, workload=None)
-    wait_for_catalog(gw, "other", "house-style", version)
+    create(gw, "house-style", {"messages": [{"role": "system", "content": "Be kind."}]}, workload=None)
     for workload in ("test", "other"):
         raw = gw.sdk(gw.create_key(workload).secret).chat.completions.with_raw_response.create(
             model="gpt-4o-mini",
@@ -191,30 +196,37 @@ def test_a_label_the_prompt_does_not_have_is_a_400_naming_the_fix_and_a_missing_
     assert (status, error["param"]) == (404, "prompt.version")
 
 
-@pytest.mark.parametrize(
-    ("reference", "param"),
-    [
-        ("support-answer", "prompt"),
-        ({"label": "production"}, "prompt.id"),
-        ({"id": 7}, "prompt.id"),
-        ({"id": "has space"}, "prompt.id"),
-        ({"id": "x" * 129}, "prompt.id"),
-        ({"id": "support-answer", "version": "three"}, "prompt.version"),
-        ({"id": "support-answer", "version": 0}, "prompt.version"),
-        ({"id": "support-answer", "version": True}, "prompt.version"),
-        ({"id": "support-answer", "version": "99999999999"}, "prompt.version"),
-        ({"id": "support-answer", "label": "Prod"}, "prompt.label"),
-        ({"id": "support-answer", "label": 3}, "prompt.label"),
-        ({"id": "support-answer", "label": "production", "version": "1"}, "prompt.label"),
-        ({"id": "support-answer", "variables": ["question"]}, "prompt.variables"),
-        ({"id": "support-answer", "variables": {f"v{i}": "x" for i in range(65)}}, "prompt.variables"),
-        ({"id": "support-answer", "variables": {"question": "x" * 1_048_577}}, "prompt.variables.question"),
-        ({"id": "support-answer", "variables": {"question": 42}}, "prompt.variables.question"),
-        ({"id": "support-answer", "variables": {"question": "?", "colour": "red"}}, "prompt.variables.colour"),
-        ({"id": "support-answer", "extra": 1}, "prompt"),
-    ],
-)
-def test_each_field_of_a_reference_is_checked_at_the_edge(gw: Gateway, reference: Any, param: str) -> None:
-    status, error = _refusal(gw, gw.create_key().secret, reference)
-    assert status == 400, error
-    assert error["param"] == param
+BAD_REFERENCES: list[tuple[Any, str]] = [
+    ("support-answer", "prompt"),
+    ({"label": "production"}, "prompt.id"),
+    ({"id": 7}, "prompt.id"),
+    ({"id": "has space"}, "prompt.id"),
+    ({"id": "x" * 129}, "prompt.id"),
+    ({"id": "support-answer", "version": "three"}, "prompt.version"),
+    ({"id": "support-answer", "version": 0}, "prompt.version"),
+    ({"id": "support-answer", "version": True}, "prompt.version"),
+    ({"id": "support-answer", "version": "99999999999"}, "prompt.version"),
+    ({"id": "support-answer", "label": "Prod"}, "prompt.label"),
+    ({"id": "support-answer", "label": 3}, "prompt.label"),
+    ({"id": "support-answer", "label": "production", "version": "1"}, "prompt.label"),
+    ({"id": "support-answer", "variables": ["question"]}, "prompt.variables"),
+    ({"id": "support-answer", "variables": {f"v{i}": "x" for i in range(65)}}, "prompt.variables"),
+    ({"id": "support-answer", "variables": {"question": "x" * 1_048_577}}, "prompt.variables.question"),
+    ({"id": "support-answer", "variables": {"question": {"deep": ["x" * 1_048_577]}}}, "prompt.variables.question"),
+    ({"id": "support-answer", "variables": {"question": 42}}, "prompt.variables.question"),
+    ({"id": "support-answer", "variables": {"question": "?", "colour": "red"}}, "prompt.variables.colour"),
+    ({"id": "support-answer", "extra": 1}, "prompt"),
+]
+
+
+def test_each_field_of_a_reference_is_checked_at_the_edge(gw: Gateway) -> None:
+    secret = gw.create_key().secret
+    for reference, param in BAD_REFERENCES:
+        status, error = _refusal(gw, secret, reference)
+        assert (status, error["param"]) == (400, param), (str(reference)[:200], error)
+    gw.flush()
+    _, page = call(gw, "GET", "/api/logs?errors=true&limit=1000")
+    assert len(page["data"]) == len(BAD_REFERENCES)  # each refusal is logged like any call
+    named = [r["error_message"] for r in page["data"] if r["prompt_name"] == "support-answer"]
+    assert len(named) == 2  # only the variables' refusals resolved a version, and count against it
+    assert all("support-answer@1" in message for message in named)

@@ -80,7 +80,12 @@ def library(gw: Gateway, clock: Clock, ttl_s: float = 60.0) -> PromptLibrary:
 
 def test_get_renders_openai_messages_with_the_versions_model_and_parameters(server: Gateway) -> None:
     handle = library(server, Clock()).get("greet")
-    assert (handle.name, handle.version, handle.model, handle.parameters) == ("greet", 1, "gpt-4o", {"temperature": 0.3})
+    assert (handle.name, handle.version, handle.model, handle.parameters) == (
+        "greet",
+        1,
+        "gpt-4o",
+        {"temperature": 0.3},
+    )
     assert "production" in handle.labels
     assert handle.render(question="Where is my order?") == [
         {"role": "system", "content": "Answer Where is my order? for Acme."}

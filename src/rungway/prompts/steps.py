@@ -23,12 +23,19 @@ from typing import Any
 
 import orjson
 
-from rungway.capability import CallContext, GatewayState, Step
+from rungway.capability import CallContext, GatewayState, PipelineExtension, Step
 from rungway.errors import InvalidRequest, NotFound
 from rungway.prompts.catalog import PromptCatalog
 from rungway.prompts.template import LABEL_PATTERN, MAX_VARIABLES, NAME_PATTERN, render
 
-__all__ = ["DEFAULT_LABEL", "MAX_VARIABLE_CHARS", "PromptReference", "expand_prompt_step", "parse_reference"]
+__all__ = [
+    "DEFAULT_LABEL",
+    "MAX_VARIABLE_CHARS",
+    "PromptReference",
+    "expand_prompt_step",
+    "parse_reference",
+    "prompt_pipeline",
+]
 
 DEFAULT_LABEL = "production"
 MAX_VARIABLE_CHARS = 1_048_576
@@ -155,7 +162,10 @@ def expand_prompt_step(catalog: PromptCatalog) -> Step:
         found = catalog.resolve(workload, ref.name, version=ref.version, label=ref.label)
         if found is None:
             raise _not_found(catalog, workload, ref)
-        rendered = render(found.content, ref.variables, ref=f"{found.name}@{found.version}")
+        # Named before rendering: a call refused for a missing variable counts against the version it used.
+        ctx.prompt_name = found.name
+        ctx.prompt_version = found.version
+        rendered = render(found.content, ref.variables, ref=found.ref)
         if body.get("model") is None and rendered.model is not None:
             body["model"] = rendered.model
         for name, value in rendered.parameters.items():
@@ -167,7 +177,10 @@ def expand_prompt_step(catalog: PromptCatalog) -> Step:
         elif isinstance(sent, list):
             body["messages"] = [*rendered.messages, *sent]
         # else: not an array, which the body check that runs next refuses, naming `messages`
-        ctx.prompt_name = found.name
-        ctx.prompt_version = found.version
 
     return expand_prompt
+
+
+def prompt_pipeline(catalog: PromptCatalog) -> PipelineExtension:
+    """What `install` adds to the pipeline: the expansion of a `prompt` reference, before the body is checked."""
+    return PipelineExtension("prompts", expand_body=[expand_prompt_step(catalog)])

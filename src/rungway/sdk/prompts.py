@@ -14,9 +14,10 @@
 `get` reads `GET /api/prompts/{name}` with the configured gateway and key and caches the version
 in this process for `ttl_s` (default 60 s): within it, a `get` makes no request. After it, the
 version is fetched again; when the server cannot be reached or answers 5xx, the last good copy is
-served (with one warning until the server answers again, and asked again a TTL later), so a gateway restart does not stop an
-application that already used the prompt. Anything else (a prompt or label that does not exist, a
-key that may not read it) raises `PromptFetchError` at once, never a stale copy.
+served (with one warning until the server answers again; the server is asked again a TTL later), so
+a gateway restart does not stop an application that already used the prompt. Anything else (a
+prompt or label that does not exist, a key that may not read it) raises `PromptFetchError` at once,
+never a stale copy.
 
 Rendering uses the library's own renderer (`rungway.prompts.public`, pure: no I/O, no code), so a
 version renders here exactly as it does in the gateway. Without `label` or `version`, `get` asks
