@@ -2,6 +2,8 @@
 # Instructions per gateway call, counted by valgrind's callgrind: an A/B that a busy machine cannot blur.
 #
 #   bench/gateway/instructions.sh [BASE_REV]     # default HEAD~1; the current tree is always measured
+#   bench/gateway/instructions.sh prompt         # the current tree without and with a prompt reference
+#                                                # (targets plain and prompt: bench/gateway/make_prompt.py)
 #
 # Wall-clock and CPU-time benchmarks move with whatever else the machine runs; instruction counts
 # do not (the same binary, inputs and environment give the same total). Each tree runs under
@@ -32,17 +34,20 @@ command -v valgrind >/dev/null || { echo "valgrind missing: apt-get install -y v
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install -y wrk" >&2; exit 2; }
 curl -s -o /dev/null "http://127.0.0.1:9321/" || bash "$ROOT/bench/harness/anchors.sh" start nolitellm
 
-rm -rf "$WORK/cg_base_src" && mkdir -p "$WORK/cg_base_src"
-git -C "$ROOT" archive "$BASE_REV" src | tar -x -C "$WORK/cg_base_src"
-BASE_SHA=$(git -C "$ROOT" rev-parse --short "$BASE_REV")
+if [ "$BASE_REV" != prompt ]; then
+  rm -rf "$WORK/cg_base_src" && mkdir -p "$WORK/cg_base_src"
+  git -C "$ROOT" archive "$BASE_REV" src | tar -x -C "$WORK/cg_base_src"
+  BASE_SHA=$(git -C "$ROOT" rev-parse --short "$BASE_REV")
+fi
 CUR_SHA=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo "+")
 
-measure() {  # measure NAME PORT [PYTHONPATH]: one JSON line (instructions per call)
-  local name=$1 port=$2 path=${3:-} pid key out n total
+measure() {  # measure NAME PORT [PYTHONPATH [PROMPT]]: one JSON line (instructions per call)
+  local name=$1 port=$2 path=${3:-} prompt=${4:-} pid key out n total
   rm -rf "$WORK/cg_$name"* "$WORK/cg/$name.out"*
   export RUNGWAY_BENCH_DB="sqlite:///$WORK/cg_$name.db" RUNGWAY_BENCH_PORT="$port"
   export RUNGWAY_BENCH_SPILL="$WORK/cg_$name-spill"
   key=$(PYTHONPATH="$path" "$RW_PY" "$HERE/make_key.py" "$RW_CONFIG")
+  [ -z "$prompt" ] || PYTHONPATH="$path" "$RW_PY" "$HERE/make_prompt.py" "$RW_CONFIG" >/dev/null
   PYTHONPATH="$path" setsid valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$WORK/cg/$name.out" "$RW_PY" -m rungway serve --config "$RW_CONFIG" \
     --port "$port" --log-level warning >"$WORK/cg_$name.log" 2>&1 </dev/null &
@@ -54,7 +59,7 @@ measure() {  # measure NAME PORT [PYTHONPATH]: one JSON line (instructions per c
     [ "$code" = 200 ] && break
     sleep 0.5
   done
-  export GW_KEY=$key GW_STREAM=$STREAM GW_MODEL=mock-model GW_HEADERS=""
+  export GW_KEY=$key GW_STREAM=$STREAM GW_MODEL=mock-model GW_HEADERS="" GW_PROMPT=$prompt
   wrk -t1 -c"$CONNS" -d5s --timeout 30s -s "$LUA" "http://127.0.0.1:$port" >/dev/null  # warm-up
   callgrind_control -i on "$pid" >/dev/null 2>&1
   out=$(wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 30s -s "$LUA" "http://127.0.0.1:$port")
@@ -70,6 +75,11 @@ measure() {  # measure NAME PORT [PYTHONPATH]: one JSON line (instructions per c
 }
 
 for i in $(seq 1 "$ROUNDS"); do
-  measure base 9351 "$WORK/cg_base_src/src" | tee -a "$RESULTS"
-  measure current 9350 | tee -a "$RESULTS"
+  if [ "$BASE_REV" = prompt ]; then
+    measure plain 9350 | tee -a "$RESULTS"
+    measure prompt 9351 "" bench-summary | tee -a "$RESULTS"
+  else
+    measure base 9351 "$WORK/cg_base_src/src" | tee -a "$RESULTS"
+    measure current 9350 | tee -a "$RESULTS"
+  fi
 done
