@@ -187,8 +187,8 @@ def test_shared_prompts_admin_creates_everyone_reads_and_names_never_clash(serve
     assert status == 409
     status, _ = call(gw, "POST", "/api/prompts/house/labels/staging", k.ann, {"version": 1, "reason": "x"})
     assert status == 403
-    status, _moved = call(gw, "POST", "/api/prompts/house/labels/staging", "admin-secret", {"version": 1, "reason": "x"})
-    assert status == 200
+    status, moved = call(gw, "POST", "/api/prompts/house/labels/staging", "admin-secret", {"version": 1, "reason": "x"})
+    assert status == 200 and moved["workload"] is None and moved["actor"] == "admin"
     status, listed = call(gw, "GET", "/api/prompts", k.lou)
     assert status == 200 and [(p["name"], p["shared"]) for p in listed["data"]] == [("house", True)]
     status, everything = call(gw, "GET", "/api/prompts", "admin-secret")
