@@ -41,6 +41,7 @@ CAPABILITY = Capability(
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
     routers=(router,),
+    cli={"prompts": "rungway.prompts.cli:prompts_group"},
     migrations="rungway.prompts.migrations",
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
