@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from rungway.capability import Capability, Host, Installed
+from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
 from rungway.prompts.steps import prompt_pipeline
@@ -40,6 +41,8 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
+    routers=(router,),
+    cli={"prompts": "rungway.prompts.cli:prompts_group"},
     migrations="rungway.prompts.migrations",
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
