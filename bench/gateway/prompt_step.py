@@ -6,7 +6,9 @@ The benchmark's chat body (bench/harness/chat.lua) plain, and the same call by r
 prompt (bench/gateway/make_prompt.py's content, from a real catalog loaded from SQLite) padded to the
 same size, each run through the steps a chat completion takes before routing: read the body, expand
 (the prompts capability's step), check, attribute. Rounds alternate plain and reference; the result is
-the median of the per-round differences, so the machine's drift between rounds cancels out. What it
+the median of the per-round differences, so the machine's drift between rounds cancels out. A third
+run per round, the plain body through the one-step parse of a pipeline without `expand_body` steps,
+gives what installing the step costs a call that names no prompt. What it
 leaves out (the request log's two columns and their partial index, two span attributes) is measured
 end to end by run.sh prompt-ab and instructions.sh prompt.
 """
@@ -91,6 +93,21 @@ def catalog_with_the_prompt(directory: Path) -> PromptCatalog:
     return catalog
 
 
+async def without_the_capability_us(raw: bytes, calls: int) -> float:
+    """The same plain body through the one-step parse a pipeline without `expand_body` steps uses."""
+    request = make_mocked_request("POST", "/v1/chat/completions", headers={"Content-Type": "application/json"})
+    request._read_bytes = raw
+    state: Any = _State()
+    key: Any = _Key()
+    start = time.process_time()
+    for _ in range(calls):
+        ctx = CallContext(request=request, endpoint="chat.completions", id="req_x")
+        ctx.key = key
+        await body.parse_chat_body(state, ctx)
+        await attribution.attribute(state, ctx)
+    return (time.process_time() - start) / calls * 1e6
+
+
 async def per_call_us(raw: bytes, expand: Any, calls: int) -> float:
     request = make_mocked_request("POST", "/v1/chat/completions", headers={"Content-Type": "application/json"})
     request._read_bytes = raw  # what aiohttp caches after reading the body
@@ -112,11 +129,17 @@ async def main(rounds: int, calls: int) -> None:
         expand = expand_prompt_step(catalog_with_the_prompt(Path(directory)))
         assert len(PLAIN) == len(BY_REFERENCE), (len(PLAIN), len(BY_REFERENCE))
         await per_call_us(BY_REFERENCE, expand, 1000)  # warm-up, and a check that the reference resolves
-        plain, referenced = [], []
+        bare, plain, referenced = [], [], []
         for _ in range(rounds):
+            bare.append(await without_the_capability_us(PLAIN, calls))
             plain.append(await per_call_us(PLAIN, expand, calls))
             referenced.append(await per_call_us(BY_REFERENCE, expand, calls))
     added = statistics.median(b - a for a, b in zip(plain, referenced, strict=True))
+    step = statistics.median(b - a for a, b in zip(bare, plain, strict=True))
+    print(
+        f"a plain call: {statistics.median(bare):.1f} µs without an expand_body step, "
+        f"{statistics.median(plain):.1f} µs with the prompts step installed ({step:+.1f} µs)"
+    )
     print(
         f"edge steps ({len(PLAIN)}-byte body): plain {statistics.median(plain):.1f} µs, by reference "
         f"{statistics.median(referenced):.1f} µs CPU per call; added {added:+.1f} µs (median of {rounds} paired rounds "
