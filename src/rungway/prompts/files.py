@@ -199,7 +199,9 @@ def _prompt(doc: YamlDoc, path: str, md_messages: list[dict[str, Any]] | None, m
     data: dict[str, Any] = doc.data
     for key in data:
         if key not in _KEYS:
-            raise PromptFileError(path, f"unknown key {key!r}", f"use only {', '.join(_KEYS)}", doc.line_of(key))
+            close = difflib.get_close_matches(key, _KEYS, n=1)
+            fix = f"did you mean `{close[0]}`?" if close else f"use only {', '.join(_KEYS)}"
+            raise PromptFileError(path, f"unknown key {key!r}", fix, doc.line_of(key))
     stem = Path(path).name.rsplit(".", 1)[0]
     name = data.get("name", stem)
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
