@@ -46,6 +46,7 @@ __all__ = [
     "PromptFile",
     "PromptFileError",
     "dump_prompt_file",
+    "logic_offset",
     "parse_prompt_file",
     "read_prompt_dir",
     "read_prompt_file",
@@ -263,7 +264,7 @@ def _content_error(
     if found is not None and isinstance(messages, list) and int(found.group(1)) < len(messages):
         index = int(found.group(1))
         text = messages[index].get("content") if isinstance(messages[index], dict) else None
-        at = _logic_offset(text) if isinstance(text, str) else None
+        at = logic_offset(text) if isinstance(text, str) else None
         below = text[:at].count("\n") if isinstance(text, str) and at is not None else 0
         if index in md_lines:
             line = md_lines[index] + below
@@ -275,7 +276,7 @@ def _content_error(
     return PromptFileError(path, problem, fix, line if line is not None else 1)
 
 
-def _logic_offset(text: str) -> int | None:
+def logic_offset(text: str) -> int | None:
     """Where the first `{{`/`{%`/`{#` that is not a plain `{{name}}` placeholder starts."""
     for match in _LOGIC.finditer(text):
         if not _PLACEHOLDER.match(text, match.start()):
