@@ -114,7 +114,7 @@ def test_yaml_errors_name_file_line_and_fix(text: str, line: int, words: str) ->
     message = caught.value.message
     assert message.startswith(f"prompts/p.yaml:{line}: "), message
     assert "Fix: " in message
-    assert words in message or words == "{{name}} only" and "only {{name}} placeholders" in message
+    assert words in message or (words == "{{name}} only" and "only {{name}} placeholders" in message)
 
 
 def test_markdown_errors_point_at_the_body_line() -> None:
@@ -131,7 +131,7 @@ def test_markdown_errors_point_at_the_body_line() -> None:
 
 def test_markdown_refuses_text_it_cannot_write_exactly() -> None:
     content = PromptContent.from_json({"messages": [{"role": "user", "content": "x\n## system\ny"}]})
-    with pytest.raises(PromptFileError, match="keep it as a .yaml file"):
+    with pytest.raises(PromptFileError, match=r"keep it as a \.yaml file"):
         dump_prompt_file(PromptFile("p", None, content, None, "p.md"), markdown=True)
 
 

@@ -87,7 +87,8 @@ def test_promptfoo_text_file_splits_on_separator_lines() -> None:
     imported = import_promptfoo(PROMPTFOO / "translate.txt")
     assert [p.prompt.name for p in imported] == ["translate-1", "translate-2", "translate-3"]
     third = imported[2].prompt.content
-    assert third.messages[0].content == 'Translate the following text to Spanish,\nkeeping the tone: "{{ name }}: {{ text }}"'
+    spanish = 'Translate the following text to Spanish,\nkeeping the tone: "{{ name }}: {{ text }}"'
+    assert third.messages[0].content == spanish
     assert third.render({"name": "Ann", "text": "Hi"}, ref="t@1").messages[0]["content"].endswith('"Ann: Hi"')
 
 
