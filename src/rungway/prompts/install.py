@@ -14,6 +14,7 @@ from rungway.capability import Capability, Host, Installed
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.policy_api import policy_router
 
 __all__ = ["CAPABILITY", "install_prompts"]
 
@@ -40,7 +41,7 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
-    routers=(router,),
+    routers=(router, policy_router),
     migrations="rungway.prompts.migrations",
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""

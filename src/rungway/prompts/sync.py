@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
 
-from rungway.errors import InvalidRequest
+from rungway.errors import AuthenticationFailed, Conflict, InvalidRequest, NotFound, PermissionDenied
 from rungway.prompts.files import PromptFile, PromptFileError, read_prompt_dir, write_prompt_file
 from rungway.prompts.imports import ImportedPrompt
 from rungway.prompts.template import PromptContent
@@ -57,17 +57,27 @@ class PromptRegistry(Protocol):
         """The version `label` points at (None: the newest), or None when the prompt or label does not exist."""
         ...
 
-    def own_prompts(self, workload: str | None) -> list[tuple[str, str | None]]:
-        """(name, workload) of the prompts a pull writes: the workload's own (all a key may read when None)."""
+    def prompts(self, workload: str | None, *, shared: bool) -> list[tuple[str, str | None]]:
+        """(name, workload) of the shared prompts, or of the workload's own (the key's own when None)."""
         ...
 
-    def create(self, prompt: PromptFile, workload: str | None, message: str) -> tuple[int, bool]:
+    def create(self, prompt: PromptFile, workload: str | None, message: str, *, shared: bool) -> tuple[int, bool]:
         """Create a version (or find the one with this content): (version, created)."""
         ...
 
     def move_label(self, name: str, workload: str | None, label: str, version: int, reason: str) -> None: ...
 
     def protected_labels(self, workload: str | None) -> frozenset[str]: ...
+
+
+_REFUSALS = (InvalidRequest, AuthenticationFailed, PermissionDenied, NotFound, Conflict)
+
+
+def _about(
+    exc: InvalidRequest | AuthenticationFailed | PermissionDenied | NotFound | Conflict, where: str
+) -> Exception:
+    """The same refusal, its message starting with the file or source it concerns."""
+    return type(exc)(f"{where}: {exc.message}", code=exc.code, param=exc.param)
 
 
 def scope_of_file(prompt: PromptFile, default_workload: str | None) -> tuple[str | None, bool]:
@@ -125,8 +135,11 @@ def push(directory: Path, registry: PromptRegistry, workload: str | None, messag
         if item.status == "unchanged":
             done.append(item)
             continue
-        text = item.prompt.commit_message or message or f"rungway prompts push: {Path(item.prompt.path).name}"
-        version, created = registry.create(item.prompt, None if item.shared else item.workload, text)
+        text = message or item.prompt.commit_message or f"rungway prompts push: {Path(item.prompt.path).name}"
+        try:
+            version, created = registry.create(item.prompt, item.workload, text, shared=item.shared)
+        except _REFUSALS as exc:  # the server's refusal, said of the file it concerns
+            raise _about(exc, item.prompt.path) from None
         done.append(replace(item, version=version, created=created))
     return done
 
@@ -142,13 +155,25 @@ class PullResult:
     skipped: str = ""  # why nothing was written
 
 
-def pull(directory: Path, registry: PromptRegistry, workload: str | None, label: str | None) -> list[PullResult]:
-    """Write the version `label` points at (default: the newest) of each of the workload's prompts."""
+def pull(
+    directory: Path, registry: PromptRegistry, workload: str | None, label: str | None, *, shared: bool = False
+) -> list[PullResult]:
+    """Write the version `label` points at (default: the newest) of each of the workload's prompts
+    (or of the shared prompts)."""
+    if shared and workload is not None:
+        raise InvalidRequest("--shared and --workload exclude each other. Fix: pass one of them")
     if directory.exists() and not directory.is_dir():
         raise PromptFileError(str(directory), "not a directory", "pass a folder to write the prompt files into")
     existing = {(p.name, p.shared): p for p in read_prompt_dir(directory)} if directory.is_dir() else {}
+    found = registry.prompts(workload, shared=shared)
+    scopes = sorted({scope for _, scope in found if scope is not None})
+    if len(scopes) > 1:
+        raise InvalidRequest(
+            f"this key sees the prompts of several workloads ({', '.join(scopes[:5])}). "
+            "Fix: pull one workload's prompts into each folder with --workload (or --shared)"
+        )
     results = []
-    for name, scope in registry.own_prompts(workload):
+    for name, scope in found:
         version = registry.get(name, scope, label=label)
         if version is None:
             results.append(PullResult(name, None, None, False, f"no label {label!r}"))
@@ -190,7 +215,11 @@ def import_prompts(
     protected = registry.protected_labels(scope)
     results = []
     for item in imported:
-        version, created = registry.create(item.prompt, scope, item.prompt.commit_message or f"Imported {item.source}")
+        message = item.prompt.commit_message or f"Imported {item.source}"
+        try:
+            version, created = registry.create(item.prompt, scope, message, shared=shared)
+        except _REFUSALS as exc:  # the server's refusal, said of the source it concerns
+            raise _about(exc, item.source) from None
         moved, review = [], []
         for label in item.labels:
             if label in protected:
