@@ -6,8 +6,9 @@ management API. Keeping the plan here, apart from the transport, keeps its rules
 - a push creates a version only for a file whose content differs from the prompt's newest version
   (the server dedupes by content hash as well, so a repeated push creates nothing), and never moves
   a label;
-- a pull writes each prompt to the file that already holds it (same format, same scope key, same
-  description), else to `<name>.yaml`, and leaves a file alone when it already says the same;
+- a pull leaves a file alone when it already holds the version's content (however it is written),
+  rewrites a file that differs in its own format (keeping its scope key and description), and
+  writes a prompt no file holds to `<name>.yaml`;
 - an import moves the labels it carries only when they are not protected; a protected label is
   reported as a request for review, never moved by the import.
 """
@@ -180,6 +181,9 @@ def pull(
             continue
         shared = version.workload is None
         before = existing.get((name, shared))
+        if before is not None and before.content.content_hash() == version.content_hash:
+            results.append(PullResult(name, before.path, version.version, False))  # as the author wrote it
+            continue
         if before is not None:
             keep_scope = before.workload if not shared else None  # a file without `workload:` stays without
             prompt = replace(before, content=version.content, workload=keep_scope, shared=shared)
