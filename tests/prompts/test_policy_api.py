@@ -39,7 +39,7 @@ def test_each_key_reads_its_own_workloads_policy_and_an_admin_any(
     assert status == 200 and named["workload"] == "limited" and named["protected_labels"] == ["production", "staging"]
     status, shared = call(gw, "GET", "/api/prompts-policy", ADMIN)
     assert status == 200 and shared["workload"] is None and shared["protected_labels"] == ["production"]
-    status, refused = call(gw, "GET", "/api/prompts-policy", None)
+    status, _refused = call(gw, "GET", "/api/prompts-policy", None)
     assert status == 401
     status, document = call(gw, "GET", "/api/openapi.json")
     assert "get" in document["paths"]["/api/prompts-policy"]
