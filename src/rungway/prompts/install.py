@@ -42,6 +42,8 @@ CAPABILITY = Capability(
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
     routers=(router, policy_router),
+    # cli_files adds push, pull and import to cli.py's group (cli.py itself knows nothing of them)
+    cli={"prompts": "rungway.prompts.cli_files:prompts_group"},
     migrations="rungway.prompts.migrations",
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
