@@ -153,3 +153,24 @@ def test_non_utf8_file_names_its_line(tmp_path: Path) -> None:
     path.write_bytes(b"messages:\n  - role: user\n    content: caf\xe9\n")
     with pytest.raises(PromptFileError, match=r"p\.yaml:3: not UTF-8"):
         read_prompt_file(path)
+
+
+def test_hidden_folders_are_not_read(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLES, tmp_path / "prompts")
+    workflows = tmp_path / "prompts" / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text("on: push\njobs: {}\n")
+    assert len(read_prompt_dir(tmp_path / "prompts")) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("messages: " + "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("messages:\n  - role: user\n    content: !!binary xx\n", "base64"),
+        ("messages: []\n---\nmessages: []\n", "not valid YAML"),
+    ],
+)
+def test_hostile_yaml_is_a_one_line_error(text: str, words: str) -> None:
+    with pytest.raises(PromptFileError, match=words):
+        parse_prompt_file(text, "p.yaml", markdown=False)

@@ -305,7 +305,8 @@ def read_prompt_dir(directory: Path) -> list[PromptFile]:
 def _prompt_paths(directory: Path) -> Iterator[Path]:
     count = 0
     for path in sorted(directory.rglob("*")):
-        if path.suffix in FILE_SUFFIXES and path.is_file() and not any(p.startswith(".") for p in path.parts[-1:]):
+        hidden = any(part.startswith(".") for part in path.relative_to(directory).parts)  # .github/, .git/, ...
+        if path.suffix in FILE_SUFFIXES and not hidden and path.is_file():
             count += 1
             if count > MAX_FILES:
                 raise PromptFileError(str(directory), f"more than {MAX_FILES} prompt files", "push fewer at a time")

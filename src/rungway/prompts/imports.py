@@ -131,7 +131,7 @@ def _json_lines(text: str) -> dict[str, int]:
         return {}
     try:
         return load_yaml_text(text).lines
-    except YamlTextError:
+    except (YamlTextError, RecursionError):
         return {}  # JSON that YAML 1.1 reads differently: errors name the item instead of the line
 
 

@@ -55,12 +55,17 @@ def load_yaml_text(text: str, *, first_line: int = 1) -> YamlDoc:
         line = mark.line + first_line if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlTextError(f"not valid YAML: {problem}", line, "check the indentation and quoting") from None
+    except RecursionError:
+        raise YamlTextError("nested too deeply", first_line, "flatten the file") from None
     lines: dict[str, int] = {}
     blocks: dict[str, int] = {}
     if root is None:
         return YamlDoc(None, lines, blocks)
     walker = _Walker(first_line, lines, blocks)
-    return YamlDoc(walker.value(root, ""), lines, blocks)
+    try:
+        return YamlDoc(walker.value(root, ""), lines, blocks)
+    except RecursionError:
+        raise YamlTextError("nested too deeply", first_line, "flatten the file") from None
 
 
 class _Walker:
@@ -105,7 +110,11 @@ class _Walker:
         self.lines.setdefault(path, self.line(node))
         if node.style in ("|", ">"):
             self.blocks[path] = self.line(node) + 1
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:  # an unknown tag (`!!python/object`) or a malformed timestamp
+            problem = getattr(exc, "problem", None) or "a value YAML cannot read"
+            raise YamlTextError(problem, self.line(node), "write plain text, numbers, lists and mappings") from None
 
 
 class _BlockDumper(yaml.SafeDumper):
