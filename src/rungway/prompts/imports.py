@@ -57,6 +57,7 @@ class ImportedPrompt:
     labels: tuple[str, ...] = ()
     source: str = ""
     notes: tuple[str, ...] = ()
+    source_version: int = 0  # the version number in the tool it came from (Langfuse), else 0
 
 
 def prompt_name(raw: str) -> str:
@@ -118,12 +119,7 @@ def import_langfuse(data: bytes, path: str) -> list[ImportedPrompt]:
     for index, item in enumerate(items):
         where = f"{prefix}[{index}]" if prefix or isinstance(doc, list) else ""
         out.append(_langfuse_prompt(item, path, where, lines))
-    return sorted(out, key=lambda p: (p.prompt.name, _version_of(p)))
-
-
-def _version_of(imported: ImportedPrompt) -> int:
-    found = re.search(r" v(\d+)$", imported.source)
-    return int(found.group(1)) if found else 0
+    return sorted(out, key=lambda p: (p.prompt.name, p.source_version))
 
 
 def _json_lines(text: str) -> dict[str, int]:
@@ -182,7 +178,7 @@ def _langfuse_prompt(item: Any, path: str, where: str, lines: dict[str, int]) ->
     message = commit if isinstance(commit, str) and commit.strip() else f"Imported from Langfuse {ref}"
     prompt = PromptFile(name, None, content, message[:1000], path)
     source = f"{path}: Langfuse {raw_name}" + (f" v{version}" if version is not None else "")
-    return ImportedPrompt(prompt, tuple(labels), source, tuple(notes))
+    return ImportedPrompt(prompt, tuple(labels), source, tuple(notes), version or 0)
 
 
 def _langfuse_messages(raw: Any, kind: Any, ref: str, fail: Any) -> list[dict[str, Any]]:
