@@ -117,8 +117,8 @@ def plan_push(files: Sequence[PromptFile], registry: PromptRegistry, workload: s
     for prompt in files:
         scope, shared = scope_of_file(prompt, workload)
         newest = registry.get(prompt.name, None if shared else scope)
-        if newest is not None and newest.workload is None and not shared:
-            newest = None  # a shared prompt of that name is not this file's: creating it is refused (409)
+        if newest is not None and (newest.workload is None) != shared:
+            newest = None  # the other scope's prompt of that name is not this file's: creating it is refused (409)
         if newest is None:
             items.append(PushItem(prompt, scope, shared, "new", None))
         elif newest.content_hash == prompt.content.content_hash():
