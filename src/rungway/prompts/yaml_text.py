@@ -17,6 +17,8 @@ import yaml
 
 __all__ = ["YamlDoc", "YamlTextError", "dump_yaml", "load_yaml_text"]
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster, same marks
+
 
 class YamlTextError(ValueError):
     """The text is not YAML a prompt file may hold; `line` is 1-based when known."""
@@ -49,7 +51,7 @@ class YamlDoc:
 def load_yaml_text(text: str, *, first_line: int = 1) -> YamlDoc:
     """Parse one YAML document; `first_line` is the file line the text starts on (front matter)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + first_line if mark is not None else None
