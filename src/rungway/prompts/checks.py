@@ -159,15 +159,19 @@ def check_manual_prompt_review(ctx: CheckContext, req: CheckRequest) -> Mapping[
     out: dict[str, CheckOutcome] = {}
     for w in ctx.workloads:
         mine_used = used[w.name]
-        used_names = {name for name, _ in mine_used}
-        in_scope = lambda m: m.scope == w.name or (m.scope == SHARED and m.name in used_names)  # noqa: E731
-        moves = [m for m in recent if in_scope(m)]
+        moves = _of_workload(recent, w.name, mine_used)
         if not moves and not mine_used:
-            reason = "no protected label of the workload's prompts moved in the window and its calls use no library prompt"
+            reason = "no protected label of its prompts moved in the window and its calls use no library prompt"
             out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason, {"protected_moves": 0})
             continue
-        out[w.name] = _review_outcome(moves, mine_used, [m for m in ever if in_scope(m)], threshold)
+        out[w.name] = _review_outcome(moves, mine_used, _of_workload(ever, w.name, mine_used), threshold)
     return out
+
+
+def _of_workload(moves: list[ProtectedMove], workload: str, used: Counter[tuple[str, int]]) -> list[ProtectedMove]:
+    """The moves of the workload's own prompts, and of the shared prompts its calls used."""
+    shared_used = {name for name, _ in used}
+    return [m for m in moves if m.scope == workload or (m.scope == SHARED and m.name in shared_used)]
 
 
 def _review_outcome(
@@ -180,7 +184,8 @@ def _review_outcome(
         reviewed = sum(m.reviewed for m in moves)
         evidence |= {"reviewed_moves": reviewed, "moves": [m.summary() for m in moves[:SHOWN]]}
         verdict = ratio_verdict(reviewed, len(moves), threshold)
-        reasons.append(f"{reviewed} of {len(moves)} protected-label moves in the window were approved by another person")
+        what = "protected-label moves in the window were approved by someone other than the author"
+        reasons.append(f"{reviewed} of {len(moves)} {what}")
     if used:
         approved = {(m.name, m.to_version) for m in ever if m.reviewed}
         calls = sum(used.values())

@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, Select, cast, func, select
 
 from rungway.domain.pricing import usd
-from rungway.errors import InvalidRequest
+from rungway.errors import InvalidRequest, NotFound
+from rungway.prompts.service import get_version, list_prompts
 from rungway.prompts.template import NAME_PATTERN
 from rungway.services.logs import parse_time
 from rungway.store.schema import requests
 
-__all__ = ["PERCENTILES", "PromptUsage", "VersionUsage", "prompt_usage", "usage_dict"]
+__all__ = ["PERCENTILES", "PromptUsage", "VersionUsage", "prompt_usage", "usage_dict", "visible_usage"]
 
 PERCENTILES = (0.5, 0.95)
 MAX_VERSIONS = 500  # versions shown, newest first (a prompt rarely has more in a window)
@@ -103,6 +104,32 @@ def _percentile(conn: Connection, q: Select[Any], n: int, p: float) -> float | N
     return None if value is None else round(float(value), 3)
 
 
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        shown = name[:130] if isinstance(name, str) else name
+        rule = "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128"
+        raise InvalidRequest(f"{shown!r} is not a prompt name ({rule})", param="name")
+
+
+def visible_usage(
+    engine: Engine,
+    name: str,
+    *,
+    workload: str | None,
+    since: str | None = "7d",
+    until: str | None = None,
+    now: float | None = None,
+) -> PromptUsage:
+    """`prompt_usage` of a prompt `workload` sees (None: any workload's, for admins); NotFound otherwise,
+    the same answer for another workload's prompt as for a missing one."""
+    _check_name(name)
+    if workload is not None:
+        get_version(engine, workload=workload, name=name)
+    elif not any(p.name == name for p in list_prompts(engine, workload=None)):
+        raise NotFound(f"no prompt named {name!r}; see `rungway prompts list`", code="prompt_not_found", param="name")
+    return prompt_usage(engine, name, workload=workload, since=since, until=until, now=now)
+
+
 def prompt_usage(
     engine: Engine,
     name: str,
@@ -113,8 +140,7 @@ def prompt_usage(
     now: float | None = None,
 ) -> PromptUsage:
     """Per-version usage of prompt `name`; InvalidRequest names a bad name, `since` or `until`."""
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise InvalidRequest(f"{name!r} is not a prompt name (letters, digits, '.', '_', '-'; at most 128)", param="name")
+    _check_name(name)
     now = time.time() if now is None else now
     start = parse_time(since, now, "since")
     end = parse_time(until, now, "until") or now
