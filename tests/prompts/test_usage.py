@@ -12,8 +12,10 @@ import pytest
 
 from rungway.domain.ids import new_id
 from rungway.domain.records import RequestRecord
+from rungway.prompts.catalog import CATALOG
+from rungway.prompts.config import PromptsConfig, ReviewPolicy
 from rungway.prompts.model import Actor
-from rungway.prompts.service import create_version
+from rungway.prompts.service import create_version, move_label
 from rungway.prompts.template import PromptContent
 from rungway.store.requests import insert_requests
 from tests.api.http import ADMIN, call
@@ -106,3 +108,25 @@ def test_cli_prints_usage_and_the_cost_report_groups_by_prompt(gw: Gateway) -> N
     assert rows == {"support-answer@1": 10, "support-answer@2": 4, "greeting@1": 3}
     by_prompt = run_cli(gw, ["cost", "report", "--by", "prompt", "--workload", "other", "--format", "json"])
     assert {r["key"]: r["requests"] for r in json.loads(by_prompt.output)["rows"]} == {"greeting": 2}
+
+
+def test_calls_through_the_gateway_with_a_prompt_reference_show_in_its_usage(gw: Gateway) -> None:
+    engine, lax = gw.state.engine, PromptsConfig(default=ReviewPolicy(approvals_required=0))
+    content = PromptContent.from_json({"messages": [{"role": "system", "content": "Triage {{ticket}}."}]})
+    version = create_version(engine, workload="test", name="triage", content=content, message="m",
+                             actor=Actor.server_admin()).version.version  # fmt: skip
+    move_label(engine, lax, workload="test", name="triage", label="production", version=version, reason="r",
+               actor=Actor.server_admin())  # fmt: skip
+    gw.call(gw.state.slots[CATALOG].refresh)
+    client = gw.sdk(gw.create_key("test").secret)
+    for ticket in ("t1", "t2", "t3"):
+        reference = {"prompt": {"id": "triage", "variables": {"ticket": ticket}}}
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "go"}], extra_body=reference
+        )
+    gw.flush()
+    status, body = call(gw, "GET", "/api/prompts/triage/usage", ADMIN)
+    assert status == 200, body
+    [only] = body["versions"]
+    assert (only["version"], only["calls"], only["errors"]) == (version, 3, 0)
+    assert only["p50_ms"] is not None and only["tokens_in"] > 0 and only["cost_nano"] > 0
