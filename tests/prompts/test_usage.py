@@ -9,9 +9,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from click.testing import CliRunner, Result
 
+from rungway.cli.main import cli
 from rungway.domain.ids import new_id
 from rungway.domain.records import RequestRecord
+from rungway.errors import InvalidRequest, NotFound
 from rungway.prompts.catalog import CATALOG
 from rungway.prompts.config import PromptsConfig, ReviewPolicy
 from rungway.prompts.model import Actor
@@ -94,15 +97,21 @@ def test_bad_usage_queries_are_a_400_naming_the_parameter(gw: Gateway, path: str
 
 def test_cli_prints_usage_and_the_cost_report_groups_by_prompt(gw: Gateway) -> None:
     gw.flush()
-    result = run_cli(gw, ["prompts", "usage", "support-answer", "--workload", "test", "--format", "json"])
+
+    def usage(*args: str, key: str = ADMIN) -> Result:
+        return CliRunner().invoke(cli, ["prompts", "usage", *args, "--server", gw.base_url, "--key", key])
+
+    result = usage("support-answer", "--workload", "test", "--format", "json")
     assert result.exit_code == 0, result.output
     assert [v["calls"] for v in json.loads(result.output)["versions"]] == [4, 10]
-    table = run_cli(gw, ["prompts", "usage", "support-answer"])
-    assert table.exit_code == 0 and "TOTAL" in table.output, table.output
-    unknown = run_cli(gw, ["prompts", "usage", "no-such-prompt"])
-    assert unknown.exit_code != 0 and "no-such-prompt" in unknown.output and "Traceback" not in unknown.output
+    table = usage("support-answer", "--since", "30d")
+    assert table.exit_code == 0 and "TOTAL" in table.output and "15" in table.output, table.output
+    other = usage("support-answer", key=gw.create_key("other").secret)  # a user mistake: one line, no traceback
+    assert isinstance(other.exception, NotFound) and "support-answer" in str(other.exception)
+    bad = usage("support-answer", "--since", "soon")
+    assert isinstance(bad.exception, InvalidRequest) and "since" in str(bad.exception)
 
-    report = run_cli(gw, ["cost", "report", "--by", "prompt_version", "--format", "json"])
+    report = run_cli(gw, ["cost", "report", "--by", "prompt_version", "--since", "7d", "--format", "json"])
     assert report.exit_code == 0, report.output
     rows = {r["key"]: r["requests"] for r in json.loads(report.output)["rows"]}
     assert rows == {"support-answer@1": 10, "support-answer@2": 4, "greeting@1": 3}

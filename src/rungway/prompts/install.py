@@ -43,6 +43,7 @@ CAPABILITY = Capability(
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
     routers=(router, usage_api.router),
+    cli={"prompts": "rungway.prompts.usage_cli:prompts_group"},  # the group from cli.py, with `usage` added
     migrations="rungway.prompts.migrations",
     checks=("rungway.prompts.checks",),
 )
