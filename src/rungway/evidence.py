@@ -65,18 +65,15 @@ MEASURES = (
 
 @dataclass(slots=True)
 class RequestFacts:
-    """Counts of request-log facts for one (workload, key, resolved model, prompt version) over a window.
+    """Counts of request-log facts for one (workload, key, resolved model) over a window.
 
     The assessment computes them once per window (a roll-up of the request log) and every
-    check that reads the request log shares them through `CheckContext.facts`. Calls that
-    rendered no registry prompt have `prompt_name` "" (and `prompt_version` 0).
+    check that reads the request log shares them through `CheckContext.facts`.
     """
 
     workload: str
     key_id: str
     model_resolved: str
-    prompt_name: str = ""
-    prompt_version: int = 0
     calls: int = 0
     ok_calls: int = 0
     ok_chat: int = 0
@@ -101,6 +98,22 @@ class RequestFacts:
 
 FactsSource = Callable[[float, float], tuple[list[RequestFacts], bool]]
 """Request facts over [since, until) and whether span evidence was counted (the assessment's roll-up)."""
+
+
+@dataclass(slots=True)
+class PromptFacts:
+    """Calls of one workload that rendered one registry prompt version (`requests.prompt_name`/`prompt_version`)
+    over a window: all of them, and the successful chat completions among them."""
+
+    workload: str
+    prompt_name: str
+    prompt_version: int
+    calls: int = 0
+    ok_chat: int = 0
+
+
+PromptFactsSource = Callable[[float, float], list[PromptFacts]]
+"""Prompt facts over [since, until) (the assessment's roll-up of calls that rendered a library prompt)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +145,7 @@ class CheckContext:
         routes: Mapping[str, ModelRoute],
         facts: FactsSource,
         default_key_limits: bool = False,
+        prompt_facts: PromptFactsSource | None = None,
     ) -> None:
         self.engine = engine
         # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
@@ -141,6 +155,8 @@ class CheckContext:
         self.routes = routes
         self._facts_source = facts
         self._facts: dict[int, tuple[dict[str, list[RequestFacts]], bool]] = {}
+        self._prompt_source = prompt_facts
+        self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
         self._tables: set[str] | None = None
 
     def since(self, window_days: int) -> float:
@@ -154,6 +170,16 @@ class CheckContext:
     def facts(self, window_days: int) -> dict[str, list[RequestFacts]]:
         """Request facts per workload over the window (one roll-up query shared by every request check)."""
         return self._facts_and_spans(window_days)[0]
+
+    def prompt_facts(self, window_days: int) -> dict[str, list[PromptFacts]]:
+        """Calls per workload and registry prompt version over the window (empty without a source)."""
+        if window_days not in self._prompt_facts:
+            grouped: dict[str, list[PromptFacts]] = {}
+            rows = self._prompt_source(self.since(window_days), self.now) if self._prompt_source else []
+            for row in rows:
+                grouped.setdefault(row.workload, []).append(row)
+            self._prompt_facts[window_days] = grouped
+        return self._prompt_facts[window_days]
 
     def spans_counted(self, window_days: int) -> bool:
         return self._facts_and_spans(window_days)[1]
@@ -235,6 +261,8 @@ __all__ = [
     "CheckOutcome",
     "CheckRequest",
     "FactsSource",
+    "PromptFacts",
+    "PromptFactsSource",
     "RequestFacts",
     "Verdict",
     "evidence_check",

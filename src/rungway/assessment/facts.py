@@ -3,7 +3,7 @@
 The evidence checks need, per workload over a window, counts such as "calls attributed to a user"
 or "calls resolved to a pinned snapshot". Scanning a million request rows for that takes seconds
 on SQLite, so closed hours are rolled up once into `assessment_hourly` (one row per hour, workload,
-key, resolved model and prompt version) and a window is the sum of its whole hours plus a live query over the
+key and resolved model) and a window is the sum of its whole hours plus a live query over the
 edges (the partial first hour and everything after the roll-up's watermark). The roll-up only
 covers hours that ended more than `slack_s` ago, so records still in a writer queue are not missed.
 A row stored later than that (a backlog drained after an outage, a spill replayed at the next start)
@@ -11,9 +11,10 @@ is a late write: the writer stamps every row's `recorded_at`, late rows alone ar
 (`ix_requests_late`), and each refresh recounts the closed hours that late rows landed in since the
 last one, so a rolled-up hour never stays short.
 
-Each call's registry prompt version (`requests.prompt_name`/`prompt_version`, "" and 0 without one) is part
-of the grouping, so the prompt library's evidence (the share of calls that rendered a library prompt,
-and which versions) is read from the roll-up too.
+Calls that rendered a registry prompt (`requests.prompt_name`/`prompt_version`, set by the gateway) are
+also rolled up on their own, narrowly, into `assessment_prompt_hourly` (hour, workload, prompt version:
+calls, successful chat calls), in the same transactions, for the prompt library's evidence; the
+main roll-up keeps its grain, so checks that do not ask about prompts read no more rows.
 
 When the traces capability's `spans` table exists, each successful chat call also counts as
 `traced` when the gateway's span for it kept both its input and its output (full or redacted).
@@ -55,11 +56,10 @@ from sqlalchemy import (
 )
 
 from rungway.domain.timespec import HOUR
-from rungway.evidence import MEASURES, RequestFacts
+from rungway.evidence import MEASURES, PromptFacts, RequestFacts
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
-GROUPS = ("workload", "key_id", "model_resolved", "prompt_name", "prompt_version")  # a row of facts is one of these
 ROLLUP_NAME = "requests"
 LATE_NAME = "requests_late"  # its watermark: late rows stored before it were recounted
 
@@ -70,8 +70,6 @@ assessment_hourly = Table(
     Column("workload", String(64), primary_key=True),
     Column("key_id", String(40), primary_key=True),
     Column("model_resolved", String(128), primary_key=True),
-    Column("prompt_name", String(128), primary_key=True, server_default=""),  # a0004
-    Column("prompt_version", Integer, primary_key=True, server_default="0"),  # a0004
     Column("calls", BigInteger, nullable=False),
     Column("ok_calls", BigInteger, nullable=False),
     Column("ok_chat", BigInteger, nullable=False),
@@ -84,6 +82,19 @@ assessment_hourly = Table(
     *(Column(m, BigInteger, nullable=False, server_default="0") for m in MEASURES[MEASURES.index("with_end_user") :]),
     Index("ix_assessment_hourly_bucket", "bucket"),
 )
+
+assessment_prompt_hourly = Table(  # a0004
+    "assessment_prompt_hourly",
+    metadata,
+    Column("bucket", Float, primary_key=True),
+    Column("workload", String(64), primary_key=True),
+    Column("prompt_name", String(128), primary_key=True),
+    Column("prompt_version", Integer, primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("ok_chat", BigInteger, nullable=False),
+    Index("ix_assessment_prompt_hourly_bucket", "bucket"),
+)
+PROMPT_NAMES = ["bucket", "workload", "prompt_name", "prompt_version", "calls", "ok_chat"]
 
 assessment_rollup_state = Table(
     "assessment_rollup_state",
@@ -169,13 +180,32 @@ def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool
         r.workload,
         func.coalesce(r.key_id, "").label("key_id"),
         func.coalesce(r.model_resolved, "").label("model_resolved"),
-        func.coalesce(r.prompt_name, "").label("prompt_name"),
-        func.coalesce(r.prompt_version, 0).label("prompt_version"),
     ]
     if by_hour:
         keys.insert(0, _bucket(engine).label("bucket"))
     window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
     return select(*keys, *_aggregates(engine, with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
+
+
+def _prompt_grouped(engine: Engine, ranges: list[tuple[float, float]], by_hour: bool) -> Select[Any]:
+    """Calls that rendered a registry prompt, per (hour,) workload and prompt version."""
+    r = requests.c
+    keys: list[ColumnElement[Any]] = [r.workload, r.prompt_name, func.coalesce(r.prompt_version, 0).label("v")]
+    if by_hour:
+        keys.insert(0, _bucket(engine).label("bucket"))
+    window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
+    ok_chat = _count(and_(r.status < 400, r.endpoint == "chat.completions")).label("ok_chat")
+    where = and_(window, r.workload.is_not(None), r.prompt_name.is_not(None))
+    return select(*keys, func.count().label("calls"), ok_chat).where(where).group_by(*keys)
+
+
+def _write_hours(conn: Connection, engine: Engine, start: float, end: float, with_spans: bool) -> None:
+    """Add the roll-up rows of [start, end): the request facts and the prompt facts."""
+    names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+    conn.execute(insert(assessment_hourly).from_select(names, _grouped(engine, [(start, end)], with_spans, True)))
+    conn.execute(
+        insert(assessment_prompt_hourly).from_select(PROMPT_NAMES, _prompt_grouped(engine, [(start, end)], True))
+    )
 
 
 ROLLUP = HourlyRollup(assessment_rollup_state, ROLLUP_NAME)
@@ -207,11 +237,10 @@ def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) ->
         if last is not None:
             late = late.where(r.recorded_at >= last - slack_s)
         buckets = sorted({float(b) for (b,) in conn.execute(late.distinct())})
-        names = ["bucket", *GROUPS, *MEASURES]
         for bucket in buckets:
             conn.execute(delete(assessment_hourly).where(assessment_hourly.c.bucket == bucket))
-            source = _grouped(engine, [(bucket, bucket + HOUR)], with_spans, by_hour=True)
-            conn.execute(insert(assessment_hourly).from_select(names, source))
+            conn.execute(delete(assessment_prompt_hourly).where(assessment_prompt_hourly.c.bucket == bucket))
+            _write_hours(conn, engine, bucket, bucket + HOUR, with_spans)
     return len(buckets)
 
 
@@ -228,13 +257,10 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
         raise ValueError(f"slack_s must leave a minute past LATE_WRITE_S ({LATE_WRITE_S:g} s) for commits")
     recount_late_hours(engine, now, slack_s=slack_s)
     with_spans = spans_table_exists(engine)
-    names = ["bucket", *GROUPS, *MEASURES]
 
     def prepare(start: float, end: float) -> Writer:
-        source = _grouped(engine, [(start, end)], with_spans, by_hour=True)
-
         def write(conn: Connection) -> None:
-            conn.execute(insert(assessment_hourly).from_select(names, source))
+            _write_hours(conn, engine, start, end, with_spans)
 
         return write
 
@@ -242,29 +268,30 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
 
 
 def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:
-    """Facts per (workload, key, model, prompt version) over [since, until), and whether span evidence was available."""
+    """Facts per (workload, key, model) over [since, until), and whether span evidence was available."""
     with_spans = spans_table_exists(engine)
     watermark = rollup_watermark(engine)
     rolled_from = math.ceil(since / HOUR) * HOUR
     rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
-    out: dict[tuple[str, str, str, str, int], RequestFacts] = {}
+    out: dict[tuple[str, str, str], RequestFacts] = {}
 
     def add(rows: Iterable[tuple[object, ...]]) -> None:
         for row in rows:
-            key = (str(row[0]), str(row[1]), str(row[2]), str(row[3] or ""), int(row[4] or 0))  # type: ignore[call-overload]
+            key = (str(row[0]), str(row[1]), str(row[2]))
             facts = out.get(key)
             if facts is None:
                 facts = out[key] = RequestFacts(*key)
-            facts.add(row[5:])  # type: ignore[arg-type]
+            facts.add(row[3:])  # type: ignore[arg-type]
 
     with engine.connect() as conn:
         if rolled_to > rolled_from:
             h = assessment_hourly.c
             sums = [func.sum(getattr(h, m)) for m in MEASURES]
-            groups = [getattr(h, g) for g in GROUPS]
             add(
                 conn.execute(
-                    select(*groups, *sums).where(h.bucket >= rolled_from, h.bucket < rolled_to).group_by(*groups)
+                    select(h.workload, h.key_id, h.model_resolved, *sums)
+                    .where(h.bucket >= rolled_from, h.bucket < rolled_to)
+                    .group_by(h.workload, h.key_id, h.model_resolved)
                 ).all()
             )
             live = [(since, rolled_from), (rolled_to, until)]
@@ -276,17 +303,51 @@ def request_facts(engine: Engine, since: float, until: float) -> tuple[list[Requ
     return list(out.values()), with_spans
 
 
+def prompt_facts(engine: Engine, since: float, until: float) -> list[PromptFacts]:
+    """Calls per (workload, prompt version) over [since, until): rolled-up hours plus a live query over the edges."""
+    watermark = rollup_watermark(engine)
+    rolled_from = math.ceil(since / HOUR) * HOUR
+    rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
+    out: dict[tuple[str, str, int], PromptFacts] = {}
+
+    def add(rows: Iterable[tuple[Any, ...]]) -> None:
+        for workload, name, version, calls, ok_chat in rows:
+            key = (str(workload), str(name), int(version or 0))
+            facts = out.get(key)
+            if facts is None:
+                facts = out[key] = PromptFacts(*key)
+            facts.calls += int(calls or 0)
+            facts.ok_chat += int(ok_chat or 0)
+
+    live = [(since, until)]
+    with engine.connect() as conn:
+        if rolled_to > rolled_from:
+            h = assessment_prompt_hourly.c
+            groups = (h.workload, h.prompt_name, h.prompt_version)
+            rolled = select(*groups, func.sum(h.calls), func.sum(h.ok_chat))
+            add(conn.execute(rolled.where(h.bucket >= rolled_from, h.bucket < rolled_to).group_by(*groups)).all())
+            live = [(since, rolled_from), (rolled_to, until)]
+        live = [(a, b) for a, b in live if b > a]
+        if live:
+            add(conn.execute(_prompt_grouped(engine, live, by_hour=False)).all())
+    return list(out.values())
+
+
 def rebuild_rollup(engine: Engine, now: float) -> int:
     """Drop the roll-up and build it again (after back-filling old request rows)."""
     with engine.begin() as conn:
         conn.execute(assessment_hourly.delete())
+        conn.execute(assessment_prompt_hourly.delete())
         conn.execute(assessment_rollup_state.delete())
     return refresh_rollup(engine, now)
 
 
 __all__ = [
     "MEASURES",
+    "PromptFacts",
     "RequestFacts",
+    "assessment_prompt_hourly",
+    "prompt_facts",
     "rebuild_rollup",
     "recount_late_hours",
     "refresh_rollup",

@@ -2,7 +2,7 @@
 
 `prompt_library` is the share of a workload's successful chat calls that rendered a registry prompt
 version (the gateway records `prompt_name`/`prompt_version` on each call it rendered), read from the
-assessment's hourly request facts, which group calls by prompt version too: no scan of the request
+assessment's hourly roll-ups (request facts, and prompt facts per version): no scan of the request
 log. `manual_prompt_review` reads the library's own records: every move of a protected label of
 the workload's prompts in the window should carry an approval by someone other than the version's
 author, and every version the workload's calls used should have reached a protected label that way.
@@ -23,7 +23,7 @@ from rungway.evidence import (
     CheckContext,
     CheckOutcome,
     CheckRequest,
-    RequestFacts,
+    PromptFacts,
     Verdict,
     evidence_check,
     pct,
@@ -40,16 +40,13 @@ SHOWN = 20  # versions and moves listed in an item's evidence
 SHARED = ""  # the scope of a shared prompt in the store
 
 
-def _uses_prompt(r: RequestFacts) -> bool:
-    return bool(r.prompt_name)
-
-
-def versions_used(rows: Iterable[RequestFacts], measure: str = "ok_chat") -> Counter[tuple[str, int]]:
-    """(prompt name, version) -> calls (of `measure`) that rendered it."""
+def versions_used(rows: Iterable[PromptFacts], measure: str = "ok_chat") -> Counter[tuple[str, int]]:
+    """(prompt name, version) -> calls (all, or the successful chat completions) that rendered it."""
     used: Counter[tuple[str, int]] = Counter()
     for r in rows:
-        if r.prompt_name and getattr(r, measure):
-            used[(r.prompt_name, r.prompt_version)] += int(getattr(r, measure))
+        count = r.ok_chat if measure == "ok_chat" else r.calls
+        if count:
+            used[(r.prompt_name, r.prompt_version)] += count
     return used
 
 
@@ -61,16 +58,15 @@ def _shown(used: Counter[tuple[str, int]]) -> dict[str, int]:
 def check_prompt_library(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """The share of successful chat calls that rendered a library prompt version, with the versions used."""
     threshold = threshold_of(req, 0.8)
-    facts = ctx.facts(req.window_days)
+    facts, prompts = ctx.facts(req.window_days), ctx.prompt_facts(req.window_days)
     out: dict[str, CheckOutcome] = {}
     for w in ctx.workloads:
-        rows = facts.get(w.name, [])
-        chats = total(rows, "ok_chat")
+        chats = total(facts.get(w.name, []), "ok_chat")
         if not chats:
             reason = "no successful chat calls in the window: no share of calls using library prompts to measure"
             out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason, {"successful_chat_calls": 0})
             continue
-        used = versions_used(rows)
+        used = versions_used(prompts.get(w.name, []))
         with_prompt = sum(used.values())
         evidence: dict[str, object] = {
             "successful_chat_calls": chats,
@@ -150,10 +146,10 @@ def _worse(a: Verdict, b: Verdict) -> Verdict:
 def check_manual_prompt_review(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """Protected-label moves in the window approved by another person, and the versions served reviewed."""
     threshold = threshold_of(req, 1.0)
-    facts = ctx.facts(req.window_days)
+    prompts = ctx.prompt_facts(req.window_days)
     scopes = [w.name for w in ctx.workloads]
     recent = protected_moves(ctx, [*scopes, SHARED], since=ctx.since(req.window_days))
-    used = {w.name: versions_used(facts.get(w.name, []), "calls") for w in ctx.workloads}
+    used = {w.name: versions_used(prompts.get(w.name, []), "calls") for w in ctx.workloads}
     names = sorted({name for counts in used.values() for name, _ in counts})
     ever = protected_moves(ctx, [*scopes, SHARED], names=names) if names else []
     out: dict[str, CheckOutcome] = {}
