@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import orjson
 from sqlalchemy import select
@@ -40,7 +41,9 @@ SHOWN = 20  # versions and moves listed in an item's evidence
 SHARED = ""  # the scope of a shared prompt in the store
 
 
-def versions_used(rows: Iterable[PromptFacts], measure: str = "ok_chat") -> Counter[tuple[str, int]]:
+def versions_used(
+    rows: Iterable[PromptFacts], measure: Literal["ok_chat", "calls"] = "ok_chat"
+) -> Counter[tuple[str, int]]:
     """(prompt name, version) -> calls (all, or the successful chat completions) that rendered it."""
     used: Counter[tuple[str, int]] = Counter()
     for r in rows:
