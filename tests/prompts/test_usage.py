@@ -81,17 +81,18 @@ def test_usage_is_scoped_to_the_callers_workload(gw: Gateway) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "param"),
+    ("path", "status", "param"),
     [
-        ("/api/prompts/support-answer/usage?since=yesterday", "since"),
-        ("/api/prompts/support-answer/usage?since=1d&until=2d", "since"),
-        ("/api/prompts/bad%20name!/usage", "name"),
-        ("/api/prompts/" + "x" * 200 + "/usage", "name"),
+        ("/api/prompts/support-answer/usage?since=yesterday", 400, "since"),
+        ("/api/prompts/support-answer/usage?since=1d&until=2d", 400, "since"),
+        ("/api/prompts/support-answer/usage?workload=" + "w" * 65, 400, "workload"),
+        ("/api/prompts/bad%20name!/usage", 404, "name"),  # a name that cannot exist is not found, as on every route
+        ("/api/prompts/" + "x" * 200 + "/usage", 404, "name"),
     ],
 )
-def test_bad_usage_queries_are_a_400_naming_the_parameter(gw: Gateway, path: str, param: str) -> None:
-    status, body = call(gw, "GET", path, ADMIN)
-    assert status == 400, body
+def test_bad_usage_queries_are_a_4xx_naming_the_parameter(gw: Gateway, path: str, status: int, param: str) -> None:
+    answer, body = call(gw, "GET", path, ADMIN)
+    assert answer == status, body
     assert body["error"]["param"] == param
 
 

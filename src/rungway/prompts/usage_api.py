@@ -19,6 +19,7 @@ from rungway.domain.keys import Role
 from rungway.errors import NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
+from rungway.prompts.model import valid_name
 from rungway.prompts.usage import usage_dict, visible_usage
 
 __all__ = ["router"]
@@ -69,9 +70,11 @@ async def get_prompt_usage(request: web.Request) -> web.StreamResponse:
     caller = caller_of(request)
     name = request.match_info["name"]
     workload = request.query.get("workload") or None
+    if not valid_name(name):  # as every prompts route: a name that cannot exist is simply not found
+        raise NotFound(f"no prompt named {name[:80]!r}", code="prompt_not_found", param="name")
     if caller.role is not Role.ADMIN:
         if workload is not None and workload != caller.workload:
-            raise NotFound(f"no prompt named {name[:128]!r}", code="prompt_not_found", param="name")
+            raise NotFound(f"no prompt named {name!r}", code="prompt_not_found", param="name")
         workload = caller.workload
     usage = await asyncio.to_thread(
         visible_usage,
