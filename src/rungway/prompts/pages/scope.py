@@ -1,0 +1,72 @@
+"""Whose prompts a page reads and who acts on them: the API's workload rule, for the prompt pages.
+
+A workload's key reads its own workload's prompts and the shared ones; the admin reads any workload's
+(`?workload=` names it; without it a name is looked up among every workload's prompts). A prompt of
+another workload is a 404 page, exactly the API's answer for a missing prompt, so a page never tells
+one workload what another has. The actor is built as the API builds it: the key's owner names the
+person.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+from sqlalchemy import Engine
+
+from rungway.api.auth import Caller
+from rungway.domain.keys import Role
+from rungway.errors import NotFound
+from rungway.gateway.routes import STATE
+from rungway.prompts.config import PROMPTS_SECTION, PromptsConfig
+from rungway.prompts.model import Actor
+from rungway.prompts.service import list_prompts
+from rungway.web.render import current_session
+
+__all__ = ["PROMPTS_PAGE", "locate", "page_actor", "policy_config", "prompt_url", "view_of"]
+
+PROMPTS_PAGE = "/ui/prompts"
+
+
+def view_of(caller: Caller, asked: str | None) -> str | None:
+    """The workload whose view a page reads: the admin's choice (None: every workload), else the key's own.
+
+    A workload's key asking for another workload is answered as for a prompt that does not exist."""
+    if caller.role is Role.ADMIN:
+        return asked or None
+    if asked and asked != caller.workload:
+        raise NotFound(f"No prompt of workload {asked!r} that this key may see.", code="prompt_not_found")
+    return caller.workload
+
+
+def locate(engine: Engine, caller: Caller, name: str, asked: str | None) -> str | None:
+    """The view in which `name` is read: the caller's (or the admin's `asked`); for the admin without
+    one, the workload of the only prompt of that name (a shared prompt or one workload's)."""
+    view = view_of(caller, asked)
+    if view is not None or caller.role is not Role.ADMIN:
+        return view
+    found = [p for p in list_prompts(engine, workload=None) if p.name == name]
+    workloads = {p.workload for p in found}
+    return next(iter(workloads)) if len(workloads) == 1 else None
+
+
+def page_actor(request: web.Request) -> Actor:
+    """The person (or application key) acting through this session, named as the API names them."""
+    session = current_session(request)
+    caller = session.caller
+    if caller.key_id is None:
+        return Actor.server_admin()
+    key = request.app[STATE].directory.cached_key(session.key_hash) if session.key_hash else None
+    owner = key.owner if key is not None else None
+    return Actor(owner or caller.key_id, caller.key_id, caller.role, caller.kind, caller.workload)
+
+
+def policy_config(request: web.Request) -> PromptsConfig:
+    return request.app[STATE].config.section(PROMPTS_SECTION)
+
+
+def prompt_url(name: str, workload: str | None, *parts: str | int, **query: str | int) -> str:
+    """A prompt page's address: /ui/prompts/NAME[/PART...]?workload=W (no workload: a shared prompt)."""
+    path = "/".join([PROMPTS_PAGE, quote(name, safe=""), *(quote(str(p), safe="") for p in parts)])
+    params = {**({"workload": workload} if workload else {}), **{k: str(v) for k, v in query.items() if v != ""}}
+    return f"{path}?{urlencode(params)}" if params else path
