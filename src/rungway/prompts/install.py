@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rungway.capability import Capability, Host, Installed
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.pages import pages
 
 __all__ = ["CAPABILITY", "install_prompts"]
 
@@ -21,5 +22,6 @@ CAPABILITY = Capability(
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
     migrations="rungway.prompts.migrations",
+    pages=(pages,),
 )
 """The prompt library: versioned, reviewed prompts promoted by label, `prompts:`."""
