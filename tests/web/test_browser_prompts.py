@@ -148,8 +148,12 @@ def test_a_viewer_reads_every_prompt_page_and_sees_no_form(browser: Any, people:
     viewer = new_page(browser)
     try:
         sign_in(viewer, base, people.viewer)
-        for path in ("/ui/prompts", "/ui/prompts/for-viewers", "/ui/prompts/for-viewers/versions/2",
-                     "/ui/prompts/for-viewers/versions/2/review"):
+        for path in (
+            "/ui/prompts",
+            "/ui/prompts/for-viewers",
+            "/ui/prompts/for-viewers/versions/2",
+            "/ui/prompts/for-viewers/versions/2/review",
+        ):
             assert viewer.goto(f"{base}{path}").status == 200, path
             assert viewer.locator("main form[method=post]").count() == 0, path
         viewer.goto(f"{base}/ui/prompts/for-viewers/versions/2")

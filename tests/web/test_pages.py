@@ -7,7 +7,12 @@ from rungway.web.pages import PageRouter, RecordLink
 
 def test_a_record_link_quotes_its_value_and_the_other_fields_it_names() -> None:
     router = PageRouter("demo")
-    router.link("prompt_name", "prompt", "/ui/p/{value}/v/{prompt_version}?workload={workload}", also=("prompt_version", "workload"))
+    router.link(
+        "prompt_name",
+        "prompt",
+        "/ui/p/{value}/v/{prompt_version}?workload={workload}",
+        also=("prompt_version", "workload"),
+    )
     (link,) = router.links
     row = {"prompt_name": "a b/c", "prompt_version": 3, "workload": "w&x"}
     assert link.url(row) == "/ui/p/a%20b%2Fc/v/3?workload=w%26x"

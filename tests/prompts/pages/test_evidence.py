@@ -16,8 +16,16 @@ from rungway.store.requests import insert_requests
 NOW = 1_900_000_000.0
 
 
-def _call(i: int, *, workload: str = "bot", version: int | None = 2, status: int = 200, ago: float = 60.0,
-          latency: float = 100.0, name: str | None = "answer") -> RequestRecord:
+def _call(
+    i: int,
+    *,
+    workload: str = "bot",
+    version: int | None = 2,
+    status: int = 200,
+    ago: float = 60.0,
+    latency: float = 100.0,
+    name: str | None = "answer",
+) -> RequestRecord:
     return RequestRecord(
         id=f"req_{i:03d}",
         ts_start=NOW - ago,

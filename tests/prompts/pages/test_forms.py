@@ -71,7 +71,10 @@ def test_content_is_bounded_before_it_is_parsed() -> None:
 
 def test_form_fields_are_bounded_and_unknown_ones_refused() -> None:
     fields = {"name": 5, "content": 100}
-    assert form_fields(MultiDict(name=" ab ", content=" x\n", csrf_token="t"), fields) == {"name": "ab", "content": " x\n"}
+    assert form_fields(MultiDict(name=" ab ", content=" x\n", csrf_token="t"), fields) == {
+        "name": "ab",
+        "content": " x\n",
+    }
     assert form_fields(MultiDict(), fields) == {"name": "", "content": ""}
     with pytest.raises(InvalidRequest, match="at most 5"):
         form_fields(MultiDict(name="abcdef"), fields)
@@ -80,5 +83,7 @@ def test_form_fields_are_bounded_and_unknown_ones_refused() -> None:
 
 
 def test_the_written_yaml_is_plain_even_for_awkward_text() -> None:
-    content = PromptContent.from_json({"messages": [{"role": "user", "content": "tab\there\r\nand: {{x}} # not a comment"}]})
+    content = PromptContent.from_json(
+        {"messages": [{"role": "user", "content": "tab\there\r\nand: {{x}} # not a comment"}]}
+    )
     assert content_from_text(content_text(content)) == content

@@ -53,7 +53,9 @@ def _seed(gateway: Gateway) -> None:
         actor=ANA,
     )
     other = Actor("olga", "key_olga", Role.DEVELOPER, KeyKind.PERSON, "other")
-    create_version(engine, workload="other", name="secret-plan", content=_content("Top secret."), message="", actor=other)
+    create_version(
+        engine, workload="other", name="secret-plan", content=_content("Top secret."), message="", actor=other
+    )
     create_version(engine, workload=None, name="house-style", content=_content("Be kind."), message="", actor=ADMIN)
 
 
@@ -74,8 +76,13 @@ def test_the_list_and_pages_are_scoped_to_the_workload_and_shared_prompts_marked
     assert 'href="/ui/prompts/answer?workload=test"' in page.text and 'href="/ui/prompts/house-style"' in page.text
     assert "secret-plan" not in page.text
     assert "production → v1" in page.text and "shared" in page.text
-    for path in ("/ui/prompts/secret-plan", "/ui/prompts/secret-plan/versions/1", "/ui/prompts/secret-plan/versions/1/review",
-                 "/ui/prompts/answer?workload=other", "/ui/prompts/nope"):
+    for path in (
+        "/ui/prompts/secret-plan",
+        "/ui/prompts/secret-plan/versions/1",
+        "/ui/prompts/secret-plan/versions/1/review",
+        "/ui/prompts/answer?workload=other",
+        "/ui/prompts/nope",
+    ):
         refused = viewer.get(path)
         assert refused.status_code == 404, path  # another workload's prompt is answered as a missing one
         assert "Top secret" not in refused.text
@@ -144,19 +151,32 @@ def test_versions_reviews_and_label_moves_from_the_forms_follow_the_apis_rules(
     move = {"label": "production", "version": "1", "reason": "ship it", "workload": "test"}
     unapproved = ana.post("/ui/prompts/answer/labels", move)
     assert unapproved.status_code == 409 and "needs 1 approval(s)" in html.unescape(unapproved.text)
-    self_review = ana.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "mine", "workload": "test"})
+    self_review = ana.post(
+        "/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "mine", "workload": "test"}
+    )
     assert self_review.status_code == 403 and "reviewed by someone other than its author" in self_review.text
     app = _signed_in(ui_client, gateway, gateway.create_key("test").secret)
     refused = app.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "lgtm"})
     assert refused.status_code == 403 and "person" in refused.text  # an application key does not review
     olga = _signed_in(ui_client, gateway, gateway.create_key("other", kind=KeyKind.PERSON, owner="olga").secret)
-    assert olga.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "x"}).status_code == 404
-    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER, kind=KeyKind.PERSON, owner="vic").secret)
-    assert viewer.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "x"}).status_code == 403
+    assert (
+        olga.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "x"}).status_code == 404
+    )
+    viewer = _signed_in(
+        ui_client, gateway, gateway.create_key("test", role=Role.VIEWER, kind=KeyKind.PERSON, owner="vic").secret
+    )
+    assert (
+        viewer.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "x"}).status_code == 403
+    )
     assert viewer.post("/ui/prompts", form).status_code == 403
     bob = _signed_in(ui_client, gateway, gateway.create_key("test", kind=KeyKind.PERSON, owner="bob").secret)
-    approved = bob.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "read it", "workload": "test"})
-    assert approved.status_code == 303 and approved.headers["Location"] == "/ui/prompts/answer/versions/1/review?workload=test#reviews"
+    approved = bob.post(
+        "/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "read it", "workload": "test"}
+    )
+    assert (
+        approved.status_code == 303
+        and approved.headers["Location"] == "/ui/prompts/answer/versions/1/review?workload=test#reviews"
+    )
     moved = ana.post("/ui/prompts/answer/labels", move)
     assert moved.status_code == 303 and moved.headers["Location"] == "/ui/prompts/answer?workload=test#label-history"
     assert get_version(engine, workload="test", name="answer", label="production").version == 1
@@ -192,9 +212,22 @@ def test_the_approval_view_shows_productions_usage_and_says_evaluation_is_missin
     now = time.time()
     calls = [
         RequestRecord(
-            id=f"req_p{i}", ts_start=now - 60 - i, ts_end=now - 59, workload=workload, key_id=None, user=None,
-            team=None, model_requested="gpt-4o-mini", status=500 if i == 0 else 200, latency_ms=100.0 * (i + 1),
-            tokens_in=1, tokens_out=1, cost_nano=2_000_000, priced=True, prompt_name="answer", prompt_version=1,
+            id=f"req_p{i}",
+            ts_start=now - 60 - i,
+            ts_end=now - 59,
+            workload=workload,
+            key_id=None,
+            user=None,
+            team=None,
+            model_requested="gpt-4o-mini",
+            status=500 if i == 0 else 200,
+            latency_ms=100.0 * (i + 1),
+            tokens_in=1,
+            tokens_out=1,
+            cost_nano=2_000_000,
+            priced=True,
+            prompt_name="answer",
+            prompt_version=1,
         )
         for i, workload in enumerate(["test", "test", "test", "other"])
     ]
@@ -202,7 +235,11 @@ def test_the_approval_view_shows_productions_usage_and_says_evaluation_is_missin
     client = _signed_in(ui_client, gateway, gateway.create_key(workload="test", role=Role.VIEWER).secret)
     page = client.get("/ui/prompts/answer/versions/2/review").text
     usage = page.split('id="usage"')[1].split("</section>")[0]
-    stat = dict(re.findall(r'id="usage-(\w+)">\s*<span class="stat-label">[^<]*</span>\s*<span class="stat-value">([^<]*)<', usage))
+    stat = dict(
+        re.findall(
+            r'id="usage-(\w+)">\s*<span class="stat-label">[^<]*</span>\s*<span class="stat-value">([^<]*)<', usage
+        )
+    )
     assert stat == {"calls": "3", "errors": "1", "p50": "200 ms", "cost": "$0.006000"}  # this workload's calls only
     assert "No evaluation runs: the evaluation capability is not installed." in page
     assert "From v1 (production) to v2" in page

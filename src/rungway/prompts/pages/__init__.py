@@ -16,7 +16,11 @@ from rungway.web.pages import PageRouter
 __all__ = ["pages"]
 
 pages = PageRouter("prompts", templates="rungway.prompts.pages")
-pages.link("prompt_name", "prompt", "/ui/prompts/{value}/versions/{prompt_version}?workload={workload}", also=(
-    "prompt_version", "workload"))
+pages.link(
+    "prompt_name",
+    "prompt",
+    "/ui/prompts/{value}/versions/{prompt_version}?workload={workload}",
+    also=("prompt_version", "workload"),
+)
 
 from rungway.prompts.pages import actions, review, views  # noqa: E402, F401  (their pages join `pages` on import)

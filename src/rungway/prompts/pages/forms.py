@@ -42,9 +42,9 @@ def form_fields(form: Mapping[str, Any], fields: Mapping[str, int]) -> dict[str,
 class _NoAliasLoader(yaml.SafeLoader):
     """PyYAML's safe loader without aliases: `*name` is refused where it appears."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401  (PyYAML's own signature)
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML leaves it untyped
             raise yaml.MarkedYAMLError(
                 None, None, "aliases (*name) are not accepted in a prompt; write the value out", event.start_mark
             )
@@ -60,7 +60,7 @@ def _parse(text: str) -> object:
                 f"content: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}", param="content"
             ) from None
     try:
-        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506  (a safe loader, aliases refused)
+        return yaml.load(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -104,4 +104,6 @@ def content_text(content: PromptContent) -> str:
     """A version's content as the YAML the create form takes (empty fields left out)."""
     body = content.to_json()
     kept = {key: value for key, value in body.items() if value not in (None, {}, [])}
-    return yaml.dump(kept, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return yaml.dump(
+        kept, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )

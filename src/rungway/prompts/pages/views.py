@@ -21,9 +21,9 @@ from rungway.prompts.diff import PromptDiff, diff_versions
 from rungway.prompts.model import PromptVersion
 from rungway.prompts.pages import pages
 from rungway.prompts.pages.forms import content_text
-from rungway.prompts.template import JsonValue
 from rungway.prompts.pages.scope import PROMPTS_PAGE, locate, policy_config, prompt_url, view_of
 from rungway.prompts.service import get_version, label_moves, list_prompts, list_versions, reviews
+from rungway.prompts.template import JsonValue
 from rungway.web.render import current_session, render
 
 __all__ = ["PRODUCTION", "change_rows", "default_base", "may_change"]
@@ -125,7 +125,9 @@ def change_rows(diff: PromptDiff | None) -> list[tuple[str, str, str]]:
     return rows
 
 
-@pages.page(f"{PROMPTS_PAGE}/{{name}}/versions/{{version:[0-9]{{1,9}}}}", title="Prompt version", params=_VERSION_PARAMS)
+@pages.page(
+    f"{PROMPTS_PAGE}/{{name}}/versions/{{version:[0-9]{{1,9}}}}", title="Prompt version", params=_VERSION_PARAMS
+)
 async def version_page(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     engine = request.app[STATE].engine
