@@ -94,6 +94,15 @@ def test_the_list_and_pages_are_scoped_to_the_workload_and_shared_prompts_marked
     everything = admin.get("/ui/prompts").text
     assert "secret-plan" in everything and "answer" in everything and "house-style" in everything
     assert admin.get("/ui/prompts/secret-plan").status_code == 200  # the only prompt of that name
+    other = Actor("olga", "key_olga", Role.DEVELOPER, KeyKind.PERSON, "other")
+    create_version(
+        gateway.state.engine, workload="other", name="answer", content=_content("Theirs."), message="", actor=other
+    )
+    ambiguous = admin.get("/ui/prompts/answer")
+    assert ambiguous.status_code == 404 and "Workloads other, test each have a prompt named" in html.unescape(
+        ambiguous.text
+    )
+    assert "Theirs." in admin.get("/ui/prompts/answer/versions/1?workload=other").text
     assert "Top secret." in admin.get("/ui/prompts/secret-plan/versions/1?workload=other").text
     assert 'href="/ui/prompts/secret-plan?workload=other"' in admin.get("/ui/prompts?workload=other").text
 

@@ -45,9 +45,13 @@ def locate(engine: Engine, caller: Caller, name: str, asked: str | None) -> str 
     view = view_of(caller, asked)
     if view is not None or caller.role is not Role.ADMIN:
         return view
-    found = [p for p in list_prompts(engine, workload=None) if p.name == name]
-    workloads = {p.workload for p in found}
-    return next(iter(workloads)) if len(workloads) == 1 else None
+    workloads = sorted({p.workload or "" for p in list_prompts(engine, workload=None) if p.name == name})
+    if len(workloads) > 1:
+        raise NotFound(
+            f"Workloads {', '.join(workloads)} each have a prompt named {name!r}: add ?workload= to choose one.",
+            code="prompt_ambiguous",
+        )
+    return workloads[0] or None if workloads else None
 
 
 def page_actor(request: web.Request) -> Actor:
