@@ -206,12 +206,10 @@ def get_version(
     with engine.connect() as conn:
         prompt = _resolved(conn, workload, name)
         if label is not None and label != LATEST:
-            if not valid_label(label):
-                raise InvalidRequest(f"label {label[:70]!r} is not a valid label name", param="label")
-            version = labels_of(conn, prompt.id).get(label)
+            version = labels_of(conn, prompt.id).get(label) if valid_label(label) else None
             if version is None:
                 raise NotFound(
-                    f"prompt {name!r} has no label {label!r}; move one with `rungway prompts label {name} {label} N`",
+                    f"prompt {name!r} has no label {label[:70]!r}; move one: `rungway prompts label {name} LABEL N`",
                     param="label",
                 )
         found = read_version(conn, prompt, version)
@@ -328,18 +326,18 @@ def move_label(
     """Point `label` at `version`, if the workload's review policy allows it, and record the move.
 
     A label already at `version` is not moved again: the move that put it there is returned."""
-    if label == LATEST or not valid_label(label):
-        raise InvalidRequest(
-            f"label {label[:70]!r} cannot be moved: labels are lowercase letters, digits, '.', '_' or '-', "
-            "and `latest` is always the newest version",
-            param="label",
-        )
     reason = _bounded(reason, "reason", MAX_REASON_CHARS, required=True)
     with engine.begin() as conn:
         _check_name(name)
         lock_name(conn, name)
         prompt = _resolved(conn, workload, name)
         _may_change(actor, prompt.workload, name)
+        if label == LATEST or not valid_label(label):
+            raise InvalidRequest(
+                f"label {label[:70]!r} cannot be moved: labels are lowercase letters, digits, '.', '_' or '-' "
+                "(at most 64), and `latest` is always the newest version",
+                param="label",
+            )
         target = read_version(conn, prompt, version)
         if target is None:
             raise NotFound(f"prompt {name!r} has no version {version}", param="version")
