@@ -65,15 +65,18 @@ MEASURES = (
 
 @dataclass(slots=True)
 class RequestFacts:
-    """Counts of request-log facts for one (workload, key, resolved model) over a window.
+    """Counts of request-log facts for one (workload, key, resolved model, prompt version) over a window.
 
     The assessment computes them once per window (a roll-up of the request log) and every
-    check that reads the request log shares them through `CheckContext.facts`.
+    check that reads the request log shares them through `CheckContext.facts`. Calls that
+    rendered no registry prompt have `prompt_name` "" (and `prompt_version` 0).
     """
 
     workload: str
     key_id: str
     model_resolved: str
+    prompt_name: str = ""
+    prompt_version: int = 0
     calls: int = 0
     ok_calls: int = 0
     ok_chat: int = 0

@@ -90,3 +90,22 @@ def test_rows_written_on_time_stay_out_of_the_late_index(engine: Engine) -> None
         late = conn.execute(text("select count(*) from requests where recorded_at > ts_start + 300")).scalar_one()
         stamped = conn.execute(text("select count(*) from requests where recorded_at is not null")).scalar_one()
     assert (late, stamped) == (1, 3)
+
+
+def test_facts_count_each_prompt_version_in_rolled_up_hours_and_the_live_edge(engine: Engine) -> None:
+    now = time.time()
+    hour = (now // HOUR - 5) * HOUR
+    old = [_call(hour + 60), _call(hour + 90), _call(hour + 120)]
+    for record, version in zip(old, (1, 2, 2), strict=True):
+        record.prompt_name, record.prompt_version = "support-answer", version
+    recent = _call(now - 30)
+    recent.prompt_name, recent.prompt_version = "support-answer", 2
+    insert_requests(engine, [*old, _call(hour + 200), recent, _call(now - 20)])
+    refresh_rollup(engine, now)
+    rolled = rollup_watermark(engine)
+    assert rolled is not None and hour + HOUR <= rolled < now - 30  # the recent calls are read live
+    rows, _ = request_facts(engine, hour, now + 1)
+    per_version: dict[tuple[str, int], int] = {}
+    for r in rows:
+        per_version[(r.prompt_name, r.prompt_version)] = per_version.get((r.prompt_name, r.prompt_version), 0) + r.calls
+    assert per_version == {("support-answer", 1): 1, ("support-answer", 2): 3, ("", 0): 2}

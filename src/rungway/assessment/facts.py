@@ -3,13 +3,17 @@
 The evidence checks need, per workload over a window, counts such as "calls attributed to a user"
 or "calls resolved to a pinned snapshot". Scanning a million request rows for that takes seconds
 on SQLite, so closed hours are rolled up once into `assessment_hourly` (one row per hour, workload,
-key and resolved model) and a window is the sum of its whole hours plus a live query over the
+key, resolved model and prompt version) and a window is the sum of its whole hours plus a live query over the
 edges (the partial first hour and everything after the roll-up's watermark). The roll-up only
 covers hours that ended more than `slack_s` ago, so records still in a writer queue are not missed.
 A row stored later than that (a backlog drained after an outage, a spill replayed at the next start)
 is a late write: the writer stamps every row's `recorded_at`, late rows alone are indexed
 (`ix_requests_late`), and each refresh recounts the closed hours that late rows landed in since the
 last one, so a rolled-up hour never stays short.
+
+Each call's registry prompt version (`requests.prompt_name`/`prompt_version`, "" and 0 without one) is part
+of the grouping, so the prompt library's evidence (the share of calls that rendered a library prompt,
+and which versions) is read from the roll-up too.
 
 When the traces capability's `spans` table exists, each successful chat call also counts as
 `traced` when the gateway's span for it kept both its input and its output (full or redacted).
@@ -55,6 +59,7 @@ from rungway.evidence import MEASURES, RequestFacts
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
+GROUPS = ("workload", "key_id", "model_resolved", "prompt_name", "prompt_version")  # a row of facts is one of these
 ROLLUP_NAME = "requests"
 LATE_NAME = "requests_late"  # its watermark: late rows stored before it were recounted
 
@@ -65,6 +70,8 @@ assessment_hourly = Table(
     Column("workload", String(64), primary_key=True),
     Column("key_id", String(40), primary_key=True),
     Column("model_resolved", String(128), primary_key=True),
+    Column("prompt_name", String(128), primary_key=True, server_default=""),  # a0004
+    Column("prompt_version", Integer, primary_key=True, server_default="0"),  # a0004
     Column("calls", BigInteger, nullable=False),
     Column("ok_calls", BigInteger, nullable=False),
     Column("ok_chat", BigInteger, nullable=False),
@@ -162,6 +169,8 @@ def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool
         r.workload,
         func.coalesce(r.key_id, "").label("key_id"),
         func.coalesce(r.model_resolved, "").label("model_resolved"),
+        func.coalesce(r.prompt_name, "").label("prompt_name"),
+        func.coalesce(r.prompt_version, 0).label("prompt_version"),
     ]
     if by_hour:
         keys.insert(0, _bucket(engine).label("bucket"))
@@ -198,7 +207,7 @@ def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) ->
         if last is not None:
             late = late.where(r.recorded_at >= last - slack_s)
         buckets = sorted({float(b) for (b,) in conn.execute(late.distinct())})
-        names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+        names = ["bucket", *GROUPS, *MEASURES]
         for bucket in buckets:
             conn.execute(delete(assessment_hourly).where(assessment_hourly.c.bucket == bucket))
             source = _grouped(engine, [(bucket, bucket + HOUR)], with_spans, by_hour=True)
@@ -219,7 +228,7 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
         raise ValueError(f"slack_s must leave a minute past LATE_WRITE_S ({LATE_WRITE_S:g} s) for commits")
     recount_late_hours(engine, now, slack_s=slack_s)
     with_spans = spans_table_exists(engine)
-    names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+    names = ["bucket", *GROUPS, *MEASURES]
 
     def prepare(start: float, end: float) -> Writer:
         source = _grouped(engine, [(start, end)], with_spans, by_hour=True)
@@ -233,30 +242,29 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
 
 
 def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:
-    """Facts per (workload, key, model) over [since, until), and whether span evidence was available."""
+    """Facts per (workload, key, model, prompt version) over [since, until), and whether span evidence was available."""
     with_spans = spans_table_exists(engine)
     watermark = rollup_watermark(engine)
     rolled_from = math.ceil(since / HOUR) * HOUR
     rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
-    out: dict[tuple[str, str, str], RequestFacts] = {}
+    out: dict[tuple[str, str, str, str, int], RequestFacts] = {}
 
     def add(rows: Iterable[tuple[object, ...]]) -> None:
         for row in rows:
-            key = (str(row[0]), str(row[1]), str(row[2]))
+            key = (str(row[0]), str(row[1]), str(row[2]), str(row[3] or ""), int(row[4] or 0))  # type: ignore[call-overload]
             facts = out.get(key)
             if facts is None:
                 facts = out[key] = RequestFacts(*key)
-            facts.add(row[3:])  # type: ignore[arg-type]
+            facts.add(row[5:])  # type: ignore[arg-type]
 
     with engine.connect() as conn:
         if rolled_to > rolled_from:
             h = assessment_hourly.c
             sums = [func.sum(getattr(h, m)) for m in MEASURES]
+            groups = [getattr(h, g) for g in GROUPS]
             add(
                 conn.execute(
-                    select(h.workload, h.key_id, h.model_resolved, *sums)
-                    .where(h.bucket >= rolled_from, h.bucket < rolled_to)
-                    .group_by(h.workload, h.key_id, h.model_resolved)
+                    select(*groups, *sums).where(h.bucket >= rolled_from, h.bucket < rolled_to).group_by(*groups)
                 ).all()
             )
             live = [(since, rolled_from), (rolled_to, until)]
