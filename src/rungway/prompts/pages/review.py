@@ -12,25 +12,31 @@ self-approval or an unapproved move into a protected label is refused here with 
 from __future__ import annotations
 
 import asyncio
-import time
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy import Engine
 
 from rungway.api.registry import QueryParam
 from rungway.domain.keys import Role
-from rungway.errors import InvalidRequest
+from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.routes import STATE
+from rungway.prompts.api import actor_for
+from rungway.prompts.catalog import CATALOG
 from rungway.prompts.diff import diff_versions
+from rungway.prompts.model import PromptVersion
 from rungway.prompts.pages import pages
-from rungway.prompts.pages.evidence import EVALUATION_MISSING, USAGE_WINDOW_S, version_usage
 from rungway.prompts.pages.forms import form_fields
-from rungway.prompts.pages.scope import PROMPTS_PAGE, locate, page_actor, policy_config, prompt_url
+from rungway.prompts.pages.scope import PROMPTS_PAGE, locate, policy_config, prompt_url
 from rungway.prompts.pages.views import PRODUCTION, change_rows, may_change
-from rungway.prompts.service import approvers_of, get_version, list_versions, move_label, review, reviews
+from rungway.prompts.service import approvers_of, get_version, move_label, review, reviews
+from rungway.prompts.usage import VersionUsage, prompt_usage
 from rungway.web.render import current_session, redirect, render
 
-__all__ = ["LABEL_FORM", "REVIEW_FORM"]
+__all__ = ["EVALUATION_MISSING", "LABEL_FORM", "REVIEW_FORM", "USAGE_SINCE", "refresh_catalog"]
+
+USAGE_SINCE = "7d"
+EVALUATION_MISSING = "No evaluation runs: the evaluation capability is not installed."
 
 _WORKLOAD = QueryParam("workload", "the prompt's workload (admin; empty: shared)", max_length=64)
 _VERSION = "{version:[0-9]{1,9}}"
@@ -47,24 +53,17 @@ async def approval_view(request: web.Request) -> web.StreamResponse:
     number = int(request.match_info["version"])
     view = await asyncio.to_thread(locate, engine, caller, name, request.query.get("workload"))
     candidate = await asyncio.to_thread(get_version, engine, workload=view, name=name, version=number)
-    versions = await asyncio.to_thread(list_versions, engine, workload=view, name=name)
-    production = next((v for v in versions if PRODUCTION in v.labels), None)
+    production = await _labelled(engine, view, name, PRODUCTION)
     decisions = await asyncio.to_thread(reviews, engine, workload=view, name=name, version=number)
     policy = policy_config(request).policy_for(candidate.workload)
     approvers, rejecters = approvers_of(decisions, candidate.author)
     diff = diff_versions(production, candidate) if production is not None and production.version != number else None
     usage = None
-    if production is not None:
-        until = time.time()
-        usage = await asyncio.to_thread(
-            version_usage,
-            engine,
-            workload=view if caller.role is not Role.ADMIN else candidate.workload,
-            name=name,
-            version=production.version,
-            since=until - USAGE_WINDOW_S,
-            until=until,
-        )
+    if production is not None:  # the reader's calls: a workload key's own, the admin's of the prompt's scope
+        scope = candidate.workload if caller.role is Role.ADMIN else caller.workload
+        report = await asyncio.to_thread(prompt_usage, engine, name, workload=scope, since=USAGE_SINCE)
+        usage = next((u for u in report.versions if u.version == production.version), None)
+        usage = usage or VersionUsage(production.version, 0, 0, 0, 0, 0, None, None)
     return render(
         request,
         "prompts/review.html",
@@ -85,6 +84,20 @@ async def approval_view(request: web.Request) -> web.StreamResponse:
         can_review=caller.role.allows(Role.DEVELOPER),
         can_move=may_change(caller.role, caller.workload, candidate.workload),
     )
+
+
+async def _labelled(engine: Engine, view: str | None, name: str, label: str) -> PromptVersion | None:
+    try:
+        return await asyncio.to_thread(get_version, engine, workload=view, name=name, label=label)
+    except NotFound:
+        return None
+
+
+async def refresh_catalog(request: web.Request) -> None:
+    """After a change, this server's catalog at once (as the API does); other replicas within their refresh."""
+    catalog = request.app[STATE].slots.get(CATALOG)
+    if catalog is not None:
+        await catalog.refresh()
 
 
 def _calls_url(name: str, version: int | None, workload: str | None) -> str:
@@ -111,7 +124,7 @@ async def review_form(request: web.Request) -> web.StreamResponse:
         version=number,
         decision=v["decision"],
         comment=v["comment"],
-        actor=page_actor(request),
+        actor=await actor_for(request),
     )
     return redirect(prompt_url(name, done.workload, "versions", number, "review") + "#reviews")
 
@@ -136,6 +149,7 @@ async def label_form(request: web.Request) -> web.StreamResponse:
         label=v["label"],
         version=int(v["version"]),
         reason=v["reason"],
-        actor=page_actor(request),
+        actor=await actor_for(request),
     )
+    await refresh_catalog(request)  # the label serves from this gateway at once
     return redirect(prompt_url(name, moved.workload) + "#label-history")

@@ -3,8 +3,7 @@
 A workload's key reads its own workload's prompts and the shared ones; the admin reads any workload's
 (`?workload=` names it; without it a name is looked up among every workload's prompts). A prompt of
 another workload is a 404 page, exactly the API's answer for a missing prompt, so a page never tells
-one workload what another has. The actor is built as the API builds it: the key's owner names the
-person.
+one workload what another has.
 """
 
 from __future__ import annotations
@@ -19,11 +18,9 @@ from rungway.domain.keys import Role
 from rungway.errors import NotFound
 from rungway.gateway.routes import STATE
 from rungway.prompts.config import PROMPTS_SECTION, PromptsConfig
-from rungway.prompts.model import Actor
 from rungway.prompts.service import list_prompts
-from rungway.web.render import current_session
 
-__all__ = ["PROMPTS_PAGE", "locate", "page_actor", "policy_config", "prompt_url", "view_of"]
+__all__ = ["PROMPTS_PAGE", "locate", "policy_config", "prompt_url", "view_of"]
 
 PROMPTS_PAGE = "/ui/prompts"
 
@@ -52,17 +49,6 @@ def locate(engine: Engine, caller: Caller, name: str, asked: str | None) -> str 
             code="prompt_ambiguous",
         )
     return workloads[0] or None if workloads else None
-
-
-def page_actor(request: web.Request) -> Actor:
-    """The person (or application key) acting through this session, named as the API names them."""
-    session = current_session(request)
-    caller = session.caller
-    if caller.key_id is None:
-        return Actor.server_admin()
-    key = request.app[STATE].directory.cached_key(session.key_hash) if session.key_hash else None
-    owner = key.owner if key is not None else None
-    return Actor(owner or caller.key_id, caller.key_id, caller.role, caller.kind, caller.workload)
 
 
 def policy_config(request: web.Request) -> PromptsConfig:
