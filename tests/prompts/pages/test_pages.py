@@ -141,6 +141,7 @@ def test_a_version_shows_its_text_escaped_and_a_diff_against_production_by_defau
     assert "Nothing to compare with" not in production and "Changes from v2" in production  # with the other one
     assert client.get("/ui/prompts/answer/versions/2?against=1").status_code == 200
     assert client.get("/ui/prompts/answer/versions/2?against=abc").status_code == 400
+    assert client.get("/ui/prompts/answer/versions/2?against=99999999999999999999").status_code == 400
     assert client.get("/ui/prompts/answer/versions/2?against=9").status_code == 404
     assert client.get("/ui/prompts/answer/versions/9").status_code == 404
     assert client.get("/ui/prompts/answer/versions/x1").status_code == 404
@@ -158,6 +159,8 @@ def test_versions_reviews_and_label_moves_from_the_forms_follow_the_apis_rules(
     assert ana.post("/ui/prompts", form).headers["Location"] == made.headers["Location"]  # same content, same version
     assert get_version(engine, workload="test", name="answer").author == "ana"
     move = {"label": "production", "version": "1", "reason": "ship it", "workload": "test"}
+    assert ana.post("/ui/prompts/answer/labels", {**move, "version": "²"}).status_code == 400
+    assert 'aria-label="Review this version"' in ana.get("/ui/prompts/answer/versions/1/review").text
     unapproved = ana.post("/ui/prompts/answer/labels", move)
     assert unapproved.status_code == 409 and "needs 1 approval(s)" in html.unescape(unapproved.text)
     self_review = ana.post(
@@ -167,6 +170,8 @@ def test_versions_reviews_and_label_moves_from_the_forms_follow_the_apis_rules(
     app = _signed_in(ui_client, gateway, gateway.create_key("test").secret)
     refused = app.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "lgtm"})
     assert refused.status_code == 403 and "person" in refused.text  # an application key does not review
+    page = app.get("/ui/prompts/answer/versions/1/review").text
+    assert 'aria-label="Review this version"' not in page and "rungway keys create --person" in page
     olga = _signed_in(ui_client, gateway, gateway.create_key("other", kind=KeyKind.PERSON, owner="olga").secret)
     assert (
         olga.post("/ui/prompts/answer/versions/1/reviews", {"decision": "approve", "comment": "x"}).status_code == 404

@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from rungway.api.registry import QueryParam
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.routes import STATE
 from rungway.prompts.api import actor_for
@@ -81,7 +81,7 @@ async def approval_view(request: web.Request) -> web.StreamResponse:
         calls_url=_calls_url(name, production.version if production else None, candidate.workload),
         evaluation=EVALUATION_MISSING,
         url=prompt_url,
-        can_review=caller.role.allows(Role.DEVELOPER),
+        can_review=may_change(caller.role, caller.workload, candidate.workload) and caller.kind is KeyKind.PERSON,
         can_move=may_change(caller.role, caller.workload, candidate.workload),
     )
 
@@ -135,7 +135,7 @@ async def label_form(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     name = request.match_info["name"]
     v = form_fields(await request.post(), LABEL_FORM)
-    if not v["version"].isdigit():
+    if not (v["version"].isascii() and v["version"].isdigit()):
         raise InvalidRequest("version must be a version number, e.g. 3", param="version")
     if not v["label"]:
         raise InvalidRequest("label is required, e.g. production or staging", param="label")

@@ -30,7 +30,10 @@ __all__ = ["PRODUCTION", "change_rows", "default_base", "may_change"]
 
 PRODUCTION = "production"
 _WORKLOAD = QueryParam("workload", "the prompt's workload (admin; empty: shared)", max_length=64)
-_VERSION_PARAMS = [_WORKLOAD, QueryParam("against", "the version to compare with", type="integer", minimum=1)]
+_VERSION_PARAMS = [
+    _WORKLOAD,
+    QueryParam("against", "the version to compare with", type="integer", minimum=1, maximum=999_999_999),
+]
 
 
 def may_change(role: Role, caller_workload: str | None, prompt_workload: str | None) -> bool:
