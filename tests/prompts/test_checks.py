@@ -21,7 +21,9 @@ from rungway.store.requests import insert_requests
 from tests.assessment.helpers import ASSESS_CONFIG, assess, attest
 from tests.servers import Gateway
 
-CONFIG = ASSESS_CONFIG + """
+CONFIG = (
+    ASSESS_CONFIG
+    + """
   lib:
     risk_tier: internal
   mixed:
@@ -31,6 +33,7 @@ CONFIG = ASSESS_CONFIG + """
   quiet:
     risk_tier: internal
 """
+)
 STRICT = PromptsConfig()  # production is protected and needs one approval
 LAX = PromptsConfig(default=ReviewPolicy(approvals_required=0))  # a policy that lets production move unreviewed
 DAY = 86_400.0

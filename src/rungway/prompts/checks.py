@@ -84,7 +84,7 @@ def check_prompt_library(ctx: CheckContext, req: CheckRequest) -> Mapping[str, C
         if with_prompt:
             reason = f"{pct(with_prompt, chats)}% of {chats} successful chat calls rendered a library prompt version"
         else:
-            reason = f"none of {chats} successful chat calls rendered a library prompt (no `\"prompt\"` reference)"
+            reason = f'none of {chats} successful chat calls rendered a library prompt (no `"prompt"` reference)'
         out[w.name] = CheckOutcome(verdict, reason, evidence)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from rungway.capability import Capability, Host, Installed
+from rungway.prompts import usage_api
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
@@ -41,8 +42,9 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
-    routers=(router,),
+    routers=(router, usage_api.router),
     migrations="rungway.prompts.migrations",
+    checks=("rungway.prompts.checks",),
     pages=(pages,),
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""

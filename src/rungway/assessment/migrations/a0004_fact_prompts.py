@@ -26,7 +26,7 @@ MEASURES = (
 
 
 def _create(with_prompt: bool) -> None:
-    prompt = [
+    prompt: list[sa.Column[object]] = [
         sa.Column("prompt_name", sa.String(128), primary_key=True, server_default=""),
         sa.Column("prompt_version", sa.Integer, primary_key=True, server_default="0"),
     ]
