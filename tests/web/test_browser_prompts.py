@@ -1,6 +1,7 @@
 """The prompt library's pages in a real browser (Debian's Chromium, headless) against a real gateway: a person
 creates a prompt and its next version from the pages and reads the diff; another person approves it and
-moves production; the author's own approval is refused on the page; a viewer sees no forms; screenshots
+moves production, a call through the gateway renders it, and its request-log row links back to the version
+with the call counted in the approval view's evidence; the author's own approval is refused on the page; a viewer sees no forms; screenshots
 of each page at 1280x800 and 390 px go to test-artifacts/dashboard/.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
 from rungway.domain.keys import KeyKind, Role
@@ -110,6 +112,19 @@ def test_another_persons_approval_lets_production_move(browser: Any, people: Peo
         history = reviewer.locator("#label-history tbody tr").first.inner_text()
         assert "production" in history and "bob" in history and "approved by bob" in history
         assert get_version(engine, workload="test", name="greeting", label="production").version == 2
+        sdk = people.gateway.sdk(people.gateway.create_key("test").secret)  # production serves at once
+        variables = {"product": "Rungway", "question": "What is a label?"}
+        sdk.chat.completions.create(
+            model=openai.NOT_GIVEN,
+            messages=openai.NOT_GIVEN,
+            extra_body={"prompt": {"id": "greeting", "variables": variables}},
+        )
+        people.gateway.flush()
+        reviewer.goto(f"{base}/ui/requests")
+        reviewer.locator("main table tbody tr").first.get_by_role("link", name="prompt").click()
+        reviewer.wait_for_url(f"{base}/ui/prompts/greeting/versions/2?workload=test")
+        reviewer.get_by_role("link", name="Review this version").click()
+        assert reviewer.locator("#usage-calls .stat-value").inner_text() == "1"  # production's calls, the evidence
     finally:
         author.context.close()
         reviewer.context.close()
