@@ -1,8 +1,8 @@
 """The prompt library's pages in a real browser (Debian's Chromium, headless) against a real gateway: a person
 creates a prompt and its next version from the pages and reads the diff; another person approves it and
 moves production, a call through the gateway renders it, and its request-log row links back to the version
-with the call counted in the approval view's evidence; the author's own approval is refused on the page; a viewer sees no forms; screenshots
-of each page at 1280x800 and 390 px go to test-artifacts/dashboard/.
+with the call counted in the approval view's evidence; the author's own approval is refused on the page; a
+viewer sees no forms; screenshots of each page at 1280x800 and 390 px go to test-artifacts/dashboard/.
 """
 
 from __future__ import annotations
