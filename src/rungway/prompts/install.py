@@ -44,6 +44,7 @@ CAPABILITY = Capability(
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
     routers=(router, usage_api.router),
+    cli={"prompts": "rungway.prompts.cli:prompts_group"},
     migrations="rungway.prompts.migrations",
     checks=("rungway.prompts.checks",),
     pages=(pages,),
