@@ -52,26 +52,28 @@ def new_version(gw: Gateway, text: str, *, move_production: bool = True) -> int:
     return version
 
 
-@pytest.fixture
-def server(tmp_path: Path, store_url: str) -> Iterator[Gateway]:
-    """A server of its own (the fallback test stops it); the prompt `greet` v1 at label production."""
-    config = write_config(tmp_path, CONFIG.replace("{store_url}", store_url))
-    config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=str(tmp_path / "s")))
-    gw = Gateway(config)
+class StoppableGateway(Gateway):
+    """A gateway a test may stop itself (the fallback test) and the fixture stops otherwise."""
+
     stopped = False
 
-    def stop() -> None:
-        nonlocal stopped
-        if not stopped:
-            stopped = True
-            gw.stop()
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            super().stop()
 
-    gw.stop_once = stop  # type: ignore[attr-defined]
+
+@pytest.fixture
+def server(tmp_path: Path, store_url: str) -> Iterator[Gateway]:
+    """A server of its own; the prompt `greet` v1 at label production."""
+    config = write_config(tmp_path, CONFIG.replace("{store_url}", store_url))
+    config = dataclasses.replace(config, recorder=dataclasses.replace(config.recorder, spill_dir=str(tmp_path / "s")))
+    gw = StoppableGateway(config)
     try:
         new_version(gw, "Answer {{question}} for {{company}}.")
         yield gw
     finally:
-        stop()
+        gw.stop()
 
 
 def library(gw: Gateway, clock: Clock, ttl_s: float = 60.0) -> PromptLibrary:
@@ -125,7 +127,7 @@ def test_while_the_server_is_stopped_the_last_good_copy_is_served_with_one_warni
     lib = library(server, clock, ttl_s=10)
     cold = library(server, clock)
     first = lib.get("greet")
-    server.stop_once()  # type: ignore[attr-defined]
+    server.stop()
     clock.now += 11
     with caplog.at_level(logging.WARNING, logger="rungway.sdk.prompts"):
         assert lib.get("greet") is first
