@@ -18,7 +18,7 @@ from rungway.prompts.model import Actor
 from rungway.prompts.service import create_version, move_label, review
 from rungway.prompts.template import PromptContent
 from rungway.store.requests import insert_requests
-from tests.assessment.helpers import ASSESS_CONFIG, assess, attest
+from tests.assessment.helpers import ASSESS_CONFIG, api, assess, attest
 from tests.servers import Gateway
 
 CONFIG = (
@@ -141,6 +141,9 @@ def test_calls_on_a_version_that_never_reached_a_protected_label_with_approval_a
 
 
 def test_manual_prompt_review_stays_attestable_for_teams_that_review_prompts_elsewhere(gw: Gateway) -> None:
+    model = {i["id"]: i for i in api(gw, "GET", "/api/assessment/model")[1]["items"]}
+    assert model["manual_prompt_review"]["attestable"] and model["manual_prompt_review"]["check"] is not None
+    assert not model["prompt_library"]["attestable"] and not model["authentication"]["attestable"]
     _calls(gw, "quiet", 3)  # prompts in application code: the library has nothing to show
     before = _items(gw)["quiet"]["manual_prompt_review"]
     assert before["verdict"] == "not_assessable" and "rungway assess attest manual_prompt_review" in before["reason"]

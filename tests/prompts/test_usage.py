@@ -9,11 +9,16 @@ import time
 from collections.abc import Callable
 
 import pytest
+from click.testing import CliRunner, Result
 
+from rungway.cli.main import cli
 from rungway.domain.ids import new_id
 from rungway.domain.records import RequestRecord
+from rungway.errors import InvalidRequest, NotFound
+from rungway.prompts.catalog import CATALOG
+from rungway.prompts.config import PromptsConfig, ReviewPolicy
 from rungway.prompts.model import Actor
-from rungway.prompts.service import create_version
+from rungway.prompts.service import create_version, move_label
 from rungway.prompts.template import PromptContent
 from rungway.store.requests import insert_requests
 from tests.api.http import ADMIN, call
@@ -92,17 +97,45 @@ def test_bad_usage_queries_are_a_400_naming_the_parameter(gw: Gateway, path: str
 
 def test_cli_prints_usage_and_the_cost_report_groups_by_prompt(gw: Gateway) -> None:
     gw.flush()
-    result = run_cli(gw, ["prompts", "usage", "support-answer", "--workload", "test", "--format", "json"])
+
+    def usage(*args: str, key: str = ADMIN) -> Result:
+        return CliRunner().invoke(cli, ["prompts", "usage", *args, "--server", gw.base_url, "--key", key])
+
+    result = usage("support-answer", "--workload", "test", "--format", "json")
     assert result.exit_code == 0, result.output
     assert [v["calls"] for v in json.loads(result.output)["versions"]] == [4, 10]
-    table = run_cli(gw, ["prompts", "usage", "support-answer"])
-    assert table.exit_code == 0 and "TOTAL" in table.output, table.output
-    unknown = run_cli(gw, ["prompts", "usage", "no-such-prompt"])
-    assert unknown.exit_code != 0 and "no-such-prompt" in unknown.output and "Traceback" not in unknown.output
+    table = usage("support-answer", "--since", "30d")
+    assert table.exit_code == 0 and "TOTAL" in table.output and "15" in table.output, table.output
+    other = usage("support-answer", key=gw.create_key("other").secret)  # a user mistake: one line, no traceback
+    assert isinstance(other.exception, NotFound) and "support-answer" in str(other.exception)
+    bad = usage("support-answer", "--since", "soon")
+    assert isinstance(bad.exception, InvalidRequest) and "since" in str(bad.exception)
 
-    report = run_cli(gw, ["cost", "report", "--by", "prompt_version", "--format", "json"])
+    report = run_cli(gw, ["cost", "report", "--by", "prompt_version", "--since", "7d", "--format", "json"])
     assert report.exit_code == 0, report.output
     rows = {r["key"]: r["requests"] for r in json.loads(report.output)["rows"]}
     assert rows == {"support-answer@1": 10, "support-answer@2": 4, "greeting@1": 3}
     by_prompt = run_cli(gw, ["cost", "report", "--by", "prompt", "--workload", "other", "--format", "json"])
     assert {r["key"]: r["requests"] for r in json.loads(by_prompt.output)["rows"]} == {"greeting": 2}
+
+
+def test_calls_through_the_gateway_with_a_prompt_reference_show_in_its_usage(gw: Gateway) -> None:
+    engine, lax = gw.state.engine, PromptsConfig(default=ReviewPolicy(approvals_required=0))
+    content = PromptContent.from_json({"messages": [{"role": "system", "content": "Triage {{ticket}}."}]})
+    version = create_version(engine, workload="test", name="triage", content=content, message="m",
+                             actor=Actor.server_admin()).version.version  # fmt: skip
+    move_label(engine, lax, workload="test", name="triage", label="production", version=version, reason="r",
+               actor=Actor.server_admin())  # fmt: skip
+    gw.call(gw.state.slots[CATALOG].refresh)
+    client = gw.sdk(gw.create_key("test").secret)
+    for ticket in ("t1", "t2", "t3"):
+        reference = {"prompt": {"id": "triage", "variables": {"ticket": ticket}}}
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "go"}], extra_body=reference
+        )
+    gw.flush()
+    status, body = call(gw, "GET", "/api/prompts/triage/usage", ADMIN)
+    assert status == 200, body
+    [only] = body["versions"]
+    assert (only["version"], only["calls"], only["errors"]) == (version, 3, 0)
+    assert only["p50_ms"] is not None and only["tokens_in"] > 0 and only["cost_nano"] > 0

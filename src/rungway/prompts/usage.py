@@ -6,17 +6,20 @@ what the current version does. It reads the core request-log columns `prompt_nam
 `prompt_version` (set by the gateway when a call renders a registry prompt) through the partial
 index `ix_requests_prompt` (prompt name, start time), so only the prompt's own calls in the window
 are read, never the whole log. Latency percentiles are nearest-rank (PostgreSQL's `percentile_disc`;
-on SQLite one indexed ORDER BY per version and percentile).
+on SQLite, from one pass over the window's latencies).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from array import array
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, Select, cast, func, select
+from sqlalchemy import Connection, Engine, Integer, Select, cast, func, literal, select
 
 from rungway.domain.pricing import usd
 from rungway.errors import InvalidRequest, NotFound
@@ -95,13 +98,23 @@ def _window(q: Select[Any], name: str, workload: str | None, since: float | None
     return q
 
 
-def _percentile(conn: Connection, q: Select[Any], n: int, p: float) -> float | None:
-    """The nearest-rank percentile of the latencies `q` selects (n of them), read in the database."""
-    if n == 0:
+def _nearest_rank(ordered: Sequence[float], p: float) -> float | None:
+    if not ordered:
         return None
-    rank = max(1, math.ceil(p * n))
-    value = conn.execute(q.order_by(c.latency_ms).offset(rank - 1).limit(1)).scalar()
-    return None if value is None else round(float(value), 3)
+    return round(float(ordered[max(1, math.ceil(p * len(ordered))) - 1]), 3)
+
+
+def _latencies(conn: Connection, q: Select[Any]) -> dict[int | None, list[float]]:
+    """Each version's latencies, and every call's under None, sorted: one pass over the window (SQLite has no
+    percentile function; one ORDER BY per version and percentile read the window eight times)."""
+    per_version: dict[int | None, array[float]] = defaultdict(lambda: array("d"))
+    every = array("d")
+    for version, latency in conn.execute(q):
+        per_version[version].append(latency)
+        every.append(latency)
+    out: dict[int | None, list[float]] = {v: sorted(values) for v, values in per_version.items()}
+    out[None] = sorted(every)
+    return out
 
 
 def _check_name(name: str) -> None:
@@ -150,23 +163,27 @@ def prompt_usage(
     quantiles = [func.percentile_disc(p).within_group(c.latency_ms) for p in PERCENTILES] if pg else []
     grouped = _window(select(c.prompt_version, *_sums(), *quantiles), name, workload, start, end)
     grouped = grouped.group_by(c.prompt_version).order_by(c.prompt_version.desc()).limit(MAX_VERSIONS)
-    total_q = _window(select(*_sums(), *quantiles), name, workload, start, end)
-    latencies = _window(select(c.latency_ms), name, workload, start, end)
-    versions: list[VersionUsage] = []
+    total_q = _window(select(literal(None), *_sums(), *quantiles), name, workload, start, end)
     with engine.connect() as conn:
-        for row in conn.execute(grouped).all():
-            versions.append(_usage(conn, row, latencies.where(c.prompt_version == row[0]), pg, version=row[0]))
-        total = _usage(conn, (None, *conn.execute(total_q).one()), latencies, pg, version=None)
+        rows = [*conn.execute(grouped).all(), conn.execute(total_q).one()]
+        sorted_ms = (
+            {} if pg else _latencies(conn, _window(select(c.prompt_version, c.latency_ms), name, workload, start, end))
+        )
+    usages = [_usage(row, sorted_ms) for row in rows]
+    versions, total = usages[:-1], usages[-1]
     return PromptUsage(name, workload, start, end, versions, total)
 
 
-def _usage(conn: Connection, row: Any, latencies: Select[Any], pg: bool, *, version: int | None) -> VersionUsage:
+def _usage(row: Any, sorted_ms: dict[int | None, list[float]]) -> VersionUsage:
+    """A row (version, sums..., [p50, p95] on PostgreSQL) as a VersionUsage; SQLite's percentiles from `sorted_ms`."""
+    version = None if row[0] is None else int(row[0])
     calls, errors, tokens_in, tokens_out, cost = (int(v or 0) for v in row[1:6])
-    if pg:
+    if len(row) > 6:
         p50, p95 = (None if v is None else round(float(v), 3) for v in row[6:8])
     else:
-        p50, p95 = (_percentile(conn, latencies, calls, p) for p in PERCENTILES)
-    return VersionUsage(None if version is None else int(version), calls, errors, tokens_in, tokens_out, cost, p50, p95)
+        ordered = sorted_ms.get(version, [])
+        p50, p95 = (_nearest_rank(ordered, p) for p in PERCENTILES)
+    return VersionUsage(version, calls, errors, tokens_in, tokens_out, cost, p50, p95)
 
 
 def usage_dict(usage: PromptUsage) -> dict[str, Any]:

@@ -1,20 +1,24 @@
-"""`rungway prompts usage NAME [--since 7d] [--workload W]`: a prompt's traffic per version, from the store.
+"""`rungway prompts usage NAME [--since 7d] [--workload W]`: a prompt's traffic per version.
 
-Like `rungway cost report`, it reads the request log straight from the store (no server needed).
+Like the rest of `rungway prompts`, it asks a running server (`GET /api/prompts/{name}/usage`), so
+the key's scope applies: a workload's key sees its own calls of the prompt as its workload resolves
+the name; an admin key sees every workload's calls, or one with `--workload`. The command joins
+`prompts_group` here, and the capability names this module's `prompts_group` as its command group.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from urllib.parse import quote
 
 import click
 
-from rungway.cli.options import config_option, format_option, open_store
+from rungway.cli.options import format_option
 from rungway.cli.render import Column, emit, fmt_ms, fmt_usd
-from rungway.prompts.usage import usage_dict, visible_usage
+from rungway.prompts.cli import connect, prompts_group, server_options
 
-__all__ = ["usage_command"]
+__all__ = ["prompts_group", "usage_command"]
 
 _count = lambda v: f"{v:,}"  # noqa: E731 - a column formatter
 
@@ -31,21 +35,21 @@ COLUMNS = [
 ]
 
 
-@click.command("usage")
+@prompts_group.command("usage")
 @click.argument("name")
 @click.option("--since", default="7d", show_default=True, help="7d, 24h, an ISO date or epoch seconds")
 @click.option("--until", default=None, help="An ISO date or epoch seconds (default: now)")
-@click.option("--workload", "-w", default=None, help="Only this workload's calls (and the prompt as it sees it)")
-@config_option
+@click.option("--workload", "-w", default=None, help="An admin key: only this workload's calls (others: their own)")
+@server_options
 @format_option("table", "csv", "json")
 def usage_command(
-    name: str, since: str, until: str | None, workload: str | None, config_path: str | None, fmt: str
+    name: str, since: str, until: str | None, workload: str | None, server: str | None, key: str | None, fmt: str
 ) -> None:
     """Calls, errors, latency, tokens and cost of each version of prompt NAME (newest version first)."""
-    usage = visible_usage(open_store(config_path), name, workload=workload, since=since, until=until)
-    data = usage_dict(usage)
+    query = {"since": since, "until": until, "workload": workload}
+    data = connect(server, key).get(f"/api/prompts/{quote(name, safe='')}/usage", query)
     if fmt == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
-    scope = f" in {workload}" if workload else ""
+    scope = f" in {data['workload']}" if data.get("workload") else " in every workload"
     emit([*data["versions"], data["total"]], COLUMNS, fmt, title=f"Usage of prompt {name}{scope}")
