@@ -15,6 +15,7 @@ from rungway.prompts import usage_api
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.pages import pages
 from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
@@ -47,5 +48,6 @@ CAPABILITY = Capability(
     cli={"prompts": "rungway.prompts.commands:prompts_group"},
     migrations="rungway.prompts.migrations",
     checks=("rungway.prompts.checks",),
+    pages=(pages,),
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
