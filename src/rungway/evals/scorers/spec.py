@@ -111,7 +111,7 @@ class SpecReader:
         """A finite number in [low, high]; `default` when absent."""
         raw = self.get(key)
         if raw is None:
-            return default
+            return None if default is None else float(default)
         if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             raise self.error(key, f"expected a number, got {_kind(raw)}", f"write a number from {low:g} to {high:g}")
         if not low <= raw <= high:

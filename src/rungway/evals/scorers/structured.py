@@ -25,11 +25,11 @@ _NUMBER = re.compile(r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 
 
 def _compile(spec: SpecReader) -> jsonschema_rs.Validator | None:
-    schema = spec.mapping(required=False)
+    schema = spec.get("value")
     if schema is None:
-        if spec.has("value"):
-            raise spec.error("value", "expected a JSON Schema mapping", "write the schema inline, e.g. {type: object}")
         return None
+    if not isinstance(schema, dict):
+        raise spec.error("value", "expected a JSON Schema mapping", "write the schema inline, e.g. {type: object}")
     try:
         return jsonschema_rs.validator_for(dict(schema))
     except (jsonschema_rs.ValidationError, ValueError) as exc:
