@@ -69,8 +69,8 @@ def test_llm_rubric_records_the_judge_prompt_model_and_seed_and_is_repeatable(ga
     assert '"score"' in record.reply and "seed 7" in first.explanation
     gateway.flush()
     with gateway.state.engine.connect() as conn:
-        rows = conn.exec_driver_sql("select workload, model from requests").fetchall()
-    assert [tuple(r) for r in rows] == [("test", "gpt-4o-mini")] * 2  # judged through the gateway, as the workload
+        rows = conn.exec_driver_sql("select workload, model_requested, status from requests").fetchall()
+    assert [tuple(r) for r in rows] == [("test", "gpt-4o-mini", 200)] * 2  # judged through the gateway, as the workload
 
 
 def test_llm_rubric_threshold_decides_the_pass(gateway: Gateway) -> None:
