@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,15 @@ PROMPTFOO_TYPES = [
 
 def test_every_promptfoo_type_the_issue_names_is_known() -> None:
     assert sorted(set(PROMPTFOO_TYPES) - set(known_types())) == []
+
+
+def test_every_built_in_type_is_in_the_reference_and_declared_as_an_entry_point() -> None:
+    root = Path(__file__).resolve().parents[3]
+    reference = (root / "docs" / "evals.md").read_text()
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["entry-points"]["rungway.scorers"]
+    built_in = {t for t in known_types() if t != "ends-with-test"}
+    assert sorted(t for t in built_in if f"`{t}`" not in reference) == []
+    assert sorted(built_in - set(declared)) == []
 
 
 class EndsWith(Scorer):
