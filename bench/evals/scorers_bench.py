@@ -131,7 +131,7 @@ def main() -> None:
         (
             "rouge-l LCS, rapidfuzz",
             lambda: [LCSseq.similarity(tokens(s.output), tokens(s.expected or "")) for s in small],
-        ),  # noqa: E501
+        ),
         ("rouge-l LCS, pure Python", lambda: [python_lcs(tokens(s.output), tokens(s.expected or "")) for s in small]),
     ]
     for name, work in edits:
