@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.evals.scorers import InvalidAssertion
-from tests.evals.scorers.support import build, judge
+from rungway.evals.scorers import InvalidAssertion, ScorerContext, ScoreResult
+from tests.evals.scorers import support
 
 MODULE = "tests.evals.scorers.custom_checks"
+TRUSTED = ScorerContext(allow_python=True)
+
+
+def judge(spec: dict[str, object], output: str) -> ScoreResult:
+    return support.judge(spec, output, TRUSTED)
+
+
+def build(spec: dict[str, object]) -> object:
+    return support.build(spec, TRUSTED)
+
+
+def test_python_assertions_are_refused_unless_the_context_trusts_the_spec() -> None:
+    with pytest.raises(InvalidAssertion, match=r"type: python assertions are not allowed here"):
+        support.build({"type": "python", "value": f"{MODULE}:is_polite"})
+    with pytest.raises(InvalidAssertion, match=r"not allowed here"):
+        support.build({"type": "python", "value": "os:system"})
 
 
 def test_a_function_returning_a_bool_is_pass_fail() -> None:

@@ -20,7 +20,6 @@ from rungway.evals.scorers.base import JsonValue
 from rungway.evals.scorers.models import ModelClient
 
 __all__ = [
-    "COMMON_KEYS",
     "MAX_LIST_ITEMS",
     "MAX_TEXT_CHARS",
     "InvalidAssertion",
@@ -31,7 +30,6 @@ __all__ = [
 MAX_TEXT_CHARS = 100_000  # an expected value or rubric; a whole reference document fits
 MAX_LIST_ITEMS = 1_000
 MAX_NAME_CHARS = 200
-COMMON_KEYS = ("type", "value", "threshold", "weight", "metric")
 
 
 class InvalidAssertion(InvalidRequest):
@@ -42,12 +40,15 @@ class InvalidAssertion(InvalidRequest):
 
 @dataclass(frozen=True, slots=True)
 class ScorerContext:
-    """What a factory may need beyond the spec: the model client for model-graded scorers and the
-    default judge and embedding models (a spec's `model` overrides them)."""
+    """What a factory may need beyond the spec: the model client for model-graded scorers, the default
+    judge and embedding models (a spec's `model` overrides them), and whether `python` assertions may import
+    the code they name: only for specs from the team's own files (the CLI), never for a spec sent to a server.
+    """
 
     models: ModelClient | None = None
     judge_model: str | None = None
     embedding_model: str | None = None
+    allow_python: bool = False
 
 
 class SpecReader:
