@@ -4,8 +4,9 @@ The function takes the `Sample` and returns a `ScoreResult`, a bool (pass/fail) 
 (passes at or above `threshold`, default 0.5). It is imported when the assertion is built, so a wrong
 path is refused at the edge, and only when the context allows it (`ScorerContext.allow_python`: specs
 from the team's own files, never a spec sent to a server). promptfoo's inline Python and `file://`
-scripts are not run: a dotted path names code the team installed and reviewed. A whole new assertion type is a plugin instead: a module in
-the `rungway.scorers` entry-point group that registers a factory with `@scorer("name")`.
+scripts are not run: a dotted path names code the team installed and reviewed. A whole new assertion
+type is a plugin instead: a module in the `rungway.scorers` entry-point group that registers a factory
+with `@scorer("name")`.
 """
 
 from __future__ import annotations
