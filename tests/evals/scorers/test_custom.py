@@ -50,6 +50,8 @@ def test_a_function_that_raises_or_returns_nonsense_is_an_errored_score() -> Non
     assert raised.errored and "RuntimeError: the team's bug" in raised.explanation
     nonsense = judge({"type": "python", "value": f"{MODULE}:wrong_type"}, "x")
     assert nonsense.errored and "returned str" in nonsense.explanation
+    outside = judge({"type": "python", "value": f"{MODULE}:out_of_range"}, "x")
+    assert outside.errored and "in [0, 1]" in outside.explanation
 
 
 @pytest.mark.parametrize(

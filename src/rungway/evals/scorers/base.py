@@ -89,6 +89,10 @@ class ScoreResult:
     errored: bool = False
     judges: tuple[JudgeRecord, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.value <= 1.0:  # NaN fails this too
+            raise ValueError(f"a score's value is in [0, 1]; {self.scorer} gave {self.value!r}")
+
 
 class Scorer(abc.ABC):
     """A deterministic scorer: pure, synchronous and cheap. Subclasses set `name` and `version`."""

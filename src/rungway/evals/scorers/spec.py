@@ -119,6 +119,13 @@ class SpecReader:
             raise self.error(key, f"{raw:g} is out of range", f"write a number from {low:g} to {high:g}")
         return float(raw)
 
+    def integer(self, key: str, *, default: int, low: int, high: int) -> int:
+        """A whole number in [low, high]; `default` when absent."""
+        value = self.number(key, default=default, low=low, high=high)
+        if value is None or not value.is_integer():
+            raise self.error(key, f"{value:g} is not a whole number", f"write a whole number from {low} to {high}")
+        return int(value)
+
     def required_number(self, key: str, *, low: float = -math.inf, high: float = math.inf, example: str) -> float:
         value = self.number(key, low=low, high=high)
         if value is None:
