@@ -15,6 +15,8 @@ from rungway.prompts import usage_api
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.pages import pages
+from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
 __all__ = ["CAPABILITY", "install_prompts"]
@@ -42,9 +44,10 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
-    routers=(router, usage_api.router),
-    cli={"prompts": "rungway.prompts.usage_cli:prompts_group"},  # the group from cli.py, with `usage` added
+    routers=(router, policy_router, usage_api.router),
+    cli={"prompts": "rungway.prompts.commands:prompts_group"},
     migrations="rungway.prompts.migrations",
     checks=("rungway.prompts.checks",),
+    pages=(pages,),
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
