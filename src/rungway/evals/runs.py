@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -258,3 +259,31 @@ class EvalRun:
     aggregates: RunAggregates | None
     duration_s: float | None
     created_by: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "workload": self.workload,
+            "dataset": self.dataset,
+            "dataset_version": self.dataset_version,
+            "prompt": self.prompt,
+            "prompt_version": self.prompt_version,
+            "model": self.model,
+            "parameters": dict(self.parameters),
+            "repeat": self.repeat,
+            "status": self.status.value,
+            "trigger": self.trigger.value,
+            "started_at": _iso(self.started_at),
+            "finished_at": None if self.finished_at is None else _iso(self.finished_at),
+            "duration_s": self.duration_s,
+            "git_commit": self.git_commit,
+            "git_branch": self.git_branch,
+            "created_by": self.created_by,
+            "error": self.error,
+            **(self.aggregates.to_json() if self.aggregates is not None else {}),
+        }
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
