@@ -1,0 +1,27 @@
+"""The evaluation capability's one door: `CAPABILITY`, published under the `rungway.capabilities` entry points.
+
+It declares what the core wires: the `evals` migrations branch (datasets, scores, runs), the /api/datasets
+and /api/scores routers and the `rungway datasets` command. Datasets and scores are read and written
+through the store on each request, so a server needs no runtime of its own for them: `install_evals`
+returns nothing to wire yet.
+"""
+
+from __future__ import annotations
+
+from rungway.capability import Capability, Host, Installed
+
+__all__ = ["CAPABILITY", "install_evals"]
+
+
+def install_evals(host: Host) -> Installed:
+    """Nothing runs in the background for datasets and scores; the routes use the server's store engine."""
+    del host
+    return Installed()
+
+
+CAPABILITY = Capability(
+    name="evals",
+    install=install_evals,
+    migrations="rungway.evals.migrations",
+)
+"""Evaluation: datasets, scores and eval runs; /api/datasets, /api/scores, `rungway datasets`."""
