@@ -9,6 +9,7 @@ returns nothing to wire yet.
 from __future__ import annotations
 
 from rungway.capability import Capability, Host, Installed
+from rungway.evals import runs_api
 
 __all__ = ["CAPABILITY", "install_evals"]
 
@@ -23,5 +24,7 @@ CAPABILITY = Capability(
     name="evals",
     install=install_evals,
     migrations="rungway.evals.migrations",
+    routers=(runs_api.router,),
+    cli={"eval": "rungway.evals.eval_cli:eval_group"},
 )
 """Evaluation: datasets, scores and eval runs; /api/datasets, /api/scores, `rungway datasets`."""
