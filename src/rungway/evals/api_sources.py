@@ -75,7 +75,7 @@ def _case(raw: Mapping[str, Any]) -> EvalCase:
         vars=raw.get("vars") or {},
         messages=raw.get("messages") or (),
         expected=raw.get("expected"),
-        assertions=raw.get("assertions") or (),
+        assertions=raw.get("assert") or raw.get("assertions") or (),
         metadata=raw.get("metadata") or {},
     )
 
@@ -86,12 +86,14 @@ class ApiCaseSource:
     def __init__(
         self,
         client: ApiClient,
+        workload: str,
         dataset: str,
         version: str,
         default_assertions: Sequence[Mapping[str, JsonValue]],
         case_count: int,
     ) -> None:
         self.client = client
+        self.workload = workload
         self.dataset = dataset
         self.version = version
         self.default_assertions = default_assertions
@@ -103,7 +105,8 @@ class ApiCaseSource:
     async def pages(self) -> AsyncIterator[Sequence[EvalCase]]:
         offset = 0
         while True:
-            data = await self.client.call("GET", self._path({"offset": str(offset), "limit": str(PAGE_SIZE)}))
+            query = {"workload": self.workload, "offset": str(offset), "limit": str(PAGE_SIZE)}
+            data = await self.client.call("GET", self._path(query))
             cases = [_case(c) for c in data.get("cases") or ()]
             if cases:
                 yield cases
@@ -114,10 +117,11 @@ class ApiCaseSource:
 
 async def open_dataset(client: ApiClient, workload: str, name: str, version: str | None) -> ApiCaseSource:
     """The named version (default: the newest) as a case source: its number, default assertions and size."""
-    path = f"/api/datasets/{quote(name, safe='')}/versions/{version or 'latest'}?limit=0&workload={quote(workload)}"
+    path = f"/api/datasets/{quote(name, safe='')}/versions/{version or 'latest'}?limit=1&workload={quote(workload)}"
     data = await client.call("GET", path)
     return ApiCaseSource(
         client,
+        workload,
         name,
         str(data["version"]),
         data.get("default_assertions") or (),

@@ -15,7 +15,7 @@ import contextlib
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from rungway.evals.runner import EvalRunner, RunOutcome, RunSettings
 from rungway.evals.runs import EvalResult, Trigger
 from rungway.evals.scorers import ScorerContext
 from rungway.evals.scorers.base import JsonValue
-from rungway.evals.scorers.http_client import HttpModelClient
+from rungway.evals.scorers.models import ChatReply, ChatRequest
 from rungway.evals.sinks import ApiClient, HttpSink, RunStart
 from rungway.settings.env import read_environment
 
@@ -122,6 +122,33 @@ def _summary(outcome: RunOutcome, url: str, elapsed: float) -> None:
     click.echo(f"cost ${cost:.6f}, {elapsed:.2f} s, {outcome.retries} retries; {url}/api/eval-runs/{outcome.run_id}")
 
 
+class _JudgeClient:
+    """The gateway client of model-graded assertions, made on first use: a run without them never imports it."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url, self.key = url, key
+        self._client: Any = None
+
+    def _made(self) -> Any:
+        if self._client is None:
+            from rungway.evals.scorers.http_client import HttpModelClient
+
+            self._client = HttpModelClient(self.url, self.key)
+        return self._client
+
+    async def chat(self, request: ChatRequest) -> ChatReply:
+        reply: ChatReply = await self._made().chat(request)
+        return reply
+
+    async def embed(self, model: str, texts: Sequence[str]) -> list[list[float]]:
+        vectors: list[list[float]] = await self._made().embed(model, texts)
+        return vectors
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+
 @dataclass(frozen=True, slots=True)
 class _Options:
     url: str
@@ -145,7 +172,7 @@ async def _run(o: _Options) -> tuple[RunOutcome, float]:
     api = ApiClient(o.url, o.key)
     client = GatewayClient(o.url, o.key, concurrency=o.concurrency, timeout_s=o.timeout_s,
                            retry=RetryPolicy(attempts=o.attempts))  # fmt: skip
-    models = HttpModelClient(o.url, o.key)
+    models = _JudgeClient(o.url, o.key)
     cache = ResponseCache(o.cache_dir) if o.cache_dir is not None else None
     try:
         name, version = parse_dataset_ref(o.dataset)
