@@ -17,7 +17,6 @@ except ImportError:  # some environments ship it as httpx2 (the same API)
     import httpx2 as httpx  # type: ignore[no-redef]
 
 import uvloop
-
 from bench_cases import NEVER, REGEX, question  # type: ignore[import-not-found]
 
 

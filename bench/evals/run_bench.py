@@ -195,7 +195,8 @@ def main() -> None:
         print(f"  {name:<10} {wall:6.2f} s ({wall / ideal:4.1f}x ideal, {wall / floor_wall:4.2f}x floor)  "
               f"CPU {cpu_ms:5.2f} ms/case  peak RSS {rss:6.1f} MB{start}")  # fmt: skip
     if big is not None:
-        print(f"  rungway at {args.big} cases: {big['wall_s']:.2f} s, CPU {1000 * big['cpu_s'] / args.big:.2f} ms/case, "
+        cpu_big = 1000 * big["cpu_s"] / args.big
+        print(f"  rungway at {args.big} cases: {big['wall_s']:.2f} s, CPU {cpu_big:.2f} ms/case, "
               f"peak RSS {big['rss_mb']:.1f} MB")  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
 
