@@ -9,6 +9,7 @@ returns nothing to wire yet.
 from __future__ import annotations
 
 from rungway.capability import Capability, Host, Installed
+from rungway.evals.datasets import api as datasets_api
 
 __all__ = ["CAPABILITY", "install_evals"]
 
@@ -22,6 +23,8 @@ def install_evals(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="evals",
     install=install_evals,
+    routers=(datasets_api.router,),
+    cli={"datasets": "rungway.evals.datasets.cli:datasets_group"},
     migrations="rungway.evals.migrations",
 )
 """Evaluation: datasets, scores and eval runs; /api/datasets, /api/scores, `rungway datasets`."""
