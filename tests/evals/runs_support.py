@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rungway.evals.cache import ResponseCache
-from rungway.evals.gateway_client import GatewayClient, RetryPolicy
-from rungway.evals.runner import EvalCase, EvalRunner, RunOutcome, RunSettings
+from rungway.evals.runs.cache import ResponseCache
+from rungway.evals.runs.gateway_client import GatewayClient, RetryPolicy
+from rungway.evals.runs.runner import EvalCase, EvalRunner, RunOutcome, RunSettings
+from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
 from rungway.evals.scorers.base import JsonValue
-from rungway.evals.sinks import ApiClient, HttpSink, RunStart
 from tests.api.http import call
 from tests.servers import Gateway
 

@@ -10,10 +10,10 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from rungway.evals.gateway_client import GatewayClient, RetryPolicy
-from rungway.evals.runner import EvalCase, EvalRunner, RunSettings
-from rungway.evals.runs import RunStatus
-from rungway.evals.sinks import ApiClient, HttpSink
+from rungway.evals.runs.gateway_client import GatewayClient, RetryPolicy
+from rungway.evals.runs.model import RunStatus
+from rungway.evals.runs.runner import EvalCase, EvalRunner, RunSettings
+from rungway.evals.runs.sinks import ApiClient, HttpSink
 from rungway.evals.stats import pass_rate
 from rungway.store.schema import requests
 from tests.api.http import call

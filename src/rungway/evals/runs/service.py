@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
 from rungway.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
-from rungway.evals.runs import EvalRun, RunStatus, Trigger
-from rungway.evals.runs_store import (
+from rungway.evals.runs.model import EvalRun, RunStatus, Trigger
+from rungway.evals.runs.store import (
     NANO,
     get_run,
     insert_results,

@@ -20,8 +20,8 @@ from rungway.api.bodies import json_object, nullable, text
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest
-from rungway.evals.runs import RunStatus, Trigger
-from rungway.evals.runs_service import (
+from rungway.evals.runs.model import RunStatus, Trigger
+from rungway.evals.runs.service import (
     MAX_RESULTS_PER_BATCH,
     RunCaller,
     add_results,
@@ -29,7 +29,7 @@ from rungway.evals.runs_service import (
     readable_run,
     start_run,
 )
-from rungway.evals.runs_store import list_runs, read_results
+from rungway.evals.runs.store import list_runs, read_results
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.logs import parse_time

@@ -22,13 +22,13 @@ import orjson
 
 from rungway.domain.pricing import Price, usd
 from rungway.domain.usage import Usage
-from rungway.evals.cache import CachedAnswer, ResponseCache, cache_key
-from rungway.evals.gateway_client import Answer, CallFailed, GatewayClient
-from rungway.evals.runs import EvalResult, MetricScore, RunStatus, RunTally
+from rungway.evals.runs.cache import CachedAnswer, ResponseCache, cache_key
+from rungway.evals.runs.gateway_client import Answer, CallFailed, GatewayClient
+from rungway.evals.runs.model import EvalResult, MetricScore, RunStatus, RunTally
+from rungway.evals.runs.sinks import ResultSink, RunStart
 from rungway.evals.scorers import Assertion, InvalidAssertion, Sample, ScorerContext, case_outcome, score_case
 from rungway.evals.scorers.base import JsonValue
 from rungway.evals.scorers.registry import scorer_from_spec
-from rungway.evals.sinks import ResultSink, RunStart
 from rungway.settings.config import shipped_prices
 
 __all__ = ["CaseSource", "EvalCase", "EvalRunner", "PromptChoice", "RunOutcome", "RunSettings"]
@@ -107,6 +107,7 @@ class EvalRunner:
         self.cache = cache
         self.on_result = on_result
         self.tally = RunTally()
+        self.run_id: str | None = None
         self._built: dict[bytes, Assertion] = {}
         self._batch: list[EvalResult] = []
         self._sent: asyncio.Queue[list[EvalResult] | None] = asyncio.Queue(maxsize=1)
@@ -115,7 +116,14 @@ class EvalRunner:
         self._price_memo: dict[str, Price | None] = {}
 
     async def run(self, start: RunStart, source: CaseSource, sink: ResultSink) -> RunOutcome:
-        run_id = await sink.start(start)
+        starting = asyncio.ensure_future(sink.start(start))
+        try:
+            run_id = await asyncio.shield(starting)
+        except asyncio.CancelledError:  # cancelled while the server made the run: mark it cancelled all the same
+            with contextlib.suppress(Exception):
+                await sink.finish(await starting, RunStatus.CANCELLED, None)
+            raise
+        self.run_id = run_id
         sender = asyncio.create_task(self._send(sink, run_id))
         status, error = RunStatus.FINISHED, None
         try:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import orjson
 
 from rungway.errors import RungwayError
-from rungway.evals.runs import EvalResult, RunStatus, Trigger
+from rungway.evals.runs.model import EvalResult, RunStatus, Trigger
 from rungway.evals.scorers.base import JsonValue
 from rungway.wire.http1 import H1Pool
 from rungway.wire.http1_address import H1Error

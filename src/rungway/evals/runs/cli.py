@@ -24,15 +24,15 @@ import click
 import orjson
 
 from rungway.errors import InvalidRequest
-from rungway.evals.api_sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
-from rungway.evals.cache import DEFAULT_CACHE_DIR, ResponseCache
-from rungway.evals.gateway_client import GatewayClient, RetryPolicy
-from rungway.evals.runner import EvalRunner, RunOutcome, RunSettings
-from rungway.evals.runs import EvalResult, Trigger
+from rungway.evals.runs.cache import DEFAULT_CACHE_DIR, ResponseCache
+from rungway.evals.runs.gateway_client import GatewayClient, RetryPolicy
+from rungway.evals.runs.model import EvalResult, Trigger
+from rungway.evals.runs.runner import EvalRunner, RunOutcome, RunSettings
+from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
+from rungway.evals.runs.sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
 from rungway.evals.scorers import ScorerContext
 from rungway.evals.scorers.base import JsonValue
 from rungway.evals.scorers.models import ChatReply, ChatRequest
-from rungway.evals.sinks import ApiClient, HttpSink, RunStart
 from rungway.settings.env import read_environment
 
 __all__ = ["eval_group"]

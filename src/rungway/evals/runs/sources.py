@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from rungway.errors import InvalidRequest
-from rungway.evals.runner import EvalCase, PromptChoice
+from rungway.evals.runs.runner import EvalCase, PromptChoice
+from rungway.evals.runs.sinks import ApiClient
 from rungway.evals.scorers.base import JsonValue
-from rungway.evals.sinks import ApiClient
 
 __all__ = ["ApiCaseSource", "PromptRef", "ResolvedPrompt", "open_dataset", "parse_dataset_ref", "resolve_prompt"]
 

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from rungway.evals.runs import EvalRun, MetricAggregate, RunAggregates, RunStatus, RunTally, Trigger
+from rungway.evals.runs.model import EvalRun, MetricAggregate, RunAggregates, RunStatus, RunTally, Trigger
 from rungway.store.schema import metadata, requests
 
 __all__ = [
