@@ -79,11 +79,16 @@ def wait_ready(base: str, timeout_s: float = 60) -> None:
     raise SystemExit(f"the server at {base} did not start")
 
 
-def create_dataset(base: str, name: str, count: int) -> None:
+def create_dataset(config: Path, name: str, count: int) -> None:
+    """The cases as JSONL, imported straight into the server's store (`rungway datasets import`)."""
     asserts = [{"type": "regex", "value": REGEX}, {"type": "not-contains", "value": NEVER}]
-    cases = [{"key": f"c{i:06d}", "messages": [{"role": "user", "content": question(i)}], "assert": asserts}
-             for i in range(count)]  # fmt: skip
-    api(base, "POST", "/api/datasets", {"name": name, "workload": "bench", "cases": cases})
+    path = config.parent / f"{name}.jsonl"
+    with path.open("w") as out:
+        for i in range(count):
+            case = {"key": f"c{i:06d}", "messages": [{"role": "user", "content": question(i)}], "assert": asserts}
+            out.write(json.dumps(case) + "\n")
+    subprocess.run([RUNGWAY, "datasets", "import", str(path), "--name", name, "-w", "bench", "--config", str(config)],
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
 def measured(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
@@ -154,7 +159,7 @@ def main() -> None:
     try:
         wait_ready(base)
         secret = api(base, "POST", "/api/keys", {"workload": "bench", "name": "bench"})["secret"]
-        create_dataset(base, "bench", args.cases)
+        create_dataset(config, "bench", args.cases)
         env = {**os.environ, "CI": "true", "RUNGWAY_URL": base, "RUNGWAY_API_KEY": secret,
                "PROMPTFOO_DISABLE_TELEMETRY": "1", "PROMPTFOO_DISABLE_UPDATE": "1",
                "PROMPTFOO_CONFIG_DIR": str(work / "promptfoo-home")}  # fmt: skip
@@ -177,7 +182,7 @@ def main() -> None:
                 results.setdefault(name, []).append(measured(cmd, env, work))
         big = None
         if args.big:
-            create_dataset(base, "bench-big", args.big)
+            create_dataset(config, "bench-big", args.big)
             big = measured([*rungway, "--dataset", "bench-big"], env, work)
     finally:
         server.terminate()

@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_table(
         "eval_results",
         sa.Column("run_id", sa.String(40), primary_key=True),
-        sa.Column("case_key", sa.String(256), primary_key=True),
+        sa.Column("case_key", sa.String(200), primary_key=True),
         sa.Column("repeat", sa.Integer, primary_key=True),
         sa.Column("output", sa.Text, nullable=False),
         sa.Column("passed", sa.Boolean, nullable=False),

@@ -83,7 +83,7 @@ _RESULT = {
     "required": ["case_key", "passed"],
     "additionalProperties": False,
     "properties": {
-        "case_key": text(256, min_length=1),
+        "case_key": text(200, min_length=1),
         "repeat": {"type": "integer", "minimum": 0, "maximum": 99},
         "output": text(1_000_000, multiline=True),
         "passed": {"type": "boolean"},

@@ -1,6 +1,6 @@
 """`rungway eval run`: a dataset through the gateway as a workload, scored, streamed to the server.
 
-It talks to a running Rungway server over HTTP (`--url`, default $RUNGWAY_URL or http://127.0.0.1:8080) with a
+It talks to a running Rungway server over HTTP (`--url`, default $RUNGWAY_URL or http://127.0.0.1:4000) with a
 key of the workload (`--key`, default $RUNGWAY_API_KEY): the gateway's `/v1/chat/completions` for each case
 (so every call is traced, priced and budgeted as the workload's) and `/api/eval-runs` for the results. A
 progress bar on a terminal, a plain line every tenth of the run in CI (`CI=true`) or when piped; a summary at
@@ -37,7 +37,7 @@ from rungway.settings.env import read_environment
 
 __all__ = ["eval_group"]
 
-DEFAULT_URL = "http://127.0.0.1:8080"
+DEFAULT_URL = "http://127.0.0.1:4000"
 
 
 @click.group("eval")

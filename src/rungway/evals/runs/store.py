@@ -89,7 +89,7 @@ eval_results = Table(
     "eval_results",
     metadata,
     Column("run_id", String(40), primary_key=True),
-    Column("case_key", String(256), primary_key=True),
+    Column("case_key", String(200), primary_key=True),
     Column("repeat", Integer, primary_key=True),
     Column("output", Text, nullable=False),
     Column("passed", Boolean, nullable=False),

@@ -18,7 +18,7 @@ from rungway.evals.stats import pass_rate
 from rungway.store.schema import requests
 from tests.api.http import call
 from tests.conftest import SIMULATOR_CONFIG
-from tests.evals.runs_support import ListSource, cases, run, run_json, start_for
+from tests.evals.runs.support import ListSource, cases, run, run_json, start_for
 from tests.servers import AppServer, Gateway
 
 
