@@ -39,6 +39,11 @@ ACCEPTANCE_NOT_CHECKED = {
     ("GET", "/api/cost/report"): "by=tag needs the tag parameter",
     ("POST", "/api/assessment/attestations"): "an evidenced item is refused with a 400 saying it is measured instead",
     ("POST", "/api/assessment/imports"): "the content must parse as the format it names (a JUnit or promptfoo report)",
+    ("POST", "/api/prompts"): "a template uses only {{name}} placeholders, a default has its variable's type, and "
+    "an admin key names `workload` or `shared: true` (not both)",
+    ("GET", "/api/prompts/{name}"): "version and label exclude each other",
+    ("POST", "/api/prompts/{name}/labels/{label}"): "the label in the path must be a label name (lowercase, "
+    "not `latest`); path parameters are documented as plain text",
 }
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 

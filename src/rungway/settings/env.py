@@ -17,8 +17,8 @@ class Environment:
     admin_key: str | None
     ci: bool
     variables: Mapping[str, str]
-    server_url: str | None = None  # RUNGWAY_URL: the server commands that talk over HTTP use (rungway eval run)
-    api_key: str | None = None  # RUNGWAY_API_KEY: the key they send
+    server_url: str | None = None  # where CLI commands that talk to a running server send requests
+    api_key: str | None = None  # the key those commands send (else the admin key)
 
 
 def read_environment() -> Environment:
@@ -29,7 +29,7 @@ def read_environment() -> Environment:
         redis_url=env.get("RUNGWAY_REDIS_URL") or None,
         admin_key=env.get("RUNGWAY_ADMIN_KEY") or None,
         ci=env.get("CI", "").lower() in ("1", "true", "yes"),
+        variables=env,
         server_url=env.get("RUNGWAY_URL") or None,
         api_key=env.get("RUNGWAY_API_KEY") or None,
-        variables=env,
     )
