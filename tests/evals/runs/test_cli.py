@@ -111,3 +111,37 @@ def test_the_fast_command_entry_points_match_the_capabilities_commands() -> None
     declared = {c_name: path for c in load_capabilities() for c_name, path in c.cli.items()}
     for point in entry_points(group=COMMANDS_GROUP):
         assert declared.get(point.name) == point.value, point
+
+
+def _prompt(gw: Gateway, key: str, text: str) -> dict[str, Any]:
+    body = {"name": "reply", "messages": [{"role": "user", "content": text}], "model": "gpt-4o-mini",
+            "parameters": {"max_tokens": 50}, "message": "draft"}  # fmt: skip
+    status, version = call(gw, "POST", "/api/prompts", key, body)
+    assert status in (200, 201), version
+    return version
+
+
+def test_a_run_with_a_prompt_sends_it_by_reference_so_the_request_log_names_the_version(
+    gateway_factory: Callable[..., Gateway], store_url: str, tmp_path: Path
+) -> None:
+    gw = gateway_factory(store_url=store_url)
+    secret = gw.create_key().secret
+    _prompt(gw, secret, "Answer {{question}} briefly.")
+    _prompt(gw, secret, "Answer {{question}} at length.")
+    cases = [{"key": f"v{i}", "vars": {"question": f"question {i}"}, "assert": [{"type": "regex", "value": "."}]}
+             for i in range(4)]  # fmt: skip
+    status, made = call(gw, "POST", "/api/datasets", secret, {"name": "vars-only", "cases": cases})
+    assert status == 201, made
+    for ref, version in (("reply@1", 1), ("reply:latest", 2)):
+        code, out, err = _finish(_eval(gw, secret, "-w", "test", "-d", "vars-only", "-p", ref, "--no-cache",
+                                       cwd=tmp_path))  # fmt: skip
+        assert code == 0, err
+        assert "4 results, 4 passed" in out
+        run = call(gw, "GET", "/api/eval-runs?limit=1", secret)[1]["data"][0]
+        assert (run["prompt"], run["prompt_version"], run["model"]) == ("reply", version, "gpt-4o-mini")
+        gw.flush()
+        status, logs = call(gw, "GET", "/api/logs?limit=4", secret)
+        assert status == 200
+        assert [(row["prompt_name"], row["prompt_version"]) for row in logs["data"]] == [("reply", version)] * 4
+    code, _, err = _finish(_eval(gw, secret, "-w", "test", "-d", "vars-only", "-p", "reply@9", cwd=tmp_path))
+    assert code == 1 and "404" in err and "Traceback" not in err

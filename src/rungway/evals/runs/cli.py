@@ -1,6 +1,6 @@
 """`rungway eval run`: a dataset through the gateway as a workload, scored, streamed to the server.
 
-It talks to a running Rungway server over HTTP (`--url`, default $RUNGWAY_URL or http://127.0.0.1:4000) with a
+It talks to a running Rungway server over HTTP (`--server`, default $RUNGWAY_URL or http://127.0.0.1:4000) with a
 key of the workload (`--key`, default $RUNGWAY_API_KEY): the gateway's `/v1/chat/completions` for each case
 (so every call is traced, priced and budgeted as the workload's) and `/api/eval-runs` for the results. A
 progress bar on a terminal, a plain line every tenth of the run in CI (`CI=true`) or when piped; a summary at
@@ -236,7 +236,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
 @click.option("--timeout", "timeout_s", type=click.FloatRange(1, 3600), default=300, show_default=True,
               help="Seconds a call may take")  # fmt: skip
 @click.option("--judge-model", help="The default model of model-graded assertions (default --model)")
-@click.option("--url", help=f"The Rungway server (default $RUNGWAY_URL, else {DEFAULT_URL})")
+@click.option("--server", "url", metavar="URL", help=f"The server (default $RUNGWAY_URL, else {DEFAULT_URL})")
 @click.option("--key", help="An API key of the workload (default $RUNGWAY_API_KEY)")
 def run_command(
     workload: str,

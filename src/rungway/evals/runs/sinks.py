@@ -98,7 +98,7 @@ class ApiClient:
         except (H1Error, OSError, TimeoutError) as exc:
             raise ApiError(
                 f"cannot reach the Rungway server at {self.base_url}: {exc}. Fix: start it (rungway serve) "
-                "or pass --url / set RUNGWAY_URL"
+                "or pass --server / set RUNGWAY_URL"
             ) from None
         try:
             data = orjson.loads(raw) if raw else None
