@@ -188,12 +188,15 @@ class EvalRunner:
                 self.on_result(result)
             self._batch.append(result)
             if len(self._batch) >= self.settings.batch_size:
-                batch, self._batch = self._batch, []
-                await self._sent.put(batch)
+                await self._hand_over()  # in its own frame: no worker keeps a sent batch alive
                 if self._send_error is not None:
                     raise self._send_error
                 if self.cache is not None:
                     self.cache.flush()
+
+    async def _hand_over(self) -> None:
+        batch, self._batch = self._batch, []
+        await self._sent.put(batch)
 
     def _assertion(self, spec: Mapping[str, JsonValue], where: str) -> Assertion:
         key = orjson.dumps(spec, option=orjson.OPT_SORT_KEYS)
