@@ -37,8 +37,8 @@ def test_export_writes_jsonl_that_imports_back_as_the_same_version(sqlite_url: s
     out = tmp_path / "out.jsonl"
     done = run_cli(sqlite_url, "datasets", "export", "cases@1", "-w", "test", "-o", str(out))
     assert done.exit_code == 0, done.output
-    assert json.loads(out.read_text().splitlines()[0]) == {"defaultTest": {"assert": [{"type": "not-icontains",
-                                                                                       "value": "as an ai"}]}}  # fmt: skip
+    defaults = {"defaultTest": {"assert": [{"type": "not-icontains", "value": "as an ai"}]}}
+    assert json.loads(out.read_text().splitlines()[0]) == defaults
     again = run_cli(sqlite_url, "datasets", "import", str(out), "--name", "cases", "-w", "test")
     assert again.exit_code == 0 and "unchanged: cases@1" in again.output
     shown = run_cli(sqlite_url, "datasets", "show", "cases", "-w", "test", "--format", "json")
