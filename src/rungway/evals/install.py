@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rungway.capability import Capability, Host, Installed
 from rungway.evals.datasets import api as datasets_api
+from rungway.evals.scores import api as scores_api
 
 __all__ = ["CAPABILITY", "install_evals"]
 
@@ -23,7 +24,7 @@ def install_evals(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="evals",
     install=install_evals,
-    routers=(datasets_api.router,),
+    routers=(datasets_api.router, scores_api.router),
     cli={"datasets": "rungway.evals.datasets.cli:datasets_group"},
     migrations="rungway.evals.migrations",
 )
