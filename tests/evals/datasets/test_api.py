@@ -170,6 +170,11 @@ def test_a_key_never_sees_or_writes_another_workloads_datasets_and_shared_ones_a
             "cases[0] assert[0]: value",
         ),
         ({"name": "x", "cases": [{"messages": [{"content": "no role"}]}]}, "cases.0.messages.0.role", "required"),
+        (
+            {"name": "x", "cases": [{"vars": {"q": 1}, "assert": [{"type": "python", "value": "json:loads"}]}]},
+            "type",
+            "a server never imports code a request names",
+        ),
     ],
 )
 def test_bad_cases_are_refused_with_a_400_naming_the_case_and_field(

@@ -28,6 +28,11 @@ def test_a_bad_file_is_refused_naming_file_line_and_fix_without_a_traceback(sqli
     table.write_text("q,__expected\nhello,javascript: output.length > 2\n")
     message = user_error(run_cli(sqlite_url, "datasets", "import", str(table), "-w", "test"))
     assert message.startswith(f"{table}:2 __expected: javascript: assertions run JavaScript")
+    table.write_text("q,__expected\nhello,python: json:nope\n")
+    message = user_error(run_cli(sqlite_url, "datasets", "import", str(table), "-w", "test"))
+    assert message.startswith(f"{table}:2 assert[0]: value:")  # a team's own file may name Python code: checked
+    table.write_text("q,__expected\nhello,python: json:loads\n")
+    assert run_cli(sqlite_url, "datasets", "import", str(table), "-w", "test").exit_code == 0
     message = user_error(run_cli(sqlite_url, "datasets", "import", str(SAMPLES / "cases.csv")))
     assert "--workload NAME, or --shared" in message
 
