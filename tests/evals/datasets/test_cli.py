@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import text
+
+import rungway.sdk as rw
 from tests.api.http import ADMIN, call
 from tests.cli.run import rungway
 from tests.evals.support import SAMPLES, run_cli, server, user_error
@@ -85,3 +88,34 @@ def test_add_from_traces_copies_a_calls_input_and_output_linked_to_its_trace(
     assert user_error(none).startswith("no llm spans of workload 'test' matched")
     bad = run_cli(store_url, "datasets", "add-from-traces", "prod", "-w", "test", "--filter", "colour=red")
     assert "FIELD=VALUE" in user_error(bad)
+
+
+def test_add_from_traces_reads_an_applications_otlp_llm_span_in_the_genai_conventions(
+    gateway_factory: Callable[..., Gateway], sqlite_url: str
+) -> None:
+    gw = server(gateway_factory, sqlite_url)
+    rw.configure(gw.base_url, gw.create_key("test").secret, service="app")
+    try:
+        question = [{"role": "user", "parts": [{"type": "text", "content": "Is the shop open on Sunday?"}]}]
+        answer = [{"role": "assistant", "parts": [{"type": "text", "content": "Yes, 10 to 4."}],
+                   "finish_reason": "stop"}]  # fmt: skip
+        with rw.span("chat my-model", kind="llm", attributes={"gen_ai.input.messages": json.dumps(question),
+                                                               "gen_ai.output.messages": answer}) as llm:  # fmt: skip
+            pass
+        with rw.span("no content", kind="llm") as empty:
+            pass
+        assert rw.flush()
+    finally:
+        rw.shutdown()
+    gw.flush()
+    with gw.state.engine.connect() as conn:
+        stored = conn.execute(text("SELECT content FROM spans WHERE trace_id = :t"), {"t": llm.trace_id}).scalar()
+    assert not bytes(stored).startswith(b"{")  # kept as the OTLP protobuf it arrived as
+    made = run_cli(sqlite_url, "datasets", "add-from-traces", "app", "-w", "test", "--trace-id", llm.trace_id,
+                   "--trace-id", empty.trace_id)  # fmt: skip
+    assert made.exit_code == 0, (made.output, made.exception)
+    assert "1 new case(s) from traces (1 matching spans had no stored input messages)" in made.output
+    _, version = call(gw, "GET", "/api/datasets/app/versions/1?workload=test", ADMIN)
+    (case,) = version["cases"]
+    assert case["messages"] == [{"role": "user", "content": "Is the shop open on Sunday?"}]
+    assert case["expected"] == "Yes, 10 to 4." and case["source_trace_id"] == llm.trace_id
