@@ -39,6 +39,10 @@ ACCEPTANCE_NOT_CHECKED = {
     ("GET", "/api/cost/report"): "by=tag needs the tag parameter",
     ("POST", "/api/assessment/attestations"): "an evidenced item is refused with a 400 saying it is measured instead",
     ("POST", "/api/assessment/imports"): "the content must parse as the format it names (a JUnit or promptfoo report)",
+    ("POST", "/api/datasets"): "the admin key names a workload or shared; a case needs vars or messages; assertion "
+    "specs are checked by the scorer registry",
+    ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
+    "the data type; eval and online scores name their scorer",
 }
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 
