@@ -109,6 +109,8 @@ def test_cases_are_paged_and_export_imports_back_to_the_same_version(
     lines = [json.loads(line) for line in text.splitlines()]
     assert status == 200 and kind.startswith("application/x-ndjson") and len(lines) == 251
     assert lines[0] == {"defaultTest": {"assert": [{"type": "contains", "value": "x"}]}}
+    status, whole = call(gw, "GET", "/api/datasets/big/versions/latest/export?format=json", dev.secret)
+    assert status == 200 and [c["key"] for c in whole["cases"]] == [c["key"] for c in lines[1:]]
     again = run_cli(gw.config.database_url, "datasets", "create", "big", "-w", "test", stdin=text)
     assert again.exit_code == 0 and "unchanged: big@1" in again.output
 
