@@ -22,3 +22,20 @@ def test_the_evals_branch_applies_after_the_core_alone(store_url: str) -> None:
     assert heads & {"e0002", "e0003"}
     assert set(inspect(engine).get_table_names()) >= TABLES
     assert "evals" in {c.name for c in load_capabilities()}
+
+
+def test_the_migrations_make_the_tables_the_store_modules_declare(store_url: str) -> None:
+    from rungway.evals.datasets import store as datasets
+    from rungway.evals.scores import store as scores
+
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    found = inspect(engine)
+    for table in (datasets.eval_datasets, datasets.eval_dataset_versions, datasets.eval_cases, scores.eval_scores):
+        assert {c["name"] for c in found.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+        indexes = {i["name"] for i in found.get_indexes(table.name)} - {"uq_" + n for n in ("eval_datasets_scope_name",
+                   "eval_dataset_versions_version", "eval_dataset_versions_hash", "eval_cases_key")}  # fmt: skip
+        assert indexes == {i.name for i in table.indexes}, table.name  # PostgreSQL lists unique constraints too
+    uniques = {tuple(u["column_names"]) for u in found.get_unique_constraints("eval_dataset_versions")}
+    assert {("dataset_id", "version"), ("dataset_id", "content_hash")} <= uniques
+    assert found.get_pk_constraint("eval_scores")["constrained_columns"] == ["workload", "id"]

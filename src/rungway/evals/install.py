@@ -11,6 +11,7 @@ from __future__ import annotations
 from rungway.capability import Capability, Host, Installed
 from rungway.evals.datasets import api as datasets_api
 from rungway.evals.runs import api as runs_api
+from rungway.evals.scores import api as scores_api
 
 __all__ = ["CAPABILITY", "install_evals"]
 
@@ -24,7 +25,7 @@ def install_evals(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="evals",
     install=install_evals,
-    routers=(datasets_api.router, runs_api.router),
+    routers=(datasets_api.router, scores_api.router, runs_api.router),
     cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.runs.cli:eval_group"},
     migrations="rungway.evals.migrations",
 )

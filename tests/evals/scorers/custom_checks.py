@@ -27,3 +27,7 @@ def wrong_type(sample: Sample) -> str:
 
 
 NOT_CALLABLE = 3
+
+
+def out_of_range(sample: Sample) -> ScoreResult:
+    return ScoreResult(1.5, True, "too good", "team-scorer", "1")

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from rungway.evals.scorers import InvalidAssertion
-from tests.evals.scorers.support import build, judge
+from rungway.evals.scorers import InvalidAssertion, ScorerContext, ScoreResult
+from tests.evals.scorers import support
 
 MODULE = "tests.evals.scorers.custom_checks"
+TRUSTED = ScorerContext(allow_python=True)
+
+
+def judge(spec: dict[str, object], output: str) -> ScoreResult:
+    return support.judge(spec, output, TRUSTED)
+
+
+def build(spec: dict[str, object]) -> object:
+    return support.build(spec, TRUSTED)
+
+
+def test_python_assertions_are_refused_unless_the_context_trusts_the_spec() -> None:
+    with pytest.raises(InvalidAssertion, match=r"type: python assertions are not allowed here"):
+        support.build({"type": "python", "value": f"{MODULE}:is_polite"})
+    with pytest.raises(InvalidAssertion, match=r"not allowed here"):
+        support.build({"type": "python", "value": "os:system"})
 
 
 def test_a_function_returning_a_bool_is_pass_fail() -> None:
@@ -34,6 +50,8 @@ def test_a_function_that_raises_or_returns_nonsense_is_an_errored_score() -> Non
     assert raised.errored and "RuntimeError: the team's bug" in raised.explanation
     nonsense = judge({"type": "python", "value": f"{MODULE}:wrong_type"}, "x")
     assert nonsense.errored and "returned str" in nonsense.explanation
+    outside = judge({"type": "python", "value": f"{MODULE}:out_of_range"}, "x")
+    assert outside.errored and "in [0, 1]" in outside.explanation
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from rungway.evals.scorers import ChatReply, ChatRequest, ModelCallError, Sample, ScorerContext, ScoreResult
+from rungway.evals.scorers import (
+    ChatReply,
+    ChatRequest,
+    InvalidAssertion,
+    ModelCallError,
+    Sample,
+    ScorerContext,
+    ScoreResult,
+)
 from rungway.evals.scorers.http_client import HttpModelClient
 from rungway.evals.scorers.judge import RUBRIC_SYSTEM, compare_pair
 from tests.evals.scorers.support import build
@@ -71,6 +79,14 @@ def test_llm_rubric_records_the_judge_prompt_model_and_seed_and_is_repeatable(ga
     with gateway.state.engine.connect() as conn:
         rows = conn.exec_driver_sql("select workload, model_requested, status from requests").fetchall()
     assert [tuple(r) for r in rows] == [("test", "gpt-4o-mini", 200)] * 2  # judged through the gateway, as the workload
+
+
+def test_a_judge_seed_must_be_a_whole_number() -> None:
+    context = ScorerContext(models=ContentJudge(None), judge_model="m")
+    with pytest.raises(InvalidAssertion, match=r"seed: 1.5 is not a whole number"):
+        build({"type": "llm-rubric", "value": "x", "seed": 1.5}, context)
+    with pytest.raises(InvalidAssertion, match=r"seed: -1 is out of range"):
+        build({"type": "pairwise", "seed": -1}, context)
 
 
 def test_llm_rubric_threshold_decides_the_pass(gateway: Gateway) -> None:

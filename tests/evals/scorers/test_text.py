@@ -20,6 +20,7 @@ def test_equals_with_a_json_value_compares_parsed_json() -> None:
     failed = judge({"type": "equals", "value": {"a": 1}}, '{"a": 2}')
     assert not failed.passed and failed.value == 0.0
     assert "not JSON" in judge({"type": "equals", "value": {"a": 1}}, "a=1").explanation
+    assert not judge({"type": "equals", "value": {"ok": True}}, '{"ok": 1}').passed  # true is not 1 in JSON
 
 
 def test_equals_without_value_or_expected_is_an_error_not_a_pass() -> None:

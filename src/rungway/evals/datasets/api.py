@@ -19,7 +19,7 @@ from rungway.api.auth import caller_of
 from rungway.api.bodies import json_object
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.domain.keys import Role
-from rungway.errors import NotFound
+from rungway.errors import InvalidRequest, NotFound
 from rungway.evals.api_access import WORKLOAD_PARAM, actor_for, target_workload, view_of
 from rungway.evals.datasets import service
 from rungway.evals.datasets.formats import parse_raw_cases, write_jsonl
@@ -162,16 +162,31 @@ async def get_dataset_version(request: web.Request) -> web.StreamResponse:
     return json_response(data)
 
 
+_EXPORT_JSON_CASES = 1_000
+
+
 @router.route(
     "GET",
     "/api/datasets/{name}/versions/{version}/export",
-    summary="A version as JSONL (a defaultTest line first when it has default assertions)",
-    params=[WORKLOAD_PARAM],
-    content_types=("application/x-ndjson",),
-)
+    summary="A version as JSONL (a defaultTest line first when it has default assertions), or as one JSON object",
+    params=[
+        WORKLOAD_PARAM,
+        QueryParam("format", "jsonl (default; streamed) or json (versions of up to 1,000 cases)",
+                   enum=("jsonl", "json")),
+    ],
+    response={**VERSION, "properties": {**VERSION["properties"], "cases": {"type": "array", "items": CASE}}},
+    content_types=("application/x-ndjson", "application/json"),
+)  # fmt: skip
 async def export_dataset_version(request: web.Request) -> web.StreamResponse:
     version = await _version(request)
     engine = request.app[STATE].engine
+    if request.query.get("format") == "json":
+        if version.case_count > _EXPORT_JSON_CASES:
+            pages = f"/api/datasets/{version.name}/versions/{version.version}"
+            raise InvalidRequest(f"{version.ref} has {version.case_count:,} cases: export it as JSONL, or page "
+                                 f"through {pages}", param="format")  # fmt: skip
+        cases = await asyncio.to_thread(service.get_cases, engine, version, limit=_EXPORT_JSON_CASES)
+        return json_response({**version_json(version), "cases": [c.to_json() for c in cases]})
     response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
     response.headers["Content-Disposition"] = f'attachment; filename="{version.name}@{version.version}.jsonl"'
     await response.prepare(request)

@@ -70,8 +70,10 @@ def format_of(path: str, fmt: str | None = None) -> str:
     return found
 
 
-def parse_dataset(path: str, text: str, fmt: str | None = None) -> ParsedDataset:
-    """Read a dataset file's text (`path` names it in errors); every case checked, keys unique."""
+def parse_dataset(path: str, text: str, fmt: str | None = None, *, allow_python: bool = False) -> ParsedDataset:
+    """Read a dataset file's text (`path` names it in errors); every case checked, keys unique.
+
+    `allow_python`: the file is the team's own (the CLI reads it), so `python` assertions may import their code."""
     kind = format_of(path, fmt)
     if kind == "jsonl":
         raw, defaults = _jsonl(path, text)
@@ -83,10 +85,12 @@ def parse_dataset(path: str, text: str, fmt: str | None = None) -> ParsedDataset
         raw, defaults = _yaml(path, text)
         if kind == "promptfoo" and not isinstance(_plain_yaml(path, text), Mapping):
             raise _fail(path, "a promptfoo file is a mapping with `tests:`", "write tests: [{vars: ..., assert: ...}]")
-    return parse_raw_cases(raw, defaults, kind)
+    return parse_raw_cases(raw, defaults, kind, allow_python=allow_python)
 
 
-def parse_raw_cases(raw: Sequence[tuple[object, str]], defaults: Mapping[str, Any] | None, kind: str) -> ParsedDataset:
+def parse_raw_cases(
+    raw: Sequence[tuple[object, str]], defaults: Mapping[str, Any] | None, kind: str, *, allow_python: bool = False
+) -> ParsedDataset:
     """Raw (case, where) pairs and a promptfoo `defaultTest` into checked cases."""
     defaults = defaults or {}
     default_vars, default_metadata = defaults.get("vars") or {}, defaults.get("metadata") or {}
@@ -95,9 +99,9 @@ def parse_raw_cases(raw: Sequence[tuple[object, str]], defaults: Mapping[str, An
         if isinstance(item, Mapping) and (default_vars or default_metadata):
             item = {**item, "vars": {**default_vars, **(item.get("vars") or {})},
                     "metadata": {**default_metadata, **(item.get("metadata") or {})}}  # fmt: skip
-        cases.append(build_case(item, where))
+        cases.append(build_case(item, where, allow_python=allow_python))
     check_unique_keys(cases, [where for _, where in raw])
-    assertions = check_assertions(defaults.get("assert"), "defaultTest")
+    assertions = check_assertions(defaults.get("assert"), "defaultTest", allow_python=allow_python)
     return ParsedDataset(tuple(cases), assertions, kind)
 
 

@@ -1,9 +1,11 @@
 """Regression cases from production: a stored llm span's input messages as a case, its output as the reference.
 
 The spans are the traces capability's records, read here by SQL through a light table description (as the
-assessment reads them), never through its modules, so evals works whether or not traces is installed. Only
-spans the gateway wrote (or rewrote) carry their content as JSON `{"attributes": ...}`; a span stored as the
-OTLP protobuf it arrived as, or one whose workload captured no content, is skipped and counted.
+assessment reads them), never through its modules, so evals works whether or not traces is installed. A span's
+content is JSON `{"attributes": ...}` (the gateway's spans, and OTLP spans it rewrote) or the OTLP protobuf span
+as received; either way the input is `gen_ai.input.messages` (a list, or its JSON text; OpenAI-style `content`
+or the GenAI conventions' text `parts`) and the output `gen_ai.output.messages`. A span without input messages
+(its workload captured no content, or its instrumentation wrote them elsewhere) is skipped and counted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
 from sqlalchemy import ColumnElement, Engine, and_, column, inspect, select, table
 
 from rungway.errors import InvalidRequest
@@ -100,25 +105,54 @@ def _tagged(raw_tags: object, wanted: Mapping[str, str]) -> bool:
     return isinstance(tags, dict) and key in tags and (not value or str(tags[key]) == value)
 
 
-def _case_from(trace_id: str, span_id: str, content: object, with_output: bool) -> Case | None:
+def _any(value: common_pb2.AnyValue) -> object:
+    which = value.WhichOneof("value")
+    if which == "array_value":
+        return [_any(v) for v in value.array_value.values]
+    if which == "kvlist_value":
+        return {kv.key: _any(kv.value) for kv in value.kvlist_value.values}
+    if which == "bytes_value":
+        return value.bytes_value.hex()
+    return None if which is None else getattr(value, which)
+
+
+def _attributes(content: object) -> dict[str, object]:
+    """A stored span's attributes, from its JSON content or the OTLP protobuf span it was stored as."""
     blob = bytes(content) if isinstance(content, bytes | bytearray | memoryview) else str(content or "").encode()
-    if not blob.startswith(b"{"):
+    if blob.startswith(b"{"):
+        found = orjson.loads(blob).get("attributes")
+        return found if isinstance(found, dict) else {}
+    return {kv.key: _any(kv.value) for kv in trace_pb2.Span.FromString(blob).attributes}
+
+
+def _messages(raw: object) -> list[dict[str, object]]:
+    """Chat messages as the gateway takes them: `content` kept, the GenAI conventions' text `parts` joined."""
+    if isinstance(raw, str):
+        raw = orjson.loads(raw)
+    out: list[dict[str, object]] = []
+    for message in raw if isinstance(raw, list) else ():
+        if not isinstance(message, dict):
+            continue
+        kept = {k: v for k, v in message.items() if k not in ("finish_reason", "parts")}
+        parts = message.get("parts")
+        if kept.get("content") is None and isinstance(parts, list):
+            texts = [str(p.get("content", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text"]
+            kept["content"] = "".join(texts)
+        out.append(kept)
+    return out
+
+
+def _case_from(trace_id: str, span_id: str, content: object, with_output: bool) -> Case | None:
+    attributes = _attributes(content)
+    messages = _messages(attributes.get("gen_ai.input.messages"))
+    if not messages:
         return None
-    attributes = orjson.loads(blob).get("attributes") or {}
-    messages = attributes.get("gen_ai.input.messages")
-    if isinstance(messages, str):
-        messages = orjson.loads(messages)
-    if not isinstance(messages, list) or not messages:
-        return None
-    raw: dict[str, object] = {"key": f"t-{trace_id}-{span_id}", "source_trace_id": trace_id,
-                              "messages": [{k: v for k, v in m.items() if k != "finish_reason"} for m in messages
-                                           if isinstance(m, dict)],
+    raw: dict[str, object] = {"key": f"t-{trace_id}-{span_id}", "source_trace_id": trace_id, "messages": messages,
                               "metadata": {"source": "trace", "span_id": span_id}}  # fmt: skip
-    output = attributes.get("gen_ai.output.messages")
-    if with_output and isinstance(output, list) and output and isinstance(output[0], dict):
-        reply = output[0].get("content")
-        if isinstance(reply, str) and reply:
-            raw["expected"] = reply
+    output = _messages(attributes.get("gen_ai.output.messages")) if with_output else []
+    reply = output[0].get("content") if output else None
+    if isinstance(reply, str) and reply:
+        raw["expected"] = reply
     return build_case(raw, f"trace {trace_id} span {span_id}")
 
 
@@ -143,7 +177,7 @@ def cases_from_traces(engine: Engine, wanted: SpanFilter, *, with_output: bool =
                 continue
             try:
                 case = _case_from(row.trace_id, row.span_id, row.content, with_output)
-            except (orjson.JSONDecodeError, InvalidRequest):
+            except (orjson.JSONDecodeError, DecodeError, InvalidRequest):
                 case = None
             if case is None:
                 skipped += 1

@@ -8,6 +8,7 @@ field and the fix. Nothing here does I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import math
@@ -162,10 +163,14 @@ class _CheckOnly:
 
 
 _CHECK_CONTEXT = ScorerContext(models=_CheckOnly(), judge_model="runner-default", embedding_model="runner-default")
+_TRUSTED_CONTEXT = dataclasses.replace(_CHECK_CONTEXT, allow_python=True)
 
 
-def check_assertions(raw: object, where: str) -> tuple[Mapping[str, JsonValue], ...]:
-    """Assertion specs checked with the scorer registry (model-graded ones too: their model comes at run time)."""
+def check_assertions(raw: object, where: str, *, allow_python: bool = False) -> tuple[Mapping[str, JsonValue], ...]:
+    """Assertion specs checked with the scorer registry (model-graded ones too: their model comes at run time).
+
+    `allow_python`: the specs are the team's own (a file read by the CLI), so `python` assertions may import the
+    function they name; a spec sent to the server never may."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -174,7 +179,8 @@ def check_assertions(raw: object, where: str) -> tuple[Mapping[str, JsonValue], 
     if len(raw) > MAX_ASSERTIONS:
         raise InvalidRequest(f"{where}: assert: {len(raw)} assertions, at most {MAX_ASSERTIONS}", param="assert")
     for index, spec in enumerate(raw):
-        scorer_from_spec(spec, where=f"{where} assert[{index}]", context=_CHECK_CONTEXT)
+        context = _TRUSTED_CONTEXT if allow_python else _CHECK_CONTEXT
+        scorer_from_spec(spec, where=f"{where} assert[{index}]", context=context)
     return tuple(raw)
 
 
@@ -294,7 +300,7 @@ def derived_key(vars_: Mapping[str, JsonValue], messages: object, expected: str 
     return "c-" + hashlib.sha256(whole).hexdigest()[:16]
 
 
-def build_case(raw: object, where: str) -> Case:
+def build_case(raw: object, where: str, *, allow_python: bool = False) -> Case:
     """A checked `Case` from a raw mapping (`CASE_FIELDS`; `assert` is promptfoo's name for `assertions`)."""
     check = CaseCheck(where)
     if not isinstance(raw, Mapping):
@@ -312,7 +318,7 @@ def build_case(raw: object, where: str) -> Case:
         raise check.fail("vars", "a case needs vars or messages", "write vars: {question: ...} or messages: [...]")
     expected = check.text("expected", raw.get("expected"), MAX_EXPECTED_CHARS)
     description = check.text("description", raw.get("description"), MAX_METADATA_VALUE_CHARS)
-    assertions = check_assertions(raw.get("assert", raw.get("assertions")), where)
+    assertions = check_assertions(raw.get("assert", raw.get("assertions")), where, allow_python=allow_python)
     key = check.key(raw.get("key")) or derived_key(vars_, raw.get("messages"), expected)
     return Case(
         key=key,

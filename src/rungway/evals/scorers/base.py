@@ -28,10 +28,24 @@ __all__ = [
     "Scorer",
     "ToolCall",
     "case_outcome",
+    "json_equal",
     "score_case",
 ]
 
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
+
+
+def json_equal(a: JsonValue, b: JsonValue) -> bool:
+    """JSON equality: 1 == 1.0, but true is not 1 (Python's == says it is)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,10 @@ class ScoreResult:
     version: str
     errored: bool = False
     judges: tuple[JudgeRecord, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.value <= 1.0:  # NaN fails this too
+            raise ValueError(f"a score's value is in [0, 1]; {self.scorer} gave {self.value!r}")
 
 
 class Scorer(abc.ABC):

@@ -2,9 +2,11 @@
 
 The function takes the `Sample` and returns a `ScoreResult`, a bool (pass/fail) or a number in [0, 1]
 (passes at or above `threshold`, default 0.5). It is imported when the assertion is built, so a wrong
-path is refused at the edge. promptfoo's inline Python and `file://` scripts are not run: a dotted path
-names code the team installed and reviewed. A whole new assertion type is a plugin instead: a module in
-the `rungway.scorers` entry-point group that registers a factory with `@scorer("name")`.
+path is refused at the edge, and only when the context allows it (`ScorerContext.allow_python`: specs
+from the team's own files, never a spec sent to a server). promptfoo's inline Python and `file://`
+scripts are not run: a dotted path names code the team installed and reviewed. A whole new assertion
+type is a plugin instead: a module in the `rungway.scorers` entry-point group that registers a factory
+with `@scorer("name")`.
 """
 
 from __future__ import annotations
@@ -61,6 +63,12 @@ class PythonFunction(Scorer):
 def _python(spec: SpecReader, context: ScorerContext) -> Scorer:
     path = spec.text(max_chars=300)
     assert path is not None
+    if not context.allow_python:
+        raise spec.error(
+            "type",
+            "python assertions are not allowed here: a server never imports code a request names",
+            "run this dataset from the CLI, or register the scorer as a plugin (rungway.scorers entry point)",
+        )
     if not _DOTTED.fullmatch(path):
         raise spec.error("value", f"{path!r} is not a module:function path", "write value: my_evals.checks:is_polite")
     try:

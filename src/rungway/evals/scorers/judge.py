@@ -125,9 +125,9 @@ def _llm_rubric(spec: SpecReader, context: ScorerContext) -> ModelScorer:
     rubric = spec.text()
     assert rubric is not None
     threshold = spec.threshold(0.0) if spec.has("threshold") else None
-    seed = spec.number("seed", default=0, low=0, high=2**31 - 1)
+    seed = spec.integer("seed", default=0, low=0, high=2**31 - 1)
     model = model_for(spec, context.judge_model, "judge")
-    return RubricJudge(client_for(spec, context), model, rubric, threshold, int(seed or 0))
+    return RubricJudge(client_for(spec, context), model, rubric, threshold, seed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +192,6 @@ class PairwiseJudge(ModelScorer):
 @scorer("pairwise")
 def _pairwise(spec: SpecReader, context: ScorerContext) -> ModelScorer:
     criteria = spec.text(required=False) or DEFAULT_CRITERIA
-    seed = spec.number("seed", default=0, low=0, high=2**31 - 1)
+    seed = spec.integer("seed", default=0, low=0, high=2**31 - 1)
     model = model_for(spec, context.judge_model, "judge")
-    return PairwiseJudge(client_for(spec, context), model, criteria, spec.threshold(0.5), int(seed or 0))
+    return PairwiseJudge(client_for(spec, context), model, criteria, spec.threshold(0.5), seed)

@@ -85,10 +85,8 @@ class Overlap(Scorer):
 
 @scorer("rouge-n")
 def _rouge_n(spec: SpecReader, context: ScorerContext) -> Scorer:
-    n = spec.number("n", default=1, low=1, high=4)
-    if n is None or not n.is_integer():
-        raise spec.error("n", f"{n} is not a whole number", "write n: 1, 2, 3 or 4")
-    return Overlap("rouge-n", partial(rouge_n, n=int(n)), spec.text(required=False), spec.threshold(DEFAULT_THRESHOLD))
+    n = spec.integer("n", default=1, low=1, high=4)
+    return Overlap("rouge-n", partial(rouge_n, n=n), spec.text(required=False), spec.threshold(DEFAULT_THRESHOLD))
 
 
 @scorer("rouge-l")
@@ -123,7 +121,4 @@ class EditDistance(Scorer):
 
 @scorer("levenshtein")
 def _levenshtein(spec: SpecReader, context: ScorerContext) -> Scorer:
-    limit = spec.number("threshold", default=5, low=0, high=1_000_000)
-    if limit is None or not limit.is_integer():
-        raise spec.error("threshold", f"{limit} is not a whole number of edits", "write e.g. threshold: 5")
-    return EditDistance(spec.text(required=False), int(limit))
+    return EditDistance(spec.text(required=False), spec.integer("threshold", default=5, low=0, high=1_000_000))

@@ -20,7 +20,6 @@ from rungway.evals.scorers.base import JsonValue
 from rungway.evals.scorers.models import ModelClient
 
 __all__ = [
-    "COMMON_KEYS",
     "MAX_LIST_ITEMS",
     "MAX_TEXT_CHARS",
     "InvalidAssertion",
@@ -31,7 +30,6 @@ __all__ = [
 MAX_TEXT_CHARS = 100_000  # an expected value or rubric; a whole reference document fits
 MAX_LIST_ITEMS = 1_000
 MAX_NAME_CHARS = 200
-COMMON_KEYS = ("type", "value", "threshold", "weight", "metric")
 
 
 class InvalidAssertion(InvalidRequest):
@@ -42,12 +40,15 @@ class InvalidAssertion(InvalidRequest):
 
 @dataclass(frozen=True, slots=True)
 class ScorerContext:
-    """What a factory may need beyond the spec: the model client for model-graded scorers and the
-    default judge and embedding models (a spec's `model` overrides them)."""
+    """What a factory may need beyond the spec: the model client for model-graded scorers, the default
+    judge and embedding models (a spec's `model` overrides them), and whether `python` assertions may import
+    the code they name: only for specs from the team's own files (the CLI), never for a spec sent to a server.
+    """
 
     models: ModelClient | None = None
     judge_model: str | None = None
     embedding_model: str | None = None
+    allow_python: bool = False
 
 
 class SpecReader:
@@ -117,6 +118,13 @@ class SpecReader:
         if not low <= raw <= high:
             raise self.error(key, f"{raw:g} is out of range", f"write a number from {low:g} to {high:g}")
         return float(raw)
+
+    def integer(self, key: str, *, default: int, low: int, high: int) -> int:
+        """A whole number in [low, high]; `default` when absent."""
+        value = self.number(key, default=default, low=low, high=high)
+        if value is None or not value.is_integer():
+            raise self.error(key, f"{value:g} is not a whole number", f"write a whole number from {low} to {high}")
+        return int(value)
 
     def required_number(self, key: str, *, low: float = -math.inf, high: float = math.inf, example: str) -> float:
         value = self.number(key, low=low, high=high)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import orjson
 import regex
 
-from rungway.evals.scorers.base import JsonValue, Sample, Scorer, ScoreResult
+from rungway.evals.scorers.base import JsonValue, Sample, Scorer, ScoreResult, json_equal
 from rungway.evals.scorers.registry import scorer
 from rungway.evals.scorers.spec import ScorerContext, SpecReader
 
@@ -52,7 +52,7 @@ class Equals(Scorer):
                 actual = orjson.loads(sample.output)
             except orjson.JSONDecodeError:
                 return self.verdict(False, "output is not JSON, expected a JSON value")
-            same = actual == self.expected_json
+            same = json_equal(actual, self.expected_json)
             return self.verdict(same, "output equals the expected JSON" if same else "output JSON differs")
         expected = self.expected if self.expected is not None else sample.expected
         if expected is None:

@@ -15,30 +15,17 @@ from dataclasses import dataclass
 import jsonschema_rs
 import orjson
 
-from rungway.evals.scorers.base import JsonValue, Sample, Scorer, ScoreResult, ToolCall
+from rungway.evals.scorers.base import JsonValue, Sample, Scorer, ScoreResult, ToolCall, json_equal
 from rungway.evals.scorers.registry import scorer
 from rungway.evals.scorers.spec import MAX_LIST_ITEMS, ScorerContext, SpecReader
 
 __all__ = ["ExpectedCall", "ToolCallF1", "ToolCallMatch", "ValidToolsCall", "arguments_match"]
 
 
-def _same(a: JsonValue, b: JsonValue) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
-
-
 def arguments_match(expected: JsonValue, actual: JsonValue, partial: bool) -> bool:
     """Exact JSON equality, or (partial) expected as a recursive subset of actual (lists element by element)."""
     if not partial:
-        return _same(expected, actual)
+        return json_equal(expected, actual)
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(
             k in actual and arguments_match(v, actual[k], partial) for k, v in expected.items()
@@ -49,7 +36,7 @@ def arguments_match(expected: JsonValue, actual: JsonValue, partial: bool) -> bo
             and len(expected) == len(actual)
             and all(arguments_match(e, a, partial) for e, a in zip(expected, actual, strict=True))
         )
-    return _same(expected, actual)
+    return json_equal(expected, actual)
 
 
 @dataclass(frozen=True, slots=True)
