@@ -65,6 +65,8 @@ def test_a_retried_batch_stores_each_result_once_and_finish_happens_once(gateway
     for _ in range(2):
         status, body = call(gateway, "POST", path + "/results", key, batch)
         assert status == 200 and body["accepted"] == 2
+    status, scores = call(gateway, "GET", f"/api/scores?run_id={run['id']}", key)
+    assert status == 200 and len(scores["data"]) == 2  # one per result's assertion, not per POST
     status, done = call(gateway, "POST", path + "/finish", key, {"status": "finished"})
     assert status == 200 and done["cases"] == 2 and done["passed"] == 1 and done["status"] == "finished"
     assert done["metrics"] == [{"name": "contains", "count": 2, "mean": 1.0, "pass_rate": 1.0, "errored": 0}]
@@ -109,6 +111,7 @@ BAD_RESULTS = [
     ({"results": [{**RESULT, "scores": [{"metric": "m", "value": -1, "passed": True}]}]}, "value"),
     ({"results": [{**RESULT, "cost_usd": -1}]}, "cost_usd"),
     ({"results": [{**RESULT, "extra": 1}]}, "extra"),
+    ({"results": [{**RESULT, "trace_id": "not-a-trace"}]}, "trace_id"),
     ({"results": [{"passed": True}]}, "case_key"),
 ]
 

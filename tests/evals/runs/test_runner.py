@@ -168,3 +168,18 @@ def test_cancelling_a_run_marks_it_cancelled_and_keeps_what_finished(gateway_fac
     status, _ = call(gw, "POST", f"/api/eval-runs/{started[0]}/results", secret,
                      {"results": [{"case_key": "late", "passed": True}]})  # fmt: skip
     assert status == 409
+
+
+def test_each_assertion_of_each_case_is_also_a_score_record_of_the_run(gateway: Gateway) -> None:
+    secret = gateway.create_key().secret
+    outcome = run(gateway, secret, ListSource(cases(4)), repeat=2)
+    status, body = call(gateway, "GET", f"/api/scores?run_id={outcome.run_id}&limit=1000", secret)
+    assert status == 200, body
+    scores = body["data"]
+    assert len(scores) == 2 * (4 + 2)  # each repeat: a length check per case, a never-said check on every other
+    assert {s["source"] for s in scores} == {"eval"} and {s["name"] for s in scores} == {"length", "mentions-never"}
+    assert all(s["case_key"].startswith("case-") and s["trace_id"] and s["scorer"] for s in scores)
+    never = [s for s in scores if s["name"] == "mentions-never"]
+    assert {s["value"] for s in never} == {0.0}
+    other = gateway.create_key("other").secret
+    assert call(gateway, "GET", f"/api/scores?run_id={outcome.run_id}", other)[1]["data"] == []

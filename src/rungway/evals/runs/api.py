@@ -102,7 +102,7 @@ _RESULT = {
         "latency_ms": _NUMBER,
         "cost_usd": {"type": ["number", "null"], "minimum": 0, "maximum": 1e6},
         "request_id": nullable(text(40)),
-        "trace_id": nullable(text(64)),
+        "trace_id": {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"},
         "cached": {"type": "boolean"},
         "error": nullable(text(10_000, multiline=True)),
     },
@@ -150,7 +150,7 @@ _RUN: dict[str, Any] = {
 
 def _caller(request: web.Request) -> RunCaller:
     caller = caller_of(request)
-    return RunCaller(caller.role, caller.workload, caller.key_id or "admin")
+    return RunCaller(caller.role, caller.workload, caller.key_id or "admin", caller.key_id)
 
 
 @router.route("POST", "/api/eval-runs", summary="Start an eval run (returns its id)", role=Role.DEVELOPER,

@@ -9,6 +9,7 @@ async callers run it in a thread.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,10 +31,13 @@ from rungway.evals.runs.store import (
     tally_results,
 )
 from rungway.evals.scorers.base import JsonValue
+from rungway.evals.scores.model import MAX_COMMENT_CHARS, Score
+from rungway.evals.scores.store import insert_scores
 
 __all__ = ["RunCaller", "add_results", "finish_run", "readable_run", "start_run"]
 
 MAX_RESULTS_PER_BATCH = 1000
+SCORES_PER_INSERT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class RunCaller:
     role: Role
     workload: str | None
     name: str | None
+    key_id: str | None = None
 
     @property
     def admin(self) -> bool:
@@ -144,7 +149,39 @@ def add_results(engine: Engine, caller: RunCaller, run_id: str, results: Sequenc
                 param=f"results.{index}.repeat",
             )
     insert_results(engine, [_row(run.id, r) for r in results])
+    scores = [s for r in results for s in _scores_of(run, caller, r)]
+    for start in range(0, len(scores), SCORES_PER_INSERT):
+        insert_scores(engine, scores[start : start + SCORES_PER_INSERT])
     return len(results)
+
+
+def _scores_of(run: EvalRun, caller: RunCaller, result: Mapping[str, Any]) -> list[Score]:
+    """Each assertion's judgement of a result as a score record (source `eval`), so scores of eval cases sit
+    with annotations and feedback; ids are derived from the run, case, repeat and position, so a batch sent twice
+    records each score once."""
+    made = []
+    now = time.time()
+    for index, score in enumerate(result.get("scores") or ()):
+        ident = f"{run.id}\x00{result['case_key']}\x00{result.get('repeat') or 0}\x00{index}"
+        made.append(Score(
+            id="ev_" + hashlib.sha256(ident.encode()).hexdigest()[:40],
+            workload=run.workload,
+            name=str(score["metric"]),
+            data_type="numeric",
+            value=float(score["value"]),
+            string_value=None,
+            source="eval",
+            author=caller.name or "admin",
+            created_at=now,
+            trace_id=result.get("trace_id"),
+            run_id=run.id,
+            case_key=str(result["case_key"]),
+            comment=str(score.get("explanation") or "")[:MAX_COMMENT_CHARS] or None,
+            scorer=score.get("scorer") or None,
+            scorer_version=score.get("version") or None,
+            author_key_id=caller.key_id,
+        ))  # fmt: skip
+    return made
 
 
 def finish_run(
