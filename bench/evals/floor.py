@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import re
-
-try:
-    import httpx
-except ImportError:  # some environments ship it as httpx2 (the same API)
-    import httpx2 as httpx  # type: ignore[no-redef]
+from typing import Any
 
 import uvloop
-from bench_cases import NEVER, REGEX, question  # type: ignore[import-not-found]
+from bench_cases import NEVER, REGEX, question
+
+try:
+    httpx: Any = importlib.import_module("httpx")
+except ImportError:  # some environments ship it as httpx2 (the same API)
+    httpx = importlib.import_module("httpx2")
 
 
 async def main(url: str, key: str, cases: int, concurrency: int) -> None:

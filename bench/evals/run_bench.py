@@ -33,7 +33,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench_cases import NEVER, REGEX, question  # type: ignore[import-not-found]
+from bench_cases import NEVER, REGEX, question
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
