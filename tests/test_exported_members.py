@@ -94,6 +94,7 @@ EXPORTS = {
     "rungway.services.logs": [
         "MAX_PAGE",
         "PROMPT_FILTER_HELP",
+        "PROMPT_FILTER_PATTERN",
         "USAGE_BY",
         "LogPage",
         "UsageRow",

@@ -6,9 +6,12 @@ The benchmark's chat body (bench/harness/chat.lua) plain, and the same call by r
 prompt (bench/gateway/make_prompt.py's content, from a real catalog loaded from SQLite) padded to the
 same size, each run through the steps a chat completion takes before routing: read the body, expand
 (the prompts capability's step), check, attribute. Rounds alternate plain and reference; the result is
-the median of the per-round differences, so the machine's drift between rounds cancels out. What it
-leaves out (the request log's two columns and their partial index, two span attributes) is measured
-end to end by run.sh prompt-ab and instructions.sh prompt.
+the median of the per-round differences, so the machine's drift between rounds cancels out. A third
+run per round, the plain body through the one-step parse of a pipeline without `expand_body` steps,
+gives what installing the step costs a call that names no prompt. What it
+leaves out: the request writer's insert, measured here too (rows with and without the prompt columns,
+which alone enter the partial index `ix_requests_prompt`), and two span attributes; end to end, run.sh
+prompt-ab and instructions.sh prompt.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import Any
 
 import orjson
 from aiohttp.test_utils import make_mocked_request
+from sqlalchemy import Engine
 
 from rungway.capability import migration_packages
+from rungway.domain.records import RequestRecord
 from rungway.gateway import attribution, body
 from rungway.gateway.context import CallContext
 from rungway.prompts.catalog import PromptCatalog
@@ -34,6 +39,7 @@ from rungway.prompts.steps import expand_prompt_step
 from rungway.prompts.template import PromptContent
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
+from rungway.store.requests import insert_requests
 
 CONTENT = {
     "messages": [
@@ -75,9 +81,7 @@ class _State:
             max_body_bytes = 10_000_000
 
 
-def catalog_with_the_prompt(directory: Path) -> PromptCatalog:
-    engine = create_store_engine(f"sqlite:///{directory}/prompts.db")
-    upgrade(engine, migration_packages())
+def catalog_with_the_prompt(engine: Engine) -> PromptCatalog:
     create_version(
         engine,
         workload="bench",
@@ -89,6 +93,21 @@ def catalog_with_the_prompt(directory: Path) -> PromptCatalog:
     catalog = PromptCatalog(engine)
     catalog.load()
     return catalog
+
+
+async def without_the_capability_us(raw: bytes, calls: int) -> float:
+    """The same plain body through the one-step parse a pipeline without `expand_body` steps uses."""
+    request = make_mocked_request("POST", "/v1/chat/completions", headers={"Content-Type": "application/json"})
+    request._read_bytes = raw
+    state: Any = _State()
+    key: Any = _Key()
+    start = time.process_time()
+    for _ in range(calls):
+        ctx = CallContext(request=request, endpoint="chat.completions", id="req_x")
+        ctx.key = key
+        await body.parse_chat_body(state, ctx)
+        await attribution.attribute(state, ctx)
+    return (time.process_time() - start) / calls * 1e6
 
 
 async def per_call_us(raw: bytes, expand: Any, calls: int) -> float:
@@ -107,20 +126,53 @@ async def per_call_us(raw: bytes, expand: Any, calls: int) -> float:
     return (time.process_time() - start) / calls * 1e6
 
 
+def insert_us(engine: Engine, prompt: str | None, start: int, rows: int = 5_000, batch: int = 100) -> float:
+    """CPU per row of the request writer's insert into SQLite, the prompt columns set or not."""
+    now = time.time()
+    records = [
+        RequestRecord(f"req_{start + i:012d}", now, now, "bench", "k", "bench", "platform", prompt_name=prompt,
+                      prompt_version=1 if prompt else None)
+        for i in range(rows)
+    ]  # fmt: skip
+    begin = time.process_time()
+    for i in range(0, rows, batch):
+        insert_requests(engine, records[i : i + batch])
+    return (time.process_time() - begin) / rows * 1e6
+
+
 async def main(rounds: int, calls: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        expand = expand_prompt_step(catalog_with_the_prompt(Path(directory)))
+        engine = create_store_engine(f"sqlite:///{Path(directory)}/prompts.db")
+        upgrade(engine, migration_packages())
+        expand = expand_prompt_step(catalog_with_the_prompt(engine))
         assert len(PLAIN) == len(BY_REFERENCE), (len(PLAIN), len(BY_REFERENCE))
         await per_call_us(BY_REFERENCE, expand, 1000)  # warm-up, and a check that the reference resolves
-        plain, referenced = [], []
+        bare, plain, referenced = [], [], []
         for _ in range(rounds):
+            bare.append(await without_the_capability_us(PLAIN, calls))
             plain.append(await per_call_us(PLAIN, expand, calls))
             referenced.append(await per_call_us(BY_REFERENCE, expand, calls))
+        without, with_prompt = [], []
+        for i in range(rounds):
+            without.append(insert_us(engine, None, 2 * i * 10**6))
+            with_prompt.append(insert_us(engine, "bench-summary", (2 * i + 1) * 10**6))
+        engine.dispose()
+    insert_added = statistics.median(b - a for a, b in zip(without, with_prompt, strict=True))
     added = statistics.median(b - a for a, b in zip(plain, referenced, strict=True))
+    step = statistics.median(b - a for a, b in zip(bare, plain, strict=True))
+    print(
+        f"a plain call: {statistics.median(bare):.1f} µs without an expand_body step, "
+        f"{statistics.median(plain):.1f} µs with the prompts step installed ({step:+.1f} µs)"
+    )
     print(
         f"edge steps ({len(PLAIN)}-byte body): plain {statistics.median(plain):.1f} µs, by reference "
         f"{statistics.median(referenced):.1f} µs CPU per call; added {added:+.1f} µs (median of {rounds} paired rounds "
         f"of {calls})"
+    )
+    print(
+        f"request log (SQLite, batches of 100): {statistics.median(without):.1f} µs per row, "
+        f"{statistics.median(with_prompt):.1f} µs with the prompt columns set "
+        f"({insert_added:+.1f} µs: the partial index)"
     )
 
 

@@ -20,6 +20,7 @@ from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.services.logs import (
     PROMPT_FILTER_HELP,
+    PROMPT_FILTER_PATTERN,
     USAGE_BY,
     build_filter,
     parse_time,
@@ -115,7 +116,9 @@ def _scoped_workload(request: web.Request) -> str | None:
         QueryParam("model", "requested or resolved model", max_length=128),
         QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
         QueryParam("errors", "only failed calls (status >= 400)", type="boolean"),
-        QueryParam("prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140),
+        QueryParam(
+            "prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140, pattern=PROMPT_FILTER_PATTERN
+        ),
         QueryParam("since", f"from: {_TIME_HELP}", type="time"),
         QueryParam("until", f"before: {_TIME_HELP}", type="time"),
         QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),

@@ -16,6 +16,7 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import Engine
 
 from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import json_object
@@ -45,7 +46,7 @@ from rungway.prompts.template import PromptContent
 from rungway.store.keys import key_by_id
 from rungway.store.workloads import get_workload
 
-__all__ = ["actor_for", "router"]
+__all__ = ["actor_for", "actor_of", "router"]
 
 router = ApiRouter("prompts")
 
@@ -73,14 +74,19 @@ def _name(request: web.Request) -> str:
     return name
 
 
-async def actor_for(request: web.Request) -> Actor:
-    """Who is acting: the key's owner (a person key's `--owner`), else the key id; "admin" for the admin key."""
-    caller: Caller = caller_of(request)
+def actor_of(engine: Engine, caller: Caller) -> Actor:
+    """Who is acting (blocking: reads the key's owner): the owner of the key (a person key's `--owner`), else
+    the key id; "admin" for the server's admin key. The dashboard's pages build theirs the same way."""
     if caller.key_id is None:
         return Actor.server_admin()
-    key = await asyncio.to_thread(key_by_id, request.app[STATE].engine, caller.key_id)
+    key = key_by_id(engine, caller.key_id)
     owner = key.owner if key is not None and key.owner else caller.key_id
     return Actor(owner, caller.key_id, caller.role, caller.kind, caller.workload)
+
+
+async def actor_for(request: web.Request) -> Actor:
+    """`actor_of` the request's caller, off the event loop."""
+    return await asyncio.to_thread(actor_of, request.app[STATE].engine, caller_of(request))
 
 
 def _policy(request: web.Request) -> PromptsConfig:

@@ -22,6 +22,7 @@ from rungway.store.requests import USAGE_DIMENSIONS, RequestFilter, query_reques
 __all__ = [
     "MAX_PAGE",
     "PROMPT_FILTER_HELP",
+    "PROMPT_FILTER_PATTERN",
     "USAGE_BY",
     "LogPage",
     "UsageRow",
@@ -38,7 +39,8 @@ MAX_PAGE = 1000
 USAGE_BY = ("workload", "user", "model", "provider", "provider_account", "team", "key", "status")
 _USAGE_ALL = tuple(dict.fromkeys([*USAGE_BY, *USAGE_DIMENSIONS]))
 # A prompt name as the prompts capability allows it (`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`), then `@VERSION`.
-_PROMPT_FILTER = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:@([1-9][0-9]{0,8}))?")
+PROMPT_FILTER_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:@([1-9][0-9]{0,8}))?$"
+_PROMPT_FILTER = re.compile(PROMPT_FILTER_PATTERN)
 PROMPT_FILTER_HELP = "a registry prompt's name (NAME) or one of its versions (NAME@VERSION)"
 
 

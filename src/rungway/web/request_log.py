@@ -15,7 +15,7 @@ from aiohttp import web
 
 from rungway.api.registry import QueryParam
 from rungway.gateway.routes import STATE
-from rungway.services.logs import PROMPT_FILTER_HELP, build_filter, search_logs
+from rungway.services.logs import PROMPT_FILTER_HELP, PROMPT_FILTER_PATTERN, build_filter, search_logs
 from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter
 from rungway.web.render import current_session, render
@@ -31,7 +31,9 @@ FILTERS = [
     QueryParam("model", "requested or resolved model", max_length=128),
     QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
     QueryParam("errors", "only failed calls", type="boolean"),
-    QueryParam("prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140),
+    QueryParam(
+        "prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140, pattern=PROMPT_FILTER_PATTERN
+    ),
     QueryParam("since", f"from: {_TIME}", type="time"),
     QueryParam("until", f"before: {_TIME}", type="time"),
     QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),
