@@ -136,6 +136,9 @@ def _seed_b(gw: Gateway, seeded: Seeded, shared_trace: str) -> None:
     assert status == 201, answer
     status, _ = _api(gw, "PUT", f"/api/assessment/claims/{B}", b_secret, {"stage": 3, "by": f"{marker}-claimant"})
     assert status == 200
+    dataset = {"name": f"{marker}-dataset", "cases": [{"key": f"{marker}-case", "vars": {"q": f"{marker}-question"}}]}
+    status, made = _api(gw, "POST", "/api/datasets", b_secret, dataset)
+    assert status == 201, made
     run = {"dataset": f"{marker}-dataset", "dataset_version": "1", "prompt": f"{marker}-prompt", "prompt_version": 1}
     status, started = _api(gw, "POST", "/api/eval-runs", b_secret, run)
     assert status == 201, started

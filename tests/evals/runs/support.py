@@ -52,6 +52,14 @@ def cases(count: int, failing_every: int = 2) -> list[EvalCase]:
     return made
 
 
+def ensure_dataset(gw: Gateway, workload: str = "test", name: str = "faq") -> None:
+    """Version 1 of a one-case dataset of `workload` (the same content posted again is the same version)."""
+    case = {"key": "only", "messages": [{"role": "user", "content": "hi"}]}
+    body = {"name": name, "workload": workload, "cases": [case]}
+    status, made = call(gw, "POST", "/api/datasets", "admin-secret", body)
+    assert status in (200, 201) and made["version"] == 1, made
+
+
 def start_for(workload: str = "test", repeat: int = 1, version: str = "1") -> RunStart:
     return RunStart(workload=workload, dataset="faq", dataset_version=version, model="gpt-4o-mini", repeat=repeat)
 
@@ -68,6 +76,8 @@ def run(
     retry: RetryPolicy | None = None,
 ) -> RunOutcome:
     """One run of `source` through the gateway (or `gateway_url`), results to `gw`'s API."""
+
+    ensure_dataset(gw)
 
     async def go() -> RunOutcome:
         api = ApiClient(gw.base_url, secret)

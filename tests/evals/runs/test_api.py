@@ -8,6 +8,7 @@ import pytest
 
 from rungway.domain.keys import Role
 from tests.api.http import ADMIN, call
+from tests.evals.runs.support import ensure_dataset
 from tests.servers import Gateway
 
 START = {"dataset": "faq", "dataset_version": "1", "model": "gpt-4o-mini"}
@@ -16,7 +17,17 @@ RESULT = {"case_key": "a", "passed": True, "score": 1.0, "output": "hello",
 
 
 def _start(gw: Gateway, key: str, **body: Any) -> tuple[int, Any]:
+    ensure_dataset(gw)
     return call(gw, "POST", "/api/eval-runs", key, {**START, **body})
+
+
+def test_a_run_names_a_dataset_version_its_workload_sees(gateway: Gateway) -> None:
+    mine = gateway.create_key("test").secret
+    ensure_dataset(gateway, "other", "others-only")
+    for change, expected in (({"dataset": "missing"}, 404), ({"dataset": "others-only"}, 404),
+                             ({"dataset_version": "2"}, 404), ({"dataset_version": "v1"}, 400)):  # fmt: skip
+        status, body = _start(gateway, mine, **change)
+        assert status == expected, (change, body)
 
 
 def test_a_key_reads_and_writes_only_its_own_workloads_runs(gateway: Gateway) -> None:

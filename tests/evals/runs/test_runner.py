@@ -18,7 +18,7 @@ from rungway.evals.stats import pass_rate
 from rungway.store.schema import requests
 from tests.api.http import call
 from tests.conftest import SIMULATOR_CONFIG
-from tests.evals.runs.support import ListSource, cases, run, run_json, start_for
+from tests.evals.runs.support import ListSource, cases, ensure_dataset, run, run_json, start_for
 from tests.servers import AppServer, Gateway
 
 
@@ -88,6 +88,9 @@ def test_the_cache_answers_a_second_run_without_calling_the_gateway(gateway: Gat
     assert b["passed"] == a["passed"] == 3
     third = run(gateway, secret, source)  # no cache: asked again
     assert _logged(gateway) == 12 and third.tally.cached == 0
+    twice = run(gateway, secret, source, repeat=2, cache_dir=tmp_path / "cache")  # each repeat is its own sample
+    assert _logged(gateway) == 24 and twice.tally.cached == 0
+    assert run(gateway, secret, source, repeat=2, cache_dir=tmp_path / "cache").tally.cached == 12
 
 
 class FlakyGateway:
@@ -140,6 +143,7 @@ SLOW = SIMULATOR_CONFIG.replace("    type: simulator\n", "    type: simulator\n 
 
 def test_cancelling_a_run_marks_it_cancelled_and_keeps_what_finished(gateway_factory: Callable[..., Gateway]) -> None:
     gw = gateway_factory(SLOW)
+    ensure_dataset(gw)
     secret = gw.create_key().secret
     started: list[str] = []
 

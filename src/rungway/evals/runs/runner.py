@@ -223,12 +223,14 @@ class EvalRunner:
         body["messages"] = list(case.messages)
         return body, [dict(m) for m in case.messages]
 
-    async def _answer(self, case: EvalCase) -> tuple[CachedAnswer, bool]:
+    async def _answer(self, case: EvalCase, repeat: int) -> tuple[CachedAnswer, bool]:
         body, request_input = self._body(case)
         key = None
         if self.cache is not None:
             s = self.settings
             prompt = f"{s.prompt.name}@{s.prompt.version}" if s.prompt else None
+            if s.repeat > 1:  # each repeat is its own sample: cached apart, not answered once for all
+                request_input = [request_input, repeat]
             key = cache_key(prompt, s.model, s.parameters, request_input)
             hit = self.cache.get(key)
             if hit is not None:
@@ -247,7 +249,7 @@ class EvalRunner:
         except InvalidAssertion as exc:
             return EvalResult(case.key, repeat, "", False, 0.0, error=str(exc))
         try:
-            answer, cached = await self._answer(case)
+            answer, cached = await self._answer(case, repeat)
         except CallFailed as failed:
             return EvalResult(case.key, repeat, "", False, 0.0, request_id=failed.request_id, error=str(failed))
         sample = Sample(

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
 from rungway.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
+from rungway.evals.datasets.service import get_version
 from rungway.evals.runs.model import EvalRun, RunStatus, Trigger
 from rungway.evals.runs.store import (
     NANO,
@@ -96,6 +97,9 @@ def start_run(engine: Engine, caller: RunCaller, body: Mapping[str, Any], now: f
     )
     if (run.prompt is None) != (run.prompt_version is None):
         raise InvalidRequest("prompt and prompt_version go together: give both or neither", param="prompt_version")
+    if not run.dataset_version.isdigit() or len(run.dataset_version) > 9:
+        raise InvalidRequest("dataset_version must be a version number, e.g. 3", param="dataset_version")
+    get_version(engine, workload=run.workload, name=run.dataset, version=int(run.dataset_version))  # 404 if not seen
     insert_run(engine, run)
     return run
 
