@@ -261,3 +261,19 @@ def test_the_routes_are_in_the_openapi_document(gateway: Gateway) -> None:
         assert method in paths[path], (path, method)
     create = paths["/api/prompts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert create["properties"]["name"]["pattern"].startswith("^[A-Za-z0-9]")
+
+
+def test_a_workload_policy_of_two_approvals_needs_two_people(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(SIMULATOR_CONFIG + "prompts:\n  workloads:\n    test:\n      approvals_required: 2\n")
+    ann, bob, cid = (gw.create_key("test", kind=KeyKind.PERSON, owner=who).secret for who in ("ann", "bob", "cid"))
+    call(gw, "POST", "/api/prompts", ann, body())
+    approve = {"decision": "approve", "comment": "ok"}
+    move = {"version": 1, "reason": "ship"}
+    assert call(gw, "POST", "/api/prompts/support/versions/1/reviews", bob, approve)[0] == 200
+    status, blocked = call(gw, "POST", "/api/prompts/support/labels/production", ann, move)
+    assert (
+        status == 409 and "needs 2 approval(s)" in blocked["error"]["message"] and "bob" in blocked["error"]["message"]
+    )
+    assert call(gw, "POST", "/api/prompts/support/versions/1/reviews", cid, approve)[0] == 200
+    status, moved = call(gw, "POST", "/api/prompts/support/labels/production", ann, move)
+    assert status == 200 and moved["approvers"] == ["bob", "cid"]
