@@ -173,6 +173,7 @@ EXPORTS = {
         "current_span",
         "flush",
         "openai_client",
+        "score",
         "shutdown",
         "span",
         "trace",
