@@ -43,6 +43,11 @@ ACCEPTANCE_NOT_CHECKED = {
     "specs are checked by the scorer registry",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
+    ("POST", "/api/prompts"): "a template uses only {{name}} placeholders, a default has its variable's type, and "
+    "an admin key names `workload` or `shared: true` (not both)",
+    ("GET", "/api/prompts/{name}"): "version and label exclude each other",
+    ("POST", "/api/prompts/{name}/labels/{label}"): "the label in the path must be a label name (lowercase, "
+    "not `latest`); path parameters are documented as plain text",
 }
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 

@@ -33,6 +33,9 @@ budgets: {}
 alerts: {}
 assessment:
   webhook: {url: "https://hooks.example.com/x"}
+prompts:
+  workloads:
+    wl: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 
@@ -46,6 +49,8 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
+        if parts[:2] == ["prompts", "workloads"] and len(parts) > 2:
+            parts[2] = "<name>"  # a mapping of names inside a section
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider
         out.add(".".join(parts))

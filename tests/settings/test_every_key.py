@@ -30,7 +30,7 @@ def concrete(path: str) -> list[str]:
     parts = path.split(".")
     if parts[0] in ENTRY_NAMES and len(parts) > 1:
         parts[1] = ENTRY_NAMES[parts[0]]
-    return parts
+    return ["wl" if part == "<name>" else part for part in parts]  # a mapping of names inside a section
 
 
 def with_value(parts: list[str], value: Any) -> dict[str, Any]:

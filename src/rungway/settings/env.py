@@ -17,6 +17,8 @@ class Environment:
     admin_key: str | None
     ci: bool
     variables: Mapping[str, str]
+    server_url: str | None = None  # where CLI commands that talk to a running server send requests
+    api_key: str | None = None  # the key those commands send (else the admin key)
 
 
 def read_environment() -> Environment:
@@ -28,4 +30,6 @@ def read_environment() -> Environment:
         admin_key=env.get("RUNGWAY_ADMIN_KEY") or None,
         ci=env.get("CI", "").lower() in ("1", "true", "yes"),
         variables=env,
+        server_url=env.get("RUNGWAY_URL") or None,
+        api_key=env.get("RUNGWAY_API_KEY") or None,
     )
