@@ -93,11 +93,14 @@ EXPORTS = {
     ],
     "rungway.services.logs": [
         "MAX_PAGE",
+        "PROMPT_FILTER_HELP",
+        "PROMPT_FILTER_PATTERN",
         "USAGE_BY",
         "LogPage",
         "UsageRow",
         "build_filter",
         "new_rows",
+        "parse_prompt_filter",
         "parse_time",
         "search_logs",
         "total_of",
@@ -127,6 +130,8 @@ EXPORTS = {
         "registered_sections",
     ],
     "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
+    # What an application imports to use registry prompts.
+    "rungway.sdk.prompts": ["DEFAULT_TTL_S", "PromptFetchError", "PromptHandle", "PromptLibrary", "configure", "get"],
     "rungway.providers.base": ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"],
     "rungway.providers.registry": ["ProviderFactory", "create_provider", "known_types", "register_provider"],
     "rungway.counters.base": [

@@ -19,6 +19,8 @@
 Spans are exported in the background over OTLP/HTTP (protobuf) to the gateway's `/v1/traces`
 with the workload key, and scores posted to `/api/scores` the same way (`rungway.sdk.scores`); `flush()`
 sends both; `openai` is imported only by `openai_client()`/`async_openai_client()`.
+Registry prompts are in `rungway.sdk.prompts` (`prompts.get(name, label=...).render(**variables)`),
+imported on its own so tracing alone does not load the prompt renderer.
 """
 
 from __future__ import annotations
