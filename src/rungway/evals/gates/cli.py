@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urlencode
 
 import click
@@ -200,7 +200,31 @@ async def _gate(client: ApiClient, o: _GateInput, requirements: list[Any]) -> tu
     return evaluate(run, requirements, comparison=comparison, baseline_run=baseline_id, notes=notes), run, records
 
 
-@eval_group.command("gate")
+class _UsageErrorExits2(click.Command):
+    """A command whose usage errors (bad options, bad requirements) exit 2, apart from a failed gate's 1."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:  # fmt: skip
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            _usage_exit(exc)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            _usage_exit(exc)
+
+
+def _usage_exit(exc: click.UsageError) -> NoReturn:
+    from rungway.cli.main import usage_error_line
+
+    click.echo(f"error: {usage_error_line(exc)}", err=True)
+    sys.exit(2)
+
+
+@eval_group.command("gate", cls=_UsageErrorExits2)
 @click.option("--run", "run_id", required=True, metavar="RUN_ID", help="The run to judge")
 @click.option("--require", "requires", multiple=True, metavar="EXPR",
               help="A requirement, e.g. 'pass_rate>=0.9' or 'metric:contains>=95%' (repeatable)")  # fmt: skip
