@@ -51,17 +51,20 @@ def test_a_failing_gate_exits_1_with_its_reasons_and_annotations(gateway: Gatewa
     quiet = eval_cli(gateway, key, "gate", "--run", run, "--require", "pass_rate>=0.9", "--no-record", cwd=tmp_path)
     assert quiet.returncode == 1 and "::error" not in quiet.stdout  # annotations only on GitHub Actions
     status, gates = call(gateway, "GET", f"/api/eval-runs/{run}/gates", key)
-    assert [g["passed"] for g in gates["data"]] == [False]  # --no-record recorded nothing
+    assert status == 200 and [g["passed"] for g in gates["data"]] == [False]  # --no-record recorded nothing
 
 
 def test_usage_errors_exit_2_and_name_the_fix(gateway: Gateway, tmp_path: Path) -> None:
     key = gateway.create_key("test").secret
     other = gateway.create_key("other").secret
     run = seed_run(gateway, key, all_pass(4))
-    for args, says in ((("--require", "pass_rate>=ninety"), "expected SUBJECT OP NUMBER, e.g. 'pass_rate>=0.9'"),
-                       (("--require", "score>=1"), "unknown figure 'score'"),
-                       ((), "nothing to check"),
-                       (("--require", "pass_rate>=1", "--no-regression-vs", "Prod!"), "a label such as production")):  # fmt: skip
+    cases: list[tuple[tuple[str, ...], str]] = [
+        (("--require", "pass_rate>=ninety"), "expected SUBJECT OP NUMBER, e.g. 'pass_rate>=0.9'"),
+        (("--require", "score>=1"), "unknown figure 'score'"),
+        ((), "nothing to check"),
+        (("--require", "pass_rate>=1", "--no-regression-vs", "Prod!"), "a label such as production"),
+    ]
+    for args, says in cases:
         done = eval_cli(gateway, key, "gate", "--run", run, *args, cwd=tmp_path)
         assert done.returncode == 2 and says in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
     done = eval_cli(gateway, other, "gate", "--run", run, "--require", "pass_rate>=1", cwd=tmp_path)
