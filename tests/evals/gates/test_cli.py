@@ -43,11 +43,13 @@ def test_a_failing_gate_exits_1_with_its_reasons_and_annotations(gateway: Gatewa
     key = gateway.create_key("test").secret
     run = seed_run(gateway, key, planted())
     done = eval_cli(gateway, key, "gate", "--run", run, "--require", "pass_rate>=0.9", "--require",
-                    "metric:rouge-l>=0.5", cwd=tmp_path, GITHUB_ACTIONS="true")  # fmt: skip
+                    "metric:rouge-l>=0.5", cwd=tmp_path, GITHUB_ACTIONS="true",
+                    GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "FAIL pass_rate>=0.9: 0.75 does not hold (needs >= 0.9)" in done.stdout
     errors = [line for line in done.stdout.splitlines() if line.startswith("::error")]
     assert len(errors) == 2 and "metric:rouge-l" in errors[1]
+    assert "Eval gate failed" in (tmp_path / "summary.md").read_text()
     quiet = eval_cli(gateway, key, "gate", "--run", run, "--require", "pass_rate>=0.9", "--no-record", cwd=tmp_path)
     assert quiet.returncode == 1 and "::error" not in quiet.stdout  # annotations only on GitHub Actions
     status, gates = call(gateway, "GET", f"/api/eval-runs/{run}/gates", key)

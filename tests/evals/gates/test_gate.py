@@ -106,3 +106,10 @@ def test_github_annotations_are_one_error_line_per_reason_with_newlines_escaped(
     assert lines == ["::error title=eval gate::pass_rate>=0.9: 0.5 does not hold (needs >= 0.9)",
                      "::error title=eval gate::fail: no baseline%0Aat all"]  # fmt: skip
     assert github_annotations(evaluate(RUN, [parse_requirement("pass_rate>=0.5")])) == []
+
+
+def test_junit_replaces_characters_xml_cannot_hold() -> None:
+    odd = CaseRecord("key\x01", 0, False, 0.0, {"regex": MetricValue(0.0, False, "output was \x00\x1b[31m")})
+    data = junit_xml(RUN, [odd])
+    assert b"\x00" not in data and b"\x1b" not in data
+    assert parse_junit(data, "odd.xml").failed == 1

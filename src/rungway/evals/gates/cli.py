@@ -265,8 +265,13 @@ def gate_command(run_id: str, requires: tuple[str, ...], against: str | None, if
         return outcome
 
     result, run, records = _run_async(client, work)
+    summary = markdown(result, run)
     if markdown_file is not None:
-        markdown_file.write_text(markdown(result, run), encoding="utf-8")
+        markdown_file.write_text(summary, encoding="utf-8")
+    step_summary = read_environment().variables.get("GITHUB_STEP_SUMMARY")
+    if step_summary:  # GitHub Actions shows this file on the job's page
+        with Path(step_summary).open("a", encoding="utf-8") as out:
+            out.write(summary)
     if junit_file is not None:
         junit_file.write_bytes(junit_xml(run, records))
     for r in result.requirements:

@@ -224,6 +224,14 @@ def markdown(gate: GateResult, run: Mapping[str, Any], max_cases: int = 50) -> s
     return "\n".join(lines) + "\n"
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: str) -> str:
+    """Text XML 1.0 can hold: a model's output may carry control characters no XML parser accepts."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def junit_xml(run: Mapping[str, Any], results: Iterable[CaseRecord]) -> bytes:
     """JUnit XML: one testsuite (the run), one testcase per case x repeat, failures with the explanations."""
     suite = Element("testsuite", name=f"eval {run.get('dataset')}@{run.get('dataset_version')}")
@@ -231,13 +239,14 @@ def junit_xml(run: Mapping[str, Any], results: Iterable[CaseRecord]) -> bytes:
     for r in results:
         tests += 1
         name = r.case_key if r.repeat == 0 else f"{r.case_key}#{r.repeat}"
-        case = SubElement(suite, "testcase", classname=str(run.get("dataset")), name=name)
+        case = SubElement(suite, "testcase", classname=str(run.get("dataset")), name=_xml(name))
         if r.error:
             errors += 1
-            SubElement(case, "error", message=r.error[:500]).text = r.error
+            SubElement(case, "error", message=_xml(r.error[:500])).text = _xml(r.error)
         elif not r.passed:
             failures += 1
-            SubElement(case, "failure", message=r.why_failed() or "failed").text = r.why_failed()
+            why = _xml(r.why_failed())
+            SubElement(case, "failure", message=why or "failed").text = why
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
