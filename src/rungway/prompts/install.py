@@ -14,6 +14,7 @@ from rungway.capability import Capability, Host, Installed
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
 __all__ = ["CAPABILITY", "install_prompts"]
@@ -41,8 +42,9 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
-    routers=(router,),
-    cli={"prompts": "rungway.prompts.cli:prompts_group"},
+    routers=(router, policy_router),
+    # cli_files adds push, pull and import to cli.py's group (cli.py itself knows nothing of them)
+    cli={"prompts": "rungway.prompts.cli_files:prompts_group"},
     migrations="rungway.prompts.migrations",
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""
