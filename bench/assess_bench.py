@@ -4,11 +4,13 @@
     .venv/bin/python bench/assess_bench.py --backend postgres --rows 1000000
 
 Rows are spread over the last 30 days in time order (as the gateway writes them), with one gateway
-span per call (90% with captured input and output). It reports, as medians of --rounds:
+span per call (90% with captured input and output); 80% of calls render one of 4 library prompts (3
+versions each). It reports, as medians of --rounds:
   * catch-up: the first assessment on a store whose hourly roll-up has never run (a one-off after
     upgrading a store that already holds history; a running server keeps the roll-up current);
   * assess:   `run_assessment` for all 20 workloads with the roll-up current (what `rungway assess`
-    and the scheduled run do), and the same through the CLI in a fresh process.
+    and the scheduled run do), and the same through the CLI in a fresh process;
+  * prompt usage: `rungway prompts usage` of one prompt (per version, with p50/p95) over 7 and 30 days.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rungway.assessment.facts import rebuild_rollup
 from rungway.assessment.service import run_assessment
 from rungway.capability import migration_packages
 from rungway.domain.workloads import Workload
+from rungway.prompts.usage import prompt_usage
 from rungway.settings.config import Config, parse_config
 from rungway.settings.env import read_environment
 from rungway.settings.yaml_source import YamlSource
@@ -63,6 +66,8 @@ REQUEST_COLUMNS = [
     "priced",
     "trace_id",
     "span_id",
+    "prompt_name",
+    "prompt_version",
 ]
 SPAN_COLUMNS = [
     "trace_id",
@@ -100,8 +105,11 @@ def rows(n: int, now: float) -> Iterator[tuple[tuple[object, ...], tuple[object,
         trace, span = f"{i:032x}", f"{i:016x}"
         status = 200 if rnd.random() > 0.02 else 502
         user = f"user-{i % 500}" if rnd.random() > 0.03 else None
+        prompt = f"prompt-{i % 4}" if (i // 7) % 5 else None  # 80% of calls render one of 4 prompts, 3 versions
+        version = 1 + (i // 1000) % 3 if prompt else None
         request = (f"req_{i:020d}", ts, ts + 0.2, w, f"key_{w}", user, "team", "{}", "chat.completions", "m",
-                   MODELS[i % 3], "sim", "org", status, False, 200.0, 50, 80, 0, 1234, True, trace, span)  # fmt: skip
+                   MODELS[i % 3], "sim", "org", status, False, 50.0 + i % 300, 50, 80, 0, 1234, True, trace, span,
+                   prompt, version)  # fmt: skip
         content = full if (i // 20) % 10 else bare
         span_row = (trace, span, "chat m", "llm", "gateway", ts, ts + 0.2, 200.0, "ok" if status == 200 else "error",
                     w, user, "{}", 50, 80, 1234, content)  # fmt: skip
@@ -206,7 +214,14 @@ def main() -> None:
         print(f"  `rungway assess --format json` (fresh process): median {statistics.median(runs):.2f} s")
         last = run_assessment(engine, cfg, persist=False)
         print(f"  stages: {sorted({a.stage for a in last.assessments})}; "
-              f"traces verdict: {last.assessments[0].results['detailed_traces'].verdict.value}")  # fmt: skip
+              f"traces verdict: {last.assessments[0].results['detailed_traces'].verdict.value}; "
+              f"prompt_library: {last.assessments[0].results['prompt_library'].verdict.value}")  # fmt: skip
+        for since, workload in (("7d", WORKLOADS[1]), ("7d", None), ("30d", None)):
+            usage = [timed(lambda: prompt_usage(engine, "prompt-1", workload=workload, since=since))  # noqa: B023
+                     for _ in range(args.rounds)]  # fmt: skip
+            calls = prompt_usage(engine, "prompt-1", workload=workload, since=since).total.calls
+            print(f"  prompt usage per version, {since}, {workload or 'all workloads'} ({calls:,} calls): "
+                  f"median {statistics.median(usage):.3f} s {[round(x, 3) for x in usage]}")  # fmt: skip
     finally:
         engine.dispose()
         cleanup()  # type: ignore[operator]

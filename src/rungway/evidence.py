@@ -100,6 +100,22 @@ FactsSource = Callable[[float, float], tuple[list[RequestFacts], bool]]
 """Request facts over [since, until) and whether span evidence was counted (the assessment's roll-up)."""
 
 
+@dataclass(slots=True)
+class PromptFacts:
+    """Calls of one workload that rendered one registry prompt version (`requests.prompt_name`/`prompt_version`)
+    over a window: all of them, and the successful chat completions among them."""
+
+    workload: str
+    prompt_name: str
+    prompt_version: int
+    calls: int = 0
+    ok_chat: int = 0
+
+
+PromptFactsSource = Callable[[float, float], list[PromptFacts]]
+"""Prompt facts over [since, until) (the assessment's roll-up of calls that rendered a library prompt)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
     """One check's answer for one workload: a verdict, why, and the numbers and ids behind it."""
@@ -129,6 +145,7 @@ class CheckContext:
         routes: Mapping[str, ModelRoute],
         facts: FactsSource,
         default_key_limits: bool = False,
+        prompt_facts: PromptFactsSource | None = None,
     ) -> None:
         self.engine = engine
         # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
@@ -138,6 +155,8 @@ class CheckContext:
         self.routes = routes
         self._facts_source = facts
         self._facts: dict[int, tuple[dict[str, list[RequestFacts]], bool]] = {}
+        self._prompt_source = prompt_facts
+        self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
         self._tables: set[str] | None = None
 
     def since(self, window_days: int) -> float:
@@ -151,6 +170,16 @@ class CheckContext:
     def facts(self, window_days: int) -> dict[str, list[RequestFacts]]:
         """Request facts per workload over the window (one roll-up query shared by every request check)."""
         return self._facts_and_spans(window_days)[0]
+
+    def prompt_facts(self, window_days: int) -> dict[str, list[PromptFacts]]:
+        """Calls per workload and registry prompt version over the window (empty without a source)."""
+        if window_days not in self._prompt_facts:
+            grouped: dict[str, list[PromptFacts]] = {}
+            rows = self._prompt_source(self.since(window_days), self.now) if self._prompt_source else []
+            for row in rows:
+                grouped.setdefault(row.workload, []).append(row)
+            self._prompt_facts[window_days] = grouped
+        return self._prompt_facts[window_days]
 
     def spans_counted(self, window_days: int) -> bool:
         return self._facts_and_spans(window_days)[1]
@@ -232,6 +261,8 @@ __all__ = [
     "CheckOutcome",
     "CheckRequest",
     "FactsSource",
+    "PromptFacts",
+    "PromptFactsSource",
     "RequestFacts",
     "Verdict",
     "evidence_check",

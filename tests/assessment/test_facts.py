@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select, text
 
 from rungway.assessment.facts import (
     assessment_hourly,
+    prompt_facts,
     recount_late_hours,
     refresh_rollup,
     request_facts,
@@ -90,3 +91,28 @@ def test_rows_written_on_time_stay_out_of_the_late_index(engine: Engine) -> None
         late = conn.execute(text("select count(*) from requests where recorded_at > ts_start + 300")).scalar_one()
         stamped = conn.execute(text("select count(*) from requests where recorded_at is not null")).scalar_one()
     assert (late, stamped) == (1, 3)
+
+
+def test_prompt_facts_count_each_version_in_rolled_up_hours_late_rows_and_the_live_edge(engine: Engine) -> None:
+    now = time.time()
+    hour = (now // HOUR - 5) * HOUR
+
+    def prompted(ts: float, version: int, status: int = 200) -> RequestRecord:
+        record = _call(ts)
+        record.prompt_name, record.prompt_version, record.status = "support-answer", version, status
+        return record
+
+    insert_requests(engine, [prompted(hour + 60, 1), prompted(hour + 90, 2), prompted(hour + 95, 2, status=500),
+                             _call(hour + 200), prompted(now - 30, 2), _call(now - 20)])  # fmt: skip
+    refresh_rollup(engine, now)
+    rolled = rollup_watermark(engine)
+    assert rolled is not None and hour + HOUR <= rolled < now - 30  # the recent calls are read live
+
+    def per_version() -> dict[tuple[str, int], tuple[int, int]]:
+        return {(f.prompt_name, f.prompt_version): (f.calls, f.ok_chat) for f in prompt_facts(engine, hour, now + 1)}
+
+    assert per_version() == {("support-answer", 1): (1, 1), ("support-answer", 2): (3, 2)}
+    insert_requests(engine, [prompted(hour + 300, 1)])  # stored late, after its hour was rolled up
+    refresh_rollup(engine, now + 1000)
+    assert per_version()[("support-answer", 1)] == (2, 2)
+    assert sum(r.calls for r in request_facts(engine, hour, now + 1)[0]) == 7  # the request facts keep their grain

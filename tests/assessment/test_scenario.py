@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import openai
 import pytest
 
 from rungway.assessment.imported import ImportedRun, parse_import
@@ -19,7 +20,12 @@ from rungway.assessment.model import Attestation
 from rungway.assessment.model_file import load_model
 from rungway.assessment.store import insert_attestation, insert_import
 from rungway.domain.ids import new_id
-from rungway.domain.keys import Role
+from rungway.domain.keys import KeyKind, Role
+from rungway.prompts.catalog import CATALOG
+from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.model import Actor
+from rungway.prompts.service import create_version, move_label, review
+from rungway.prompts.template import PromptContent
 from tests.assessment.helpers import ADMIN, api, assess, attest, chat, set_budget
 from tests.servers import Gateway
 
@@ -76,11 +82,38 @@ def _import(gw: Gateway, workload: str, item: str, fmt: str, data: bytes) -> Non
     insert_import(gw.state.engine, run)
 
 
-def _disciplined_stage_2(gw: Gateway, workload: str) -> None:
+def _library_prompt(gw: Gateway, workload: str) -> str:
+    """A prompt in the library: ann writes it, bob approves it, ann moves production to it (Stage 3's library)."""
+    engine, policy = gw.state.engine, gw.state.config.section(PROMPTS_SECTION)
+    ann, bob = (Actor(n, f"key_{n}", Role.DEVELOPER, KeyKind.PERSON, workload) for n in ("ann", "bob"))
+    content = PromptContent.from_json({"messages": [{"role": "system", "content": "Answer {{customer}} briefly."}]})
+    version = create_version(engine, workload=workload, name="answer", content=content, message="v1", actor=ann)
+    number = version.version.version
+    review(engine, policy, workload=workload, name="answer", version=number, decision="approve", comment="reads well",
+           actor=bob)  # fmt: skip
+    move_label(engine, policy, workload=workload, name="answer", label="production", version=number, reason="ship",
+               actor=ann)  # fmt: skip
+    gw.call(gw.state.slots[CATALOG].refresh)
+    return "answer"
+
+
+def _chat(gw: Gateway, secret: str, n: int, user: str, prompt: str | None) -> None:
+    """Chat calls through the gateway, each rendering the library prompt's production version when one is given."""
+    if prompt is None:
+        chat(gw, secret, "pinned-model", n, user=user)
+        return
+    client = openai.OpenAI(base_url=gw.openai_base, api_key=secret, max_retries=0)
+    for i in range(n):
+        reference = {"prompt": {"id": prompt, "variables": {"customer": user}}}
+        client.chat.completions.create(model="pinned-model", messages=[{"role": "user", "content": f"hello {i}"}],
+                                       user=user, extra_body=reference)  # fmt: skip
+
+
+def _disciplined_stage_2(gw: Gateway, workload: str, prompt: str | None = None) -> None:
     """Everything Stage 2 asks for: strict keys, end users, pinned model, reads of logs and cost, CI runs."""
     key = gw.create_key(workload, role=Role.VIEWER, allowed_models=("pinned-model",), rpm_limit=600)
-    chat(gw, key.secret, "pinned-model", 6, user="customer-1")
-    chat(gw, key.secret, "pinned-model", 4, user="customer-2")
+    _chat(gw, key.secret, 6, "customer-1", prompt)
+    _chat(gw, key.secret, 4, "customer-2", prompt)
     assert api(gw, "GET", "/api/logs", workload=workload)[0] == 200
     assert api(gw, "GET", "/api/cost/report", workload=workload)[0] == 200
     for item in ("on_call_rotation", "manual_prompt_review"):
@@ -106,7 +139,7 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
             insert_attestation(gw.state.engine, signed)
 
 
-UNBUILT = {"eval_on_prompt_change", "prompt_library", "content_filtering", "continuous_evaluation",
+UNBUILT = {"eval_on_prompt_change", "content_filtering", "continuous_evaluation",
            "multi_model_routing", "multi_layer_caching", "cost_forecasting", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation", "slos", "provider_outage_recovery"}  # fmt: skip
 
@@ -128,9 +161,10 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
     # Stage 2: an internal tool with every Stage 2 practice; its traces keep no content.
     _disciplined_stage_2(gw, "internal-tool")
 
-    # Stage 3 and 4: traces with content, budgets binding every user, planned upgrades, evaluations.
+    # Stage 3 and 4: traces with content, budgets binding every user, planned upgrades, evaluations, and every
+    # call rendering a reviewed prompt from the library.
     for workload in ("support-bot", "claims-engine"):
-        _disciplined_stage_2(gw, workload)
+        _disciplined_stage_2(gw, workload, prompt=_library_prompt(gw, workload))
         set_budget(gw, f"{workload}-total", "workload", workload)
         each = {"name": f"{workload}-each", "scope": "user", "each_user": True, "workload": workload, "amount_usd": 5}
         assert api(gw, "PUT", "/api/budgets", each)[0] == 200
@@ -157,6 +191,11 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
     sources = {i["item"]: i.get("source") for i in reports["claims-engine"]["items"]}
     assert sources["detailed_traces"] == "evidenced" and sources["curated_eval_set"] == "imported"
     assert sources["governance_process"] == "attested"
+    # The prompt library and its review are evidenced where the library is used, attested where it is not.
+    assert sources["prompt_library"] == sources["manual_prompt_review"] == "evidenced"
+    assert item("support-bot", "prompt_library")["evidence"]["versions"] == {"answer@1": 10}
+    assert item("internal-tool", "manual_prompt_review")["source"] == "attested"
+    assert item("internal-tool", "prompt_library")["verdict"] == "unmet"
     # A service account that owns the key is not an end user.
     attribution = item("notebook", "user_cost_attribution")
     assert attribution["verdict"] == "unmet" and attribution["evidence"]["key_owner_only_pct"] == 100.0

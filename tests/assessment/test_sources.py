@@ -3,10 +3,12 @@ attestation; a condition that excludes the workload's risk tier makes it not app
 
 from __future__ import annotations
 
+import pytest
+
 from rungway.assessment.imported import ImportedRun
-from rungway.assessment.model import DAY_S, Attestation, ItemResult, Source
+from rungway.assessment.model import DAY_S, Attestation, ItemResult, Source, parse_model
 from rungway.assessment.model_file import load_model
-from rungway.assessment.sources import resolve_item
+from rungway.assessment.sources import attestable, resolve_item
 from rungway.evidence import CheckOutcome, Verdict
 
 NOW = 1_800_000_000.0
@@ -89,3 +91,30 @@ def test_a_conditional_item_attested_not_applicable_is_satisfied_as_attested() -
     )
     assert (result.verdict, result.source) == (Verdict.NOT_APPLICABLE, Source.ATTESTED)
     assert "where the architecture requires it" in result.reason
+
+
+def test_an_item_with_a_check_and_attested_true_is_attestable_only_while_its_check_cannot_assess() -> None:
+    review = load_model().item("manual_prompt_review")
+    assert attestable(review) and not attestable(load_model().item("authentication"))
+    signed = [_attestation("manual_prompt_review")]
+
+    def resolve(outcome: CheckOutcome) -> ItemResult:
+        return resolve_item(review, risk_tier="internal", outcome=outcome, threshold=None, lowered=None, runs=[],
+                            attestations=signed, now=NOW)  # fmt: skip
+
+    nothing = CheckOutcome(Verdict.NOT_ASSESSABLE, "no protected label moved and no library prompt used")
+    assert (resolve(nothing).verdict, resolve(nothing).source) == (Verdict.ATTESTED, Source.ATTESTED)
+    unreviewed = CheckOutcome(Verdict.PARTIAL, "1 of 2 protected-label moves were approved by another person")
+    assert (resolve(unreviewed).verdict, resolve(unreviewed).source) == (Verdict.PARTIAL, Source.EVIDENCED)
+    alone = resolve_item(review, risk_tier="internal", outcome=nothing, threshold=None, lowered=None, runs=[],
+                         attestations=[], now=NOW)  # fmt: skip
+    assert alone.verdict is Verdict.NOT_ASSESSABLE
+    assert "rungway assess attest manual_prompt_review --workload W" in alone.reason
+
+
+def test_attested_beside_a_check_must_be_true() -> None:
+    raw = {"stages": [{"number": 1, "name": "P"}], "investment_order": ["x"],
+           "items": [{"id": "x", "stage": 1, "title": "t", "description": "d", "guidance": "g", "builds_with": "b",
+                      "check": {"id": "x"}, "attested": "yes"}]}  # fmt: skip
+    with pytest.raises(ValueError, match=r"items\[0\]\.attested"):
+        parse_model(raw)

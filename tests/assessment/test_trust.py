@@ -178,7 +178,10 @@ def test_every_format_shows_sources_stages_lowered_thresholds_over_claims_and_th
     outputs["html"] = html.unescape(outputs["html"])
     for fmt, out in outputs.items():
         assert "lowered to 50% from the model's 95%" in out, fmt
-        assert "attested" in out, fmt
+        # an item a person may attest says how, where its check has nothing to assess (no prompt library here)
+        assert "rungway assess attest manual_prompt_review --workload " in out, fmt
+    on_call = _item(json.loads(outputs["json"])["workloads"][0], "on_call_rotation")
+    assert (on_call["verdict"], on_call["source"]) == ("attested", "attested")
     for fmt in ("table", "markdown", "html"):
         out = outputs[fmt]
         assert "Over-claim: good claims stage 3 (Disciplined production) but its evidence shows stage 1" in out, fmt

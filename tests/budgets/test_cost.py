@@ -30,7 +30,18 @@ DIMENSIONS = {
     "team": "team",
     "provider": "provider",
     "provider_account": "provider_account",
+    "prompt": "prompt_name",
+    "prompt_version": "prompt_version",
 }
+
+
+def _key(record: RequestRecord, by: str) -> str | None:
+    if by == "tag":
+        return record.tags.get("env")
+    if by == "prompt_version":  # name@version; calls without a prompt form one group
+        return f"{record.prompt_name}@{record.prompt_version}" if record.prompt_name else None
+    value = getattr(record, DIMENSIONS[by])
+    return None if value is None else str(value)
 
 
 def _records(n: int = 600) -> list[RequestRecord]:
@@ -38,6 +49,7 @@ def _records(n: int = 600) -> list[RequestRecord]:
     out = []
     for i in range(n):
         tags = {"env": rng.choice(["prod", "dev"])} if i % 3 else {"feature": "x"}
+        prompt = rng.choice(["support-answer", "triage", None])
         out.append(
             RequestRecord(
                 id=f"req_{i:06d}",
@@ -55,6 +67,8 @@ def _records(n: int = 600) -> list[RequestRecord]:
                 tokens_in=rng.randint(1, 5000),
                 tokens_out=rng.randint(0, 2000),
                 cost_nano=rng.randint(0, 90_000_000_000),  # up to $90 per call: sums pass 2^32 and 2^53 / 1e9
+                prompt_name=prompt,
+                prompt_version=rng.randint(1, 3) if prompt else None,
             )
         )
     return out
@@ -69,8 +83,7 @@ def test_cost_report_groups_and_days_add_up_to_the_request_log(store_url: str, b
 
     expected: dict[str | None, int] = defaultdict(int)
     for r in records:
-        key = r.tags.get("env") if by == "tag" else getattr(r, DIMENSIONS[by])
-        expected[key] += r.cost_nano
+        expected[_key(r, by)] += r.cost_nano
     assert {row.key: row.cost_nano for row in report.rows} == dict(expected)
     with engine.connect() as conn:
         log_total = int(conn.execute(select(func.sum(requests.c.cost_nano))).scalar_one())

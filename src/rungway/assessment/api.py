@@ -172,6 +172,7 @@ async def list_history(request: web.Request) -> web.StreamResponse:
 @router.route("GET", "/api/assessment/model", summary="The maturity model: stages, items, checks, guidance")
 async def model(_request: web.Request) -> web.StreamResponse:
     m = load_model()
+    attestable = set(attestable_items())
     items = [
         {
             "id": i.id,
@@ -182,6 +183,7 @@ async def model(_request: web.Request) -> web.StreamResponse:
             if i.check
             else None,
             "attested": i.attested,
+            "attestable": i.id in attestable,
             "imports": {"formats": list(i.imports.formats), "threshold": i.imports.threshold}
             | {"window_days": i.imports.window_days}
             if i.imports

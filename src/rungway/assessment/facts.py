@@ -11,6 +11,11 @@ is a late write: the writer stamps every row's `recorded_at`, late rows alone ar
 (`ix_requests_late`), and each refresh recounts the closed hours that late rows landed in since the
 last one, so a rolled-up hour never stays short.
 
+Calls that rendered a registry prompt (`requests.prompt_name`/`prompt_version`, set by the gateway) are
+also rolled up on their own, narrowly, into `assessment_prompt_hourly` (hour, workload, prompt version:
+calls, successful chat calls), in the same transactions, for the prompt library's evidence; the
+main roll-up keeps its grain, so checks that do not ask about prompts read no more rows.
+
 When the traces capability's `spans` table exists, each successful chat call also counts as
 `traced` when the gateway's span for it kept both its input and its output (full or redacted).
 """
@@ -51,7 +56,7 @@ from sqlalchemy import (
 )
 
 from rungway.domain.timespec import HOUR
-from rungway.evidence import MEASURES, RequestFacts
+from rungway.evidence import MEASURES, PromptFacts, RequestFacts
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
@@ -77,6 +82,19 @@ assessment_hourly = Table(
     *(Column(m, BigInteger, nullable=False, server_default="0") for m in MEASURES[MEASURES.index("with_end_user") :]),
     Index("ix_assessment_hourly_bucket", "bucket"),
 )
+
+assessment_prompt_hourly = Table(  # a0004
+    "assessment_prompt_hourly",
+    metadata,
+    Column("bucket", Float, primary_key=True),
+    Column("workload", String(64), primary_key=True),
+    Column("prompt_name", String(128), primary_key=True),
+    Column("prompt_version", Integer, primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("ok_chat", BigInteger, nullable=False),
+    Index("ix_assessment_prompt_hourly_bucket", "bucket"),
+)
+PROMPT_NAMES = ["bucket", "workload", "prompt_name", "prompt_version", "calls", "ok_chat"]
 
 assessment_rollup_state = Table(
     "assessment_rollup_state",
@@ -169,6 +187,27 @@ def _grouped(engine: Engine, ranges: list[tuple[float, float]], with_spans: bool
     return select(*keys, *_aggregates(engine, with_spans)).where(window, r.workload.is_not(None)).group_by(*keys)
 
 
+def _prompt_grouped(engine: Engine, ranges: list[tuple[float, float]], by_hour: bool) -> Select[Any]:
+    """Calls that rendered a registry prompt, per (hour,) workload and prompt version."""
+    r = requests.c
+    keys: list[ColumnElement[Any]] = [r.workload, r.prompt_name, func.coalesce(r.prompt_version, 0).label("v")]
+    if by_hour:
+        keys.insert(0, _bucket(engine).label("bucket"))
+    window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
+    ok_chat = _count(and_(r.status < 400, r.endpoint == "chat.completions")).label("ok_chat")
+    where = and_(window, r.workload.is_not(None), r.prompt_name.is_not(None))
+    return select(*keys, func.count().label("calls"), ok_chat).where(where).group_by(*keys)
+
+
+def _write_hours(conn: Connection, engine: Engine, start: float, end: float, with_spans: bool) -> None:
+    """Add the roll-up rows of [start, end): the request facts and the prompt facts."""
+    names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
+    conn.execute(insert(assessment_hourly).from_select(names, _grouped(engine, [(start, end)], with_spans, True)))
+    conn.execute(
+        insert(assessment_prompt_hourly).from_select(PROMPT_NAMES, _prompt_grouped(engine, [(start, end)], True))
+    )
+
+
 ROLLUP = HourlyRollup(assessment_rollup_state, ROLLUP_NAME)
 LATE_RECOUNT = HourlyRollup(assessment_rollup_state, LATE_NAME)
 
@@ -198,11 +237,10 @@ def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) ->
         if last is not None:
             late = late.where(r.recorded_at >= last - slack_s)
         buckets = sorted({float(b) for (b,) in conn.execute(late.distinct())})
-        names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
         for bucket in buckets:
             conn.execute(delete(assessment_hourly).where(assessment_hourly.c.bucket == bucket))
-            source = _grouped(engine, [(bucket, bucket + HOUR)], with_spans, by_hour=True)
-            conn.execute(insert(assessment_hourly).from_select(names, source))
+            conn.execute(delete(assessment_prompt_hourly).where(assessment_prompt_hourly.c.bucket == bucket))
+            _write_hours(conn, engine, bucket, bucket + HOUR, with_spans)
     return len(buckets)
 
 
@@ -219,13 +257,10 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
         raise ValueError(f"slack_s must leave a minute past LATE_WRITE_S ({LATE_WRITE_S:g} s) for commits")
     recount_late_hours(engine, now, slack_s=slack_s)
     with_spans = spans_table_exists(engine)
-    names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
 
     def prepare(start: float, end: float) -> Writer:
-        source = _grouped(engine, [(start, end)], with_spans, by_hour=True)
-
         def write(conn: Connection) -> None:
-            conn.execute(insert(assessment_hourly).from_select(names, source))
+            _write_hours(conn, engine, start, end, with_spans)
 
         return write
 
@@ -268,17 +303,51 @@ def request_facts(engine: Engine, since: float, until: float) -> tuple[list[Requ
     return list(out.values()), with_spans
 
 
+def prompt_facts(engine: Engine, since: float, until: float) -> list[PromptFacts]:
+    """Calls per (workload, prompt version) over [since, until): rolled-up hours plus a live query over the edges."""
+    watermark = rollup_watermark(engine)
+    rolled_from = math.ceil(since / HOUR) * HOUR
+    rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
+    out: dict[tuple[str, str, int], PromptFacts] = {}
+
+    def add(rows: Iterable[tuple[Any, ...]]) -> None:
+        for workload, name, version, calls, ok_chat in rows:
+            key = (str(workload), str(name), int(version or 0))
+            facts = out.get(key)
+            if facts is None:
+                facts = out[key] = PromptFacts(*key)
+            facts.calls += int(calls or 0)
+            facts.ok_chat += int(ok_chat or 0)
+
+    live = [(since, until)]
+    with engine.connect() as conn:
+        if rolled_to > rolled_from:
+            h = assessment_prompt_hourly.c
+            groups = (h.workload, h.prompt_name, h.prompt_version)
+            rolled = select(*groups, func.sum(h.calls), func.sum(h.ok_chat))
+            add(conn.execute(rolled.where(h.bucket >= rolled_from, h.bucket < rolled_to).group_by(*groups)).all())
+            live = [(since, rolled_from), (rolled_to, until)]
+        live = [(a, b) for a, b in live if b > a]
+        if live:
+            add(conn.execute(_prompt_grouped(engine, live, by_hour=False)).all())
+    return list(out.values())
+
+
 def rebuild_rollup(engine: Engine, now: float) -> int:
     """Drop the roll-up and build it again (after back-filling old request rows)."""
     with engine.begin() as conn:
         conn.execute(assessment_hourly.delete())
+        conn.execute(assessment_prompt_hourly.delete())
         conn.execute(assessment_rollup_state.delete())
     return refresh_rollup(engine, now)
 
 
 __all__ = [
     "MEASURES",
+    "PromptFacts",
     "RequestFacts",
+    "assessment_prompt_hourly",
+    "prompt_facts",
     "rebuild_rollup",
     "recount_late_hours",
     "refresh_rollup",

@@ -83,6 +83,9 @@ class MaturityItem:
     check: CheckSpec | None = None
     imports: ImportSpec | None = None
     condition: Condition | None = None
+    # `attested: true` beside a `check:`: a person may attest the item while its check cannot assess it
+    # (a team that reviews prompts outside Rungway's library); the check wins whenever it can assess
+    attestable: bool = False
 
     @property
     def attested(self) -> bool:
@@ -145,6 +148,8 @@ def _parse_item(raw: Mapping[str, Any], where: str) -> MaturityItem:
         )
     elif raw.get("attested") is not True:
         raise ValueError(f"{where}: an item needs `check:` or `attested: true`")
+    if raw.get("attested") not in (None, True):
+        raise ValueError(f"{where}.attested: expected true (or no key), got {raw.get('attested')!r}")
     return MaturityItem(
         id=_need(raw, "id", where, str),
         stage=_need(raw, "stage", where, int),
@@ -155,6 +160,7 @@ def _parse_item(raw: Mapping[str, Any], where: str) -> MaturityItem:
         check=check,
         imports=_parse_imports(raw.get("imports"), f"{where}.imports"),
         condition=_parse_condition(raw.get("condition"), f"{where}.condition"),
+        attestable=raw.get("attested") is True,
     )
 
 

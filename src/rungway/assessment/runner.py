@@ -15,7 +15,7 @@ from functools import partial
 from sqlalchemy import Engine
 
 from rungway.assessment.config import AssessmentSettings
-from rungway.assessment.facts import refresh_rollup, request_facts
+from rungway.assessment.facts import prompt_facts, refresh_rollup, request_facts
 from rungway.assessment.imported import ImportedRun
 from rungway.assessment.model import (
     DAY_S,
@@ -149,7 +149,15 @@ def assess_workloads(
         workloads = [w for w in workloads if w.name == workload]
         if not workloads:
             raise NotFound(f"no workload named {workload!r}; see `rungway workloads list`", code="workload_not_found")
-    ctx = CheckContext(engine, now, workloads, routes, partial(request_facts, engine), default_key_limits)
+    ctx = CheckContext(
+        engine,
+        now,
+        workloads,
+        routes,
+        partial(request_facts, engine),
+        default_key_limits,
+        partial(prompt_facts, engine),
+    )
     windows = [i.imports.window_days for i in model.items if i.imports is not None]
     imports = list_imports(engine, since=now - max(windows) * DAY_S) if windows else []
     results = item_results(ctx, model, settings, threshold_overrides(engine), list_attestations(engine), imports)

@@ -29,9 +29,12 @@ SHOWN_RUNS = 10
 
 
 def attestable(item: MaturityItem) -> bool:
-    """Whether a person may attest the item: only a person can evidence it, Rungway cannot evidence it yet,
-    or it is conditional (attested not applicable). Never an item Rungway evidences from its own records."""
-    return item.check is None or item.check.id in MISSING_FEATURES or item.condition is not None
+    """Whether a person may attest the item: only a person can evidence it, the model lets a person attest it
+    while its check cannot assess it (`attested: true` beside `check:`), Rungway cannot evidence it yet, or it
+    is conditional (attested not applicable). Never an item Rungway evidences from its own records alone."""
+    if item.check is None or item.attestable or item.condition is not None:
+        return True
+    return item.check.id in MISSING_FEATURES
 
 
 def imported_result(item: MaturityItem, spec: ImportSpec, runs: Sequence[ImportedRun], now: float) -> ItemResult | None:

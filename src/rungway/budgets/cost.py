@@ -1,4 +1,4 @@
-"""Cost reports: spend by workload, user, model, team, tag, provider or provider account.
+"""Cost reports: spend by workload, user, model, team, tag, provider, provider account or prompt (version).
 
 The use case behind `rungway cost report` and `GET /api/cost/report`. A report holds the groups,
 a daily series, the top spending users and the total; all are integer nano-dollar sums over the

@@ -1,4 +1,4 @@
-"""`/api/cost/report`: spend grouped by workload, user, model, team, tag, provider or provider account."""
+"""`/api/cost/report`: spend grouped by workload, user, model, team, tag, provider, provider account or prompt."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`rungway cost report --by workload|user|model|team|tag|provider|provider_account`."""
+"""`rungway cost report --by workload|user|model|team|tag|provider|provider_account|key|prompt|prompt_version`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """Cost roll-ups over the request log: by one dimension, by UTC day, and the totals they add up to.
 
+`prompt` groups by the registry prompt a call rendered (the core columns `prompt_name` and
+`prompt_version`, set by the gateway), and `prompt_version` by `name@version`; calls without a
+prompt form one group (key None), so the groups still add up to the total.
+
 Every figure is a SQL SUM of the integer `cost_nano` column over the same filter, so a report's
 groups, its daily series and its total reconcile exactly with the request log. Grouping by a tag
 groups by one tag key's value (calls without that tag form one group), so no call counts twice.
@@ -10,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, Select, cast, func, literal_column, select
+from sqlalchemy import Column, ColumnElement, Engine, Integer, Select, String, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 
 from rungway.store.schema import requests
@@ -24,6 +28,8 @@ COST_DIMENSIONS: dict[str, Any] = {
     "provider": c.provider,
     "provider_account": c.provider_account,
     "key": c.key_id,
+    "prompt": c.prompt_name,
+    "prompt_version": c.prompt_name + "@" + cast(c.prompt_version, String),  # NULL without a prompt
 }
 
 
@@ -83,8 +89,9 @@ def _grouping(engine: Engine, by: str, column: ColumnElement[Any]) -> ColumnElem
     """What to GROUP BY. SQLite would group by walking a (dimension, ts_start) index, reading each row at
     random (2 s by user over a month of a million calls); a unary plus has it read the window through the
     ts_start index instead (0.5 s). The groups are the same."""
-    if engine.dialect.name == "sqlite" and by in COST_DIMENSIONS:
-        return literal_column(f"+{requests.name}.{COST_DIMENSIONS[by].name}")
+    dimension = COST_DIMENSIONS.get(by)
+    if engine.dialect.name == "sqlite" and isinstance(dimension, Column):
+        return literal_column(f"+{requests.name}.{dimension.name}")
     return column
 
 

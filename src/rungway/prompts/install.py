@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 
 from rungway.capability import Capability, Host, Installed
+from rungway.prompts import usage_api
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
+from rungway.prompts.pages import pages
 from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
@@ -42,9 +44,10 @@ CAPABILITY = Capability(
     name="prompts",
     install=install_prompts,
     sections=(PROMPTS_SECTION,),
-    routers=(router, policy_router),
-    # cli_files adds push, pull and import to cli.py's group (cli.py itself knows nothing of them)
-    cli={"prompts": "rungway.prompts.cli_files:prompts_group"},
+    routers=(router, policy_router, usage_api.router),
+    cli={"prompts": "rungway.prompts.commands:prompts_group"},
     migrations="rungway.prompts.migrations",
+    checks=("rungway.prompts.checks",),
+    pages=(pages,),
 )
 """The prompt library: versioned, reviewed prompts promoted by label; `prompts:`, /api/prompts, `rungway prompts`."""

@@ -19,8 +19,9 @@ Templates live in `<templates package>/templates/` and are named `<router name>/
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
@@ -95,11 +96,22 @@ class OverviewPanel:
 class RecordLink:
     """A link from a request-log field to a capability's page (the trace id to the trace view).
 
-    `href` is formatted with the field's value as `{value}` (URL-quoted)."""
+    `href` is formatted with the field's value as `{value}` and with each of the row's fields named in
+    `also` under its own name (the prompt version beside the prompt name); every value is URL-quoted,
+    a missing one is empty. A row whose `field` is empty gets no link."""
 
     field: str
     label: str
     href: str
+    also: tuple[str, ...] = ()
+
+    def url(self, row: Mapping[str, object]) -> str | None:
+        """This link's address for one request-log row, or None when the row has no value to link."""
+        value = row.get(self.field)
+        if value is None or value == "":
+            return None
+        extra = {name: quote(str(row.get(name) if row.get(name) is not None else ""), safe="") for name in self.also}
+        return self.href.format(**extra, value=quote(str(value), safe=""))
 
 
 @dataclass
@@ -145,6 +157,7 @@ class PageRouter:
 
         return decorate
 
-    def link(self, field_name: str, label: str, href: str) -> None:
-        """Link a request-log field (e.g. `trace_id`) to one of this router's pages."""
-        self.links.append(RecordLink(field_name, label, href))
+    def link(self, field_name: str, label: str, href: str, *, also: Sequence[str] = ()) -> None:
+        """Link a request-log field (e.g. `trace_id`) to one of this router's pages; `also` names other
+        fields of the row that `href` uses (e.g. `{prompt_version}`)."""
+        self.links.append(RecordLink(field_name, label, href, tuple(also)))
