@@ -204,6 +204,7 @@ def _snapshot_of_b(s: Seeded) -> str:
         ]
         + [f"/api/traces/{trace_id}" for trace_id in s.ids["trace_id"]]
         + [f"/api/eval-runs/{i}" for i in s.ids["run_id"]]
+        + [f"/api/eval-runs/{i}/gates" for i in s.ids["run_id"]]
     )
     snapshot = {}
     for path in reads:

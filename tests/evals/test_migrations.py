@@ -19,19 +19,27 @@ def test_the_evals_branch_applies_after_the_core_alone(store_url: str) -> None:
     assert migration_packages()["evals"] == "rungway.evals.migrations"
     with engine.connect() as conn:
         heads = {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
-    assert heads & {"e0002", "e0003"}
+    assert heads & {"e0002", "e0003", "e0004"}
     assert set(inspect(engine).get_table_names()) >= TABLES
     assert "evals" in {c.name for c in load_capabilities()}
 
 
 def test_the_migrations_make_the_tables_the_store_modules_declare(store_url: str) -> None:
     from rungway.evals.datasets import store as datasets
+    from rungway.evals.gates import store as gates
     from rungway.evals.scores import store as scores
 
     engine = create_store_engine(store_url)
     upgrade(engine, migration_packages())
     found = inspect(engine)
-    for table in (datasets.eval_datasets, datasets.eval_dataset_versions, datasets.eval_cases, scores.eval_scores):
+    tables = (
+        datasets.eval_datasets,
+        datasets.eval_dataset_versions,
+        datasets.eval_cases,
+        scores.eval_scores,
+        gates.eval_gates,
+    )
+    for table in tables:
         assert {c["name"] for c in found.get_columns(table.name)} == {c.name for c in table.columns}, table.name
         indexes = {i["name"] for i in found.get_indexes(table.name)} - {"uq_" + n for n in ("eval_datasets_scope_name",
                    "eval_dataset_versions_version", "eval_dataset_versions_hash", "eval_cases_key")}  # fmt: skip

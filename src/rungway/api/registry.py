@@ -133,14 +133,15 @@ class QueryParam:
 
 
 def check_query(params: Sequence[QueryParam], query: Mapping[str, str]) -> None:
-    """400 for the first declared parameter that is missing (when required) or does not fit."""
+    """400 for the first declared parameter given that does not fit, else the first required one missing
+    (a bad value is named even when another required parameter is also absent)."""
     for param in params:
         raw = query.get(param.name)
-        if raw is None or raw == "":
-            if param.required:
-                raise InvalidRequest(f"query parameter {param.name} is required: {param.description}", param=param.name)
-            continue
-        param.check(raw)
+        if raw:
+            param.check(raw)
+    for param in params:
+        if param.required and not query.get(param.name):
+            raise InvalidRequest(f"query parameter {param.name} is required: {param.description}", param=param.name)
 
 
 @dataclass(frozen=True)

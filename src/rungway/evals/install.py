@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rungway.capability import Capability, Host, Installed
 from rungway.evals.datasets import api as datasets_api
+from rungway.evals.gates import api as gates_api
 from rungway.evals.runs import api as runs_api
 from rungway.evals.scores import api as scores_api
 
@@ -25,8 +26,9 @@ def install_evals(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="evals",
     install=install_evals,
-    routers=(datasets_api.router, scores_api.router, runs_api.router),
-    cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.runs.cli:eval_group"},
+    # gates_api first: its /api/eval-runs/compare must be matched before /api/eval-runs/{id}
+    routers=(datasets_api.router, scores_api.router, gates_api.router, runs_api.router),
+    cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.gates.cli:eval_group"},
     migrations="rungway.evals.migrations",
 )
 """Evaluation: datasets, scores and eval runs; /api/datasets, /api/scores, `rungway datasets`."""
