@@ -1,0 +1,79 @@
+"""The eval run pages over plain HTTP against a real gateway: the list scoped to the workload and filtered,
+a run's page (pass rate with its interval, failing cases first, explanations escaped, trace links), and
+another workload's run a 404 page like a missing one (the browser flow is in tests/web/test_browser_evals.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rungway.domain.keys import Role
+from tests.evals.pages.support import seed_run
+from tests.servers import Gateway
+from tests.web.support import UiClient
+
+
+def _signed_in(ui_client: Callable[..., UiClient], gateway: Gateway, secret: str) -> UiClient:
+    client = ui_client(gateway)
+    assert client.sign_in(secret).status_code == 303
+    return client
+
+
+def test_the_runs_list_is_scoped_and_filtered(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    mine = seed_run(gateway)
+    theirs = seed_run(gateway, workload="other", dataset="secret-set")
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    page = viewer.get("/ui/evals/runs")
+    assert page.status_code == 200, page.text
+    assert f'href="/ui/evals/runs/{mine}"' in page.text and "faq@1" in page.text
+    assert theirs not in page.text and "secret-set" not in page.text
+    assert "66.7%" in page.text  # 2 of 3 passed
+    for query, shown in (("?dataset=faq", True), ("?dataset=nope", False), ("?status=running", False),
+                         ("?status=finished", True), ("?workload=other", False)):  # fmt: skip
+        page = viewer.get("/ui/evals/runs" + query)
+        assert page.status_code == 200 and (mine in page.text) is shown, query
+    assert viewer.get("/ui/evals/runs?status=bogus").status_code == 400
+    admin = _signed_in(ui_client, gateway, "admin-secret")
+    page = admin.get("/ui/evals/runs?workload=other")
+    assert theirs in page.text and mine not in page.text
+
+
+def test_a_runs_page_shows_failing_cases_first_and_another_workloads_run_is_a_404(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    mine = seed_run(gateway, failing=2, passing=3)
+    theirs = seed_run(gateway, workload="other", dataset="secret-set")
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    page = viewer.get(f"/ui/evals/runs/{mine}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "60.0%" in text and "3 of 5" in text  # pass rate and its interval's neighbours
+    assert text.index("fail-0") < text.index("pass-0")
+    assert "&lt;b&gt;not found&lt;/b&gt;" in text and "<b>not found</b>" not in text
+    assert f'href="/ui/traces/{0:032x}"' in text
+    for path in (f"/ui/evals/runs/{theirs}", "/ui/evals/runs/run_missing"):
+        answer = viewer.get(path)
+        assert answer.status_code == 404 and "secret-set" not in answer.text, path
+    assert _signed_in(ui_client, gateway, "admin-secret").get(f"/ui/evals/runs/{theirs}").status_code == 200
+
+
+def test_compare_shows_regressions_and_improvements_and_refuses_another_workloads_run(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    a = seed_run(gateway, outcomes={"k1": True, "k2": True, "k3": False})
+    b = seed_run(gateway, outcomes={"k1": True, "k2": False, "k3": True})
+    theirs = seed_run(gateway, workload="other", dataset="faq")
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    page = viewer.get(f"/ui/evals/runs-compare?a={a}&b={b}")
+    assert page.status_code == 200, page.text
+    regressions = page.text[page.text.index('id="regressions"') : page.text.index('id="improvements"')]
+    improvements = page.text[page.text.index('id="improvements"') :]
+    assert "k2" in regressions and "k3" not in regressions and "k3" in improvements and "k2" not in improvements
+    assert "noise" in page.text  # three cases: no significant verdict
+    assert viewer.get(f"/ui/evals/runs-compare?a={a}&b={theirs}").status_code == 404
+    assert viewer.get(f"/ui/evals/runs-compare?a={a}").status_code == 400
+    assert viewer.get(f"/ui/evals/runs-compare?a={a}&b=not-a-run").status_code == 400
