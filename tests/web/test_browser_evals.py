@@ -54,3 +54,31 @@ def test_find_a_run_and_read_its_failing_case(browser: Any, seeded: tuple[Gatewa
         assert answer is not None and answer.status == 404
     finally:
         page.context.close()
+
+
+def test_annotate_a_case_and_compare_two_runs(browser: Any, seeded: tuple[Gateway, str, str]) -> None:
+    gateway, mine, _ = seeded
+    base = gateway.base_url
+    candidate = seed_run(gateway, outcomes={"fail-0": True, "pass-0": False, "pass-1": True, "pass-2": True})
+    page = new_page(browser)
+    try:
+        sign_in(page, base, gateway.create_key("test").secret)
+        page.goto(f"{base}/ui/evals/runs/{mine}")
+        form = page.get_by_role("form", name="Annotate fail-0 repeat 0")
+        form.get_by_label("Value").fill("0.25")
+        form.get_by_label("Comment").fill("close, but no refund")
+        form.get_by_role("button", name="Annotate").click()
+        page.wait_for_url(f"{base}/ui/evals/runs/{mine}#annotated")
+        row = page.locator("#annotated tbody tr").first.inner_text()
+        assert "fail-0" in row and "0.25" in row and "close, but no refund" in row
+        page.goto(f"{base}/ui/evals/runs/{candidate}")
+        compare = page.get_by_role("form", name="Compare with a baseline run")
+        compare.get_by_label("Baseline run").fill(mine)
+        compare.get_by_role("button", name="Compare").click()
+        page.wait_for_url(f"{base}/ui/evals/runs-compare?**")
+        assert page.locator("#regression-count .stat-value").inner_text() == "1"
+        assert "pass-0" in page.locator("#regressions tbody").inner_text()
+        assert "fail-0" in page.locator("#improvements tbody").inner_text()
+        assert page.locator("#metrics tbody tr").count() >= 1
+    finally:
+        page.context.close()

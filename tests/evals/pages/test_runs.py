@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rungway.domain.keys import Role
+from tests.api.http import ADMIN, call
 from tests.evals.pages.support import seed_run
 from tests.servers import Gateway
 from tests.web.support import UiClient
@@ -77,3 +78,35 @@ def test_compare_shows_regressions_and_improvements_and_refuses_another_workload
     assert viewer.get(f"/ui/evals/runs-compare?a={a}&b={theirs}").status_code == 404
     assert viewer.get(f"/ui/evals/runs-compare?a={a}").status_code == 400
     assert viewer.get(f"/ui/evals/runs-compare?a={a}&b=not-a-run").status_code == 400
+
+
+def test_annotating_a_case_records_an_annotation_score_with_the_api_rules(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    mine = seed_run(gateway, failing=1, passing=1)
+    theirs = seed_run(gateway, workload="other", dataset="secret-set")
+    path = f"/ui/evals/runs/{mine}/annotations"
+    form = {"case_key": "fail-0", "repeat": "0", "name": "correct", "value": "0.5", "comment": "half right"}
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    assert "Annotate fail-0" not in viewer.get(f"/ui/evals/runs/{mine}").text  # a viewer sees no form
+    assert viewer.post(path, form).status_code == 403
+    developer = _signed_in(ui_client, gateway, gateway.create_key("test").secret)
+    assert "Annotate fail-0" in developer.get(f"/ui/evals/runs/{mine}").text
+    assert developer.post(path, form, csrf="forged").status_code == 403
+    for change, status in (({"value": "lots"}, 400), ({"name": "!bad"}, 400), ({"case_key": "nope"}, 404),
+                           ({"repeat": "x"}, 400), ({"surprise": "1"}, 400)):  # fmt: skip
+        assert developer.post(path, {**form, **change}).status_code == status, change
+    assert developer.post(f"/ui/evals/runs/{theirs}/annotations", form).status_code == 404
+    answer = developer.post(path, form)
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/ui/evals/runs/{mine}#annotated"
+    status, scores = call(gateway, "GET", f"/api/scores?run_id={mine}&source=annotation", ADMIN)
+    assert status == 200 and len(scores["data"]) == 1
+    score = scores["data"][0]
+    assert (score["case_key"], score["value"], score["trace_id"], score["workload"]) == (
+        "fail-0",
+        0.5,
+        f"{0:032x}",
+        "test",
+    )
+    assert "half right" in developer.get(f"/ui/evals/runs/{mine}").text

@@ -15,4 +15,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("evals", templates="rungway.evals.pages")
 
-from rungway.evals.pages import compare, runs  # noqa: E402, F401  (their pages join `pages` on import)
+from rungway.evals.pages import annotate, compare, runs  # noqa: E402, F401  (their pages join `pages` on import)

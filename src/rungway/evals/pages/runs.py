@@ -19,6 +19,7 @@ from rungway.evals.pages import pages
 from rungway.evals.runs.model import RunStatus
 from rungway.evals.runs.service import RunCaller, readable_run
 from rungway.evals.runs.store import ResultRow, list_runs, read_results
+from rungway.evals.scores.store import ScoreQuery, read_scores
 from rungway.gateway.routes import STATE
 from rungway.web.render import current_session, render
 
@@ -103,6 +104,8 @@ async def run_page(request: web.Request) -> web.StreamResponse:
     failed = await asyncio.to_thread(read_results, engine, run.id, limit=CASES_SHOWN, failed_only=True)
     everything = await asyncio.to_thread(read_results, engine, run.id, limit=CASES_SHOWN)
     passed = [r for r in everything if r.passed]
+    query = ScoreQuery(workload=run.workload, run_id=run.id, source="annotation", limit=CASES_SHOWN)
+    annotations = await asyncio.to_thread(read_scores, engine, query)
     return render(
         request,
         "evals/run.html",
@@ -112,4 +115,6 @@ async def run_page(request: web.Request) -> web.StreamResponse:
         failing=case_rows(failed),
         passing=case_rows(passed),
         shown=CASES_SHOWN,
+        annotations=annotations,
+        can_annotate=caller.role.allows(Role.DEVELOPER),
     )
