@@ -110,3 +110,43 @@ def test_annotating_a_case_records_an_annotation_score_with_the_api_rules(
         "test",
     )
     assert "half right" in developer.get(f"/ui/evals/runs/{mine}").text
+
+
+def test_the_overview_panel_shows_each_visible_workloads_latest_run(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    seed_run(gateway)
+    latest = seed_run(gateway, failing=0, passing=1)
+    theirs = seed_run(gateway, workload="other", dataset="secret-set")
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    page = viewer.get("/ui")
+    assert page.status_code == 200 and "Latest eval runs" in page.text
+    assert f'href="/ui/evals/runs/{latest}"' in page.text and theirs not in page.text
+    assert page.text.count('href="/ui/evals/runs/run_') == 1
+    admin = _signed_in(ui_client, gateway, "admin-secret").get("/ui")
+    assert latest in admin.text and theirs in admin.text
+
+
+def test_datasets_are_listed_in_scope_and_a_versions_cases_paged(
+    store_url: str, gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
+    gateway = gateway_factory(store_url=store_url)
+    cases = [{"key": f"c{i:02d}", "vars": {"q": f'say "hi" <b>{i}</b>'}} for i in range(60)]
+    status, made = call(gateway, "POST", "/api/datasets", ADMIN, {"name": "big", "workload": "test", "cases": cases})
+    assert status == 201, made
+    seed_run(gateway, workload="other", dataset="secret-set")
+    viewer = _signed_in(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)
+    page = viewer.get("/ui/evals/datasets")
+    assert page.status_code == 200 and 'href="/ui/evals/datasets/big/versions/1?workload=test"' in page.text
+    assert "secret-set" not in page.text
+    first = viewer.get("/ui/evals/datasets/big/versions/1?workload=test")
+    assert first.status_code == 200 and "c00" in first.text and "c49" in first.text and "c50" not in first.text
+    assert "&lt;b&gt;" in first.text and "<b>0</b>" not in first.text
+    assert 'href="/ui/evals/datasets/big/versions/1?workload=test&amp;offset=50"' in first.text
+    second = viewer.get("/ui/evals/datasets/big/versions/1?workload=test&offset=50")
+    assert "c59" in second.text and "c49" not in second.text
+    for path in ("/ui/evals/datasets/secret-set/versions/1", "/ui/evals/datasets/secret-set/versions/1?workload=other",
+                 "/ui/evals/datasets/big/versions/2"):  # fmt: skip
+        assert viewer.get(path).status_code == 404, path
+    assert viewer.get("/ui/evals/datasets/big/versions/1?offset=-1").status_code == 400

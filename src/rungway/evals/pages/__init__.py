@@ -1,4 +1,4 @@
-"""The evaluation capability's dashboard pages: the runs list and one run's page.
+"""The evaluation capability's dashboard pages: runs, one run, compare, annotations and an overview panel.
 
 A person reads in the browser what `rungway eval` and `GET /api/eval-runs` give: runs newest first
 (filtered by dataset, prompt and status) and one run's aggregates (the pass rate with its Wilson interval,
@@ -15,4 +15,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("evals", templates="rungway.evals.pages")
 
-from rungway.evals.pages import annotate, compare, runs  # noqa: E402, F401  (their pages join `pages` on import)
+from rungway.evals.pages import annotate, compare, datasets, panel, runs  # noqa: E402, F401  (their pages join `pages` on import)
