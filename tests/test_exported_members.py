@@ -154,6 +154,8 @@ EXPORTS = {
         "CheckOutcome",
         "CheckRequest",
         "FactsSource",
+        "PromptFacts",
+        "PromptFactsSource",
         "RequestFacts",
         "Verdict",
         "evidence_check",

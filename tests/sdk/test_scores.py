@@ -64,3 +64,4 @@ def test_the_sdk_never_raises_when_the_server_is_down_or_the_score_is_wrong(capl
     finally:
         rw.shutdown()
     assert "could not send scores" in caplog.text
+    assert rw.flush()  # what failed before shutdown does not hang over the next configuration

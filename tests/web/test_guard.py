@@ -122,3 +122,22 @@ def test_an_htmx_request_without_a_session_sends_the_page_to_sign_in(
     )
     assert answer.status_code == 401
     assert answer.headers["HX-Redirect"] == "/ui/signin?next=%2Fui%3Fwindow%3D7d"
+
+
+def test_a_form_larger_than_the_server_takes_is_a_413_page_not_a_500(
+    tmp_path, ui_client: Callable[..., UiClient]
+) -> None:  # type: ignore[no-untyped-def]
+    text = SIMULATOR_CONFIG.format(store_url=f"sqlite:///{tmp_path}/ui.db").replace(
+        "  admin_key: admin-secret\n", "  admin_key: admin-secret\n  max_body_bytes: 65536\n"
+    )
+    gateway = Gateway(write_config(tmp_path, text), [*load_capabilities(), PLUGIN])
+    try:
+        admin = ui_client(gateway)
+        admin.sign_in("admin-secret")
+        answer = admin.post("/ui/plugin/danger", {"filler": "x" * 200_000})
+        assert answer.status_code == 413
+        assert "larger than this server accepts" in answer.text
+        assert changed == []
+    finally:
+        changed.clear()
+        gateway.stop()

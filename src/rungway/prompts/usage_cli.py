@@ -3,7 +3,7 @@
 Like the rest of `rungway prompts`, it asks a running server (`GET /api/prompts/{name}/usage`), so
 the key's scope applies: a workload's key sees its own calls of the prompt as its workload resolves
 the name; an admin key sees every workload's calls, or one with `--workload`. The command joins
-`prompts_group` here, and the capability names this module's `prompts_group` as its command group.
+`prompts_group` here; `commands.py` gathers the group's modules for the capability.
 """
 
 from __future__ import annotations

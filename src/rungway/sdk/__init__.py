@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from rungway.sdk import tracing
 from rungway.sdk.clients import async_openai_client, openai_client, traceparent_headers
-from rungway.sdk.scores import flush_scores, score
+from rungway.sdk.scores import flush_scores, score, shutdown_scores
 from rungway.sdk.span import Span
-from rungway.sdk.tracing import configure, current_span, shutdown, span, trace
+from rungway.sdk.tracing import configure, current_span, span, trace
 
 __all__ = [
     "Span",
@@ -50,3 +50,9 @@ def flush(timeout_s: float = 10.0) -> bool:
     """Send every finished span and every queued score now; True when all were delivered."""
     spans = tracing.flush(timeout_s)
     return flush_scores(timeout_s) and spans
+
+
+def shutdown() -> None:
+    """Send what is queued (spans and scores) and stop sending; `configure()` starts again."""
+    shutdown_scores()
+    tracing.shutdown()

@@ -32,7 +32,7 @@ import orjson
 
 from rungway.sdk.tracing import configured_gateway, current_span
 
-__all__ = ["ScoreSender", "flush_scores", "score"]
+__all__ = ["ScoreSender", "flush_scores", "score", "shutdown_scores"]
 
 log = logging.getLogger("rungway.sdk.scores")
 
@@ -206,7 +206,16 @@ def score(
 
 
 def flush_scores(timeout_s: float = 10.0) -> bool:
-    """Send every queued score now; True when all were delivered (or none was queued)."""
+    """Send every queued score now; True when all were delivered (or none was queued since `configure()`)."""
     with _sender_lock:
-        sender = _sender
+        sender = _sender if _sender_for is configured_gateway() else None
     return sender.flush(timeout_s) if sender is not None else True
+
+
+def shutdown_scores() -> None:
+    """Send what is queued (waiting at most 5 s) and stop the sender; the next `score()` starts a new one."""
+    global _sender, _sender_for
+    with _sender_lock:
+        sender, _sender, _sender_for = _sender, None, None
+    if sender is not None:
+        sender.shutdown()

@@ -21,7 +21,7 @@ from rungway.api.auth import CALLER, Caller, caller_for_key, require
 from rungway.api.registry import check_query
 from rungway.domain.bounds import has_control_characters
 from rungway.domain.keys import Role
-from rungway.errors import AuthenticationFailed, InvalidRequest, PermissionDenied, RungwayError
+from rungway.errors import AuthenticationFailed, InvalidRequest, PayloadTooLarge, PermissionDenied, RungwayError
 from rungway.gateway.routes import STATE
 from rungway.store.reads import new_read
 from rungway.web.pages import UI_ROOT, PageHandler, PageRoute
@@ -150,6 +150,8 @@ def guarded(route: PageRoute) -> PageHandler:
             response = await route.handler(request)
         except RungwayError as error:
             response = render_error(request, error)
+        except web.HTTPRequestEntityTooLarge:  # a form past server.max_body_bytes: the caller's mistake, not a bug
+            response = render_error(request, PayloadTooLarge("The form is larger than this server accepts."))
         except Exception:  # a bug is a logged 500 page; the gateway lives on
             log.exception("unhandled error in page %s %s", route.method, route.path)
             response = render_error(request, _InternalError("The dashboard hit an internal error; it has been logged."))
