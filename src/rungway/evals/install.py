@@ -11,6 +11,7 @@ from __future__ import annotations
 from rungway.capability import Capability, Host, Installed
 from rungway.evals.datasets import api as datasets_api
 from rungway.evals.gates import api as gates_api
+from rungway.evals.pages import pages
 from rungway.evals.runs import api as runs_api
 from rungway.evals.scores import api as scores_api
 
@@ -30,5 +31,6 @@ CAPABILITY = Capability(
     routers=(datasets_api.router, scores_api.router, gates_api.router, runs_api.router),
     cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.gates.cli:eval_group"},
     migrations="rungway.evals.migrations",
+    pages=(pages,),
 )
 """Evaluation: datasets, scores and eval runs; /api/datasets, /api/scores, `rungway datasets`."""
