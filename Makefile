@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/mypy --strict bench/harness bench/tracing/summarize.py
+	$(BIN)/mypy --strict bench/harness bench/tracing/summarize.py bench/evals
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_sizes.py
 

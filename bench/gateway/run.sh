@@ -11,6 +11,8 @@
 #   bench/gateway/run.sh ab                 # floor vs RW_BASE_SRC / RW_BASE_REV tree vs current, same rounds
 #                                           # (RW_MID_REV=rev adds a third tree, target rungway_mid)
 #   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
+#   bench/gateway/run.sh prompt-ab          # one Rungway called without and with a prompt reference (target
+#                                           # rungway_prompt, same body size), same rounds: CPU µs per call added
 #   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
@@ -95,7 +97,7 @@ port_of() {  # port_of TARGET LAT
     litellm) echo 9303 ;;
     portkey) echo 9304 ;;
     litellm_old_cli) echo 9312 ;;
-    rungway) echo "$RW_PORT" ;;
+    rungway|rungway_prompt) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
     rungway_mid) echo 9343 ;;
     rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
@@ -106,6 +108,7 @@ port_of() {  # port_of TARGET LAT
 pid_of() {  # pid_of TARGET LAT
   case "$1" in
     direct) cat "$WORK/mock_direct_$2.pid" ;;
+    rungway_prompt) cat "$WORK/rungway.pid" ;;
     *) cat "$WORK/$1.pid" ;;
   esac
 }
@@ -113,6 +116,7 @@ pid_of() {  # pid_of TARGET LAT
 key_of() {
   case "$1" in
     rungway|rungway_base|rungway_mid|rungway_wal) cat "$WORK/$1.key" ;;
+    rungway_prompt) cat "$WORK/rungway.key" ;;
     portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
   esac
@@ -146,6 +150,7 @@ run_wrk() {  # run_wrk ROUND TARGET LAT STREAM CONN: one measured wrk run, one J
   url="http://127.0.0.1:$port"
   GW_KEY=$(key_of "$target"); export GW_KEY GW_STREAM=$stream
   export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
+  export GW_PROMPT=""; [ "$target" = rungway_prompt ] && GW_PROMPT=bench-summary  # bench/gateway/make_prompt.py
   export GW_HEADERS=""  # Portkey is told the provider and the upstream in headers
   [ "$target" = portkey ] && GW_HEADERS="x-portkey-provider:openai;x-portkey-custom-host:http://127.0.0.1:$([ "$lat" = 0 ] && echo 9321 || echo 9331)/v1"
   taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${WARM}s" --timeout 10s -s "$LUA" "$url" >/dev/null
@@ -260,6 +265,18 @@ case "${1:-}" in
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS"
     ;;
+  prompt-ab)  # A/B in the same rounds: the same Rungway without and with a prompt reference (same body size)
+    flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
+    start_rungway
+    RUNGWAY_BENCH_DB="sqlite:///$WORK/rungway-bench.db" "$RW_PY" "$HERE/make_prompt.py" "$RW_CONFIG"
+    sleep 2  # the gateway's prompt catalog refreshes from the store every second
+    for i in $(seq 1 "$ROUNDS"); do
+      bash "$ANCHORS" quiet
+      TARGETS="rungway rungway_prompt" ROUND_ID="pr$i" flock /tmp/bench.lock bash "$0" round 0 0
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS" --rounds "$(seq -s, -f 'pr%g' 1 "$ROUNDS")"
+    ;;
   profile)  # profile [CONNS [LAT [STREAM]]]: py-spy samples of Rungway under load, top costs
     c="${2:-16}"; lat="${3:-0}"; stream="${4:-0}"
     pid=$(cat "$WORK/rungway.pid")
@@ -275,5 +292,5 @@ case "${1:-}" in
     grep -E 'Requests/sec' "$WORK/profile_wrk.txt" || true
     "$RW_PY" "$HERE/pyspy_top.py" "$out"
     ;;
-  *) sed -n '2,22p' "$0"; exit 2 ;;
+  *) sed -n '2,24p' "$0"; exit 2 ;;
 esac

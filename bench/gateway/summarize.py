@@ -5,7 +5,9 @@ Usage: python bench/gateway/summarize.py RESULTS.jsonl [--rounds r1,r2,s1] [--re
 Medians over rounds per (upstream latency, streaming, connections, target), then Rungway's ratios
 to the floor, to LiteLLM and to the upstream directly, measured in the same rounds, and a check of
 each gateway performance target (listed with the results in docs/benchmarks.md). A peer's row names the
-pinned version its numbers belong to.
+pinned version its numbers belong to. Rounds with `rungway_prompt` (run.sh prompt-ab: the same server
+called with a prompt reference) add the CPU a reference costs per call: the difference between the two
+targets in each round, paired, then the median over rounds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ ORDER = [
     "direct",
     "floor",
     "rungway",
+    "rungway_prompt",
     "rungway_base",
     "rungway_mid",
     "rungway_wal",
@@ -140,6 +143,42 @@ def checks(agg: Agg) -> None:
             print(f"| {name} | {value} | {met} |")
 
 
+PROMPT_TARGET_US = 30.0  # ../TARGETS.md: prompt rendering by reference < 30 µs of gateway CPU per call
+
+
+def cpu_us(r: dict[str, Any]) -> float:
+    return float(1e6 * r["cpu_s"] / r["requests"])
+
+
+def prompt_ab(path: str, rounds: set[str] | None) -> None:
+    """CPU per call with and without a prompt reference, paired within each round (same server, back to back)."""
+    runs: dict[tuple[int, int, int, str], dict[str, dict[str, Any]]] = collections.defaultdict(dict)
+    with open(path) as fh:
+        for line in fh:
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            if (rounds and r["round"] not in rounds) or r["target"] not in ("rungway", "rungway_prompt"):
+                continue
+            if r["requests"] > 0:
+                runs[(r["lat_ms"], r["stream"], r["conns"], r["round"])][r["target"]] = r
+    pairs: dict[tuple[int, int, int], list[tuple[float, float]]] = collections.defaultdict(list)
+    for (lat, stream, conns, _), got in sorted(runs.items()):
+        if "rungway" in got and "rungway_prompt" in got:
+            pairs[(lat, stream, conns)].append((cpu_us(got["rungway"]), cpu_us(got["rungway_prompt"])))
+    if not pairs:
+        return
+    print("\n#### A prompt reference: gateway CPU per call added (same server, same rounds)\n")
+    print("| upstream | conns | rounds | CPU µs/call without | with a reference | added (median of pairs) | < 30 µs |")
+    print("|---|---|---|---|---|---|---|")
+    for (lat, stream, conns), both in sorted(pairs.items()):
+        added = med([b - a for a, b in both])
+        print(
+            f"| {lat} ms{' streaming' if stream else ''} | {conns} | {len(both)} | {med([a for a, _ in both]):.1f} "
+            f"| {med([b for _, b in both]):.1f} | {added:+.1f} | {'yes' if added < PROMPT_TARGET_US else 'NO'} |"
+        )
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("results")
@@ -149,6 +188,7 @@ def main() -> None:
     agg = load(args.results, set(args.rounds.split(",")) if args.rounds else None, args.rev)
     tables(agg)
     checks(agg)
+    prompt_ab(args.results, set(args.rounds.split(",")) if args.rounds else None)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- wrk script for the gateway benchmarks: one small chat completion per request, with a bearer key.
 --   GW_KEY=sk-bench-1 GW_MODEL=mock-model GW_STREAM=0 wrk -t1 -c16 -d10s -s bench/harness/chat.lua http://127.0.0.1:9302
--- Environment: GW_KEY (default sk-bench-1), GW_MODEL (mock-model), GW_STREAM (1 = SSE), GW_PATH
+-- Environment: GW_KEY (default sk-bench-1), GW_MODEL (mock-model), GW_STREAM (1 = SSE), GW_PROMPT (see below), GW_PATH
 -- (/v1/chat/completions), GW_HEADERS (more headers, "name:value;name:value"). At the end it prints one line "WRKJSON {...}" (requests, rps, latency
 -- percentiles in ms, error counts) that bench/gateway/run.sh and bench/budgets_overhead.py read.
 local key = os.getenv("GW_KEY") or "sk-bench-1"
@@ -20,6 +20,18 @@ wrk.body = string.format(
   '{"role":"system","content":"You are a concise assistant."}',
   '{"role":"user","content":"Summarise in one sentence why gateways meter tokens per request."}',
   stream and "true" or "false")
+-- GW_PROMPT=NAME: the same call by reference to a registry prompt (bench/gateway/make_prompt.py makes it: the
+-- same two messages with the topic as a variable, the model mock-model, label GW_PROMPT_LABEL), padded with
+-- spaces to the plain body's size, so an A/B of the two measures the reference and nothing else.
+local prompt = os.getenv("GW_PROMPT") or ""
+if prompt ~= "" then
+  local size = #wrk.body
+  wrk.body = string.format(
+    '{"prompt":{"id":"%s","label":"%s","variables":{"topic":"gateways meter tokens per request"}},' ..
+    '"max_tokens":64,"stream":%s}',
+    prompt, os.getenv("GW_PROMPT_LABEL") or "bench", stream and "true" or "false")
+  if #wrk.body < size then wrk.body = wrk.body:sub(1, -2) .. string.rep(" ", size - #wrk.body) .. "}" end
+end
 
 local function ms(us) return us / 1000 end
 

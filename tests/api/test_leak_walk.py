@@ -136,7 +136,19 @@ def _seed_b(gw: Gateway, seeded: Seeded, shared_trace: str) -> None:
     assert status == 201, answer
     status, _ = _api(gw, "PUT", f"/api/assessment/claims/{B}", b_secret, {"stage": 3, "by": f"{marker}-claimant"})
     assert status == 200
+    dataset = {"name": f"{marker}-dataset", "cases": [{"key": f"{marker}-case", "vars": {"q": f"{marker}-question"}}]}
+    status, made = _api(gw, "POST", "/api/datasets", b_secret, dataset)
+    assert status == 201, made
+    run = {"dataset": f"{marker}-dataset", "dataset_version": "1", "prompt": f"{marker}-prompt", "prompt_version": 1}
+    status, started = _api(gw, "POST", "/api/eval-runs", b_secret, run)
+    assert status == 201, started
+    result = {"case_key": f"{marker}-case", "passed": True, "output": f"{marker}-eval-output"}
+    status, _ = _api(gw, "POST", f"/api/eval-runs/{started['id']}/results", b_secret, {"results": [result]})
+    assert status == 200
+    status, _ = _api(gw, "POST", f"/api/eval-runs/{started['id']}/finish", b_secret, {"status": "finished"})
+    assert status == 200
     gw.flush()
+    seeded.markers |= {started["id"]}
     seeded.markers |= {marker, B, b_key["id"], b_key["prefix"], B_WEBHOOK_TOKEN, f'"{B_MODEL}"', B_UPSTREAM_MODEL}
     seeded.markers |= set(trace_ids) | set(request_ids)
     seeded.ids = {
@@ -151,6 +163,7 @@ def _seed_b(gw: Gateway, seeded: Seeded, shared_trace: str) -> None:
         "q": [marker],
         "check": ["authentication"],
         "item": ["on_call_rotation"],
+        "run_id": [started["id"]],
     }
 
 
@@ -176,17 +189,22 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 
 def _snapshot_of_b(s: Seeded) -> str:
     """Everything of B the admin can read, as one canonical text (live counters left out)."""
-    reads = [
-        f"/api/keys?workload={B}&include_revoked=true",
-        f"/api/workloads/{B}",
-        f"/api/logs?workload={B}&limit=1000",
-        f"/api/traces?workload={B}&limit=1000",
-        f"/api/assessments?workload={B}",
-        f"/api/assessment/attestations?workload={B}",
-        "/api/budgets",
-        "/api/budget-events?limit=1000",
-        "/api/assessment/model",
-    ] + [f"/api/traces/{trace_id}" for trace_id in s.ids["trace_id"]]
+    reads = (
+        [
+            f"/api/keys?workload={B}&include_revoked=true",
+            f"/api/workloads/{B}",
+            f"/api/logs?workload={B}&limit=1000",
+            f"/api/traces?workload={B}&limit=1000",
+            f"/api/assessments?workload={B}",
+            f"/api/assessment/attestations?workload={B}",
+            "/api/budgets",
+            "/api/budget-events?limit=1000",
+            "/api/assessment/model",
+            f"/api/eval-runs?workload={B}",
+        ]
+        + [f"/api/traces/{trace_id}" for trace_id in s.ids["trace_id"]]
+        + [f"/api/eval-runs/{i}" for i in s.ids["run_id"]]
+    )
     snapshot = {}
     for path in reads:
         status, body = _api(s.gateway, "GET", path)

@@ -44,6 +44,11 @@ ACCEPTANCE_NOT_CHECKED = {
     ("GET", "/api/prompts/{name}"): "version and label exclude each other",
     ("POST", "/api/prompts/{name}/labels/{label}"): "the label in the path must be a label name (lowercase, "
     "not `latest`); path parameters are documented as plain text",
+    ("POST", "/api/datasets"): "the admin key names a workload or shared; a case needs vars or messages; assertion "
+    "specs are checked by the scorer registry",
+    ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
+    ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
+    "the data type; eval and online scores name their scorer",
 }
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 

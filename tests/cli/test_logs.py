@@ -8,12 +8,18 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
 
+from rungway.capability import migration_packages
+from rungway.domain.records import RequestRecord
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import upgrade
+from rungway.store.requests import insert_requests
 from tests.api.http import chat
-from tests.cli.run import cli_env, invoke, invoke_json
+from tests.cli.run import cli_env, invoke, invoke_json, rungway
 from tests.servers import Gateway
 
 
@@ -105,3 +111,31 @@ def test_logs_tail_no_follow_prints_the_last_rows_and_exits(busy: tuple[Gateway,
     _, url = busy
     out = invoke(url, "logs", "tail", "-n", "2", "--no-follow").output.splitlines()
     assert len(out) == 2 and " cid " in out[-1]
+
+
+def test_logs_query_and_tail_filter_by_prompt_and_show_its_version(store_url: str) -> None:
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    now = time.time()
+    versions = [("support-answer", 2), ("support-answer", 3), (None, None)]
+    insert_requests(
+        engine,
+        [
+            RequestRecord(f"req_{i}", now + i, now + i, "w", "k", None, None, prompt_name=name, prompt_version=version)
+            for i, (name, version) in enumerate(versions)
+        ],
+    )
+    engine.dispose()
+    rows = invoke_json(store_url, "logs", "query", "--prompt", "support-answer")
+    assert [(r["prompt_name"], r["prompt_version"]) for r in rows] == [("support-answer", 3), ("support-answer", 2)]
+    assert [r["id"] for r in invoke_json(store_url, "logs", "query", "--prompt", "support-answer@2")] == ["req_0"]
+    assert "support-answer@3" in invoke(store_url, "logs", "query").output
+    tail = invoke(store_url, "logs", "tail", "--no-follow", "--prompt", "support-answer@3").output
+    assert "prompt support-answer@3" in tail and "req_0" not in tail
+
+
+def test_logs_query_refuses_a_bad_prompt_filter_in_one_line(store_url: str) -> None:
+    done = rungway(store_url, "logs", "query", "--prompt", "support answer@x")
+    assert done.returncode != 0
+    assert "prompt must be" in done.stderr and "support-answer@3" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -146,3 +146,35 @@ def test_a_spill_file_from_an_older_record_layout_replays_by_field_name(sqlite_u
     engine.dispose()
     assert stored == ["req_old_0", "req_old_1", "req_old_2"]
     assert not list(spill.glob("requests.spill.*"))
+
+
+def test_a_spill_file_from_before_the_prompt_columns_replays_with_no_prompt_and_a_new_one_keeps_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    now = time.time()
+    before_f0068 = ["id", "ts_start", "ts_end", "workload", "key_id", "user", "team", "status", "user_from_request"]
+    old = [orjson.dumps({"fields": before_f0068}), orjson.dumps(["req_old", now, now, "w", "k", None, None, 200, True])]
+    (spill / "requests.spill.1-1.jsonl").write_bytes(b"\n".join(old) + b"\n")
+    stopping: BatchWriter[RequestRecord] = BatchWriter("requests", down, flush_interval_s=0.01, codec=REQUEST_CODEC)
+    stopping.use_disk(spill / "new")
+    stopping.start()
+    named = record(1)
+    named.prompt_name, named.prompt_version = "support-answer", 3
+    assert stopping.offer_many([named])
+    stopping.close(timeout_s=0.2)
+    for path in (spill / "new").glob("requests.spill.*"):
+        path.rename(spill / path.name)
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    writer: BatchWriter[RequestRecord] = BatchWriter(
+        "requests", lambda b: insert_requests(engine, b), codec=REQUEST_CODEC
+    )
+    writer.use_disk(spill)
+    writer.start()
+    writer.close()
+    with engine.connect() as conn:
+        stored = conn.execute(select(requests.c.id, requests.c.prompt_name, requests.c.prompt_version)).all()
+    engine.dispose()
+    assert sorted(tuple(r) for r in stored) == [("req_000001", "support-answer", 3), ("req_old", None, None)]

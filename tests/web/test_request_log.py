@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from rungway.domain.keys import Role
+from rungway.domain.records import RequestRecord
 from rungway.store.reads import reads_by_workload
+from rungway.store.requests import insert_requests
 from tests.servers import Gateway
 from tests.web.support import UiClient, seed_calls
 
@@ -52,3 +55,21 @@ def test_reading_the_log_on_the_dashboard_counts_as_a_management_read(
     gateway.flush()
     reads = reads_by_workload(gateway.state.engine, 0.0, ("logs", "usage"))
     assert reads["test"]["logs"] >= 1 and reads["test"]["usage"] >= 1
+
+
+def test_the_request_list_filters_by_prompt_and_names_the_version(
+    gateway: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    seed_calls(gateway, gateway.create_key().secret, 1)
+    now = time.time()
+    insert_requests(
+        gateway.state.engine,
+        [RequestRecord("req_prompted", now, now, "test", "k", None, None, prompt_name="greet", prompt_version=4)],
+    )
+    client = ui_client(gateway)
+    client.sign_in("admin-secret")
+    assert len(_ids(client.get("/ui/requests").text)) == 2
+    page = client.get("/ui/requests?prompt=greet@4").text
+    assert _ids(page) == ["req_prompted"] and "prompt greet@4" in page
+    assert _ids(client.get("/ui/requests?prompt=greet@5").text) == []
+    assert client.get("/ui/requests?prompt=not%20a%20name").status_code == 400

@@ -98,12 +98,12 @@ class BodySchema:
                 else:
                     message = f"{error.instance[:80]!r} does not have the expected form {detail.get('pattern')}"
             elif kind == "additionalProperties":
-                path = ".".join([*path.split(".")[: bool(path)], str(detail["unexpected"][0])])
+                path = ".".join([*([path] if path else []), str(detail["unexpected"][0])])
                 message = f"unknown field; the known ones are {', '.join(self._known(error.schema_path[:-1]))}"
             elif kind == "minProperties":
                 message = f"give at least one of {', '.join(self._known(error.schema_path[:-1]))}"
             elif kind == "required":
-                path = ".".join([*path.split(".")[: bool(path)], str(detail["property"])])
+                path = ".".join([*([path] if path else []), str(detail["property"])])
                 message = "is required"
             raise InvalidRequest(f"{path or 'the body'}: {message}", param=path or None)
 

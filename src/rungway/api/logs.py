@@ -18,7 +18,16 @@ from rungway.domain.keys import Role
 from rungway.errors import PermissionDenied
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
-from rungway.services.logs import USAGE_BY, build_filter, parse_time, search_logs, total_of, usage_report
+from rungway.services.logs import (
+    PROMPT_FILTER_HELP,
+    PROMPT_FILTER_PATTERN,
+    USAGE_BY,
+    build_filter,
+    parse_time,
+    search_logs,
+    total_of,
+    usage_report,
+)
 from rungway.store.requests import USAGE_DIMENSIONS
 
 __all__ = ["LOG_ROW_SCHEMA", "USAGE_ROW_SCHEMA", "router"]
@@ -61,6 +70,8 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "trace_id": _STR,
         "span_id": _STR,
         "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
+        "prompt_name": {"type": ["string", "null"], "description": "the registry prompt the call referenced"},
+        "prompt_version": {"type": ["integer", "null"], "description": "the version of it the call rendered"},
         "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }
@@ -105,6 +116,9 @@ def _scoped_workload(request: web.Request) -> str | None:
         QueryParam("model", "requested or resolved model", max_length=128),
         QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
         QueryParam("errors", "only failed calls (status >= 400)", type="boolean"),
+        QueryParam(
+            "prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140, pattern=PROMPT_FILTER_PATTERN
+        ),
         QueryParam("since", f"from: {_TIME_HELP}", type="time"),
         QueryParam("until", f"before: {_TIME_HELP}", type="time"),
         QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),
@@ -138,6 +152,7 @@ async def logs(request: web.Request) -> web.StreamResponse:
         cursor=q.get("cursor"),
         min_cost=q.get("min_cost"),
         min_latency_ms=q.get("min_latency_ms"),
+        prompt=q.get("prompt"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
     return json_response({"object": "list", "data": page.rows, "next_cursor": page.next_cursor})

@@ -66,6 +66,7 @@ class QueryParam:
     minimum: float | None = None
     maximum: float | None = None
     max_length: int = 256
+    pattern: str | None = None  # a string's whole value must match (`^...$`, published in the schema)
 
     def __post_init__(self) -> None:
         if self.type not in _QUERY_TYPES:
@@ -86,7 +87,7 @@ class QueryParam:
             return schema
         if self.enum:
             return {"type": "string", "enum": list(self.enum)}
-        return {"type": "string", "maxLength": self.max_length, "pattern": NO_CONTROL}
+        return {"type": "string", "maxLength": self.max_length, "pattern": self.pattern or NO_CONTROL}
 
     def check(self, raw: str) -> None:
         """400 naming the parameter unless `raw` fits the declaration."""
@@ -103,6 +104,8 @@ class QueryParam:
             self._refuse(f"one of {', '.join(self.enum)}, got {raw!r}")
         elif len(raw) > self.max_length or has_control_characters(raw):
             self._refuse(f"printable text of at most {self.max_length} characters")
+        elif self.pattern is not None and re.fullmatch(self.pattern, raw) is None:
+            self._refuse(f"text matching {self.pattern}, got {raw[:40]!r}")
 
     def _number(self, raw: str, *, whole: bool) -> float:
         try:

@@ -30,6 +30,7 @@ LOG_COLUMNS = [
     Column("workload", "Workload"),
     Column("user", "User"),
     Column("model_requested", "Model"),
+    Column("prompt", "Prompt"),
     Column("provider", "Provider"),
     Column("tokens_in", "In", justify="right"),
     Column("tokens_out", "Out", justify="right"),
@@ -57,6 +58,9 @@ def _filter_options(f: Any) -> Any:
             click.option("--model", "-m", default=None, help="Only this model (requested or resolved)"),
             click.option("--status", type=click.IntRange(100, 599), default=None, help="Only this HTTP status"),
             click.option("--errors", is_flag=True, help="Only failed calls (status >= 400)"),
+            click.option(
+                "--prompt", "-p", default=None, help="Only calls that rendered this prompt: NAME or NAME@VERSION"
+            ),
         ]
     ):
         f = option(f)
@@ -84,14 +88,22 @@ def query_command(
     page = search_logs(engine, f)
     record_read(engine, "logs", f.workload)
     engine.dispose()
-    emit(page.rows, LOG_COLUMNS, fmt, title="Requests")
+    emit([row | {"prompt": _prompt(row)} for row in page.rows], LOG_COLUMNS, fmt, title="Requests")
+
+
+def _prompt(row: dict[str, Any]) -> str | None:
+    """`name@version` of the registry prompt the call rendered, None for a call without one."""
+    name = row.get("prompt_name")
+    return None if name is None else f"{name}@{row.get('prompt_version')}"
 
 
 def _line(row: dict[str, Any]) -> str:
     error = f"  {row['error_type']}" if row.get("error_type") else ""
+    prompt = _prompt(row)
     return (
         f"{fmt_time(row['ts_start'])}  {row['status']}  {row['workload'] or '-'}  {row['user'] or '-'}  "
-        f"{row['model_requested'] or '-'}  {row['tokens_in']}+{row['tokens_out']} tok  "
+        f"{row['model_requested'] or '-'}{f'  prompt {prompt}' if prompt else ''}  "
+        f"{row['tokens_in']}+{row['tokens_out']} tok  "
         f"{fmt_usd(row['cost_usd'])}  {fmt_ms(row['latency_ms'])}{error}  {row['id']}"
     )
 

@@ -40,6 +40,8 @@ class RequestRecord:
     usage_anomaly: str | None = None  # what was wrong with the upstream's usage, when it was corrected
     model_pinned: bool | None = None  # the resolved route pinned its model (a dated snapshot or `pinned: true`)
     user_from_request: bool | None = None  # the user came from the call (`user` / x-rungway-user), not the key owner
+    prompt_name: str | None = None  # the registry prompt the call referenced (`"prompt": {"id": ...}`)
+    prompt_version: int | None = None  # and the version it rendered
 
 
 @dataclass(frozen=True, slots=True)

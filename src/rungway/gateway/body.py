@@ -19,7 +19,16 @@ from rungway.errors import InvalidRequest, PayloadTooLarge
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
 
-__all__ = ["ACCEPTED_ENCODINGS", "parse_chat_body", "parse_embeddings_body", "read_body", "read_json_object"]
+__all__ = [
+    "ACCEPTED_ENCODINGS",
+    "check_chat_body",
+    "check_read_chat_body",
+    "parse_chat_body",
+    "parse_embeddings_body",
+    "read_body",
+    "read_chat_body",
+    "read_json_object",
+]
 
 # What aiohttp inflates itself (within client_max_size); anything else would reach us still encoded.
 ACCEPTED_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
@@ -121,8 +130,9 @@ def _common(body: dict[str, Any]) -> str:
     return model
 
 
-async def parse_chat_body(state: GatewayState, ctx: CallContext) -> None:
-    body = await read_json_object(ctx.request, state.config.server.max_body_bytes)
+def check_chat_body(ctx: CallContext, body: dict[str, Any]) -> None:
+    """Validate a chat body (as read, or as a `PipelineExtension.expand_body` step rewrote it) and
+    take what the gateway reads from it into `ctx`."""
     model = _common(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -146,6 +156,20 @@ async def parse_chat_body(state: GatewayState, ctx: CallContext) -> None:
     ctx.stream = stream
     ctx.body = body
     ctx.model_requested = model
+
+
+async def parse_chat_body(state: GatewayState, ctx: CallContext) -> None:
+    """Read and check in one step: the pipeline when no capability expands the body."""
+    check_chat_body(ctx, await read_json_object(ctx.request, state.config.server.max_body_bytes))
+
+
+async def read_chat_body(state: GatewayState, ctx: CallContext) -> None:
+    """Read only (into `ctx.body`): the `expand_body` steps run next, then `check_read_chat_body`."""
+    ctx.body = await read_json_object(ctx.request, state.config.server.max_body_bytes)
+
+
+async def check_read_chat_body(state: GatewayState, ctx: CallContext) -> None:
+    check_chat_body(ctx, ctx.body)
 
 
 async def parse_embeddings_body(state: GatewayState, ctx: CallContext) -> None:

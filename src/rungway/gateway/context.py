@@ -52,6 +52,8 @@ class CallContext:
     error: RungwayError | None = None
     upstream_ms: float | None = None
     ttft_ms: float | None = None
+    prompt_name: str | None = None  # the registry prompt the call referenced (set by an `expand_body` step)
+    prompt_version: int | None = None
     trace_id: str | None = None
     span_id: str | None = None
     parent_span_id: str | None = None

@@ -1,6 +1,7 @@
 """The gateway request as one readable pipeline of small steps.
 
-    chat completions:  authenticate -> parse body -> attribute -> resolve route
+    chat completions:  authenticate -> read body -> [extensions: expand body (a prompt reference)]
+                       -> check body -> attribute -> resolve route
                        -> rate limits + budget holds (one counters call)
                        -> [extensions: input guard, cache, ...]
                        -> call upstream (JSON or SSE) -> the answer is finished
@@ -8,7 +9,9 @@
                        -> [extensions: llm span, ...] -> record
 The `after` steps always run, success or failure, so every call is recorded. A `before` step
 may answer early by setting `ctx.response` (a cache hit); later capabilities add steps through
-`PipelineExtension` instead of editing this file.
+`PipelineExtension` instead of editing this file. An `expand_body` step may rewrite the chat body
+after it is read and before it is checked (it knows the key, not yet the model or the route); when
+no capability adds one, reading and checking stay one step (`parse_chat_body`), as cheap as before.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from rungway.domain.ids import new_id
 from rungway.errors import RungwayError
 from rungway.gateway.attribution import attribute
 from rungway.gateway.auth import authenticate
-from rungway.gateway.body import parse_chat_body, parse_embeddings_body
+from rungway.gateway.body import check_read_chat_body, parse_chat_body, parse_embeddings_body, read_chat_body
 from rungway.gateway.context import CALL, CallContext
 from rungway.gateway.limits import enforce_rate_limits, settle_token_limits
 from rungway.gateway.meter import meter_cost
@@ -41,9 +44,15 @@ Call = Callable[[GatewayState, CallContext], Awaitable[web.StreamResponse]]
 
 @dataclass(frozen=True)
 class PipelineExtension:
-    """Steps a capability adds: before the upstream call, and after it (before the record)."""
+    """Steps a capability adds: before the upstream call, and after it (before the record).
+
+    `expand_body` steps (chat completions only) run after authentication, between reading the JSON
+    body into `ctx.body` and checking it, so they may supply or rewrite fields the check requires
+    (a prompt reference supplies `model` and `messages`); they must leave a body the check accepts
+    or raise a `RungwayError` naming the field."""
 
     name: str
+    expand_body: Sequence[Step] = ()
     before_call: Sequence[Step] = ()
     after_call: Sequence[Step] = ()
 
@@ -105,6 +114,9 @@ class Pipeline:
 
 
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:
+    expand = [s for e in extensions for s in e.expand_body]
+    # Without an expansion, reading and checking stay one step: no extra await on the common path.
+    chat_body: list[Step] = [read_chat_body, *expand, check_read_chat_body] if expand else [parse_chat_body]
     extra_before = [s for e in extensions for s in e.before_call]
     extra_after = [s for e in extensions for s in e.after_call]
     return {
@@ -112,7 +124,7 @@ def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, P
             "chat.completions",
             before=[
                 authenticate,
-                parse_chat_body,
+                *chat_body,
                 attribute,
                 resolve_route,
                 enforce_rate_limits,

@@ -47,6 +47,8 @@ def build_record(ctx: CallContext) -> RequestRecord:
         usage_anomaly=usage.anomaly if usage is not None else None,
         model_pinned=route.pins if route is not None else None,
         user_from_request=ctx.user_from_request if ctx.user is not None else None,
+        prompt_name=ctx.prompt_name,
+        prompt_version=ctx.prompt_version,
     )
 
 

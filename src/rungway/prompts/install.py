@@ -15,6 +15,7 @@ from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
 from rungway.prompts.policy_api import policy_router
+from rungway.prompts.steps import prompt_pipeline
 
 __all__ = ["CAPABILITY", "install_prompts"]
 
@@ -31,7 +32,7 @@ def install_prompts(host: Host) -> Installed:
         catalog.start()
 
     return Installed(
-        pipeline=(),
+        pipeline=[prompt_pipeline(catalog)],
         on_startup=[start],
         on_cleanup=[catalog.stop],
     )

@@ -14,15 +14,22 @@
         with rw.span("lookup_order", kind="tool") as tool:
             tool.set_input({"order": 42})
 
+    rw.score(root.trace_id, "thumbs", True, comment="solved it")   # an end user's feedback on the trace
+
 Spans are exported in the background over OTLP/HTTP (protobuf) to the gateway's `/v1/traces`
-with the workload key; `openai` is imported only by `openai_client()`/`async_openai_client()`.
+with the workload key, and scores posted to `/api/scores` the same way (`rungway.sdk.scores`); `flush()`
+sends both; `openai` is imported only by `openai_client()`/`async_openai_client()`.
+Registry prompts are in `rungway.sdk.prompts` (`prompts.get(name, label=...).render(**variables)`),
+imported on its own so tracing alone does not load the prompt renderer.
 """
 
 from __future__ import annotations
 
+from rungway.sdk import tracing
 from rungway.sdk.clients import async_openai_client, openai_client, traceparent_headers
+from rungway.sdk.scores import flush_scores, score
 from rungway.sdk.span import Span
-from rungway.sdk.tracing import configure, current_span, flush, shutdown, span, trace
+from rungway.sdk.tracing import configure, current_span, shutdown, span, trace
 
 __all__ = [
     "Span",
@@ -31,8 +38,15 @@ __all__ = [
     "current_span",
     "flush",
     "openai_client",
+    "score",
     "shutdown",
     "span",
     "trace",
     "traceparent_headers",
 ]
+
+
+def flush(timeout_s: float = 10.0) -> bool:
+    """Send every finished span and every queued score now; True when all were delivered."""
+    spans = tracing.flush(timeout_s)
+    return flush_scores(timeout_s) and spans

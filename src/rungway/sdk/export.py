@@ -58,6 +58,7 @@ class SpanExporter:
         self._headers = {"Content-Type": "application/x-protobuf", "Authorization": f"Bearer {api_key}"}
         self._service = service
         self._timeout = timeout_s
+        self.timeout_s = timeout_s
         self._queue: deque[Span] = deque()
         self._max_queue = max_queue
         self._lock = threading.Condition()

@@ -31,6 +31,11 @@ def configure(base_url: str, api_key: str, *, service: str = "app", timeout_s: f
     _exporter = SpanExporter(base_url.rstrip("/"), api_key, service, timeout_s)
 
 
+def configured_gateway() -> SpanExporter | None:
+    """The exporter `configure()` made last, or None before it is called (scores send to the same gateway)."""
+    return _exporter
+
+
 def gateway() -> SpanExporter:
     if _exporter is None:
         raise RuntimeError("rungway.sdk is not configured: call rungway.sdk.configure(base_url, api_key) first")

@@ -7,6 +7,7 @@ checked here once, so both front ends give the same answers and the same error m
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +21,14 @@ from rungway.store.requests import USAGE_DIMENSIONS, RequestFilter, query_reques
 
 __all__ = [
     "MAX_PAGE",
+    "PROMPT_FILTER_HELP",
+    "PROMPT_FILTER_PATTERN",
     "USAGE_BY",
     "LogPage",
     "UsageRow",
     "build_filter",
     "new_rows",
+    "parse_prompt_filter",
     "parse_time",
     "search_logs",
     "total_of",
@@ -34,6 +38,10 @@ __all__ = [
 MAX_PAGE = 1000
 USAGE_BY = ("workload", "user", "model", "provider", "provider_account", "team", "key", "status")
 _USAGE_ALL = tuple(dict.fromkeys([*USAGE_BY, *USAGE_DIMENSIONS]))
+# A prompt name as the prompts capability allows it (`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`), then `@VERSION`.
+PROMPT_FILTER_PATTERN = r"^([A-Za-z0-9][A-Za-z0-9._-]{0,127})(?:@([1-9][0-9]{0,8}))?$"
+_PROMPT_FILTER = re.compile(PROMPT_FILTER_PATTERN)
+PROMPT_FILTER_HELP = "a registry prompt's name (NAME) or one of its versions (NAME@VERSION)"
 
 
 def parse_time(value: str | None, now: float, param: str) -> float | None:
@@ -70,6 +78,20 @@ def _number(value: str | float | None, param: str, high: float) -> float | None:
     return number
 
 
+def parse_prompt_filter(value: str | None, param: str = "prompt") -> tuple[str | None, int | None]:
+    """`NAME` or `NAME@VERSION` as (name, version); (None, None) when not given."""
+    if value is None or value == "":
+        return None, None
+    match = _PROMPT_FILTER.fullmatch(value)
+    if match is None:
+        raise InvalidRequest(
+            f"{param} must be {PROMPT_FILTER_HELP}, e.g. support-answer or support-answer@3; got {value[:140]!r}",
+            param=param,
+        )
+    name, version = match.groups()
+    return name, int(version) if version is not None else None
+
+
 def build_filter(
     *,
     now: float,
@@ -84,9 +106,11 @@ def build_filter(
     cursor: str | None = None,
     min_cost: str | float | None = None,
     min_latency_ms: str | float | None = None,
+    prompt: str | None = None,
 ) -> RequestFilter:
     """A store filter from text inputs; InvalidRequest names the bad one."""
     cost = _number(min_cost, "min_cost", 1e9)
+    prompt_name, prompt_version = parse_prompt_filter(prompt)
     return RequestFilter(
         workload=workload or None,
         user=user or None,
@@ -99,6 +123,8 @@ def build_filter(
         before_id=cursor or None,
         min_cost_nano=None if cost is None else round(cost * NANO_PER_USD),
         min_latency_ms=_number(min_latency_ms, "min_latency_ms", 1e12),
+        prompt_name=prompt_name,
+        prompt_version=prompt_version,
     )
 
 

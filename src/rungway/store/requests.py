@@ -73,6 +73,8 @@ class RequestFilter:
     before_id: str | None = None
     min_cost_nano: int | None = None
     min_latency_ms: float | None = None
+    prompt_name: str | None = None  # only calls that rendered this registry prompt
+    prompt_version: int | None = None  # ... at this version
 
 
 def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
@@ -101,6 +103,10 @@ def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
         q = q.where(requests.c.cost_nano >= f.min_cost_nano)
     if f.min_latency_ms is not None:
         q = q.where(requests.c.latency_ms >= f.min_latency_ms)
+    if f.prompt_name:
+        q = q.where(requests.c.prompt_name == f.prompt_name)
+    if f.prompt_version is not None:
+        q = q.where(requests.c.prompt_version == f.prompt_version)
     if f.before_id:
         q = q.where(requests.c.id < f.before_id)
     q = q.order_by(requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))

@@ -29,6 +29,8 @@ spill replayed at the next start). Late rows alone enter `ix_requests_late`, so 
 hours (the assessment's hourly roll-up) finds and recounts them without scanning the log, and the writer
 pays nothing for the index on the rows written on time."""
 LATE_ROW = text(f"recorded_at > ts_start + {LATE_WRITE_S:g}")
+WITH_PROMPT = text("prompt_name IS NOT NULL")
+"""Only calls that referenced a registry prompt enter `ix_requests_prompt` (filters and reports by prompt)."""
 
 workloads = Table(
     "workloads",
@@ -102,11 +104,14 @@ requests = Table(
     Column("model_pinned", Boolean),  # the resolved route pinned its model, at call time (f0066)
     Column("user_from_request", Boolean),  # the user was sent with the call, not the key's owner (f0066)
     Column("recorded_at", Float),  # when the writer stored it (f0067); NULL for rows from before
+    Column("prompt_name", String(128)),  # the registry prompt the call referenced (f0068)
+    Column("prompt_version", Integer),  # and its version (f0068)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
     Index("ix_requests_trace", "trace_id"),
     Index("ix_requests_late", "recorded_at", sqlite_where=LATE_ROW, postgresql_where=LATE_ROW),
+    Index("ix_requests_prompt", "prompt_name", "ts_start", sqlite_where=WITH_PROMPT, postgresql_where=WITH_PROMPT),
 )
 
 # Who read the request log, usage or cost, per workload (None: an admin's read across every workload).

@@ -79,6 +79,10 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
     for key, value in (("rungway.ttft_ms", ctx.ttft_ms), ("rungway.upstream_ms", ctx.upstream_ms)):
         if value is not None:
             a[key] = round(value, 3)
+    if ctx.prompt_name is not None:
+        # OpenTelemetry's GenAI registry names the prompt (`gen_ai.prompt.name`) but not its version.
+        a["gen_ai.prompt.name"] = ctx.prompt_name
+        a["rungway.prompt.version"] = ctx.prompt_version
     if ctx.error is not None:
         a["error.type"] = ctx.error.error_type
     return a

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from rungway.api.registry import QueryParam
 from rungway.gateway.routes import STATE
-from rungway.services.logs import build_filter, search_logs
+from rungway.services.logs import PROMPT_FILTER_HELP, PROMPT_FILTER_PATTERN, build_filter, search_logs
 from rungway.web.guard import note_page_read, scoped_workload
 from rungway.web.pages import PageRouter
 from rungway.web.render import current_session, render
@@ -31,6 +31,9 @@ FILTERS = [
     QueryParam("model", "requested or resolved model", max_length=128),
     QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
     QueryParam("errors", "only failed calls", type="boolean"),
+    QueryParam(
+        "prompt", f"only calls that rendered {PROMPT_FILTER_HELP}", max_length=140, pattern=PROMPT_FILTER_PATTERN
+    ),
     QueryParam("since", f"from: {_TIME}", type="time"),
     QueryParam("until", f"before: {_TIME}", type="time"),
     QueryParam("min_cost", "only calls costing at least this many USD", type="number", minimum=0, maximum=1e9),
@@ -40,7 +43,7 @@ FILTERS = [
 ]
 
 
-_SHOWN = ("workload", "user", "model", "status", "since", "until", "min_cost", "min_latency_ms")
+_SHOWN = ("workload", "user", "model", "prompt", "status", "since", "until", "min_cost", "min_latency_ms")
 
 
 @pages.page("/ui/requests", title="Requests", nav="Requests", order=20, params=FILTERS)
@@ -61,6 +64,7 @@ async def request_list(request: web.Request) -> web.StreamResponse:
         cursor=q.get("cursor"),
         min_cost=q.get("min_cost"),
         min_latency_ms=q.get("min_latency_ms"),
+        prompt=q.get("prompt"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
     note_page_read(request, "logs", f.workload)
