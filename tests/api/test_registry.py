@@ -18,6 +18,7 @@ PARAMS = [
     QueryParam("since", "7d, an ISO date or epoch seconds", type="time"),
     QueryParam("kind", "the kind", enum=("blocked", "threshold")),
     QueryParam("name", "a name", max_length=8),
+    QueryParam("ref", "a name or name@version", max_length=12, pattern=r"^[a-z]+(@[1-9][0-9]{0,3})?$"),
 ]
 SAMPLES = {
     "limit": ["1", "1000", "0", "1001", "1.5", "abc", "-3"],
@@ -27,6 +28,7 @@ SAMPLES = {
               "yesterday", "2025-01-31T25:00"],
     "kind": ["blocked", "threshold", "alert"],
     "name": ["ann", "12345678", "123456789", "bad\x00", "tab\there"],
+    "ref": ["ab", "ab@3", "ab@0", "AB", "ab\n", "ab@3x", "@3", "abcdefghij@12", "ab@12345"],
 }  # fmt: skip
 
 
@@ -61,6 +63,7 @@ def test_the_published_schema_accepts_exactly_what_the_check_accepts(param: Quer
         ("all", "maybe", "query parameter all must be true or false, got 'maybe'"),
         ("kind", "alert", "query parameter kind must be one of blocked, threshold, got 'alert'"),
         ("name", "123456789", "query parameter name must be printable text of at most 8 characters"),
+        ("ref", "ab@0", "query parameter ref must be text matching ^[a-z]+(@[1-9][0-9]{0,3})?$, got 'ab@0'"),
         ("since", "yesterday", "query parameter since must be 7d, 24h, an ISO date/time from 1980"),
     ],
 )
