@@ -1,0 +1,90 @@
+"""Extension points of the prompt library: who hears of a new version, and who may refuse a label move.
+
+Other capabilities (evaluation) must not be imported by the prompt library, and the library must not be
+imported by them beyond `rungway.prompts.public`; this registry is how they meet. A server holds one
+`PromptHooks` in `state.slots[PROMPT_HOOKS]` (made by the prompts capability's install); another capability
+registers its listeners and guards on it in its own install (`hooks_of`). The prompts service calls every guard inside
+the label move's transaction (so a guard reads the same database state the move commits against), and the
+prompts API calls every listener after a version was created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from rungway.gateway.slots import Slots, StateKey
+
+__all__ = [
+    "PROMPT_HOOKS",
+    "LabelGuard",
+    "LabelMoveCheck",
+    "PromptHooks",
+    "VersionCreatedEvent",
+    "VersionListener",
+    "hooks_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionCreatedEvent:
+    """A new prompt version: its workload (None: shared), name and number, who made it, and the address of the
+    server that made it (the local socket the request arrived on, never a caller's Host header)."""
+
+    workload: str | None
+    name: str
+    version: int
+    author: str
+    server_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMoveCheck:
+    """A label about to move: the prompt's workload (None: shared), name, label, the target version and
+    whether the workload's policy protects the label."""
+
+    workload: str | None
+    name: str
+    label: str
+    version: int
+    protected: bool
+
+
+VersionListener = Callable[[VersionCreatedEvent], None]
+"""Called on the event loop after a version is created; it must return at once (start a task for work)."""
+
+LabelGuard = Callable[[Connection, LabelMoveCheck], None]
+"""Called in the move's transaction; raises `rungway.errors.Conflict` (or another RungwayError) to refuse."""
+
+
+@dataclass(slots=True)
+class PromptHooks:
+    """The listeners and guards registered on one server."""
+
+    listeners: list[VersionListener] = field(default_factory=list)
+    guards: list[LabelGuard] = field(default_factory=list)
+
+    def on_version_created(self, listener: VersionListener) -> None:
+        self.listeners.append(listener)
+
+    def add_label_guard(self, guard: LabelGuard) -> None:
+        self.guards.append(guard)
+
+    def version_created(self, event: VersionCreatedEvent) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+
+PROMPT_HOOKS = StateKey[PromptHooks]("prompts.hooks")
+"""Where a server keeps its hooks."""
+
+
+def hooks_of(slots: Slots) -> PromptHooks:
+    """The server's hooks, made by whichever capability installs first (capabilities install in name order)."""
+    hooks = slots.get(PROMPT_HOOKS)
+    if hooks is None:
+        hooks = PromptHooks()
+        slots[PROMPT_HOOKS] = hooks
+    return hooks
