@@ -77,16 +77,17 @@ def check_label_move(config: EvalsConfig, conn: Connection, move: LabelMoveCheck
             param="version",
             code="eval_required",
         )
-    missing = []
+    missing: list[str] = []
+    first = ""
     for binding in bound:
         need = Requirement.parse(binding.requirement)
         runs = best_runs(conn, move.workload, move.name, move.version, binding.dataset)
         if any(need.met_by(rate, low) for _, rate, low in runs):
             continue
         best = f"best run {runs[0][0]}: pass_rate {runs[0][1] or 0:.3f}" if runs else "no finished run"
+        first = first or binding.dataset
         missing.append(f"{binding.dataset} ({need}; {best})")
     if missing:
-        first = bound[0].dataset
         raise Conflict(
             f"{ref} cannot move to the protected label {move.label!r}: workload {move.workload!r} requires a "
             f"finished, passing eval run of that exact version on each bound dataset; not met: "
