@@ -3,7 +3,7 @@
 It declares what the core wires: the `evals:` section, the `evals` migrations branch (datasets, scores, runs,
 bindings), the /api/datasets, /api/scores, /api/eval-runs and /api/eval-bindings routers and the
 `rungway datasets` and `rungway eval` commands. `install_evals` registers on the prompt library's hooks
-(`rungway.prompts.public`): a listener that runs a new version's bound datasets in the background
+(`rungway.prompts.hooks`): a listener that runs a new version's bound datasets in the background
 (`bindings/auto.py`), and the label guard that enforces `require_eval_pass`.
 """
 
@@ -20,7 +20,7 @@ from rungway.evals.datasets import api as datasets_api
 from rungway.evals.runs import api as runs_api
 from rungway.evals.scores import api as scores_api
 from rungway.gateway.slots import StateKey
-from rungway.prompts.public import hooks_of
+from rungway.prompts.hooks import hooks_of
 
 __all__ = ["AUTO_RUNS", "CAPABILITY", "install_evals"]
 

@@ -1,10 +1,11 @@
 """Extension points of the prompt library: who hears of a new version, and who may refuse a label move.
 
-Other capabilities (evaluation) must not be imported by the prompt library, and the library must not be
-imported by them beyond `rungway.prompts.public`; this registry is how they meet. A server holds one
-`PromptHooks` in `state.slots[PROMPT_HOOKS]` (made by the prompts capability's install); another capability
-registers its listeners and guards on it in its own install (`hooks_of`). The prompts service calls every guard inside
-the label move's transaction (so a guard reads the same database state the move commits against), and the
+The prompt library imports no other capability, and a server-side capability imports no part of it but this
+module and `rungway.prompts.public`; this registry is how they meet. It is kept apart from `public` (the pure
+template model, which the SDK imports in applications) because it needs the server state and SQLAlchemy.
+A server holds one `PromptHooks` in `state.slots[PROMPT_HOOKS]`; each capability gets it with `hooks_of` in
+its install (capabilities install in name order, so whichever comes first makes it). The prompts service
+calls every guard inside the label move's transaction (a guard reads what the move commits against), and the
 prompts API calls every listener after a version was created.
 """
 

@@ -2,21 +2,13 @@
 
 The SDK renders prompts in applications with it, and other capabilities (evaluation, A/B tests) read
 prompt content through it; none of them imports the library's store, service or server parts.
-A capability that reacts to prompt changes (evaluation runs a new version's bound datasets, and may refuse a
-label move) registers on the server's `PromptHooks` (`state.slots[PROMPT_HOOKS]`) from its own install.
+Server-side capabilities that react to prompt changes (evaluation runs a new version's bound datasets and may
+refuse a label move) register on the prompt library's other door, `rungway.prompts.hooks`: it needs the
+server's state and a database connection, which this module (imported by the SDK in applications) must not.
 """
 
 from __future__ import annotations
 
-from rungway.prompts.hooks import (
-    PROMPT_HOOKS,
-    LabelGuard,
-    LabelMoveCheck,
-    PromptHooks,
-    VersionCreatedEvent,
-    VersionListener,
-    hooks_of,
-)
 from rungway.prompts.template import (
     LABEL_PATTERN,
     NAME_PATTERN,
@@ -35,21 +27,14 @@ from rungway.prompts.template import (
 __all__ = [
     "LABEL_PATTERN",
     "NAME_PATTERN",
-    "PROMPT_HOOKS",
     "JsonValue",
-    "LabelGuard",
-    "LabelMoveCheck",
     "PromptContent",
-    "PromptHooks",
     "PromptParameters",
     "PromptTemplateError",
     "PromptVariableError",
     "RenderedPrompt",
     "TemplateMessage",
     "VariableSpec",
-    "VersionCreatedEvent",
-    "VersionListener",
-    "hooks_of",
     "placeholders",
     "render",
 ]

@@ -13,13 +13,16 @@ from tests.api.http import ADMIN, call
 from tests.evals.support import CONFIG
 from tests.servers import Gateway
 
-GATED = CONFIG + """prompts:
+GATED = (
+    CONFIG
+    + """prompts:
   approvals_required: 0
 evals:
   run_concurrency: 2
   workloads:
     test: {require_eval_pass: true}
 """
+)
 NEVER = "zq-never-said-zq"
 
 
@@ -85,16 +88,16 @@ def test_a_new_version_runs_its_bound_datasets_and_gates_the_protected_label(gw:
     assert status == 409 and refused["error"]["code"] == "eval_required", refused
     assert "reply@2" in message and "hard (pass_rate>=0.9" in message and "faq" not in message.split("not met:")[1]
     assert "rungway eval run --workload test" in message
-    # the same refusal through the CLI's path (the API) is covered by status; the version's label did not move
-    status, labels = call(gw, "GET", "/api/prompts/reply?label=production", key)
-    assert status == 404
+    status, _ = call(gw, "GET", "/api/prompts/reply?label=production", key)
+    assert status == 404  # the label did not move
 
     status, _ = call(gw, "POST", "/api/eval-bindings/delete", key, {"prompt": "reply", "dataset": "hard"})
     assert status == 200
     status, moved = _move(gw, key, v2)
     assert status == 200 and moved["to_version"] == v2, moved
     status, refused = _move(gw, key, v1)  # v1 never had a run on faq
-    assert status == 409 and "reply@1" in refused["error"]["message"] and "no finished run" in refused["error"]["message"]
+    message = refused["error"]["message"]
+    assert status == 409 and "reply@1" in message and "no finished run" in message
     status, moved = call(gw, "POST", "/api/prompts/reply/labels/canary", key, {"version": v1, "reason": "try"})
     assert status == 200, moved  # an unprotected label is not gated
 

@@ -32,7 +32,7 @@ from rungway.evals.runs.model import EvalResult, RunStatus, Trigger
 from rungway.evals.runs.runner import EvalCase, EvalRunner, PromptChoice, RunSettings
 from rungway.evals.runs.service import RunCaller, add_results, finish_run, start_run
 from rungway.evals.runs.sinks import RunStart
-from rungway.prompts.public import VersionCreatedEvent
+from rungway.prompts.hooks import VersionCreatedEvent
 from rungway.services.keys import create_api_key
 from rungway.store.keys import list_keys, revoke_key
 

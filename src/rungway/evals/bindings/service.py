@@ -20,7 +20,7 @@ from rungway.evals.bindings.model import Binding, Requirement
 from rungway.evals.bindings.store import best_runs, delete_binding, find_binding, insert_binding, read_bindings
 from rungway.evals.config import EvalsConfig
 from rungway.evals.datasets.service import get_version
-from rungway.prompts.public import LabelMoveCheck
+from rungway.prompts.hooks import LabelMoveCheck
 
 __all__ = ["DEFAULT_REQUIREMENT", "bind", "bindings_of", "check_label_move", "unbind"]
 
