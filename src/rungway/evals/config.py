@@ -39,13 +39,13 @@ class EvalsConfig:
         return self.workloads.get(workload, self.require_eval_pass)
 
 
-def _mapping(raw: Any, key_path: str, source: str, lines: Mapping[str, int]) -> ConfigMapping:
+def _mapping(raw: Any, key_path: str, source: str, lines: Mapping[str, int], example: str) -> ConfigMapping:
     if raw is None:
         return ConfigMapping({}, key_path, source, lines)
     data = tracked(raw, key_path, source)
     if not isinstance(data, ConfigMapping):
         raise ConfigMapping({}, key_path, source, lines).error(
-            key_path, f"expected a mapping, got {type(raw).__name__}", "write e.g. `{require_eval_pass: true}`"
+            key_path, f"expected a mapping, got {type(raw).__name__}", f"write e.g. `{example}`"
         )
     return data
 
@@ -53,7 +53,7 @@ def _mapping(raw: Any, key_path: str, source: str, lines: Mapping[str, int]) -> 
 def _flag(data: ConfigMapping, key_path: str, default: bool) -> bool:
     value = data.get("require_eval_pass", default)
     if not isinstance(value, bool):
-        raise data.error(key_path, f"expected true or false, got {value!r}", "write true or false")
+        raise data.error(key_path, f"expected true or false, got {value!r}", "write e.g. true")
     return value
 
 
@@ -68,12 +68,12 @@ def _bounded_int(data: ConfigMapping, key: str, default: int, top: int) -> int:
 
 def parse_evals(raw: object, source: str = "rungway.yaml") -> EvalsConfig:
     """Validate `evals:`; every error names the file, line, key path and the fix."""
-    data = _mapping(raw, "evals", source, {})
+    data = _mapping(raw, "evals", source, {}, "{require_eval_pass: true}")
     default = _flag(data, "evals.require_eval_pass", False)
-    workloads = _mapping(data.get("workloads"), "evals.workloads", source, data.lines)
+    workloads = _mapping(data.get("workloads"), "evals.workloads", source, data.lines, "{support-bot: {}}")
     per_workload: dict[str, bool] = {}
     for name, value in workloads.items():
-        entry = _mapping(value, f"evals.workloads.{name}", source, workloads.lines)
+        entry = _mapping(value, f"evals.workloads.{name}", source, workloads.lines, "{require_eval_pass: true}")
         per_workload[str(name)] = _flag(entry, f"evals.workloads.{name}.require_eval_pass", default)
         entry.reject_unknown_keys()
     config = EvalsConfig(

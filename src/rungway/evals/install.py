@@ -45,7 +45,7 @@ CAPABILITY = Capability(
     install=install_evals,
     sections=(EVALS_SECTION,),
     routers=(datasets_api.router, scores_api.router, runs_api.router, bindings_api.router),
-    cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.bindings.cli:eval_group"},
+    cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.runs.cli:eval_group"},
     migrations="rungway.evals.migrations",
 )
 """Evaluation: datasets, scores, eval runs and bindings; `evals:`, /api/datasets, /api/scores, /api/eval-runs,

@@ -1,4 +1,5 @@
-"""`rungway eval bind|unbind|bindings`: datasets bound to a workload's prompts, on the store.
+"""`rungway eval bind|unbind|bindings`: datasets bound to a workload's prompts, on the store (the `eval` group
+in runs/cli.py imports this module only when one of them is named).
 
 Like `rungway datasets`, these work on the database directly (no server needed) and act as the operator.
 """
@@ -11,9 +12,8 @@ from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, emit, fmt_time
 from rungway.evals.actor import Actor
 from rungway.evals.bindings import service
-from rungway.evals.runs.cli import eval_group
 
-__all__ = ["eval_group"]
+__all__ = ["bind_command", "bindings_command", "unbind_command"]
 
 COLUMNS = [
     Column("workload", "Workload"),
@@ -28,7 +28,7 @@ _prompt = click.option("--prompt", "-p", required=True, help="The prompt's name"
 _dataset = click.option("--dataset", "-d", required=True, help="The dataset's name (the workload's or a shared one)")
 
 
-@eval_group.command("bind")
+@click.command("bind")
 @_workload
 @_prompt
 @_dataset
@@ -42,7 +42,7 @@ def bind_command(workload: str, prompt: str, dataset: str, requirement: str, con
     click.echo(f"bound {made.dataset} to {made.workload}/{made.prompt} ({made.requirement})")
 
 
-@eval_group.command("unbind")
+@click.command("unbind")
 @_workload
 @_prompt
 @_dataset
@@ -53,7 +53,7 @@ def unbind_command(workload: str, prompt: str, dataset: str, config_path: str | 
     click.echo(f"unbound {dataset} from {workload}/{prompt}")
 
 
-@eval_group.command("bindings")
+@click.command("bindings")
 @click.option("--workload", "-w", default=None, help="Only this workload's bindings (default: every workload's)")
 @click.option("--prompt", "-p", default=None, help="Only this prompt's bindings")
 @config_option
