@@ -12,9 +12,6 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {
-    "pre_deployment_tests": "evaluation runs are not a Rungway capability yet: test runs leave no record",
-    "curated_eval_set": "evaluation datasets and scorers are not a Rungway capability yet",
-    "eval_on_prompt_change": "the prompt library and evaluation runs are not Rungway capabilities yet",
     "prompt_library": "the versioned prompt library is not a Rungway capability yet",
     "basic_red_teaming": "red-team runs are not a Rungway capability yet",
     "content_filtering": "input and output guardrails are not a Rungway capability yet",

@@ -47,6 +47,7 @@ CAPABILITY = Capability(
     routers=(datasets_api.router, scores_api.router, runs_api.router, bindings_api.router),
     cli={"datasets": "rungway.evals.datasets.cli:datasets_group", "eval": "rungway.evals.runs.cli:eval_group"},
     migrations="rungway.evals.migrations",
+    checks=("rungway.evals.checks",),
 )
 """Evaluation: datasets, scores, eval runs and bindings; `evals:`, /api/datasets, /api/scores, /api/eval-runs,
 /api/eval-bindings, `rungway datasets`, `rungway eval`."""
