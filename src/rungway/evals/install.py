@@ -32,7 +32,7 @@ def install_evals(host: Host) -> Installed:
     """Register on the prompt library's hooks; the routes use the server's store engine."""
     state = host.state
     config = state.config.section(EVALS_SECTION)
-    hooks = hooks_of(state.slots)  # called only when the prompt library is installed too
+    hooks = hooks_of(state.slots, state.engine)  # called only when the prompt library is installed too
     auto = AutoRuns(state.engine, config)
     state.slots[AUTO_RUNS] = auto
     hooks.on_version_created(auto.on_version_created)

@@ -41,7 +41,7 @@ from rungway.prompts.api_schemas import (
 from rungway.prompts.catalog import CATALOG
 from rungway.prompts.config import PROMPTS_SECTION, PromptsConfig
 from rungway.prompts.diff import diff_versions
-from rungway.prompts.hooks import PROMPT_HOOKS, LabelGuard, PromptHooks, VersionCreatedEvent
+from rungway.prompts.hooks import PROMPT_HOOKS, PromptHooks, VersionCreatedEvent
 from rungway.prompts.model import Actor, PromptVersion, valid_name
 from rungway.prompts.template import PromptContent
 from rungway.store.keys import key_by_id
@@ -97,10 +97,6 @@ def _policy(request: web.Request) -> PromptsConfig:
 def _hooks(request: web.Request) -> PromptHooks:
     hooks = request.app[STATE].slots.get(PROMPT_HOOKS)
     return hooks if hooks is not None else PromptHooks()
-
-
-def _guards(request: web.Request) -> tuple[LabelGuard, ...]:
-    return tuple(_hooks(request).guards)
 
 
 def _own_url(request: web.Request) -> str | None:
@@ -304,7 +300,6 @@ async def post_label(request: web.Request) -> web.StreamResponse:
         version=int(body["version"]),
         reason=str(body["reason"]),
         actor=actor,
-        guards=_guards(request),
     )
     await _refresh_catalog(request)
     return json_response(move.to_json())

@@ -11,10 +11,11 @@ prompts API calls every listener after a version was created.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from rungway.gateway.slots import Slots, StateKey
 
@@ -82,10 +83,23 @@ PROMPT_HOOKS = StateKey[PromptHooks]("prompts.hooks")
 """Where a server keeps its hooks."""
 
 
-def hooks_of(slots: Slots) -> PromptHooks:
-    """The server's hooks, made by whichever capability installs first (capabilities install in name order)."""
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, PromptHooks] = weakref.WeakKeyDictionary()
+
+
+def hooks_of(slots: Slots, engine: Engine) -> PromptHooks:
+    """The server's hooks, made by whichever capability installs first (capabilities install in name order).
+
+    They are also found by the server's engine (`guards_for`), so every caller of the prompts service that
+    moves a label (the API, the dashboard's pages) is guarded without having to pass the guards along."""
     hooks = slots.get(PROMPT_HOOKS)
     if hooks is None:
         hooks = PromptHooks()
         slots[PROMPT_HOOKS] = hooks
+    _BY_ENGINE[engine] = hooks
     return hooks
+
+
+def guards_for(engine: Engine) -> tuple[LabelGuard, ...]:
+    """The label guards registered for the server that owns `engine` (none outside a server: the CLI's store)."""
+    hooks = _BY_ENGINE.get(engine)
+    return tuple(hooks.guards) if hooks is not None else ()

@@ -27,7 +27,7 @@ def install_prompts(host: Host) -> Installed:
     settings = state.config.section(PROMPTS_SECTION)
     catalog = PromptCatalog(state.engine, settings.refresh_s)
     state.slots[CATALOG] = catalog
-    hooks_of(state.slots)  # other capabilities register listeners and guards on it in their install
+    hooks_of(state.slots, state.engine)  # other capabilities register listeners and guards on it in their install
 
     async def start() -> None:
         await asyncio.to_thread(catalog.load)

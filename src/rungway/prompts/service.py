@@ -25,7 +25,7 @@ from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
 from rungway.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from rungway.prompts.config import PromptsConfig
-from rungway.prompts.hooks import LabelGuard, LabelMoveCheck
+from rungway.prompts.hooks import LabelGuard, LabelMoveCheck, guards_for
 from rungway.prompts.model import (
     LATEST,
     SHARED,
@@ -324,12 +324,13 @@ def move_label(
     reason: str,
     actor: Actor,
     now: float | None = None,
-    guards: Sequence[LabelGuard] = (),
+    guards: Sequence[LabelGuard] | None = None,
 ) -> LabelMove:
     """Point `label` at `version`, if the workload's review policy and every guard allow it, and record the move.
 
     A label already at `version` is not moved again: the move that put it there is returned. Each guard
-    (another capability's, registered on `PromptHooks`) sees the move inside this transaction and may refuse."""
+    (another capability's, registered on `PromptHooks`; by default those of the server owning `engine`)
+    sees the move inside this transaction and may refuse."""
     reason = _bounded(reason, "reason", MAX_REASON_CHARS, required=True)
     with engine.begin() as conn:
         _check_name(name)
@@ -356,7 +357,7 @@ def move_label(
         if protected:
             _check_approvals(target, label, approvers, rejecters, rules.approvals_required)
         check = LabelMoveCheck(prompt.workload, prompt.name, label, version, protected)
-        for guard in guards:
+        for guard in guards_for(engine) if guards is None else guards:
             guard(conn, check)
         when = time.time() if now is None else now
         move = LabelMove(

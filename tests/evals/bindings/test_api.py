@@ -150,3 +150,20 @@ def test_bad_bindings_are_400s(gw: Gateway, body: dict[str, Any]) -> None:
     _dataset(gw, "faq", passing=True)
     status, answer = call(gw, "POST", "/api/eval-bindings", gw.create_key("test").secret, body)
     assert status == 400, answer
+
+
+def test_the_gate_holds_for_any_caller_of_the_prompts_service_on_the_server(gw: Gateway) -> None:
+    """The dashboard's pages move labels through the service, not the API: the server's guards apply there too."""
+    from rungway.domain.keys import KeyKind, Role
+    from rungway.errors import Conflict
+    from rungway.prompts.config import PromptsConfig, ReviewPolicy
+    from rungway.prompts.model import Actor
+    from rungway.prompts.service import move_label
+
+    version = _version(gw, gw.create_key("test").secret, "Hello")
+    ann = Actor("ann", "key_ann", Role.DEVELOPER, KeyKind.PERSON, "test")
+    lax = PromptsConfig(default=ReviewPolicy(approvals_required=0))
+    with pytest.raises(Conflict) as refused:
+        move_label(gw.state.engine, lax, workload="test", name="reply", label="production", version=version,
+                   reason="ship", actor=ann)  # fmt: skip
+    assert refused.value.code == "eval_required"
