@@ -7,8 +7,9 @@ protected label of one of the workload's prompts (shared prompts' moves belong t
 - `pre_deployment_tests`: each production change in the window had a finished eval run of that exact prompt
   version before it (any result: the run was made, a gate may judge it).
 - `curated_eval_set`: a finished run in the window used a dataset version of at least `MIN_CASES` cases and was
-  scored automatically (at least one assertion metric); partial when the workload has runs or datasets but none
-  qualifies.
+  scored automatically (at least one assertion metric); partial when runs in the window used none such; unmet
+  when the workload has datasets but no run in the window; not assessable with no datasets and no runs (a team
+  that evaluates elsewhere imports its promptfoo eval).
 - `eval_on_prompt_change`: each prompt version that reached a protected label in the window had a passing run of
   that exact version first: on every dataset bound to the prompt, meeting the binding's requirement (a prompt
   with no binding: any finished run with `pass_rate>=1`).
@@ -215,13 +216,22 @@ def check_curated_eval_set(ctx: CheckContext, req: CheckRequest) -> Mapping[str,
                 used = sorted({f"{r.dataset}@{r.dataset_version}" for r in good})
                 reason = f"{len(good)} scored run(s) in the window on a set of >= {MIN_CASES} cases: {', '.join(used)}"
                 out[w.name] = CheckOutcome(Verdict.MET, reason, evidence)
-            elif runs or counts:
+            elif runs:
                 reason = (
-                    f"no run in the window used a dataset version of >= {MIN_CASES} cases with automated "
-                    f"scorers ({len(runs)} run(s) in the window; largest version: {largest} cases)"
+                    f"{len(runs)} eval run(s) in the window, none on a dataset version of >= {MIN_CASES} cases "
+                    f"with automated scorers (largest version: {largest} cases)"
                 )
                 out[w.name] = CheckOutcome(Verdict.PARTIAL, reason, evidence)
-            else:
-                reason = "no eval dataset and no eval run: create one with `rungway datasets import`"
+            elif counts:
+                reason = (
+                    f"the workload has eval datasets but no finished eval run in the window used one: run it "
+                    f"with `rungway eval run --workload {w.name} --dataset NAME`"
+                )
                 out[w.name] = CheckOutcome(Verdict.UNMET, reason, evidence)
+            else:
+                reason = (
+                    "no eval dataset and no eval run in Rungway: create one with `rungway datasets import`, "
+                    "or import a promptfoo eval of your curated set"
+                )
+                out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason, evidence)
     return out
