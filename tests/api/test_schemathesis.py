@@ -47,6 +47,8 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/datasets"): "the admin key names a workload or shared; a case needs vars or messages; assertion "
     "specs are checked by the scorer registry",
     ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
+    ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
+    ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

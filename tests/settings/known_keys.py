@@ -36,6 +36,9 @@ assessment:
 prompts:
   workloads:
     wl: {}
+evals:
+  workloads:
+    wl: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 
@@ -49,7 +52,7 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[:2] == ["prompts", "workloads"] and len(parts) > 2:
+        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"]) and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider

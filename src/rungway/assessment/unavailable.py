@@ -12,9 +12,6 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {
-    "pre_deployment_tests": "evaluation runs are not a Rungway capability yet: test runs leave no record",
-    "curated_eval_set": "evaluation datasets and scorers are not a Rungway capability yet",
-    "eval_on_prompt_change": "evaluation runs are not a Rungway capability yet: no prompt version has an eval run",
     "basic_red_teaming": "red-team runs are not a Rungway capability yet",
     "content_filtering": "input and output guardrails are not a Rungway capability yet",
     "continuous_evaluation": "online evaluation of production traffic is not a Rungway capability yet",

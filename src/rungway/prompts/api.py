@@ -41,6 +41,7 @@ from rungway.prompts.api_schemas import (
 from rungway.prompts.catalog import CATALOG
 from rungway.prompts.config import PROMPTS_SECTION, PromptsConfig
 from rungway.prompts.diff import diff_versions
+from rungway.prompts.hooks import PROMPT_HOOKS, PromptHooks, VersionCreatedEvent
 from rungway.prompts.model import Actor, PromptVersion, valid_name
 from rungway.prompts.template import PromptContent
 from rungway.store.keys import key_by_id
@@ -91,6 +92,24 @@ async def actor_for(request: web.Request) -> Actor:
 
 def _policy(request: web.Request) -> PromptsConfig:
     return request.app[STATE].config.section(PROMPTS_SECTION)
+
+
+def _hooks(request: web.Request) -> PromptHooks:
+    hooks = request.app[STATE].slots.get(PROMPT_HOOKS)
+    return hooks if hooks is not None else PromptHooks()
+
+
+def _own_url(request: web.Request) -> str | None:
+    """This server's address: the local socket the request came in on (never the caller's Host header)."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    if not isinstance(sockname, tuple) or len(sockname) < 2:
+        return None
+    host = str(sockname[0])
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{sockname[1]}" if ":" in host else f"http://{host}:{sockname[1]}"
 
 
 async def _refresh_catalog(request: web.Request) -> None:
@@ -171,6 +190,8 @@ async def create_prompt_version(request: web.Request) -> web.StreamResponse:
     )
     if made.created:
         await _refresh_catalog(request)
+        v = made.version
+        _hooks(request).version_created(VersionCreatedEvent(v.workload, v.name, v.version, v.author, _own_url(request)))
     return json_response({**made.version.to_json(), "created": made.created})
 
 

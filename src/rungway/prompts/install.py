@@ -16,6 +16,7 @@ from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
 from rungway.prompts.pages import pages
+from rungway.prompts.hooks import hooks_of
 from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
@@ -28,6 +29,7 @@ def install_prompts(host: Host) -> Installed:
     settings = state.config.section(PROMPTS_SECTION)
     catalog = PromptCatalog(state.engine, settings.refresh_s)
     state.slots[CATALOG] = catalog
+    hooks_of(state.slots, state.engine)  # other capabilities register listeners and guards on it in their install
 
     async def start() -> None:
         await asyncio.to_thread(catalog.load)

@@ -16,6 +16,7 @@ Each function is one transaction and blocking; async callers run it in a thread.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
 from rungway.errors import Conflict, InvalidRequest, NotFound, PermissionDenied
 from rungway.prompts.config import PromptsConfig
+from rungway.prompts.hooks import LabelGuard, LabelMoveCheck, guards_for
 from rungway.prompts.model import (
     LATEST,
     SHARED,
@@ -322,10 +324,13 @@ def move_label(
     reason: str,
     actor: Actor,
     now: float | None = None,
+    guards: Sequence[LabelGuard] | None = None,
 ) -> LabelMove:
-    """Point `label` at `version`, if the workload's review policy allows it, and record the move.
+    """Point `label` at `version`, if the workload's review policy and every guard allow it, and record the move.
 
-    A label already at `version` is not moved again: the move that put it there is returned."""
+    A label already at `version` is not moved again: the move that put it there is returned. Each guard
+    (another capability's, registered on `PromptHooks`; by default those of the server owning `engine`)
+    sees the move inside this transaction and may refuse."""
     reason = _bounded(reason, "reason", MAX_REASON_CHARS, required=True)
     with engine.begin() as conn:
         _check_name(name)
@@ -351,6 +356,9 @@ def move_label(
         approvers, rejecters = approvers_of(reviews_of(conn, prompt.id, version), target.author)
         if protected:
             _check_approvals(target, label, approvers, rejecters, rules.approvals_required)
+        check = LabelMoveCheck(prompt.workload, prompt.name, label, version, protected)
+        for guard in guards_for(engine) if guards is None else guards:
+            guard(conn, check)
         when = time.time() if now is None else now
         move = LabelMove(
             id=new_id("plm_"),

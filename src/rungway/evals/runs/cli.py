@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import subprocess
 import sys
 import time
@@ -40,7 +41,27 @@ __all__ = ["eval_group"]
 DEFAULT_URL = "http://127.0.0.1:4000"
 
 
-@click.group("eval")
+class _EvalGroup(click.Group):
+    """`rungway eval`: `run` here; the other commands are imported only when named (`run` starts fast)."""
+
+    LAZY = {
+        "bind": "rungway.evals.bindings.cli:bind_command",
+        "unbind": "rungway.evals.bindings.cli:unbind_command",
+        "bindings": "rungway.evals.bindings.cli:bindings_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        path = self.LAZY.get(cmd_name)
+        if path is not None and cmd_name not in self.commands:
+            module, _, attribute = path.partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("eval", cls=_EvalGroup)
 def eval_group() -> None:
     """Evaluate prompts and models on datasets: run a dataset through the gateway and score it."""
 

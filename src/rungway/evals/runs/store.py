@@ -83,6 +83,7 @@ eval_runs = Table(
     Column("duration_s", Float),
     Index("ix_eval_runs_workload_started", "workload", "started_at"),
     Index("ix_eval_runs_started", "started_at"),
+    Index("ix_eval_runs_prompt_version", "workload", "prompt", "prompt_version"),  # e0005: the label gate's reads
 )
 
 eval_results = Table(
