@@ -1,5 +1,5 @@
-"""The evals branch (e0001 datasets, e0002 scores, e0003 runs, e0004 gates, e0005 bindings) applies after the core alone and
-makes its tables on both stores."""
+"""The evals branch (e0001 datasets, e0002 scores, e0003 runs, e0004 gates, e0005 bindings) applies after the core
+alone and makes its tables on both stores."""
 
 from __future__ import annotations
 

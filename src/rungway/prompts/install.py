@@ -15,8 +15,8 @@ from rungway.prompts import usage_api
 from rungway.prompts.api import router
 from rungway.prompts.catalog import CATALOG, PromptCatalog
 from rungway.prompts.config import PROMPTS_SECTION
-from rungway.prompts.pages import pages
 from rungway.prompts.hooks import hooks_of
+from rungway.prompts.pages import pages
 from rungway.prompts.policy_api import policy_router
 from rungway.prompts.steps import prompt_pipeline
 
