@@ -47,7 +47,7 @@ from rungway.prompts.template import PromptContent
 from rungway.store.keys import key_by_id
 from rungway.store.workloads import get_workload
 
-__all__ = ["actor_for", "actor_of", "router"]
+__all__ = ["actor_for", "actor_of", "announce_version", "router"]
 
 router = ApiRouter("prompts")
 
@@ -97,6 +97,14 @@ def _policy(request: web.Request) -> PromptsConfig:
 def _hooks(request: web.Request) -> PromptHooks:
     hooks = request.app[STATE].slots.get(PROMPT_HOOKS)
     return hooks if hooks is not None else PromptHooks()
+
+
+async def announce_version(request: web.Request, version: PromptVersion) -> None:
+    """A new version exists: this server's catalog serves it now, and the hooks' listeners hear of it (evaluation
+    runs its bound datasets), whichever door it came through (the API, push, import or the dashboard)."""
+    await _refresh_catalog(request)
+    event = VersionCreatedEvent(version.workload, version.name, version.version, version.author, _own_url(request))
+    _hooks(request).version_created(event)
 
 
 def _own_url(request: web.Request) -> str | None:
@@ -189,9 +197,7 @@ async def create_prompt_version(request: web.Request) -> web.StreamResponse:
         actor=actor,
     )
     if made.created:
-        await _refresh_catalog(request)
-        v = made.version
-        _hooks(request).version_created(VersionCreatedEvent(v.workload, v.name, v.version, v.author, _own_url(request)))
+        await announce_version(request, made.version)
     return json_response({**made.version.to_json(), "created": made.created})
 
 

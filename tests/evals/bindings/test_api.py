@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from rungway.domain.keys import KeyKind
 from tests.api.http import ADMIN, call
 from tests.evals.support import CONFIG
 from tests.servers import Gateway
+from tests.web.support import UiClient
 
 GATED = (
     CONFIG
@@ -167,3 +169,20 @@ def test_the_gate_holds_for_any_caller_of_the_prompts_service_on_the_server(gw: 
         move_label(gw.state.engine, lax, workload="test", name="reply", label="production", version=version,
                    reason="ship", actor=ann)  # fmt: skip
     assert refused.value.code == "eval_required"
+
+
+def test_a_version_made_in_the_dashboard_runs_its_bound_datasets_too(
+    gw: Gateway, ui_client: Callable[..., UiClient]
+) -> None:
+    key = gw.create_key("test").secret
+    _dataset(gw, "faq", passing=True)
+    _version(gw, key, "First:")
+    status, bound = call(gw, "POST", "/api/eval-bindings", key, {"prompt": "reply", "dataset": "faq"})
+    assert status == 201, bound
+    person = ui_client(gw)
+    assert person.sign_in(gw.create_key("test", kind=KeyKind.PERSON, owner="ana").secret).status_code == 303
+    content = '- {role: user, content: "From the dashboard: {{question}}"}\n'
+    made = person.post("/ui/prompts", {"name": "reply", "content": content, "message": "in the browser"})
+    assert made.status_code == 303 and "/ui/prompts/reply/versions/2" in made.headers["Location"], made.text
+    runs = _finished_runs(gw, key, 2, 1)
+    assert [(r["dataset"], r["trigger"], r["status"]) for r in runs] == [("faq", "server", "finished")]

@@ -15,11 +15,10 @@ from aiohttp import web
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest
 from rungway.gateway.routes import STATE
-from rungway.prompts.api import actor_for
+from rungway.prompts.api import actor_for, announce_version
 from rungway.prompts.model import valid_name
 from rungway.prompts.pages import pages
 from rungway.prompts.pages.forms import CONTENT_MAX_CHARS, content_from_text, form_fields
-from rungway.prompts.pages.review import refresh_catalog
 from rungway.prompts.pages.scope import PROMPTS_PAGE, prompt_url
 from rungway.prompts.service import create_version
 from rungway.web.render import current_session, redirect
@@ -54,5 +53,6 @@ async def create_form(request: web.Request) -> web.StreamResponse:
         message=v["message"],
         actor=await actor_for(request),
     )
-    await refresh_catalog(request)
+    if made.created:
+        await announce_version(request, made.version)
     return redirect(prompt_url(made.version.name, made.version.workload, "versions", made.version.version))
