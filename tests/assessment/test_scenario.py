@@ -21,6 +21,11 @@ from rungway.assessment.model_file import load_model
 from rungway.assessment.store import insert_attestation, insert_import
 from rungway.domain.ids import new_id
 from rungway.domain.keys import KeyKind, Role
+from rungway.evals.actor import Actor as DatasetActor
+from rungway.evals.datasets.model import Case
+from rungway.evals.datasets.service import create_version as create_dataset
+from rungway.evals.runs.model import RunStatus
+from rungway.evals.runs.service import RunCaller, add_results, finish_run, start_run
 from rungway.prompts.catalog import CATALOG
 from rungway.prompts.config import PROMPTS_SECTION
 from rungway.prompts.model import Actor
@@ -91,10 +96,26 @@ def _library_prompt(gw: Gateway, workload: str) -> str:
     number = version.version.version
     review(engine, policy, workload=workload, name="answer", version=number, decision="approve", comment="reads well",
            actor=bob)  # fmt: skip
+    _evaluate(gw, workload, number)  # a passing run of this exact version on a curated set, before it ships
     move_label(engine, policy, workload=workload, name="answer", label="production", version=number, reason="ship",
                actor=ann)  # fmt: skip
     gw.call(gw.state.slots[CATALOG].refresh)
     return "answer"
+
+
+def _evaluate(gw: Gateway, workload: str, version: int, cases: int = 20) -> None:
+    """A finished eval run of answer@version on a 20-case dataset with automated assertions, all passing."""
+    engine, caller = gw.state.engine, RunCaller(Role.ADMIN, workload, "ci")
+    check = {"type": "length", "value": {"min": 1}}
+    made = [Case(f"c{i}", {"customer": f"c{i}"}, assertions=(check,)) for i in range(cases)]
+    create_dataset(engine, workload=workload, name="faq", cases=made, default_assertions=(), description="",
+                   source="test", actor=DatasetActor.admin())  # fmt: skip
+    run = start_run(engine, caller, {"dataset": "faq", "dataset_version": "1", "prompt": "answer",
+                                     "prompt_version": version, "trigger": "cli"})  # fmt: skip
+    score = {"metric": "length", "value": 1.0, "passed": True}
+    add_results(engine, caller, run.id, [{"case_key": f"c{i}", "passed": True, "score": 1.0, "scores": [score]}
+                                         for i in range(cases)])  # fmt: skip
+    finish_run(engine, caller, run.id, RunStatus.FINISHED, None)
 
 
 def _chat(gw: Gateway, secret: str, n: int, user: str, prompt: str | None) -> None:
@@ -189,7 +210,8 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
 
     # Sources: evidenced, imported and attested items all count, each shown as what it is.
     sources = {i["item"]: i.get("source") for i in reports["claims-engine"]["items"]}
-    assert sources["detailed_traces"] == "evidenced" and sources["curated_eval_set"] == "imported"
+    assert sources["detailed_traces"] == "evidenced" and sources["curated_eval_set"] == "evidenced"
+    assert sources["pre_deployment_tests"] == sources["eval_on_prompt_change"] == "evidenced"
     assert sources["governance_process"] == "attested"
     # The prompt library and its review are evidenced where the library is used, attested where it is not.
     assert sources["prompt_library"] == sources["manual_prompt_review"] == "evidenced"

@@ -225,12 +225,12 @@ def check_curated_eval_set(ctx: CheckContext, req: CheckRequest) -> Mapping[str,
             elif counts:
                 reason = (
                     f"the workload has eval datasets but no finished eval run in the window used one: run it "
-                    f"with `rungway eval run --workload {w.name} --dataset NAME`"
+                    f"with the Rungway CLI's `eval run --workload {w.name} --dataset NAME` against a running server"
                 )
                 out[w.name] = CheckOutcome(Verdict.UNMET, reason, evidence)
             else:
                 reason = (
-                    "no eval dataset and no eval run in Rungway: create one with `rungway datasets import`, "
+                    "no eval dataset and no eval run in Rungway: create one with the Rungway CLI's `datasets import`, "
                     "or import a promptfoo eval of your curated set"
                 )
                 out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason, evidence)
