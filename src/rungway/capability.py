@@ -29,8 +29,9 @@ from rungway.errors import ConfigError
 from rungway.gateway.context import CallContext
 from rungway.gateway.pipeline import PipelineExtension, Step
 from rungway.gateway.routes import STATE
+from rungway.gateway.routing import Attempt, AttemptPolicy, RoutePlan
 from rungway.gateway.slots import CallKey, StateKey
-from rungway.gateway.state import BudgetHolder, GatewayState
+from rungway.gateway.state import AttemptObserver, BudgetHolder, GatewayState, RoutePlanner
 from rungway.settings.sections import ConfigSection
 from rungway.store.writer import BatchWriter
 from rungway.web.pages import PageRouter
@@ -38,6 +39,9 @@ from rungway.web.pages import PageRouter
 __all__ = [
     "ENTRY_POINT_GROUP",
     "STATE",
+    "Attempt",
+    "AttemptObserver",
+    "AttemptPolicy",
     "BudgetHolder",
     "CallContext",
     "CallKey",
@@ -49,6 +53,8 @@ __all__ = [
     "Installed",
     "PageRouter",
     "PipelineExtension",
+    "RoutePlan",
+    "RoutePlanner",
     "StateKey",
     "Step",
     "load_capabilities",
@@ -80,6 +86,8 @@ class Installed:
     budget_holders: Sequence[BudgetHolder] = ()  # holds placed with the rate limits (gateway/limits.py)
     on_startup: Sequence[Hook] = ()  # e.g. start a background task, seed a cache
     on_cleanup: Sequence[Hook] = ()  # e.g. cancel that task; runs before the writers are drained
+    route_planner: RoutePlanner | None = None  # where calls go (at most one capability routes)
+    attempt_observers: Sequence[AttemptObserver] = ()  # told of every try of every deployment
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from rungway.api.routes import mount_api
 from rungway.capability import Capability, Hook, Host, load_capabilities, migration_packages
 from rungway.counters.registry import create_counters
 from rungway.domain.records import ManagementRead, RequestRecord
-from rungway.errors import error_body
+from rungway.errors import ConfigError, error_body
 from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
@@ -144,6 +144,14 @@ def create_app(
         pages.extend(capability.pages)
         state.writers.extend(added.writers)
         state.budget_holders.extend(added.budget_holders)
+        if added.route_planner is not None:
+            if state.route_planner is not None:
+                raise ConfigError(
+                    f"two installed capabilities route calls (the second is {capability.name}). "
+                    "Fix: uninstall one of them"
+                )
+            state.route_planner = added.route_planner
+        state.attempt_observers.extend(added.attempt_observers)
         startups.extend(added.on_startup)
         cleanups[:0] = added.on_cleanup
     app[PIPELINES] = build_pipelines(extensions)

@@ -15,6 +15,7 @@ from rungway.domain.records import RequestRecord
 from rungway.domain.usage import Usage
 from rungway.domain.workloads import Workload
 from rungway.errors import RungwayError
+from rungway.gateway.routing import Attempt, RoutePlan
 from rungway.gateway.slots import Slots
 from rungway.providers.base import Provider
 from rungway.settings.config import ModelRoute
@@ -36,7 +37,9 @@ class CallContext:
     user_from_request: bool = False  # `user` names an end user the caller sent, not the key's owner
     session: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
-    route: ModelRoute | None = None
+    route: ModelRoute | None = None  # the deployment that served the call (the last one tried)
+    plan: RoutePlan | None = None  # where the call could go (`gateway/routing.py`)
+    attempts: list[Attempt] = field(default_factory=list)  # every try, in order
     model_requested: str | None = None
     provider: Provider | None = None
     stream: bool = False
@@ -62,6 +65,7 @@ class CallContext:
     finish: Callable[[], Awaitable[None]] | None = None
     client_closed: bool = False  # the client went away before its answer was finished
     record: RequestRecord | None = None  # set by the record step, the last one
+    answer_headers: dict[str, str] = field(default_factory=dict)  # extra headers for the answer (Deprecation)
     slots: Slots = field(default_factory=Slots)  # what capabilities keep for this call (`CallKey`)
 
     def elapsed_ms(self) -> float:

@@ -15,6 +15,7 @@ from rungway.errors import RungwayError
 from rungway.gateway.context import CallContext
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
+from rungway.gateway.routing import Attempt, RoutePlan
 from rungway.gateway.slots import Slots
 from rungway.providers.base import Provider
 from rungway.settings.config import Config
@@ -44,6 +45,29 @@ class BudgetHolder(Protocol):
         ...
 
 
+class RoutePlanner(Protocol):
+    """A capability's routing: which deployments a call may go to, in order, and how hard to try.
+
+    Called once per call after attribution (the key, workload, user, tags and body are known), on the
+    hot path: no I/O, microseconds. Answer None to leave the call to the core's default (the `models:`
+    entry of the requested name, tried once); raise a `RungwayError` to refuse it (a blocked model,
+    a model the workload may not use)."""
+
+    def plan(self, state: GatewayState, ctx: CallContext) -> RoutePlan | None: ...
+
+
+class AttemptObserver(Protocol):
+    """Told of every try of every deployment (health, circuit breakers, incident records).
+
+    `admit` is asked before each try, without I/O: False skips the deployment (an open circuit), and the
+    call moves on to the next one without waiting. `finished` hears each try's outcome, on the hot path:
+    keep it to counters in memory and hand anything slower to a background task."""
+
+    def admit(self, deployment_name: str, now: float) -> bool: ...
+
+    def finished(self, ctx: CallContext, attempt: Attempt) -> None: ...
+
+
 @dataclass
 class GatewayState:
     """One per server process; built by `rungway.server` and handed to every step."""
@@ -60,4 +84,6 @@ class GatewayState:
     read_writer: BatchWriter[ManagementRead] | None = None  # management reads (logs, usage, cost), off the answer
     slots: Slots = field(default_factory=Slots)  # what capabilities keep for the server's life (`StateKey`)
     budget_holders: list[BudgetHolder] = field(default_factory=list)
+    route_planner: RoutePlanner | None = None  # at most one capability routes (`Installed.route_planner`)
+    attempt_observers: list[AttemptObserver] = field(default_factory=list)
     in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

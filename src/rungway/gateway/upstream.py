@@ -31,7 +31,9 @@ def upstream_headers(ctx: CallContext) -> dict[str, str]:
 
 
 def answer_headers(ctx: CallContext) -> dict[str, str]:
-    return {"x-request-id": ctx.id, "x-rungway-trace-id": ctx.trace_id or ""}
+    """The call's ids, and what steps asked to tell the caller (`ctx.answer_headers`: Deprecation, Sunset)."""
+    ids = {"x-request-id": ctx.id, "x-rungway-trace-id": ctx.trace_id or ""}
+    return {**ctx.answer_headers, **ids} if ctx.answer_headers else ids
 
 
 async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
