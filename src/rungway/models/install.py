@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
 
@@ -44,5 +44,6 @@ def install_models(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    migrations="rungway.models.migrations",
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
