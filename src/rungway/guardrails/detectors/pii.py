@@ -24,7 +24,8 @@ RULES = ("email", "phone", "card", "iban", "ssn", "ip")
 # Candidates: a digit followed by digits and separators (phone, card, SSN, IPv4 share it).
 _DIGIT_RUN = re.compile(r"\d[\d \-.()/]{5,}")
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_EMAIL_DOMAIN = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24})(?![A-Za-z0-9-]|\.[A-Za-z0-9])")  # fmt: skip
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL_DOMAIN = re.compile(rf"@(?:{_LABEL}\.){{1,8}}[A-Za-z]{{2,24}}(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
 _CARD = re.compile(
     r"(?<![\w.+-])(?:\d{12,19}"
     r"|\d{4}(?P<s1>[ -])\d{4}(?P=s1)\d{4}(?P=s1)\d{4}(?:(?P=s1)\d{3})?"  # 16 or 19 digits in fours
@@ -177,7 +178,8 @@ class PiiDetector:
             if "ssn" in rules and ("-" in run.group(0) or " " in run.group(0)):
                 found.extend(_ssn_findings(text, start, end))
             if "ip" in rules and "." in run.group(0):
-                found.extend(Finding(NAME, "pii.ip", "IP", m.start(), m.end(), 0.9) for m in _IPV4.finditer(text, start, end))  # fmt: skip
+                ips = _IPV4.finditer(text, start, end)
+                found.extend(Finding(NAME, "pii.ip", "IP", m.start(), m.end(), 0.9) for m in ips)
             if "phone" in rules:
                 found.extend(_phone_findings(text, start, end))
         return _without_overlaps(found)
