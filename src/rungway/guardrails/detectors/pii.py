@@ -44,7 +44,7 @@ _PHONE = re.compile(
     r"|(?P<fr>0[1-9](?:[ .]\d{2}){4})"  # 01 42 68 53 00
     r"|(?P<de>0\d{2,4}[ /]\d{5,8})"  # 030 901820, 089/1234567
     r")(?![\w]|[.-]\d)"
-)  # fmt: skip
+)
 _NOT_PHONE_CUES = re.compile(
     r"(?:order|invoice|ref|reference|tracking|ticket|sku|part|serial|po|#|no\.?)\W{0,3}$", re.I
 )

@@ -34,12 +34,28 @@ _PROVIDERS: dict[str, tuple[str, str, float]] = {
         "OPENAI_KEY",
         1.0,
     ),
-    "aws_access_key": (r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}(?![A-Z0-9])", "AWS_KEY", 1.0),  # fmt: skip
-    "github_token": (r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _T, "GITHUB_TOKEN", 1.0),
+    "aws_access_key": (
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}(?![A-Z0-9])",
+        "AWS_KEY",
+        1.0,
+    ),
+    "github_token": (
+        r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _T,
+        "GITHUB_TOKEN",
+        1.0,
+    ),
     "gitlab_token": (r"gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent)-[A-Za-z0-9_-]{20,64}" + _T, "GITLAB_TOKEN", 1.0),
     "slack_token": (r"xox[abposre]-(?:\d{6,15}-){1,3}[A-Za-z0-9]{20,48}" + _T, "SLACK_TOKEN", 1.0),
-    "slack_webhook": (r"hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}" + _T, "SLACK_WEBHOOK", 1.0),  # fmt: skip
-    "stripe_key": (r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247}" + _T + r"|whsec_[A-Za-z0-9]{32,64}" + _T, "STRIPE_KEY", 1.0),  # fmt: skip
+    "slack_webhook": (
+        r"hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}" + _T,
+        "SLACK_WEBHOOK",
+        1.0,
+    ),
+    "stripe_key": (
+        r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247}" + _T + r"|whsec_[A-Za-z0-9]{32,64}" + _T,
+        "STRIPE_KEY",
+        1.0,
+    ),
     "google_api_key": (r"AIza[0-9A-Za-z_-]{35}" + _T, "GOOGLE_KEY", 1.0),
     "jwt": (r"eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{16,1000}" + _T, "JWT", 1.0),
     "private_key": (r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----", "PRIVATE_KEY", 1.0),
@@ -54,7 +70,7 @@ _PROVIDERS: dict[str, tuple[str, str, float]] = {
         "PASSWORD",
         0.95,
     ),
-}  # fmt: skip
+}
 RULES = (*_PROVIDERS, "high_entropy")
 _ALTERNATION = re.compile("|".join(f"(?P<{rule}>{pattern})" for rule, (pattern, _, _) in _PROVIDERS.items()))
 _VALUE_GROUPS = {"aws_secret_key": "aws_secret_value", "url_password": "password_value"}
@@ -131,7 +147,9 @@ class SecretsDetector:
                 continue  # Stripe's publishable keys are public by design
             if _HEX_OR_UUID.fullmatch(value) or "//" in value or value.count(".") > 2 or value.count("/") > 2:
                 continue  # digests, ids, paths, dotted names
-            classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value)))  # fmt: skip
+            classes = sum(
+                (any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value))
+            )
             if classes < 3 or shannon_entropy(value) < self._min_entropy:
                 continue
             cue = _SECRET_CUE.search(text, max(0, start - 40), start) is not None
@@ -140,14 +158,14 @@ class SecretsDetector:
 
 
 @register_detector(NAME)
-def make_secrets(
-    *, rules: Sequence[str] = RULES, min_entropy: float = 4.0, min_length: int = 24
-) -> SecretsDetector:
+def make_secrets(*, rules: Sequence[str] = RULES, min_entropy: float = 4.0, min_length: int = 24) -> SecretsDetector:
     """`rules`: which rules to run (all by default); `min_entropy` (bits per character) and `min_length` tune
     the generic high-entropy rule."""
     unknown = sorted(set(rules) - set(RULES))
     if isinstance(rules, str) or unknown:
-        raise DetectorOptionError(f"detector 'secrets': rules: unknown {unknown or rules!r}. Fix: pick from {', '.join(RULES)}")  # fmt: skip
+        raise DetectorOptionError(
+            f"detector 'secrets': rules: unknown {unknown or rules!r}. Fix: pick from {', '.join(RULES)}"
+        )
     if not 0.0 < min_entropy <= 8.0 or not 8 <= min_length <= 512:
         raise DetectorOptionError("detector 'secrets': expected 0 < min_entropy <= 8 and 8 <= min_length <= 512")
     return SecretsDetector(rules, min_entropy, min_length)
