@@ -51,7 +51,8 @@ _NOT_PHONE_CUES = re.compile(
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![a-z])")
 _ADVERTISED_SSNS = frozenset(("078-05-1120", "219-09-9999", "457-55-5462"))  # printed on sample cards and ads
 _SSN_CUE = re.compile(r"(?:ssn|social security)", re.I)
-_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:.])")
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:]|\.\w)")
+_VERSION_CUE = re.compile(r"(?:version|release|build|firmware|v)\s?$", re.I)
 
 
 def _iban_findings(text: str) -> list[Finding]:
@@ -137,6 +138,14 @@ def _phone_findings(text: str, start: int, end: int) -> list[Finding]:
     return found
 
 
+def _ipv4_findings(text: str, start: int, end: int) -> list[Finding]:
+    return [
+        Finding(NAME, "pii.ip", "IP", m.start(), m.end(), 0.9)
+        for m in _IPV4.finditer(text, start, end)
+        if not _VERSION_CUE.search(text, max(0, m.start() - 10), m.start())  # "version 10.4.22.1"
+    ]
+
+
 def _ipv6_findings(text: str) -> list[Finding]:
     found = []
     for m in _IPV6.finditer(text):
@@ -147,7 +156,7 @@ def _ipv6_findings(text: str) -> list[Finding]:
             ipaddress.IPv6Address(value)
         except ValueError:
             continue
-        if value.strip(":") == "" or (value.count(":") < 3 and len(value) < 6):
+        if value.strip(":") == "" or (value.count(":") < 3 and value != "::1"):
             continue
         found.append(Finding(NAME, "pii.ip", "IP", m.start(), m.end(), 0.95))
     return found
@@ -178,8 +187,7 @@ class PiiDetector:
             if "ssn" in rules and ("-" in run.group(0) or " " in run.group(0)):
                 found.extend(_ssn_findings(text, start, end))
             if "ip" in rules and "." in run.group(0):
-                ips = _IPV4.finditer(text, start, end)
-                found.extend(Finding(NAME, "pii.ip", "IP", m.start(), m.end(), 0.9) for m in ips)
+                found.extend(_ipv4_findings(text, start, end))
             if "phone" in rules:
                 found.extend(_phone_findings(text, start, end))
         return _without_overlaps(found)
