@@ -39,15 +39,20 @@ class TermsDetector:
 
     def __init__(
         self,
-        lists: Sequence[tuple[str, re.Pattern[str]]],
+        lists: Sequence[tuple[str, re.Pattern[str], tuple[str, ...]]],
         patterns: Sequence[tuple[str, regex.Pattern[str]]],
+        case_sensitive: bool,
     ) -> None:
         self._lists = tuple(lists)
         self._patterns = tuple(patterns)
+        self._case_sensitive = case_sensitive
 
     def scan(self, text: str) -> Sequence[Finding]:
         found: list[Finding] = []
-        for rule, compiled in self._lists:
+        folded = text if self._case_sensitive or not self._lists else text.lower()
+        for rule, compiled, needles in self._lists:
+            if needles and not any(needle in folded for needle in needles):
+                continue  # a short list: substring tests rule it out faster than the expression
             found.extend(Finding(NAME, rule, "TERM", m.start(), m.end(), 1.0) for m in compiled.finditer(text))
         for rule, pattern in self._patterns:
             try:
@@ -81,14 +86,19 @@ def make_terms(
 ) -> TermsDetector:
     """`terms`: blocked words and phrases (rule `terms.blocked`); `topics`: name -> terms (`terms.topic.<name>`);
     `patterns`: name -> regular expression (`terms.pattern.<name>`, run with a timeout)."""
-    lists: list[tuple[str, re.Pattern[str]]] = []
+    lists: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
+
+    def add(rule: str, checked: list[str]) -> None:
+        needles = tuple(t if case_sensitive else t.lower() for t in checked) if len(checked) <= 64 else ()
+        lists.append((rule, _alternation(checked, whole_words, case_sensitive), needles))
+
     if terms:
-        lists.append(("terms.blocked", _alternation(_checked_terms("terms", terms), whole_words, case_sensitive)))
+        add("terms.blocked", _checked_terms("terms", terms))
     for topic, topic_terms in (topics or {}).items():
         if not re.fullmatch(r"[a-z0-9_-]{1,64}", topic):
             raise DetectorOptionError(f"detector 'terms': topics: {topic!r}: expected a name like `weapons`")
         checked = _checked_terms(f"topics.{topic}", topic_terms)
-        lists.append((f"terms.topic.{topic}", _alternation(checked, whole_words, case_sensitive)))
+        add(f"terms.topic.{topic}", checked)
     compiled: list[tuple[str, regex.Pattern[str]]] = []
     for name, source in (patterns or {}).items():
         if not re.fullmatch(r"[a-z0-9_-]{1,64}", name):
@@ -97,4 +107,4 @@ def make_terms(
             compiled.append((f"terms.pattern.{name}", regex.compile(source, 0 if case_sensitive else regex.I)))
         except regex.error as exc:
             raise DetectorOptionError(f"detector 'terms': patterns.{name}: invalid expression: {exc}") from exc
-    return TermsDetector(lists, compiled)
+    return TermsDetector(lists, compiled, case_sensitive)
