@@ -13,8 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from rungway.guardrails.public import detector  # noqa: E402
 from tests.guardrails.corpus_quality import CORPUS, measure  # noqa: E402
+
+from rungway.guardrails.public import detector  # noqa: E402
 
 
 def main() -> None:

@@ -54,7 +54,7 @@ def measure(detector: Detector, corpus: str) -> Quality:
             start = text.index(f["value"])
             expected.add((f["rule"], start, start + len(f["value"])))
         got = {(f.rule, f.start, f.end) for f in detector.scan(text)}
-        for rule, start, end in got & expected:
+        for rule, _, _ in got & expected:
             quality.tp[rule] += 1
         for rule, start, end in got - expected:
             quality.fp[rule] += 1

@@ -155,7 +155,8 @@ def pii_items() -> list[dict[str, object]]:
         items.append(item(t.format(ip), [("pii.ip", ip)], "ip"))
     email, card = "maria.garcia@example.es", "4242 4242 4242 4242"
     items.append(item(f"Hi, I'm Maria ({email}), card {card}, call +34 612 345 678.",
-                      [("pii.email", email), ("pii.card", card), ("pii.phone", "+34 612 345 678")], "mixed"))  # fmt: skip
+                      [("pii.email", email), ("pii.card", card), ("pii.phone", "+34 612 345 678")],
+                      "mixed"))  # fmt: skip
     # near-misses
     for _ in range(20):
         prefix, length = rng.choice(brands)
@@ -238,11 +239,12 @@ def secret_items() -> list[dict[str, object]]:
             f"sk-proj-{rand(B62 + '-_', 156)}", f"sk-{rand(B62, 20)}T3BlbkFJ{rand(B62, 20)}",
             f"sk-svcacct-{rand(B62 + '-_', 120)}", f"sk-{rand(B62, 48)}"]),
         "secrets.anthropic_key": lambda: f"sk-ant-api03-{rand(B62 + '-_', 93)}AA",
-        "secrets.aws_access_key": lambda: rng.choice(["AKIA", "ASIA"]) + "".join(rng.choice(upper32) for _ in range(16)),
+        "secrets.aws_access_key": lambda: rng.choice(["AKIA", "ASIA"]) + "".join(rng.choices(upper32, k=16)),
         "secrets.github_token": lambda: rng.choice([f"ghp_{rand(B62, 36)}", f"gho_{rand(B62, 36)}",
                                                     f"github_pat_{rand(B62, 22)}_{rand(B62, 59)}"]),
         "secrets.gitlab_token": lambda: f"glpat-{rand(B62 + '-_', 20)}",
-        "secrets.slack_token": lambda: f"xoxb-{rng.randint(10**9, 10**10)}-{rng.randint(10**12, 10**13)}-{rand(B62, 24)}",
+        "secrets.slack_token": lambda: (
+            f"xoxb-{rng.randint(10**9, 10**10)}-{rng.randint(10**12, 10**13)}-{rand(B62, 24)}"),
         "secrets.stripe_key": lambda: f"{rng.choice(['sk', 'rk'])}_{rng.choice(['live', 'test'])}_{rand(B62, 24)}",
         "secrets.google_api_key": lambda: f"AIza{rand(B62 + '-_', 35)}",
         "secrets.jwt": jwt,

@@ -93,7 +93,7 @@ _COMPILED = {rule: re.compile(f"(?P<{rule}>{pattern})") for rule, (pattern, _, _
 _VALUE_GROUPS = {"aws_secret_key": "aws_secret_value", "url_password": "password_value"}
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,-]{0,16384}")
-_PLACEHOLDER_PASSWORDS = re.compile(r"[$%{<\[*x]|(?i:pass(?:word)?|secret|changeme|redacted|\*+|x+)$")
+_PLACEHOLDER_PASSWORDS = re.compile(r"[$%{<\[]|(?i:pass(?:word)?|secret|changeme|redacted|\*+|x+)$")
 _TOKEN = re.compile(r"[A-Za-z0-9+/_.-]{24,512}={0,2}")
 _HEX_OR_UUID = re.compile(r"[0-9a-fA-F]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SECRET_CUE = re.compile(r"(?i:key|token|secret|passw|pwd|auth|bearer|credential)")
