@@ -114,8 +114,51 @@ def item(text: str, findings: list[tuple[str, str]], note: str) -> dict[str, obj
     return {"text": text, "findings": [{"rule": r, "value": v} for r, v in findings], "note": note}
 
 
+# Written by hand, as people paste them: positives in less common shapes and near-misses from real text.
+HANDWRITTEN_PII: list[tuple[str, list[tuple[str, str]], str]] = [
+    ("EMAIL: JOHN.DOE@EXAMPLE.COM", [("pii.email", "JOHN.DOE@EXAMPLE.COM")], "upper-case email"),
+    ("cc: a.b-c_d@sub.mail.example.travel; thanks", [("pii.email", "a.b-c_d@sub.mail.example.travel")], "email"),
+    ("my number's +1-415-555-2671", [("pii.phone", "+1-415-555-2671")], "E.164 with hyphens"),
+    ("Ring +44 (0)20 7946 0958 after six", [("pii.phone", "+44 (0)20 7946 0958")], "UK trunk prefix"),
+    ("tel: 415 555 2671", [("pii.phone", "415 555 2671")], "NANP with spaces"),
+    ("Call 4155552671 when you land", [("pii.phone", "4155552671")], "bare NANP after a cue"),
+    ("whatsapp me: 2125550147", [("pii.phone", "2125550147")], "bare NANP after a cue"),
+    ("Card: 4111-1111-1111-1111, CVV 123", [("pii.card", "4111-1111-1111-1111")], "card with dashes"),
+    ("Amex 378282246310005 exp 09/28", [("pii.card", "378282246310005")], "Amex plain"),
+    ("pay with 5105105105105100.", [("pii.card", "5105105105105100")], "Mastercard at sentence end"),
+    ("iban: de89 3704 0044 0532 0130 00 please", [("pii.iban", "de89 3704 0044 0532 0130 00")], "lower-case IBAN"),
+    ("NL91ABNA0417164300 is the foundation's account", [("pii.iban", "NL91ABNA0417164300")], "IBAN at start"),
+    (
+        "from FR1420041010050500013M02606 to GB29NWBK60161331926819",
+        [("pii.iban", "FR1420041010050500013M02606"), ("pii.iban", "GB29NWBK60161331926819")],
+        "two IBANs",
+    ),
+    ("SSN 123456789 on file", [("pii.ssn", "123456789")], "bare SSN after a cue"),
+    ("Social Security: 123 45 6789", [("pii.ssn", "123 45 6789")], "spaced SSN after a cue"),
+    ("open http://192.168.0.1:8080/admin", [("pii.ip", "192.168.0.1")], "IP in a URL"),
+    ("peer [2001:db8::1]:443 refused", [("pii.ip", "2001:db8::1")], "bracketed IPv6"),
+    ("UPS tracking 1Z999AA10123456784 arrives Monday.", [], "near-miss: UPS tracking number"),
+    ("Invoice INV-2024-000123 is overdue.", [], "near-miss: invoice id"),
+    ("From 2024-01-15 to 2024-02-15 inclusive.", [], "near-miss: dates"),
+    ("Coordinates 48.8566, 2.3522 (Paris).", [], "near-miss: coordinates"),
+    ("Total 1,234,567.89 EUR.", [], "near-miss: amount"),
+    ("ISBN 978-0-306-40615-7", [], "near-miss: ISBN"),
+    ("Timestamp 1700000000123 ms", [], "near-miss: epoch milliseconds"),
+    ("Photo by @jane_doe on Unsplash", [], "near-miss: handle"),
+    ("call me at extension 2671", [], "near-miss: extension"),
+    ("pip install numpy==1.26.4 scipy==1.11.4", [], "near-miss: versions"),
+    ("Error code 0x80070005 and 0x0000007B", [], "near-miss: hex codes"),
+    ("The 5 9 3 4 8 2 1 7 series", [], "near-miss: spaced digits"),
+    ("Use std::vector and A::B in C++", [], "near-miss: C++ scope"),
+    ("Score was 12:30:45:60 at the end", [], "near-miss: colon numbers"),
+    ("Order number 4155552671 was refunded", [], "near-miss: bare digits after an order cue"),
+    ("Lot 123456789 of the batch", [], "near-miss: 9 digits without an SSN cue"),
+    ("The IBAN format is CCkk BBBB BBBB ...", [], "near-miss: IBAN shape description"),
+]
+
+
 def pii_items() -> list[dict[str, object]]:
-    items = []
+    items = [item(text, list(findings), note) for text, findings, note in HANDWRITTEN_PII]
     for _ in range(22):
         email = f"{rng.choice(NAMES)}{rng.randint(1, 99)}@{rng.choice(DOMAINS)}"
         t = rng.choice(["Contact me at {} for details.", "Send the invoice to {}.", "Reply-To: {}", "({}) wrote:"])
@@ -231,8 +274,66 @@ def jwt() -> str:
     return f"{header}.{payload}.{rand(B62 + '-_', 43)}"
 
 
+HANDWRITTEN_SECRETS: list[tuple[str, list[tuple[str, str]], str]] = [
+    ("AWS docs example AKIAIOSFODNN7EXAMPLE", [("secrets.aws_access_key", "AKIAIOSFODNN7EXAMPLE")], "AWS example id"),
+    (
+        '{"AccessKeyId": "ASIAY34FZKBOKMUTVV7A", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}',
+        [
+            ("secrets.aws_access_key", "ASIAY34FZKBOKMUTVV7A"),
+            ("secrets.aws_secret_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ],
+        "AWS JSON credentials",
+    ),
+    (
+        "Authorization: token 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",
+        [("secrets.github_token", "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")],
+        "GitHub header",
+    ),
+    (
+        "post to https://hooks.slack.com/services/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",
+        [("secrets.slack_webhook", "hooks.slack.com/services/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")],
+        "Slack webhook",
+    ),
+    (
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0Q2xoBCADPx\n-----END PGP PRIVATE KEY BLOCK-----",
+        [
+            (
+                "secrets.private_key",
+                "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0Q2xoBCADPx\n-----END PGP PRIVATE KEY BLOCK-----",
+            )
+        ],
+        "PGP",
+    ),
+    ("redis://:p%40ssW0rd9@cache:6379/0", [("secrets.url_password", "p%40ssW0rd9")], "URL password, no user"),
+    (
+        "whsec_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH please rotate",
+        [("secrets.stripe_key", "whsec_5WbX5kEWLlfzsGNjH64I8lOOqUB6e8FH")],
+        "Stripe webhook secret",
+    ),
+    (
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7vbqajDhA3lXkXgH9mQpZ0oT3zLkV9J2bW user@laptop",
+        [],
+        "near-miss: SSH public key",
+    ),
+    (
+        "![dot](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)",
+        [],
+        "near-miss: data URI",
+    ),
+    ('"integrity": "sha512-Xo0NE1nCBlGu4bRBhYQzP6F5Qj8m2Z7cVbKdLx9WfR1tJ3pA"', [], "near-miss: npm integrity"),
+    ("image@sha256:6a5b1c7e4d3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b", [], "near-miss: digest"),
+    ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", [], "near-miss: video id"),
+    ("docs.google.com/document/d/1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms/edit", [], "near-miss: doc URL"),
+    ("X-Amzn-Trace-Id: Root=1-67891233-abcdef012345678912345678", [], "near-miss: trace header"),
+    ("IMG_20240101_123456789.jpg", [], "near-miss: file name"),
+    ("customer cus_NffrFeUfNV2Hib and charge ch_3MmlLrLkdIwHu7ix0snN0B15", [], "near-miss: Stripe object ids"),
+    ("export OPENAI_API_KEY=<your key>", [], "near-miss: placeholder"),
+    ("password: hunter2", [], "near-miss: short password (no rule for bare passwords)"),
+]
+
+
 def secret_items() -> list[dict[str, object]]:
-    items = []
+    items = [item(text, list(findings), note) for text, findings, note in HANDWRITTEN_SECRETS]
     upper32 = string.ascii_uppercase + "234567"
     makers = {
         "secrets.openai_key": lambda: rng.choice([

@@ -32,7 +32,7 @@ _CARD = re.compile(
     r"|\d{4}(?P<s2>[ -])\d{6}(?P=s2)\d{4,5}"  # Amex 4-6-5, Diners 4-6-4
     r")(?![\w]|[.-]\d)"
 )
-_SSN = re.compile(r"(?<![\w.+/-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w]|[./-]\d)")
+_SSN = re.compile(r"(?<![\w.+/-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|[./-]\d)")
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)"
 )
@@ -43,35 +43,46 @@ _PHONE = re.compile(
     r"|(?P<uk>0(?:\d{2} \d{4} \d{4}|\d{3} \d{3} \d{4}|\d{4} \d{6}|\d{4} \d{3} \d{3}))"  # 020 7946 0958, 07700 900123
     r"|(?P<fr>0[1-9](?:[ .]\d{2}){4})"  # 01 42 68 53 00
     r"|(?P<de>0\d{2,4}[ /]\d{5,8})"  # 030 901820, 089/1234567
+    r"|(?P<bare>[2-9]\d{2}[2-9]\d{6})"  # 4155552671: only where the text says it is a phone
     r")(?![\w]|[.-]\d)"
 )
+_PHONE_CUE = re.compile(r"(?:call|phone|tel|mobile|cell|text|sms|whatsapp|fax|reach me)\b[^\d\n]{0,12}$", re.I)
 _NOT_PHONE_CUES = re.compile(
     r"(?:order|invoice|ref|reference|tracking|ticket|sku|part|serial|po|#|no\.?)\W{0,3}$", re.I
 )
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![a-z])")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}")
 _ADVERTISED_SSNS = frozenset(("078-05-1120", "219-09-9999", "457-55-5462"))  # printed on sample cards and ads
 _SSN_CUE = re.compile(r"(?:ssn|social security)", re.I)
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:]|\.\w)")
 _VERSION_CUE = re.compile(r"(?:version|release|build|firmware|v)\s?$", re.I)
 
 
+def _iban_at(text: str, m: re.Match[str]) -> int | None:
+    """Where the IBAN starting at this candidate ends, when its country length and mod-97 hold."""
+    candidate = m.group(0).upper()
+    length = IBAN_LENGTHS.get(candidate[:2])
+    if length is None:
+        return None
+    compact_positions = [i for i, ch in enumerate(candidate) if ch != " "]
+    if len(compact_positions) < length:
+        return None
+    end = m.start() + compact_positions[length - 1] + 1
+    if len(compact_positions) > length and text[end] != " ":
+        return None  # runs on into a longer token: not this IBAN
+    compact = "".join(candidate[i] for i in compact_positions[:length])
+    rearranged = compact[4:] + compact[:4]
+    return end if int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1 else None
+
+
 def _iban_findings(text: str) -> list[Finding]:
     found = []
-    for m in _IBAN.finditer(text):
-        candidate = m.group(0)
-        length = IBAN_LENGTHS.get(candidate[:2])
-        if length is None:
-            continue
-        compact_positions = [i for i, ch in enumerate(candidate) if ch != " "]
-        if len(compact_positions) < length:
-            continue
-        end = m.start() + compact_positions[length - 1] + 1
-        compact = "".join(candidate[i] for i in compact_positions[:length])
-        if len(compact_positions) > length and text[end] != " ":
-            continue  # runs on into a longer token: not this IBAN
-        rearranged = compact[4:] + compact[:4]
-        if int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1:
+    m = _IBAN.search(text)
+    while m is not None:
+        end = _iban_at(text, m)
+        if end is not None:
             found.append(Finding(NAME, "pii.iban", "IBAN", m.start(), end, 1.0))
+        # the candidate is greedy: the next IBAN may start inside what it swallowed
+        m = _IBAN.search(text, end if end is not None else m.start() + 1)
     return found
 
 
@@ -116,9 +127,9 @@ def _ssn_findings(text: str, start: int, end: int) -> list[Finding]:
             or serial == "0000"
         ):
             continue
-        if m.group(2) == " " and not _SSN_CUE.search(text, max(0, m.start() - 30), m.start()):
-            continue  # spaced digits are an SSN only when the text says so
         cue = _SSN_CUE.search(text, max(0, m.start() - 30), m.start()) is not None
+        if m.group(2) != "-" and not cue:
+            continue  # spaced or bare digits are an SSN only when the text says so
         found.append(Finding(NAME, "pii.ssn", "SSN", m.start(), m.end(), 0.95 if cue else 0.85))
     return found
 
@@ -133,6 +144,8 @@ def _phone_findings(text: str, start: int, end: int) -> list[Finding]:
                 found.append(Finding(NAME, "pii.phone", "PHONE", m.start(), m.end(), 0.9))
             continue
         if _NOT_PHONE_CUES.search(text, max(0, m.start() - 16), m.start()):
+            continue
+        if m.group("bare") is not None and not _PHONE_CUE.search(text, max(0, m.start() - 30), m.start()):
             continue
         found.append(Finding(NAME, "pii.phone", "PHONE", m.start(), m.end(), 0.8))
     return found
@@ -184,7 +197,7 @@ class PiiDetector:
             start, end = run.start(), min(len(text), run.end() + 1)
             if "card" in rules:
                 found.extend(_card_findings(text, start, end))
-            if "ssn" in rules and ("-" in run.group(0) or " " in run.group(0)):
+            if "ssn" in rules:
                 found.extend(_ssn_findings(text, start, end))
             if "ip" in rules and "." in run.group(0):
                 found.extend(_ipv4_findings(text, start, end))

@@ -66,7 +66,7 @@ _PROVIDERS: dict[str, tuple[str, str, float]] = {
         1.0,
     ),
     "url_password": (
-        r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{1,64}:(?P<password_value>[^\s/@?#\"'<>]{1,128})@",
+        r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,64}:(?P<password_value>[^\s/@?#\"'<>]{1,128})@",
         "PASSWORD",
         0.95,
     ),
@@ -96,6 +96,9 @@ _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s:,-]{0,16384}")
 _PLACEHOLDER_PASSWORDS = re.compile(r"[$%{<\[]|(?i:pass(?:word)?|secret|changeme|redacted|\*+|x+)$")
 _TOKEN = re.compile(r"[A-Za-z0-9+/_.-]{24,512}={0,2}")
 _HEX_OR_UUID = re.compile(r"[0-9a-fA-F]+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Long random-looking text that is public by design: SSH public keys, data URIs, subresource-integrity digests.
+_PUBLIC_BEFORE = re.compile(r"(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d{3}) $|base64,$")
+_PUBLIC_PREFIXES = ("pk_live_", "pk_test_", "sha1-", "sha256-", "sha384-", "sha512-")
 _SECRET_CUE = re.compile(r"(?i:key|token|secret|passw|pwd|auth|bearer|credential)")
 
 
@@ -177,8 +180,8 @@ class SecretsDetector:
             value = m.group(0).strip("=.-/")
             if len(value) < self._min_length or any(f.start < end and start < f.end for f in known):
                 continue
-            if value.startswith(("pk_live_", "pk_test_")):
-                continue  # Stripe's publishable keys are public by design
+            if value.startswith(_PUBLIC_PREFIXES) or _PUBLIC_BEFORE.search(text, max(0, start - 24), start):
+                continue
             if _HEX_OR_UUID.fullmatch(value) or "//" in value or value.count(".") > 2 or value.count("/") > 2:
                 continue  # digests, ids, paths, dotted names
             classes = sum(
