@@ -34,3 +34,8 @@ def test_hex_digests_and_uuids_are_not_high_entropy_secrets() -> None:
 def test_a_private_key_block_is_reported_whole() -> None:
     text = "key:\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----\nbye"
     assert rules(text) == [("secrets.private_key", text[5:-4])]
+
+
+def test_long_adversarial_input_finishes() -> None:
+    text = "sk-" * 10_000 + "a" * 30_000 + " postgres://" * 5_000 + "eyJ" * 10_000 + "-----BEGIN PRIVATE KEY-----"
+    assert isinstance(rules(text), list)

@@ -24,12 +24,15 @@ __all__ = ["RULES", "SecretsDetector", "make_secrets", "shannon_entropy"]
 
 NAME = "secrets"
 _T = r"(?![A-Za-z0-9_-])"  # a token ends where its charset does
+_S = r"(?<![A-Za-z0-9_-])"  # and starts where it does (so a run of "eyJeyJ..." is not tried at every "eyJ")
 
 # rule -> (pattern, kind, score); the order is the alternation's, so longer prefixes come first.
 _PROVIDERS: dict[str, tuple[str, str, float]] = {
-    "anthropic_key": (r"sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{32,200}" + _T, "ANTHROPIC_KEY", 1.0),
+    "anthropic_key": (_S + r"sk-ant-(?:api|admin|sid)\d{2}-[A-Za-z0-9_-]{32,200}" + _T, "ANTHROPIC_KEY", 1.0),
     "openai_key": (
-        r"sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,250}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})"
+        _S
+        + r"sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,250}"
+        + r"|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})"
         + _T,
         "OPENAI_KEY",
         1.0,
@@ -40,24 +43,28 @@ _PROVIDERS: dict[str, tuple[str, str, float]] = {
         1.0,
     ),
     "github_token": (
-        r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _T,
+        _S + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _T,
         "GITHUB_TOKEN",
         1.0,
     ),
-    "gitlab_token": (r"gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent)-[A-Za-z0-9_-]{20,64}" + _T, "GITLAB_TOKEN", 1.0),
-    "slack_token": (r"xox[abposre]-(?:\d{6,15}-){1,3}[A-Za-z0-9]{20,48}" + _T, "SLACK_TOKEN", 1.0),
+    "gitlab_token": (
+        _S + r"gl(?:pat|dt|rt|ptt|cbt|imt|oas|ft|soat|agent)-[A-Za-z0-9_-]{20,64}" + _T,
+        "GITLAB_TOKEN",
+        1.0,
+    ),
+    "slack_token": (_S + r"xox[abposre]-(?:\d{6,15}-){1,3}[A-Za-z0-9]{20,48}" + _T, "SLACK_TOKEN", 1.0),
     "slack_webhook": (
         r"hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}" + _T,
         "SLACK_WEBHOOK",
         1.0,
     ),
     "stripe_key": (
-        r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247}" + _T + r"|whsec_[A-Za-z0-9]{32,64}" + _T,
+        _S + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247}" + _T + r"|whsec_[A-Za-z0-9]{32,64}" + _T,
         "STRIPE_KEY",
         1.0,
     ),
-    "google_api_key": (r"AIza[0-9A-Za-z_-]{35}" + _T, "GOOGLE_KEY", 1.0),
-    "jwt": (r"eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{16,1000}" + _T, "JWT", 1.0),
+    "google_api_key": (_S + r"AIza[0-9A-Za-z_-]{35}" + _T, "GOOGLE_KEY", 1.0),
+    "jwt": (_S + r"eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{2,8000}\.[A-Za-z0-9_-]{16,1000}" + _T, "JWT", 1.0),
     "private_key": (r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----", "PRIVATE_KEY", 1.0),
     "aws_secret_key": (
         r"(?i:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?\s{0,3}[:=]\s{0,3}[\"']?"
