@@ -42,6 +42,34 @@ def measure(scan: object, text: str, rounds: int) -> tuple[list[float], float]:
     return samples, (time.process_time() - cpu0) / rounds * 1e6
 
 
+HOSTILE = {  # 64 kB inputs built to make a careless expression backtrack or a prefilter pass everywhere
+    "digits and dashes": "1-",
+    "digits and spaces": "1 2 ",
+    "at signs": "a@",
+    "plus and digits": "+1 ",
+    "IBAN-like heads": "DE89 ",
+    "key prefixes": "sk-eyJAKIAghp_",
+    "one long token": "aB3",
+    "URL schemes": " postgres://",
+    "injection words": "ignore previous you are now ",
+    "colons": "a:",
+    "dotted digits": "1.",
+}
+
+
+def hostile(detectors: list[object]) -> None:
+    print(f"\n{'hostile 64 kB input':32} {'ms (all detectors, median of 5)':>32}")
+    for name, unit in HOSTILE.items():
+        text = (unit * (65536 // len(unit) + 1))[:65536]
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            for d in detectors:
+                d.scan(text)  # type: ignore[attr-defined]
+            runs.append((time.perf_counter() - t0) * 1000)
+        print(f"{name:32} {statistics.median(runs):32.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5000)
@@ -69,6 +97,7 @@ def main() -> None:
         samples, cpu = measure(scan, text, args.rounds)
         q = statistics.quantiles(samples, n=100)
         print(f"{name:32} {statistics.median(samples):8.1f} {q[98]:8.1f} {cpu:12.1f}")
+    hostile(everything)
 
 
 if __name__ == "__main__":
