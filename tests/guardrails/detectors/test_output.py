@@ -34,3 +34,8 @@ def test_leaked_system_prompt_runs_and_canaries_are_found() -> None:
 def test_an_invalid_schema_is_refused() -> None:
     with pytest.raises(DetectorOptionError):
         detector("output", schema={"type": "nonsense"})
+
+
+def test_a_short_system_prompt_is_caught_when_repeated_whole() -> None:
+    scanner = detector("output", system_prompt="Answer only in French.")
+    assert [f.rule for f in scanner.scan("My rules: answer only in French. Bonjour!")] == ["output.system_prompt_leak"]

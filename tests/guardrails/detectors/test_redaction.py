@@ -23,3 +23,10 @@ def test_overlapping_findings_merge_under_the_surer_kind() -> None:
 def test_restore_leaves_unknown_placeholders_and_text_without_findings_alone() -> None:
     assert redact("nothing here", []) == ("nothing here", {})
     assert restore("[EMAIL_2] and [EMAIL_1]", {"[EMAIL_1]": "a@b.co"}) == "[EMAIL_2] and a@b.co"
+
+
+def test_a_placeholder_already_in_the_text_is_not_reused() -> None:
+    text = "literal [EMAIL_1] then ann@example.com"
+    redacted, mapping = redact(text, scan_all(text, ["pii"]))
+    assert redacted == "literal [EMAIL_1] then [EMAIL_2]"
+    assert restore(redacted, mapping) == text

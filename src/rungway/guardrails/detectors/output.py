@@ -114,5 +114,7 @@ def make_output(
         raise DetectorOptionError(f"detector 'output': ngram: expected 3 to 64 words, got {ngram!r}")
     if canary is not None and len(canary) < 8:
         raise DetectorOptionError("detector 'output': canary: expected at least 8 characters (a random marker)")
+    if system_prompt:  # a prompt shorter than `ngram` words leaks whole or not at all
+        ngram = max(3, min(ngram, len(_WORD.findall(system_prompt))))
     prompt_ngrams = _ngrams(system_prompt, ngram) if system_prompt else frozenset()
     return OutputDetector(validator, max_chars, prompt_ngrams, ngram, canary)

@@ -1,7 +1,8 @@
 """Typed-placeholder redaction: findings become `[EMAIL_1]`, `[CARD_2]`... and a map back to the values.
 
 The same value gets the same placeholder everywhere in the text (so a model still sees that two mentions
-are one person), and overlapping findings merge into one span named after the surest of them. `restore`
+are one person), overlapping findings merge into one span named after the surest of them, and a placeholder
+the text already contains literally is skipped, so restoring never rewrites the caller's own text. `restore`
 puts the values back into an answer that echoes the placeholders.
 """
 
@@ -46,6 +47,9 @@ def redact(text: str, findings: Sequence[Finding]) -> tuple[str, dict[str, str]]
         if placeholder is None:
             counts[kind] = counts.get(kind, 0) + 1
             placeholder = f"[{kind}_{counts[kind]}]"
+            while placeholder in text:  # the text already holds this literal: restore must not touch it
+                counts[kind] += 1
+                placeholder = f"[{kind}_{counts[kind]}]"
             by_value[(kind, value)] = placeholder
             mapping[placeholder] = value
         parts.append(text[cursor:start])
