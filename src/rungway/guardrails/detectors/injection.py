@@ -5,7 +5,8 @@ A pattern is searched only when one of its anchors (a lower-case substring) occu
 text costs one lower-casing and a few substring tests. The text's score combines the distinct patterns it
 matches as independent evidence, 1 - prod(1 - weight); below the threshold nothing is reported, so one
 weak cue ("ignore the previous paragraph") is not an attack while two together are. The detector's version
-is the pattern set's, so a record says which set judged it.
+is the pattern set's, so a record says which set judged it. Zero-width and bidi control characters are dropped
+and full-width letters folded before matching ("ig\u200bnore"), with offsets mapped back to the original text.
 """
 
 from __future__ import annotations
@@ -63,6 +64,25 @@ def load_patterns() -> PatternSet:
     return PatternSet(version=str(raw["version"]), threshold=float(raw["threshold"]), patterns=patterns)
 
 
+# Invisible characters that split a word for the eye of a pattern but not for a model (zero-width spaces and
+# joiners, soft hyphens, bidi controls), and full-width Latin letters: folded before matching.
+_FOLD: dict[int, int | None] = dict.fromkeys(
+    (0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065), 0xFEFF)
+)
+_FOLD.update({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+_FOLD[0x3000] = 0x20
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    """The text to match, and when characters were dropped, each kept character's index in the original."""
+    if text.isascii():
+        return text, None
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text):
+        return folded, None
+    return folded, [i for i, ch in enumerate(text) if _FOLD.get(ord(ch), 0) is not None]
+
+
 class InjectionDetector:
     """Scores a text as an injection or jailbreak attempt; reports each matched pattern when the score passes."""
 
@@ -74,16 +94,20 @@ class InjectionDetector:
         self._patterns = tuple(p for p in patterns.patterns if categories is None or p.category in categories)
 
     def score(self, text: str) -> tuple[float, list[tuple[InjectionPattern, int, int]]]:
-        """The combined score and each matched pattern's first span."""
-        lowered = text.lower()
+        """The combined score and each matched pattern's first span (offsets into `text`)."""
+        folded, index = _fold(text)
+        lowered = folded.lower()
         matched: list[tuple[InjectionPattern, int, int]] = []
         miss = 1.0
         for pattern in self._patterns:
             if not any(anchor in lowered for anchor in pattern.anchors):
                 continue
-            m = pattern.regex.search(text)
+            m = pattern.regex.search(folded)
             if m is not None:
-                matched.append((pattern, m.start(), max(m.end(), m.start() + 1)))
+                start, end = m.start(), max(m.end(), m.start() + 1)
+                if index is not None:
+                    start, end = index[start], index[min(end, len(index)) - 1] + 1
+                matched.append((pattern, start, end))
                 miss *= 1.0 - pattern.weight
         return 1.0 - miss, matched
 
