@@ -38,3 +38,10 @@ def test_rules_option_limits_the_scan_and_refuses_unknown_rules() -> None:
 def test_long_adversarial_input_finishes() -> None:
     text = "1-" * 20_000 + "a@" * 20_000 + "+1 " * 10_000
     assert isinstance(spans(text), list)
+
+
+def test_cards_in_other_decimal_digits_are_verified_like_ascii_ones() -> None:
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in "4111 1111 1111 1111")
+    assert spans(f"card {wide} ok") == [("pii.card", wide)]
+    bad = wide[:-1] + chr(ord("2") + 0xFEE0)
+    assert spans(f"card {bad} ok") == []

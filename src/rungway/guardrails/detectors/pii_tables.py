@@ -58,7 +58,7 @@ def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check every payment card number carries in its last digit."""
     total = 0
     for index, ch in enumerate(reversed(digits)):
-        value = ord(ch) - 48
+        value = int(ch)  # any Unicode decimal digit (full-width, Arabic-Indic) counts as itself
         if index % 2:
             value = value * 2 - 9 if value > 4 else value * 2
         total += value
