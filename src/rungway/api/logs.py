@@ -72,6 +72,10 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
         "prompt_name": {"type": ["string", "null"], "description": "the registry prompt the call referenced"},
         "prompt_version": {"type": ["integer", "null"], "description": "the version of it the call rendered"},
+        "guardrails": {
+            "type": ["string", "null"],
+            "description": "guardrail hits as direction:rule:action, comma-separated (never the matched value)",
+        },
         "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }

@@ -42,6 +42,7 @@ class RequestRecord:
     user_from_request: bool | None = None  # the user came from the call (`user` / x-rungway-user), not the key owner
     prompt_name: str | None = None  # the registry prompt the call referenced (`"prompt": {"id": ...}`)
     prompt_version: int | None = None  # and the version it rendered
+    guardrails: str | None = None  # guardrail hits, `direction:rule:action,...` (bounded; never a value)
 
 
 @dataclass(frozen=True, slots=True)

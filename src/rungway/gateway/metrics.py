@@ -172,6 +172,12 @@ class GatewayMetrics:
         self.counter_errors = Counter(
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )
+        self.guardrail_hits = Counter(
+            "rungway_guardrail_hits",
+            "Guardrail hits by detector (a configured name), direction (input, output) and action",
+            ["detector", "direction", "action"],
+            registry=r,
+        )
         r.register(_WriterCollector(writers))
         self._series: dict[tuple[str, str, str], CallSeries] = {}
 

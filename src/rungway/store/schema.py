@@ -106,6 +106,7 @@ requests = Table(
     Column("recorded_at", Float),  # when the writer stored it (f0067); NULL for rows from before
     Column("prompt_name", String(128)),  # the registry prompt the call referenced (f0068)
     Column("prompt_version", Integer),  # and its version (f0068)
+    Column("guardrails", String(512)),  # guardrail hits: direction:rule:action,... never a value (f0070)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
