@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from rungway.domain.guard_hits import hits_text
 from rungway.domain.span_kinds import SpanKind
 from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
@@ -83,6 +84,9 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
         # OpenTelemetry's GenAI registry names the prompt (`gen_ai.prompt.name`) but not its version.
         a["gen_ai.prompt.name"] = ctx.prompt_name
         a["rungway.prompt.version"] = ctx.prompt_version
+    if ctx.guard_hits:  # rule, direction and action only: never the matched value
+        a["rungway.guardrails.hits"] = hits_text(ctx.guard_hits)
+        a["rungway.guardrails.actions"] = sorted({hit.action for hit in ctx.guard_hits})
     if ctx.error is not None:
         a["error.type"] = ctx.error.error_type
     return a
