@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import asyncio
+
 from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.models.pages import pages
+from rungway.models.pins.api import router as pins_router
+from rungway.models.pins.book import PinBook
+from rungway.models.pins.config import PINNING_SECTION
+from rungway.models.pins.ports import CatalogueLookup
+from rungway.models.pins.resolver import PinResolver
+from rungway.models.pins.service import PINS, PinService
+from rungway.models.pins.store import PinStore
 from rungway.models.planner import ModelsPlanner
-from rungway.models.ports import Resolution
+from rungway.models.upgrades.api import router as upgrades_router
 
-__all__ = ["CAPABILITY", "install_models"]
-
-
-class _AsRequested:
-    """No pins and no policy: a name means itself."""
-
-    def resolve(self, workload: str | None, requested: str) -> Resolution:
-        return Resolution(requested=requested, model=requested)
+__all__ = ["CAPABILITY", "build_models", "install_models"]
 
 
 class _NoLifecycle:
@@ -37,12 +40,32 @@ class _NoRoutes:
 
 
 def install_models(host: Host) -> Installed:
-    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
-    return Installed(route_planner=planner)
+    return build_models(host, catalogue=None)  # the catalogue slice's CatalogueView once merged
+
+
+def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
+    """The planner from its stages, the pins book (loaded at start, refreshed in the background)."""
+    state = host.state
+    pinning = state.config.section(PINNING_SECTION)
+    book = PinBook(pinning, PinStore(state.engine, pinning))
+    state.slots[PINS] = PinService(PinStore(state.engine, pinning), book, pinning)
+    planner = ModelsPlanner(PinResolver(catalogue, book, pinning), _NoLifecycle(), _NoRoutes())
+
+    async def start_pins() -> None:
+        await asyncio.to_thread(book.load)
+        book.start()
+
+    return Installed(route_planner=planner, on_startup=[start_pins], on_cleanup=[book.stop])
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    sections=(PINNING_SECTION,),
+    routers=(pins_router, upgrades_router),
+    cli={"models": "rungway.models.commands:models_group"},
+    migrations="rungway.models.migrations",
+    checks=("rungway.models.pins.checks",),
+    pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

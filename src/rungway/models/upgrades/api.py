@@ -1,0 +1,3 @@
+"""placeholder"""
+from rungway.api.registry import ApiRouter
+router = ApiRouter("models")
