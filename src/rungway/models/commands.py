@@ -1,0 +1,19 @@
+"""The `rungway models` command group: each slice adds its own subgroup here (pins, upgrade, ...)."""
+
+from __future__ import annotations
+
+import click
+
+from rungway.models.pins.cli import pins_group
+from rungway.models.upgrades.cli import upgrade_group
+
+__all__ = ["models_group"]
+
+
+@click.group("models")
+def models_group() -> None:
+    """Models: catalogue, pins and planned upgrades, routes, health."""
+
+
+models_group.add_command(pins_group)
+models_group.add_command(upgrade_group)
