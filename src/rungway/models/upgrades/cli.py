@@ -17,7 +17,6 @@ from urllib.parse import quote
 import click
 
 from rungway.errors import InvalidRequest, NotFound
-from rungway.evals.public import run_dataset
 from rungway.models.client import ModelsClient
 from rungway.models.pins.cli import connect, rollback_pin, server_options
 
@@ -38,17 +37,23 @@ def _bound(client: ModelsClient, workload: str) -> list[tuple[str, str]]:
     return sorted(by_dataset.items())
 
 
-async def _run_both(client: ModelsClient, workload: str, dataset: str, prompt: str, models: tuple[str, str],
+def _prompt_in_use(client: ModelsClient, workload: str, prompt: str) -> str | None:
+    """`NAME:production` when the bound prompt has a production version (cases render with it), else None."""
+    try:
+        client.get(f"/api/prompts/{quote(prompt, safe='')}", {"workload": workload, "label": "production"})
+    except NotFound:
+        return None  # the dataset's cases carry their own messages
+    return f"{prompt}:production"
+
+
+async def _run_both(client: ModelsClient, workload: str, dataset: str, prompt: str | None, models: tuple[str, str],
                     cache_dir: Path | None) -> tuple[str, str]:  # fmt: skip
+    from rungway.evals.public import run_dataset  # imported when a plan runs: `rungway --help` stays fast
+
     ids: list[str] = []
     for model in models:
-        try:
-            outcome = await run_dataset(client.server, client.key, workload, dataset, model, prompt=prompt,
-                                        cache_dir=cache_dir)  # fmt: skip
-        except NotFound as missing:
-            if missing.param not in (None, "name", "label", "version") or "prompt" not in missing.message.lower():
-                raise
-            outcome = await run_dataset(client.server, client.key, workload, dataset, model, cache_dir=cache_dir)
+        outcome = await run_dataset(client.server, client.key, workload, dataset, model, prompt=prompt,
+                                    cache_dir=cache_dir)  # fmt: skip
         summary = outcome.summary
         click.echo(f"  {dataset} on {model}: run {outcome.run_id}, {summary.get('passed', 0)}/"
                    f"{summary.get('cases', outcome.tally.cases)} passed")  # fmt: skip
@@ -77,7 +82,8 @@ def plan_command(workload: str, from_model: str, to_model: str, alias: str | Non
                              "`rungway eval bind --prompt NAME --dataset NAME`", param="workload")  # fmt: skip
     runs: list[dict[str, str]] = []
     for dataset, prompt in bound:
-        a, b = asyncio.run(_run_both(client, workload, dataset, prompt, (from_model, to_model), cache_dir))
+        rendered = _prompt_in_use(client, workload, prompt)
+        a, b = asyncio.run(_run_both(client, workload, dataset, rendered, (from_model, to_model), cache_dir))
         runs.append({"a": a, "b": b})
     body: dict[str, Any] = {"workload": workload, "from": from_model, "to": to_model, "runs": runs}
     if alias:
