@@ -16,7 +16,7 @@ from rungway.evals.gates.api import load_records
 from rungway.evals.gates.compare import CaseRecord, Comparison, MetricDiff, compare_records
 from rungway.evals.runs.cache import ResponseCache
 from rungway.evals.runs.gateway_client import GatewayClient, RetryPolicy
-from rungway.evals.runs.model import EvalRun, EvalResult, Trigger
+from rungway.evals.runs.model import EvalResult, EvalRun, Trigger
 from rungway.evals.runs.runner import EvalRunner, RunOutcome, RunSettings
 from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
 from rungway.evals.runs.sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
@@ -56,8 +56,8 @@ async def run_dataset(
     trigger: Trigger = Trigger.CLI,
 ) -> RunOutcome:
     """Run dataset `dataset` (NAME[@VERSION]) on `model` through the gateway as the workload, scored and stored
-    on the server; the outcome names the stored run. `prompt` (NAME, NAME:LABEL or NAME@VERSION) renders each
-case's vars, its model overridden by `model`. Model-graded assertions have no judge client here."""
+        on the server; the outcome names the stored run. `prompt` (NAME, NAME:LABEL or NAME@VERSION) renders each
+    case's vars, its model overridden by `model`. Model-graded assertions have no judge client here."""
     api = ApiClient(url, key)
     client = GatewayClient(url, key, concurrency=concurrency, timeout_s=timeout_s, retry=RetryPolicy(attempts=attempts))
     cache = ResponseCache(cache_dir) if cache_dir is not None else None
@@ -66,12 +66,27 @@ case's vars, its model overridden by `model`. Model-graded assertions have no ju
         source = await open_dataset(api, workload, name, version)
         rendered = await resolve_prompt(api, workload, PromptRef.parse(prompt)) if prompt else None
         choice = rendered.choice if rendered is not None else None
-        settings = RunSettings(concurrency=concurrency, repeat=1, model=model, parameters={}, prompt=choice,
-                               scorer_context=ScorerContext(models=None, judge_model=model))  # fmt: skip
-        start = RunStart(workload=workload, dataset=name, dataset_version=source.version, model=model, parameters={},
-                         prompt=choice.name if choice else None, prompt_version=choice.version if choice else None,
-                         repeat=1, trigger=trigger, git_commit=None,
-                         git_branch=None)  # fmt: skip
+        settings = RunSettings(
+            concurrency=concurrency,
+            repeat=1,
+            model=model,
+            parameters={},
+            prompt=choice,
+            scorer_context=ScorerContext(models=None, judge_model=model),
+        )
+        start = RunStart(
+            workload=workload,
+            dataset=name,
+            dataset_version=source.version,
+            model=model,
+            parameters={},
+            prompt=choice.name if choice else None,
+            prompt_version=choice.version if choice else None,
+            repeat=1,
+            trigger=trigger,
+            git_commit=None,
+            git_branch=None,
+        )
         return await EvalRunner(client, settings, cache, _quiet).run(start, source, HttpSink(api))
     finally:
         if cache is not None:

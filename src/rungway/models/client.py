@@ -1,9 +1,9 @@
-"""The `/api/models` client the `rungway models` commands use: HTTP to a running server, errors as Rungway's own.
+"""The `/api/models` client of `rungway models`: HTTP to a running server, errors as Rungway's own.
 
 `rungway models ...` talks to the server rather than the store, so a change made from the command
 line meets the same rules as one made through the API or the dashboard (roles, workload scope,
-upgrade gate) and is recorded under the caller's key. The server's answer for a mistake (400 naming the field, 403, 404, 409) becomes the
-same error class here, so the CLI prints it as one line.
+upgrade gate) and is recorded under the caller's key. The server's answer for a mistake (400 naming
+the field, 403, 404, 409) becomes the same error class here, so the CLI prints it as one line.
 """
 
 from __future__ import annotations

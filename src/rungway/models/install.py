@@ -6,11 +6,10 @@ its `RoutePlanner`; each stage's own subpackage builds its runtime from the conf
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
-import asyncio
-
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
 from rungway.models.pins.book import PinBook

@@ -12,12 +12,14 @@ from rungway.store.schema import requests
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 
-CONFIG = SIMULATOR_CONFIG.replace(
-    "models:\n",
-    "models:\n  gpt-4o-2024-08-06:\n    provider: sim\n    model: gpt-4o-2024-08-06\n"
-    "  gpt-4o-2024-11-20:\n    provider: sim\n    model: gpt-4o-2024-11-20\n"
-    "  gpt-4o-latest:\n    provider: sim\n    model: gpt-4o-latest\n",
-) + """  strict: {}
+CONFIG = (
+    SIMULATOR_CONFIG.replace(
+        "models:\n",
+        "models:\n  gpt-4o-2024-08-06:\n    provider: sim\n    model: gpt-4o-2024-08-06\n"
+        "  gpt-4o-2024-11-20:\n    provider: sim\n    model: gpt-4o-2024-11-20\n"
+        "  gpt-4o-latest:\n    provider: sim\n    model: gpt-4o-latest\n",
+    )
+    + """  strict: {}
   other: {}
 pinning:
   refresh: 1s
@@ -27,6 +29,7 @@ pinning:
     strict:
       floating_aliases: refuse
 """
+)
 
 
 @dataclass(frozen=True)

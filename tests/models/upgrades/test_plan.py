@@ -18,17 +18,31 @@ from tests.servers import Gateway
 
 WORDY = "sim-wordy-2024-01-01"
 TERSE = "sim-terse-2024-06-01"
-CONFIG = SIMULATOR_CONFIG.replace(
-    "models:\n",
-    f"  wordy:\n    type: simulator\n    reply_words: [30, 30]\n  terse:\n    type: simulator\n    reply_words: [3, 3]\n"
-    f"models:\n  {WORDY}:\n    provider: wordy\n    model: {WORDY}\n  {TERSE}:\n    provider: terse\n    model: {TERSE}\n",
-) + f"""  other: {{}}
+PROVIDERS = """  wordy:
+    type: simulator
+    reply_words: [30, 30]
+  terse:
+    type: simulator
+    reply_words: [3, 3]
+"""
+MODELS = f"""models:
+  {WORDY}:
+    provider: wordy
+    model: {WORDY}
+  {TERSE}:
+    provider: terse
+    model: {TERSE}
+"""
+CONFIG = (
+    SIMULATOR_CONFIG.replace("models:\n", PROVIDERS + MODELS)
+    + f"""  other: {{}}
 pinning:
   workloads:
     test:
       pins: {{assistant: {WORDY}}}
       upgrade_gate: {{max_regressions: 0, max_cost_increase: 0.5}}
 """
+)
 
 
 def _cli(gw: Gateway, key: str, *args: str) -> Result:
@@ -44,12 +58,19 @@ def _error(result: Result) -> str:
 @pytest.fixture
 def gw(gateway_factory: Callable[..., Gateway]) -> Gateway:
     gw = gateway_factory(CONFIG)
-    cases = [{"key": f"c{i:02d}", "messages": [{"role": "user", "content": f"q{i}"}],
-              "assert": [{"type": "word-count", "value": {"max": 12}, "metric": "brief"}]} for i in range(12)]  # fmt: skip
+    cases = [
+        {
+            "key": f"c{i:02d}",
+            "messages": [{"role": "user", "content": f"q{i}"}],
+            "assert": [{"type": "word-count", "value": {"max": 12}, "metric": "brief"}],
+        }
+        for i in range(12)
+    ]
     status, made = call(gw, "POST", "/api/datasets", ADMIN, {"name": "faq", "workload": "test", "cases": cases})
     assert status in (200, 201), made
-    status, bound = call(gw, "POST", "/api/eval-bindings", ADMIN, {"workload": "test", "prompt": "reply",
-                                                                   "dataset": "faq"})  # fmt: skip
+    status, bound = call(
+        gw, "POST", "/api/eval-bindings", ADMIN, {"workload": "test", "prompt": "reply", "dataset": "faq"}
+    )
     assert status == 201, bound
     return gw
 

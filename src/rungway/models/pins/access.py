@@ -20,8 +20,9 @@ from rungway.store.keys import key_by_id
 
 __all__ = ["WORKLOAD_PARAM", "acting_name", "read_scope", "write_scope"]
 
-WORKLOAD_PARAM = QueryParam("workload", "whose records: an admin names a workload (default: the key's own)",
-                            max_length=64)  # fmt: skip
+WORKLOAD_PARAM = QueryParam(
+    "workload", "whose records: an admin names a workload (default: the key's own)", max_length=64
+)
 
 
 def read_scope(request: web.Request, what: str) -> str | None:

@@ -25,23 +25,42 @@ router = ApiRouter("models")
 _STR = {"type": ["string", "null"]}
 PIN: dict[str, Any] = {
     "type": "object",
-    "properties": {"workload": {"type": "string"}, "alias": {"type": "string"}, "snapshot": {"type": "string"},
-                   "source": {"type": "string", "enum": ["config", "store"]}, "updated_at": _STR,
-                   "updated_by": _STR, "reason": _STR, "report_id": _STR},  # fmt: skip
+    "properties": {
+        "workload": {"type": "string"},
+        "alias": {"type": "string"},
+        "snapshot": {"type": "string"},
+        "source": {"type": "string", "enum": ["config", "store"]},
+        "updated_at": _STR,
+        "updated_by": _STR,
+        "reason": _STR,
+        "report_id": _STR,
+    },
 }
 PIN_CHANGE: dict[str, Any] = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "workload": {"type": "string"}, "alias": {"type": "string"},
-                   "kind": {"type": "string"}, "from": _STR, "to": _STR, "actor": {"type": "string"},
-                   "reason": {"type": "string"}, "report_id": _STR, "changed_at": {"type": "string"}},  # fmt: skip
+    "properties": {
+        "id": {"type": "string"},
+        "workload": {"type": "string"},
+        "alias": {"type": "string"},
+        "kind": {"type": "string"},
+        "from": _STR,
+        "to": _STR,
+        "actor": {"type": "string"},
+        "reason": {"type": "string"},
+        "report_id": _STR,
+        "changed_at": {"type": "string"},
+    },
 }
 _WORKLOAD = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$"}
 SET_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["snapshot", "reason"],
     "additionalProperties": False,
-    "properties": {"snapshot": {"type": "string", "pattern": MODEL_NAME, "maxLength": 128},
-                   "reason": text(1000, "why the pin moves", min_length=1), "workload": _WORKLOAD},  # fmt: skip
+    "properties": {
+        "snapshot": {"type": "string", "pattern": MODEL_NAME, "maxLength": 128},
+        "reason": text(1000, "why the pin moves", min_length=1),
+        "workload": _WORKLOAD,
+    },
 }
 ROLLBACK_BODY: dict[str, Any] = {
     "type": "object",
@@ -58,8 +77,13 @@ def _service(request: web.Request) -> PinService:
     return request.app[STATE].slots[PINS]
 
 
-@router.route("GET", "/api/models/pins", summary="The pins of the caller's workload (admin: every workload's)",
-              params=[WORKLOAD_PARAM], response=_listing(PIN))  # fmt: skip
+@router.route(
+    "GET",
+    "/api/models/pins",
+    summary="The pins of the caller's workload (admin: every workload's)",
+    params=[WORKLOAD_PARAM],
+    response=_listing(PIN),
+)
 async def get_pins(request: web.Request) -> web.StreamResponse:
     workload = read_scope(request, "pins")
     pins = await asyncio.to_thread(_service(request).pins, workload)
@@ -70,10 +94,13 @@ async def get_pins(request: web.Request) -> web.StreamResponse:
     "GET",
     "/api/models/pins/history",
     summary="Changes of the workload's pins, newest first: who, when, from, to, why, which upgrade report",
-    params=[WORKLOAD_PARAM, QueryParam("alias", "only this alias", max_length=128),
-            QueryParam("limit", "at most this many (default 100)", type="integer", minimum=1, maximum=1000)],
+    params=[
+        WORKLOAD_PARAM,
+        QueryParam("alias", "only this alias", max_length=128),
+        QueryParam("limit", "at most this many (default 100)", type="integer", minimum=1, maximum=1000),
+    ],
     response=_listing(PIN_CHANGE),
-)  # fmt: skip
+)
 async def get_history(request: web.Request) -> web.StreamResponse:
     workload = read_scope(request, "pin history")
     alias = request.query.get("alias") or None
@@ -82,20 +109,33 @@ async def get_history(request: web.Request) -> web.StreamResponse:
     return json_response({"object": "list", "data": [c.to_json() for c in changes]})
 
 
-@router.route("PUT", "/api/models/pins/{alias}", summary="Pin a floating alias to a snapshot for the workload",
-              role=Role.DEVELOPER, body=SET_BODY, response=PIN_CHANGE)  # fmt: skip
+@router.route(
+    "PUT",
+    "/api/models/pins/{alias}",
+    summary="Pin a floating alias to a snapshot for the workload",
+    role=Role.DEVELOPER,
+    body=SET_BODY,
+    response=PIN_CHANGE,
+)
 async def put_pin(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
     alias = check_model_name(request.match_info["alias"], "alias")
     workload = write_scope(request, body.get("workload"), "pins")
     actor = await acting_name(request)
-    change = await asyncio.to_thread(_service(request).set_pin, workload, alias, str(body["snapshot"]), actor,
-                                     str(body["reason"]))  # fmt: skip
+    change = await asyncio.to_thread(
+        _service(request).set_pin, workload, alias, str(body["snapshot"]), actor, str(body["reason"])
+    )
     return json_response(change.to_json())
 
 
-@router.route("POST", "/api/models/pins/{alias}/rollback", summary="Restore the pin the alias's last change replaced",
-              role=Role.DEVELOPER, body=ROLLBACK_BODY, response=PIN_CHANGE)  # fmt: skip
+@router.route(
+    "POST",
+    "/api/models/pins/{alias}/rollback",
+    summary="Restore the pin the alias's last change replaced",
+    role=Role.DEVELOPER,
+    body=ROLLBACK_BODY,
+    response=PIN_CHANGE,
+)
 async def post_rollback(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
     alias = check_model_name(request.match_info["alias"], "alias")

@@ -25,10 +25,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def server_options(f: F) -> F:
     """`--server URL` and `--key KEY`, for every command that talks to a running server."""
-    f = click.option("--key", "key", metavar="KEY",
-                     help="API key to act with (default: $RUNGWAY_API_KEY, else $RUNGWAY_ADMIN_KEY)")(f)  # fmt: skip
-    return click.option("--server", "server", metavar="URL",
-                        help=f"the Rungway server (default: $RUNGWAY_URL, else {DEFAULT_SERVER})")(f)  # fmt: skip
+    f = click.option(
+        "--key", "key", metavar="KEY", help="API key to act with (default: $RUNGWAY_API_KEY, else $RUNGWAY_ADMIN_KEY)"
+    )(f)
+    return click.option(
+        "--server", "server", metavar="URL", help=f"the Rungway server (default: $RUNGWAY_URL, else {DEFAULT_SERVER})"
+    )(f)
 
 
 def connect(server: str | None, key: str | None) -> ModelsClient:
@@ -46,15 +48,30 @@ def pin_path(alias: str, *rest: str) -> str:
     return "/api/models/pins/" + "/".join(quote(part, safe="") for part in (alias, *rest))
 
 
-workload_option = click.option("--workload", "-w", default=None,
-                               help="whose pins (an admin key names one; other keys use their own)")  # fmt: skip
+workload_option = click.option(
+    "--workload", "-w", default=None, help="whose pins (an admin key names one; other keys use their own)"
+)
 
-PIN_COLUMNS = [Column("workload", "Workload"), Column("alias", "Alias"), Column("snapshot", "Pinned to"),
-               Column("source", "Source"), Column("updated_by", "By"), Column("updated_at", "When (UTC)"),
-               Column("reason", "Why")]  # fmt: skip
-CHANGE_COLUMNS = [Column("changed_at", "When (UTC)"), Column("workload", "Workload"), Column("alias", "Alias"),
-                  Column("kind", "Kind"), Column("from", "From"), Column("to", "To"), Column("actor", "By"),
-                  Column("reason", "Why"), Column("report_id", "Report")]  # fmt: skip
+PIN_COLUMNS = [
+    Column("workload", "Workload"),
+    Column("alias", "Alias"),
+    Column("snapshot", "Pinned to"),
+    Column("source", "Source"),
+    Column("updated_by", "By"),
+    Column("updated_at", "When (UTC)"),
+    Column("reason", "Why"),
+]
+CHANGE_COLUMNS = [
+    Column("changed_at", "When (UTC)"),
+    Column("workload", "Workload"),
+    Column("alias", "Alias"),
+    Column("kind", "Kind"),
+    Column("from", "From"),
+    Column("to", "To"),
+    Column("actor", "By"),
+    Column("reason", "Why"),
+    Column("report_id", "Report"),
+]
 
 
 @click.group("pins")
@@ -78,11 +95,13 @@ def list_command(workload: str | None, fmt: str, server: str | None, key: str | 
 @click.option("--reason", "-m", required=True, help="why the pin moves (recorded)")
 @workload_option
 @server_options
-def set_command(alias: str, snapshot: str, reason: str, workload: str | None, server: str | None,
-                key: str | None) -> None:  # fmt: skip
+def set_command(
+    alias: str, snapshot: str, reason: str, workload: str | None, server: str | None, key: str | None
+) -> None:
     """Pin ALIAS to SNAPSHOT for the workload."""
-    change = connect(server, key).put(pin_path(alias), {"snapshot": snapshot, "reason": reason,
-                                                        **({"workload": workload} if workload else {})})  # fmt: skip
+    change = connect(server, key).put(
+        pin_path(alias), {"snapshot": snapshot, "reason": reason, **({"workload": workload} if workload else {})}
+    )
     click.echo(f"{change['workload']}: {alias} pinned to {change['to']} (was {change['from'] or 'unpinned'})")
 
 

@@ -1,13 +1,13 @@
 """The `pinning:` section of rungway.yaml: each workload's pins, model policy and upgrade gate.
 
-    pinning:
-      refresh: 10s                                 # how often each server reloads pins from the store
-      workloads:
-        support:
-          pins: {gpt-4o: gpt-4o-2024-08-06}        # seeds; a pin set through the API or CLI wins
-          approved_only: true                      # only approved (or deprecated) catalogue models
-          floating_aliases: resolve                # resolve (pin, else the alias's snapshot) | refuse
-          upgrade_gate: {max_regressions: 0, max_cost_increase: 0.2, max_latency_increase: 0.5}
+pinning:
+  refresh: 10s                                 # how often each server reloads pins from the store
+  workloads:
+    support:
+      pins: {gpt-4o: gpt-4o-2024-08-06}        # seeds; a pin set through the API or CLI wins
+      approved_only: true                      # only approved (or deprecated) catalogue models
+      floating_aliases: resolve                # resolve (pin, else the alias's snapshot) | refuse
+      upgrade_gate: {max_regressions: 0, max_cost_increase: 0.2, max_latency_increase: 0.5}
 """
 
 from __future__ import annotations
@@ -37,8 +37,11 @@ class UpgradeGate:
     max_latency_increase: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"max_regressions": self.max_regressions, "max_cost_increase": self.max_cost_increase,
-                "max_latency_increase": self.max_latency_increase}  # fmt: skip
+        return {
+            "max_regressions": self.max_regressions,
+            "max_cost_increase": self.max_cost_increase,
+            "max_latency_increase": self.max_latency_increase,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +111,19 @@ def _gate(data: ConfigMapping) -> UpgradeGate:
 def _policy(data: ConfigMapping, source: str) -> WorkloadPolicy:
     path = data.key_path
     pins_raw = _mapping(data.get("pins"), f"{path}.pins", source, "{gpt-4o: gpt-4o-2024-08-06}", data)
-    pins = {_name(pins_raw, f"{path}.pins", str(k)): _name(pins_raw, f"{path}.pins.{k}", v) for k, v in pins_raw.items()}
+    pins = {
+        _name(pins_raw, f"{path}.pins", str(k)): _name(pins_raw, f"{path}.pins.{k}", v) for k, v in pins_raw.items()
+    }
     approved_only = data.get("approved_only", False)
     if not isinstance(approved_only, bool):
         raise data.error(f"{path}.approved_only", f"expected true or false, got {approved_only!r}", "write e.g. true")
     floating = data.get("floating_aliases", "resolve")
     if floating not in ("resolve", "refuse"):
-        raise data.error(f"{path}.floating_aliases", f"expected resolve or refuse, got {floating!r}",
-                         "write `resolve` (to the pin, else the alias's snapshot) or `refuse`")  # fmt: skip
+        raise data.error(
+            f"{path}.floating_aliases",
+            f"expected resolve or refuse, got {floating!r}",
+            "write `resolve` (to the pin, else the alias's snapshot) or `refuse`",
+        )
     gate = _gate(_mapping(data.get("upgrade_gate"), f"{path}.upgrade_gate", source, "{max_regressions: 0}", data))
     return WorkloadPolicy(pins=pins, approved_only=approved_only, floating_aliases=floating, upgrade_gate=gate)
 

@@ -27,9 +27,16 @@ class Pin:
     report_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"workload": self.workload, "alias": self.alias, "snapshot": self.snapshot, "source": self.source,
-                "updated_at": iso(self.updated_at), "updated_by": self.updated_by, "reason": self.reason,
-                "report_id": self.report_id}  # fmt: skip
+        return {
+            "workload": self.workload,
+            "alias": self.alias,
+            "snapshot": self.snapshot,
+            "source": self.source,
+            "updated_at": iso(self.updated_at),
+            "updated_by": self.updated_by,
+            "reason": self.reason,
+            "report_id": self.report_id,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,15 @@ class PinChange:
     changed_at: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "workload": self.workload, "alias": self.alias, "kind": self.kind,
-                "from": self.from_snapshot, "to": self.to_snapshot, "actor": self.actor, "reason": self.reason,
-                "report_id": self.report_id, "changed_at": iso(self.changed_at)}  # fmt: skip
+        return {
+            "id": self.id,
+            "workload": self.workload,
+            "alias": self.alias,
+            "kind": self.kind,
+            "from": self.from_snapshot,
+            "to": self.to_snapshot,
+            "actor": self.actor,
+            "reason": self.reason,
+            "report_id": self.report_id,
+            "changed_at": iso(self.changed_at),
+        }

@@ -43,12 +43,17 @@ class PinResolver:
             resolution = Resolution(requested, pin, pinned_by="pin", floating=floating)
         elif floating:
             if policy.floating_aliases == "refuse":
-                raise InvalidRequest(self._refusal(requested, entry.alias_of if entry else None),
-                                     code="floating_model_refused", param="model")  # fmt: skip
+                raise InvalidRequest(
+                    self._refusal(requested, entry.alias_of if entry else None),
+                    code="floating_model_refused",
+                    param="model",
+                )
             target = entry.alias_of if entry is not None and entry.alias_of else requested
             resolution = Resolution(requested, target, pinned_by=None, floating=True)
         else:
-            resolution = Resolution(requested, requested, pinned_by="snapshot" if is_dated_snapshot(requested) else None)
+            resolution = Resolution(
+                requested, requested, pinned_by="snapshot" if is_dated_snapshot(requested) else None
+            )
         if policy.approved_only:
             self._admit(workload, resolution.model)
         return resolution
@@ -56,15 +61,20 @@ class PinResolver:
     def _snapshots_of(self, alias: str, current: str | None) -> list[str]:
         names = [current] if current else []
         if self.catalogue is not None:
-            names += [e.name for e in self.catalogue.entries()
-                      if not e.floating and e.name.startswith(alias) and e.status in APPROVED_STATUSES]  # fmt: skip
+            names += [
+                e.name
+                for e in self.catalogue.entries()
+                if not e.floating and e.name.startswith(alias) and e.status in APPROVED_STATUSES
+            ]
         return list(dict.fromkeys(names))[:SHOWN]
 
     def _refusal(self, alias: str, current: str | None) -> str:
         snapshots = self._snapshots_of(alias, current)
         use = f" Use a dated snapshot, e.g. {', '.join(snapshots)}" if snapshots else " Use a dated snapshot"
-        return (f"The model `{alias}` is a floating alias, which this workload refuses (pinning.floating_aliases: "
-                f"refuse).{use}, or pin the alias: rungway models pins set {alias} SNAPSHOT.")  # fmt: skip
+        return (
+            f"The model `{alias}` is a floating alias, which this workload refuses (pinning.floating_aliases: "
+            f"refuse).{use}, or pin the alias: rungway models pins set {alias} SNAPSHOT."
+        )
 
     def _admit(self, workload: str | None, model: str) -> None:
         if self.catalogue is None:

@@ -22,8 +22,9 @@ _NAME = re.compile(MODEL_NAME)
 
 def check_model_name(value: str, param: str) -> str:
     if not _NAME.fullmatch(value):
-        raise InvalidRequest(f"{param} {value[:130]!r} is not a model name: letters, digits and ._:@/- , at most 128",
-                             param=param)  # fmt: skip
+        raise InvalidRequest(
+            f"{param} {value[:130]!r} is not a model name: letters, digits and ._:@/- , at most 128", param=param
+        )
     return value
 
 
@@ -38,8 +39,16 @@ class PinService:
     def pins(self, workload: str | None) -> list[Pin]:
         return self.store.pins(workload)
 
-    def set_pin(self, workload: str, alias: str, snapshot: str, actor: str, reason: str,
-                report_id: str | None = None, kind: str = "set") -> PinChange:  # fmt: skip
+    def set_pin(
+        self,
+        workload: str,
+        alias: str,
+        snapshot: str,
+        actor: str,
+        reason: str,
+        report_id: str | None = None,
+        kind: str = "set",
+    ) -> PinChange:
         check_model_name(alias, "alias")
         check_model_name(snapshot, "snapshot")
         change = self.store.set_pin(workload, alias, snapshot, actor, reason, report_id, kind=kind)

@@ -53,13 +53,24 @@ model_pin_changes = Table(
 
 
 def _pin(row: Any) -> Pin:
-    return Pin(row.workload, row.alias, row.snapshot, "store", row.updated_at, row.updated_by, row.reason,
-               row.report_id)  # fmt: skip
+    return Pin(
+        row.workload, row.alias, row.snapshot, "store", row.updated_at, row.updated_by, row.reason, row.report_id
+    )
 
 
 def _change(row: Any) -> PinChange:
-    return PinChange(row.id, row.workload, row.alias, row.kind, row.from_snapshot, row.to_snapshot, row.actor,
-                     row.reason, row.report_id, row.changed_at)  # fmt: skip
+    return PinChange(
+        row.id,
+        row.workload,
+        row.alias,
+        row.kind,
+        row.from_snapshot,
+        row.to_snapshot,
+        row.actor,
+        row.reason,
+        row.report_id,
+        row.changed_at,
+    )
 
 
 class PinStore:
@@ -110,13 +121,19 @@ class PinStore:
     ) -> PinChange:
         """Pin `alias` to `snapshot` for the workload, recording who, why and the report behind it."""
         if alias == snapshot:
-            raise InvalidRequest(f"a pin maps an alias to another name; {alias!r} to itself pins nothing",
-                                 param="snapshot")  # fmt: skip
+            raise InvalidRequest(
+                f"a pin maps an alias to another name; {alias!r} to itself pins nothing", param="snapshot"
+            )
         at = time.time() if now is None else now
         with self.engine.begin() as conn:
             before = self.current(conn, workload, alias)
-            values = {"snapshot": snapshot, "updated_at": at, "updated_by": actor, "reason": reason,
-                      "report_id": report_id}  # fmt: skip
+            values = {
+                "snapshot": snapshot,
+                "updated_at": at,
+                "updated_by": actor,
+                "reason": reason,
+                "report_id": report_id,
+            }
             done = conn.execute(
                 update(model_pins).where(model_pins.c.workload == workload, model_pins.c.alias == alias).values(values)
             )
@@ -124,8 +141,9 @@ class PinStore:
                 conn.execute(insert(model_pins).values(workload=workload, alias=alias, **values))
             return self._record(conn, workload, alias, kind, before, snapshot, actor, reason, report_id, at)
 
-    def rollback(self, workload: str, alias: str, actor: str, reason: str = "rollback",
-                 now: float | None = None) -> PinChange:  # fmt: skip
+    def rollback(
+        self, workload: str, alias: str, actor: str, reason: str = "rollback", now: float | None = None
+    ) -> PinChange:
         """Restore the pin the newest change of (workload, alias) replaced."""
         at = time.time() if now is None else now
         with self.engine.begin() as conn:
@@ -136,8 +154,9 @@ class PinStore:
                 .limit(1)
             ).first()
             if last is None:
-                raise NotFound(f"no change of the pin of {alias!r} in workload {workload!r} to roll back",
-                               param="alias")  # fmt: skip
+                raise NotFound(
+                    f"no change of the pin of {alias!r} in workload {workload!r} to roll back", param="alias"
+                )
             before = self.current(conn, workload, alias)
             restore: str | None = last.from_snapshot
             where = (model_pins.c.workload == workload, model_pins.c.alias == alias)
@@ -146,19 +165,45 @@ class PinStore:
                 conn.execute(delete(model_pins).where(*where))
                 restore = seed
             else:
-                values = {"snapshot": restore, "updated_at": at, "updated_by": actor, "reason": reason,
-                          "report_id": None}  # fmt: skip
+                values = {
+                    "snapshot": restore,
+                    "updated_at": at,
+                    "updated_by": actor,
+                    "reason": reason,
+                    "report_id": None,
+                }
                 if not conn.execute(update(model_pins).where(*where).values(values)).rowcount:
                     conn.execute(insert(model_pins).values(workload=workload, alias=alias, **values))
             return self._record(conn, workload, alias, "rollback", before, restore, actor, reason, None, at)
 
-    def _record(self, conn: Connection, workload: str, alias: str, kind: str, before: str | None,
-                after: str | None, actor: str, reason: str, report_id: str | None, at: float) -> PinChange:  # fmt: skip
+    def _record(
+        self,
+        conn: Connection,
+        workload: str,
+        alias: str,
+        kind: str,
+        before: str | None,
+        after: str | None,
+        actor: str,
+        reason: str,
+        report_id: str | None,
+        at: float,
+    ) -> PinChange:
         change = PinChange(new_id("pch_"), workload, alias, kind, before, after, actor, reason, report_id, at)
-        conn.execute(insert(model_pin_changes).values(
-            id=change.id, workload=workload, alias=alias, kind=kind, from_snapshot=before, to_snapshot=after,
-            actor=actor, reason=reason, report_id=report_id, changed_at=at,
-        ))  # fmt: skip
+        conn.execute(
+            insert(model_pin_changes).values(
+                id=change.id,
+                workload=workload,
+                alias=alias,
+                kind=kind,
+                from_snapshot=before,
+                to_snapshot=after,
+                actor=actor,
+                reason=reason,
+                report_id=report_id,
+                changed_at=at,
+            )
+        )
         return change
 
     def history(self, workload: str | None, alias: str | None = None, limit: int = 100) -> list[PinChange]:

@@ -40,41 +40,75 @@ PLAN_BODY: dict[str, Any] = {
         "from": _MODEL,
         "to": _MODEL,
         "alias": _MODEL,
-        "runs": {"type": "array", "maxItems": 50, "items": {
-            "type": "object", "required": ["a", "b"], "additionalProperties": False,
-            "properties": {"a": {"type": "string", "pattern": RUN_ID}, "b": {"type": "string", "pattern": RUN_ID}},
-        }},
-        "shadow": {"type": "object", "maxProperties": 20, "additionalProperties": _SCALAR,
-                   "propertyNames": {"maxLength": 64}},
+        "runs": {
+            "type": "array",
+            "maxItems": 50,
+            "items": {
+                "type": "object",
+                "required": ["a", "b"],
+                "additionalProperties": False,
+                "properties": {"a": {"type": "string", "pattern": RUN_ID}, "b": {"type": "string", "pattern": RUN_ID}},
+            },
+        },
+        "shadow": {
+            "type": "object",
+            "maxProperties": 20,
+            "additionalProperties": _SCALAR,
+            "propertyNames": {"maxLength": 64},
+        },
     },
-}  # fmt: skip
+}
 REPORT: dict[str, Any] = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "workload": {"type": "string"}, "alias": {"type": "string"},
-                   "from": {"type": "string"}, "to": {"type": "string"}, "passed": {"type": "boolean"},
-                   "scorers": {"type": "array"}, "cost": {"type": "object"}, "latency": {"type": "object"},
-                   "runs": {"type": "array"}, "reasons": {"type": "array"}},  # fmt: skip
+    "properties": {
+        "id": {"type": "string"},
+        "workload": {"type": "string"},
+        "alias": {"type": "string"},
+        "from": {"type": "string"},
+        "to": {"type": "string"},
+        "passed": {"type": "boolean"},
+        "scorers": {"type": "array"},
+        "cost": {"type": "object"},
+        "latency": {"type": "object"},
+        "runs": {"type": "array"},
+        "reasons": {"type": "array"},
+    },
 }
 _ID = QueryParam("format", "`markdown` for the report as Markdown (default JSON)", enum=("json", "markdown"))
 
 
-@router.route("POST", "/api/models/upgrades", summary="Write a migration report from two eval runs per dataset",
-              role=Role.DEVELOPER, body=PLAN_BODY, response=REPORT, status=201)  # fmt: skip
+@router.route(
+    "POST",
+    "/api/models/upgrades",
+    summary="Write a migration report from two eval runs per dataset",
+    role=Role.DEVELOPER,
+    body=PLAN_BODY,
+    response=REPORT,
+    status=201,
+)
 async def post_upgrade(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
     state = request.app[STATE]
     req = PlanRequest(
         workload=write_scope(request, body.get("workload"), "upgrade reports"),
-        from_model=str(body["from"]), to_model=str(body["to"]), alias=body.get("alias"),
-        runs=[(str(r["a"]), str(r["b"])) for r in body["runs"]], shadow=body.get("shadow"),
-    )  # fmt: skip
+        from_model=str(body["from"]),
+        to_model=str(body["to"]),
+        alias=body.get("alias"),
+        runs=[(str(r["a"]), str(r["b"])) for r in body["runs"]],
+        shadow=body.get("shadow"),
+    )
     actor = await acting_name(request)
     report = await asyncio.to_thread(build_report, state.engine, state.slots[PINS], req, actor)
     return json_response(report.to_json(), status=201)
 
 
-@router.route("GET", "/api/models/upgrades", summary="The workload's migration reports, newest first",
-              params=[WORKLOAD_PARAM], response={"type": "object"})  # fmt: skip
+@router.route(
+    "GET",
+    "/api/models/upgrades",
+    summary="The workload's migration reports, newest first",
+    params=[WORKLOAD_PARAM],
+    response={"type": "object"},
+)
 async def get_upgrades(request: web.Request) -> web.StreamResponse:
     workload = read_scope(request, "upgrade reports")
     reports = await asyncio.to_thread(list_reports, request.app[STATE].engine, workload)
@@ -85,8 +119,14 @@ def _report_id(request: web.Request) -> str:
     return request.match_info["id"][:40]
 
 
-@router.route("GET", "/api/models/upgrades/{id}", summary="A migration report (JSON, or Markdown)",
-              params=[_ID], response=REPORT, content_types=("application/json", "text/markdown"))  # fmt: skip
+@router.route(
+    "GET",
+    "/api/models/upgrades/{id}",
+    summary="A migration report (JSON, or Markdown)",
+    params=[_ID],
+    response=REPORT,
+    content_types=("application/json", "text/markdown"),
+)
 async def get_upgrade(request: web.Request) -> web.StreamResponse:
     workload = read_scope(request, "upgrade reports")
     report = await asyncio.to_thread(readable_report, request.app[STATE].engine, workload, _report_id(request))
@@ -95,12 +135,18 @@ async def get_upgrade(request: web.Request) -> web.StreamResponse:
     return json_response(report.to_json())
 
 
-@router.route("POST", "/api/models/upgrades/{id}/apply", summary="Switch the pin as the report planned, if it passes",
-              role=Role.DEVELOPER, response=PIN_CHANGE)  # fmt: skip
+@router.route(
+    "POST",
+    "/api/models/upgrades/{id}/apply",
+    summary="Switch the pin as the report planned, if it passes",
+    role=Role.DEVELOPER,
+    response=PIN_CHANGE,
+)
 async def post_apply(request: web.Request) -> web.StreamResponse:
     workload = read_scope(request, "upgrade reports")
     state = request.app[STATE]
     actor = await acting_name(request)
-    change = await asyncio.to_thread(apply_report, state.engine, state.slots[PINS], workload, _report_id(request),
-                                     actor)  # fmt: skip
+    change = await asyncio.to_thread(
+        apply_report, state.engine, state.slots[PINS], workload, _report_id(request), actor
+    )
     return json_response(change.to_json())

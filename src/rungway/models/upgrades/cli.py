@@ -46,17 +46,26 @@ def _prompt_in_use(client: ModelsClient, workload: str, prompt: str) -> str | No
     return f"{prompt}:production"
 
 
-async def _run_both(client: ModelsClient, workload: str, dataset: str, prompt: str | None, models: tuple[str, str],
-                    cache_dir: Path | None) -> tuple[str, str]:  # fmt: skip
+async def _run_both(
+    client: ModelsClient,
+    workload: str,
+    dataset: str,
+    prompt: str | None,
+    models: tuple[str, str],
+    cache_dir: Path | None,
+) -> tuple[str, str]:
     from rungway.evals.public import run_dataset  # imported when a plan runs: `rungway --help` stays fast
 
     ids: list[str] = []
     for model in models:
-        outcome = await run_dataset(client.server, client.key, workload, dataset, model, prompt=prompt,
-                                    cache_dir=cache_dir)  # fmt: skip
+        outcome = await run_dataset(
+            client.server, client.key, workload, dataset, model, prompt=prompt, cache_dir=cache_dir
+        )
         summary = outcome.summary
-        click.echo(f"  {dataset} on {model}: run {outcome.run_id}, {summary.get('passed', 0)}/"
-                   f"{summary.get('cases', outcome.tally.cases)} passed")  # fmt: skip
+        click.echo(
+            f"  {dataset} on {model}: run {outcome.run_id}, {summary.get('passed', 0)}/"
+            f"{summary.get('cases', outcome.tally.cases)} passed"
+        )
         ids.append(outcome.run_id)
     return ids[0], ids[1]
 
@@ -67,19 +76,34 @@ async def _run_both(client: ModelsClient, workload: str, dataset: str, prompt: s
 @click.option("--to", "to_model", required=True, help="the candidate snapshot")
 @click.option("--alias", default=None, help="the alias whose pin moves (default: the one pinned to --from)")
 @click.option("--shadow-report", default=None, help="a shadow-traffic report id to attach")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="reuse answers from this response cache (default: call the models)")  # fmt: skip
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="reuse answers from this response cache (default: call the models)",
+)
 @server_options
-def plan_command(workload: str, from_model: str, to_model: str, alias: str | None, shadow_report: str | None,
-                 cache_dir: Path | None, server: str | None, key: str | None) -> None:  # fmt: skip
+def plan_command(
+    workload: str,
+    from_model: str,
+    to_model: str,
+    alias: str | None,
+    shadow_report: str | None,
+    cache_dir: Path | None,
+    server: str | None,
+    key: str | None,
+) -> None:
     """Run the workload's bound eval sets on --from and --to and write a migration report."""
     if from_model == to_model:
         raise InvalidRequest("--from and --to name the same model: nothing to compare", param="to")
     client = connect(server, key)
     bound = _bound(client, workload)
     if not bound:
-        raise InvalidRequest(f"workload {workload!r} has no datasets bound to its prompts. Fix: bind one with "
-                             "`rungway eval bind --prompt NAME --dataset NAME`", param="workload")  # fmt: skip
+        raise InvalidRequest(
+            f"workload {workload!r} has no datasets bound to its prompts. Fix: bind one with "
+            "`rungway eval bind --prompt NAME --dataset NAME`",
+            param="workload",
+        )
     runs: list[dict[str, str]] = []
     for dataset, prompt in bound:
         rendered = _prompt_in_use(client, workload, prompt)
@@ -93,8 +117,10 @@ def plan_command(workload: str, from_model: str, to_model: str, alias: str | Non
     report = client.post("/api/models/upgrades", body)
     click.echo(_markdown(client, report["id"]), nl=False)
     verdict = "passes" if report["passed"] else "fails"
-    click.echo(f"report {report['id']} {verdict} the upgrade gate; apply it with "
-               f"`rungway models upgrade apply --report {report['id']}`")  # fmt: skip
+    click.echo(
+        f"report {report['id']} {verdict} the upgrade gate; apply it with "
+        f"`rungway models upgrade apply --report {report['id']}`"
+    )
 
 
 def _markdown(client: ModelsClient, report_id: str) -> str:
@@ -107,8 +133,9 @@ def _markdown(client: ModelsClient, report_id: str) -> str:
 def apply_command(report_id: str, server: str | None, key: str | None) -> None:
     """Switch the pin as the report planned, if the report passes the workload's upgrade gate."""
     change = connect(server, key).post(f"/api/models/upgrades/{quote(report_id, safe='')}/apply", {})
-    click.echo(f"{change['workload']}: {change['alias']} pinned to {change['to']} (was {change['from']}), "
-               f"report {report_id}")  # fmt: skip
+    click.echo(
+        f"{change['workload']}: {change['alias']} pinned to {change['to']} (was {change['from']}), report {report_id}"
+    )
 
 
 @upgrade_group.command("rollback")

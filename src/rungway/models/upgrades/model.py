@@ -35,13 +35,25 @@ class DatasetRuns:
     pass_rate_b: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "run_a": self.run_a, "run_b": self.run_b, "cases": self.cases,
-                "pass_rate_a": self.pass_rate_a, "pass_rate_b": self.pass_rate_b}  # fmt: skip
+        return {
+            "dataset": self.dataset,
+            "run_a": self.run_a,
+            "run_b": self.run_b,
+            "cases": self.cases,
+            "pass_rate_a": self.pass_rate_a,
+            "pass_rate_b": self.pass_rate_b,
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> DatasetRuns:
-        return cls(str(raw["dataset"]), str(raw["run_a"]), str(raw["run_b"]), int(raw["cases"]),
-                   float(raw["pass_rate_a"]), float(raw["pass_rate_b"]))  # fmt: skip
+        return cls(
+            str(raw["dataset"]),
+            str(raw["run_a"]),
+            str(raw["run_b"]),
+            int(raw["cases"]),
+            float(raw["pass_rate_a"]),
+            float(raw["pass_rate_b"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +71,32 @@ class ScorerDelta:
     verdict: str  # regression | improvement | no_difference (evals' stats.Verdict values)
 
     def to_json(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "metric": self.metric, "cases": self.cases, "mean_a": self.mean_a,
-                "mean_b": self.mean_b, "delta": self.mean_b - self.mean_a, "pass_rate_a": self.pass_rate_a,
-                "pass_rate_b": self.pass_rate_b, "p_value": self.p_value, "verdict": self.verdict}  # fmt: skip
+        return {
+            "dataset": self.dataset,
+            "metric": self.metric,
+            "cases": self.cases,
+            "mean_a": self.mean_a,
+            "mean_b": self.mean_b,
+            "delta": self.mean_b - self.mean_a,
+            "pass_rate_a": self.pass_rate_a,
+            "pass_rate_b": self.pass_rate_b,
+            "p_value": self.p_value,
+            "verdict": self.verdict,
+        }
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> ScorerDelta:
-        return cls(str(raw["dataset"]), str(raw["metric"]), int(raw["cases"]), float(raw["mean_a"]),
-                   float(raw["mean_b"]), float(raw["pass_rate_a"]), float(raw["pass_rate_b"]),
-                   float(raw["p_value"]), str(raw["verdict"]))  # fmt: skip
+        return cls(
+            str(raw["dataset"]),
+            str(raw["metric"]),
+            int(raw["cases"]),
+            float(raw["mean_a"]),
+            float(raw["mean_b"]),
+            float(raw["pass_rate_a"]),
+            float(raw["pass_rate_b"]),
+            float(raw["p_value"]),
+            str(raw["verdict"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +126,9 @@ class CallDelta:
         return cls(len(both), sum(a for a, _ in both) / len(both), sum(b for _, b in both) / len(both))
 
 
-def judge(gate: UpgradeGate, scorers: Sequence[ScorerDelta], runs: Sequence[DatasetRuns], cost: CallDelta,
-          latency: CallDelta) -> tuple[bool, list[str]]:  # fmt: skip
+def judge(
+    gate: UpgradeGate, scorers: Sequence[ScorerDelta], runs: Sequence[DatasetRuns], cost: CallDelta, latency: CallDelta
+) -> tuple[bool, list[str]]:
     """The gate's verdict and its reasons (each failed requirement, or why it passed)."""
     reasons: list[str] = []
     if not runs:
@@ -113,8 +143,10 @@ def judge(gate: UpgradeGate, scorers: Sequence[ScorerDelta], runs: Sequence[Data
             reasons.append(f"mean {what} per case rises {change:+.1%} (at most {limit:+.1%})")
     if reasons:
         return False, reasons
-    return True, [f"{len(regressions)} significant regressions, cost {_pct(cost.change)}, latency {_pct(latency.change)}"
-                  " within the workload's upgrade gate"]  # fmt: skip
+    return True, [
+        f"{len(regressions)} significant regressions, cost {_pct(cost.change)}, latency {_pct(latency.change)}"
+        " within the workload's upgrade gate"
+    ]
 
 
 def _pct(change: float | None) -> str:
@@ -146,35 +178,72 @@ class UpgradeReport:
 
     def body(self) -> dict[str, Any]:
         """What the store keeps as JSON (the columns hold the rest)."""
-        return {"runs": [r.to_json() for r in self.runs], "scorers": [s.to_json() for s in self.scorers],
-                "cost": self.cost.to_json(), "latency": self.latency.to_json(), "gate": self.gate.to_json(),
-                "reasons": list(self.reasons), "shadow": dict(self.shadow) if self.shadow else None,
-                "notes": list(self.notes)}  # fmt: skip
+        return {
+            "runs": [r.to_json() for r in self.runs],
+            "scorers": [s.to_json() for s in self.scorers],
+            "cost": self.cost.to_json(),
+            "latency": self.latency.to_json(),
+            "gate": self.gate.to_json(),
+            "reasons": list(self.reasons),
+            "shadow": dict(self.shadow) if self.shadow else None,
+            "notes": list(self.notes),
+        }
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "workload": self.workload, "alias": self.alias, "from": self.from_model,
-                "to": self.to_model, "passed": self.passed, "created_by": self.created_by,
-                "created_at": iso(self.created_at), "applied_at": iso(self.applied_at), "applied_by": self.applied_by,
-                **self.body()}  # fmt: skip
+        return {
+            "id": self.id,
+            "workload": self.workload,
+            "alias": self.alias,
+            "from": self.from_model,
+            "to": self.to_model,
+            "passed": self.passed,
+            "created_by": self.created_by,
+            "created_at": iso(self.created_at),
+            "applied_at": iso(self.applied_at),
+            "applied_by": self.applied_by,
+            **self.body(),
+        }
 
     def markdown(self) -> str:
         verdict = "PASSES" if self.passed else "FAILS"
-        lines = [f"# Upgrade {self.alias}: {self.from_model} -> {self.to_model} ({self.workload})", "",
-                 f"Report `{self.id}` by {self.created_by} at {iso(self.created_at)}: **{verdict}** the upgrade gate.",
-                 ""] + [f"- {r}" for r in self.reasons]  # fmt: skip
+        lines = [
+            f"# Upgrade {self.alias}: {self.from_model} -> {self.to_model} ({self.workload})",
+            "",
+            f"Report `{self.id}` by {self.created_by} at {iso(self.created_at)}: **{verdict}** the upgrade gate.",
+            "",
+        ] + [f"- {r}" for r in self.reasons]
         if self.applied_at is not None:
             lines += ["", f"Applied by {self.applied_by} at {iso(self.applied_at)}."]
-        lines += ["", "## Quality per scorer", "", "| dataset | scorer | cases | A | B | delta | p | verdict |",
-                  "|---|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+        lines += [
+            "",
+            "## Quality per scorer",
+            "",
+            "| dataset | scorer | cases | A | B | delta | p | verdict |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
         for s in self.scorers:
-            lines.append(f"| {s.dataset} | {s.metric} | {s.cases} | {s.mean_a:.3f} | {s.mean_b:.3f} | "
-                         f"{s.mean_b - s.mean_a:+.3f} | {s.p_value:.3g} | {s.verdict} |")  # fmt: skip
-        lines += ["", "## Cost and latency per case", "", "| | A | B | change |", "|---|---:|---:|---:|",
-                  f"| cost (USD) | {_num(self.cost.mean_a, 6)} | {_num(self.cost.mean_b, 6)} | {_pct(self.cost.change)} |",
-                  f"| latency (ms) | {_num(self.latency.mean_a, 1)} | {_num(self.latency.mean_b, 1)} | "
-                  f"{_pct(self.latency.change)} |", "", "## Eval runs", ""]  # fmt: skip
-        lines += [f"- {r.dataset}: A `{r.run_a}` ({r.pass_rate_a:.1%} pass), B `{r.run_b}` ({r.pass_rate_b:.1%} pass),"
-                  f" {r.cases} cases" for r in self.runs]  # fmt: skip
+            lines.append(
+                f"| {s.dataset} | {s.metric} | {s.cases} | {s.mean_a:.3f} | {s.mean_b:.3f} | "
+                f"{s.mean_b - s.mean_a:+.3f} | {s.p_value:.3g} | {s.verdict} |"
+            )
+        lines += [
+            "",
+            "## Cost and latency per case",
+            "",
+            "| | A | B | change |",
+            "|---|---:|---:|---:|",
+            f"| cost (USD) | {_num(self.cost.mean_a, 6)} | {_num(self.cost.mean_b, 6)} | {_pct(self.cost.change)} |",
+            f"| latency (ms) | {_num(self.latency.mean_a, 1)} | {_num(self.latency.mean_b, 1)} | "
+            f"{_pct(self.latency.change)} |",
+            "",
+            "## Eval runs",
+            "",
+        ]
+        lines += [
+            f"- {r.dataset}: A `{r.run_a}` ({r.pass_rate_a:.1%} pass), B `{r.run_b}` ({r.pass_rate_b:.1%} pass),"
+            f" {r.cases} cases"
+            for r in self.runs
+        ]
         if self.shadow:
             lines += ["", "## Shadow traffic", "", *(f"- {k}: {v}" for k, v in self.shadow.items())]
         return "\n".join(lines) + "\n"

@@ -63,19 +63,32 @@ def _costs_and_latencies(engine: Engine, run_id: str) -> dict[tuple[str, int], t
     return out
 
 
-def _dataset(engine: Engine, req: PlanRequest, run_a: str, run_b: str) -> tuple[DatasetRuns, list[ScorerDelta],
-                                                                                 list[tuple[Any, Any, Any, Any]]]:  # fmt: skip
+def _dataset(
+    engine: Engine, req: PlanRequest, run_a: str, run_b: str
+) -> tuple[DatasetRuns, list[ScorerDelta], list[tuple[Any, Any, Any, Any]]]:
     a, b = _run(engine, req.workload, run_a, req.from_model), _run(engine, req.workload, run_b, req.to_model)
     if a.dataset != b.dataset:
-        raise InvalidRequest(f"runs {run_a} and {run_b} are of different datasets ({a.dataset}, {b.dataset})",
-                             param="runs")  # fmt: skip
+        raise InvalidRequest(
+            f"runs {run_a} and {run_b} are of different datasets ({a.dataset}, {b.dataset})", param="runs"
+        )
     comparison = compare_records(load_records(engine, run_a), load_records(engine, run_b))
     scorers = []
     for m in comparison.metrics:
         raw = m.to_json()
         p = min(float(raw["bootstrap_p_value"]), float(raw["mcnemar_p_value"]))
-        scorers.append(ScorerDelta(a.dataset, m.metric, m.cases, m.mean_a, m.mean_b, float(raw["pass_rate_a"]),
-                                   float(raw["pass_rate_b"]), p, m.verdict.value))  # fmt: skip
+        scorers.append(
+            ScorerDelta(
+                a.dataset,
+                m.metric,
+                m.cases,
+                m.mean_a,
+                m.mean_b,
+                float(raw["pass_rate_a"]),
+                float(raw["pass_rate_b"]),
+                p,
+                m.verdict.value,
+            )
+        )
     overall = scorers[0]
     runs = DatasetRuns(a.dataset, run_a, run_b, comparison.matched, overall.pass_rate_a, overall.pass_rate_b)
     calls_a, calls_b = _costs_and_latencies(engine, run_a), _costs_and_latencies(engine, run_b)
@@ -89,12 +102,15 @@ def _alias(pins: PinService, req: PlanRequest) -> str:
     for pin in pins.pins(req.workload):
         if pin.snapshot == req.from_model:
             return pin.alias
-    raise InvalidRequest(f"workload {req.workload!r} pins no alias to {req.from_model!r}: name the alias the upgrade "
-                         "moves (--alias)", param="alias")  # fmt: skip
+    raise InvalidRequest(
+        f"workload {req.workload!r} pins no alias to {req.from_model!r}: name the alias the upgrade moves (--alias)",
+        param="alias",
+    )
 
 
-def build_report(engine: Engine, pins: PinService, req: PlanRequest, actor: str,
-                 now: float | None = None) -> UpgradeReport:  # fmt: skip
+def build_report(
+    engine: Engine, pins: PinService, req: PlanRequest, actor: str, now: float | None = None
+) -> UpgradeReport:
     """The report from the stored runs, judged by the workload's gate, stored."""
     alias = _alias(pins, req)
     runs: list[DatasetRuns] = []
@@ -109,9 +125,23 @@ def build_report(engine: Engine, pins: PinService, req: PlanRequest, actor: str,
     latency = CallDelta.of([(p[2], p[3]) for p in pairs])
     gate = pins.config.policy_for(req.workload).upgrade_gate
     passed, reasons = judge(gate, scorers, runs, cost, latency)
-    report = UpgradeReport(new_id("upg_"), req.workload, alias, req.from_model, req.to_model, tuple(runs),
-                           tuple(scorers), cost, latency, gate, passed, tuple(reasons), actor,
-                           time.time() if now is None else now, req.shadow)  # fmt: skip
+    report = UpgradeReport(
+        new_id("upg_"),
+        req.workload,
+        alias,
+        req.from_model,
+        req.to_model,
+        tuple(runs),
+        tuple(scorers),
+        cost,
+        latency,
+        gate,
+        passed,
+        tuple(reasons),
+        actor,
+        time.time() if now is None else now,
+        req.shadow,
+    )
     insert_report(engine, report)
     return report
 
@@ -130,15 +160,28 @@ def apply_report(engine: Engine, pins: PinService, workload: str | None, report_
     gate = pins.config.policy_for(report.workload).upgrade_gate
     passed, reasons = judge(gate, report.scorers, report.runs, report.cost, report.latency)
     if not passed:
-        raise Conflict(f"upgrade report {report_id} does not pass workload {report.workload!r}'s upgrade gate: "
-                       + "; ".join(reasons), code="upgrade_gate_failed")  # fmt: skip
+        raise Conflict(
+            f"upgrade report {report_id} does not pass workload {report.workload!r}'s upgrade gate: "
+            + "; ".join(reasons),
+            code="upgrade_gate_failed",
+        )
     if report.applied_at is not None:
         raise Conflict(f"upgrade report {report_id} was applied by {report.applied_by}", code="upgrade_applied")
     current = next((p.snapshot for p in pins.pins(report.workload) if p.alias == report.alias), None)
     if current not in (report.from_model, None):
-        raise Conflict(f"{report.alias} is pinned to {current!r} now, not {report.from_model!r} as the report "
-                       "planned: plan the upgrade again", code="pin_moved")  # fmt: skip
-    change = pins.set_pin(report.workload, report.alias, report.to_model, actor,
-                          f"upgrade report {report.id}", report_id=report.id, kind="apply")  # fmt: skip
+        raise Conflict(
+            f"{report.alias} is pinned to {current!r} now, not {report.from_model!r} as the report "
+            "planned: plan the upgrade again",
+            code="pin_moved",
+        )
+    change = pins.set_pin(
+        report.workload,
+        report.alias,
+        report.to_model,
+        actor,
+        f"upgrade report {report.id}",
+        report_id=report.id,
+        kind="apply",
+    )
     mark_applied(engine, report.id, actor, change.changed_at)
     return change

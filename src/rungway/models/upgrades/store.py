@@ -34,27 +34,46 @@ model_upgrade_reports = Table(
 
 def insert_report(engine: Engine, report: UpgradeReport) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(model_upgrade_reports).values(
-            id=report.id, workload=report.workload, alias=report.alias, from_model=report.from_model,
-            to_model=report.to_model, passed=report.passed, body=orjson.dumps(report.body()).decode(),
-            created_by=report.created_by, created_at=report.created_at,
-        ))  # fmt: skip
+        conn.execute(
+            insert(model_upgrade_reports).values(
+                id=report.id,
+                workload=report.workload,
+                alias=report.alias,
+                from_model=report.from_model,
+                to_model=report.to_model,
+                passed=report.passed,
+                body=orjson.dumps(report.body()).decode(),
+                created_by=report.created_by,
+                created_at=report.created_at,
+            )
+        )
 
 
 def _report(row: Any) -> UpgradeReport:
     body = orjson.loads(row.body)
     gate = body.get("gate") or {}
     return UpgradeReport(
-        id=row.id, workload=row.workload, alias=row.alias, from_model=row.from_model, to_model=row.to_model,
+        id=row.id,
+        workload=row.workload,
+        alias=row.alias,
+        from_model=row.from_model,
+        to_model=row.to_model,
         runs=tuple(DatasetRuns.from_json(r) for r in body.get("runs") or ()),
         scorers=tuple(ScorerDelta.from_json(s) for s in body.get("scorers") or ()),
-        cost=CallDelta.from_json(body["cost"]), latency=CallDelta.from_json(body["latency"]),
-        gate=UpgradeGate(int(gate.get("max_regressions", 0)), gate.get("max_cost_increase"),
-                         gate.get("max_latency_increase")),
-        passed=bool(row.passed), reasons=tuple(body.get("reasons") or ()), created_by=row.created_by,
-        created_at=row.created_at, shadow=body.get("shadow"), applied_at=row.applied_at, applied_by=row.applied_by,
+        cost=CallDelta.from_json(body["cost"]),
+        latency=CallDelta.from_json(body["latency"]),
+        gate=UpgradeGate(
+            int(gate.get("max_regressions", 0)), gate.get("max_cost_increase"), gate.get("max_latency_increase")
+        ),
+        passed=bool(row.passed),
+        reasons=tuple(body.get("reasons") or ()),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        shadow=body.get("shadow"),
+        applied_at=row.applied_at,
+        applied_by=row.applied_by,
         notes=tuple(body.get("notes") or ()),
-    )  # fmt: skip
+    )
 
 
 def get_report(engine: Engine, report_id: str) -> UpgradeReport | None:
@@ -74,5 +93,8 @@ def list_reports(engine: Engine, workload: str | None, limit: int = 100) -> list
 
 def mark_applied(engine: Engine, report_id: str, actor: str, at: float) -> None:
     with engine.begin() as conn:
-        conn.execute(update(model_upgrade_reports).where(model_upgrade_reports.c.id == report_id)
-                     .values(applied_at=at, applied_by=actor))  # fmt: skip
+        conn.execute(
+            update(model_upgrade_reports)
+            .where(model_upgrade_reports.c.id == report_id)
+            .values(applied_at=at, applied_by=actor)
+        )
