@@ -60,11 +60,12 @@ class PinResolver:
 
     def _snapshots_of(self, alias: str, current: str | None) -> list[str]:
         names = [current] if current else []
+        stem = alias.removesuffix("-latest").removesuffix("-preview")
         if self.catalogue is not None:
             names += [
                 e.name
                 for e in self.catalogue.entries()
-                if not e.floating and e.name.startswith(alias) and e.status in APPROVED_STATUSES
+                if not e.floating and e.name.startswith(stem) and e.status in APPROVED_STATUSES
             ]
         return list(dict.fromkeys(names))[:SHOWN]
 
