@@ -7,3 +7,5 @@ from rungway.web.pages import PageRouter
 __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
+
+from rungway.models.pages import pins  # noqa: E402, F401  (its pages join `pages` on import)
