@@ -139,7 +139,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "models/report.html",
-        title=f"Upgrade report {report.id}",
+        title=f"Upgrade of {report.alias}",
         r=report,
         can_apply=caller.role.allows(Role.DEVELOPER) and report.passed and report.applied_at is None,
     )
