@@ -20,7 +20,6 @@ def build_record(ctx: CallContext) -> RequestRecord:
     latency = ctx.elapsed_ms()
     usage = ctx.usage
     error = ctx.error
-    route = ctx.route
     return RequestRecord(
         id=ctx.id,
         ts_start=ctx.ts_start,
