@@ -24,6 +24,7 @@ class PinBook:
         self.config = config
         self.store = store
         self._pins: dict[tuple[str, str], str] = self._seeds()
+        self._aliases = frozenset(alias for _, alias in self._pins)
         self._task: asyncio.Task[None] | None = None
 
     def _seeds(self) -> dict[tuple[str, str], str]:
@@ -35,7 +36,7 @@ class PinBook:
         return self._pins.get((workload, alias))
 
     def has_pins_for(self, alias: str) -> bool:
-        return any(a == alias for _, a in self._pins)
+        return alias in self._aliases
 
     def load(self) -> None:
         """Read the stored pins (blocking): at start, on each tick, and after this server's writes."""
@@ -43,7 +44,7 @@ class PinBook:
         if self.store is not None:
             for p in self.store.stored():
                 pins[(p.workload, p.alias)] = p.snapshot
-        self._pins = pins
+        self._pins, self._aliases = pins, frozenset(alias for _, alias in pins)
 
     async def refresh(self) -> None:
         await asyncio.to_thread(self.load)

@@ -11,6 +11,8 @@ With no catalogue, a name is floating only when it is not a dated snapshot and s
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rungway.domain.model_ids import is_dated_snapshot
 from rungway.errors import InvalidRequest, PermissionDenied
 from rungway.models.pins.book import PinBook
@@ -21,6 +23,7 @@ from rungway.models.ports import Resolution
 __all__ = ["PinResolver"]
 
 SHOWN = 5  # alternatives named in a refusal
+_dated = lru_cache(maxsize=4096)(is_dated_snapshot)  # per call; bounded, as callers choose the names
 
 
 class PinResolver:
@@ -38,7 +41,7 @@ class PinResolver:
         if entry is not None:
             floating = entry.floating
         else:
-            floating = not is_dated_snapshot(requested) and (pin is not None or self.pins.has_pins_for(requested))
+            floating = not _dated(requested) and (pin is not None or self.pins.has_pins_for(requested))
         if pin is not None:
             resolution = Resolution(requested, pin, pinned_by="pin", floating=floating)
         elif floating:
@@ -51,9 +54,7 @@ class PinResolver:
             target = entry.alias_of if entry is not None and entry.alias_of else requested
             resolution = Resolution(requested, target, pinned_by=None, floating=True)
         else:
-            resolution = Resolution(
-                requested, requested, pinned_by="snapshot" if is_dated_snapshot(requested) else None
-            )
+            resolution = Resolution(requested, requested, pinned_by="snapshot" if _dated(requested) else None)
         if policy.approved_only:
             self._admit(workload, resolution.model)
         return resolution
