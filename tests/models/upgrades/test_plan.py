@@ -121,6 +121,14 @@ def test_reports_are_scoped_to_the_workload(gw: Gateway) -> None:
     assert call(gw, "GET", "/api/models/upgrades", stranger)[1]["data"] == []
     assert call(gw, "GET", "/api/models/upgrades?workload=test", stranger)[0] == 404
     assert [r["id"] for r in call(gw, "GET", "/api/models/upgrades", ADMIN)[1]["data"]] == [report_id]
+    runs = call(gw, "GET", f"/api/models/upgrades/{report_id}", key)[1]["runs"]
+    pair = [{"a": runs[0]["run_a"], "b": runs[0]["run_b"]}]
+    body = {"from": WORDY, "to": TERSE, "alias": "assistant", "runs": pair}
+    assert call(gw, "POST", "/api/models/upgrades", stranger, body)[0] == 404  # another workload's runs
+    swapped = call(gw, "POST", "/api/models/upgrades", key, {**body, "from": TERSE, "to": WORDY})
+    assert swapped[0] == 400 and "not 'sim-terse-2024-06-01'" in swapped[1]["error"]["message"]
+    status, made = call(gw, "POST", "/api/models/upgrades", key, body)
+    assert status == 201 and made["passed"] is True and made["runs"][0]["run_a"] == runs[0]["run_a"]
 
 
 def test_plan_without_bound_datasets_names_the_fix(gateway_factory: Callable[..., Gateway]) -> None:
