@@ -3,11 +3,14 @@ says so; refuse mode names the snapshots to use; a pin set through the API serve
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import openai
 import pytest
 
+from rungway.models.pins.service import PINS
 from tests.api.http import call
 from tests.models.pins.support import CONFIG, logged
 from tests.servers import Gateway
@@ -59,3 +62,19 @@ def test_a_pin_set_through_the_api_serves_at_once_and_rollback_restores_the_seed
     status, history = call(gw, "GET", "/api/models/pins/history", key)
     assert [c["kind"] for c in history["data"]] == ["rollback", "set"]
     assert history["data"][1]["reason"] == "newer snapshot passed evals"
+
+
+def test_a_pin_set_on_one_server_reaches_another_through_the_background_refresh(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/shared.db"
+    config = CONFIG.replace("  refresh: 1s\n", "  refresh: 0.1s\n")
+    first, second = gateway_factory(config, store_url=url), gateway_factory(config, store_url=url)
+    key = first.create_key("test").secret
+    body = {"snapshot": "gpt-4o-2024-11-20", "reason": "newer"}
+    assert call(first, "PUT", "/api/models/pins/gpt-4o-latest", key, body)[0] == 200
+    book = second.state.slots[PINS].book
+    deadline = time.monotonic() + 30
+    while book.pin("test", "gpt-4o-latest") != "gpt-4o-2024-11-20":
+        assert time.monotonic() < deadline, "the second server never reloaded the pins"
+        time.sleep(0.05)

@@ -132,12 +132,17 @@ def parse_pinning(raw: object, source: str = "rungway.yaml") -> PinningConfig:
     """Validate `pinning:`; every error names the file, line, key path and the fix."""
     data = _mapping(raw, "pinning", source, "{workloads: {support: {pins: {gpt-4o: gpt-4o-2024-08-06}}}}", None)
     refresh = data.get("refresh", "10s")
-    try:
-        refresh_s = parse_duration(str(refresh)) if not isinstance(refresh, bool) else -1.0
-    except TimeSpecError:
+    if isinstance(refresh, bool):
         refresh_s = -1.0
+    elif isinstance(refresh, int | float):
+        refresh_s = float(refresh)  # seconds
+    else:
+        try:
+            refresh_s = parse_duration(str(refresh))
+        except TimeSpecError:
+            refresh_s = -1.0
     if not 0.05 <= refresh_s <= 3600:
-        raise data.error("pinning.refresh", f"expected a duration from 50ms to 1h, got {refresh!r}", "write e.g. 10s")
+        raise data.error("pinning.refresh", f"expected a duration from 0.05s to 1h, got {refresh!r}", "write e.g. 10s")
     workloads = _mapping(data.get("workloads"), "pinning.workloads", source, "{support: {pins: {...}}}", data)
     policies: dict[str, WorkloadPolicy] = {}
     for name, value in workloads.items():
