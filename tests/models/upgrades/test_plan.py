@@ -75,8 +75,9 @@ def gw(gateway_factory: Callable[..., Gateway]) -> Gateway:
     return gw
 
 
-def _plan(gw: Gateway, key: str, a: str, b: str) -> str:
-    planned = _cli(gw, key, "models", "upgrade", "plan", "-w", "test", "--from", a, "--to", b, "--alias", "assistant")
+def _plan(gw: Gateway, key: str, a: str, b: str, *extra: str) -> str:
+    args = ("models", "upgrade", "plan", "-w", "test", "--from", a, "--to", b, "--alias", "assistant", *extra)
+    planned = _cli(gw, key, *args)
     assert planned.exit_code == 0, (planned.output, planned.exception)
     assert "## Quality per scorer" in planned.output
     found = re.search(r"^report (\S+) (passes|fails) the upgrade gate", planned.output, re.MULTILINE)
@@ -114,7 +115,8 @@ def test_a_regressing_upgrade_is_reported_and_refused_and_an_improving_one_appli
 
 def test_reports_are_scoped_to_the_workload(gw: Gateway) -> None:
     key = gw.create_key("test").secret
-    report_id = _plan(gw, key, WORDY, TERSE)
+    report_id = _plan(gw, key, WORDY, TERSE, "--shadow-report", "shd_1")
+    assert call(gw, "GET", f"/api/models/upgrades/{report_id}", key)[1]["shadow"] == {"report": "shd_1"}
     stranger = gw.create_key("other").secret
     assert call(gw, "GET", f"/api/models/upgrades/{report_id}", stranger)[0] == 404
     assert call(gw, "POST", f"/api/models/upgrades/{report_id}/apply", stranger, {})[0] == 404

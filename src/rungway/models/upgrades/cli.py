@@ -113,7 +113,7 @@ def plan_command(
     if alias:
         body["alias"] = alias
     if shadow_report:
-        body["shadow"] = {"report": shadow_report}
+        body["shadow"] = _shadow_summary(client, shadow_report)
     report = client.post("/api/models/upgrades", body)
     click.echo(_markdown(client, report["id"]), nl=False)
     verdict = "passes" if report["passed"] else "fails"
@@ -121,6 +121,24 @@ def plan_command(
         f"report {report['id']} {verdict} the upgrade gate; apply it with "
         f"`rungway models upgrade apply --report {report['id']}`"
     )
+
+
+def _shadow_summary(client: ModelsClient, report_id: str) -> dict[str, Any]:
+    """The shadow report's figures (its top-level numbers and short texts) with its id; the id alone when the
+    server has no such report to show (the report then names it, unsummarised)."""
+    summary: dict[str, Any] = {"report": report_id}
+    try:
+        found = client.get(f"/api/models/shadow/{quote(report_id, safe='')}")
+    except NotFound:
+        click.echo(f"shadow report {report_id} not found on the server: attached by id only", err=True)
+        return summary
+    if isinstance(found, dict):
+        for key, value in list(found.items())[:40]:
+            if len(summary) >= 20:
+                break
+            if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= 500):
+                summary[str(key)[:64]] = value
+    return summary
 
 
 def _markdown(client: ModelsClient, report_id: str) -> str:
