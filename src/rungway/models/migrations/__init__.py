@@ -1,1 +1,1 @@
-"""The models capability's Alembic branch (`models`): each slice's tables hang off the empty base m0000."""
+"""The models capability's Alembic branch (`models`): catalogue approvals, pins, upgrades, incidents."""
