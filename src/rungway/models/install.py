@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.models.pages import pages
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
+from rungway.models.shadow import api as shadow_api
+from rungway.models.shadow.config import SHADOW_SECTION
+from rungway.models.shadow.install import install_shadow
 
 __all__ = ["CAPABILITY", "install_models"]
 
@@ -38,11 +42,23 @@ class _NoRoutes:
 
 def install_models(host: Host) -> Installed:
     planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
-    return Installed(route_planner=planner)
+    shadow = install_shadow(host)
+    return Installed(
+        route_planner=planner,
+        pipeline=[*shadow.pipeline],
+        writers=[*shadow.writers],
+        on_startup=[*shadow.on_startup],
+        on_cleanup=[*shadow.on_cleanup],
+    )
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    sections=(SHADOW_SECTION,),
+    routers=(shadow_api.router,),
+    cli={"models": "rungway.models.commands:models_group"},
+    migrations="rungway.models.migrations",
+    pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
