@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 from rungway.capability import Host, Installed
+from rungway.errors import ConfigError
 from rungway.models.shadow.api import SHADOW
 from rungway.models.shadow.book import ShadowBook
 from rungway.models.shadow.config import SHADOW_SECTION
@@ -20,6 +21,12 @@ __all__ = ["install_shadow"]
 def install_shadow(host: Host) -> Installed:
     state = host.state
     config = state.config.section(SHADOW_SECTION)
+    for workload, target in config.workloads.items():
+        if target.to_model not in state.config.models:
+            raise ConfigError(
+                f"{state.config.source}: shadow.workloads.{workload}.to: no model {target.to_model!r} in `models:`. "
+                f"Fix: name one of {', '.join(sorted(state.config.models)) or 'the models you add under models:'}"
+            )
     rec = state.config.recorder
     writer: BatchWriter[ShadowResult] = BatchWriter(
         "model_shadow_results",
