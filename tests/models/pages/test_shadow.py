@@ -20,8 +20,8 @@ def test_runs_and_a_summary_scoped_to_the_workload(
     for i in range(8):  # B (slower) on 8 of 8 pairs: the sign test's p = 2/256
         gw.sdk().chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": f"q{i}"}])
     settle(gw)
-    status, theirs = call(gw, "POST", "/api/models/shadow", ADMIN,
-                          {"action": "start", "workload": "other", "from": "gpt-4o-mini", "to": "gpt-4o", "sample": 0.5})  # fmt: skip
+    body = {"action": "start", "workload": "other", "from": "gpt-4o-mini", "to": "gpt-4o", "sample": 0.5}
+    status, theirs = call(gw, "POST", "/api/models/shadow", ADMIN, body)
     assert status == 201
     viewer = ui_client(gw)
     assert viewer.sign_in(gw.create_key("test", role=Role.VIEWER).secret).status_code == 303
