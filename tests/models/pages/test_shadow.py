@@ -22,7 +22,7 @@ def test_runs_and_a_summary_scoped_to_the_workload(
     settle(gw)
     body = {"action": "start", "workload": "other", "from": "gpt-4o-mini", "to": "gpt-4o", "sample": 0.5}
     status, theirs = call(gw, "POST", "/api/models/shadow", ADMIN, body)
-    assert status == 201
+    assert status == 200
     viewer = ui_client(gw)
     assert viewer.sign_in(gw.create_key("test", role=Role.VIEWER).secret).status_code == 303
     page = viewer.get("/ui/models/shadow")

@@ -123,10 +123,10 @@ def test_api_scoping_and_bad_input(store_url: str, gateway_factory: Callable[...
     body = {"action": "start", "from": "gpt-4o-mini", "to": "mirror", "sample": 0.1}
     assert call(gw, "POST", "/api/models/shadow", developer, body)[0] == 403
     status, mine = call(gw, "POST", "/api/models/shadow", admin_test, body)
-    assert status == 201 and mine["workload"] == "test" and mine["active"] is True
+    assert status == 200 and mine["workload"] == "test" and mine["active"] is True
     assert call(gw, "POST", "/api/models/shadow", admin_test, {**body, "workload": "other"})[0] == 404
     status, theirs = call(gw, "POST", "/api/models/shadow", admin_other, body)
-    assert status == 201 and theirs["workload"] == "other"
+    assert status == 200 and theirs["workload"] == "other"
     assert call(gw, "GET", f"/api/models/shadow/{theirs['id']}", developer)[0] == 404
     assert call(gw, "GET", "/api/models/shadow/shr_missing", developer)[0] == 404
     assert call(gw, "GET", f"/api/models/shadow/{mine['id']}", developer)[0] == 200

@@ -140,7 +140,7 @@ def _start(state: GatewayState, caller: Caller, workload: str, body: dict[str, A
     summary="Start shadowing a sample of a workload's calls from model A to model B (answers never returned), or stop",
     role=Role.ADMIN,
     body=_BODY,
-    response={"oneOf": [_RUN, _STOPPED]},
+    response={"anyOf": [_RUN, _STOPPED]},
 )
 async def post_shadow(request: web.Request) -> web.StreamResponse:
     body = await json_object(request)
@@ -152,7 +152,7 @@ async def post_shadow(request: web.Request) -> web.StreamResponse:
     if body["action"] == "start":
         run = await asyncio.to_thread(_start, state, caller, workload, body)
         await asyncio.to_thread(_runtime(state).book.load)
-        return json_response(run.to_json(time.time()), status=201)
+        return json_response(run.to_json(time.time()))
     run_id = body.get("run_id")
     stopped = await asyncio.to_thread(stop_runs, state.engine, workload, time.time(), _actor(caller), run_id)
     await asyncio.to_thread(_runtime(state).book.load)
@@ -171,7 +171,7 @@ async def post_shadow(request: web.Request) -> web.StreamResponse:
 )
 async def get_runs(request: web.Request) -> web.StreamResponse:
     workload = _workload(caller_of(request), request.query.get("workload") or None, "shadow runs")
-    limit = int(request.query.get("limit", "100"))
+    limit = int(request.query.get("limit") or "100")
     runs = await asyncio.to_thread(list_runs, request.app[STATE].engine, workload, limit)
     now = time.time()
     return json_response({"object": "list", "data": [r.to_json(now) for r in runs]})

@@ -97,7 +97,7 @@ def _model(entry: ConfigMapping, key: str) -> str:
         raise entry.error(
             f"{entry.key_path}.{key}",
             f"expected a model name (a `models:` entry), got {value!r}",
-            f"write e.g. `{key}: gpt-4o-2024-08-06`",
+            "write e.g. gpt-4o-2024-08-06",
         )
     return value
 
@@ -111,12 +111,12 @@ def _target(entry: ConfigMapping) -> ShadowTarget:
     sample = check_sample(raw_sample)
     if sample is None:
         raise entry.error(f"{path}.sample", f"expected a fraction above 0 and at most 1, got {raw_sample!r}",
-                          "write e.g. `sample: 0.05` (5% of the calls)")  # fmt: skip
+                          "write e.g. 0.05 (5% of the calls)")  # fmt: skip
     raw_in_flight = entry.get("max_in_flight", DEFAULT_IN_FLIGHT)
     in_flight = check_in_flight(raw_in_flight)
     if in_flight is None:
         raise entry.error(f"{path}.max_in_flight", f"expected a whole number from 1 to {MAX_IN_FLIGHT}, "
-                          f"got {raw_in_flight!r}", "write e.g. `max_in_flight: 4`")  # fmt: skip
+                          f"got {raw_in_flight!r}", "write e.g. 4")  # fmt: skip
     entry.reject_unknown_keys()
     return ShadowTarget(from_model, to_model, sample, in_flight)
 
