@@ -16,7 +16,6 @@ from aiohttp import web
 from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import INSTANT, json_object, nullable, text
 from rungway.api.registry import DURATION_PATTERN, ApiRouter, QueryParam
-from rungway.domain.ids import new_id
 from rungway.domain.keys import Role
 from rungway.domain.timespec import TimeSpecError, parse_duration, parse_instant
 from rungway.errors import InvalidRequest, NotFound
@@ -24,10 +23,11 @@ from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 from rungway.gateway.slots import StateKey
 from rungway.gateway.state import GatewayState
-from rungway.models.shadow.config import MAX_IN_FLIGHT
+from rungway.models.shadow.config import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
 from rungway.models.shadow.model import ShadowRun
 from rungway.models.shadow.runtime import ShadowRuntime
-from rungway.models.shadow.store import find_run, insert_run, list_runs, stop_runs
+from rungway.models.shadow.service import start_run, stop_run
+from rungway.models.shadow.store import find_run, list_runs
 from rungway.models.shadow.summary import summarize
 
 __all__ = ["DEFAULT_DURATION_S", "SHADOW", "router"]
@@ -35,7 +35,6 @@ __all__ = ["DEFAULT_DURATION_S", "SHADOW", "router"]
 SHADOW = StateKey[ShadowRuntime]("models.shadow")
 """The server's shadow runtime (its book is what the API refreshes after a change)."""
 DEFAULT_DURATION_S = 86_400.0
-MAX_DURATION_S = 90 * 86_400.0
 
 router = ApiRouter("models-shadow")
 
@@ -99,39 +98,22 @@ def _ends_at(body: dict[str, Any], now: float) -> float:
         raise InvalidRequest("give `duration` or `ends_at`, not both", param="ends_at")
     try:
         if body.get("ends_at") is not None:
-            ends = parse_instant(str(body["ends_at"]), now)
-        else:
-            ends = now + (parse_duration(str(body["duration"])) if body.get("duration") else DEFAULT_DURATION_S)
+            return parse_instant(str(body["ends_at"]), now)
+        return now + (parse_duration(str(body["duration"])) if body.get("duration") else DEFAULT_DURATION_S)
     except TimeSpecError as exc:
         raise InvalidRequest(str(exc), param="ends_at") from None
-    if not now < ends <= now + MAX_DURATION_S:
-        raise InvalidRequest("a shadow run ends in the future, within 90 days", param="ends_at")
-    return ends
-
-
-def _model(state: GatewayState, body: dict[str, Any], field: str) -> str:
-    name = body.get(field)
-    if not isinstance(name, str):
-        raise InvalidRequest(f"`{field}` is required to start a shadow run", param=field)
-    if name not in state.config.models:
-        raise InvalidRequest(f"`{field}`: no model {name!r} in `models:`", param=field)
-    return name
 
 
 def _start(state: GatewayState, caller: Caller, workload: str, body: dict[str, Any]) -> ShadowRun:
-    from_model, to_model = _model(state, body, "from"), _model(state, body, "to")
-    if from_model == to_model:
-        raise InvalidRequest("`to` must be another model than `from`", param="to")
-    if body.get("sample") is None:
-        raise InvalidRequest("`sample` is required to start a shadow run (e.g. 0.05)", param="sample")
+    for field in ("from", "to", "sample"):
+        if body.get(field) is None:
+            raise InvalidRequest(f"`{field}` is required to start a shadow run", param=field)
     now = time.time()
-    run = ShadowRun(
-        id=new_id("shr_"), workload=workload, from_model=from_model, to_model=to_model,
-        sample=float(body["sample"]), max_in_flight=int(body.get("max_in_flight") or 4), started_at=now,
-        ends_at=_ends_at(body, now), started_by=_actor(caller), source="api",
+    return start_run(
+        state.engine, state.config.models, workload=workload, from_model=str(body["from"]), to_model=str(body["to"]),
+        sample=float(body["sample"]), ends_at=_ends_at(body, now), actor=_actor(caller),
+        max_in_flight=int(body.get("max_in_flight") or DEFAULT_IN_FLIGHT), now=now,
     )  # fmt: skip
-    insert_run(state.engine, run)
-    return run
 
 
 @router.route(
@@ -154,7 +136,7 @@ async def post_shadow(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(_runtime(state).book.load)
         return json_response(run.to_json(time.time()))
     run_id = body.get("run_id")
-    stopped = await asyncio.to_thread(stop_runs, state.engine, workload, time.time(), _actor(caller), run_id)
+    stopped = await asyncio.to_thread(stop_run, state.engine, workload, _actor(caller), run_id)
     await asyncio.to_thread(_runtime(state).book.load)
     return json_response({"stopped": stopped})
 

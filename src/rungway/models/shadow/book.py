@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -42,6 +43,7 @@ class ShadowBook:
         self._clock = clock
         self.runs: dict[str, ShadowRun] = {}  # replaced whole on each load: readers never see it half-built
         self._dropped: dict[str, int] = {}
+        self._dropped_lock = threading.Lock()  # counted on the loop, taken by `load` in a worker thread
         self._task: asyncio.Task[None] | None = None
 
     def seed(self) -> None:
@@ -59,18 +61,21 @@ class ShadowBook:
 
     def load(self) -> None:
         """Add the drops counted since the last load, then read the active runs (blocking: call in a thread)."""
-        dropped, self._dropped = self._dropped, {}
+        with self._dropped_lock:
+            dropped, self._dropped = self._dropped, {}
         if dropped:
             try:
                 add_dropped(self._engine, dropped)
             except Exception:  # the store is down: keep the counts for the next refresh
-                for run_id, count in dropped.items():
-                    self._dropped[run_id] = self._dropped.get(run_id, 0) + count
+                with self._dropped_lock:
+                    for run_id, count in dropped.items():
+                        self._dropped[run_id] = self._dropped.get(run_id, 0) + count
                 raise
         self.runs = active_runs(self._engine, self._clock())
 
     def note_dropped(self, run_id: str) -> None:
-        self._dropped[run_id] = self._dropped.get(run_id, 0) + 1
+        with self._dropped_lock:
+            self._dropped[run_id] = self._dropped.get(run_id, 0) + 1
 
     async def start(self) -> None:
         await asyncio.to_thread(self.seed)
@@ -90,9 +95,10 @@ class ShadowBook:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        if self._dropped:
+        with self._dropped_lock:
+            dropped, self._dropped = self._dropped, {}
+        if dropped:
             try:
-                await asyncio.to_thread(add_dropped, self._engine, self._dropped)
+                await asyncio.to_thread(add_dropped, self._engine, dropped)
             except Exception:  # noqa: BLE001 - the store is away at shutdown: the drops stay in /metrics only
-                log.warning("shadow drop counts not stored at shutdown: %s", self._dropped)
-            self._dropped = {}
+                log.warning("shadow drop counts not stored at shutdown: %s", dropped)

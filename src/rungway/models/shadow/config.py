@@ -22,6 +22,7 @@ from rungway.domain.timespec import positive_duration
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 
 __all__ = [
+    "DEFAULT_IN_FLIGHT",
     "MAX_IN_FLIGHT",
     "SHADOW_SECTION",
     "ShadowConfig",
