@@ -171,3 +171,20 @@ def test_a_configured_target_seeds_one_run_that_stays_stopped(
     again = start_gateway(gateway_factory, sqlite_url, extra=extra)  # a restart, or a second replica
     runs = call(again, "GET", "/api/models/shadow")[1]["data"]
     assert len(runs) == 1 and runs[0]["active"] is False  # not seeded again: the API's stop wins
+
+
+def test_a_shadow_call_past_the_timeout_is_bs_error(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = start_gateway(gateway_factory, b_latency=3000, extra="shadow:\n  timeout: 0.2s\n")
+    run = start_run(gw, max_in_flight=10)
+    client = gw.sdk()
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "json"}])
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "stream"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    settle(gw)
+    rows = _results(gw, run["id"])
+    assert len(rows) == 2 and all(r.b_error.startswith("timeout") and r.b_latency_ms is None for r in rows)
+    assert all(r.exact_match is None and r.b_cost_nano == 0 for r in rows)
+    body = summary(gw, run["id"])
+    assert body["b_errors"] == 2 and body["b_error_rate"] == 1.0 and body["latency_ms"]["pairs"] == 0

@@ -198,11 +198,17 @@ async def _ask(job: _Job, timeout_s: float) -> tuple[dict[str, Any], Usage | Non
     output = StreamOutput()
     first: dict[str, Any] | None = None
     usage: Usage | None = None
-    async for chunk in job.provider.chat_stream(call):
-        first = first if first is not None else chunk.data
-        if chunk.usage is not None:
-            usage = chunk.usage
-        choices = chunk.data.get("choices")
-        if choices:
-            output.add(choices)
+    chunks = job.provider.chat_stream(call)
+    try:
+        async for chunk in chunks:
+            first = first if first is not None else chunk.data
+            if chunk.usage is not None:
+                usage = chunk.usage
+            choices = chunk.data.get("choices")
+            if choices:
+                output.add(choices)
+    finally:  # a timeout or a cancel at shutdown ends the upstream stream too
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
     return output.as_completion(first or {}, usage), usage
