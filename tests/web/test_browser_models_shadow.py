@@ -56,7 +56,7 @@ def test_find_a_shadow_run_and_read_its_summary(browser: Any, seeded: tuple[Gate
         assert page.locator("#b-errors .stat-value").inner_text() == "0"
         assert page.locator("#exact .stat-value").inner_text() == "0.0%"  # gpt-4o answers differently
         changes = page.locator("#changes tbody tr")
-        assert changes.count() == 3 and "Cost per call" in changes.nth(2).inner_text()
+        assert changes.count() == 4 and "Cost per call" in changes.nth(2).inner_text()
         assert "significant" in changes.nth(2).inner_text()  # gpt-4o costs more on 6 of 6 calls: p = 2/64
         assert page.locator("#agreement tbody tr").count() == 2
         answer = page.goto(f"{base}/ui/models/shadow/{theirs}")

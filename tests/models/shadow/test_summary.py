@@ -46,6 +46,7 @@ def test_a_summary_of_planted_results() -> None:
     assert s.latency_ms.pairs == 21 and s.latency_ms.a_p50 == 100 and s.latency_ms.b_p95 == 150
     assert s.latency_ms.change_p50 == pytest.approx(0.5) and s.latency_ms.significant and s.latency_ms.b_lower == 0
     assert s.cost_usd.change_mean == pytest.approx(1.0) and s.cost_usd.significant
+    assert s.output_tokens.change_mean == 0 and s.output_tokens.p_value is None  # same length: no difference
     assert s.exact_match_rate == pytest.approx(20 / 21)
     assert s.token_f1.count == 21 and s.token_f1.buckets == (1, 0, 0, 0, 20) and s.rouge_l.buckets == (0, 1, 0, 0, 20)
     assert s.json_pairs == 1 and s.json_valid_rate == 0.0 and s.tool_names_equal_rate == 1.0

@@ -141,6 +141,10 @@ def _describe(s: dict[str, Any]) -> list[str]:
     if cost["pairs"]:
         lines.append(f"cost per call ${cost['a_mean']:.6f} -> ${cost['b_mean']:.6f} ({_pct(cost['change_mean'])})"
                      f"{' (significant)' if cost['significant'] else ''}")  # fmt: skip
+    tokens = s["output_tokens"]
+    if tokens["pairs"]:
+        lines.append(f"output tokens per call {tokens['a_mean']:.1f} -> {tokens['b_mean']:.1f} "
+                     f"({_pct(tokens['change_mean'])}){' (significant)' if tokens['significant'] else ''}")  # fmt: skip
     if s["exact_match_rate"] is not None:
         lines.append(f"agreement: exact {100 * s['exact_match_rate']:.1f}%, token F1 mean {s['token_f1']['mean']:.3f}, "
                      f"ROUGE-L mean {s['rouge_l']['mean']:.3f}")  # fmt: skip

@@ -3,9 +3,9 @@
 `summarize(engine, run_id)` reads the run's newest `MAX_PAIRS` results and answers a `ShadowSummary`:
 B's error rate; latency p50/p95 of each side and B's change, with an exact two-sided sign test on the
 paired differences (each call is its own pair, so the load of the moment cancels); cost per call of
-each side and the change, with its own sign test; and the agreement of B's answers with A's (exact
-match rate, token F1 and ROUGE-L distributions, JSON validity kept, tool names equal). The upgrade
-report (`models/upgrades/`) includes it; `GET /api/models/shadow/{run_id}` returns it.
+each side and the change, with its own sign test; output tokens per call likewise; and the agreement
+of B's answers with A's (exact match rate, token F1 and ROUGE-L distributions, JSON validity kept, tool
+names equal). The upgrade report (`models/upgrades/`) includes it; `GET /api/models/shadow/{run_id}` returns it.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ class ShadowSummary:
     b_error_rate: float | None
     latency_ms: PairedChange
     cost_usd: PairedChange
+    output_tokens: PairedChange  # how much longer (or shorter) B answers
     b_unpriced: int
     exact_match_rate: float | None
     token_f1: Distribution
@@ -182,6 +183,7 @@ def summarize_results(run: ShadowRun, results: Sequence[ShadowResult], pairs: in
         b_error_rate=errors / len(results) if results else None,
         latency_ms=paired_change(latency),
         cost_usd=paired_change(priced),
+        output_tokens=paired_change([(float(r.a_tokens_out), float(r.b_tokens_out)) for r in answered]),
         b_unpriced=sum(1 for r in answered if not r.b_priced),
         exact_match_rate=_rate([bool(r.exact_match) for r in answered]),
         token_f1=distribution([r.token_f1 for r in answered if r.token_f1 is not None]),
