@@ -17,7 +17,7 @@ from tests.assessment.helpers import ASSESS_CONFIG, api, assess, attest, chat, r
 from tests.servers import Gateway
 
 NOT_YET_FEATURES = ["pre_deployment_tests", "curated_eval_set", "eval_on_prompt_change",
-                    "basic_red_teaming", "content_filtering", "slos", "multi_model_routing"]  # fmt: skip
+                    "basic_red_teaming", "slos", "multi_model_routing"]  # fmt: skip
 
 
 @pytest.fixture
@@ -47,6 +47,7 @@ def test_disciplined_workload_meets_every_core_item(gw: Gateway) -> None:
     for item in NOT_YET_FEATURES:
         assert v[item] == "not_assessable"
     assert v["prompt_library"] == "unmet"  # every chat call sent its prompt inline, none from the library
+    assert v["content_filtering"] == "unmet"  # traffic, and no guardrails policy in force
     items = {r["item"]: r for r in report["items"]}
     assert items["user_cost_attribution"]["evidence"]["end_user_pct"] == 100.0
     assert items["basic_logging"]["evidence"]["log_reads"] == {"logs": 1}

@@ -62,6 +62,14 @@ workloads:
   claims-engine:
     risk_tier: regulated
     capture: full
+guardrails:
+  workloads:
+    support-bot:
+      input: {secrets: {action: block}, pii: {action: redact}}
+      output: {secrets: {action: block}, pii: {action: redact}}
+    claims-engine:
+      input: {secrets: {action: block}, pii: {action: redact}, injection: {action: block}}
+      output: {secrets: {action: block}, pii: {action: redact}}
 """
 JUNIT = (
     b"""<?xml version="1.0"?>
@@ -160,7 +168,7 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
             insert_attestation(gw.state.engine, signed)
 
 
-UNBUILT = {"eval_on_prompt_change", "content_filtering", "continuous_evaluation",
+UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
            "multi_model_routing", "multi_layer_caching", "cost_forecasting", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation", "slos", "provider_outage_recovery"}  # fmt: skip
 

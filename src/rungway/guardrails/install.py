@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rungway.capability import Capability, Hook, Host, Installed, PipelineExtension
 from rungway.guardrails.config import GUARDRAILS_SECTION, GuardrailsConfig
+from rungway.guardrails.pages import pages
 
 __all__ = ["CAPABILITY", "install_guardrails"]
 
@@ -73,5 +74,6 @@ CAPABILITY = Capability(
     install=install_guardrails,
     sections=(GUARDRAILS_SECTION,),
     migrations="rungway.guardrails.migrations",
+    pages=(pages,),
     checks=("rungway.guardrails.checks",),
 )

@@ -16,7 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from rungway.guardrails.config import GuardrailsConfig
 from rungway.store.schema import metadata
 
-__all__ = ["DEFAULT_SCOPE", "NO_RULES", "NOTE_INTERVAL_S", "PolicyRow", "guardrail_policies", "note_policies", "policies_since"]
+__all__ = [
+    "DEFAULT_SCOPE",
+    "NOTE_INTERVAL_S",
+    "NO_RULES",
+    "PolicyRow",
+    "guardrail_policies",
+    "note_policies",
+    "policies_since",
+]
 
 DEFAULT_SCOPE = "*"
 NO_RULES = "-"  # the detector of the row that says a direction has no rules
