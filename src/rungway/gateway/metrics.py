@@ -172,8 +172,23 @@ class GatewayMetrics:
         self.counter_errors = Counter(
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )
+        self.attempts = Counter(
+            "rungway_upstream_attempts",
+            "Tries of a deployment by outcome (ok, timeout, connect, 5xx, 429, 4xx, skipped, cancelled)",
+            ["deployment", "outcome"],
+            registry=r,
+        )
+        self._attempt_children: dict[tuple[str, str], Any] = {}
         r.register(_WriterCollector(writers))
         self._series: dict[tuple[str, str, str], CallSeries] = {}
+
+    def attempt(self, deployment: str, outcome: str) -> Any:
+        """The counter child of tries of `deployment` (a configured name) that ended in `outcome`."""
+        key = (deployment, outcome)
+        child = self._attempt_children.get(key)
+        if child is None:
+            child = self._attempt_children[key] = self.attempts.labels(deployment, outcome)
+        return child
 
     def series(self, endpoint: str, workload: str, model: str) -> CallSeries:
         """The cached metric children of calls to `model` by `workload` on `endpoint`.
