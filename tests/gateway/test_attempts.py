@@ -22,7 +22,7 @@ from aiohttp import web
 
 from rungway.capability import CallContext, Capability, GatewayState, Installed, load_capabilities
 from rungway.errors import RateLimited, RungwayError, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.gateway.attempts import _retry_wait, classify
+from rungway.gateway.attempts import classify, retry_wait
 from rungway.gateway.routing import Attempt, AttemptPolicy, RoutePlan
 from rungway.settings.config import ModelRoute
 from rungway.store.requests import RequestFilter, query_requests
@@ -300,7 +300,7 @@ def test_failures_are_classified_and_only_retryable_ones_wait() -> None:
 
     def wait(outcome: str, retry: int, error: RungwayError | None = None, status: int | None = None) -> float | None:
         attempt = Attempt(route, 0, 0.0, outcome=outcome, upstream_status=status)
-        return _retry_wait(policy, attempt, retry, error, None)
+        return retry_wait(policy, attempt, retry, error, None)
 
     assert wait("4xx", 0) is None and wait("5xx", 4, status=500) is None and wait("5xx", 0, status=401) is None
     assert all(0 <= (wait("5xx", 1, status=500) or 0) <= 2.0 for _ in range(50))  # full jitter under base * 2**1

@@ -36,7 +36,7 @@ from rungway.gateway.state import GatewayState
 from rungway.providers.base import ChatCall, StreamChunk
 from rungway.settings.config import ModelRoute
 
-__all__ = ["RETRYABLE", "Send", "classify", "end_stream", "open_stream", "try_plan"]
+__all__ = ["RETRYABLE", "Send", "classify", "end_stream", "open_stream", "retry_wait", "try_plan"]
 
 T = TypeVar("T")
 Send = Callable[[float | None], Awaitable[T]]
@@ -107,7 +107,7 @@ async def try_plan(state: GatewayState, ctx: CallContext, send: Send[T], *, keep
                     if not keep_open:
                         _done(state, ctx, attempt)
                     return result
-                wait = _retry_wait(policy, attempt, retry, error, deadline)
+                wait = retry_wait(policy, attempt, retry, error, deadline)
                 if wait is None:
                     break
                 retry += 1
@@ -203,7 +203,7 @@ def _try_timeout(policy: AttemptPolicy, deadline: float | None) -> float | None:
     return left if policy.attempt_timeout_s is None else min(left, policy.attempt_timeout_s)
 
 
-def _retry_wait(
+def retry_wait(
     policy: AttemptPolicy, attempt: Attempt, retry: int, error: RungwayError | None, deadline: float | None
 ) -> float | None:
     """Seconds to wait before trying the same deployment again, or None to move on to the next one."""

@@ -53,12 +53,15 @@ def build_record(ctx: CallContext) -> RequestRecord:
         prompt_version=ctx.prompt_version,
         deployment=route.name if route is not None else None,
         route_rule=plan.rule if plan is not None else None,
-        attempts=_sent(ctx.attempts),
+        attempts=tries_sent(ctx.attempts),
         failed_over=plan is not None and route is not None and route.name != plan.deployments[0].name,
     )
 
 
-def _sent(attempts: list[Attempt]) -> int:
+def tries_sent(attempts: list[Attempt]) -> int:
+    """The tries sent upstream (a deployment skipped as unavailable is not one): the request log's `attempts`."""
+    if len(attempts) == 1:  # the common case, without a generator
+        return 0 if attempts[0].outcome == "skipped" else 1
     return sum(a.outcome != "skipped" for a in attempts)
 
 
@@ -71,7 +74,7 @@ async def record_call(state: GatewayState, ctx: CallContext) -> None:
     series.requests(record.status).inc()
     series.latency().observe(record.latency_ms / 1000)
     for attempt in ctx.attempts:  # deployments are configured names; outcomes our own words
-        state.metrics.attempt(attempt.deployment.name, attempt.outcome).inc()
+        state.metrics.count_attempt(attempt.deployment.name, attempt.outcome)
     if record.overhead_ms is not None:
         series.overhead().observe(record.overhead_ms / 1000)
     if record.ttft_ms is not None:
