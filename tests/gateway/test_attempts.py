@@ -270,6 +270,15 @@ def test_a_stream_fails_over_before_its_first_chunk_but_not_after(setup: Setup) 
     ]
 
 
+def test_a_stream_that_sends_nothing_within_the_attempt_deadline_fails_over(setup: Setup) -> None:
+    setup.router.policy = AttemptPolicy(attempt_timeout_s=0.3)
+    stream = setup.client.chat.completions.create(
+        model="hanging+backup", messages=[{"role": "user", "content": "hello"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert setup.router.outcomes() == [("hanging", "timeout"), ("backup", "ok")] and setup.upstream.held == 1
+
+
 def test_embeddings_fail_over_too(setup: Setup) -> None:
     answer = setup.client.embeddings.create(model="broken+embed-backup", input="hello")
     assert answer.data and setup.router.outcomes() == [("broken", "5xx"), ("embed-backup", "ok")]

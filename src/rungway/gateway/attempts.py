@@ -91,7 +91,8 @@ async def try_plan(state: GatewayState, ctx: CallContext, send: Send[T], *, keep
                         async with asyncio.timeout(timeout):
                             result = await send(timeout)
                 except TimeoutError:
-                    error = UpstreamTimeout(f"{deployment.name}: no answer from the upstream within {timeout:g}s")
+                    within = "in time" if timeout is None else f"within {timeout:g}s"
+                    error = UpstreamTimeout(f"{deployment.name}: no answer from the upstream {within}")
                     _failed(state, ctx, attempt, error)
                 except RungwayError as exc:
                     error = exc
