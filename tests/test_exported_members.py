@@ -112,6 +112,9 @@ EXPORTS = {
     "rungway.capability": [
         "ENTRY_POINT_GROUP",
         "STATE",
+        "Attempt",
+        "AttemptObserver",
+        "AttemptPolicy",
         "BudgetHolder",
         "CallContext",
         "CallKey",
@@ -123,6 +126,8 @@ EXPORTS = {
         "Installed",
         "PageRouter",
         "PipelineExtension",
+        "RoutePlan",
+        "RoutePlanner",
         "StateKey",
         "Step",
         "load_capabilities",
