@@ -195,7 +195,6 @@ def test_a_timeout_and_a_refused_connection_fail_over(setup: Setup) -> None:
         ("unreachable", "connect"),
         ("backup", "ok"),
     ]
-    assert setup.upstream.held == 1
     assert [r["deployment"] for r in setup.records()] == ["backup", "backup"]
 
 
@@ -276,7 +275,7 @@ def test_a_stream_that_sends_nothing_within_the_attempt_deadline_fails_over(setu
         model="hanging+backup", messages=[{"role": "user", "content": "hello"}], stream=True
     )
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
-    assert setup.router.outcomes() == [("hanging", "timeout"), ("backup", "ok")] and setup.upstream.held == 1
+    assert setup.router.outcomes() == [("hanging", "timeout"), ("backup", "ok")]
 
 
 def test_embeddings_fail_over_too(setup: Setup) -> None:

@@ -36,7 +36,7 @@ from rungway.gateway.state import GatewayState
 from rungway.providers.base import ChatCall, StreamChunk
 from rungway.settings.config import ModelRoute
 
-__all__ = ["RETRYABLE", "Send", "classify", "end_stream", "open_stream", "retry_wait", "try_plan"]
+__all__ = ["MIN_TRY_S", "RETRYABLE", "Send", "classify", "end_stream", "open_stream", "retry_wait", "try_plan"]
 
 T = TypeVar("T")
 Send = Callable[[float | None], Awaitable[T]]
@@ -44,6 +44,8 @@ Send = Callable[[float | None], Awaitable[T]]
 given the seconds it may take (None: the provider's own timeout)."""
 
 RETRYABLE = frozenset({"timeout", "connect", "5xx", "429"})
+MIN_TRY_S = 0.01
+"""Less than this left of the total deadline is no time for a try (timers may also fire a little early)."""
 _ERROR_CHARS = 500
 
 
@@ -80,8 +82,10 @@ async def try_plan(state: GatewayState, ctx: CallContext, send: Send[T], *, keep
             retry = 0
             while True:
                 timeout = _try_timeout(policy, deadline)
-                if timeout is not None and timeout <= 0:
-                    break
+                if timeout is not None and timeout < MIN_TRY_S:
+                    if error is not None:
+                        break
+                    timeout = MIN_TRY_S  # the call's first try always goes
                 attempt = Attempt(deployment, len(ctx.attempts), time.perf_counter())
                 ctx.attempts.append(attempt)
                 try:
@@ -114,7 +118,7 @@ async def try_plan(state: GatewayState, ctx: CallContext, send: Send[T], *, keep
                 retry += 1
                 if wait > 0:
                     await asyncio.sleep(wait)
-            if deadline is not None and time.perf_counter() >= deadline:
+            if deadline is not None and time.perf_counter() + MIN_TRY_S > deadline:
                 break
     finally:
         ctx.upstream_ms = (time.perf_counter() - started) * 1000
@@ -219,6 +223,6 @@ def retry_wait(
         wait = error.retry_after
     else:
         wait = random.uniform(0, min(policy.backoff_max_s, policy.backoff_base_s * 2**retry))
-    if deadline is not None and time.perf_counter() + wait >= deadline:
+    if deadline is not None and time.perf_counter() + wait + MIN_TRY_S > deadline:
         return None
     return wait
