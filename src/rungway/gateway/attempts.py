@@ -104,6 +104,7 @@ async def try_plan(state: GatewayState, ctx: CallContext, send: Send[T], *, keep
                     if attempt.outcome == "4xx":
                         raise
                 except asyncio.CancelledError:
+                    attempt.latency_ms = (time.perf_counter() - attempt.started) * 1000
                     attempt.outcome = "cancelled"
                     _done(state, ctx, attempt)
                     raise
