@@ -37,7 +37,8 @@ guardrails:
     open: {input: {}, output: {}}
 """
 
-SIMULATED = """
+SIMULATED = (
+    """
 server:
   admin_key: admin-secret
 store:
@@ -57,9 +58,12 @@ workloads:
   redacting: {}
   flagging: {}
   open: {}
-""" + POLICY
+"""
+    + POLICY
+)
 
-UPSTREAM = """
+UPSTREAM = (
+    """
 server:
   admin_key: admin-secret
 store:
@@ -78,7 +82,9 @@ models:
 workloads:
   test: {}
   redacting: {}
-""" + POLICY
+"""
+    + POLICY
+)
 
 
 @pytest.fixture

@@ -68,8 +68,14 @@ def test_content_filtering_by_tier_met_partial_unmet_and_not_assessable(gw: Gate
 
 def test_a_policy_covering_every_class_is_met(gw: Gateway) -> None:
     strict = parse_guardrails(
-        {"workloads": {"weak": {"input": {c: {"action": "block"} for c in ("secrets", "pii", "injection")},
-                                "output": {c: {"action": "redact"} for c in ("secrets", "pii")}}}}  # fmt: skip
+        {
+            "workloads": {
+                "weak": {
+                    "input": {c: {"action": "block"} for c in ("secrets", "pii", "injection")},
+                    "output": {c: {"action": "redact"} for c in ("secrets", "pii")},
+                }
+            }
+        }  # fmt: skip
     )
     note_policies(gw.state.engine, strict, time.time())
     _calls(gw, "weak")

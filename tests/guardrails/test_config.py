@@ -51,14 +51,26 @@ guardrails:
 @pytest.mark.parametrize(
     ("section", "where", "says"),
     [
-        ("guardrails:\n  default:\n    input:\n      pii: {action: hide}\n", ":28: guardrails.default.input.pii.action",
-         "block, redact, flag"),
-        ("guardrails:\n  default:\n    input:\n      pi: {action: block}\n", ":28: guardrails.default.input.pi",
-         "did you mean 'pii'"),
-        ("guardrails:\n  default:\n    input:\n      terms: {action: block, options: {term: [x]}}\n",
-         ":28: guardrails.default.input.terms.options", "did you mean 'terms'"),
-        ("guardrails:\n  default:\n    input:\n      pii: {action: block, restore: true}\n",
-         ":28: guardrails.default.input.pii.restore", "only `redact` restores"),
+        (
+            "guardrails:\n  default:\n    input:\n      pii: {action: hide}\n",
+            ":28: guardrails.default.input.pii.action",
+            "block, redact, flag",
+        ),
+        (
+            "guardrails:\n  default:\n    input:\n      pi: {action: block}\n",
+            ":28: guardrails.default.input.pi",
+            "did you mean 'pii'",
+        ),
+        (
+            "guardrails:\n  default:\n    input:\n      terms: {action: block, options: {term: [x]}}\n",
+            ":28: guardrails.default.input.terms.options",
+            "did you mean 'terms'",
+        ),
+        (
+            "guardrails:\n  default:\n    input:\n      pii: {action: block, restore: true}\n",
+            ":28: guardrails.default.input.pii.restore",
+            "only `redact` restores",
+        ),
         ("guardrails:\n  lookbehind_chars: 1000000\n", ":26: guardrails.lookbehind_chars", "16 to 4096"),
         ("guardrails:\n  defualt: {}\n", ":26: guardrails.defualt", "did you mean `default`"),
         ("guardrails:\n  default:\n    inptu: {}\n", ":27: guardrails.default.inptu", "did you mean `input`"),

@@ -85,7 +85,7 @@ def test_redacted_embeddings_input_reaches_the_upstream_as_placeholders(
         model="text-embedding-3-small", input=[f"write to {EMAIL}", "nothing here"]
     )
     assert fake_openai.seen[0].body["input"] == ["write to [EMAIL_1]", "nothing here"]
-    with pytest.raises(openai.BadRequestError, match="secrets.aws_access_key"):
+    with pytest.raises(openai.BadRequestError, match=r"secrets\.aws_access_key"):
         gw.sdk().embeddings.create(model="text-embedding-3-small", input=f"x {AWS_KEY}")
     assert len(fake_openai.seen) == 1
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f0070"
-down_revision = "f0068"
+down_revision = "f0069"
 branch_labels = None
 depends_on = None
 
