@@ -35,6 +35,12 @@ guardrails:
       output:
         pii: {action: flag}
     open: {input: {}, output: {}}
+    out-block:
+      input: {}
+      output: {secrets: {action: block}, pii: {action: block}}
+    out-redact:
+      input: {}
+      output: {secrets: {action: redact}, pii: {action: redact}}
 """
 
 SIMULATED = (
@@ -58,6 +64,8 @@ workloads:
   redacting: {}
   flagging: {}
   open: {}
+  out-block: {}
+  out-redact: {}
 """
     + POLICY
 )
