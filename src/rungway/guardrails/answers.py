@@ -1,10 +1,11 @@
 """The answer guard: the workload's output policy on JSON answers and on streams, delta by delta.
 
 Supplied to the core through `Installed.output_guard` (`gateway/output_guard.py`). A stream is checked with
-a bounded look-behind: each delta is scanned together with the text still held back, and only what lies more
-than `lookbehind_chars` behind the newest character is released (never cutting through a finding or, when
-values are restored, a placeholder), so any value up to that length split across chunks is seen whole
-before any of it is sent. A block ends the stream; `redact` delays the text by at most the window.
+a bounded look-behind: deltas are held until `lookbehind_chars` of text wait, then the held text is scanned
+and all but its last half window is released (never cutting through a finding or, when values are restored,
+a placeholder). So at most the window is held back, the text is scanned about twice (one scan per half
+window, not one per delta), and any value up to half the window long (128 characters by default) split
+across chunks is seen whole before any of it is sent. A block ends the stream.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class StreamFilter:
         return self._release(self._held, final=True)
 
     def _release(self, text: str, final: bool) -> GuardVerdict:
+        if not final and len(text) <= self._window:  # hold until the window is full: one scan per half window
+            self._held = text
+            return GuardVerdict("")
         found = self._scan.findings(text) if self._scan is not None else []
         for rule, f in found:
             if rule.action == "block":
@@ -79,7 +83,7 @@ class StreamFilter:
                 hit = GuardHit(rule.name, f.rule, "output", "block")
                 self._ctx.guard_hits.append(hit)
                 return GuardVerdict(blocked=OutputBlocked(blocked_message(hit)))
-        cut = len(text) if final else max(0, len(text) - self._window)
+        cut = len(text) if final else len(text) - self._window // 2
         for _, f in found:  # never release part of a finding: it may grow with the next delta
             if f.start < cut < f.end:
                 cut = f.start
