@@ -39,7 +39,7 @@ def test_a_key_split_over_many_deltas_is_redacted_whole() -> None:
 def test_at_most_the_window_is_held_back() -> None:
     stream, _ = _filter("redact", window=16)
     held = 0
-    for i in range(50):
+    for _ in range(50):
         released = stream.feed("word ").text
         held += 5 - len(released)
         assert held <= 16

@@ -75,7 +75,7 @@ def test_a_policy_covering_every_class_is_met(gw: Gateway) -> None:
                     "output": {c: {"action": "redact"} for c in ("secrets", "pii")},
                 }
             }
-        }  # fmt: skip
+        }
     )
     note_policies(gw.state.engine, strict, time.time())
     _calls(gw, "weak")
