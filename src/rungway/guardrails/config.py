@@ -13,7 +13,7 @@
         output:
           secrets: {action: block}
           pii: {action: redact}
-          output: {action: flag, options: {max_length: 8000}}
+          output: {action: flag, options: {max_chars: 8000}}
       workloads:
         support-bot:               # a direction given here replaces the default's for that direction
           input: {injection: {action: block}}
@@ -169,12 +169,12 @@ def parse_guardrails(raw: object, source: str = "rungway.yaml") -> GuardrailsCon
     data = _mapping(raw, "guardrails", source, "{default: {input: {secrets: {action: block}}}}", root)
     lookbehind = _bounded_int(data, "lookbehind_chars", 256, LOOKBEHIND_RANGE)
     max_scan = _bounded_int(data, "max_scan_chars", 100_000, MAX_SCAN_RANGE)
-    default_data = _mapping(data.get("default"), "guardrails.default", source, "{input: {...}}", data)
+    default_data = _mapping(data.get("default"), "guardrails.default", source, "{input: {secrets: {action: block}}}", data)
     default = _policy(default_data, WorkloadPolicy())
-    workloads = _mapping(data.get("workloads"), "guardrails.workloads", source, "{support-bot: {input: {...}}}", data)
+    workloads = _mapping(data.get("workloads"), "guardrails.workloads", source, "{support-bot: {input: {secrets: {action: block}}}}", data)
     per_workload: dict[str, WorkloadPolicy] = {}
     for name, value in workloads.items():
-        entry = _mapping(value, f"guardrails.workloads.{name}", source, "{input: {...}}", workloads)
+        entry = _mapping(value, f"guardrails.workloads.{name}", source, "{input: {secrets: {action: block}}}", workloads)
         per_workload[str(name)] = _policy(entry, default)
     data.reject_unknown_keys()
     return GuardrailsConfig(
