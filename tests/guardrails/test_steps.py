@@ -9,6 +9,7 @@ from collections.abc import Callable
 import openai
 import pytest
 
+from tests.api.http import call
 from tests.guardrails.conftest import AWS_KEY, EMAIL, SIMULATED, UPSTREAM
 from tests.providers.fake_openai import FakeOpenAI
 from tests.servers import Gateway
@@ -75,6 +76,9 @@ def test_redact_sends_placeholders_upstream_and_records_no_value(
     assert AWS_KEY not in stored and EMAIL not in stored and AWS_KEY not in caplog.text and EMAIL not in caplog.text
     hits = _rows(gw, "select guardrails from requests")
     assert hits == [("input:pii.email:redact,input:secrets.aws_access_key:redact",)] * 2
+    contents = [bytes(row[0]) for row in _rows(gw, "select content from spans")]
+    assert len(contents) == 2  # the span keeps full content (capture: full), placeholders only
+    assert all(b'"rungway.guardrails.hits":"input:pii.email:redact,input:secrets' in c for c in contents), contents
 
 
 def test_redacted_embeddings_input_reaches_the_upstream_as_placeholders(
@@ -121,3 +125,14 @@ def test_a_workload_with_empty_directions_is_not_filtered(gateway_factory: Calla
     )
     assert AWS_KEY in (reply.choices[0].message.content or "")
     assert _rows(gw, "select guardrails from requests") == [(None,)]
+
+
+def test_api_logs_shows_the_hits_of_the_callers_workload(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(SIMULATED)
+    key = gw.create_key("redacting")
+    gw.sdk(key.secret).chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": EMAIL}])
+    gw.flush()
+    status, page = call(gw, "GET", "/api/logs", key.secret)
+    assert status == 200, page
+    assert [row["guardrails"] for row in page["data"]] == ["input:pii.email:redact"]
+    assert EMAIL not in repr(page)
