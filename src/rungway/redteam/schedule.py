@@ -1,8 +1,8 @@
 """Scheduled red-team runs on the server: each workload's schedule (config or API) run when due, in the background.
 
-Every `redteam.tick_s` the scheduler reads the schedules (the stored ones: those made through the API, and
-the `redteam:` section's, synced into the store at start, replacing an API schedule of the same workload) and, for each whose newest scheduled run started `every` ago or more (or
-that never ran), sends the attacks through this server's own gateway (`redteam.server_url`, else the address the
+Every `redteam.tick_s` the scheduler reads the schedules (the stored ones: those made through the API, and the
+`redteam:` section's, synced into the store at start, replacing an API schedule of the same workload) and, for
+each whose newest scheduled run started `every` ago or more (or that never ran), sends the attacks through this server's own gateway (`redteam.server_url`, else the address the
 last `/api/redteam` request arrived on, else `server.host:port`) and stores the run with `trigger: schedule`,
 its diff and its alerts, exactly as a CLI run is stored. The calls need the workload's key: like the evals'
 server runs, the scheduler creates one internal application key per workload (`rungway red team (server)`),
@@ -48,7 +48,7 @@ CONFIG_AUTHOR = "rungway.yaml"
 
 
 def schedules_of(engine: Engine) -> dict[str, tuple[Schedule, str]]:
-    """workload -> (schedule, source: "config" or "api"), from the store (the configured ones are synced in at start)."""
+    """workload -> (schedule, source: "config" or "api"), from the store (configured ones are synced in at start)."""
     out: dict[str, tuple[Schedule, str]] = {}
     for row in service.schedules(engine, None):
         source = "config" if row["created_by"] == CONFIG_AUTHOR else "api"

@@ -233,9 +233,8 @@ def read_schedules(conn: Connection, workload: str | None = None) -> list[dict[s
 
 def put_schedule(conn: Connection, values: dict[str, Any]) -> None:
     conn.execute(delete(redteam_schedules).where(redteam_schedules.c.workload == values["workload"]))
-    conn.execute(
-        insert(redteam_schedules).values(**{**values, "categories": orjson.dumps(values["categories"]).decode()})
-    )
+    categories = orjson.dumps(values["categories"]).decode()
+    conn.execute(insert(redteam_schedules).values(**{**values, "categories": categories}))
 
 
 def delete_schedule(conn: Connection, workload: str) -> bool:
