@@ -2,12 +2,12 @@
 
 Every `redteam.tick_s` the scheduler reads the schedules (the stored ones: those made through the API, and the
 `redteam:` section's, synced into the store at start, replacing an API schedule of the same workload) and, for
-each whose newest scheduled run started `every` ago or more (or that never ran), sends the attacks through this server's own gateway (`redteam.server_url`, else the address the
-last `/api/redteam` request arrived on, else `server.host:port`) and stores the run with `trigger: schedule`,
-its diff and its alerts, exactly as a CLI run is stored. The calls need the workload's key: like the evals'
-server runs, the scheduler creates one internal application key per workload (`rungway red team (server)`),
-keeps its secret in memory only, revokes an earlier process's on first need and its own at shutdown. One run
-at a time; a failed run is logged and tried again at the next tick.
+each whose newest scheduled run started `every` ago or more (or that never ran), sends the attacks through this
+server's own gateway (`redteam.server_url`, else the address the last `/api/redteam` request arrived on, else
+`server.host:port`) and stores the run with `trigger: schedule`, its diff and its alerts, exactly as a CLI run is
+stored. The calls need the workload's key: like the evals' server runs, the scheduler creates one internal
+application key per workload (`rungway red team (server)`), keeps its secret in memory only, revokes an earlier
+process's on first need and its own at shutdown. One run at a time; a failed run is logged and retried next tick.
 """
 
 from __future__ import annotations
