@@ -132,6 +132,11 @@ class RunRecord:
         }  # fmt: skip
 
 
+def _plain(row: Any) -> dict[str, Any]:
+    """A row as a dict with plain `str` keys (SQLAlchemy's names are a str subclass that orjson refuses)."""
+    return {str(k): v for k, v in row._mapping.items()}
+
+
 def _run(row: Any) -> RunRecord:
     return RunRecord(
         row.id, row.workload, row.corpus_version, tuple(orjson.loads(row.categories)), row.prompt, row.model,
@@ -187,7 +192,7 @@ def read_results(conn: Connection, run_id: str) -> list[AttackResult]:
     )
     out = []
     for row in rows:
-        data = dict(row._mapping)
+        data = _plain(row)
         data["transcript"] = orjson.loads(data["transcript"])
         out.append(AttackResult.from_json(data))
     return out
@@ -216,7 +221,7 @@ def read_alerts(conn: Connection, workload: str | None, limit: int = 100) -> lis
     query = select(redteam_alerts).order_by(redteam_alerts.c.created_at.desc()).limit(limit)
     if workload is not None:
         query = query.where(redteam_alerts.c.workload == workload)
-    return [dict(row._mapping) for row in conn.execute(query)]
+    return [_plain(row) for row in conn.execute(query)]
 
 
 def read_schedules(conn: Connection, workload: str | None = None) -> list[dict[str, Any]]:
@@ -225,7 +230,7 @@ def read_schedules(conn: Connection, workload: str | None = None) -> list[dict[s
         query = query.where(redteam_schedules.c.workload == workload)
     out = []
     for row in conn.execute(query):
-        data = dict(row._mapping)
+        data = _plain(row)
         data["categories"] = orjson.loads(data["categories"])
         out.append(data)
     return out
