@@ -118,6 +118,8 @@ class RedTeamScheduler:
         started = time.time()
         async with GatewayChat(self.server_url or self.default_url, key.secret) as chat:
             results = await RedTeamRunner(chat, settings, planted_for(settings.seed), self.scanner).run(attacks)
+        if results and all(r.error is not None for r in results):  # nothing graded: not a run, try again next tick
+            raise RuntimeError(f"every attack failed, the first with: {results[0].error}")
         run = RunInput(corpus.version, schedule.categories, schedule.prompt, schedule.model, None, settings.seed,
                        "schedule", started, time.time(), tuple(results))  # fmt: skip
         record, _ = await asyncio.to_thread(service.record_run, self.engine, schedule.workload, INTERNAL_KEY_NAME, run)
