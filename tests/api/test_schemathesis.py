@@ -49,6 +49,11 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
     ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
+    ("POST", "/api/redteam/runs"): "the admin key names a workload; each attack appears once; finished_at is not "
+    "before started_at",
+    ("POST", "/api/redteam/schedules"): "the admin key names a workload; every is 30m..52w; categories are the "
+    "corpus's; a prompt or a model",
+    ("POST", "/api/redteam/schedules/delete"): "the admin key names a workload",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }
