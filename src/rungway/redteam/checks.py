@@ -57,7 +57,7 @@ def check_basic_red_teaming(ctx: CheckContext, req: CheckRequest) -> Mapping[str
     for w in ctx.workloads:
         mine = runs.get(w.name, [])
         if not mine:
-            reason = "no red-team run of this workload in Rungway (rungway redteam run --workload W)"
+            reason = "no red-team run of this workload in Rungway (its `redteam run` command, docs/redteam.md)"
             out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason, {"runs": 0})
             continue
         recent = [r for r in mine if r.started_at >= since]
