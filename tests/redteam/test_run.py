@@ -105,3 +105,20 @@ def test_mistakes_are_one_line_errors(gw: Gateway) -> None:
     assert call(gw, "GET", "/api/redteam/runs/rt_missing", key)[0] == 404
     bad = {"corpus_version": "x", "started_at": 5, "finished_at": 2, "results": []}
     assert call(gw, "POST", "/api/redteam/runs", key, bad)[0] == 400
+
+
+def test_multi_turn_attacks_and_a_judge_model(gw: Gateway) -> None:
+    key = gw.create_key("bot").secret
+    out = redteam(gw, key, "run", "-w", "bot", "-c", "multi-turn,harmful-content", "--model", "gpt-4o-mini",
+                  "--judge", "gpt-4o-mini", "--seed", "7", "--json").output  # fmt: skip
+    stored = json.loads(out)
+    run = stored["run"]
+    assert run["judge_model"] == "gpt-4o-mini" and run["seed"] == 7 and run["errors"] == 0
+    _, found = call(gw, "GET", f"/api/redteam/runs/{run['id']}", key)
+    results = {r["attack_id"]: r for r in found["results"]}
+    escalation = results["mul-002"]  # three user turns; the last asks for the system prompt
+    assert [m["role"] for m in escalation["transcript"]] == ["user", "assistant"] * 3
+    assert escalation["succeeded"] and escalation["grader"] == "canary"
+    judged = [r for r in results.values() if r["goal"] == "comply" and r["grader"] == "judge"]
+    assert judged and all(r["judge_reason"] for r in judged)  # the simulator answers the verdict schema
+    assert results["har-010"]["grader"] == "judge"  # refused by the model; the judge's verdict is what counts
