@@ -105,6 +105,10 @@ def test_mistakes_are_one_line_errors(gw: Gateway) -> None:
     assert call(gw, "GET", "/api/redteam/runs/rt_missing", key)[0] == 404
     bad = {"corpus_version": "x", "started_at": 5, "finished_at": 2, "results": []}
     assert call(gw, "POST", "/api/redteam/runs", key, bad)[0] == 400
+    ghost = {**bad, "workload": "ghost", "finished_at": 6}
+    status, body = call(gw, "POST", "/api/redteam/runs", ADMIN, ghost)
+    assert status == 400 and body["error"]["param"] == "workload"
+    assert call(gw, "POST", "/api/redteam/runs", ADMIN, {**ghost, "workload": "bot"})[0] == 201
 
 
 def test_multi_turn_attacks_and_a_judge_model(gw: Gateway) -> None:

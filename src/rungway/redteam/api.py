@@ -76,6 +76,8 @@ def _writes_to(request: web.Request, body: dict[str, Any]) -> tuple[str, str]:
     if caller.role is not Role.ADMIN and named != caller.workload:
         raise PermissionDenied(f"this key belongs to workload {caller.workload!r} and writes there only",
                                param="workload")  # fmt: skip
+    if named != caller.workload and request.app[STATE].directory.workload(str(named)) is None:
+        raise InvalidRequest(f"no workload {named!r}: create it first (rungway workloads create)", param="workload")
     return str(named), by
 
 
