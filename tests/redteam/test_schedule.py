@@ -11,7 +11,7 @@ import pytest
 from rungway.redteam.schedule import INTERNAL_KEY_NAME, SCHEDULER
 from rungway.store.keys import list_keys
 from tests.api.http import call
-from tests.redteam.support import CONFIG, release
+from tests.redteam.support import CONFIG, GUARD, release
 from tests.servers import Gateway
 
 CONFIGURED = (
@@ -50,6 +50,23 @@ def test_a_schedule_runs_when_due_as_the_workload(gw: Gateway) -> None:
     assert all(k.revoked_at is not None for k in list_keys(gw.state.engine, "bot") if k.name == INTERNAL_KEY_NAME)
     assert call(gw, "POST", "/api/redteam/schedules/delete", key, {})[1] == {"deleted": True}
     assert call(gw, "GET", "/api/redteam/schedules", key)[1]["data"] == []
+
+
+def test_a_scheduled_run_that_regresses_raises_alerts(gw: Gateway) -> None:
+    key = gw.create_key("bot").secret
+    release(gw, f"You are Acme's support assistant. {GUARD}")
+    body = {"every": "1d", "categories": ["system-prompt-extraction", "jailbreak"], "prompt": "support@production"}
+    assert call(gw, "POST", "/api/redteam/schedules", key, body)[0] == 201
+    scheduler = gw.state.slots[SCHEDULER]
+    assert gw.call(scheduler.tick) == 1
+    release(gw, "You are Acme's support assistant.")  # the guard is lost
+    (schedule,) = scheduler.due(float("inf"))
+    second = gw.call(lambda: scheduler.run(schedule))
+    alerts = call(gw, "GET", "/api/redteam/alerts", key)[1]["data"]
+    assert {(a["kind"], a["run_id"]) for a in alerts} == {("rate_rose", second), ("new_category", second)}
+    assert "system-prompt-extraction" in next(a["message"] for a in alerts if a["kind"] == "new_category")
+    diff = call(gw, "GET", f"/api/redteam/runs/{second}/diff", key)[1]
+    assert "sys-001" in diff["new_failures"] and not diff["fixed"]
 
 
 def test_configured_schedules_are_listed_and_kept_from_the_api(gateway_factory: Callable[..., Gateway]) -> None:
