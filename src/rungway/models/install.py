@@ -44,5 +44,6 @@ def install_models(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    migrations="rungway.models.migrations",
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
