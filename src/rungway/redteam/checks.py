@@ -43,7 +43,7 @@ def _runs(ctx: CheckContext, trigger: str | None = None) -> dict[str, list[RunRe
     out: dict[str, list[RunRecord]] = {}
     with ctx.engine.connect() as conn:
         for row in conn.execute(query.order_by(c.started_at.desc()).limit(10_000)):
-            record = store._run(row)
+            record = store.run_record(row)
             out.setdefault(record.workload, []).append(record)
     return out
 

@@ -25,7 +25,15 @@ from sqlalchemy import (
 from rungway.redteam.model import AttackResult
 from rungway.store.schema import metadata
 
-__all__ = ["RunRecord", "redteam_alerts", "redteam_results", "redteam_runs", "redteam_schedules", "redteam_triage"]
+__all__ = [
+    "RunRecord",
+    "redteam_alerts",
+    "redteam_results",
+    "redteam_runs",
+    "redteam_schedules",
+    "redteam_triage",
+    "run_record",
+]
 
 redteam_runs = Table(
     "redteam_runs",
@@ -137,7 +145,7 @@ def _plain(row: Any) -> dict[str, Any]:
     return {str(k): v for k, v in row._mapping.items()}
 
 
-def _run(row: Any) -> RunRecord:
+def run_record(row: Any) -> RunRecord:
     return RunRecord(
         row.id, row.workload, row.corpus_version, tuple(orjson.loads(row.categories)), row.prompt, row.model,
         row.judge_model, int(row.seed), row.trigger, float(row.started_at), float(row.finished_at), int(row.attacks),
@@ -167,12 +175,12 @@ def read_runs(conn: Connection, workload: str | None, limit: int, trigger: str |
         query = query.where(redteam_runs.c.workload == workload)
     if trigger is not None:
         query = query.where(redteam_runs.c.trigger == trigger)
-    return [_run(row) for row in conn.execute(query.limit(limit))]
+    return [run_record(row) for row in conn.execute(query.limit(limit))]
 
 
 def read_run(conn: Connection, run_id: str) -> RunRecord | None:
     row = conn.execute(select(redteam_runs).where(redteam_runs.c.id == run_id)).first()
-    return None if row is None else _run(row)
+    return None if row is None else run_record(row)
 
 
 def previous_run(conn: Connection, workload: str, started_at: float, run_id: str) -> RunRecord | None:
@@ -183,7 +191,7 @@ def previous_run(conn: Connection, workload: str, started_at: float, run_id: str
         .order_by(c.started_at.desc(), c.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else _run(row)
+    return None if row is None else run_record(row)
 
 
 def read_results(conn: Connection, run_id: str) -> list[AttackResult]:
