@@ -43,6 +43,7 @@ __all__ = [
 
 LOOKBEHIND_RANGE = (16, 4096)
 MAX_SCAN_RANGE = (1_000, 10_000_000)
+_POLICY_EXAMPLE = "{input: {secrets: {action: block}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +170,14 @@ def parse_guardrails(raw: object, source: str = "rungway.yaml") -> GuardrailsCon
     data = _mapping(raw, "guardrails", source, "{default: {input: {secrets: {action: block}}}}", root)
     lookbehind = _bounded_int(data, "lookbehind_chars", 256, LOOKBEHIND_RANGE)
     max_scan = _bounded_int(data, "max_scan_chars", 100_000, MAX_SCAN_RANGE)
-    default_data = _mapping(data.get("default"), "guardrails.default", source, "{input: {secrets: {action: block}}}", data)
+    default_data = _mapping(data.get("default"), "guardrails.default", source, _POLICY_EXAMPLE, data)
     default = _policy(default_data, WorkloadPolicy())
-    workloads = _mapping(data.get("workloads"), "guardrails.workloads", source, "{support-bot: {input: {secrets: {action: block}}}}", data)
+    workloads = _mapping(
+        data.get("workloads"), "guardrails.workloads", source, f"{{support-bot: {_POLICY_EXAMPLE}}}", data
+    )
     per_workload: dict[str, WorkloadPolicy] = {}
     for name, value in workloads.items():
-        entry = _mapping(value, f"guardrails.workloads.{name}", source, "{input: {secrets: {action: block}}}", workloads)
+        entry = _mapping(value, f"guardrails.workloads.{name}", source, _POLICY_EXAMPLE, workloads)
         per_workload[str(name)] = _policy(entry, default)
     data.reject_unknown_keys()
     return GuardrailsConfig(
