@@ -45,6 +45,9 @@ pinning:
 shadow:
   workloads:
     wl: {from: fast, to: other, sample: 0.1}
+redteam:
+  workloads:
+    wl: {every: 7d, model: fast}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
