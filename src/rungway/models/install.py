@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import Capability, Host, Installed
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
+from rungway.models.routes.api import router as routes_router
+from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
+from rungway.models.routes.install import install_routes
 
 __all__ = ["CAPABILITY", "install_models"]
 
@@ -29,20 +32,17 @@ class _NoLifecycle:
         return {}
 
 
-class _NoRoutes:
-    """No routes: each model goes to its one `models:` entry."""
-
-    def choose(self, ctx: CallContext, model: str) -> RoutePlan | None:
-        return None
-
-
 def install_models(host: Host) -> Installed:
-    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
+    chooser = install_routes(host.state)
+    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), chooser)
     return Installed(route_planner=planner)
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    sections=(DEPLOYMENTS_SECTION, ROUTING_SECTION),
+    routers=(routes_router,),
+    checks=("rungway.models.routes.checks",),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
