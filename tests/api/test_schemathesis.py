@@ -49,6 +49,7 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
     ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
+    ("POST", "/api/models/routes/explain"): "the model must be one the server serves (else 404 model_not_found)",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

@@ -122,7 +122,7 @@ def test_least_latency_puts_the_fastest_first_and_explores_the_untried(routed: C
     orders = Counter(tuple(names(plan_of(chooser, "gpt-4o", tags={"tier": "gold"}))) for _ in range(4000))
     assert orders.most_common(1)[0][0] == ("gpt-4o-cheap", "gpt-4o", "claude")  # the untried claude goes last
     explored = orders[("claude", "gpt-4o-cheap", "gpt-4o")]
-    assert 0 < explored and abs(explored - EXPLORE * 4000) < 100  # ... but is tried first now and then
+    assert explored > 0 and abs(explored - EXPLORE * 4000) < 100  # ... but is tried first now and then
     health.latencies["claude"] = 10.0
     assert names(plan_of(chooser, "gpt-4o", tags={"tier": "gold"})) == ["claude", "gpt-4o-cheap", "gpt-4o"]
 

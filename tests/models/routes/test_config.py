@@ -63,7 +63,8 @@ BAD = [
      "routing.workloads.support[0].strategy", "least-latency"),
     ("routing:\n  workloads:\n    support:\n      - {name: a, targets: [gpt-4o-mini], strategy: weighted}\n",
      "routing.workloads.support[0].strategy", "add targets"),
-    ("routing:\n  workloads:\n    support:\n      - {name: a, targets: [gpt-4o]}\n      - {name: a, targets: [claude]}\n",
+    ("routing:\n  workloads:\n    support:\n      - {name: a, targets: [gpt-4o]}\n"
+     "      - {name: a, targets: [claude]}\n",
      "routing.workloads.support[1].name", "own name"),
     ("routing:\n  workloads:\n    nobody:\n      - {name: a, targets: [gpt-4o]}\n", "routing.workloads.nobody",
      "workloads:"),
