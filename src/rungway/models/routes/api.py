@@ -141,7 +141,7 @@ async def get_routes(request: web.Request) -> web.StreamResponse:
     chooser = _chooser(state)
     workload = _workload(caller, request.query.get("workload") or None)
     workloads = sorted(state.config.workloads) if workload is None else [workload]
-    return json_response(routes_json(chooser, workloads))
+    return json_response(routes_json(chooser, workloads, caller.role is Role.ADMIN))
 
 
 @router.route(

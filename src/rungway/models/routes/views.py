@@ -67,9 +67,13 @@ def _rule_json(rule: Rule, candidates: tuple[Candidate, ...]) -> dict[str, Any]:
     }
 
 
-def routes_json(chooser: TableChooser, workloads: list[str]) -> dict[str, Any]:
-    """The named workloads' rules, every deployment by public model and the default policy."""
+def routes_json(chooser: TableChooser, workloads: list[str], every_model: bool) -> dict[str, Any]:
+    """The named workloads' rules, the deployments of each public model and the default policy.
+
+    `every_model` False (a workload's key): only models with several deployments and those its rules
+    name, so one workload's answer does not list the models only another workload calls."""
     table = chooser.table
+    named = {c.serves for w in workloads for r in table.rules.get(w, ()) for c in r.candidates}
     return {
         "defaults": policy_json(table.defaults),
         "workloads": [
@@ -79,6 +83,7 @@ def routes_json(chooser: TableChooser, workloads: list[str]) -> dict[str, Any]:
         "models": [
             {"model": model, "deployments": [_deployment_json(c) for c in candidates]}
             for model, candidates in sorted(table.by_model.items())
+            if every_model or len(candidates) > 1 or model in named
         ],
     }
 
