@@ -43,6 +43,7 @@ CAPABILITY = Capability(
     install=install_models,
     sections=(DEPLOYMENTS_SECTION, ROUTING_SECTION),
     routers=(routes_router,),
+    cli={"models": "rungway.models.commands:models_group"},
     checks=("rungway.models.routes.checks",),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
