@@ -39,8 +39,15 @@ prompts:
 evals:
   workloads:
     wl: {}
+deployments:
+  fast-eu: {serves: fast, provider: sim}
+routing:
+  defaults: {}
+  workloads:
+    wl:
+      - {name: r, targets: [fast], when: {}}
 """
-ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
+ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 
 
 def accepted_key_paths() -> set[str]:
@@ -52,8 +59,8 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"]) and len(parts) > 2:
-            parts[2] = "<name>"  # a mapping of names inside a section
+        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"], ["routing", "workloads"]) and len(parts) > 2:
+            parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider
         out.add(".".join(parts))

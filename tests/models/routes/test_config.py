@@ -53,7 +53,7 @@ BAD = [
     ("deployments:\n  x: {serves: gpt-4o, provider: sim, weight: -2}\n", "deployments.x.weight", "positive"),
     ("deployments:\n  x: {serves: gpt-4o, provider: sim, wieght: 2}\n", "deployments.x.wieght", "weight"),
     ("deployments:\n  gpt-4o: {serves: gpt-4o, provider: sim}\n", "deployments.gpt-4o", "own name"),
-    ("deployments:\n  x: {provider: sim}\n", "deployments.x.serves", "serves:"),
+    ("deployments:\n  x: {provider: sim}\n", "deployments.x.serves", "models:"),
     ("deployments:\n  x: {serves: gpt-4o, provider: sim, price: {input: 1}}\n", "deployments.x.price", "output"),
     ("routing:\n  workloads:\n    support:\n      - {name: a, targets: []}\n", "routing.workloads.support[0].targets",
      "gpt-4o"),
@@ -78,7 +78,7 @@ BAD = [
     ("routing:\n  defaults: {attempt_timeout: soon}\n", "routing.defaults.attempt_timeout", "30s"),
     ("routing:\n  defaults: {attempt_timeout: 60s, total_timeout: 10s}\n", "routing.defaults.total_timeout",
      "attempt_timeout"),
-    ("routing:\n  workloads:\n    support: {name: a}\n", "routing.workloads.support", "- {name"),
+    ("routing:\n  workloads:\n    support: {name: a}\n", "routing.workloads.support", "[{name"),
 ]  # fmt: skip
 
 

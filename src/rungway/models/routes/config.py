@@ -20,6 +20,7 @@ built at start (`table.py`), with the same file:line errors. Lines are kept for 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -161,13 +162,39 @@ def _lines(raw: Any) -> Mapping[str, int]:
     return raw.lines if isinstance(raw, ConfigMapping) else {}
 
 
-def _name(data: ConfigMapping, key: str, example: str, required: bool = True) -> str | None:
+def _name(data: ConfigMapping, key: str, example: str) -> str:
     value = data.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
-        raise data.error(data.child_path(key), f"expected a name, got {value!r}", f"write e.g. `{key}: {example}`")
+        raise data.error(data.child_path(key), f"expected a name, got {value!r}", f"write e.g. `{example}`")
     return value
+
+
+def _reference(data: ConfigMapping, key: str) -> str:
+    """A name checked against the rest of the file at start (where the fix can name a real one): as text."""
+    value = data.get(key)
+    return "" if value is None else str(value)
+
+
+def _upstream(data: ConfigMapping) -> str | None:
+    value = data.get("model")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or len(str(value)) > 200:
+        raise data.error(data.child_path("model"), f"expected a model id, got {value!r}",
+                         "write e.g. `gpt-4o-mini-2024-07-18`")  # fmt: skip
+    return str(value)
+
+
+def _refuse_unknown(data: ConfigMapping, known: tuple[str, ...]) -> None:
+    """Refuse a key of this mapping (not below it) that is none of `known`, before reading the values:
+    a misspelt required key is reported as the typo it is, not as the key missing."""
+    for key in dict.keys(data):
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise data.error(
+                data.child_path(str(key)), "unknown key", f"{hint}known keys here: {', '.join(sorted(known))}"
+            )
 
 
 def _number(data: ConfigMapping, key: str, default: float, low: float, high: float, example: str) -> float:
@@ -213,11 +240,10 @@ def parse_deployments(raw: object, source: str = "rungway.yaml") -> DeploymentsC
         entry = _mapping(value, key_path, source, lines, "{serves: gpt-4o-mini, provider: openai-eu, weight: 1}")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise entry.error(key_path, f"invalid deployment name {name!r}", "use a short name such as gpt-4o-mini-eu")
-        serves = _name(entry, "serves", "gpt-4o-mini")
-        provider = _name(entry, "provider", "openai")
-        upstream = _name(entry, "model", "gpt-4o-mini-2024-07-18", required=False)
+        _refuse_unknown(entry, ("serves", "provider", "model", "weight", "price"))
+        serves, provider = _reference(entry, "serves"), _reference(entry, "provider")
         weight = _number(entry, "weight", 1.0, 0.0, MAX_WEIGHT, "1 (a positive share of the traffic)")
-        spec = DeploymentSpec(name, str(serves), str(provider), upstream, weight, _price(entry, f"{key_path}.price"))
+        spec = DeploymentSpec(name, serves, provider, _upstream(entry), weight, _price(entry, f"{key_path}.price"))
         entry.reject_unknown_keys()
         out[name] = spec
     data.reject_unknown_keys()
@@ -277,7 +303,7 @@ def _strings(data: ConfigMapping, key: str, example: str) -> frozenset[str] | No
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise data.error(data.child_path(key), f"expected a list of names, got {value!r}", f"write e.g. {example}")
+        raise data.error(data.child_path(key), f"expected a list of names, got {value!r}", f"write e.g. `{example}`")
     return frozenset(value)
 
 
@@ -287,7 +313,7 @@ def _pairs(data: ConfigMapping, key: str, example: str) -> tuple[tuple[str, str]
         return ()
     if not isinstance(value, ConfigMapping) or not value:
         raise data.error(
-            data.child_path(key), f"expected a mapping of keys to values, got {value!r}", f"write e.g. {example}"
+            data.child_path(key), f"expected a mapping of keys to values, got {value!r}", f"write e.g. `{example}`"
         )
     pairs: list[tuple[str, str]] = []
     for name, text in value.items():
@@ -295,7 +321,7 @@ def _pairs(data: ConfigMapping, key: str, example: str) -> tuple[tuple[str, str]
             text = "true" if text else "false"
         if not isinstance(text, str | int | float):
             raise data.error(
-                f"{data.child_path(key)}.{name}", f"expected a text value, got {text!r}", f"write e.g. {example}"
+                f"{data.child_path(key)}.{name}", f"expected a text value, got {text!r}", "write e.g. `gold`"
             )
         pairs.append((str(name), str(text)))
     return tuple(pairs)
@@ -314,7 +340,7 @@ def _tokens(data: ConfigMapping, key: str) -> int | None:
 
 def _condition(data: ConfigMapping) -> Condition:
     cond = Condition(
-        models=_strings(data, "model", "gpt-4o (or [gpt-4o, gpt-4o-mini])"),
+        models=_strings(data, "model", "gpt-4o"),
         prompt_tokens_over=_tokens(data, "prompt_tokens_over"),
         prompt_tokens_under=_tokens(data, "prompt_tokens_under"),
         tags=_pairs(data, "tags", "{tier: gold}"),
@@ -332,9 +358,14 @@ def _condition(data: ConfigMapping) -> Condition:
     return cond
 
 
+RULE_KEYS = ("name", "when", "strategy", "targets", "retries", "attempt_timeout", "total_timeout", "backoff",
+             "backoff_max", "retry_after_max")  # fmt: skip
+
+
 def _rule(entry: ConfigMapping, defaults: AttemptPolicy, seen: set[str]) -> Rule:
     path = entry.key_path
-    name = str(_name(entry, "name", "long-prompts"))
+    _refuse_unknown(entry, RULE_KEYS)
+    name = _name(entry, "name", "long-prompts")
     if name in seen:
         raise entry.error(f"{path}.name", f"two rules are named {name!r}", "give each rule of a workload its own name")
     seen.add(name)
@@ -345,16 +376,15 @@ def _rule(entry: ConfigMapping, defaults: AttemptPolicy, seen: set[str]) -> Rule
         strategy = Strategy(strategy_raw)
     except ValueError:
         choices = " | ".join(s.value for s in Strategy)
-        raise entry.error(f"{path}.strategy", f"unknown strategy {strategy_raw!r}", f"write one of {choices}") from None
+        problem = f"unknown strategy {strategy_raw!r}"
+        raise entry.error(f"{path}.strategy", problem, f"write e.g. `fallback` (one of {choices})") from None
     targets = entry.get("targets")
-    if isinstance(targets, str):
-        targets = [targets]
-    if not isinstance(targets, list) or not targets or not all(isinstance(t, str) and t for t in targets):
-        raise entry.error(
-            f"{path}.targets",
-            f"expected a non-empty list of model or deployment names, got {targets!r}",
-            "write e.g. [gpt-4o, gpt-4o-mini-eu]",
-        )
+    if not isinstance(targets, list):
+        targets = [] if targets is None else [targets]  # one name; what it names is checked at start
+    if not targets:
+        raise entry.error(f"{path}.targets", "expected a non-empty list of model or deployment names",
+                          "list the public models or deployments to try, e.g. `[gpt-4o, gpt-4o-mini]`")  # fmt: skip
+    targets = [str(t) for t in targets]
     if len(targets) > MAX_TARGETS:
         raise entry.error(f"{path}.targets", f"{len(targets)} targets; at most {MAX_TARGETS}", "list fewer targets")
     policy = _policy(entry, defaults)
@@ -371,7 +401,11 @@ def parse_routing(raw: object, source: str = "rungway.yaml") -> RoutingConfig:
     )
     defaults = _policy(defaults_map, AttemptPolicy())
     workloads = _mapping(
-        data.get("workloads"), "routing.workloads", source, lines, "{support: [{name: r, targets: [m]}]}"
+        data.get("workloads"),
+        "routing.workloads",
+        source,
+        lines,
+        "{}` (then per workload a list of rules: `support: [{name: r, targets: [gpt-4o]}]`",
     )
     out: dict[str, tuple[Rule, ...]] = {}
     for workload, rules_raw in workloads.items():
@@ -383,7 +417,7 @@ def parse_routing(raw: object, source: str = "rungway.yaml") -> RoutingConfig:
                 lines,
                 key_path,
                 "expected a list of rules",
-                "write e.g. `- {name: default, targets: [gpt-4o, gpt-4o-mini]}`",
+                "write e.g. `[{name: default, targets: [gpt-4o, gpt-4o-mini]}]`",
             )
         if len(rules) > MAX_RULES:
             raise config_error(source, lines, key_path, f"{len(rules)} rules; at most {MAX_RULES}", "merge rules")
@@ -399,5 +433,14 @@ def parse_routing(raw: object, source: str = "rungway.yaml") -> RoutingConfig:
 
 DEPLOYMENTS_SECTION = ConfigSection("deployments", parse_deployments)
 """`deployments:` in rungway.yaml."""
-ROUTING_SECTION = ConfigSection("routing", parse_routing)
+
+
+def check_routes(config: Any, routing: RoutingConfig) -> None:
+    """`deployments:` and `routing:` against `models:`, `providers:` and `workloads:` (`table.build_table`)."""
+    from rungway.models.routes.table import build_table  # the table is built from these sections: no cycle
+
+    build_table(config, config.section(DEPLOYMENTS_SECTION), routing)
+
+
+ROUTING_SECTION = ConfigSection("routing", parse_routing, check_routes)
 """`routing:` in rungway.yaml."""

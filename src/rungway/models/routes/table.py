@@ -59,9 +59,13 @@ def _candidate(route: ModelRoute, serves: str, weight: float, price: Price | Non
     return Candidate(route, serves, weight, price, per_token[0], per_token[1])
 
 
-def _hint(name: str, known: list[str]) -> str:
+def _fix(name: str, known: list[str], where: str) -> str:
+    """`did you mean X? write e.g. `X` (a name under where: ...)`: the example is a real name of the file."""
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`? " if close else ""
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    example = close[0] if close else (known[0] if known else "NAME")
+    listed = ", ".join(known[:20]) or "none yet"
+    return f"{hint}write e.g. `{example}` (a name under {where}: {listed})"
 
 
 def build_table(config: Config, deployments: DeploymentsConfig, routing: RoutingConfig) -> RouteTable:
@@ -86,15 +90,15 @@ def build_table(config: Config, deployments: DeploymentsConfig, routing: Routing
         if served is None:
             raise where.error(
                 f"{path}.serves",
-                f"unknown model {spec.serves!r}",
-                f"{_hint(spec.serves, models)}name a model under `models:` ({', '.join(models) or 'none'})",
+                f"unknown model {spec.serves!r}" if spec.serves else "missing `serves` (the public model it serves)",
+                _fix(spec.serves, models, "`models:`"),
             )
         if spec.provider not in config.providers:
             providers = sorted(config.providers)
             raise where.error(
                 f"{path}.provider",
-                f"unknown provider {spec.provider!r}",
-                f"{_hint(spec.provider, providers)}name one under `providers:` ({', '.join(providers)})",
+                f"unknown provider {spec.provider!r}" if spec.provider else "missing `provider`",
+                _fix(spec.provider, providers, "`providers:`"),
             )
         upstream = spec.upstream_model or served.upstream_model
         route = ModelRoute(name, spec.provider, upstream, spec.price or served.price, served.pinned)
@@ -108,7 +112,7 @@ def build_table(config: Config, deployments: DeploymentsConfig, routing: Routing
             raise routing.where.error(
                 f"routing.workloads.{workload}",
                 f"unknown workload {workload!r}",
-                f"{_hint(workload, sorted(config.workloads))}name one under `workloads:`",
+                _fix(workload, sorted(config.workloads), "`workloads:`"),
             )
         compiled: list[CompiledRule] = []
         for rule in workload_rules:
@@ -119,7 +123,7 @@ def build_table(config: Config, deployments: DeploymentsConfig, routing: Routing
                     raise routing.where.error(
                         f"{rule.key_path}.targets[{index}]",
                         f"unknown target {target!r}",
-                        f"{_hint(target, known)}name a model under `models:` or a deployment under `deployments:`",
+                        _fix(target, known, "`models:` or `deployments:`"),
                     )
                 for candidate in expanded:
                     chosen.setdefault(candidate.route.name, candidate)
