@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rungway.capability import Capability, Host, Installed
+from rungway.models.pages import pages
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
 from rungway.models.routes.api import router as routes_router
@@ -45,5 +46,6 @@ CAPABILITY = Capability(
     routers=(routes_router,),
     cli={"models": "rungway.models.commands:models_group"},
     checks=("rungway.models.routes.checks",),
+    pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

@@ -14,6 +14,7 @@ from rungway.cli.options import format_option
 from rungway.cli.render import Column, emit
 from rungway.errors import InvalidRequest
 from rungway.models.routes.client import DEFAULT_SERVER, connect
+from rungway.models.routes.views import when_text
 
 __all__ = ["explain_command", "routes_group", "show_command"]
 
@@ -30,16 +31,10 @@ def server_options(f: F) -> F:
     )(f)
 
 
-def _when(when: dict[str, Any]) -> str:
-    return (
-        ", ".join(f"{k}={v if not isinstance(v, list | dict) else json.dumps(v)}" for k, v in when.items()) or "always"
-    )
-
-
 RULES = [
     Column("workload", "Workload"),
     Column("name", "Rule"),
-    Column("when", "When", _when),
+    Column("when", "When", when_text),
     Column("strategy", "Strategy"),
     Column("deployments", "Deployments (in order)", lambda v: ", ".join(v)),
     Column("policy", "Retries", lambda v: str(v["retries"]), justify="right"),

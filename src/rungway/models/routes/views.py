@@ -13,7 +13,7 @@ from rungway.models.routes.chooser import TableChooser
 from rungway.models.routes.config import Condition, Rule
 from rungway.models.routes.table import Candidate
 
-__all__ = ["Explanation", "explain", "policy_json", "routes_json"]
+__all__ = ["Explanation", "explain", "policy_json", "routes_json", "when_text"]
 
 
 def policy_json(policy: AttemptPolicy) -> dict[str, Any]:
@@ -42,6 +42,19 @@ def _when_json(when: Condition) -> dict[str, Any]:
     if when.metadata:
         out["metadata"] = dict(when.metadata)
     return out
+
+
+def when_text(when: dict[str, Any]) -> str:
+    """A rule's conditions for people: `model=gpt-4o, tags tier=gold, users alice|bob` ("always": none)."""
+    parts = []
+    for key, value in when.items():
+        if isinstance(value, dict):
+            parts.append(f"{key} " + " ".join(f"{k}={v}" for k, v in value.items()))
+        elif isinstance(value, list):
+            parts.append(f"{key}=" + "|".join(str(v) for v in value))
+        else:
+            parts.append(f"{key}={value}")
+    return ", ".join(parts) or "always"
 
 
 def _deployment_json(candidate: Candidate) -> dict[str, Any]:
