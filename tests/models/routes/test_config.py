@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from rungway.cli.main import cli
 from rungway.errors import ConfigError
 from rungway.gateway.routing import AttemptPolicy
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION, Strategy
@@ -93,3 +95,18 @@ def test_every_mistake_names_file_line_key_path_and_fix(tmp_path: Path, section:
     assert "Fix: " in message and fix in message.split("Fix: ", 1)[1], message
     line = int(message.split("rungway.yaml:", 1)[1].split(":", 1)[0])
     assert line >= first_line  # the line of the key, inside the section
+
+
+def test_config_check_refuses_a_bad_route_before_the_server_starts(tmp_path: Path) -> None:
+    path = tmp_path / "rungway.yaml"
+    path.write_text(
+        ROUTED.replace("{store_url}", f"sqlite:///{tmp_path}/r.db").replace(
+            "targets: [claude, gpt-4o]\n        retries: 0", "targets: [claud, gpt-4o]\n        retries: 0"
+        )
+    )
+    result = CliRunner().invoke(cli, ["config", "check", str(path)], env={"RUNGWAY_CONFIG": None})
+    assert result.exit_code == 1
+    assert "routing.workloads.support[0].targets[0]: unknown target 'claud'" in str(result.exception)
+    assert "did you mean `claude`?" in str(result.exception)
+    path.write_text(ROUTED.replace("{store_url}", f"sqlite:///{tmp_path}/r.db"))
+    assert CliRunner().invoke(cli, ["config", "check", str(path)], env={"RUNGWAY_CONFIG": None}).exit_code == 0

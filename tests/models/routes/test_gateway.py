@@ -23,6 +23,9 @@ routing:
       - name: long-prompts
         when: {prompt_tokens_over: 500}
         targets: [claude]
+      - name: web
+        when: {metadata: {channel: web}, users: [alice]}
+        targets: [claude]
 """
 )
 
@@ -57,3 +60,13 @@ def test_a_rule_routes_one_workloads_long_prompts(gateway_factory: Callable[...,
     support.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "short"}])
     assert _served(gw, "support") == {("sim", "claude-3-5-sonnet-20241022"): 1, ("sim", "gpt-4o-2024-08-06"): 1}
     assert _served(gw, "test") == {("sim", "gpt-4o-2024-08-06"): 1}
+
+
+def test_a_rule_on_metadata_and_user(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(SPREAD)
+    support = gw.sdk(gw.create_key("support").secret)
+    short = [{"role": "user", "content": "short"}]
+    support.chat.completions.create(model="gpt-4o", messages=short, user="alice", metadata={"channel": "web"})  # type: ignore[arg-type]
+    support.chat.completions.create(model="gpt-4o", messages=short, user="bob", metadata={"channel": "web"})  # type: ignore[arg-type]
+    support.chat.completions.create(model="gpt-4o", messages=short, user="alice")  # type: ignore[arg-type]
+    assert _served(gw, "support") == {("sim", "claude-3-5-sonnet-20241022"): 1, ("sim", "gpt-4o-2024-08-06"): 2}
