@@ -45,6 +45,7 @@ CAPABILITY = Capability(
     sections=(DEPLOYMENTS_SECTION, ROUTING_SECTION),
     routers=(routes_router,),
     cli={"models": "rungway.models.commands:models_group"},
+    migrations="rungway.models.migrations",
     checks=("rungway.models.routes.checks",),
     pages=(pages,),
 )

@@ -1,0 +1,1 @@
+"""The models capability's Alembic branch (`models`): catalogue approvals, pins, upgrades, incidents."""
