@@ -50,6 +50,12 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/models/routes/explain"): "the model must be one the server serves (else 404 model_not_found)",
+    ("PUT", "/api/models/pins/{alias}"): "the admin key names a workload; the alias in the path is a model name "
+    "(path parameters are documented as plain text) and not the snapshot itself",
+    ("POST", "/api/models/pins/{alias}/rollback"): "the admin key names a workload; the alias in the path is a model "
+    "name",
+    ("POST", "/api/models/upgrades"): "the admin key names a workload; each pair of runs ran the two models on one "
+    "dataset, and the workload pins an alias to `from` unless `alias` is given",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

@@ -46,6 +46,9 @@ routing:
   workloads:
     wl:
       - {name: r, targets: [fast], when: {}}
+pinning:
+  workloads:
+    wl: {upgrade_gate: {}}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 
@@ -59,7 +62,8 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"], ["routing", "workloads"]) and len(parts) > 2:
+        mapped = (["prompts", "workloads"], ["evals", "workloads"], ["pinning", "workloads"], ["routing", "workloads"])
+        if parts[:2] in mapped and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider

@@ -10,11 +10,16 @@ from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
 
 
+def _pinned(ctx: CallContext) -> bool | None:
+    if ctx.model_pinned is not None:  # the planner resolved the name through a workload's pin (or refused one)
+        return ctx.model_pinned if ctx.route is not None else None
+    return ctx.route.pins if ctx.route is not None else None
+
+
 def build_record(ctx: CallContext) -> RequestRecord:
     latency = ctx.elapsed_ms()
     usage = ctx.usage
     error = ctx.error
-    route = ctx.route
     return RequestRecord(
         id=ctx.id,
         ts_start=ctx.ts_start,
@@ -45,7 +50,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,
         usage_anomaly=usage.anomaly if usage is not None else None,
-        model_pinned=route.pins if route is not None else None,
+        model_pinned=_pinned(ctx),
         user_from_request=ctx.user_from_request if ctx.user is not None else None,
         prompt_name=ctx.prompt_name,
         prompt_version=ctx.prompt_version,

@@ -1,18 +1,21 @@
-"""The `rungway models` command group: each slice of the models capability adds its own subgroup here
-(`models routes`, ...), so the capability names this one module."""
+"""The `rungway models` command group: each slice adds its own subgroup here (pins, upgrade, routes, ...)."""
 
 from __future__ import annotations
 
 import click
 
+from rungway.models.pins.cli import pins_group
 from rungway.models.routes.cli import routes_group
+from rungway.models.upgrades.cli import upgrade_group
 
 __all__ = ["models_group"]
 
 
 @click.group("models")
 def models_group() -> None:
-    """Models: catalogue, pins and upgrades, routing across deployments."""
+    """Models: catalogue, pins and planned upgrades, routes, health."""
 
 
+models_group.add_command(pins_group)
+models_group.add_command(upgrade_group)
 models_group.add_command(routes_group)

@@ -6,24 +6,25 @@ its `RoutePlanner`; each stage's own subpackage builds its runtime from the conf
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from rungway.capability import Capability, Host, Installed
 from rungway.models.pages import pages
+from rungway.models.pins.api import router as pins_router
+from rungway.models.pins.book import PinBook
+from rungway.models.pins.config import PINNING_SECTION
+from rungway.models.pins.ports import CatalogueLookup
+from rungway.models.pins.resolver import PinResolver
+from rungway.models.pins.service import PINS, PinService
+from rungway.models.pins.store import PinStore
 from rungway.models.planner import ModelsPlanner
-from rungway.models.ports import Resolution
 from rungway.models.routes.api import router as routes_router
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
 from rungway.models.routes.install import install_routes
+from rungway.models.upgrades.api import router as upgrades_router
 
-__all__ = ["CAPABILITY", "install_models"]
-
-
-class _AsRequested:
-    """No pins and no policy: a name means itself."""
-
-    def resolve(self, workload: str | None, requested: str) -> Resolution:
-        return Resolution(requested=requested, model=requested)
+__all__ = ["CAPABILITY", "build_models", "install_models"]
 
 
 class _NoLifecycle:
@@ -34,19 +35,33 @@ class _NoLifecycle:
 
 
 def install_models(host: Host) -> Installed:
-    chooser = install_routes(host.state)
-    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), chooser)
-    return Installed(route_planner=planner)
+    return build_models(host, catalogue=None)  # the catalogue slice's CatalogueView once merged
+
+
+def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
+    """The planner from its stages, the pins book (loaded at start, refreshed in the background)."""
+    state = host.state
+    pinning = state.config.section(PINNING_SECTION)
+    book = PinBook(pinning, PinStore(state.engine, pinning))
+    state.slots[PINS] = PinService(PinStore(state.engine, pinning), book, pinning)
+    chooser = install_routes(state)  # the failover slice's HealthView goes here (least-latency) once merged
+    planner = ModelsPlanner(PinResolver(catalogue, book, pinning), _NoLifecycle(), chooser)
+
+    async def start_pins() -> None:
+        await asyncio.to_thread(book.load)
+        book.start()
+
+    return Installed(route_planner=planner, on_startup=[start_pins], on_cleanup=[book.stop])
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(DEPLOYMENTS_SECTION, ROUTING_SECTION),
-    routers=(routes_router,),
+    sections=(PINNING_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION),
+    routers=(pins_router, upgrades_router, routes_router),
     cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
-    checks=("rungway.models.routes.checks",),
+    checks=("rungway.models.pins.checks", "rungway.models.routes.checks"),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

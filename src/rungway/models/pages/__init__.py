@@ -1,6 +1,6 @@
-"""The models capability's dashboard pages: one `PageRouter`; each slice adds its own page module.
+"""The models capability's dashboard pages (one `PageRouter`; each slice adds its own page module).
 
-`routes.py`: a workload's routing rules and deployments, with the explain form (`/ui/models/routes`).
+`pins.py`: a workload's pins and upgrades; `routes.py`: its routing rules and deployments, with the explain form.
 """
 
 from __future__ import annotations
@@ -11,4 +11,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
 
-from rungway.models.pages import routes  # noqa: E402, F401  (its pages join `pages` on import)
+from rungway.models.pages import pins, routes  # noqa: E402, F401  (their pages join `pages` on import)
