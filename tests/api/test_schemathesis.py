@@ -56,6 +56,8 @@ ACCEPTANCE_NOT_CHECKED = {
     "name",
     ("POST", "/api/models/upgrades"): "the admin key names a workload; each pair of runs ran the two models on one "
     "dataset, and the workload pins an alias to `from` unless `alias` is given",
+    ("POST", "/api/models/shadow"): "the admin key names a workload; starting names `models:` entries for from and "
+    "to (not the same one) and a sample; duration and ends_at exclude each other and end within 90 days",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

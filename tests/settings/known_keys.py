@@ -39,6 +39,12 @@ prompts:
 evals:
   workloads:
     wl: {}
+pinning:
+  workloads:
+    wl: {upgrade_gate: {}}
+shadow:
+  workloads:
+    wl: {from: fast, to: other, sample: 0.1}
 deployments:
   fast-eu: {serves: fast, provider: sim}
 routing:
@@ -46,11 +52,9 @@ routing:
   workloads:
     wl:
       - {name: r, targets: [fast], when: {}}
-pinning:
-  workloads:
-    wl: {upgrade_gate: {}}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
+NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
 
 
 def accepted_key_paths() -> set[str]:
@@ -62,8 +66,7 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        mapped = (["prompts", "workloads"], ["evals", "workloads"], ["pinning", "workloads"], ["routing", "workloads"])
-        if parts[:2] in mapped and len(parts) > 2:
+        if parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"] and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider

@@ -1,30 +1,30 @@
 """The models capability's one door: `CAPABILITY`, published under the `rungway.capabilities` entry points.
 
 `install_models` composes the planner from its stages (`ports.py`) and hands it to the gateway as
-its `RoutePlanner`; each stage's own subpackage builds its runtime from the configuration.
+its `RoutePlanner`; each part (pins, shadow, ...) builds its own runtime in its `install.py`, and
+what they add to the server is joined here.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 from rungway.capability import Capability, Host, Installed
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
-from rungway.models.pins.book import PinBook
 from rungway.models.pins.config import PINNING_SECTION
+from rungway.models.pins.install import install_pins
 from rungway.models.pins.ports import CatalogueLookup
-from rungway.models.pins.resolver import PinResolver
-from rungway.models.pins.service import PINS, PinService
-from rungway.models.pins.store import PinStore
 from rungway.models.planner import ModelsPlanner
 from rungway.models.routes.api import router as routes_router
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
 from rungway.models.routes.install import install_routes
+from rungway.models.shadow import api as shadow_api
+from rungway.models.shadow.config import SHADOW_SECTION
+from rungway.models.shadow.install import install_shadow
 from rungway.models.upgrades.api import router as upgrades_router
 
-__all__ = ["CAPABILITY", "build_models", "install_models"]
+__all__ = ["CAPABILITY", "build_models", "install_models", "joined"]
 
 
 class _NoLifecycle:
@@ -34,31 +34,44 @@ class _NoLifecycle:
         return {}
 
 
+def joined(*parts: Installed) -> Installed:
+    """What several parts add to a server, as one `Installed` (start-ups in order, clean-ups reversed)."""
+    return Installed(
+        pipeline=[p for part in parts for p in part.pipeline],
+        writers=[w for part in parts for w in part.writers],
+        budget_holders=[h for part in parts for h in part.budget_holders],
+        on_startup=[h for part in parts for h in part.on_startup],
+        on_cleanup=[h for part in reversed(parts) for h in part.on_cleanup],
+        attempt_observers=[o for part in parts for o in part.attempt_observers],
+    )
+
+
 def install_models(host: Host) -> Installed:
-    return build_models(host, catalogue=None)  # the catalogue slice's CatalogueView once merged
+    return build_models(host, catalogue=None)
 
 
 def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
-    """The planner from its stages, the pins book (loaded at start, refreshed in the background)."""
-    state = host.state
-    pinning = state.config.section(PINNING_SECTION)
-    book = PinBook(pinning, PinStore(state.engine, pinning))
-    state.slots[PINS] = PinService(PinStore(state.engine, pinning), book, pinning)
-    chooser = install_routes(state)  # the failover slice's HealthView goes here (least-latency) once merged
-    planner = ModelsPlanner(PinResolver(catalogue, book, pinning), _NoLifecycle(), chooser)
-
-    async def start_pins() -> None:
-        await asyncio.to_thread(book.load)
-        book.start()
-
-    return Installed(route_planner=planner, on_startup=[start_pins], on_cleanup=[book.stop])
+    """The planner from its stages, and what each part adds to the server."""
+    resolver, pins = install_pins(host, catalogue)
+    shadow = install_shadow(host)
+    chooser = install_routes(host.state)  # the failover slice's HealthView goes here (least-latency) once merged
+    planner = ModelsPlanner(resolver, _NoLifecycle(), chooser)
+    parts = joined(pins, shadow)
+    return Installed(
+        route_planner=planner,
+        pipeline=parts.pipeline,
+        writers=parts.writers,
+        on_startup=parts.on_startup,
+        on_cleanup=parts.on_cleanup,
+        attempt_observers=parts.attempt_observers,
+    )
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(PINNING_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION),
-    routers=(pins_router, upgrades_router, routes_router),
+    sections=(PINNING_SECTION, SHADOW_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION),
+    routers=(pins_router, upgrades_router, shadow_api.router, routes_router),
     cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
     checks=("rungway.models.pins.checks", "rungway.models.routes.checks"),

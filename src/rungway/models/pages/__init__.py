@@ -1,6 +1,7 @@
-"""The models capability's dashboard pages (one `PageRouter`; each slice adds its own page module).
+"""The models capability's dashboard pages: each part of the capability adds its own page module here.
 
-`pins.py`: a workload's pins and upgrades; `routes.py`: its routing rules and deployments, with the explain form.
+One `PageRouter` for the capability (named on its `Capability`); the page modules join it on import.
+Every read goes through the functions the API uses, scoped as the API scopes them.
 """
 
 from __future__ import annotations
@@ -11,4 +12,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
 
-from rungway.models.pages import pins, routes  # noqa: E402, F401  (their pages join `pages` on import)
+from rungway.models.pages import pins, routes, shadow  # noqa: E402, F401  (their pages join `pages` on import)

@@ -122,7 +122,7 @@ def _policy(data: ConfigMapping, source: str) -> WorkloadPolicy:
         raise data.error(
             f"{path}.floating_aliases",
             f"expected resolve or refuse, got {floating!r}",
-            "write `resolve` (to the pin, else the alias's snapshot) or `refuse`",
+            "write e.g. resolve (to the pin, else the alias's snapshot), or refuse",
         )
     gate = _gate(_mapping(data.get("upgrade_gate"), f"{path}.upgrade_gate", source, "{max_regressions: 0}", data))
     return WorkloadPolicy(pins=pins, approved_only=approved_only, floating_aliases=floating, upgrade_gate=gate)
@@ -143,7 +143,8 @@ def parse_pinning(raw: object, source: str = "rungway.yaml") -> PinningConfig:
             refresh_s = -1.0
     if not 0.05 <= refresh_s <= 3600:
         raise data.error("pinning.refresh", f"expected a duration from 0.05s to 1h, got {refresh!r}", "write e.g. 10s")
-    workloads = _mapping(data.get("workloads"), "pinning.workloads", source, "{support: {pins: {...}}}", data)
+    example = "{support: {pins: {gpt-4o: gpt-4o-2024-08-06}}}"
+    workloads = _mapping(data.get("workloads"), "pinning.workloads", source, example, data)
     policies: dict[str, WorkloadPolicy] = {}
     for name, value in workloads.items():
         entry = _mapping(value, f"pinning.workloads.{name}", source, "{pins: {gpt-4o: gpt-4o-2024-08-06}}", workloads)
