@@ -1,17 +1,14 @@
 """Failover end to end: a routing rule's first deployment fails every call (a simulator with error_rate 1),
 the attempts executor (gateway/attempts.py) tries the next one, the caller gets its answer, and the request
-log names the deployment that served it. Runs once the executor is on the branch."""
+log names the deployment that served it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy import text
 
 from tests.servers import Gateway
-
-pytest.importorskip("rungway.gateway.attempts", reason="the attempts executor (core) is not merged yet")
 
 FAILING = """
 server:
