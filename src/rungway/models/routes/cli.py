@@ -59,7 +59,7 @@ def routes_group() -> None:
 @format_option("table", "json")
 def show_command(workload: str | None, server: str | None, key: str | None, fmt: str) -> None:
     """The workload's routing rules (first match wins) and the deployments of each public model."""
-    data = connect(server, key).send("GET", "/api/models/routes", {"workload": workload})
+    data = connect(server, key).get("/api/models/routes", {"workload": workload})
     if fmt == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
@@ -107,7 +107,7 @@ def explain_command(
     for name, value in (("workload", workload), ("user", user), ("max_tokens", max_tokens)):
         if value is not None:
             body[name] = value
-    data = connect(server, key).send("POST", "/api/models/routes/explain", body=body)
+    data = connect(server, key).post("/api/models/routes/explain", body)
     if fmt == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
