@@ -31,6 +31,8 @@ pays nothing for the index on the rows written on time."""
 LATE_ROW = text(f"recorded_at > ts_start + {LATE_WRITE_S:g}")
 WITH_PROMPT = text("prompt_name IS NOT NULL")
 """Only calls that referenced a registry prompt enter `ix_requests_prompt` (filters and reports by prompt)."""
+WITH_GUARDRAIL_HITS = text("guardrails IS NOT NULL")
+"""Only calls with a guardrail hit enter `ix_requests_guardrails` (the guardrails page's counts)."""
 
 workloads = Table(
     "workloads",
@@ -117,6 +119,13 @@ requests = Table(
     Index("ix_requests_trace", "trace_id"),
     Index("ix_requests_late", "recorded_at", sqlite_where=LATE_ROW, postgresql_where=LATE_ROW),
     Index("ix_requests_prompt", "prompt_name", "ts_start", sqlite_where=WITH_PROMPT, postgresql_where=WITH_PROMPT),
+    Index(
+        "ix_requests_guardrails",
+        "workload",
+        "ts_start",
+        sqlite_where=WITH_GUARDRAIL_HITS,
+        postgresql_where=WITH_GUARDRAIL_HITS,
+    ),
 )
 
 # Who read the request log, usage or cost, per workload (None: an admin's read across every workload).
