@@ -43,7 +43,7 @@ HOSTILE: dict[str, Any] = {
     "bad-index": {"candidates": [{"index": 5, "content": {"parts": [{"text": "x"}]}, "finishReason": "STOP"}]},
     "bad-usage": {
         "candidates": [{"content": {"parts": [{"text": "Hi"}]}, "finishReason": "STOP"}],
-        "usageMetadata": {"promptTokenCount": -5, "candidatesTokenCount": 10**20},
+        "usageMetadata": {"promptTokenCount": -5, "candidatesTokenCount": 10**18},
     },
     "bad-name": {"candidates": [{"content": {"parts": [{"functionCall": {"name": "x" * 10_000}}]}}]},
     "bad-args": {"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": "rm -rf"}}]}}]},
