@@ -50,7 +50,6 @@ MAX_ID = 200
 MAX_SIGNATURE = 65_536
 MAX_RETRY_DELAY_S = 3600.0
 _KEY_REASONS = ("API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED")
-_USAGE_KEYS = ("promptTokenCount", "toolUsePromptTokenCount", "cachedContentTokenCount")
 
 
 class BadAnswer(ValueError):
@@ -69,11 +68,13 @@ def usage_of(meta: Any) -> tuple[Usage, int]:
     """Usage from `usageMetadata`, and the reasoning (thought) tokens inside its output."""
     if not isinstance(meta, dict):
         return (Usage(), 0) if meta is None else (Usage(anomaly=INVALID_COUNT), 0)
-    (prompt, a), (tool, b), (cached, c) = (token_count(meta.get(k)) for k in _USAGE_KEYS)
-    (answer, d), (thoughts, e) = (
-        token_count(meta.get("candidatesTokenCount")),
-        token_count(meta.get("thoughtsTokenCount")),
+    get = meta.get
+    (prompt, a), (tool, b), (cached, c) = (
+        token_count(get("promptTokenCount")),
+        token_count(get("toolUsePromptTokenCount")),
+        token_count(get("cachedContentTokenCount")),
     )
+    (answer, d), (thoughts, e) = token_count(get("candidatesTokenCount")), token_count(get("thoughtsTokenCount"))
     usage = Usage.reported(prompt + tool, answer + thoughts, cached)
     return (usage if a and b and c and d and e else usage.flagged(INVALID_COUNT)), min(thoughts, usage.output)
 
@@ -94,37 +95,40 @@ def _candidates(answer: dict[str, Any], choices: int) -> list[tuple[int, dict[st
     candidates = answer.get("candidates")
     if candidates is None:
         return []
-    if not isinstance(candidates, list) or len(candidates) > choices:
+    if type(candidates) is not list or len(candidates) > choices:
         raise BadAnswer(f"'candidates' is not a list of at most {choices}")
     out = []
     for position, candidate in enumerate(candidates):
-        if not isinstance(candidate, dict):
+        if type(candidate) is not dict:
             raise BadAnswer("a candidate is not an object")
         index = candidate.get("index", position)
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < choices:
+        if type(index) is not int or not 0 <= index < choices:  # `type is`: a bool is no index
             raise BadAnswer(f"a candidate's index {index!r} is not one of the {choices} asked for")
         out.append((index, candidate))
     return out
 
 
-def _parts(candidate: dict[str, Any]) -> list[dict[str, Any]]:
+def _parts(candidate: dict[str, Any]) -> list[Any]:
+    """The candidate's parts; each is checked to be an object by whoever reads it (`_text`)."""
     content = candidate.get("content")
     if content is None:
         return []
-    parts = content.get("parts") if isinstance(content, dict) else None
+    parts = content.get("parts") if type(content) is dict else ()
     if parts is None:
         return []
-    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+    if type(parts) is not list:
         raise BadAnswer("'content.parts' is not a list of objects")
     return parts
 
 
-def _text(part: dict[str, Any]) -> str | None:
+def _text(part: Any) -> str | None:
     """The answer text of a part; None for thoughts and parts that are not text."""
+    if type(part) is not dict:
+        raise BadAnswer("a part is not an object")
     text = part.get("text")
     if text is None or part.get("thought") is True:
         return None
-    if not isinstance(text, str):
+    if type(text) is not str:
         raise BadAnswer("a part's 'text' is not a string")
     return text
 
@@ -237,33 +241,36 @@ class StreamTranslator:
 
     def translate(self, event: Any) -> list[dict[str, Any]]:
         """The chunks one event becomes. An `error` event is the caller's to raise before this."""
-        if not isinstance(event, dict):
+        if type(event) is not dict:
             raise BadAnswer("a stream event is not a JSON object")
         if not self.id:
             self.id, self.model = _ident(event, self.model)
-        if event.get("usageMetadata") is not None:
-            self._meta = event["usageMetadata"]
-        chunks: list[dict[str, Any]] = []
+        meta = event.get("usageMetadata")
+        if meta is not None:
+            self._meta = meta
         candidates = _candidates(event, self.choices)
-        if not candidates and _blocked(event) and not self._state:
+        if not candidates and not self._state and _blocked(event):
             self.blocked = True
             return [self._chunk(0, {"role": "assistant", "content": ""}, "content_filter")]
+        chunks: list[dict[str, Any]] = []
+        states = self._state
         for index, candidate in candidates:
-            state = self._state.get(index)
+            state = states.get(index)
             if state is None:
-                state = self._state[index] = _Choice()
+                state = states[index] = _Choice()
                 chunks.append(self._chunk(index, {"role": "assistant", "content": ""}))
-            if state.finished:
+            elif state.finished:
                 continue
             for part in _parts(candidate):
-                text = _text(part)
+                text = _text(part)  # a part is one of text, functionCall, ... (a oneof)
                 if text:
                     chunks.append(self._chunk(index, {"content": text}))
-                call = _tool_call(part)
-                if call is not None:
-                    call["index"] = state.tool_calls
-                    state.tool_calls += 1
-                    chunks.append(self._chunk(index, {"tool_calls": [call]}))
+                elif text is None and "functionCall" in part:
+                    call = _tool_call(part)
+                    if call is not None:
+                        call["index"] = state.tool_calls
+                        state.tool_calls += 1
+                        chunks.append(self._chunk(index, {"tool_calls": [call]}))
             reason = candidate.get("finishReason")
             if reason is not None:
                 state.finished = True
