@@ -43,8 +43,26 @@ BODY = orjson.dumps(
         "tools": TOOLS,
     }
 )
-WORDS = "Gateways meter tokens per request so that every team pays for what it uses and budgets hold".split()
-USAGE = {"promptTokenCount": 40, "cachedContentTokenCount": 0, "candidatesTokenCount": 20, "totalTokenCount": 60}
+WORDS = [
+    "Gateways",
+    "meter",
+    "tokens",
+    "per",
+    "request",
+    "so",
+    "that",
+    "every",
+    "team",
+    "pays",
+    "for",
+    "what",
+    "it",
+    "uses",
+    "and",
+    "budgets",
+    "hold",
+]
+USAGE = {"promptTokenCount": 40, "cachedContentTokenCount": 0, "candidatesTokenCount": 17, "totalTokenCount": 57}
 GEMINI_ANSWER = orjson.dumps(
     {
         "candidates": [{"content": {"role": "model", "parts": [{"text": " ".join(WORDS)}]}, "finishReason": "STOP"}],
@@ -57,7 +75,7 @@ GEMINI_EVENTS = [
     orjson.dumps({"candidates": [{"content": {"role": "model", "parts": [{"text": " " + w}]}}], "responseId": "a"})
     for w in WORDS
 ] + [orjson.dumps({"candidates": [{"content": {"parts": []}, "finishReason": "STOP"}], "usageMetadata": USAGE})]
-CLAUDE_USAGE = {"input_tokens": 40, "output_tokens": 20}
+CLAUDE_USAGE = {"input_tokens": 40, "output_tokens": 17}
 CLAUDE_ANSWER = orjson.dumps(
     {
         "id": "msg_1",
@@ -76,7 +94,7 @@ CLAUDE_EVENTS = [
         orjson.dumps({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": " " + w}})
         for w in WORDS
     ],
-    orjson.dumps({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 20}}),
+    orjson.dumps({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 17}}),
     orjson.dumps({"type": "message_stop"}),
 ]
 
