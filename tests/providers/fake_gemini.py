@@ -24,6 +24,19 @@ from tests.providers.fake_openai import Seen
 from tests.servers import AppServer
 
 SIGNATURE = "c2lnbmF0dXJl"
+WEATHER = {  # an OpenAI function tool, for the translation tests
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
 
 
 def _error(status: int, google_status: str, message: str, details: list[Any] | None = None) -> web.Response:
