@@ -182,6 +182,7 @@ models:
   error-429: {provider: google}
   error-503: {provider: google}
   error-400: {provider: google}
+  stream-error: {provider: google}
   bad-index: {provider: google}
   text-embedding-004: {provider: google}
 workloads:
@@ -267,3 +268,13 @@ def test_sdk_errors_through_the_gateway(gemini_gateway: Gateway) -> None:
 def test_sdk_embeddings_through_the_gateway(gemini_gateway: Gateway) -> None:
     reply = gemini_gateway.sdk().embeddings.create(model="text-embedding-004", input=["a", "b"])
     assert [d.embedding for d in reply.data] == [[0.5] * 3, [0.5] * 3]  # base64 on the wire, decoded by the SDK
+
+
+def test_sdk_stream_broken_by_the_upstream_mid_way_is_a_502_not_a_500(gemini_gateway: Gateway) -> None:
+    client = gemini_gateway.sdk().with_options(max_retries=0)
+    with pytest.raises(openai.APIError, match="overloaded"):
+        for _ in client.chat.completions.create(model="stream-error", messages=HELLO, stream=True):  # type: ignore[arg-type]
+            pass
+    gemini_gateway.flush()
+    with gemini_gateway.state.engine.connect() as conn:
+        assert conn.exec_driver_sql("select status from requests").scalar_one() == 502
