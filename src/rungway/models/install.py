@@ -6,9 +6,9 @@ its `RoutePlanner`; each stage's own subpackage builds its runtime from the conf
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.models.catalogue.config import CATALOGUE_SECTION
+from rungway.models.catalogue.install import install_catalogue
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
 
@@ -22,13 +22,6 @@ class _AsRequested:
         return Resolution(requested=requested, model=requested)
 
 
-class _NoLifecycle:
-    """No catalogue: every configured model is served as it is."""
-
-    def admit(self, model: str, now: float) -> Mapping[str, str]:
-        return {}
-
-
 class _NoRoutes:
     """No routes: each model goes to its one `models:` entry."""
 
@@ -37,12 +30,15 @@ class _NoRoutes:
 
 
 def install_models(host: Host) -> Installed:
-    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
-    return Installed(route_planner=planner)
+    catalogue = install_catalogue(host)
+    planner = ModelsPlanner(_AsRequested(), catalogue.lifecycle, _NoRoutes())
+    return Installed(route_planner=planner, on_startup=[catalogue.on_startup], on_cleanup=[catalogue.on_cleanup])
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    sections=(CATALOGUE_SECTION,),
+    migrations="rungway.models.migrations",
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

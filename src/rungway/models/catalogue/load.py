@@ -165,9 +165,7 @@ def _inherit(entry: CatalogueEntry, entries: Mapping[str, CatalogueEntry]) -> Ca
     )
 
 
-def merge_entries(
-    base: Mapping[str, CatalogueEntry], raw: ConfigMapping, source: Source
-) -> dict[str, CatalogueEntry]:
+def merge_entries(base: Mapping[str, CatalogueEntry], raw: ConfigMapping, source: Source) -> dict[str, CatalogueEntry]:
     """`base` with each entry of `raw` (a mapping of name -> entry) applied, then checked as a whole."""
     merged = dict(base)
     where: dict[str, ConfigMapping] = {}
