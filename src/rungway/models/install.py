@@ -7,6 +7,7 @@ its `RoutePlanner`; each stage's own subpackage builds its runtime from the conf
 from __future__ import annotations
 
 from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.models.catalogue import api as catalogue_api
 from rungway.models.catalogue.config import CATALOGUE_SECTION
 from rungway.models.catalogue.install import install_catalogue
 from rungway.models.planner import ModelsPlanner
@@ -39,6 +40,7 @@ CAPABILITY = Capability(
     name="models",
     install=install_models,
     sections=(CATALOGUE_SECTION,),
+    routers=(catalogue_api.router,),
     migrations="rungway.models.migrations",
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
