@@ -105,7 +105,7 @@ catalogue:
         ),
         (
             "catalogue:\n  entries:\n    x-1: {family: x}\n",
-            "catalogue.entries.x-1.provider: a new catalogue entry needs its provider. Fix: add e.g. `provider: openai`",
+            "catalogue.entries.x-1.provider: a new catalogue entry needs its provider. Fix: add e.g. `provider: ",
         ),
         (
             "catalogue:\n  entries:\n    x-1: {provider: openai, capabilities: [telepathy]}\n",
