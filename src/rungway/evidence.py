@@ -15,7 +15,7 @@ import enum
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, inspect
 
@@ -23,6 +23,9 @@ from rungway.capability import Capability, load_capabilities
 from rungway.domain.timespec import DAY
 from rungway.domain.workloads import Workload
 from rungway.settings.config import ModelRoute
+from rungway.settings.sections import ConfigSection
+
+T = TypeVar("T")
 
 
 class Verdict(enum.StrEnum):
@@ -146,8 +149,12 @@ class CheckContext:
         facts: FactsSource,
         default_key_limits: bool = False,
         prompt_facts: PromptFactsSource | None = None,
+        sections: Mapping[str, object] | None = None,
     ) -> None:
         self.engine = engine
+        # the configuration's capability sections as parsed (`Config.parsed_sections`), for checks that judge
+        # records against a capability's settings (the model catalogue's statuses)
+        self._sections: Mapping[str, object] = sections or {}
         # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
         self.default_key_limits = default_key_limits
         self.now = now
@@ -158,6 +165,12 @@ class CheckContext:
         self._prompt_source = prompt_facts
         self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
         self._tables: set[str] | None = None
+
+    def section(self, key: ConfigSection[T]) -> T:
+        """A capability's parsed configuration section (its defaults when the run was given none)."""
+        if key.name in self._sections:
+            return cast(T, self._sections[key.name])
+        return key.parse(None, "rungway.yaml")
 
     def since(self, window_days: int) -> float:
         return self.now - window_days * DAY

@@ -41,6 +41,7 @@ CAPABILITY = Capability(
     install=install_models,
     sections=(CATALOGUE_SECTION,),
     routers=(catalogue_api.router,),
+    cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
