@@ -43,5 +43,6 @@ CAPABILITY = Capability(
     routers=(catalogue_api.router,),
     cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
+    checks=("rungway.models.catalogue.checks",),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""
