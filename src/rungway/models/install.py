@@ -10,6 +10,7 @@ from rungway.capability import CallContext, Capability, Host, Installed, RoutePl
 from rungway.models.catalogue import api as catalogue_api
 from rungway.models.catalogue.config import CATALOGUE_SECTION
 from rungway.models.catalogue.install import install_catalogue
+from rungway.models.pages import pages
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
 
@@ -44,5 +45,6 @@ CAPABILITY = Capability(
     cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
     checks=("rungway.models.catalogue.checks",),
+    pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

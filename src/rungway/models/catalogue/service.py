@@ -116,7 +116,7 @@ def record_change(engine: Engine, view: CatalogueView, req: ChangeRequest, now: 
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def change_dict(change: StatusChange, admin: bool) -> dict[str, Any]:
