@@ -39,6 +39,9 @@ prompts:
 evals:
   workloads:
     wl: {}
+catalogue:
+  entries:
+    m-1: {provider: openai}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 
@@ -52,7 +55,7 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"]) and len(parts) > 2:
+        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"], ["catalogue", "entries"]) and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider
