@@ -129,8 +129,8 @@ class SunsetWatch:
     async def check(self, now: float | None = None) -> list[SunsetDue]:
         """Scan once; send each due alert this replica is first to claim. Returns the alerts due."""
         sender = self._sender()
-        if sender is None or not self.thresholds:
-            return []
+        if sender is None or sender.settings.webhook_url is None or not self.thresholds:
+            return []  # nowhere to send: claim nothing, so a webhook configured later still hears of it
         now = time.time() if now is None else now
         used = await asyncio.to_thread(models_used, self._engine, now - USAGE_WINDOW_S, self._find)
         due = due_alerts(used, datetime.fromtimestamp(now, UTC).date(), self.thresholds)
