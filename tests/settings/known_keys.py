@@ -41,7 +41,7 @@ evals:
     wl: {}
 catalogue:
   entries:
-    m-1: {provider: openai}
+    wl: {provider: openai}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 

@@ -93,15 +93,15 @@ catalogue:
         ),
         (
             "catalogue:\n  entries:\n    gpt-4o-2024-08-06: {status: retired}\n",
-            "catalogue.entries.gpt-4o-2024-08-06.status: unknown status 'retired'. Fix: use one of approved",
+            "catalogue.entries.gpt-4o-2024-08-06.status: unknown status 'retired' (one of approved",
         ),
         (
             "catalogue:\n  entries:\n    gpt-4o-2024-08-06: {successor: gpt-9}\n",
-            ":8: catalogue.entries.gpt-4o-2024-08-06.successor: 'gpt-9' is not in the catalogue. Fix: add an entry",
+            ":8: catalogue.entries.gpt-4o-2024-08-06.successor: 'gpt-9' is not in the catalogue (add it under",
         ),
         (
             "catalogue:\n  entries:\n    x-1: {provider: openai, sunset: next-year}\n",
-            "catalogue.entries.x-1.sunset: expected a date, got 'next-year'. Fix: write an ISO date",
+            "catalogue.entries.x-1.sunset: expected an ISO date, got 'next-year'. Fix: write e.g. 2026-06-01",
         ),
         (
             "catalogue:\n  entries:\n    x-1: {family: x}\n",

@@ -48,7 +48,9 @@ def _thresholds(data: ConfigMapping) -> tuple[int, ...]:
     if ok and all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 730 for d in raw):
         return tuple(sorted(set(raw), reverse=True))
     raise data.error(
-        "catalogue.sunset_alerts", f"expected up to 10 numbers of days (1..730), got {raw!r}", "write e.g. [90, 60, 30]"
+        "catalogue.sunset_alerts",
+        f"expected up to 10 numbers of days (1..730), got {raw!r}",
+        "write e.g. `[90, 60, 30]`",
     )
 
 

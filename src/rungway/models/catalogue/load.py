@@ -45,7 +45,7 @@ def _date(data: ConfigMapping, key: str, path: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise data.error(path, f"expected a date, got {value!r}", "write an ISO date, e.g. 2026-06-01") from None
+        raise data.error(path, f"expected an ISO date, got {value!r}", "write e.g. 2026-06-01") from None
 
 
 def _count(data: ConfigMapping, key: str, path: str) -> int | None:
@@ -82,7 +82,9 @@ def _price(data: ConfigMapping, path: str) -> Price | None:
     if raw is None:
         return None
     if not isinstance(raw, ConfigMapping) or "input" not in raw or "output" not in raw:
-        raise data.error(f"{path}.price", "a price needs `input` and `output`", "write e.g. {input: 0.15, output: 0.6}")
+        raise data.error(
+            f"{path}.price", "a price needs `input` and `output`", "write e.g. `{input: 0.15, output: 0.6}`"
+        )
     cached = _usd(raw, "cached_input", f"{path}.price") if raw.get("cached_input") is not None else None
     return Price(_usd(raw, "input", f"{path}.price"), _usd(raw, "output", f"{path}.price"), cached)
 
@@ -92,8 +94,8 @@ def _capabilities(data: ConfigMapping, path: str) -> frozenset[str] | None:
     if raw is None:
         return None
     if not isinstance(raw, list) or not all(isinstance(c, str) and c in CAPABILITIES for c in raw):
-        known = ", ".join(sorted(CAPABILITIES))
-        raise data.error(f"{path}.capabilities", f"expected a list of capabilities, got {raw!r}", f"use {known}")
+        problem = f"expected a list of capabilities ({', '.join(sorted(CAPABILITIES))}), got {raw!r}"
+        raise data.error(f"{path}.capabilities", problem, "write e.g. `[tools, json_schema, streaming_usage]`")
     return frozenset(raw)
 
 
@@ -105,7 +107,7 @@ def _status(data: ConfigMapping, path: str) -> ModelStatus | None:
         return ModelStatus(raw)
     except ValueError:
         known = ", ".join(s.value for s in ModelStatus)
-        raise data.error(f"{path}.status", f"unknown status {raw!r}", f"use one of {known}") from None
+        raise data.error(f"{path}.status", f"unknown status {raw!r} (one of {known})", "write e.g. approved") from None
 
 
 def parse_entry(name: str, data: ConfigMapping, base: CatalogueEntry | None, source: Source) -> CatalogueEntry:
@@ -118,7 +120,7 @@ def parse_entry(name: str, data: ConfigMapping, base: CatalogueEntry | None, sou
         raise data.error(f"{path}.provider", "a new catalogue entry needs its provider", "add e.g. `provider: openai`")
     floating = data.get("floating")
     if floating is not None and not isinstance(floating, bool):
-        raise data.error(f"{path}.floating", f"expected true or false, got {floating!r}", "write `floating: true`")
+        raise data.error(f"{path}.floating", f"expected true or false, got {floating!r}", "write e.g. true")
     start = base if base is not None else CatalogueEntry(name=name, provider=provider or "", family=name)
     changes: dict[str, Any] = {"source": source}
     values: dict[str, Any] = {
@@ -138,13 +140,15 @@ def parse_entry(name: str, data: ConfigMapping, base: CatalogueEntry | None, sou
         "owner": _text(data, "owner", f"{path}.owner", "platform-team"),
     }
     changes.update({key: value for key, value in values.items() if value is not None})
+    if values["alias_of"] is not None and floating is None:
+        changes["floating"] = True  # an entry that points at a snapshot is a floating alias
     entry = replace(start, **changes)
     if not entry.floating and entry.snapshot is None:
         entry = replace(entry, snapshot=name)
     if entry.floating and entry.snapshot is not None and base is None:
         raise data.error(f"{path}.snapshot", "a floating alias has no snapshot of its own", "use `alias_of:` instead")
     if entry.alias_of is not None and not entry.floating:
-        raise data.error(f"{path}.alias_of", "only a floating alias points at a snapshot", "add `floating: true`")
+        raise data.error(f"{path}.floating", "an entry with `alias_of` is a floating alias", "write e.g. true")
     if entry.deprecated_on and entry.sunset_on and entry.sunset_on < entry.deprecated_on:
         raise data.error(f"{path}.sunset", "the sunset is before the deprecation", "check both dates")
     data.reject_unknown_keys()
@@ -183,8 +187,8 @@ def merge_entries(base: Mapping[str, CatalogueEntry], raw: ConfigMapping, source
         for key, target in (("successor", entry.successor), ("alias_of", entry.alias_of)):
             if target is not None and target not in merged:
                 path = f"{raw.child_path(name)}.{key}"
-                problem = f"{target!r} is not in the catalogue"
-                fix = f"add an entry named {target!r} under catalogue.entries, or name one that exists"
+                problem = f"{target!r} is not in the catalogue (add it under catalogue.entries first)"
+                fix = "write e.g. gpt-4.1-2025-04-14" if key == "successor" else "write e.g. gpt-4o-2024-08-06"
                 raise (item.error(path, problem, fix) if item is not None else raw.error(path, problem, fix))
     return {name: _inherit(entry, merged) for name, entry in merged.items()}
 
