@@ -1,1 +1,1 @@
-"""The models capability's Alembic branch (`models`: m0000 base, m0001 approvals, ...), applied at every start."""
+"""The models capability's Alembic branch (`models`): catalogue approvals, pins, upgrades, incidents."""
