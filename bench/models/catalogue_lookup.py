@@ -58,10 +58,10 @@ def main() -> None:
         pairs.append((a, b, b - a))
         print(f"round: null {a:.3f} µs, catalogue {b:.3f} µs, added {b - a:+.3f} µs CPU per call")
     added = [p[2] for p in pairs]
+    null, catalogue = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
     print(
-        f"median of {args.rounds} paired rounds of {args.calls:,} calls: null {statistics.median(p[0] for p in pairs):.3f}"
-        f" µs, catalogue {statistics.median(p[1] for p in pairs):.3f} µs, added {statistics.median(added):+.3f} µs"
-        f" (pairs {min(added):+.3f} to {max(added):+.3f})"
+        f"median of {args.rounds} paired rounds of {args.calls:,} calls: null {null:.3f} µs, catalogue "
+        f"{catalogue:.3f} µs, added {statistics.median(added):+.3f} µs (pairs {min(added):+.3f} to {max(added):+.3f})"
     )
 
 
