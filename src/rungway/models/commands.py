@@ -1,18 +1,23 @@
-"""The `rungway models` command group: each part of the models capability adds its own subgroup here
-(`catalogue` now; pins, upgrades and routes join the same group)."""
+"""`rungway models`: the models capability's one command group; each part adds its own subgroup."""
 
 from __future__ import annotations
 
 import click
 
 from rungway.models.catalogue.cli import catalogue_group
+from rungway.models.pins.cli import pins_group
+from rungway.models.shadow.cli import shadow_group
+from rungway.models.upgrades.cli import upgrade_group
 
 __all__ = ["models_group"]
 
 
 @click.group("models")
 def models_group() -> None:
-    """Models: the catalogue and its lifecycle."""
+    """Models: catalogue, pins and planned upgrades, routes, health, shadow traffic."""
 
 
 models_group.add_command(catalogue_group)
+models_group.add_command(pins_group)
+models_group.add_command(upgrade_group)
+models_group.add_command(shadow_group)

@@ -1,6 +1,7 @@
-"""The models capability's dashboard pages: each part adds its page module here (the catalogue now).
+"""The models capability's dashboard pages: each part of the capability adds its own page module here.
 
-One `PageRouter` for the capability; a page module joins it on import.
+One `PageRouter` for the capability (named on its `Capability`); the page modules join it on import.
+Every read goes through the functions the API uses, scoped as the API scopes them.
 """
 
 from __future__ import annotations
@@ -11,4 +12,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
 
-from rungway.models.pages import catalogue  # noqa: E402, F401  (its pages join `pages` on import)
+from rungway.models.pages import catalogue, pins, shadow  # noqa: E402, F401  (their pages join `pages` on import)
