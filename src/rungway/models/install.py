@@ -13,6 +13,7 @@ from rungway.capability import CallContext, Capability, Host, Installed, RoutePl
 from rungway.models.catalogue import api as catalogue_api
 from rungway.models.catalogue.config import CATALOGUE_SECTION
 from rungway.models.catalogue.install import install_catalogue
+from rungway.models.catalogue.view import RoutableCatalogue
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
 from rungway.models.pins.config import PINNING_SECTION
@@ -57,7 +58,8 @@ def joined(*parts: Installed) -> Installed:
 def install_models(host: Host) -> Installed:
     catalogue = install_catalogue(host)  # first: its view is loaded before the pins resolve against it
     first = Installed(on_startup=[catalogue.on_startup], on_cleanup=[catalogue.on_cleanup])
-    return build_models(host, catalogue.view, catalogue.lifecycle, first)
+    routable = RoutableCatalogue(catalogue.view, host.state.config.models)
+    return build_models(host, routable, catalogue.lifecycle, first)
 
 
 def build_models(

@@ -79,3 +79,15 @@ def test_decisions_are_recomputed_when_the_view_changes() -> None:
     view.version += 1
     with pytest.raises(PermissionDenied):
         gate.admit("claude-sonnet-4-5-20250929", 0)
+
+
+def test_pins_see_an_alias_resolve_only_to_a_snapshot_that_a_route_serves() -> None:
+    from rungway.models.catalogue.view import RoutableCatalogue
+
+    view = CatalogueView(_config())
+    served = RoutableCatalogue(view, {"gpt-4o": object(), "gpt-4o-2024-08-06": object()})
+    assert (served.entry("gpt-4o") or pytest.fail()).alias_of == "gpt-4o-2024-08-06"
+    only_alias = RoutableCatalogue(view, {"gpt-4o-mini": object()})  # the alias's own route serves it
+    alias = only_alias.entry("gpt-4o-mini")
+    assert alias is not None and alias.floating and alias.alias_of is None
+    assert only_alias.entry("nope") is None and len(only_alias.entries()) == len(view.entries())

@@ -21,7 +21,7 @@ from rungway.models.catalogue.config import CatalogueConfig
 from rungway.models.catalogue.entry import CatalogueEntry
 from rungway.models.catalogue.store import StatusChange, latest_approvals, latest_changes
 
-__all__ = ["CATALOGUE", "CatalogueView", "apply_changes"]
+__all__ = ["CATALOGUE", "CatalogueView", "RoutableCatalogue", "apply_changes"]
 
 log = logging.getLogger("rungway.models.catalogue")
 
@@ -125,3 +125,32 @@ class CatalogueView:
 
 CATALOGUE = StateKey[CatalogueView]("models.catalogue")
 """Where a server keeps its catalogue view (`state.slots[CATALOGUE]`), for the API, pages and other stages."""
+
+
+class RoutableCatalogue:
+    """The catalogue as the pins resolver reads it: a floating alias points at its snapshot only when that
+    snapshot is served under its own name (a `models:` entry); otherwise the alias's own route serves it
+    (`models: {gpt-4o-mini: {model: gpt-4o-mini-2024-07-18}}`), so resolving would name a model no route
+    serves. Entries are adjusted once per view version, so a call costs a dict read."""
+
+    def __init__(self, view: CatalogueView, routes: Mapping[str, object]) -> None:
+        self.view = view
+        self.routes = routes
+        self._cache: dict[str, CatalogueEntry] = {}
+        self._version = -1
+
+    def entry(self, name: str) -> CatalogueEntry | None:
+        if self.view.version != self._version:
+            self._cache, self._version = {}, self.view.version
+        found = self._cache.get(name)
+        if found is None:
+            found = self.view.entry(name)
+            if found is None:
+                return None
+            if found.floating and found.alias_of and found.alias_of not in self.routes:
+                found = replace(found, alias_of=None)
+            self._cache[name] = found
+        return found
+
+    def entries(self) -> Sequence[CatalogueEntry]:
+        return self.view.entries()
