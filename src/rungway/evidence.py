@@ -152,9 +152,7 @@ class CheckContext:
         sections: Mapping[str, object] | None = None,
     ) -> None:
         self.engine = engine
-        # the configuration's capability sections as parsed (`Config.parsed_sections`), for checks that judge
-        # records against a capability's settings (the model catalogue's statuses)
-        self._sections: Mapping[str, object] = sections or {}
+        self.sections: Mapping[str, object] = sections or {}  # the config's capability sections, by name
         # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
         self.default_key_limits = default_key_limits
         self.now = now
@@ -168,8 +166,8 @@ class CheckContext:
 
     def section(self, key: ConfigSection[T]) -> T:
         """A capability's parsed configuration section (its defaults when the run was given none)."""
-        if key.name in self._sections:
-            return cast(T, self._sections[key.name])
+        if key.name in self.sections:
+            return cast(T, self.sections[key.name])
         return key.parse(None, "rungway.yaml")
 
     def since(self, window_days: int) -> float:

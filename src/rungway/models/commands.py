@@ -6,6 +6,7 @@ import click
 
 from rungway.models.catalogue.cli import catalogue_group
 from rungway.models.pins.cli import pins_group
+from rungway.models.routes.cli import routes_group
 from rungway.models.shadow.cli import shadow_group
 from rungway.models.upgrades.cli import upgrade_group
 
@@ -21,3 +22,4 @@ models_group.add_command(catalogue_group)
 models_group.add_command(pins_group)
 models_group.add_command(upgrade_group)
 models_group.add_command(shadow_group)
+models_group.add_command(routes_group)
