@@ -9,7 +9,8 @@ credentials files, profiles, SSO, container and instance roles), and `EventStrea
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.eventstream import EventStreamBuffer, EventStreamError
+from botocore.eventstream import EventStreamBuffer, ParserError
 
 SERVICE = "bedrock"
 
@@ -76,17 +77,22 @@ class EventDecoder:
         self._buffer = EventStreamBuffer()
         self._pending = 0
 
-    def feed(self, piece: bytes) -> Iterator[StreamMessage]:
+    def feed(self, piece: bytes) -> list[StreamMessage]:
+        """The messages completed by `piece` (often none)."""
         self._pending += len(piece)
         self._buffer.add_data(piece)
+        messages = []
         try:
             for message in self._buffer:
                 self._pending -= message.prelude.total_length
-                yield _message(message.headers, message.payload)
-        except EventStreamError as exc:
+                messages.append(_message(message.headers, message.payload))
+        # botocore's checks raise ParserError (CRCs, lengths, duplicate headers); a header of an
+        # unknown type or cut short surfaces as KeyError / struct.error / UnicodeDecodeError.
+        except (ParserError, KeyError, IndexError, ValueError, struct.error) as exc:
             raise EventStreamBroken(f"{type(exc).__name__}: {exc}") from None
         if self._pending > self.max_message_bytes:
             raise EventStreamBroken(f"one event-stream message exceeded {self.max_message_bytes} bytes")
+        return messages
 
     @property
     def pending(self) -> int:
