@@ -16,6 +16,7 @@ only when a bedrock provider is configured. Converse has no embeddings: such cal
 
 from __future__ import annotations
 
+import importlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -167,7 +168,7 @@ def _decoder(max_message_bytes: int) -> EventDecoder:
 @register_provider("bedrock")
 def create_bedrock(config: ProviderConfig) -> BedrockProvider:
     try:
-        from rungway.providers import bedrock_aws
+        bedrock_aws = importlib.import_module("rungway.providers.bedrock_aws")
     except ImportError:
         raise config.error(
             "type", "the bedrock provider needs botocore, which is not installed", f"run `{INSTALL_HINT}`"

@@ -9,6 +9,7 @@ credentials files, profiles, SSO, container and instance roles), and `EventStrea
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,8 +49,9 @@ def resolve_credentials(
 
 
 def default_region(profile: str | None) -> str | None:
-    """The region from AWS_REGION / AWS_DEFAULT_REGION or the profile's config, as the AWS SDKs read it."""
-    region = botocore.session.Session(profile=profile).get_config_variable("region")
+    """The region from AWS_REGION (the other AWS SDKs' variable), else botocore's chain: AWS_DEFAULT_REGION,
+    then the profile's `region` in ~/.aws/config."""
+    region = os.environ.get("AWS_REGION") or botocore.session.Session(profile=profile).get_config_variable("region")
     return region if isinstance(region, str) and region else None
 
 
