@@ -5,8 +5,10 @@ from __future__ import annotations
 import binascii
 import contextlib
 import struct
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from botocore.credentials import RefreshableCredentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -101,3 +103,25 @@ def test_random_bytes_only_ever_raise_event_stream_broken(noise: bytes, cut: int
         decoder = EventDecoder(1000)
         with contextlib.suppress(EventStreamBroken):
             decoder.feed(wire)
+
+
+def test_temporary_credentials_near_expiry_are_renewed_before_signing() -> None:
+
+    issued: list[str] = []
+
+    def fetch() -> dict[str, str]:
+        issued.append("token")
+        expiry = datetime.now(UTC) + timedelta(hours=1 if len(issued) > 1 else 0, seconds=60)
+        return {
+            "access_key": KEY_ID,
+            "secret_key": SECRET,
+            "token": f"t{len(issued)}",
+            "expiry_time": expiry.isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(fetch(), fetch, "test")
+    signer = Signer(credentials, "us-east-1")
+    assert signer.must_refresh()
+    signer.refresh()
+    assert not signer.must_refresh()
+    assert signer.headers("https://h/model/m/converse", b"{}", {})["X-Amz-Security-Token"] == "t2"

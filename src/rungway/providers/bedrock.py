@@ -16,6 +16,7 @@ only when a bedrock provider is configured. Converse has no embeddings: such cal
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import time
 import uuid
@@ -76,12 +77,16 @@ class BedrockProvider:
     def _url(self, model: str, operation: str) -> str:
         return f"{self.client.options.base_url}/model/{quote(model, safe='')}/{operation}"
 
-    def _signed(self, url: str, body: bytes, call_headers: Mapping[str, str], accept: str) -> dict[str, str]:
+    async def _signed(self, url: str, body: bytes, call_headers: Mapping[str, str], accept: str) -> dict[str, str]:
         headers = {**self._headers, "Accept": accept}
         traceparent = call_headers.get("traceparent")
         if traceparent is not None:
             headers["traceparent"] = traceparent
-        return self.signer.headers(url, body, headers) if self.signer is not None else headers
+        if self.signer is None:
+            return headers
+        if self.signer.must_refresh():
+            await asyncio.to_thread(self.signer.refresh)
+        return self.signer.headers(url, body, headers)
 
     def _failure(self, provider: str, status: int, raw: bytes, headers: Mapping[str, str]) -> RungwayError:
         try:
@@ -101,7 +106,7 @@ class BedrockProvider:
         request = to_converse_request(call.body)
         url = self._url(request.model, "converse")
         body = orjson.dumps(request.body)
-        headers = self._signed(url, body, call.headers, "application/json")
+        headers = await self._signed(url, body, call.headers, "application/json")
         status, raw, answer_headers = await self.client.post(url, body, headers, call.timeout_s)
         if status != 200:
             raise self._failure(self.name, status, raw, answer_headers)
@@ -115,7 +120,7 @@ class BedrockProvider:
         request = to_converse_request(call.body)
         url = self._url(request.model, "converse-stream")
         body = orjson.dumps(request.body)
-        headers = self._signed(url, body, call.headers, "application/vnd.amazon.eventstream")
+        headers = await self._signed(url, body, call.headers, "application/vnd.amazon.eventstream")
         response = await self.client.open_stream(url, body, headers, call.timeout_s, self._failure)
         translator = StreamTranslator(
             self.name, request.schema_tool, int(time.time()), request.model, self._completion_id(response.headers)

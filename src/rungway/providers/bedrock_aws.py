@@ -62,6 +62,15 @@ class Signer:
         self.credentials = credentials
         self.region = region
 
+    def must_refresh(self) -> bool:
+        """Whether temporary credentials (a role, SSO) are near expiry: renewing them is a blocking network
+        call, which the provider makes in a thread rather than on the event loop."""
+        refresh_needed = getattr(self.credentials, "refresh_needed", None)
+        return bool(refresh_needed is not None and refresh_needed())
+
+    def refresh(self) -> None:
+        self.credentials.get_frozen_credentials()
+
     def headers(self, url: str, body: bytes, headers: Mapping[str, str]) -> dict[str, str]:
         """`headers` plus X-Amz-Date, X-Amz-Security-Token (temporary keys) and Authorization."""
         request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
