@@ -49,6 +49,7 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
     ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
+    ("POST", "/api/models/routes/explain"): "the model must be one the server serves (else 404 model_not_found)",
     ("PUT", "/api/models/pins/{alias}"): "the admin key names a workload; the alias in the path is a model name "
     "(path parameters are documented as plain text) and not the snapshot itself",
     ("POST", "/api/models/pins/{alias}/rollback"): "the admin key names a workload; the alias in the path is a model "

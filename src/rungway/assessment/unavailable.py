@@ -14,7 +14,6 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 MISSING_FEATURES: dict[str, str] = {
     "content_filtering": "input and output guardrails are not a Rungway capability yet",
     "continuous_evaluation": "online evaluation of production traffic is not a Rungway capability yet",
-    "multi_model_routing": "routing policies across models are not a Rungway capability yet (one route per model name)",
     "multi_layer_caching": "response caching is not a Rungway capability yet",
     "cost_forecasting": "spend forecasting is not a Rungway capability yet",
     "audit_trails": "a tamper-evident audit log of calls and administrative changes is not a Rungway capability yet",

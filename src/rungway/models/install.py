@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.capability import Capability, Host, Installed
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
 from rungway.models.pins.config import PINNING_SECTION
 from rungway.models.pins.install import install_pins
 from rungway.models.pins.ports import CatalogueLookup
 from rungway.models.planner import ModelsPlanner
+from rungway.models.routes.api import router as routes_router
+from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
+from rungway.models.routes.install import install_routes
 from rungway.models.shadow import api as shadow_api
 from rungway.models.shadow.config import SHADOW_SECTION
 from rungway.models.shadow.install import install_shadow
@@ -29,13 +32,6 @@ class _NoLifecycle:
 
     def admit(self, model: str, now: float) -> Mapping[str, str]:
         return {}
-
-
-class _NoRoutes:
-    """No routes: each model goes to its one `models:` entry."""
-
-    def choose(self, ctx: CallContext, model: str) -> RoutePlan | None:
-        return None
 
 
 def joined(*parts: Installed) -> Installed:
@@ -58,7 +54,8 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
     """The planner from its stages, and what each part adds to the server."""
     resolver, pins = install_pins(host, catalogue)
     shadow = install_shadow(host)
-    planner = ModelsPlanner(resolver, _NoLifecycle(), _NoRoutes())
+    chooser = install_routes(host.state)  # the failover slice's HealthView goes here (least-latency) once merged
+    planner = ModelsPlanner(resolver, _NoLifecycle(), chooser)
     parts = joined(pins, shadow)
     return Installed(
         route_planner=planner,
@@ -73,11 +70,11 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(PINNING_SECTION, SHADOW_SECTION),
-    routers=(pins_router, upgrades_router, shadow_api.router),
+    sections=(PINNING_SECTION, SHADOW_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION),
+    routers=(pins_router, upgrades_router, shadow_api.router, routes_router),
     cli={"models": "rungway.models.commands:models_group"},
     migrations="rungway.models.migrations",
-    checks=("rungway.models.pins.checks",),
+    checks=("rungway.models.pins.checks", "rungway.models.routes.checks"),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

@@ -51,13 +51,13 @@ class RedTeamConfig:
     schedules: dict[str, Schedule] = field(default_factory=dict)
 
 
-def _mapping(raw: Any, key_path: str, source: str, lines: Any) -> ConfigMapping:
+def _mapping(raw: Any, key_path: str, source: str, lines: Any, example: str) -> ConfigMapping:
     if raw is None:
         return ConfigMapping({}, key_path, source, lines)
     data = tracked(raw, key_path, source)
     if not isinstance(data, ConfigMapping):
         problem = f"expected a mapping, got {type(raw).__name__}"
-        raise ConfigMapping({}, key_path, source, lines).error(key_path, problem, "indent the keys under it")
+        raise ConfigMapping({}, key_path, source, lines).error(key_path, problem, f"write e.g. `{example}`")
     return data
 
 
@@ -77,7 +77,7 @@ def _schedule(name: str, entry: ConfigMapping, path: str) -> Schedule:
     known = load_corpus().categories
     if not isinstance(categories, list) or any(c not in known for c in categories):
         raise entry.error(f"{path}.categories", f"expected a list of categories, got {categories!r}",
-                          f"use some of {', '.join(known)}")  # fmt: skip
+                          f"write e.g. [{known[0]}] (any of {', '.join(known)})")  # fmt: skip
     prompt, model = entry.get("prompt"), entry.get("model")
     for key, value in (("prompt", prompt), ("model", model)):
         if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 200):
@@ -89,7 +89,7 @@ def _schedule(name: str, entry: ConfigMapping, path: str) -> Schedule:
 
 def parse_redteam(raw: object, source: str = "rungway.yaml") -> RedTeamConfig:
     """Validate `redteam:`; every error names the file, line, key path and the fix."""
-    data = _mapping(raw, "redteam", source, {})
+    data = _mapping(raw, "redteam", source, {}, "{workloads: {support: {every: 7d, model: gpt-4o-mini}}}")
     tick = data.get("tick_s", 60.0)
     if isinstance(tick, bool) or not isinstance(tick, int | float) or not 0.05 <= tick <= 3600:
         raise data.error("redteam.tick_s", f"expected seconds from 0.05 to 3600, got {tick!r}", "write e.g. 60")
@@ -101,11 +101,13 @@ def parse_redteam(raw: object, source: str = "rungway.yaml") -> RedTeamConfig:
         raise data.error(
             "redteam.server_url", f"expected an http(s) URL, got {url!r}", "write e.g. http://127.0.0.1:4000"
         )
-    workloads = _mapping(data.get("workloads"), "redteam.workloads", source, data.lines)
+    workloads = _mapping(
+        data.get("workloads"), "redteam.workloads", source, data.lines, "{support: {every: 7d, model: gpt-4o-mini}}"
+    )
     schedules = {}
     for name, value in workloads.items():
         path = f"redteam.workloads.{name}"
-        entry = _mapping(value, path, source, workloads.lines)
+        entry = _mapping(value, path, source, workloads.lines, "{every: 7d, model: gpt-4o-mini}")
         schedules[str(name)] = _schedule(str(name), entry, path)
         entry.reject_unknown_keys()
     data.reject_unknown_keys()
