@@ -230,6 +230,8 @@ models:
   error-400: {provider: aws}
   error-503: {provider: aws}
   hostile: {provider: aws}
+  bad-crc: {provider: aws}
+  stream-throttled: {provider: aws}
   titan-embed: {provider: aws, model: amazon.titan-embed-text-v2:0}
 workloads:
   test: {}
@@ -307,3 +309,15 @@ def test_sdk_errors_through_the_gateway(bedrock_gateway: Gateway) -> None:
     assert hostile.value.status_code == 502
     with pytest.raises(openai.BadRequestError, match="no embeddings"):
         client.embeddings.create(model="titan-embed", input="hi")
+
+
+@pytest.mark.parametrize("model", ["bad-crc", "hostile", "stream-throttled"])
+def test_sdk_broken_streams_end_in_an_error_never_a_500(bedrock_gateway: Gateway, model: str) -> None:
+    client = bedrock_gateway.sdk().with_options(max_retries=0)
+    with pytest.raises(openai.APIError) as caught:
+        list(client.chat.completions.create(model=model, messages=HELLO, stream=True))  # type: ignore[arg-type]
+    assert getattr(caught.value, "status_code", None) != 500
+    bedrock_gateway.flush()
+    with bedrock_gateway.state.engine.connect() as conn:
+        status = conn.exec_driver_sql("select status from requests").scalar_one()
+    assert status == (429 if model == "stream-throttled" else 502)
