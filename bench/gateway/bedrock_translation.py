@@ -4,8 +4,9 @@
 
 Each round times, per call: the request (OpenAI body -> Converse body -> JSON bytes), the SigV4 signature
 (botocore's SigV4Auth over those bytes), a plain answer (Converse JSON -> chat.completion -> JSON bytes)
-and a streamed answer (a 24-word reply plus usage as ConverseStream sends it: 30 event-stream messages
-decoded by botocore with both CRCs, translated to chunks, each chunk to JSON bytes). The Anthropic
+and a streamed answer (a 24-word reply plus usage as ConverseStream sends it: 28 event-stream messages
+decoded by rungway.wire.eventstream with both CRCs, translated to chunks, each chunk to JSON bytes); the
+decoding alone is also timed against botocore's decoder, its reference. The Anthropic
 adapter's request and answer translation run in the same rounds as a reference. Figures are the
 median over rounds of process CPU time per call (`time.process_time`), so other processes' load on a
 shared machine counts less than in wall time. Needs the `bedrock` extra (botocore).
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from botocore.eventstream import EventStreamBuffer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/ (the fake's encoder) from a clone
 
@@ -29,8 +31,9 @@ from tests.providers.fake_bedrock import USAGE, event
 
 from rungway.providers.anthropic_wire import to_chat_completion as anthropic_completion
 from rungway.providers.anthropic_wire import to_messages_request
-from rungway.providers.bedrock_aws import EventDecoder, Signer, resolve_credentials
+from rungway.providers.bedrock_aws import Signer, resolve_credentials
 from rungway.providers.bedrock_wire import StreamTranslator, to_chat_completion, to_converse_request
+from rungway.wire.eventstream import EventStreamDecoder
 
 BODY = {
     "model": "anthropic.claude-3-5-sonnet-20240620-v1:0",
@@ -108,7 +111,7 @@ def anthropic_answer() -> bytes:
 
 
 def bedrock_stream() -> int:
-    decoder = EventDecoder(1 << 20)
+    decoder = EventStreamDecoder(1 << 20)
     translator = StreamTranslator("aws", None, 0, str(BODY["model"]), "chatcmpl-1")
     out = 0
     for start in range(0, len(STREAM), PIECE):
@@ -119,12 +122,28 @@ def bedrock_stream() -> int:
     return out
 
 
+def decode_ours() -> int:
+    decoder = EventStreamDecoder(1 << 20)
+    return sum(len(decoder.feed(STREAM[at : at + PIECE])) for at in range(0, len(STREAM), PIECE))
+
+
+def decode_botocore() -> int:
+    buffer = EventStreamBuffer()
+    count = 0
+    for at in range(0, len(STREAM), PIECE):
+        buffer.add_data(STREAM[at : at + PIECE])
+        count += sum(1 for _ in buffer)
+    return count
+
+
 CASES: dict[str, Callable[[], Any]] = {
     "bedrock request (translate + JSON)": bedrock_request,
     "anthropic request (translate + JSON), reference": anthropic_request,
     "bedrock SigV4 signature (botocore)": sign,
     "bedrock plain answer (JSON -> chat.completion -> JSON)": bedrock_answer,
     "anthropic plain answer, reference": anthropic_answer,
+    "decode only, 28 messages: rungway.wire.eventstream": decode_ours,
+    "decode only, 28 messages: botocore EventStreamBuffer (reference)": decode_botocore,
     f"bedrock streamed answer ({len(WORDS) + 4} events: decode + translate + chunk JSON)": bedrock_stream,
 }
 

@@ -139,7 +139,7 @@ def test_an_exception_mid_stream_is_raised(fake_bedrock: FakeBedrock) -> None:
     ("model", "match"),
     [
         ("truncated", "metadata event"),
-        ("bad-crc", "ChecksumMismatch"),
+        ("bad-crc", "CRC32 does not match"),
         ("hostile", "contentBlockIndex"),
         ("huge-event", "exceeded 1000000 bytes"),
     ],

@@ -1,7 +1,7 @@
 """The `bedrock` provider: AWS Bedrock Runtime's Converse and ConverseStream behind the OpenAI chat format.
 
 Requests and answers are translated both ways by `bedrock_wire` (streams event by event, decoded
-from AWS's binary event-stream framing by botocore). Requests are signed with SigV4 by botocore,
+from AWS's binary event-stream framing by `wire/eventstream.py`). Requests are signed with SigV4 by botocore,
 with credentials from the standard AWS chain (environment, shared files, profiles, roles), or carry
 a Bedrock API key as a Bearer token. botocore is the optional extra `rungway[bedrock]`, imported
 only when a bedrock provider is configured. Converse has no embeddings: such calls get a 400.
@@ -47,9 +47,10 @@ from rungway.providers.http import (
 )
 from rungway.providers.registry import register_provider
 from rungway.settings.config import ProviderConfig
+from rungway.wire.eventstream import EventStreamDecoder, EventStreamError
 
 if TYPE_CHECKING:
-    from rungway.providers.bedrock_aws import EventDecoder, Signer
+    from rungway.providers.bedrock_aws import Signer
 
 INSTALL_HINT = "pip install 'rungway[bedrock]'"
 _OPTIONS = ("region", "endpoint_url", "profile", "access_key_id", "secret_access_key", "session_token")
@@ -125,7 +126,7 @@ class BedrockProvider:
         translator = StreamTranslator(
             self.name, request.schema_tool, int(time.time()), request.model, self._completion_id(response.headers)
         )
-        decoder = _decoder(self.client.options.max_sse_event_bytes)
+        decoder = EventStreamDecoder(self.client.options.max_sse_event_bytes)
         async with self.client.raw_pieces(response) as pieces:
             async for piece in pieces:
                 for chunk in self._translate(decoder, translator, piece):
@@ -135,9 +136,7 @@ class BedrockProvider:
         if not translator.finished:
             raise UpstreamError(f"{self.name}: the stream ended before Bedrock's metadata event (usage)")
 
-    def _translate(self, decoder: EventDecoder, translator: StreamTranslator, piece: bytes) -> list[StreamChunk]:
-        from rungway.providers.bedrock_aws import EventStreamBroken
-
+    def _translate(self, decoder: EventStreamDecoder, translator: StreamTranslator, piece: bytes) -> list[StreamChunk]:
         chunks: list[StreamChunk] = []
         try:
             for message in decoder.feed(piece):
@@ -151,7 +150,7 @@ class BedrockProvider:
                     chunks.append(StreamChunk(chunk, None, None if chunk["choices"] else translator.usage))
                 if translator.finished:
                     break
-        except EventStreamBroken as exc:
+        except EventStreamError as exc:
             raise malformed(self.name, f"a broken event stream ({exc})") from None
         return chunks
 
@@ -162,12 +161,6 @@ class BedrockProvider:
             status=400,
             code="embeddings_not_supported",
         )
-
-
-def _decoder(max_message_bytes: int) -> EventDecoder:
-    from rungway.providers.bedrock_aws import EventDecoder
-
-    return EventDecoder(max_message_bytes)
 
 
 @register_provider("bedrock")

@@ -1,40 +1,23 @@
-"""What the bedrock provider takes from botocore: credentials, SigV4 signing, event-stream decoding.
+"""What the bedrock provider takes from botocore: credentials and SigV4 signing.
 
 Kept apart so that only a configured `bedrock` provider imports botocore (the `rungway[bedrock]`
-extra): `bedrock.py` imports this module inside its factory. Nothing here is hand-written crypto or
-framing: `SigV4Auth` signs, botocore's credential chain finds keys (environment, shared config and
-credentials files, profiles, SSO, container and instance roles), and `EventStreamBuffer` decodes the
-`application/vnd.amazon.eventstream` framing with both CRC checks.
+extra): `bedrock.py` imports this module inside its factory. Nothing here is hand-written crypto:
+`SigV4Auth` signs, botocore's credential chain finds keys (environment, shared config and credentials
+files, profiles, SSO, container and instance roles). The event-stream framing is decoded by
+`rungway.wire.eventstream`, held to botocore's decoder by its tests.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.eventstream import EventStreamBuffer, ParserError
 
 SERVICE = "bedrock"
-
-
-class EventStreamBroken(Exception):
-    """The upstream's event stream failed a check (CRC, lengths, or the size cap)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StreamMessage:
-    """One decoded event-stream message: its `:message-type`, event or exception type, and payload."""
-
-    message_type: str
-    event_type: str
-    payload: bytes
 
 
 def resolve_credentials(
@@ -77,47 +60,3 @@ class Signer:
         # Frozen per request: refreshable credentials (roles, SSO) renew themselves when near expiry.
         SigV4Auth(self.credentials.get_frozen_credentials(), SERVICE, self.region).add_auth(request)
         return {str(k): str(v) for k, v in request.headers.items()}
-
-
-class EventDecoder:
-    """Feeds body pieces to botocore's decoder; refuses a message larger than `max_message_bytes`
-    before buffering it (botocore alone would accept a 24 MB payload)."""
-
-    def __init__(self, max_message_bytes: int) -> None:
-        self.max_message_bytes = max_message_bytes
-        self._buffer = EventStreamBuffer()
-        self._pending = 0
-
-    def feed(self, piece: bytes) -> list[StreamMessage]:
-        """The messages completed by `piece` (often none)."""
-        self._pending += len(piece)
-        self._buffer.add_data(piece)
-        messages = []
-        try:
-            for message in self._buffer:
-                self._pending -= message.prelude.total_length
-                messages.append(_message(message.headers, message.payload))
-        # botocore's checks raise ParserError (CRCs, lengths, duplicate headers); a header of an
-        # unknown type or cut short surfaces as KeyError / struct.error / UnicodeDecodeError.
-        except (ParserError, KeyError, IndexError, ValueError, struct.error) as exc:
-            raise EventStreamBroken(f"{type(exc).__name__}: {exc}") from None
-        if self._pending > self.max_message_bytes:
-            raise EventStreamBroken(f"one event-stream message exceeded {self.max_message_bytes} bytes")
-        return messages
-
-    @property
-    def pending(self) -> int:
-        """Bytes received that are not yet a whole message (a stream ending with some is truncated)."""
-        return self._pending
-
-
-def _message(headers: Mapping[str, Any], payload: bytes) -> StreamMessage:
-    def text(name: str) -> str:
-        value = headers.get(name)
-        return value[:100] if isinstance(value, str) else ""
-
-    message_type = text(":message-type")
-    kind = text(":exception-type") if message_type == "exception" else text(":event-type")
-    if message_type == "error":
-        kind = text(":error-code")
-    return StreamMessage(message_type, kind, payload)
