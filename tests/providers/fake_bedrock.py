@@ -9,7 +9,8 @@ included), written in small pieces. The model id picks failures: `error-429` (Th
 Retry-After 3), `error-400` (ValidationException), `error-503` (ServiceUnavailableException),
 `not-ready` (ModelNotReadyException, a 429 upstream), `stream-throttled` (a throttlingException
 message mid-stream), `truncated` (no metadata event), `bad-crc`, `hostile` (fields of the wrong
-types), `huge-event` (one 2 MB message), `slow` (3 s). Requests are kept in `seen`.
+types), `huge-event` (one 2 MB message), `slow` (3 s). InvokeModel answers as Titan Text Embeddings
+(model ids ending `throttled` and `hostile` fail). Requests are kept in `seen`.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ class FakeBedrock:
         app = web.Application()
         app.router.add_post("/model/{model}/converse", self.converse)
         app.router.add_post("/model/{model}/converse-stream", self.converse)
+        app.router.add_post("/model/{model}/invoke", self.invoke)
         self.server = AppServer(app)
         self.endpoint_url = self.server.base_url
 
@@ -185,6 +187,25 @@ class FakeBedrock:
         auth = SigV4Auth(self.credentials, "bedrock", REGION)
         expected = auth.signature(auth.string_to_sign(copy, auth.canonical_request(copy)), copy)
         return None if expected == found["signature"] else "signature mismatch"
+
+    async def invoke(self, request: web.Request) -> web.Response:
+        """InvokeModel for Titan Text Embeddings: a vector of `dimensions` (8) numbers from the text."""
+        raw = await request.read()
+        body = orjson.loads(raw)
+        model = request.match_info["model"]
+        self.seen.append(Seen(request.path, dict(request.query), dict(request.headers), {"modelId": model, **body}))
+        problem = self.check_signature(request, raw)
+        if problem is not None:
+            self.signature_problems.append(problem)
+            return _error(403, "UnrecognizedClientException", f"The security token is invalid ({problem}).")
+        if model.endswith("throttled"):
+            return ERRORS["error-429"]()
+        text = body["inputText"]
+        vector: list[Any] = [round((len(text) + i) / 100, 2) for i in range(body.get("dimensions", 8))]
+        if model.endswith("hostile"):
+            vector = [1e300]
+        answer = {"embedding": vector, "inputTextTokenCount": len(text.split())}
+        return web.Response(body=orjson.dumps(answer), content_type="application/json")
 
     async def converse(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()

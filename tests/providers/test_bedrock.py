@@ -3,7 +3,9 @@ event-stream framing): directly, and end to end through a gateway with the offic
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +14,7 @@ import openai
 import pytest
 
 from rungway.domain.usage import Usage
-from rungway.errors import ConfigError, RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
+from rungway.errors import ConfigError, InvalidRequest, RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
 from rungway.providers.base import ChatCall, EmbedCall, Provider
 from tests.providers.conftest import drive, make_provider, stream
 from tests.providers.fake_bedrock import KEY_ID, REGION, SECRET, FakeBedrock
@@ -161,13 +163,35 @@ def test_slow_upstream_times_out(fake_bedrock: FakeBedrock) -> None:
         chat(bedrock(fake_bedrock, timeout_s=0.3), {"model": "slow", "messages": HELLO})
 
 
-def test_embeddings_are_refused_with_a_clear_400(fake_bedrock: FakeBedrock) -> None:
+def embed(provider: Provider, body: dict[str, Any]) -> Any:
     async def action(p: Provider) -> Any:
-        return await p.embed(EmbedCall({"model": "amazon.titan-embed-text-v2:0", "input": "hi"}))
+        return await p.embed(EmbedCall(body))
 
-    with pytest.raises(UpstreamRejected, match="no embeddings") as caught:
-        drive(bedrock(fake_bedrock), action)
-    assert caught.value.status == 400 and fake_bedrock.seen == []
+    return drive(provider, action)
+
+
+def test_titan_embeddings_one_signed_invoke_per_input(fake_bedrock: FakeBedrock) -> None:
+    body = {"model": "amazon.titan-embed-text-v2:0", "input": ["hi there", "a b c"], "dimensions": 4}
+    result = embed(bedrock(fake_bedrock), body)
+    assert [d["embedding"] for d in result.data["data"]] == [[0.08, 0.09, 0.1, 0.11], [0.05, 0.06, 0.07, 0.08]]
+    assert result.usage == Usage(input=5) and result.data["usage"] == {"prompt_tokens": 5, "total_tokens": 5}
+    assert sorted(s.body["inputText"] for s in fake_bedrock.seen) == ["a b c", "hi there"]
+    assert all(s.path == "/model/amazon.titan-embed-text-v2:0/invoke" for s in fake_bedrock.seen)
+    assert fake_bedrock.signature_problems == []
+
+
+@pytest.mark.parametrize(
+    ("model", "error", "status"),
+    [
+        ("cohere.embed-english-v3", InvalidRequest, 400),
+        ("amazon.titan-embed-text-throttled", RateLimited, 429),
+        ("amazon.titan-embed-text-hostile", UpstreamError, 502),
+    ],
+)
+def test_embedding_failures(fake_bedrock: FakeBedrock, model: str, error: type[Exception], status: int) -> None:
+    with pytest.raises(error) as caught:
+        embed(bedrock(fake_bedrock), {"model": model, "input": ["a", "b"]})
+    assert getattr(caught.value, "status", None) == status
 
 
 @pytest.mark.parametrize(
@@ -233,6 +257,7 @@ models:
   bad-crc: {provider: aws}
   stream-throttled: {provider: aws}
   titan-embed: {provider: aws, model: amazon.titan-embed-text-v2:0}
+  cohere-embed: {provider: aws, model: cohere.embed-english-v3}
 workloads:
   test: {}
 """
@@ -307,8 +332,23 @@ def test_sdk_errors_through_the_gateway(bedrock_gateway: Gateway) -> None:
     with pytest.raises(openai.InternalServerError) as hostile:
         client.chat.completions.create(model="hostile", messages=HELLO)  # type: ignore[arg-type]
     assert hostile.value.status_code == 502
-    with pytest.raises(openai.BadRequestError, match="no embeddings"):
-        client.embeddings.create(model="titan-embed", input="hi")
+    with pytest.raises(openai.BadRequestError, match="Titan Text Embeddings"):
+        client.embeddings.create(model="cohere-embed", input="hi")
+
+
+@pytest.mark.parametrize("encoding", ["float", "base64"])
+def test_sdk_embeddings_through_the_gateway(bedrock_gateway: Gateway, encoding: str) -> None:
+    reply = bedrock_gateway.sdk().embeddings.create(
+        model="titan-embed",
+        input=["hello world", "hi"],
+        dimensions=3,
+        encoding_format=encoding,  # type: ignore[arg-type]
+    )
+    vectors = [d.embedding for d in reply.data]
+    if encoding == "base64":  # the SDK hands base64 back as the string; decode it as OpenAI's float32
+        vectors = [list(struct.unpack("<3f", base64.b64decode(v))) for v in vectors]  # type: ignore[arg-type]
+    assert [[round(x, 2) for x in v] for v in vectors] == [[0.11, 0.12, 0.13], [0.02, 0.03, 0.04]]
+    assert reply.usage.prompt_tokens == 3
 
 
 @pytest.mark.parametrize("model", ["bad-crc", "hostile", "stream-throttled"])

@@ -4,7 +4,8 @@ Requests and answers are translated both ways by `bedrock_wire` (streams event b
 from AWS's binary event-stream framing by `wire/eventstream.py`). Requests are signed with SigV4 by botocore,
 with credentials from the standard AWS chain (environment, shared files, profiles, roles), or carry
 a Bedrock API key as a Bearer token. botocore is the optional extra `rungway[bedrock]`, imported
-only when a bedrock provider is configured. Converse has no embeddings: such calls get a 400.
+only when a bedrock provider is configured. Converse has no embeddings: Titan embedding models are
+called through InvokeModel (`bedrock_embed`).
 
     providers:
       aws:
@@ -26,8 +27,9 @@ from urllib.parse import quote
 
 import orjson
 
-from rungway.errors import ConfigError, RungwayError, UpstreamError, UpstreamRejected
+from rungway.errors import ConfigError, RungwayError, UpstreamError
 from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.bedrock_embed import titan_requests, to_embeddings
 from rungway.providers.bedrock_wire import (
     STREAM_ERROR_STATUS,
     StreamTranslator,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 INSTALL_HINT = "pip install 'rungway[bedrock]'"
 _OPTIONS = ("region", "endpoint_url", "profile", "access_key_id", "secret_access_key", "session_token")
 _MAX_REQUEST_ID = 100
+EMBED_CONCURRENCY = 8
 
 
 class BedrockProvider:
@@ -155,12 +158,29 @@ class BedrockProvider:
         return chunks
 
     async def embed(self, call: EmbedCall) -> EmbedResult:
-        raise UpstreamRejected(
-            f"The model {call.body.get('model')!r} is served by a bedrock provider, which speaks Converse, and "
-            "Converse has no embeddings. Route embedding models to an openai-type provider instead.",
-            status=400,
-            code="embeddings_not_supported",
-        )
+        """Titan embeddings through InvokeModel: one signed request per input, at most
+        `EMBED_CONCURRENCY` at a time, the first failure cancelling the rest."""
+        requests = titan_requests(call.body)
+        model = str(call.body["model"])
+        url = self._url(model, "invoke")
+        gate = asyncio.Semaphore(EMBED_CONCURRENCY)
+
+        async def one(request: dict[str, Any]) -> Any:
+            async with gate:
+                body = orjson.dumps(request)
+                headers = await self._signed(url, body, call.headers, "application/json")
+                status, raw, answer_headers = await self.client.post(url, body, headers, call.timeout_s)
+            if status != 200:
+                raise self._failure(self.name, status, raw, answer_headers)
+            return load_json(self.name, raw)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(request)) for request in requests]
+        except* RungwayError as failures:
+            raise failures.exceptions[0] from None
+        data, usage = to_embeddings(self.name, [t.result() for t in tasks], model, call.body.get("encoding_format"))
+        return EmbedResult(orjson.dumps(data), data, usage)
 
 
 @register_provider("bedrock")
