@@ -13,6 +13,7 @@ from rungway.providers.registry import create_provider
 from rungway.settings.config import ProviderConfig
 from tests.providers.fake_anthropic import FakeAnthropic
 from tests.providers.fake_bedrock import FakeBedrock
+from tests.providers.fake_gemini import FakeGemini
 from tests.providers.fake_openai import FakeOpenAI
 
 
@@ -37,6 +38,15 @@ def fake_anthropic() -> Iterator[FakeAnthropic]:
 @pytest.fixture
 def fake_bedrock() -> Iterator[FakeBedrock]:
     server = FakeBedrock()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    server = FakeGemini()
     try:
         yield server
     finally:

@@ -25,6 +25,7 @@ _BUILTIN_MODULES = {
     "openai": "rungway.providers.openai",
     "anthropic": "rungway.providers.anthropic",
     "bedrock": "rungway.providers.bedrock",
+    "gemini": "rungway.providers.gemini",
 }
 
 

@@ -119,7 +119,7 @@ def check_multi_model_routing(ctx: CheckContext, req: CheckRequest) -> Mapping[s
         else:
             reason = (
                 f"each of {use.calls} calls went to its model's one deployment: add `deployments:` or "
-                "`routing:` rules (see `rungway models routes show`)"
+                "`routing:` rules (see the `models routes show` command)"
             )
             out[w.name] = CheckOutcome(Verdict.UNMET, reason, evidence)
     return out
