@@ -30,16 +30,8 @@ import orjson
 from rungway.errors import ConfigError, RungwayError, UpstreamError
 from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
 from rungway.providers.bedrock_embed import titan_requests, to_embeddings
-from rungway.providers.bedrock_wire import (
-    STREAM_ERROR_STATUS,
-    StreamTranslator,
-    error_for,
-    error_message,
-    error_type_of,
-    malformed,
-    to_chat_completion,
-    to_converse_request,
-)
+from rungway.providers.bedrock_errors import STREAM_ERROR_STATUS, error_for, error_message, error_type_of
+from rungway.providers.bedrock_wire import StreamTranslator, malformed, to_chat_completion, to_converse_request
 from rungway.providers.http import (
     UpstreamClient,
     load_json,
