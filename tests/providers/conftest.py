@@ -12,6 +12,7 @@ from rungway.providers.base import ChatCall, Provider, StreamChunk
 from rungway.providers.registry import create_provider
 from rungway.settings.config import ProviderConfig
 from tests.providers.fake_anthropic import FakeAnthropic
+from tests.providers.fake_bedrock import FakeBedrock
 from tests.providers.fake_gemini import FakeGemini
 from tests.providers.fake_openai import FakeOpenAI
 
@@ -28,6 +29,15 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def fake_anthropic() -> Iterator[FakeAnthropic]:
     server = FakeAnthropic()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_bedrock() -> Iterator[FakeBedrock]:
+    server = FakeBedrock()
     try:
         yield server
     finally:

@@ -25,7 +25,7 @@ import email.utils
 import os
 import ssl
 import time
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,10 +204,18 @@ class UpstreamClient:
         except H1Error as exc:
             raise self.connection_error(url, exc) from None
 
-    async def open_stream(self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float) -> H1Response:
+    async def open_stream(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        timeout_s: float,
+        failure: Callable[[str, int, bytes, Mapping[str, str]], RungwayError] | None = None,
+    ) -> H1Response:
         """POST and return the response once its head arrived; the caller reads and releases it.
 
-        A non-2xx answer is read and raised as the mapped error here. The whole stream must end
+        A non-2xx answer is read and raised as the mapped error here (`failure` maps it, by default
+        `upstream_failure`). The whole stream must end
         within `timeout_s` of this call; `stream_idle_timeout_s` bounds each silence within it.
         """
         pool = await self._open()
@@ -220,7 +228,7 @@ class UpstreamClient:
                     raw = await response.read(timeout_s)
                 finally:
                     response.release()
-                raise upstream_failure(self.provider, response.status, raw, response.headers)
+                raise (failure or upstream_failure)(self.provider, response.status, raw, response.headers)
             response.idle_timeout_s = min(self.options.stream_idle_timeout_s or timeout_s, timeout_s)
             response.deadline = deadline
             response.total_timeout_s = timeout_s
@@ -242,6 +250,17 @@ class UpstreamClient:
             yield events
         finally:
             await events.aclose()
+            await pieces.aclose()
+            response.release()
+
+    @asynccontextmanager
+    async def raw_pieces(self, response: H1Response) -> AsyncIterator[AsyncGenerator[bytes, None]]:
+        """The response's body as it arrives (for binary framings), transport failures mapped; the
+        response is released on exit."""
+        pieces = self._pieces(response)
+        try:
+            yield pieces
+        finally:
             await pieces.aclose()
             response.release()
 

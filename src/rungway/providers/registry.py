@@ -24,6 +24,7 @@ _BUILTIN_MODULES = {
     "simulator": "rungway.providers.simulator",
     "openai": "rungway.providers.openai",
     "anthropic": "rungway.providers.anthropic",
+    "bedrock": "rungway.providers.bedrock",
     "gemini": "rungway.providers.gemini",
 }
 
