@@ -87,6 +87,10 @@ class HealthBook:
             self._tell(moved)
         return moved is not None
 
+    def names(self) -> list[str]:
+        """Every deployment seen (tried, or opened by another replica)."""
+        return list(self._breakers)
+
     def _tell(self, moved: Transition) -> None:
         for listener in self._listeners:
             listener(moved)

@@ -44,7 +44,7 @@ class Transition:
 class Breaker:
     """The circuit of one deployment, with its rolling window of recent tries."""
 
-    __slots__ = ("name", "settings", "window", "state", "open_until", "probes_out", "probe_ok", "opened_at")
+    __slots__ = ("name", "settings", "window", "state", "open_until", "probes_out", "probe_ok", "opened_at", "closed_at")
 
     def __init__(self, name: str, settings: BreakerSettings) -> None:
         self.name = name
@@ -55,6 +55,7 @@ class Breaker:
         self.opened_at: float | None = None  # when the current incident began (closed -> open)
         self.probes_out = 0  # probes admitted in this half-open period
         self.probe_ok = 0
+        self.closed_at: float | None = None  # when it last closed after an incident
 
     def admit(self, now: float) -> tuple[bool, Transition | None]:
         """Whether a try may go to this deployment now, and the transition that asking caused (open ->
@@ -117,4 +118,5 @@ class Breaker:
         self.state = after
         if after is CircuitState.CLOSED:
             self.opened_at = None
+            self.closed_at = now
         return moved

@@ -65,7 +65,9 @@ def _seconds(data: ConfigMapping, key: str, default: float, largest: float) -> f
     value = positive_duration(raw)
     if value is None or value > largest:
         raise data.error(
-            f"{data.key_path}.{key}", f"expected a duration above 0 and up to {largest:g}s, got {raw!r}", "write e.g. 30s"
+            f"{data.key_path}.{key}",
+            f"expected a duration above 0 and up to {largest:g}s, got {raw!r}",
+            "write e.g. 30s",
         )
     return value
 
@@ -74,7 +76,9 @@ def _int(data: ConfigMapping, key: str, default: int, low: int, high: int) -> in
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise data.error(
-            f"{data.key_path}.{key}", f"expected a whole number from {low} to {high}, got {value!r}", f"write e.g. {default}"
+            f"{data.key_path}.{key}",
+            f"expected a whole number from {low} to {high}, got {value!r}",
+            f"write e.g. {default}",
         )
     return value
 
@@ -100,13 +104,13 @@ def _breaker(data: ConfigMapping) -> BreakerSettings:
 def parse_failover(raw: object, source: str = "rungway.yaml") -> FailoverConfig:
     """Validate `failover:`; every error names the file, line, key path and the fix."""
     data = _mapping(raw, "failover", source, "{breaker: {failure_rate: 0.5}}")
-    breaker = _breaker(
-        _mapping(data.get("breaker"), "failover.breaker", source, "{window: 30s, min_calls: 10}", data)
-    )
+    breaker = _breaker(_mapping(data.get("breaker"), "failover.breaker", source, "{window: 30s, min_calls: 10}", data))
     drills_data = _mapping(data.get("drills"), "failover.drills", source, "{fault_switches: false}", data)
     switches = drills_data.get("fault_switches", False)
     if not isinstance(switches, bool):
-        raise drills_data.error("failover.drills.fault_switches", f"expected true or false, got {switches!r}", "write false")
+        raise drills_data.error(
+            "failover.drills.fault_switches", f"expected true or false, got {switches!r}", "write false"
+        )
     drills_data.reject_unknown_keys()
     data.reject_unknown_keys()
     return FailoverConfig(breaker=breaker, drills=DrillSettings(fault_switches=switches))

@@ -65,7 +65,9 @@ class RollingWindow:
         if slow:
             bucket.slow += 1
         if outcome == "ok":
-            self.ewma_ms = latency_ms if self.ewma_ms is None else self.ewma_ms + EWMA_ALPHA * (latency_ms - self.ewma_ms)
+            self.ewma_ms = (
+                latency_ms if self.ewma_ms is None else self.ewma_ms + EWMA_ALPHA * (latency_ms - self.ewma_ms)
+            )
             self._samples.append(latency_ms)
 
     def counts(self, now: float) -> Counts:
