@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import Capability, CallContext, Host, Installed, RoutePlan
+from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.models.drills.api import router as drills_router
+from rungway.models.health.api import router as health_router
+from rungway.models.health.config import FAILOVER_SECTION
+from rungway.models.health.runtime import failover_parts
+from rungway.models.incidents.api import router as incidents_router
+from rungway.models.pages import pages
 from rungway.models.planner import ModelsPlanner
 from rungway.models.ports import Resolution
 
@@ -38,11 +44,24 @@ class _NoRoutes:
 
 def install_models(host: Host) -> Installed:
     planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
-    return Installed(route_planner=planner)
+    failover = failover_parts(host)
+    return Installed(
+        route_planner=planner,
+        attempt_observers=[failover.book],
+        pipeline=[failover.pipeline],
+        on_startup=failover.startups,
+        on_cleanup=failover.cleanups,
+    )
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
+    sections=(FAILOVER_SECTION,),
+    routers=(health_router, incidents_router, drills_router),
+    cli={"incidents": "rungway.models.incidents.cli:incidents_group", "drill": "rungway.models.drills.cli:drill_group"},
+    migrations="rungway.models.migrations",
+    checks=("rungway.models.drills.checks",),
+    pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

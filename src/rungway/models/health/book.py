@@ -17,6 +17,7 @@ from rungway.models.health.breaker import Breaker, CircuitState, Transition
 from rungway.models.health.config import BreakerSettings
 from rungway.models.health.view import DeploymentHealth
 from rungway.models.health.window import FAILURES
+from rungway.settings.config import ModelRoute
 
 __all__ = ["HealthBook"]
 
@@ -35,6 +36,7 @@ class HealthBook:
         self._breakers: dict[str, Breaker] = {}
         self._listeners: list[Listener] = []
         self._deltas: dict[str, list[int]] = {}  # deployment -> [calls, failures] since take_deltas
+        self.routes: dict[str, ModelRoute] = {}  # every deployment tried, by name (drills find them here)
 
     def listen(self, listener: Listener) -> None:
         """Call `listener` with every transition (on the hot path: it must only queue)."""
@@ -61,6 +63,8 @@ class HealthBook:
         if outcome == "skipped":
             return
         name = attempt.deployment.name
+        if name not in self.routes:
+            self.routes[name] = attempt.deployment
         moved = self.breaker(name).finished(self.clock(), outcome, attempt.latency_ms)
         if outcome != "cancelled":
             delta = self._deltas.get(name)

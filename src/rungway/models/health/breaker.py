@@ -12,7 +12,7 @@ Pure state over a clock the caller passes (monotonic seconds): no I/O, no locks 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from rungway.models.health.config import BreakerSettings
 from rungway.models.health.window import FAILURES, Counts, RollingWindow
@@ -20,7 +20,7 @@ from rungway.models.health.window import FAILURES, Counts, RollingWindow
 __all__ = ["Breaker", "CircuitState", "Transition"]
 
 
-class CircuitState(str, Enum):
+class CircuitState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half-open"
@@ -44,7 +44,17 @@ class Transition:
 class Breaker:
     """The circuit of one deployment, with its rolling window of recent tries."""
 
-    __slots__ = ("name", "settings", "window", "state", "open_until", "probes_out", "probe_ok", "opened_at", "closed_at")
+    __slots__ = (
+        "closed_at",
+        "name",
+        "open_until",
+        "opened_at",
+        "probe_ok",
+        "probes_out",
+        "settings",
+        "state",
+        "window",
+    )
 
     def __init__(self, name: str, settings: BreakerSettings) -> None:
         self.name = name

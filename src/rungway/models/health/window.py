@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-__all__ = ["FAILURES", "BUCKETS", "Counts", "RollingWindow"]
+__all__ = ["BUCKETS", "FAILURES", "Counts", "RollingWindow"]
 
 BUCKETS = 30
 SAMPLES = 128
@@ -38,7 +38,7 @@ class Counts:
 class RollingWindow:
     """Counts over the last `window_s` seconds, in `BUCKETS` buckets, plus latency statistics."""
 
-    __slots__ = ("_buckets", "_stamps", "_width", "ewma_ms", "_samples")
+    __slots__ = ("_buckets", "_samples", "_stamps", "_width", "ewma_ms")
 
     def __init__(self, window_s: float) -> None:
         self._width = window_s / BUCKETS

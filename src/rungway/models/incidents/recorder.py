@@ -9,6 +9,7 @@ changed through the store. Drills watch a deployment the same way (`watch` / `un
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -130,7 +131,7 @@ class IncidentRecorder:
         changed, self._dirty = list(self._dirty.values()), {}
         rows = [incident_row(i) for i in changed]
         try:
-            await asyncio.to_thread(lambda: [save_incident(self.engine, r) for r in rows])
+            await asyncio.to_thread(self._save, rows)
         except Exception:  # the store is down: keep them for the next flush
             log.warning("could not store %d incident records; retrying", len(rows), exc_info=True)
             for incident in changed:
@@ -144,6 +145,10 @@ class IncidentRecorder:
                 except Exception:
                     log.warning("could not announce incident %s", row.id, exc_info=True)
 
+    def _save(self, rows: list[IncidentRow]) -> None:
+        for row in rows:
+            save_incident(self.engine, row)
+
     async def _loop(self, interval_s: float) -> None:
         while True:
             await asyncio.sleep(interval_s)
@@ -155,9 +160,7 @@ class IncidentRecorder:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
         await self.flush()

@@ -136,9 +136,7 @@ def read_incident(engine: Engine, incident_id: str, workload: str | None) -> Inc
             .where(model_incident_workloads.c.incident_id == incident_id)
             .order_by(model_incident_workloads.c.workload)
         ).all()
-    workloads = tuple(
-        WorkloadRow(r.workload, r.calls, r.served, r.failed_over, r.lost) for r in rows
-    )
+    workloads = tuple(WorkloadRow(r.workload, r.calls, r.served, r.failed_over, r.lost) for r in rows)
     if workload is not None and all(w.workload != workload for w in workloads):
         return None
     incident = IncidentRow(**dict(found._mapping))

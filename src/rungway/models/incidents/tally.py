@@ -57,7 +57,7 @@ class WorkloadCounts:
 
 
 class _Reservoir:
-    __slots__ = ("values", "seen", "_rng")
+    __slots__ = ("_rng", "seen", "values")
 
     def __init__(self) -> None:
         self.values: list[float] = []

@@ -1,0 +1,69 @@
+"""Failover's runtime on a server: the health book (the gateway's attempt observer), the shared breakers
+task, the incidents recorder (a listener and an after-call step) and the drill runner, built from
+`failover:` and handed to `models/install.py` as one `FailoverParts`.
+
+Each provider gets its fault switch here: the provider's own (the simulator's), or, when
+`failover.drills.fault_switches` is true, the provider wrapped in one (`providers/registry.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rungway.capability import Hook, Host, PipelineExtension, StateKey
+from rungway.gateway.state import GatewayState
+from rungway.models.drills.runner import DrillRunner
+from rungway.models.health.book import HealthBook
+from rungway.models.health.config import FAILOVER_SECTION
+from rungway.models.health.sharing import SharedBreakers
+from rungway.models.incidents.recorder import IncidentRecorder
+from rungway.providers.faults import FaultSwitch
+from rungway.providers.registry import fault_switch
+from rungway.settings.config import ModelRoute
+
+__all__ = ["DRILLS", "HEALTH", "INCIDENTS", "FailoverParts", "failover_parts"]
+
+HEALTH = StateKey[HealthBook]("models.health")
+INCIDENTS = StateKey[IncidentRecorder]("models.incidents")
+DRILLS = StateKey[DrillRunner]("models.drills")
+
+
+@dataclass(frozen=True)
+class FailoverParts:
+    book: HealthBook
+    pipeline: PipelineExtension
+    startups: tuple[Hook, ...]
+    cleanups: tuple[Hook, ...]
+
+
+def known_deployments(state: GatewayState, book: HealthBook) -> dict[str, ModelRoute]:
+    """Every deployment this server knows: the core `models:` entries and any a route plan has tried."""
+    return {**book.routes, **state.config.models}
+
+
+def failover_parts(host: Host) -> FailoverParts:
+    state = host.state
+    settings = state.config.section(FAILOVER_SECTION)
+    book = HealthBook(settings.breaker)
+    for name, route in state.config.models.items():
+        book.breaker(name)  # known from the start, so another replica's open circuit is adopted before a try
+        book.routes[name] = route
+    switches: dict[str, FaultSwitch] = {}
+    for name, provider in list(state.providers.items()):
+        served, switch = fault_switch(provider, settings.drills.fault_switches)
+        state.providers[name] = served
+        if switch is not None:
+            switches[name] = switch
+    recorder = IncidentRecorder(state.engine)
+    book.listen(recorder.on_transition)
+    shared = SharedBreakers(book, state.counters)
+    drills = DrillRunner(state.engine, recorder, switches, lambda: known_deployments(state, book))
+    state.slots[HEALTH] = book
+    state.slots[INCIDENTS] = recorder
+    state.slots[DRILLS] = drills
+    return FailoverParts(
+        book=book,
+        pipeline=PipelineExtension("failover", after_call=[recorder.after_call]),
+        startups=(recorder.start, shared.start),
+        cleanups=(drills.stop, shared.stop, recorder.stop),
+    )
