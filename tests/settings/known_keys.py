@@ -39,6 +39,9 @@ prompts:
 evals:
   workloads:
     wl: {}
+failover:
+  breaker: {}
+  drills: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
 

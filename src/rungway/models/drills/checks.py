@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 import orjson
-from sqlalchemy import Engine, column, func, select, table, true
+from sqlalchemy import Engine, column, func, inspect, select, table, true
 
 from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
 from rungway.models.drills.store import model_drills
@@ -38,6 +38,9 @@ def _fallbacks(engine: Engine, since: float) -> dict[str, dict[str, int]]:
     """workload -> {failed_over: calls, multi_deployment_models: models served by > 1 deployment}."""
     r = _requests.c
     out: dict[str, dict[str, int]] = defaultdict(lambda: {"failed_over": 0, "multi_deployment_models": 0})
+    recorded = {c["name"] for c in inspect(engine).get_columns("requests")}
+    if not {"deployment", "failed_over"} <= recorded:  # a request log from before routing recorded them
+        return out
     with engine.connect() as conn:
         failed_over = conn.execute(
             select(r.workload, func.count()).where(r.ts_start >= since, r.failed_over == true()).group_by(r.workload)
