@@ -109,7 +109,7 @@ def parse_failover(raw: object, source: str = "rungway.yaml") -> FailoverConfig:
     switches = drills_data.get("fault_switches", False)
     if not isinstance(switches, bool):
         raise drills_data.error(
-            "failover.drills.fault_switches", f"expected true or false, got {switches!r}", "write false"
+            "failover.drills.fault_switches", f"expected true or false, got {switches!r}", "write e.g. false"
         )
     drills_data.reject_unknown_keys()
     data.reject_unknown_keys()
