@@ -41,7 +41,7 @@ workloads:
   test:
     team: qa
 failover:
-  breaker: {{window: 30s, min_calls: 4, failure_rate: 0.5, cooldown: 1s, probes: 1}}
+  breaker: {window: 30s, min_calls: 4, failure_rate: 0.5, cooldown: 1s, probes: 1}
 """
 
 
