@@ -29,15 +29,12 @@ def gw(gateway_factory: Callable[..., Gateway], store_url: str) -> Gateway:
 
 def _calls(gw: Gateway, workload: str, deployment: str, n: int, failed_over: bool = False) -> None:
     now = time.time()
-    records = []
-    for _ in range(n):
-        record = RequestRecord(id=new_id("req_"), ts_start=now - 60, ts_end=now - 59, workload=workload,
-                               key_id="key_app", user="u1", team=None, model_requested="pinned-model",
-                               model_resolved="gpt-4o-2024-08-06", status=200, latency_ms=20.0)  # fmt: skip
-        record.deployment = deployment  # type: ignore[attr-defined]  (request-log columns of core f0069)
-        record.failed_over = failed_over  # type: ignore[attr-defined]
-        records.append(record)
-    insert_requests(gw.state.engine, records)
+    insert_requests(gw.state.engine, [
+        RequestRecord(id=new_id("req_"), ts_start=now - 60, ts_end=now - 59, workload=workload, key_id="key_app",
+                      user="u1", team=None, model_requested="pinned-model", model_resolved="gpt-4o-2024-08-06",
+                      status=200, latency_ms=20.0, deployment=deployment, failed_over=failed_over)
+        for _ in range(n)
+    ])  # fmt: skip
 
 
 def _drill(gw: Gateway, workloads: dict[str, dict[str, int]], days_ago: float = 1.0) -> None:
