@@ -27,11 +27,11 @@ def gw(gateway_factory: Callable[..., Gateway], store_url: str) -> Gateway:
     return gateway_factory(CONFIG, store_url=store_url)
 
 
-def _calls(gw: Gateway, workload: str, deployment: str, n: int, failed_over: bool = False) -> None:
+def _calls(gw: Gateway, workload: str, deployment: str, n: int, failed_over: bool = False, model: str = "") -> None:
     now = time.time()
     insert_requests(gw.state.engine, [
         RequestRecord(id=new_id("req_"), ts_start=now - 60, ts_end=now - 59, workload=workload, key_id="key_app",
-                      user="u1", team=None, model_requested="pinned-model", model_resolved="gpt-4o-2024-08-06",
+                      user="u1", team=None, model_requested=model or "pinned-model", model_resolved="gpt-4o-2024-08-06",
                       status=200, latency_ms=20.0, deployment=deployment, failed_over=failed_over)
         for _ in range(n)
     ])  # fmt: skip
@@ -57,7 +57,7 @@ def test_met_partial_unmet(gw: Gateway) -> None:
     _calls(gw, "both", "pinned-model-eu", 5, failed_over=True)
     _drill(gw, {"both": {"calls": 1000, "served": 999}, "drilled": {"calls": 100, "served": 100}})
     _calls(gw, "good", "pinned-model", 5)
-    _calls(gw, "good", "marked-pinned", 3)  # another model, one deployment each: no fallback
+    _calls(gw, "good", "marked-pinned", 3, model="marked-pinned")  # another model, one deployment each: no fallback
     _calls(gw, "weak", "pinned-model", 4)
     _calls(gw, "weak", "pinned-model-eu", 4)  # one model served by two deployments: a fallback
     save_incident(gw.state.engine, IncidentRow(
