@@ -113,6 +113,7 @@ def test_slow_calls_count_as_failures_and_old_failures_leave_the_window() -> Non
     for _ in range(3):
         _try(book, "ok", latency_ms=1500)
     clock.now += 31.0  # out of the window
+    _try(book, "ok")
     _try(book, "ok", latency_ms=1500)
     assert book.state("primary") == "closed"
     for _ in range(3):
@@ -161,3 +162,17 @@ def test_config_defaults_and_errors() -> None:
         parse_failover({"breaker": {"coldown": "5s"}})
     with pytest.raises(ConfigError, match="fault_switches"):
         parse_failover({"drills": {"fault_switches": "yes"}})
+
+
+def test_failures_in_a_row_open_a_circuit_that_was_busy_and_healthy() -> None:
+    book, _clock, _seen = _book(min_calls=4)
+    for _ in range(100):
+        _try(book, "ok")
+    for _ in range(3):
+        _try(book, "5xx")
+    _try(book, "ok")  # a success breaks the run
+    for _ in range(3):
+        _try(book, "5xx")
+    assert book.state("primary") == "closed"  # 6 of 107 failed, never 4 in a row
+    _try(book, "timeout")
+    assert book.state("primary") == "open"

@@ -3,7 +3,9 @@
 Pure state over a clock the caller passes (monotonic seconds): no I/O, no locks (one event loop).
 
 - closed: every try is admitted; when the window holds at least `min_calls` tries and
-  `failure_rate` of them failed, the circuit opens.
+  `failure_rate` of them failed, or the last `min_calls` tries all failed (a deployment that was healthy
+  under heavy traffic a moment ago would otherwise need as many failures as it had successes), the
+  circuit opens.
 - open: nothing is admitted until `cooldown` has passed; then it is half-open.
 - half-open: only `probes` probe calls are admitted; when all of them succeed it closes (the window
   starts afresh), when one fails it opens again for another cooldown.
@@ -46,6 +48,7 @@ class Breaker:
 
     __slots__ = (
         "closed_at",
+        "consecutive",
         "name",
         "open_until",
         "opened_at",
@@ -66,6 +69,7 @@ class Breaker:
         self.probes_out = 0  # probes admitted in this half-open period
         self.probe_ok = 0
         self.closed_at: float | None = None  # when it last closed after an incident
+        self.consecutive = 0  # failures in a row
 
     def admit(self, now: float) -> tuple[bool, Transition | None]:
         """Whether a try may go to this deployment now, and the transition that asking caused (open ->
@@ -93,6 +97,7 @@ class Breaker:
         slow = latency_ms >= self.settings.slow_call_s * 1000
         self.window.record(now, outcome, latency_ms, slow)
         failed = outcome in FAILURES or slow
+        self.consecutive = self.consecutive + 1 if failed else 0
         if self.state is CircuitState.HALF_OPEN:
             if failed:
                 return self.trip(now, "probe")
@@ -102,6 +107,8 @@ class Breaker:
                 return self._move(CircuitState.CLOSED, now, "probe")
             return None
         if self.state is CircuitState.CLOSED and failed:
+            if self.consecutive >= self.settings.min_calls:
+                return self.trip(now, "traffic")
             counts = self.window.counts(now)
             if counts.calls >= self.settings.min_calls and counts.failure_rate >= self.settings.failure_rate:
                 return self.trip(now, "traffic")
@@ -127,6 +134,7 @@ class Breaker:
         moved = Transition(self.name, self.state, after, now, counts.calls, counts.failures, cause)
         self.state = after
         if after is CircuitState.CLOSED:
+            self.consecutive = 0
             self.opened_at = None
             self.closed_at = now
         return moved
