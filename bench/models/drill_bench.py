@@ -155,6 +155,7 @@ async def phase(server: Server, name: str, args: argparse.Namespace, fault: dict
         "served": sum(1 for r in results if r[2]),
         "p50_ms": pct([r[1] for r in results], 0.5),
         "p99_ms": pct([r[1] for r in results], 0.99),
+        "max_ms": pct([r[1] for r in results], 1.0),
         "cpu_ms_per_call": round(cpu * 1000 / len(results), 3),
     }
     row["served_pct"] = round(100 * row["served"] / row["calls"], 3)
