@@ -1,1 +1,1 @@
-"""The models capability's Alembic branch (`models`): one revision per slice, each after the empty base `m0000`."""
+"""The models capability's Alembic branch (`models`): catalogue approvals, pins, upgrades, incidents."""

@@ -1,4 +1,4 @@
-"""Models: the branch's empty base; each slice's revision follows it.
+"""Models: the branch's empty base, so each part of the capability chains its own revision on it.
 
 Revision ID: m0000
 """

@@ -1,0 +1,34 @@
+"""What other parts of Rungway (the red-team capability) and plugins may import from guardrails: the detectors.
+
+`Finding` and `Detector` are the interface; `detector(name, **options)` builds one from the registry (entry
+points `rungway.detectors`, built-ins declared like a plugin's), `scan_all` runs several with their defaults,
+and `redact`/`restore` swap findings for typed placeholders and back. A plugin registers its own detector with
+`@register_detector("name")` in a module it lists under the `rungway.detectors` entry points.
+"""
+
+from __future__ import annotations
+
+from rungway.guardrails.detectors.base import Detector, DetectorFactory, DetectorOptionError, Finding, UnknownDetector
+from rungway.guardrails.detectors.redaction import redact, restore
+from rungway.guardrails.detectors.registry import (
+    ENTRY_POINT_GROUP,
+    detector,
+    detector_names,
+    register_detector,
+    scan_all,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Detector",
+    "DetectorFactory",
+    "DetectorOptionError",
+    "Finding",
+    "UnknownDetector",
+    "detector",
+    "detector_names",
+    "redact",
+    "register_detector",
+    "restore",
+    "scan_all",
+]
