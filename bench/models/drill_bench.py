@@ -137,9 +137,12 @@ async def load(server: Server, calls: int, concurrency: int) -> list[tuple[float
 
 
 async def admin(server: Server, method: str, path: str, body: Any = None) -> Any:
-    async with aiohttp.ClientSession(server.base, headers={"Authorization": "Bearer bench-admin"}) as session:
-        async with session.request(method, path, json=body) as response:
-            return await response.json()
+    headers = {"Authorization": "Bearer bench-admin"}
+    async with (
+        aiohttp.ClientSession(server.base, headers=headers) as session,
+        session.request(method, path, json=body) as response,
+    ):
+        return await response.json()
 
 
 async def phase(server: Server, name: str, args: argparse.Namespace, fault: dict[str, Any] | None) -> dict[str, Any]:

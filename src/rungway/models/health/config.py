@@ -7,7 +7,8 @@ any deployment.
 
 The breaker of a deployment opens when, over the last `window`, at least `min_calls` tries ended and
 `failure_rate` of them failed (errors, timeouts, 429s and calls slower than `slow_call`), or the last
-`min_calls` tries all failed; it stays open for `cooldown`, then admits `probes` probe calls: all succeed and it closes, one fails and it reopens.
+`min_calls` tries all failed; it stays open for `cooldown`, then admits `probes` probe calls: all succeed
+and it closes, one fails and it reopens.
 """
 
 from __future__ import annotations
