@@ -75,9 +75,9 @@ def _scope(request: web.Request) -> str | None:
 )
 async def get_incidents(request: web.Request) -> web.StreamResponse:
     engine = request.app[STATE].engine
-    since = request.query.get("since")
+    since = request.query.get("since") or None
     since_s = parse_instant(since, time.time()) if since is not None else time.time() - 90 * 86400
-    limit = int(request.query.get("limit", "100"))
+    limit = int(request.query.get("limit") or "100")
     workload = _scope(request)
     rows = await asyncio.to_thread(list_incidents, engine, workload, since_s, limit)
     return json_response({"incidents": [incident_json(r) for r in rows]})
