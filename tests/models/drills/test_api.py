@@ -122,9 +122,11 @@ def test_an_unaffected_workload_sees_no_incident(gateway_factory: Callable[..., 
     assert status == 404 and err["error"]["code"] == "incident_not_found"
 
 
-def test_health_lists_the_configured_deployments(gateway_factory: Callable[..., Gateway]) -> None:
+def test_health_lists_the_configured_deployments_to_the_admin(gateway_factory: Callable[..., Gateway]) -> None:
     gw = gateway_factory(WITH_OPENAI)
-    status, health = call(gw, "GET", "/api/models/health", gw.create_key(role=Role.VIEWER).secret)
+    status, health = call(gw, "GET", "/api/models/health", ADMIN)
     assert status == 200
     rows = {r["deployment"]: r for r in health["deployments"]}
     assert rows["gpt-4o-mini"]["state"] == "closed" and rows["gpt-4o-mini"]["calls"] == 0
+    status, health = call(gw, "GET", "/api/models/health", gw.create_key(role=Role.VIEWER).secret)
+    assert status == 200 and health["deployments"] == []  # a workload sees what its own calls tried

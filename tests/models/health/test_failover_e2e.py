@@ -133,3 +133,5 @@ def test_two_replicas_on_redis_share_an_open_circuit(gateway_factory: Callable[.
     secret = two.create_key().secret
     assert set(_chat(two, secret, 3)) == {"m-fallback"}
     assert _health(two, "primary")["calls"] == 0  # replica two never tried the failing deployment
+    status, mine = call(two, "GET", "/api/models/health", secret)
+    assert status == 200 and [r["deployment"] for r in mine["deployments"]] == ["fallback", "primary"]

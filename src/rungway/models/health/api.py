@@ -1,6 +1,6 @@
 """`GET /api/models/health`: every deployment's circuit state, recent calls, failure rate and latency,
-from this server's memory (the health book). Deployments are shared infrastructure: any caller may
-read their health, as any caller may list the models."""
+from this server's memory (the health book). A workload's key sees the deployments its own calls tried
+(a deployment only another workload uses is not its business); the admin sees every one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from rungway.api.auth import caller_of
 from rungway.api.registry import ApiRouter
 from rungway.domain.keys import Role
 from rungway.gateway.responses import json_response
@@ -53,5 +54,6 @@ def health_json(row: DeploymentHealth) -> dict[str, Any]:
 )
 async def get_health(request: web.Request) -> web.StreamResponse:
     book = request.app[STATE].slots.get(HEALTH)
-    rows = book.snapshot() if book is not None else []
+    caller = caller_of(request)
+    rows = book.snapshot(None if caller.role is Role.ADMIN else caller.workload or "") if book is not None else []
     return json_response({"deployments": [health_json(r) for r in rows]})

@@ -37,6 +37,7 @@ class HealthBook:
         self._listeners: list[Listener] = []
         self._deltas: dict[str, list[int]] = {}  # deployment -> [calls, failures] since take_deltas
         self.routes: dict[str, ModelRoute] = {}  # every deployment tried, by name (drills find them here)
+        self._workloads: dict[str, set[str]] = {}  # deployment -> workloads whose calls tried it (scoped reads)
 
     def listen(self, listener: Listener) -> None:
         """Call `listener` with every transition (on the hot path: it must only queue)."""
@@ -60,11 +61,18 @@ class HealthBook:
 
     def finished(self, ctx: CallContext, attempt: Attempt) -> None:
         outcome = attempt.outcome
-        if outcome == "skipped":
-            return
         name = attempt.deployment.name
         if name not in self.routes:
             self.routes[name] = attempt.deployment
+        key = getattr(ctx, "key", None)
+        if key is not None:
+            seen = self._workloads.get(name)
+            if seen is None:
+                seen = self._workloads[name] = set()
+            if key.workload not in seen and len(seen) < 10_000:
+                seen.add(key.workload)
+        if outcome == "skipped":
+            return
         moved = self.breaker(name).finished(self.clock(), outcome, attempt.latency_ms)
         if outcome != "cancelled":
             delta = self._deltas.get(name)
@@ -119,10 +127,12 @@ class HealthBook:
             return 0.0
         return max(0.0, found.open_until - self.clock())
 
-    def snapshot(self) -> list[DeploymentHealth]:
+    def snapshot(self, workload: str | None = None) -> list[DeploymentHealth]:
         now = self.clock()
         out = []
         for name in sorted(self._breakers):
+            if workload is not None and workload not in self._workloads.get(name, ()):
+                continue  # a workload sees the deployments its own calls tried
             found = self._breakers[name]
             counts = found.counts(now)
             left = self.open_remaining_s(name)

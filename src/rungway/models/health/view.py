@@ -37,6 +37,6 @@ class HealthView(Protocol):
         """`closed`, `open` or `half-open` (an unseen deployment is closed)."""
         ...
 
-    def snapshot(self) -> list[DeploymentHealth]:
-        """Every deployment seen, for the API and the pages."""
+    def snapshot(self, workload: str | None = None) -> list[DeploymentHealth]:
+        """Every deployment seen (None), or those the workload's own calls tried, for the API and the pages."""
         ...

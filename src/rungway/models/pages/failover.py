@@ -42,7 +42,7 @@ async def failover_page(request: web.Request) -> web.StreamResponse:
     caller = current_session(request).caller
     state = request.app[STATE]
     book = state.slots.get(HEALTH)
-    health = [health_json(r) for r in book.snapshot()] if book is not None else []
+    health = [health_json(r) for r in book.snapshot(_scope(caller.role, caller.workload))] if book is not None else []
     since = time.time() - 90 * 86400
     incidents = await asyncio.to_thread(list_incidents, state.engine, _scope(caller.role, caller.workload), since, 50)
     admin = caller.role is Role.ADMIN
