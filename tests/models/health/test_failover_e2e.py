@@ -41,7 +41,7 @@ workloads:
   test:
     team: qa
 failover:
-  breaker: {window: 30s, min_calls: 4, failure_rate: 0.5, cooldown: 1s, probes: 1}
+  breaker: {window: 30s, min_calls: 4, failure_rate: 0.5, cooldown: {cooldown}, probes: 1}
 """
 
 
@@ -53,8 +53,11 @@ class PrimaryThenFallback:
         return RoutePlan("primary", (models["primary"], models["fallback"]), AttemptPolicy(retries=0), "test")
 
 
-def _gateway(factory: Callable[..., Gateway], redis_url: str | None = None, prefix: str = "rungway:") -> Gateway:
+def _gateway(
+    factory: Callable[..., Gateway], redis_url: str | None = None, prefix: str = "rungway:", cooldown: str = "1s"
+) -> Gateway:
     text = CONFIG.replace("{counters}", "redis" if redis_url else "memory").replace("{prefix}", prefix)
+    text = text.replace("{cooldown}", cooldown)
     gw = factory(text.replace("{redis}", f"\n  redis_url: {redis_url}" if redis_url else ""))
     gw.state.route_planner = PrimaryThenFallback()
     return gw
@@ -123,8 +126,8 @@ def test_a_half_open_circuit_that_fails_its_probe_reopens(gateway_factory: Calla
 @pytest.mark.redis
 def test_two_replicas_on_redis_share_an_open_circuit(gateway_factory: Callable[..., Gateway], redis_url: str) -> None:
     prefix = f"test:{secrets.token_hex(6)}:"
-    one = _gateway(gateway_factory, redis_url, prefix)
-    two = _gateway(gateway_factory, redis_url, prefix)
+    one = _gateway(gateway_factory, redis_url, prefix, cooldown="60s")
+    two = _gateway(gateway_factory, redis_url, prefix, cooldown="60s")
     status, _ = call(one, "POST", "/api/drills", ADMIN, {"deployment": "primary", "duration_s": 30.0})
     assert status == 201
     assert set(_chat(one, one.create_key().secret, 6)) == {"m-fallback"}
