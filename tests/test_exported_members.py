@@ -126,6 +126,9 @@ EXPORTS = {
     "rungway.capability": [
         "ENTRY_POINT_GROUP",
         "STATE",
+        "Attempt",
+        "AttemptObserver",
+        "AttemptPolicy",
         "BudgetHolder",
         "CallContext",
         "CallKey",
@@ -137,6 +140,8 @@ EXPORTS = {
         "Installed",
         "PageRouter",
         "PipelineExtension",
+        "RoutePlan",
+        "RoutePlanner",
         "StateKey",
         "Step",
         "load_capabilities",

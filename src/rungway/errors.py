@@ -12,6 +12,7 @@
     │   └── RateLimited ........ 429 rate_limit_error (carries Retry-After)
     │       └── BudgetExceeded . 429 budget_exceeded
     ├── Overloaded ............. 503 overloaded_error (a bounded queue is full; carries Retry-After)
+    │   └── NoHealthyDeployment  503 no_healthy_deployment (every deployment of the model is unavailable)
     ├── UpstreamRejected ....... the upstream's own 4xx, relayed with its status
     └── UpstreamError .......... 502 upstream_error (connection error, 5xx, bad answer)
         └── UpstreamTimeout .... 504 timeout_error
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "InvalidRequest",
+    "NoHealthyDeployment",
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
@@ -147,6 +149,12 @@ class Overloaded(RungwayError):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
+
+
+class NoHealthyDeployment(Overloaded):
+    """Every deployment a call could go to was skipped as unavailable (open circuits); names the model."""
+
+    default_code = "no_healthy_deployment"
 
 
 class UpstreamError(RungwayError):

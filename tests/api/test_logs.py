@@ -91,3 +91,14 @@ def test_non_admin_key_reads_only_its_own_workload(busy: Gateway) -> None:
     for path in ("/api/logs?workload=billing", "/api/usage?workload=billing"):
         status, err = call(busy, "GET", path, viewer.secret)
         assert status == 403 and err["error"]["code"] == "workload_forbidden"
+
+
+def test_logs_say_where_each_call_went_and_filter_by_deployment(busy: Gateway) -> None:
+    status, body = call(busy, "GET", "/api/logs?deployment=gpt-4o")
+    assert status == 200, body
+    where = [(r["deployment"], r["route_rule"], r["attempts"], r["failed_over"]) for r in body["data"]]
+    assert where == [("gpt-4o", None, 1, False)]
+    status, body = call(busy, "GET", "/api/logs?errors=true")
+    assert [(r["deployment"], r["attempts"], r["failed_over"]) for r in body["data"]] == [(None, 0, False)]
+    status, body = call(busy, "GET", "/api/logs?deployment=no-such-deployment")
+    assert status == 200 and body["data"] == []

@@ -39,11 +39,18 @@ prompts:
 evals:
   workloads:
     wl: {}
+pinning:
+  workloads:
+    wl: {upgrade_gate: {}}
+shadow:
+  workloads:
+    wl: {from: fast, to: other, sample: 0.1}
 failover:
   breaker: {}
   drills: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
+NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
 
 
 def accepted_key_paths() -> set[str]:
@@ -55,7 +62,7 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[:2] in (["prompts", "workloads"], ["evals", "workloads"]) and len(parts) > 2:
+        if parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"] and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider

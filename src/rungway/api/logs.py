@@ -72,6 +72,10 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "usage_anomaly": {"type": ["string", "null"], "description": "why the upstream's usage was corrected"},
         "prompt_name": {"type": ["string", "null"], "description": "the registry prompt the call referenced"},
         "prompt_version": {"type": ["integer", "null"], "description": "the version of it the call rendered"},
+        "deployment": {"type": ["string", "null"], "description": "the deployment that served the call or failed last"},
+        "route_rule": {"type": ["string", "null"], "description": "the routing rule that chose it (null: default)"},
+        "attempts": {"type": ["integer", "null"], "description": "tries sent upstream (retries and failovers)"},
+        "failed_over": {"type": ["boolean", "null"], "description": "served or failed on another deployment"},
         "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }
@@ -114,6 +118,7 @@ def _scoped_workload(request: web.Request) -> str | None:
         QueryParam("workload", "only this workload", max_length=64),
         QueryParam("user", "only this user"),
         QueryParam("model", "requested or resolved model", max_length=128),
+        QueryParam("deployment", "only calls served by (or last failed on) this deployment", max_length=128),
         QueryParam("status", "only this HTTP status", type="integer", minimum=100, maximum=599),
         QueryParam("errors", "only failed calls (status >= 400)", type="boolean"),
         QueryParam(
@@ -153,6 +158,7 @@ async def logs(request: web.Request) -> web.StreamResponse:
         min_cost=q.get("min_cost"),
         min_latency_ms=q.get("min_latency_ms"),
         prompt=q.get("prompt"),
+        deployment=q.get("deployment"),
     )
     page = await asyncio.to_thread(search_logs, request.app[STATE].engine, f)
     return json_response({"object": "list", "data": page.rows, "next_cursor": page.next_cursor})

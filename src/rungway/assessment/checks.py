@@ -6,7 +6,8 @@ Each check answers for every workload from shared, pre-aggregated request facts 
 `rungway.assessment.facts`) plus at most one small query of its own. Thresholds are fractions of
 calls; a workload with no calls in the window has no evidence, so its request checks are unmet.
 No check is met merely because calls went through the gateway: each tests the practice itself
-(an end user named by the call, a pin recorded when the call was made, a log someone read).
+(an end user named by the call, a log someone read). `model_pinning` lives with the models capability
+(`rungway.models.pins.checks`), which records pins and their changes.
 """
 
 from __future__ import annotations
@@ -246,27 +247,5 @@ def check_user_cost_attribution(ctx: CheckContext, req: CheckRequest) -> Mapping
         if owner_only:
             reason += f"; {pct(owner_only, calls)}% carry only the key's owner, which is not an end user"
         return CheckOutcome(ratio_verdict(end_user, calls, threshold), reason, evidence)
-
-    return per_workload(ctx, req, answer)
-
-
-@evidence_check("model_pinning")
-def check_model_pinning(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
-    """Calls whose resolved model was pinned when the call was made (recorded on the call, not today's config)."""
-    threshold = threshold_of(req)
-
-    def answer(_name: str, rows: list[RequestFacts]) -> CheckOutcome:
-        routed = [r for r in rows if r.model_resolved]
-        calls = total(routed, "calls")
-        pinned = total(routed, "pinned")
-        floating: dict[str, int] = {}
-        for r in routed:
-            if r.calls > r.pinned:
-                floating[r.model_resolved] = floating.get(r.model_resolved, 0) + r.calls - r.pinned
-        evidence = {"routed_calls": calls, "pinned_calls": pinned, "unpinned_models": floating}
-        if calls == 0:
-            return CheckOutcome(Verdict.UNMET, "no call resolved to a model in the window", evidence)
-        reason = f"{pct(pinned, calls)}% of calls resolved to a model pinned at call time"
-        return CheckOutcome(ratio_verdict(pinned, calls, threshold), reason, evidence)
 
     return per_workload(ctx, req, answer)

@@ -42,6 +42,10 @@ class RequestRecord:
     user_from_request: bool | None = None  # the user came from the call (`user` / x-rungway-user), not the key owner
     prompt_name: str | None = None  # the registry prompt the call referenced (`"prompt": {"id": ...}`)
     prompt_version: int | None = None  # and the version it rendered
+    deployment: str | None = None  # the deployment that served the call, or the last one tried
+    route_rule: str | None = None  # the routing rule that chose where the call could go (None: the default)
+    attempts: int = 0  # tries sent upstream (a deployment skipped as unhealthy is not one)
+    failed_over: bool = False  # served (or failed) on another deployment than the plan's first
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,9 @@ class CallContext:
     plan: RoutePlan | None = None  # where the call could go (`gateway/routing.py`)
     attempts: list[Attempt] = field(default_factory=list)  # every try, in order
     model_requested: str | None = None
+    # Whether the resolved model was pinned at call time, when a route planner knows (a workload's pin:
+    # True; a floating alias resolved to its current snapshot: False); None: the route says (`ModelRoute.pins`).
+    model_pinned: bool | None = None
     provider: Provider | None = None
     stream: bool = False
     client_wants_usage: bool = False

@@ -71,6 +71,23 @@ class _WriterCollector(Collector):
         return [depth, accepted, written, dropped, failed, room, up, quarantined, spilled, lost, replayed]
 
 
+class _AttemptsCollector(Collector):
+    """`rungway_upstream_attempts_total{deployment,outcome}` from the gateway's counts, at scrape time."""
+
+    def __init__(self, counts: dict[tuple[str, str], int]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterable[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "rungway_upstream_attempts",
+            "Tries of a deployment by outcome (ok, timeout, connect, 5xx, 429, 4xx, skipped, cancelled)",
+            labels=["deployment", "outcome"],
+        )
+        for (deployment, outcome), count in list(self._counts.items()):
+            family.add_metric([deployment, outcome], count)
+        return [family]
+
+
 class CallSeries:
     """The metric children one (endpoint, workload, model) writes to, each made on first use and kept.
 
@@ -172,8 +189,16 @@ class GatewayMetrics:
         self.counter_errors = Counter(
             "rungway_counter_backend_errors", "Counter backend failures", ["backend", "outcome"], registry=r
         )
+        # Counted in a plain dict (a try costs a dict update, not a locked child's inc) and read at scrape time.
+        self.attempts: dict[tuple[str, str], int] = {}
+        r.register(_AttemptsCollector(self.attempts))
         r.register(_WriterCollector(writers))
         self._series: dict[tuple[str, str, str], CallSeries] = {}
+
+    def count_attempt(self, deployment: str, outcome: str) -> None:
+        """One try of `deployment` (a configured name) ended in `outcome` (our own word)."""
+        key = (deployment, outcome)
+        self.attempts[key] = self.attempts.get(key, 0) + 1
 
     def series(self, endpoint: str, workload: str, model: str) -> CallSeries:
         """The cached metric children of calls to `model` by `workload` on `endpoint`.

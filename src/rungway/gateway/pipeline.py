@@ -4,7 +4,7 @@
                        -> check body -> attribute -> resolve route
                        -> rate limits + budget holds (one counters call)
                        -> [extensions: input guard, cache, ...]
-                       -> call upstream (JSON or SSE) -> the answer is finished
+                       -> call upstream (the plan's tries, JSON or SSE) -> the answer is finished
                        -> meter cost -> settle token limits + budget holds (one counters call)
                        -> [extensions: llm span, ...] -> record
 The `after` steps always run, success or failure, so every call is recorded. A `before` step

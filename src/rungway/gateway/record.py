@@ -7,7 +7,14 @@ import time
 from rungway.domain.pricing import usd
 from rungway.domain.records import RequestRecord
 from rungway.gateway.context import CallContext
+from rungway.gateway.routing import Attempt
 from rungway.gateway.state import GatewayState
+
+
+def _pinned(ctx: CallContext) -> bool | None:
+    if ctx.model_pinned is not None:  # the planner resolved the name through a workload's pin (or refused one)
+        return ctx.model_pinned if ctx.route is not None else None
+    return ctx.route.pins if ctx.route is not None else None
 
 
 def build_record(ctx: CallContext) -> RequestRecord:
@@ -15,6 +22,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
     usage = ctx.usage
     error = ctx.error
     route = ctx.route
+    plan = ctx.plan
     return RequestRecord(
         id=ctx.id,
         ts_start=ctx.ts_start,
@@ -45,11 +53,22 @@ def build_record(ctx: CallContext) -> RequestRecord:
         trace_id=ctx.trace_id,
         span_id=ctx.span_id,
         usage_anomaly=usage.anomaly if usage is not None else None,
-        model_pinned=route.pins if route is not None else None,
+        model_pinned=_pinned(ctx),
         user_from_request=ctx.user_from_request if ctx.user is not None else None,
         prompt_name=ctx.prompt_name,
         prompt_version=ctx.prompt_version,
+        deployment=route.name if route is not None else None,
+        route_rule=plan.rule if plan is not None else None,
+        attempts=tries_sent(ctx.attempts),
+        failed_over=plan is not None and route is not None and route.name != plan.deployments[0].name,
     )
+
+
+def tries_sent(attempts: list[Attempt]) -> int:
+    """The tries sent upstream (a deployment skipped as unavailable is not one): the request log's `attempts`."""
+    if len(attempts) == 1:  # the common case, without a generator
+        return 0 if attempts[0].outcome == "skipped" else 1
+    return sum(a.outcome != "skipped" for a in attempts)
 
 
 async def record_call(state: GatewayState, ctx: CallContext) -> None:
@@ -60,6 +79,8 @@ async def record_call(state: GatewayState, ctx: CallContext) -> None:
     series = state.metrics.series(ctx.endpoint, record.workload or "", ctx.route.name if ctx.route else "")
     series.requests(record.status).inc()
     series.latency().observe(record.latency_ms / 1000)
+    for attempt in ctx.attempts:  # deployments are configured names; outcomes our own words
+        state.metrics.count_attempt(attempt.deployment.name, attempt.outcome)
     if record.overhead_ms is not None:
         series.overhead().observe(record.overhead_ms / 1000)
     if record.ttft_ms is not None:

@@ -1,22 +1,26 @@
-"""Step: call the provider and answer the client (JSON, or SSE relayed chunk by chunk)."""
+"""Step: call the provider and answer the client (JSON, or SSE relayed chunk by chunk).
+
+The tries themselves (which deployment, retries, deadlines, failover) are `gateway/attempts.py`'s."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from rungway.domain.usage import Usage, prompt_tokens
-from rungway.errors import RungwayError, UpstreamError
+from rungway.errors import RungwayError
+from rungway.gateway.attempts import end_stream, open_stream, try_plan
 from rungway.gateway.context import CallContext
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
 from rungway.gateway.stream_output import StreamOutput
-from rungway.providers.base import ChatCall, EmbedCall
+from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult
 
 log = logging.getLogger("rungway.gateway.upstream")
 
@@ -37,43 +41,40 @@ def answer_headers(ctx: CallContext) -> dict[str, str]:
 
 
 async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
-    assert ctx.provider is not None
-    call = ChatCall(ctx.body, stream=ctx.stream, headers=upstream_headers(ctx))
+    headers = upstream_headers(ctx)
     if ctx.stream:
-        return await _relay_stream(ctx, call)
-    started = time.perf_counter()
-    try:
-        result = await ctx.provider.chat(call)
-    finally:
-        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+        return await _relay_stream(state, ctx, ChatCall(ctx.body, stream=True, headers=headers))
+
+    def send(timeout: float | None) -> Awaitable[ChatResult]:
+        assert ctx.provider is not None
+        if timeout is None:  # the provider's own deadline (its `timeout_s` option)
+            return ctx.provider.chat(ChatCall(ctx.body, headers=headers))
+        return ctx.provider.chat(ChatCall(ctx.body, headers=headers, timeout_s=timeout))
+
+    result = await try_plan(state, ctx, send)
     ctx.usage = result.usage
     ctx.output = result.data
     return raw_json_response(result.body, headers=answer_headers(ctx))
 
 
 async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
-    assert ctx.provider is not None
-    started = time.perf_counter()
-    try:
-        result = await ctx.provider.embed(EmbedCall(ctx.body, headers=upstream_headers(ctx)))
-    finally:
-        ctx.upstream_ms = (time.perf_counter() - started) * 1000
+    headers = upstream_headers(ctx)
+
+    def send(timeout: float | None) -> Awaitable[EmbedResult]:
+        assert ctx.provider is not None
+        if timeout is None:
+            return ctx.provider.embed(EmbedCall(ctx.body, headers=headers))
+        return ctx.provider.embed(EmbedCall(ctx.body, headers=headers, timeout_s=timeout))
+
+    result = await try_plan(state, ctx, send)
     ctx.usage = result.usage
     return raw_json_response(result.body, headers=answer_headers(ctx))
 
 
-async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
-    assert ctx.provider is not None
+async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -> web.StreamResponse:
+    """Relay the stream of the first deployment that sent a chunk; after that chunk it cannot fail over."""
     started = time.perf_counter()
-    chunks = ctx.provider.chat_stream(call).__aiter__()
-    try:
-        first = await chunks.__anext__()
-    except StopAsyncIteration:
-        ctx.upstream_ms = (time.perf_counter() - started) * 1000
-        raise UpstreamError("The upstream closed the stream without sending anything.") from None
-    except BaseException:
-        ctx.upstream_ms = (time.perf_counter() - started) * 1000
-        raise
+    chunks, first = await open_stream(state, ctx, call)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **answer_headers(ctx)}
     )
@@ -116,6 +117,7 @@ async def _relay_stream(ctx: CallContext, call: ChatCall) -> web.StreamResponse:
         aclose = getattr(chunks, "aclose", None)
         if aclose is not None:
             await aclose()
+        end_stream(state, ctx)
     if ctx.status != 499:
 
         async def finish() -> None:

@@ -1,7 +1,8 @@
 """The models capability's one door: `CAPABILITY`, published under the `rungway.capabilities` entry points.
 
 `install_models` composes the planner from its stages (`ports.py`) and hands it to the gateway as
-its `RoutePlanner`; each stage's own subpackage builds its runtime from the configuration.
+its `RoutePlanner`; each part (pins, shadow, ...) builds its own runtime in its `install.py`, and
+what they add to the server is joined here.
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ from rungway.capability import CallContext, Capability, Host, Installed, RoutePl
 from rungway.models.drills.api import router as drills_router
 from rungway.models.health.api import router as health_router
 from rungway.models.health.config import FAILOVER_SECTION
-from rungway.models.health.runtime import failover_parts
+from rungway.models.health.runtime import install_failover
 from rungway.models.incidents.api import router as incidents_router
 from rungway.models.pages import pages
+from rungway.models.pins.api import router as pins_router
+from rungway.models.pins.config import PINNING_SECTION
+from rungway.models.pins.install import install_pins
+from rungway.models.pins.ports import CatalogueLookup
 from rungway.models.planner import ModelsPlanner
-from rungway.models.ports import Resolution
+from rungway.models.shadow import api as shadow_api
+from rungway.models.shadow.config import SHADOW_SECTION
+from rungway.models.shadow.install import install_shadow
+from rungway.models.upgrades.api import router as upgrades_router
 
-__all__ = ["CAPABILITY", "install_models"]
-
-
-class _AsRequested:
-    """No pins and no policy: a name means itself."""
-
-    def resolve(self, workload: str | None, requested: str) -> Resolution:
-        return Resolution(requested=requested, model=requested)
+__all__ = ["CAPABILITY", "build_models", "install_models", "joined"]
 
 
 class _NoLifecycle:
@@ -42,26 +43,51 @@ class _NoRoutes:
         return None
 
 
+def joined(*parts: Installed) -> Installed:
+    """What several parts add to a server, as one `Installed` (start-ups in order, clean-ups reversed)."""
+    return Installed(
+        pipeline=[p for part in parts for p in part.pipeline],
+        writers=[w for part in parts for w in part.writers],
+        budget_holders=[h for part in parts for h in part.budget_holders],
+        on_startup=[h for part in parts for h in part.on_startup],
+        on_cleanup=[h for part in reversed(parts) for h in part.on_cleanup],
+        attempt_observers=[o for part in parts for o in part.attempt_observers],
+    )
+
+
 def install_models(host: Host) -> Installed:
-    planner = ModelsPlanner(_AsRequested(), _NoLifecycle(), _NoRoutes())
-    failover = failover_parts(host)
+    return build_models(host, catalogue=None)
+
+
+def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
+    """The planner from its stages, and what each part adds to the server."""
+    resolver, pins = install_pins(host, catalogue)
+    shadow = install_shadow(host)
+    failover = install_failover(host)
+    planner = ModelsPlanner(resolver, _NoLifecycle(), _NoRoutes())
+    parts = joined(pins, shadow, failover)
     return Installed(
         route_planner=planner,
-        attempt_observers=[failover.book],
-        pipeline=[failover.pipeline],
-        on_startup=failover.startups,
-        on_cleanup=failover.cleanups,
+        pipeline=parts.pipeline,
+        writers=parts.writers,
+        on_startup=parts.on_startup,
+        on_cleanup=parts.on_cleanup,
+        attempt_observers=parts.attempt_observers,
     )
 
 
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(FAILOVER_SECTION,),
-    routers=(health_router, incidents_router, drills_router),
-    cli={"incidents": "rungway.models.incidents.cli:incidents_group", "drill": "rungway.models.drills.cli:drill_group"},
+    sections=(PINNING_SECTION, SHADOW_SECTION, FAILOVER_SECTION),
+    routers=(pins_router, upgrades_router, shadow_api.router, health_router, incidents_router, drills_router),
+    cli={
+        "models": "rungway.models.commands:models_group",
+        "incidents": "rungway.models.incidents.cli:incidents_group",
+        "drill": "rungway.models.drills.cli:drill_group",
+    },
     migrations="rungway.models.migrations",
-    checks=("rungway.models.drills.checks",),
+    checks=("rungway.models.pins.checks", "rungway.models.drills.checks"),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

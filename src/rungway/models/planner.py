@@ -27,6 +27,10 @@ class ModelsPlanner:
         requested = ctx.model_requested or ""
         resolution = self.resolver.resolve(ctx.key.workload if ctx.key is not None else None, requested)
         ctx.slots[RESOLUTION] = resolution
+        if resolution.pinned_by == "pin":
+            ctx.model_pinned = True
+        elif resolution.floating:
+            ctx.model_pinned = False  # served by the alias's snapshot of the day, which can move under the caller
         headers = self.lifecycle.admit(resolution.model, ctx.ts_start)
         if headers:
             ctx.answer_headers.update(headers)

@@ -107,6 +107,7 @@ def build_filter(
     min_cost: str | float | None = None,
     min_latency_ms: str | float | None = None,
     prompt: str | None = None,
+    deployment: str | None = None,
 ) -> RequestFilter:
     """A store filter from text inputs; InvalidRequest names the bad one."""
     cost = _number(min_cost, "min_cost", 1e9)
@@ -125,6 +126,7 @@ def build_filter(
         min_latency_ms=_number(min_latency_ms, "min_latency_ms", 1e12),
         prompt_name=prompt_name,
         prompt_version=prompt_version,
+        deployment=deployment or None,
     )
 
 

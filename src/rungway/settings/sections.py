@@ -110,7 +110,11 @@ class ConfigMapping(dict[str, Any]):
         for key in dict.keys(self):
             if key not in self.asked:
                 known = sorted(self.asked)
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                # a short key's swapped letters (`ot` for `to`) are too far apart for difflib's ratio
+                close = (
+                    difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                    or [k for k in known if sorted(k) == sorted(key)][:1]
+                )
                 hint = f"did you mean `{close[0]}`? " if close else ""
                 listed = ", ".join(known) if known else "none (remove it)"
                 raise self.error(self.child_path(key), "unknown key", f"{hint}known keys here: {listed}")

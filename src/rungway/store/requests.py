@@ -75,6 +75,7 @@ class RequestFilter:
     min_latency_ms: float | None = None
     prompt_name: str | None = None  # only calls that rendered this registry prompt
     prompt_version: int | None = None  # ... at this version
+    deployment: str | None = None  # only calls served by (or last failed on) this deployment
 
 
 def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
@@ -107,6 +108,8 @@ def query_requests(engine: Engine, f: RequestFilter) -> list[dict[str, Any]]:
         q = q.where(requests.c.prompt_name == f.prompt_name)
     if f.prompt_version is not None:
         q = q.where(requests.c.prompt_version == f.prompt_version)
+    if f.deployment:
+        q = q.where(requests.c.deployment == f.deployment)
     if f.before_id:
         q = q.where(requests.c.id < f.before_id)
     q = q.order_by(requests.c.id.desc()).limit(max(1, min(f.limit, 10_000)))

@@ -106,6 +106,10 @@ requests = Table(
     Column("recorded_at", Float),  # when the writer stored it (f0067); NULL for rows from before
     Column("prompt_name", String(128)),  # the registry prompt the call referenced (f0068)
     Column("prompt_version", Integer),  # and its version (f0068)
+    Column("deployment", String(128)),  # the deployment that served the call or failed last (f0069)
+    Column("route_rule", String(128)),  # the routing rule that chose the plan; NULL: the default route (f0069)
+    Column("attempts", Integer),  # tries sent upstream (f0069)
+    Column("failed_over", Boolean),  # served or failed on another deployment than the plan's first (f0069)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),

@@ -19,6 +19,8 @@ import orjson
 from rungway.domain.span_kinds import SpanKind
 from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
+from rungway.gateway.routing import RoutePlan
+from rungway.settings.config import ModelRoute
 from rungway.store.record_files import RecordCodec
 from rungway.traces import model as columns
 from rungway.traces.content import ContentLimits, PendingSpan, SpanRecord
@@ -83,9 +85,26 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
         # OpenTelemetry's GenAI registry names the prompt (`gen_ai.prompt.name`) but not its version.
         a["gen_ai.prompt.name"] = ctx.prompt_name
         a["rungway.prompt.version"] = ctx.prompt_version
+    plan, route = ctx.plan, ctx.route
+    routed = plan is not None and (plan.rule is not None or len(ctx.attempts) > 1)
+    if plan is not None and route is not None and (routed or route.name != ctx.model_requested):
+        _route_attributes(a, ctx, plan, route)
     if ctx.error is not None:
         a["error.type"] = ctx.error.error_type
     return a
+
+
+def _route_attributes(a: dict[str, Any], ctx: CallContext, plan: RoutePlan, route: ModelRoute) -> None:
+    """How the call was routed, only when it was not the default (one try of the model's own entry):
+    spans of calls nobody routed stay as lean as before."""
+    a["rungway.route.deployment"] = route.name
+    if plan.rule is not None:
+        a["rungway.route.rule"] = plan.rule
+    sent = sum(attempt.outcome != "skipped" for attempt in ctx.attempts)
+    if sent != 1:
+        a["rungway.route.attempts"] = sent
+    if route.name != plan.deployments[0].name:
+        a["rungway.route.failed_over"] = True
 
 
 def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:

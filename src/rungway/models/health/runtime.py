@@ -1,6 +1,6 @@
 """Failover's runtime on a server: the health book (the gateway's attempt observer), the shared breakers
 task, the incidents recorder (a listener and an after-call step) and the drill runner, built from
-`failover:` and handed to `models/install.py` as one `FailoverParts`.
+`failover:` and handed to `models/install.py` as what they add to the server (`Installed`).
 
 Each provider gets its fault switch here: the provider's own (the simulator's), or, when
 `failover.drills.fault_switches` is true, the provider wrapped in one (`providers/registry.py`).
@@ -8,9 +8,7 @@ Each provider gets its fault switch here: the provider's own (the simulator's), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from rungway.capability import Hook, Host, PipelineExtension, StateKey
+from rungway.capability import Host, Installed, PipelineExtension, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.models.drills.runner import DrillRunner
 from rungway.models.health.book import HealthBook
@@ -21,19 +19,11 @@ from rungway.providers.faults import FaultSwitch
 from rungway.providers.registry import fault_switch
 from rungway.settings.config import ModelRoute
 
-__all__ = ["DRILLS", "HEALTH", "INCIDENTS", "FailoverParts", "failover_parts"]
+__all__ = ["DRILLS", "HEALTH", "INCIDENTS", "install_failover", "known_deployments"]
 
 HEALTH = StateKey[HealthBook]("models.health")
 INCIDENTS = StateKey[IncidentRecorder]("models.incidents")
 DRILLS = StateKey[DrillRunner]("models.drills")
-
-
-@dataclass(frozen=True)
-class FailoverParts:
-    book: HealthBook
-    pipeline: PipelineExtension
-    startups: tuple[Hook, ...]
-    cleanups: tuple[Hook, ...]
 
 
 def known_deployments(state: GatewayState, book: HealthBook) -> dict[str, ModelRoute]:
@@ -41,7 +31,7 @@ def known_deployments(state: GatewayState, book: HealthBook) -> dict[str, ModelR
     return {**book.routes, **state.config.models}
 
 
-def failover_parts(host: Host) -> FailoverParts:
+def install_failover(host: Host) -> Installed:
     state = host.state
     settings = state.config.section(FAILOVER_SECTION)
     book = HealthBook(settings.breaker)
@@ -61,9 +51,9 @@ def failover_parts(host: Host) -> FailoverParts:
     state.slots[HEALTH] = book
     state.slots[INCIDENTS] = recorder
     state.slots[DRILLS] = drills
-    return FailoverParts(
-        book=book,
-        pipeline=PipelineExtension("failover", after_call=[recorder.after_call]),
-        startups=(recorder.start, shared.start),
-        cleanups=(drills.stop, shared.stop, recorder.stop),
+    return Installed(
+        attempt_observers=[book],
+        pipeline=[PipelineExtension("failover", after_call=[recorder.after_call])],
+        on_startup=[recorder.start, shared.start],
+        on_cleanup=[drills.stop, shared.stop, recorder.stop],
     )

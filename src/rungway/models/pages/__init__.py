@@ -1,7 +1,7 @@
-"""The models capability's dashboard pages: one `PageRouter`; each slice's pages join it from their own module.
+"""The models capability's dashboard pages: each part of the capability adds its own page module here.
 
-Failover (`failover.py`): deployment health with circuit states, incidents and an incident's page,
-drills (and a form to start one, for the admin).
+One `PageRouter` for the capability (named on its `Capability`); the page modules join it on import.
+Every read goes through the functions the API uses, scoped as the API scopes them.
 """
 
 from __future__ import annotations
@@ -12,4 +12,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
 
-from rungway.models.pages import failover  # noqa: E402, F401  (its pages join `pages` on import)
+from rungway.models.pages import failover, pins, shadow  # noqa: E402, F401  (their pages join `pages` on import)
