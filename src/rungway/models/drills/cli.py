@@ -81,6 +81,20 @@ def outage_command(
         f"lost {drill['lost']}; added latency p50 {fmt_ms(drill['added_p50_ms']) or '-'}, "
         f"p99 {fmt_ms(drill['added_p99_ms']) or '-'}"
     )
+    since = f"{drill['started_at'] - 1:.3f}"
+    incidents = [
+        i for i in client.get("/api/incidents", {"since": since})["incidents"] if i["deployment"] == deployment
+    ]
+    for incident in incidents:
+        closed = (
+            "still open"
+            if incident["closed_at"] is None
+            else f"closed after {incident['closed_at'] - incident['opened_at']:.1f}s"
+        )
+        out.print(
+            f"incident {incident['id']}: circuit opened ({closed}), "
+            f"failed over {incident['failed_over']}, lost {incident['lost']}"
+        )
     rows = [{"workload": name, **counts} for name, counts in drill["workloads"].items()]
     emit(
         rows,
