@@ -89,3 +89,29 @@ def test_an_incident_is_recorded_with_what_each_workload_saw(store_url: str) -> 
     assert mine is not None and [w.workload for w in workload_view(mine, "batch").workloads] == ["batch"]
     assert read_incident(engine, row.id, "other") is None
     engine.dispose()
+
+
+def test_an_opened_incident_is_announced_once(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    upgrade(engine, migration_packages())
+    announced: list[str] = []
+
+    async def announce(row: Any) -> None:
+        announced.append(row.id)
+
+    book = HealthBook(BreakerSettings(min_calls=2), lambda: 100.0)
+    recorder = IncidentRecorder(engine, on_opened=announce)
+    book.listen(recorder.on_transition)
+
+    async def main() -> None:
+        ctx: Any = None
+        for _ in range(2):
+            book.finished(ctx, _attempt(PRIMARY, 1.0, "5xx"))
+        await recorder.flush()
+        await recorder.after_call(STATE, _call("support", [_attempt(PRIMARY, 1.0, "skipped")], status=503))
+        await recorder.flush()
+
+    asyncio.run(main())
+    incident = recorder.incident_of("primary")
+    assert incident is not None and announced == [incident.id]
+    engine.dispose()
