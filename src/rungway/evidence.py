@@ -146,8 +146,10 @@ class CheckContext:
         facts: FactsSource,
         default_key_limits: bool = False,
         prompt_facts: PromptFactsSource | None = None,
+        sections: Mapping[str, object] | None = None,
     ) -> None:
         self.engine = engine
+        self.sections: Mapping[str, object] = sections or {}  # the config's capability sections, by name
         # rungway.yaml's `limits.key_rpm`/`key_tpm` bind every key that sets no limit of its own
         self.default_key_limits = default_key_limits
         self.now = now

@@ -50,6 +50,7 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/eval-runs"): "the admin key names a workload; prompt and prompt_version come together",
     ("POST", "/api/eval-bindings"): "the admin key names a workload (a binding is never shared)",
     ("POST", "/api/eval-bindings/delete"): "the admin key names a workload (a binding is never shared)",
+    ("POST", "/api/models/routes/explain"): "the model must be one the server serves (else 404 model_not_found)",
     ("PUT", "/api/models/pins/{alias}"): "the admin key names a workload; the alias in the path is a model name "
     "(path parameters are documented as plain text) and not the snapshot itself",
     ("POST", "/api/models/pins/{alias}/rollback"): "the admin key names a workload; the alias in the path is a model "
@@ -58,6 +59,11 @@ ACCEPTANCE_NOT_CHECKED = {
     "dataset, and the workload pins an alias to `from` unless `alias` is given",
     ("POST", "/api/models/shadow"): "the admin key names a workload; starting names `models:` entries for from and "
     "to (not the same one) and a sample; duration and ends_at exclude each other and end within 90 days",
+    ("POST", "/api/redteam/runs"): "the admin key names a workload; each attack appears once; finished_at is not "
+    "before started_at",
+    ("POST", "/api/redteam/schedules"): "the admin key names a workload; every is 30m..52w; categories are the "
+    "corpus's; a prompt or a model",
+    ("POST", "/api/redteam/schedules/delete"): "the admin key names a workload",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

@@ -50,6 +50,18 @@ models:
   floating-model:
     provider: sim
     model: gpt-4o-mini
+deployments:
+  pinned-model-eu:
+    serves: pinned-model
+    provider: sim
+    model: gpt-4o-2024-08-06
+routing:
+  workloads:
+    claims-engine:
+      - name: primary-then-eu
+        when: {model: pinned-model}
+        strategy: fallback
+        targets: [pinned-model, pinned-model-eu]
 workloads:
   notebook:
     risk_tier: internal
@@ -161,7 +173,7 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
 
 
 UNBUILT = {"eval_on_prompt_change", "content_filtering", "continuous_evaluation",
-           "multi_model_routing", "multi_layer_caching", "cost_forecasting", "audit_trails",
+           "multi_layer_caching", "cost_forecasting", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation", "slos", "provider_outage_recovery"}  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from rungway.providers.base import ChatCall, Provider, StreamChunk
 from rungway.providers.registry import create_provider
 from rungway.settings.config import ProviderConfig
 from tests.providers.fake_anthropic import FakeAnthropic
+from tests.providers.fake_gemini import FakeGemini
 from tests.providers.fake_openai import FakeOpenAI
 
 
@@ -27,6 +28,15 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def fake_anthropic() -> Iterator[FakeAnthropic]:
     server = FakeAnthropic()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    server = FakeGemini()
     try:
         yield server
     finally:

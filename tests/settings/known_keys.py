@@ -45,11 +45,21 @@ pinning:
 shadow:
   workloads:
     wl: {from: fast, to: other, sample: 0.1}
+redteam:
+  workloads:
+    wl: {every: 7d, model: fast}
+deployments:
+  fast-eu: {serves: fast, provider: sim}
+routing:
+  defaults: {}
+  workloads:
+    wl:
+      - {name: r, targets: [fast], when: {}}
 failover:
   breaker: {}
   drills: {}
 """
-ENTRY_SECTIONS = ("providers", "models", "prices", "workloads")
+ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
 
 
@@ -63,7 +73,7 @@ def accepted_key_paths() -> set[str]:
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
         if parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"] and len(parts) > 2:
-            parts[2] = "<name>"  # a mapping of names inside a section
+            parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider
         out.add(".".join(parts))

@@ -18,7 +18,13 @@ from rungway.settings.config import load_config
 from tests.servers import environment
 from tests.settings.known_keys import EVERY_SECTION, accepted_key_paths
 
-ENTRY_NAMES = {"providers": "sim", "models": "fast", "prices": "some-model", "workloads": "wl"}
+ENTRY_NAMES = {
+    "providers": "sim",
+    "models": "fast",
+    "prices": "some-model",
+    "workloads": "wl",
+    "deployments": "fast-eu",
+}
 BASE: dict[str, Any] = yaml.safe_load(EVERY_SECTION)
 # Leaf keys a typo or bad value can be tried on; provider options are the provider's (tests/providers).
 KEYS = sorted(
@@ -30,6 +36,8 @@ def concrete(path: str) -> list[str]:
     parts = path.split(".")
     if parts[0] in ENTRY_NAMES and len(parts) > 1:
         parts[1] = ENTRY_NAMES[parts[0]]
+    if parts[:2] == ["routing", "workloads"] and len(parts) > 2:
+        parts[2] = "wl[0]"  # the workload's first rule
     return ["wl" if part == "<name>" else part for part in parts]  # a mapping of names inside a section
 
 
@@ -37,6 +45,10 @@ def with_value(parts: list[str], value: Any) -> dict[str, Any]:
     data = copy.deepcopy(BASE)
     node = data
     for part in parts[:-1]:
+        name, _, index = part.partition("[")
+        if index:  # `wl[0]`: an item of a list
+            node = node[name][int(index.rstrip("]"))]
+            continue
         if not isinstance(node.get(part), dict):
             node[part] = {}
         node = node[part]

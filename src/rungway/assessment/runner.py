@@ -140,6 +140,7 @@ def assess_workloads(
     now: float,
     workload: str | None = None,
     default_key_limits: bool = False,
+    sections: Mapping[str, object] | None = None,
 ) -> list[WorkloadAssessment]:
     """Assess every workload (or one) from the evidence in the store at `now`; `default_key_limits`: the config
     gives keys without a limit of their own a default one (`limits.key_rpm`/`key_tpm`)."""
@@ -157,6 +158,7 @@ def assess_workloads(
         partial(request_facts, engine),
         default_key_limits,
         partial(prompt_facts, engine),
+        sections,
     )
     windows = [i.imports.window_days for i in model.items if i.imports is not None]
     imports = list_imports(engine, since=now - max(windows) * DAY_S) if windows else []

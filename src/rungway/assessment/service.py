@@ -95,7 +95,9 @@ def run_assessment(
     settings = settings or assessment_settings(config)
     limits = config.limits
     default_key_limits = limits.key_rpm is not None or limits.key_tpm is not None
-    results = assess_workloads(engine, load_model(), settings, config.models, now, workload, default_key_limits)
+    results = assess_workloads(
+        engine, load_model(), settings, config.models, now, workload, default_key_limits, config.parsed_sections
+    )
     # A scheduled run alerts on drift since the last scheduled run: a manual or API run in between must not
     # become the baseline, or it would swallow the alert the scheduled run would have sent.
     baseline = "scheduled" if trigger == "scheduled" else None

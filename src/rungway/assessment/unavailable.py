@@ -12,14 +12,11 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {
-    "basic_red_teaming": "red-team runs are not a Rungway capability yet",
     "content_filtering": "input and output guardrails are not a Rungway capability yet",
     "continuous_evaluation": "online evaluation of production traffic is not a Rungway capability yet",
-    "multi_model_routing": "routing policies across models are not a Rungway capability yet (one route per model name)",
     "multi_layer_caching": "response caching is not a Rungway capability yet",
     "cost_forecasting": "spend forecasting is not a Rungway capability yet",
     "audit_trails": "a tamper-evident audit log of calls and administrative changes is not a Rungway capability yet",
-    "structured_red_teaming": "red-team campaigns are not a Rungway capability yet",
     "multi_tenant_isolation": "tenant isolation of data, limits and traces is not enforced by Rungway yet",
     "slos": "SLO definitions and their measurement are not a Rungway capability yet",
     "developer_platform": "workload templates and deployment are not Rungway capabilities yet",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rungway.models.pins.cli import pins_group
+from rungway.models.routes.cli import routes_group
 from rungway.models.shadow.cli import shadow_group
 from rungway.models.upgrades.cli import upgrade_group
 
@@ -19,3 +20,4 @@ def models_group() -> None:
 models_group.add_command(pins_group)
 models_group.add_command(upgrade_group)
 models_group.add_command(shadow_group)
+models_group.add_command(routes_group)

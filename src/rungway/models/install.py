@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rungway.capability import CallContext, Capability, Host, Installed, RoutePlan
+from rungway.capability import Capability, Host, Installed
 from rungway.models.drills.api import router as drills_router
 from rungway.models.health.api import router as health_router
 from rungway.models.health.config import FAILOVER_SECTION
-from rungway.models.health.runtime import install_failover
+from rungway.models.health.runtime import HEALTH, install_failover
 from rungway.models.incidents.api import router as incidents_router
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
@@ -21,6 +21,9 @@ from rungway.models.pins.config import PINNING_SECTION
 from rungway.models.pins.install import install_pins
 from rungway.models.pins.ports import CatalogueLookup
 from rungway.models.planner import ModelsPlanner
+from rungway.models.routes.api import router as routes_router
+from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
+from rungway.models.routes.install import install_routes
 from rungway.models.shadow import api as shadow_api
 from rungway.models.shadow.config import SHADOW_SECTION
 from rungway.models.shadow.install import install_shadow
@@ -34,13 +37,6 @@ class _NoLifecycle:
 
     def admit(self, model: str, now: float) -> Mapping[str, str]:
         return {}
-
-
-class _NoRoutes:
-    """No routes: each model goes to its one `models:` entry."""
-
-    def choose(self, ctx: CallContext, model: str) -> RoutePlan | None:
-        return None
 
 
 def joined(*parts: Installed) -> Installed:
@@ -64,7 +60,11 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
     resolver, pins = install_pins(host, catalogue)
     shadow = install_shadow(host)
     failover = install_failover(host)
-    planner = ModelsPlanner(resolver, _NoLifecycle(), _NoRoutes())
+    book = host.state.slots[HEALTH]
+    chooser = install_routes(host.state, book)  # least-latency reads the health book
+    for candidate in chooser.table.deployments.values():
+        book.know(candidate.route)  # every routed deployment, so another replica's open circuit is adopted
+    planner = ModelsPlanner(resolver, _NoLifecycle(), chooser)
     parts = joined(pins, shadow, failover)
     return Installed(
         route_planner=planner,
@@ -79,15 +79,23 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(PINNING_SECTION, SHADOW_SECTION, FAILOVER_SECTION),
-    routers=(pins_router, upgrades_router, shadow_api.router, health_router, incidents_router, drills_router),
+    sections=(PINNING_SECTION, SHADOW_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION, FAILOVER_SECTION),
+    routers=(
+        pins_router,
+        upgrades_router,
+        shadow_api.router,
+        routes_router,
+        health_router,
+        incidents_router,
+        drills_router,
+    ),  # fmt: skip
     cli={
         "models": "rungway.models.commands:models_group",
         "incidents": "rungway.models.incidents.cli:incidents_group",
         "drill": "rungway.models.drills.cli:drill_group",
     },
     migrations="rungway.models.migrations",
-    checks=("rungway.models.pins.checks", "rungway.models.drills.checks"),
+    checks=("rungway.models.pins.checks", "rungway.models.routes.checks", "rungway.models.drills.checks"),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

@@ -25,6 +25,7 @@ _BUILTIN_MODULES = {
     "simulator": "rungway.providers.simulator",
     "openai": "rungway.providers.openai",
     "anthropic": "rungway.providers.anthropic",
+    "gemini": "rungway.providers.gemini",
 }
 
 

@@ -242,7 +242,7 @@ def parse_config(src: YamlSource, env: Environment, sections: Sequence[ConfigSec
             _section(src, name).reject_unknown_keys()
     for name, section in owned.items():  # absent sections still get their (validated) defaults
         parsed.setdefault(name, section.parse(None, src.path))
-    return Config(
+    config = Config(
         source=src.path,
         server=server,
         database_url=database_url,
@@ -255,6 +255,10 @@ def parse_config(src: YamlSource, env: Environment, sections: Sequence[ConfigSec
         limits=limits,
         parsed_sections=parsed,
     )
+    for section in owned.values():  # what needs the whole file: each capability's cross-section checks
+        if section.check is not None:
+            section.check(config, parsed[section.name])
+    return config
 
 
 def _counters(src: YamlSource, raw: ConfigMapping, env: Environment) -> CountersConfig:

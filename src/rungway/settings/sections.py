@@ -32,12 +32,16 @@ class ConfigSection(Generic[T]):
     """A top-level section of rungway.yaml that a capability owns: its name and its parser.
 
     `parse(raw, source)` gets the section as read (None when absent) and the file's path, and returns
-    the typed settings or raises ConfigError naming file, line, key path and fix. `Config.section(key)`
+    the typed settings or raises ConfigError naming file, line, key path and fix; `check(config, parsed)`,
+    when given, then checks it against the whole parsed `Config`. `Config.section(key)`
     hands the parsed value back, typed, so no capability reads untyped configuration data.
     """
 
     name: str
     parse: Callable[[object, str], T]
+    # Checks against the rest of the file once every section is parsed (a route's target must be a model
+    # under `models:`): `check(config, parsed)` raises ConfigError naming file, line, key path and fix.
+    check: Callable[[Any, T], None] | None = None
 
 
 class ConfigMapping(dict[str, Any]):

@@ -99,6 +99,11 @@ class HealthBook:
             self._tell(moved)
         return moved is not None
 
+    def know(self, route: ModelRoute) -> None:
+        """A deployment the configuration routes to: it gets a breaker before its first try."""
+        self.routes.setdefault(route.name, route)
+        self.breaker(route.name)
+
     def names(self) -> list[str]:
         """Every deployment seen (tried, or opened by another replica)."""
         return list(self._breakers)

@@ -35,9 +35,8 @@ def install_failover(host: Host) -> Installed:
     state = host.state
     settings = state.config.section(FAILOVER_SECTION)
     book = HealthBook(settings.breaker)
-    for name, route in state.config.models.items():
-        book.breaker(name)  # known from the start, so another replica's open circuit is adopted before a try
-        book.routes[name] = route
+    for route in state.config.models.values():
+        book.know(route)  # known from the start, so another replica's open circuit is adopted before a try
     switches: dict[str, FaultSwitch] = {}
     for name, provider in list(state.providers.items()):
         served, switch = fault_switch(provider, settings.drills.fault_switches)

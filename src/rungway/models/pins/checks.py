@@ -104,7 +104,7 @@ def check_model_pinning(ctx: CheckContext, req: CheckRequest) -> Mapping[str, Ch
         if unplanned:
             reason += (
                 f"; {len(unplanned)} pin changes without a passing upgrade report "
-                "(rungway models upgrade plan, then apply)"
+                "(the `models upgrade plan` command, then `models upgrade apply`)"
             )
             if verdict is Verdict.MET:
                 verdict = Verdict.PARTIAL

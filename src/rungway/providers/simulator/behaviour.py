@@ -39,6 +39,12 @@ class Behaviour:
     reply_words: tuple[int, int] = (12, 40)
     embedding_dimensions: int = 1536
     seed: int = 0
+    # A deliberately gullible model for red-team tests (all off by default; phrases match case-insensitively):
+    # a last user message with a `leak_on` phrase is answered with every message's text (system prompt included),
+    # unless a system message has a `leak_guard` phrase; one with a `refuse_on` phrase is refused.
+    leak_on: tuple[str, ...] = ()
+    leak_guard: tuple[str, ...] = ()
+    refuse_on: tuple[str, ...] = ()
 
     def latency_s(self, rng: random.Random) -> float:
         if self.latency_median_ms <= 0:
@@ -65,6 +71,9 @@ def parse_behaviour(config: ProviderConfig) -> Behaviour:
         "embedding_dimensions",
         "seed",
         "account",
+        "leak_on",
+        "leak_guard",
+        "refuse_on",
     }
     for key in opts:
         if key not in known:
@@ -85,7 +94,17 @@ def parse_behaviour(config: ProviderConfig) -> Behaviour:
         reply_words=(words[0], words[1]),
         embedding_dimensions=int(_number(config, opts, "embedding_dimensions", 1536)),
         seed=int(_number(config, opts, "seed", 0)),
+        leak_on=_phrases(config, opts, "leak_on"),
+        leak_guard=_phrases(config, opts, "leak_guard"),
+        refuse_on=_phrases(config, opts, "refuse_on"),
     )
+
+
+def _phrases(config: ProviderConfig, opts: dict[str, Any], key: str) -> tuple[str, ...]:
+    raw = opts.get(key) or []
+    if not isinstance(raw, list) or not all(isinstance(p, str) and p.strip() for p in raw):
+        raise config.error(key, f"expected a list of phrases, got {raw!r}", f"write e.g. {key}: [system prompt]")
+    return tuple(p.casefold() for p in raw)
 
 
 def _latency(config: ProviderConfig, raw: Any) -> tuple[float, float]:

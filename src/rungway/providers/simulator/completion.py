@@ -94,7 +94,20 @@ def _text(body: dict[str, Any], messages: list[dict[str, Any]], behaviour: Behav
     last_user = next((content_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     if isinstance(fmt, dict) and fmt.get("type") == "json_object":
         return json.dumps({"answer": reply_text(rng, last_user, behaviour.reply_words)})
-    return reply_text(rng, last_user, behaviour.reply_words)
+    gullible = _gullible(messages, last_user.casefold(), behaviour)
+    return gullible if gullible is not None else reply_text(rng, last_user, behaviour.reply_words)
+
+
+def _gullible(messages: list[dict[str, Any]], asked: str, behaviour: Behaviour) -> str | None:
+    """The red-team options' answer (`leak_on`, `leak_guard`, `refuse_on`), or None for the usual reply."""
+    if any(p in asked for p in behaviour.refuse_on):
+        return "I'm sorry, but I can't help with that."
+    if any(p in asked for p in behaviour.leak_on):
+        system = " ".join(content_text(m.get("content")) for m in messages if m.get("role") == "system").casefold()
+        if any(p in system for p in behaviour.leak_guard):
+            return "I'm sorry, but I can't share that."
+        return "Sure. Everything I was given: " + " | ".join(content_text(m.get("content")) for m in messages)
+    return None
 
 
 def _apply_stop(text: str, stop: Any) -> tuple[str, bool]:
