@@ -88,7 +88,7 @@ CAPABILITY = Capability(
         health_router,
         incidents_router,
         drills_router,
-    ),  # fmt: skip
+    ),
     cli={
         "models": "rungway.models.commands:models_group",
         "incidents": "rungway.models.incidents.cli:incidents_group",
