@@ -108,7 +108,7 @@ def check_provider_outage_recovery(ctx: CheckContext, req: CheckRequest) -> Mapp
             verdict = Verdict.PARTIAL
             reason = (
                 f"a fallback served traffic, but no drill or failover in {PROVEN_DAYS} days kept >= {floor:.0%} of "
-                "calls up: run `rungway drill outage --deployment D --duration 60s`"
+                "calls up: run an outage drill of the primary deployment (the `drill outage` command)"
             )
         elif proven:
             verdict = Verdict.PARTIAL
