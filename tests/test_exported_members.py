@@ -149,6 +149,17 @@ EXPORTS = {
         "registered_sections",
     ],
     "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
+    "rungway.alerts.public": [
+        "ALERTS",
+        "ALERTS_SECTION",
+        "AlertEvent",
+        "AlertResult",
+        "AlertSettings",
+        "Alerts",
+        "alerts_of",
+        "mask_urls",
+        "masked_url",
+    ],
     # What an application imports to use registry prompts.
     "rungway.sdk.prompts": ["DEFAULT_TTL_S", "PromptFetchError", "PromptHandle", "PromptLibrary", "configure", "get"],
     "rungway.providers.base": ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"],

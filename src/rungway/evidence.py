@@ -15,7 +15,7 @@ import enum
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, inspect
 
@@ -23,6 +23,9 @@ from rungway.capability import Capability, load_capabilities
 from rungway.domain.timespec import DAY
 from rungway.domain.workloads import Workload
 from rungway.settings.config import ModelRoute
+from rungway.settings.sections import ConfigSection
+
+T = TypeVar("T")
 
 
 class Verdict(enum.StrEnum):
@@ -160,6 +163,12 @@ class CheckContext:
         self._prompt_source = prompt_facts
         self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
         self._tables: set[str] | None = None
+
+    def section(self, key: ConfigSection[T]) -> T:
+        """A capability's parsed configuration section (its defaults when the run was given none)."""
+        if key.name in self.sections:
+            return cast(T, self.sections[key.name])
+        return key.parse(None, "rungway.yaml")
 
     def since(self, window_days: int) -> float:
         return self.now - window_days * DAY

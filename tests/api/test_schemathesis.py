@@ -67,6 +67,11 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }
+_CATALOGUE_RULE = "a successor must be in the catalogue, not the model; dates go with deprecate, sunset after it"
+ACCEPTANCE_NOT_CHECKED |= {
+    ("POST", f"/api/models/catalogue/{{name}}/{action}"): _CATALOGUE_RULE
+    for action in ("approve", "deprecate", "block", "unblock")
+}
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document(routers())["paths"].items() for method in ops]
 
 

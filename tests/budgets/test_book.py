@@ -17,7 +17,8 @@ import openai
 import pytest
 from sqlalchemy import Engine
 
-from rungway.budgets.alerts import AlertSettings, BudgetAlerts
+from rungway.alerts.public import Alerts, AlertSettings
+from rungway.budgets.alerts import BudgetAlerts
 from rungway.budgets.book import BudgetBook
 from rungway.budgets.model import KEEP_AFTER_PERIOD_S, MAX_SPEND_NANO, MAX_TTL_S, Budget
 from rungway.budgets.service import BudgetRequest, set_budget
@@ -174,7 +175,8 @@ class Book:
         self.events: list[BudgetEvent] = []
         self.errors: list[str] = []
         self.writer: BatchWriter[BudgetEvent] = BatchWriter("budget_events", self.events.extend)
-        self.alerts = BudgetAlerts(AlertSettings(), counters, self.writer)
+        self.sender = Alerts(AlertSettings(), counters)
+        self.alerts = BudgetAlerts(lambda: self.sender, self.writer)
         self.book = BudgetBook(engine, counters, self.alerts, on_error=self.errors.append, **kwargs)  # type: ignore[arg-type]
 
 
@@ -187,7 +189,7 @@ async def open_book(store_url: str, config: CountersConfig, **kwargs: object) ->
         yield book
     finally:
         await book.book.stop()
-        await book.alerts.close()
+        await book.sender.close()
         book.writer.close()
         await counters.close()
 

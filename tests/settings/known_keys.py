@@ -39,6 +39,9 @@ prompts:
 evals:
   workloads:
     wl: {}
+catalogue:
+  entries:
+    wl: {provider: openai}
 pinning:
   workloads:
     wl: {upgrade_gate: {}}
@@ -72,7 +75,8 @@ def accepted_key_paths() -> set[str]:
         parts = path.split(".")
         if parts[0] in ENTRY_SECTIONS and len(parts) > 1:
             parts[1] = "<name>"
-        if parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"] and len(parts) > 2:
+        named = parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"]
+        if (named or parts[:2] == ["catalogue", "entries"]) and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider

@@ -20,7 +20,6 @@ MISSING_FEATURES: dict[str, str] = {
     "multi_tenant_isolation": "tenant isolation of data, limits and traces is not enforced by Rungway yet",
     "slos": "SLO definitions and their measurement are not a Rungway capability yet",
     "developer_platform": "workload templates and deployment are not Rungway capabilities yet",
-    "model_catalogue": "an approved-model catalogue with routing policies is not a Rungway capability yet",
     "self_service_provisioning": "self-service provisioning within policy is not a Rungway capability yet",
     "fine_tuning_pipeline": "fine-tuning pipelines are not a Rungway capability yet",
     "prompt_ab_testing": "A/B tests of prompt versions are not a Rungway capability yet",

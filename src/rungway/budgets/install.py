@@ -1,14 +1,15 @@
 """The budgets capability's one door: `CAPABILITY`, published under the `rungway.capabilities` entry points.
 
-It declares what the core wires: the `budgets:` and `alerts:` sections, the /api/budgets and
+It declares what the core wires: the `budgets:` section (`alerts:` belongs to rungway.alerts), the /api/budgets and
 /api/cost routers, the `rungway budgets` and `rungway cost` commands and the `budgets` migrations
 branch; `install_budgets` builds the runtime a server enforces budgets with.
 """
 
 from __future__ import annotations
 
+from rungway.alerts.public import alerts_of
 from rungway.budgets import api, cost_api
-from rungway.budgets.alerts import ALERTS_SECTION, BudgetAlerts
+from rungway.budgets.alerts import BudgetAlerts
 from rungway.budgets.book import BUDGETS_SECTION, BudgetBook
 from rungway.budgets.pages import pages
 from rungway.budgets.steps import BUDGETS, BudgetHolds, BudgetRuntime
@@ -34,7 +35,7 @@ def install_budgets(host: Host) -> Installed:
         flush_interval_s=rec.flush_interval_ms / 1000,
         codec=RecordCodec(BudgetEvent, ("id",)),
     )
-    alerts = BudgetAlerts(state.config.section(ALERTS_SECTION), state.counters, events)
+    alerts = BudgetAlerts(lambda: alerts_of(state.slots), events)  # the alerts capability's sender, found when sending
 
     def seed_failed(outcome: str) -> None:
         state.metrics.counter_errors.labels(state.counters.name, outcome).inc()
@@ -53,7 +54,6 @@ def install_budgets(host: Host) -> Installed:
 
     async def stop() -> None:
         await book.stop()
-        await alerts.close()
 
     return Installed(
         writers=[events], budget_holders=[BudgetHolds(runtime)], on_startup=[book.start], on_cleanup=[stop]
@@ -63,12 +63,12 @@ def install_budgets(host: Host) -> Installed:
 CAPABILITY = Capability(
     name="budgets",
     install=install_budgets,
-    sections=(BUDGETS_SECTION, ALERTS_SECTION),
+    sections=(BUDGETS_SECTION,),
     routers=(api.router, cost_api.router),
     cli={"budgets": "rungway.budgets.cli:budgets_group", "cost": "rungway.budgets.cost_cli:cost_group"},
     migrations="rungway.budgets.migrations",
     checks=("rungway.budgets.checks",),
     pages=(pages,),
 )
-"""Budgets, their alerts and cost attribution: holds with the rate limits, `budgets:` and `alerts:`,
+"""Budgets, their alerts and cost attribution: holds with the rate limits, `budgets:`,
 /api/budgets and /api/cost, `rungway budgets` and `rungway cost`."""

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
 
+from rungway.alerts.public import mask_urls, masked_url
 from rungway.domain.pricing import NANO_PER_USD
 from rungway.domain.timespec import DAY
 
@@ -39,7 +39,6 @@ MAX_SPEND_NANO = 2**53 - 1
 MAX_TTL_S = int(400 * DAY)  # no counter outlives this, whatever a fixed budget's end
 KEEP_AFTER_PERIOD_S = int(DAY)  # a period's counter outlives the period by a day (late settles, the report)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
-_URL = re.compile(r"https?://[^\s\"'<>]+")
 
 
 class BudgetScope(enum.StrEnum):
@@ -74,33 +73,6 @@ def parse_usd(text: str | float | int) -> int:
     if not value.is_finite() or value <= 0:
         raise ValueError(f"{text!r}: a budget amount must be more than 0 USD")
     return int((value * NANO_PER_USD).to_integral_value(rounding="ROUND_HALF_UP"))
-
-
-def masked_url(url: str | None) -> str | None:
-    """A webhook URL as it may be shown: scheme and host only. Webhook URLs carry their secret in the path
-    or the query (Slack, Teams, Discord tokens), so they are stored whole and never returned whole."""
-    if not url:
-        return url
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        host = f"[{host}]" if ":" in host else host
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "…"
-    rest = "/…" if parts.path.strip("/") or parts.query or parts.fragment else "/"
-    return f"{parts.scheme}://{host}{port}{rest}"
-
-
-def mask_urls(text: str) -> str:
-    """`text` with every http(s) URL in it masked (messages that name a webhook)."""
-
-    def mask(match: re.Match[str]) -> str:
-        url = match.group(0)
-        kept = url.rstrip(":,.;)")
-        return (masked_url(kept) or "") + url[len(kept) :]
-
-    return _URL.sub(mask, text)
 
 
 @dataclass(frozen=True, slots=True)

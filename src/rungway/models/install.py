@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rungway.capability import Capability, Host, Installed
+from rungway.models.catalogue import api as catalogue_api
+from rungway.models.catalogue.config import CATALOGUE_SECTION
+from rungway.models.catalogue.install import install_catalogue
+from rungway.models.catalogue.view import RoutableCatalogue
 from rungway.models.drills.api import router as drills_router
 from rungway.models.health.api import router as health_router
 from rungway.models.health.config import FAILOVER_SECTION
@@ -21,6 +25,7 @@ from rungway.models.pins.config import PINNING_SECTION
 from rungway.models.pins.install import install_pins
 from rungway.models.pins.ports import CatalogueLookup
 from rungway.models.planner import ModelsPlanner
+from rungway.models.ports import LifecycleGate
 from rungway.models.routes.api import router as routes_router
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION
 from rungway.models.routes.install import install_routes
@@ -52,10 +57,15 @@ def joined(*parts: Installed) -> Installed:
 
 
 def install_models(host: Host) -> Installed:
-    return build_models(host, catalogue=None)
+    catalogue = install_catalogue(host)  # first: its view is loaded before the pins resolve against it
+    first = Installed(on_startup=[catalogue.on_startup], on_cleanup=[catalogue.on_cleanup])
+    routable = RoutableCatalogue(catalogue.view, host.state.config.models)
+    return build_models(host, routable, catalogue.lifecycle, first)
 
 
-def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
+def build_models(
+    host: Host, catalogue: CatalogueLookup | None, lifecycle: LifecycleGate | None = None, *before: Installed
+) -> Installed:
     """The planner from its stages, and what each part adds to the server."""
     resolver, pins = install_pins(host, catalogue)
     shadow = install_shadow(host)
@@ -64,8 +74,8 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
     chooser = install_routes(host.state, book)  # least-latency reads the health book
     for candidate in chooser.table.deployments.values():
         book.know(candidate.route)  # every routed deployment, so another replica's open circuit is adopted
-    planner = ModelsPlanner(resolver, _NoLifecycle(), chooser)
-    parts = joined(pins, shadow, failover)
+    planner = ModelsPlanner(resolver, lifecycle or _NoLifecycle(), chooser)
+    parts = joined(*before, pins, shadow, failover)
     return Installed(
         route_planner=planner,
         pipeline=parts.pipeline,
@@ -79,8 +89,16 @@ def build_models(host: Host, catalogue: CatalogueLookup | None) -> Installed:
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(PINNING_SECTION, SHADOW_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION, FAILOVER_SECTION),
+    sections=(
+        CATALOGUE_SECTION,
+        PINNING_SECTION,
+        SHADOW_SECTION,
+        DEPLOYMENTS_SECTION,
+        ROUTING_SECTION,
+        FAILOVER_SECTION,
+    ),
     routers=(
+        catalogue_api.router,
         pins_router,
         upgrades_router,
         shadow_api.router,
@@ -95,7 +113,12 @@ CAPABILITY = Capability(
         "drill": "rungway.models.drills.cli:drill_group",
     },
     migrations="rungway.models.migrations",
-    checks=("rungway.models.pins.checks", "rungway.models.routes.checks", "rungway.models.drills.checks"),
+    checks=(
+        "rungway.models.catalogue.checks",
+        "rungway.models.pins.checks",
+        "rungway.models.routes.checks",
+        "rungway.models.drills.checks",
+    ),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

@@ -8,6 +8,7 @@ Each provider gets its fault switch here: the provider's own (the simulator's), 
 
 from __future__ import annotations
 
+from rungway.alerts.public import AlertEvent, alerts_of
 from rungway.capability import Host, Installed, PipelineExtension, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.models.drills.runner import DrillRunner
@@ -15,6 +16,7 @@ from rungway.models.health.book import HealthBook
 from rungway.models.health.config import FAILOVER_SECTION
 from rungway.models.health.sharing import SharedBreakers
 from rungway.models.incidents.recorder import IncidentRecorder
+from rungway.models.incidents.store import IncidentRow
 from rungway.providers.faults import FaultSwitch
 from rungway.providers.registry import fault_switch
 from rungway.settings.config import ModelRoute
@@ -31,6 +33,26 @@ def known_deployments(state: GatewayState, book: HealthBook) -> dict[str, ModelR
     return {**book.routes, **state.config.models}
 
 
+async def announce(state: GatewayState, row: IncidentRow, cooldown_s: float) -> None:
+    """An incident opened: one alert through the alerts door (claimed once across replicas: a circuit that
+    opens on several replicas at once is one alert), when the alerts capability is installed."""
+    alerts = alerts_of(state.slots)
+    if alerts is None:
+        return
+    payload = {
+        "event": "model.incident_opened",
+        "incident": row.id,
+        "deployment": row.deployment,
+        "opened_at": row.opened_at,
+        "cause": row.cause,
+        "calls": row.calls,
+        "failed_over": row.failed_over,
+        "lost": row.lost,
+    }
+    key = f"model.incident_opened:{row.deployment}:{int(row.opened_at // max(1.0, cooldown_s))}"
+    await alerts.send(AlertEvent("model.incident_opened", key, payload), claim_ttl_s=max(60.0, cooldown_s))
+
+
 def install_failover(host: Host) -> Installed:
     state = host.state
     settings = state.config.section(FAILOVER_SECTION)
@@ -43,7 +65,7 @@ def install_failover(host: Host) -> Installed:
         state.providers[name] = served
         if switch is not None:
             switches[name] = switch
-    recorder = IncidentRecorder(state.engine)
+    recorder = IncidentRecorder(state.engine, on_opened=lambda row: announce(state, row, settings.breaker.cooldown_s))
     book.listen(recorder.on_transition)
     shared = SharedBreakers(book, state.counters)
     drills = DrillRunner(state.engine, recorder, switches, lambda: known_deployments(state, book))

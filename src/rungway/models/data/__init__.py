@@ -1,0 +1,1 @@
+"""Data the models capability ships: the dated model catalogue (catalogue.json)."""
