@@ -138,3 +138,23 @@ def test_two_replicas_on_redis_share_an_open_circuit(gateway_factory: Callable[.
     assert _health(two, "primary")["calls"] == 0  # replica two never tried the failing deployment
     status, mine = call(two, "GET", "/api/models/health", secret)
     assert status == 200 and [r["deployment"] for r in mine["deployments"]] == ["fallback", "primary"]
+
+
+def test_an_opened_incident_sends_one_alert(gateway_factory: Callable[..., Gateway]) -> None:
+    from tests.alerts.receiver import Receiver
+
+    receiver = Receiver()
+    try:
+        text = CONFIG.replace("{counters}", "memory").replace("{prefix}", "rungway:").replace("{redis}", "")
+        text = text.replace("{cooldown}", "60s") + f"alerts:\n  webhook_url: {receiver.url}\n  backoff_ms: 10\n"
+        gw = gateway_factory(text)
+        gw.state.route_planner = PrimaryThenFallback()
+        call(gw, "POST", "/api/drills", ADMIN, {"deployment": "primary", "duration_s": 30.0})
+        assert set(_chat(gw, gw.create_key().secret, 12)) == {"m-fallback"}
+        receiver.wait_for(1)
+        (alert,) = receiver.delivered
+        assert alert["event"] == "model.incident_opened" and alert["deployment"] == "primary"
+        incidents = call(gw, "GET", "/api/incidents", ADMIN)[1]["incidents"]
+        assert [i["id"] for i in incidents] == [alert["incident"]]
+    finally:
+        receiver.server.stop()
