@@ -27,6 +27,7 @@ from aiohttp import web
 from rungway.api.registry import ApiRouter
 from rungway.errors import ConfigError
 from rungway.gateway.context import CallContext
+from rungway.gateway.output_guard import GuardVerdict, OutputGuard, StreamGuard
 from rungway.gateway.pipeline import PipelineExtension, Step
 from rungway.gateway.routes import STATE
 from rungway.gateway.routing import Attempt, AttemptPolicy, RoutePlan
@@ -48,15 +49,18 @@ __all__ = [
     "Capability",
     "ConfigSection",
     "GatewayState",
+    "GuardVerdict",
     "Hook",
     "Host",
     "Installed",
+    "OutputGuard",
     "PageRouter",
     "PipelineExtension",
     "RoutePlan",
     "RoutePlanner",
     "StateKey",
     "Step",
+    "StreamGuard",
     "load_capabilities",
     "migration_packages",
     "registered_sections",
@@ -88,6 +92,7 @@ class Installed:
     on_cleanup: Sequence[Hook] = ()  # e.g. cancel that task; runs before the writers are drained
     route_planner: RoutePlanner | None = None  # where calls go (at most one capability routes)
     attempt_observers: Sequence[AttemptObserver] = ()  # told of every try of every deployment
+    output_guard: OutputGuard | None = None  # checks answers, JSON and streamed (at most one capability)
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,13 @@ def create_app(
                 )
             state.route_planner = added.route_planner
         state.attempt_observers.extend(added.attempt_observers)
+        if added.output_guard is not None:
+            if state.output_guard is not None:
+                raise ConfigError(
+                    f"two installed capabilities check answers (the second is {capability.name}). "
+                    "Fix: uninstall one of them"
+                )
+            state.output_guard = added.output_guard
         startups.extend(added.on_startup)
         cleanups[:0] = added.on_cleanup
     app[PIPELINES] = build_pipelines(extensions)

@@ -77,6 +77,14 @@ workloads:
   claims-engine:
     risk_tier: regulated
     capture: full
+guardrails:
+  workloads:
+    support-bot:
+      input: {secrets: {action: block}, pii: {action: redact}}
+      output: {secrets: {action: block}, pii: {action: redact}}
+    claims-engine:
+      input: {secrets: {action: block}, pii: {action: redact}, injection: {action: block}}
+      output: {secrets: {action: block}, pii: {action: redact}}
 """
 JUNIT = (
     b"""<?xml version="1.0"?>
@@ -187,7 +195,7 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
             insert_attestation(gw.state.engine, signed)
 
 
-UNBUILT = {"eval_on_prompt_change", "content_filtering", "continuous_evaluation",
+UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
            "multi_layer_caching", "cost_forecasting", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation", "slos"}  # fmt: skip
 

@@ -76,6 +76,10 @@ LOG_ROW_SCHEMA: dict[str, Any] = {
         "route_rule": {"type": ["string", "null"], "description": "the routing rule that chose it (null: default)"},
         "attempts": {"type": ["integer", "null"], "description": "tries sent upstream (retries and failovers)"},
         "failed_over": {"type": ["boolean", "null"], "description": "served or failed on another deployment"},
+        "guardrails": {
+            "type": ["string", "null"],
+            "description": "guardrail hits as direction:rule:action, comma-separated (never the matched value)",
+        },
         "recorded_at": {"type": ["number", "null"], "description": "when the row was stored (epoch seconds)"},
     },
 }

@@ -12,7 +12,6 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {
-    "content_filtering": "input and output guardrails are not a Rungway capability yet",
     "continuous_evaluation": "online evaluation of production traffic is not a Rungway capability yet",
     "multi_layer_caching": "response caching is not a Rungway capability yet",
     "cost_forecasting": "spend forecasting is not a Rungway capability yet",

@@ -46,6 +46,7 @@ class RequestRecord:
     route_rule: str | None = None  # the routing rule that chose where the call could go (None: the default)
     attempts: int = 0  # tries sent upstream (a deployment skipped as unhealthy is not one)
     failed_over: bool = False  # served (or failed) on another deployment than the plan's first
+    guardrails: str | None = None  # guardrail hits, `direction:rule:action,...` (bounded; never a value)
 
 
 @dataclass(frozen=True, slots=True)

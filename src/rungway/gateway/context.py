@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from rungway.counters.base import BudgetUse, WindowUse
+from rungway.domain.guard_hits import GuardHit
 from rungway.domain.keys import ApiKey
 from rungway.domain.records import RequestRecord
 from rungway.domain.usage import Usage
@@ -70,6 +71,7 @@ class CallContext:
     record: RequestRecord | None = None  # set by the record step, the last one
     answer_headers: dict[str, str] = field(default_factory=dict)  # extra headers for the answer (Deprecation)
     slots: Slots = field(default_factory=Slots)  # what capabilities keep for this call (`CallKey`)
+    guard_hits: list[GuardHit] = field(default_factory=list)  # guardrail hits (rule, direction, action; no value)
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0

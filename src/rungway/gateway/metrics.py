@@ -192,6 +192,12 @@ class GatewayMetrics:
         # Counted in a plain dict (a try costs a dict update, not a locked child's inc) and read at scrape time.
         self.attempts: dict[tuple[str, str], int] = {}
         r.register(_AttemptsCollector(self.attempts))
+        self.guardrail_hits = Counter(
+            "rungway_guardrail_hits",
+            "Guardrail hits by detector (a configured name), direction (input, output) and action",
+            ["detector", "direction", "action"],
+            registry=r,
+        )
         r.register(_WriterCollector(writers))
         self._series: dict[tuple[str, str, str], CallSeries] = {}
 

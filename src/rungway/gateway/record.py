@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from rungway.domain.guard_hits import hits_text
 from rungway.domain.pricing import usd
 from rungway.domain.records import RequestRecord
 from rungway.gateway.context import CallContext
@@ -61,6 +62,7 @@ def build_record(ctx: CallContext) -> RequestRecord:
         route_rule=plan.rule if plan is not None else None,
         attempts=tries_sent(ctx.attempts),
         failed_over=plan is not None and route is not None and route.name != plan.deployments[0].name,
+        guardrails=hits_text(ctx.guard_hits) if ctx.guard_hits else None,
     )
 
 
@@ -92,3 +94,5 @@ async def record_call(state: GatewayState, ctx: CallContext) -> None:
         series.tokens("output").inc(record.tokens_out)
     if record.cost_nano:
         series.cost().inc(usd(record.cost_nano))
+    for hit in ctx.guard_hits:  # detectors are configured names; directions and actions our own words
+        state.metrics.guardrail_hits.labels(hit.detector, hit.direction, hit.action).inc()

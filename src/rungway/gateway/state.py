@@ -15,6 +15,7 @@ from rungway.errors import RungwayError
 from rungway.gateway.context import CallContext
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
+from rungway.gateway.output_guard import OutputGuard
 from rungway.gateway.routing import Attempt, RoutePlan
 from rungway.gateway.slots import Slots
 from rungway.providers.base import Provider
@@ -86,4 +87,5 @@ class GatewayState:
     budget_holders: list[BudgetHolder] = field(default_factory=list)
     route_planner: RoutePlanner | None = None  # at most one capability routes (`Installed.route_planner`)
     attempt_observers: list[AttemptObserver] = field(default_factory=list)
+    output_guard: OutputGuard | None = None  # at most one capability checks answers (`Installed.output_guard`)
     in_flight: int = 0  # calls inside the pipeline, answered or not; tests wait for 0 before reading the store

@@ -16,6 +16,7 @@ from rungway.domain.usage import Usage, prompt_tokens
 from rungway.errors import RungwayError
 from rungway.gateway.attempts import end_stream, open_stream, try_plan
 from rungway.gateway.context import CallContext
+from rungway.gateway.output_guard import GuardedStream, guard_completion
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
@@ -53,8 +54,11 @@ async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse
 
     result = await try_plan(state, ctx, send)
     ctx.usage = result.usage
+    body = result.body
+    if state.output_guard is not None:  # a blocked answer raises here and is never recorded
+        body = guard_completion(state.output_guard, ctx, result.data, body)
     ctx.output = result.data
-    return raw_json_response(result.body, headers=answer_headers(ctx))
+    return raw_json_response(body, headers=answer_headers(ctx))
 
 
 async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
@@ -82,6 +86,7 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
     output = StreamOutput()
     # Events are written when the next one is not already here (one write per upstream read).
     writer = SseWriter(response)
+    guarded = GuardedStream(state.output_guard, ctx) if state.output_guard is not None else None
     chunk: Any = first
     try:
         await response.prepare(ctx.request)  # in the try: a client gone before the first chunk is a cut stream too
@@ -90,17 +95,24 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
             if chunk.usage is not None:
                 ctx.usage = chunk.usage
             choices = data.get("choices")
+            raw = chunk.raw
+            if guarded is not None and choices and not guarded.disabled:
+                raw = guarded.chunk(choices, data) or raw  # the client's text; `data` keeps the recorded text
             if choices:
                 if ctx.ttft_ms is None and output.add(choices):
                     ctx.ttft_ms = ctx.elapsed_ms()
                 elif ctx.ttft_ms is not None:
                     output.add(choices)
             if choices or ctx.client_wants_usage:
-                writer.add(sse_event(chunk.raw if chunk.raw is not None else orjson.dumps(data)))
+                writer.add(sse_event(raw if raw is not None else orjson.dumps(data)))
             try:
                 chunk = await writer.next_chunk(chunks)
             except StopAsyncIteration:
                 break
+        tail = guarded.tails(first.data) if guarded is not None else None
+        if tail is not None:  # a stream cut before its finish reason: what the guard still held
+            output.add(tail[1]["choices"])
+            writer.add(sse_event(tail[0]))
         await writer.flush()
     except RungwayError as error:
         ctx.fail(error)

@@ -31,6 +31,8 @@ pays nothing for the index on the rows written on time."""
 LATE_ROW = text(f"recorded_at > ts_start + {LATE_WRITE_S:g}")
 WITH_PROMPT = text("prompt_name IS NOT NULL")
 """Only calls that referenced a registry prompt enter `ix_requests_prompt` (filters and reports by prompt)."""
+WITH_GUARDRAIL_HITS = text("guardrails IS NOT NULL")
+"""Only calls with a guardrail hit enter `ix_requests_guardrails` (the guardrails page's counts)."""
 
 workloads = Table(
     "workloads",
@@ -110,12 +112,20 @@ requests = Table(
     Column("route_rule", String(128)),  # the routing rule that chose the plan; NULL: the default route (f0069)
     Column("attempts", Integer),  # tries sent upstream (f0069)
     Column("failed_over", Boolean),  # served or failed on another deployment than the plan's first (f0069)
+    Column("guardrails", String(512)),  # guardrail hits: direction:rule:action,... never a value (f0070)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
     Index("ix_requests_trace", "trace_id"),
     Index("ix_requests_late", "recorded_at", sqlite_where=LATE_ROW, postgresql_where=LATE_ROW),
     Index("ix_requests_prompt", "prompt_name", "ts_start", sqlite_where=WITH_PROMPT, postgresql_where=WITH_PROMPT),
+    Index(
+        "ix_requests_guardrails",
+        "workload",
+        "ts_start",
+        sqlite_where=WITH_GUARDRAIL_HITS,
+        postgresql_where=WITH_GUARDRAIL_HITS,
+    ),
 )
 
 # Who read the request log, usage or cost, per workload (None: an admin's read across every workload).

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from rungway.domain.guard_hits import hits_text
 from rungway.domain.span_kinds import SpanKind
 from rungway.domain.workloads import ContentCapture
 from rungway.gateway.context import CallContext
@@ -89,6 +90,9 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
     routed = plan is not None and (plan.rule is not None or len(ctx.attempts) > 1)
     if plan is not None and route is not None and (routed or route.name != ctx.model_requested):
         _route_attributes(a, ctx, plan, route)
+    if ctx.guard_hits:  # rule, direction and action only: never the matched value
+        a["rungway.guardrails.hits"] = hits_text(ctx.guard_hits)
+        a["rungway.guardrails.actions"] = sorted({hit.action for hit in ctx.guard_hits})
     if ctx.error is not None:
         a["error.type"] = ctx.error.error_type
     return a
