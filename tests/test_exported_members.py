@@ -166,7 +166,13 @@ EXPORTS = {
     # What an application imports to use registry prompts.
     "rungway.sdk.prompts": ["DEFAULT_TTL_S", "PromptFetchError", "PromptHandle", "PromptLibrary", "configure", "get"],
     "rungway.providers.base": ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"],
-    "rungway.providers.registry": ["ProviderFactory", "create_provider", "known_types", "register_provider"],
+    "rungway.providers.registry": [
+        "ProviderFactory",
+        "create_provider",
+        "fault_switch",
+        "known_types",
+        "register_provider",
+    ],
     "rungway.counters.base": [
         "BudgetDenied",
         "BudgetSettle",

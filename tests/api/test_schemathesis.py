@@ -37,6 +37,7 @@ ACCEPTANCE_NOT_CHECKED = {
     ("PATCH", "/api/keys/{key_id}"): "expires_at must lie in the future; expires_at and expires_in exclude each other",
     ("PUT", "/api/budgets"): "each scope needs its target field; only a fixed period takes starts_at < ends_at",
     ("GET", "/api/cost/report"): "by=tag needs the tag parameter",
+    ("POST", "/api/drills"): "a drill needs a fault (error_rate, latency_s or hang) and a faultable deployment",
     ("POST", "/api/assessment/attestations"): "an evidenced item is refused with a 400 saying it is measured instead",
     ("POST", "/api/assessment/imports"): "the content must parse as the format it names (a JUnit or promptfoo report)",
     ("POST", "/api/prompts"): "a template uses only {{name}} placeholders, a default has its variable's type, and "

@@ -43,6 +43,9 @@ providers:
   sim:
     type: simulator
     account: org-main
+  sim-eu:
+    type: simulator
+    account: org-main
 models:
   pinned-model:
     provider: sim
@@ -53,7 +56,7 @@ models:
 deployments:
   pinned-model-eu:
     serves: pinned-model
-    provider: sim
+    provider: sim-eu
     model: gpt-4o-2024-08-06
 routing:
   workloads:
@@ -162,6 +165,18 @@ def _disciplined_stage_2(gw: Gateway, workload: str, prompt: str | None = None) 
     _import(gw, workload, "pre_deployment_tests", "junit", JUNIT % time.strftime("%Y-%m-%dT%H:%M:%S").encode())
 
 
+def _drill_outage(gw: Gateway, workload: str, prompt: str) -> None:
+    """An outage drill of the primary deployment while the workload's calls run: they fail over to the EU one."""
+    status, drill = api(gw, "POST", "/api/drills", {"deployment": "pinned-model", "duration_s": 1.0})
+    assert status == 201, drill
+    key = gw.create_key(workload, role=Role.VIEWER, allowed_models=("pinned-model",), rpm_limit=600)
+    _chat(gw, key.secret, 12, "customer-1", prompt)
+    deadline = time.monotonic() + 30
+    while api(gw, "GET", f"/api/drills/{drill['id']}")[1]["status"] == "running":
+        assert time.monotonic() < deadline, "the drill did not finish"
+        time.sleep(0.1)
+
+
 def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
     """A person signs off each item of `stage` that Rungway cannot evidence and nothing was imported for.
 
@@ -182,7 +197,7 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
 
 UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
            "multi_layer_caching", "cost_forecasting", "audit_trails",
-           "structured_red_teaming", "multi_tenant_isolation", "slos", "provider_outage_recovery"}  # fmt: skip
+           "structured_red_teaming", "multi_tenant_isolation", "slos"}  # fmt: skip
 
 
 @pytest.fixture
@@ -205,13 +220,15 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
     # Stage 3 and 4: traces with content, budgets binding every user, planned upgrades, evaluations, and every
     # call rendering a reviewed prompt from the library.
     for workload in ("support-bot", "claims-engine"):
-        _disciplined_stage_2(gw, workload, prompt=_library_prompt(gw, workload))
+        prompt = _library_prompt(gw, workload)
+        _disciplined_stage_2(gw, workload, prompt=prompt)
         set_budget(gw, f"{workload}-total", "workload", workload)
         each = {"name": f"{workload}-each", "scope": "user", "each_user": True, "workload": workload, "amount_usd": 5}
         assert api(gw, "PUT", "/api/budgets", each)[0] == 200
         _import(gw, workload, "curated_eval_set", "promptfoo", _promptfoo())
         _import(gw, workload, "basic_red_teaming", "promptfoo", _promptfoo(redteam=True))
         _attest_unbuilt(gw, workload, 3)
+    _drill_outage(gw, "claims-engine", "answer")  # Stage 4: failover to the EU deployment, drilled
     _attest_unbuilt(gw, "claims-engine", 4)
 
     # The config now declares the floating alias pinned; the past window was not pinned.

@@ -287,3 +287,18 @@ def test_retry_after_is_the_time_until_the_amount_fits(
     elapsed: float, previous: float, current: float, amount: int, expected: float
 ) -> None:
     assert retry_after(60, elapsed, previous, current, amount, 10) == pytest.approx(expected)
+
+
+def test_marks_only_rise_and_expire(counters_config: CountersConfig) -> None:
+    async def body(c: Counters) -> None:
+        assert await c.read_marks(["breaker:a", "breaker:b"]) == [None, None]
+        await c.raise_marks([("breaker:a", 1700000000.5)], 60)
+        await c.raise_marks([("breaker:a", 1600000000.0), ("breaker:b", 2.25)], 60)  # a lower value is ignored
+        assert await c.read_marks(["breaker:a", "breaker:b", "breaker:c"]) == [1700000000.5, 2.25, None]
+        await asyncio.gather(*(c.raise_marks([("breaker:c", float(i))], 60) for i in range(20)))
+        assert await c.read_marks(["breaker:c"]) == [19.0]  # concurrent raises keep the largest
+        await c.raise_marks([("breaker:short", 5.0)], 1)
+        await asyncio.sleep(1.1)
+        assert await c.read_marks(["breaker:short"]) == [None]
+
+    run(counters_config, body)

@@ -64,6 +64,9 @@ guardrails:
     output: {secrets: {action: block, options: {}}}
   workloads:
     wl: {input: {}}
+failover:
+  breaker: {}
+  drills: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")

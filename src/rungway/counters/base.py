@@ -165,6 +165,15 @@ class Counters(Protocol):
         """True for the first caller only (across replicas when shared), e.g. to send an alert once."""
         ...
 
+    async def raise_marks(self, marks: Sequence[tuple[str, float]], ttl_s: int) -> None:
+        """Set each mark `key` to `value` unless it already holds a larger one (atomically, across replicas
+        when shared); a mark raised expires `ttl_s` after. E.g. until when a deployment's circuit is open."""
+        ...
+
+    async def read_marks(self, keys: Sequence[str]) -> list[float | None]:
+        """Each mark's value (None: never raised, or expired); one round trip."""
+        ...
+
     async def close(self) -> None: ...
 
 

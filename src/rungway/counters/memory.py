@@ -31,6 +31,7 @@ class MemoryCounters(Counters):
         # budget key -> [spent, reserved, expires at]; claim key -> expires at
         self._budgets: dict[str, list[float]] = {}
         self._claims: dict[str, float] = {}
+        self._marks: dict[str, tuple[float, float]] = {}  # key -> (value, expires at)
         self._next_purge = 0.0
 
     def _window(self, key: str, window_s: int, now: float) -> tuple[list[float], float]:
@@ -119,6 +120,7 @@ class MemoryCounters(Counters):
         self._next_purge = now + 60
         self._budgets = {k: v for k, v in self._budgets.items() if v[2] > now}
         self._claims = {k: v for k, v in self._claims.items() if v > now}
+        self._marks = {k: v for k, v in self._marks.items() if v[1] > now}
 
     async def budget_state(self, keys: Sequence[str]) -> list[BudgetState]:
         now = time.time()
@@ -150,7 +152,20 @@ class MemoryCounters(Counters):
         self._claims[key] = now + ttl_s
         return True
 
+    async def raise_marks(self, marks: Sequence[tuple[str, float]], ttl_s: int) -> None:
+        now = time.time()
+        for key, value in marks:
+            held = self._marks.get(key)
+            if held is None or held[1] <= now or held[0] < value:
+                self._marks[key] = (value, now + max(1, ttl_s))
+
+    async def read_marks(self, keys: Sequence[str]) -> list[float | None]:
+        now = time.time()
+        found = [self._marks.get(key) for key in keys]
+        return [held[0] if held is not None and held[1] > now else None for held in found]
+
     async def close(self) -> None:
+        self._marks.clear()
         self._windows.clear()
         self._budgets.clear()
         self._claims.clear()

@@ -32,7 +32,7 @@ from rungway.counters.base import (
     sliding_count,
 )
 from rungway.counters.redis_batch import Batches, RedisKeys, as_int
-from rungway.counters.redis_scripts import RECONCILE, SEED
+from rungway.counters.redis_scripts import RAISE_MARKS, RECONCILE, SEED
 from rungway.counters.registry import register_counters
 from rungway.errors import ConfigError
 from rungway.settings.config import CountersConfig
@@ -51,6 +51,7 @@ class RedisCounters(Counters):
         self._batches = Batches(self.client, self.keys)
         self._seed = Script(SEED)
         self._reconcile = Script(RECONCILE)
+        self._raise_marks = Script(RAISE_MARKS)
 
     async def admit(
         self, windows: Sequence[WindowUse], budgets: Sequence[BudgetUse], now: float | None = None
@@ -96,6 +97,18 @@ class RedisCounters(Counters):
     async def claim_once(self, key: str, ttl_s: int) -> bool:
         reply = await self.client.call("SET", f"{self.prefix}once:{key}", "1", "NX", "EX", max(1, ttl_s))
         return bool(reply == "OK")
+
+    async def raise_marks(self, marks: Sequence[tuple[str, float]], ttl_s: int) -> None:
+        if not marks:
+            return
+        keys = [f"{self.prefix}mark:{key}" for key, _ in marks]
+        await self.client.run(self._raise_marks, keys, [max(1, ttl_s), *(repr(float(v)) for _, v in marks)])
+
+    async def read_marks(self, keys: Sequence[str]) -> list[float | None]:
+        if not keys:
+            return []
+        values = await self.client.call("MGET", *(f"{self.prefix}mark:{key}" for key in keys))
+        return [None if v is None else float(v.decode() if isinstance(v, bytes) else v) for v in values]
 
     async def close(self) -> None:
         await self._batches.drain()

@@ -174,3 +174,15 @@ if tonumber(ARGV[2]) < 0 and r > 0 then
 end
 return {s, r}
 """
+
+
+RAISE_MARKS = """
+-- KEYS: marks; ARGV[1]: ttl seconds, ARGV[1+i]: the value for KEYS[i] (kept only when larger)
+for i, key in ipairs(KEYS) do
+  local held = redis.call('GET', key)
+  if not held or tonumber(held) < tonumber(ARGV[1 + i]) then
+    redis.call('SET', key, ARGV[1 + i], 'EX', ARGV[1])
+  end
+end
+return 1
+"""

@@ -14,6 +14,11 @@ from rungway.models.catalogue import api as catalogue_api
 from rungway.models.catalogue.config import CATALOGUE_SECTION
 from rungway.models.catalogue.install import install_catalogue
 from rungway.models.catalogue.view import RoutableCatalogue
+from rungway.models.drills.api import router as drills_router
+from rungway.models.health.api import router as health_router
+from rungway.models.health.config import FAILOVER_SECTION
+from rungway.models.health.runtime import HEALTH, install_failover
+from rungway.models.incidents.api import router as incidents_router
 from rungway.models.pages import pages
 from rungway.models.pins.api import router as pins_router
 from rungway.models.pins.config import PINNING_SECTION
@@ -64,9 +69,13 @@ def build_models(
     """The planner from its stages, and what each part adds to the server."""
     resolver, pins = install_pins(host, catalogue)
     shadow = install_shadow(host)
-    chooser = install_routes(host.state)  # the failover slice's HealthView goes here (least-latency) once merged
+    failover = install_failover(host)
+    book = host.state.slots[HEALTH]
+    chooser = install_routes(host.state, book)  # least-latency reads the health book
+    for candidate in chooser.table.deployments.values():
+        book.know(candidate.route)  # every routed deployment, so another replica's open circuit is adopted
     planner = ModelsPlanner(resolver, lifecycle or _NoLifecycle(), chooser)
-    parts = joined(*before, pins, shadow)
+    parts = joined(*before, pins, shadow, failover)
     return Installed(
         route_planner=planner,
         pipeline=parts.pipeline,
@@ -80,11 +89,36 @@ def build_models(
 CAPABILITY = Capability(
     name="models",
     install=install_models,
-    sections=(CATALOGUE_SECTION, PINNING_SECTION, SHADOW_SECTION, DEPLOYMENTS_SECTION, ROUTING_SECTION),
-    routers=(catalogue_api.router, pins_router, upgrades_router, shadow_api.router, routes_router),
-    cli={"models": "rungway.models.commands:models_group"},
+    sections=(
+        CATALOGUE_SECTION,
+        PINNING_SECTION,
+        SHADOW_SECTION,
+        DEPLOYMENTS_SECTION,
+        ROUTING_SECTION,
+        FAILOVER_SECTION,
+    ),
+    routers=(
+        catalogue_api.router,
+        pins_router,
+        upgrades_router,
+        shadow_api.router,
+        routes_router,
+        health_router,
+        incidents_router,
+        drills_router,
+    ),
+    cli={
+        "models": "rungway.models.commands:models_group",
+        "incidents": "rungway.models.incidents.cli:incidents_group",
+        "drill": "rungway.models.drills.cli:drill_group",
+    },
     migrations="rungway.models.migrations",
-    checks=("rungway.models.catalogue.checks", "rungway.models.pins.checks", "rungway.models.routes.checks"),
+    checks=(
+        "rungway.models.catalogue.checks",
+        "rungway.models.pins.checks",
+        "rungway.models.routes.checks",
+        "rungway.models.drills.checks",
+    ),
     pages=(pages,),
 )
 """Models: catalogue and lifecycle, pins and upgrades, routing and failover."""

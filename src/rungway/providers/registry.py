@@ -13,9 +13,10 @@ from importlib.metadata import entry_points
 
 from rungway.errors import ConfigError
 from rungway.providers.base import Provider
+from rungway.providers.faults import FaultSwitch, FaultyProvider
 from rungway.settings.config import ProviderConfig
 
-__all__ = ["ProviderFactory", "create_provider", "known_types", "register_provider"]
+__all__ = ["ProviderFactory", "create_provider", "fault_switch", "known_types", "register_provider"]
 
 ProviderFactory = Callable[[ProviderConfig], Provider]
 
@@ -64,3 +65,16 @@ def create_provider(config: ProviderConfig) -> Provider:
             f"Fix: use one of {', '.join(known_types())}, or install the plugin that provides it"
         )
     return factory(config)
+
+
+def fault_switch(provider: Provider, wrap: bool) -> tuple[Provider, FaultSwitch | None]:
+    """The provider to serve with and its fault switch (for outage drills): the provider's own switch
+    when it has one (the simulator), else, when `wrap` allows it (test environments), the provider
+    wrapped in a `FaultyProvider`; else the provider unchanged and None (it cannot be faulted)."""
+    own = getattr(provider, "faults", None)
+    if isinstance(own, FaultSwitch):
+        return provider, own
+    if not wrap:
+        return provider, None
+    wrapped = FaultyProvider(provider)
+    return wrapped, wrapped.faults

@@ -12,4 +12,4 @@ __all__ = ["pages"]
 
 pages = PageRouter("models", templates="rungway.models.pages")
 
-from rungway.models.pages import catalogue, pins, routes, shadow  # noqa: E402, F401  (their pages join `pages` on import)
+from rungway.models.pages import catalogue, failover, pins, routes, shadow  # noqa: E402, F401  (join `pages` on import)

@@ -17,6 +17,7 @@ from rungway.domain.ids import new_id
 from rungway.domain.usage import Usage
 from rungway.errors import InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
 from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.faults import FaultSwitch
 from rungway.providers.registry import register_provider
 from rungway.providers.simulator.behaviour import Behaviour, parse_behaviour
 from rungway.providers.simulator.completion import SimChoice, build_choices
@@ -34,6 +35,7 @@ class SimulatorProvider:
         self.account = account or name
         self.behaviour = behaviour
         self._rng = random.Random(behaviour.seed)
+        self.faults = FaultSwitch(name, behaviour.seed)  # outage drills flip it (providers/faults.py)
 
     async def start(self) -> None:
         return None
@@ -41,7 +43,7 @@ class SimulatorProvider:
     async def close(self) -> None:
         return None
 
-    async def _misbehave(self, call_headers: Any, timeout_s: float) -> None:
+    async def _misbehave(self, call_headers: Any, timeout_s: float, model: object = None) -> None:
         forced = call_headers.get("x-simulator-error") if call_headers else None
         if forced == "timeout":
             await asyncio.sleep(min(timeout_s, 0.05))
@@ -57,6 +59,7 @@ class SimulatorProvider:
                 f"simulator {self.name}: upstream answered {forced} (forced)",
                 upstream_status=int(forced) if forced.isdigit() else 500,
             )
+        await self.faults.apply(timeout_s, model)
         if self.behaviour.in_outage():
             raise UpstreamError(
                 f"simulator {self.name}: provider outage (configured outage window)", upstream_status=503
@@ -74,7 +77,7 @@ class SimulatorProvider:
         """Check the body, misbehave as configured, then the choices, their usage and the answer's head."""
         body = call.body
         validate_chat(body)
-        await self._misbehave(call.headers, call.timeout_s)
+        await self._misbehave(call.headers, call.timeout_s, body.get("model"))
         choices = build_choices(body, self.behaviour)
         head = {
             "id": "chatcmpl-" + new_id(),
@@ -129,7 +132,7 @@ class SimulatorProvider:
         encoding = body.get("encoding_format") or "float"
         if encoding not in ("float", "base64"):
             raise InvalidRequest("'encoding_format' must be float or base64.", param="encoding_format")
-        await self._misbehave(call.headers, call.timeout_s)
+        await self._misbehave(call.headers, call.timeout_s, body.get("model"))
         data = []
         tokens = 0
         for index, item in enumerate(inputs):

@@ -1,0 +1,1 @@
+"""Deployment health from live traffic and a circuit breaker per deployment (`HealthBook`)."""

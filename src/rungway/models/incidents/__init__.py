@@ -1,0 +1,1 @@
+"""Failover records: one per incident (a deployment's circuit opened, then closed) with what callers saw."""
