@@ -10,6 +10,7 @@ import pytest
 
 from rungway.redteam.schedule import INTERNAL_KEY_NAME, SCHEDULER
 from rungway.store.keys import list_keys
+from tests.alerts.receiver import Receiver
 from tests.api.http import call
 from tests.redteam.support import CONFIG, GUARD, release
 from tests.servers import Gateway
@@ -84,3 +85,26 @@ def test_schedule_mistakes_are_400s(gw: Gateway) -> None:
     key = gw.create_key("bot").secret
     for body in ({"every": "1m", "model": "m"}, {"every": "7d"}, {"every": "7d", "model": "m", "categories": ["x"]}):
         assert call(gw, "POST", "/api/redteam/schedules", key, body)[0] == 400, body
+
+
+def test_a_regression_reaches_the_on_call_webhook_once(gateway_factory: Callable[..., Gateway], store_url: str) -> None:
+    receiver = Receiver()
+    try:
+        gw = gateway_factory(CONFIG + f"alerts:\n  webhook_url: {receiver.url}\n", store_url=store_url)
+        key = gw.create_key("bot").secret
+        release(gw, f"You are Acme's support assistant. {GUARD}")
+        body = {"every": "1d", "categories": ["system-prompt-extraction"], "prompt": "support@production"}
+        assert call(gw, "POST", "/api/redteam/schedules", key, body)[0] == 201
+        scheduler = gw.state.slots[SCHEDULER]
+        assert gw.call(scheduler.tick) == 1
+        assert receiver.delivered == []  # the first run has nothing to compare with
+        release(gw, "You are Acme's support assistant.")  # the guard is lost
+        (schedule,) = scheduler.due(float("inf"))
+        second = gw.call(lambda: scheduler.run(schedule))
+        receiver.wait_for(2)
+        kinds = sorted(event["type"] for event in receiver.delivered)
+        assert kinds == ["redteam.new_category", "redteam.rate_rose"]
+        assert {event["run_id"] for event in receiver.delivered} == {second}
+        assert all(event["workload"] == "bot" for event in receiver.delivered)
+    finally:
+        receiver.server.stop()

@@ -36,6 +36,7 @@ from rungway.redteam.api_schemas import (
 from rungway.redteam.config import MAX_EVERY_S, MIN_EVERY_S, REDTEAM_SECTION
 from rungway.redteam.corpus import load_corpus
 from rungway.redteam.model import AttackResult
+from rungway.redteam.notify import send_alerts
 from rungway.redteam.schedule import SCHEDULER, schedules_of
 
 __all__ = ["router"]
@@ -103,6 +104,7 @@ async def post_run(request: web.Request) -> web.StreamResponse:
     engine = request.app[STATE].engine
     record, diff = await asyncio.to_thread(service.record_run, engine, workload, by, _run_input(body))
     alerts = [a for a in await asyncio.to_thread(service.alerts, engine, workload, 20) if a["run_id"] == record.id]
+    await send_alerts(request.app[STATE].slots, record, alerts)
     return json_response({"run": record.to_json(), "diff": diff.to_json(), "alerts": alerts}, status=201)
 
 

@@ -23,7 +23,7 @@ def install_redteam(host: Host) -> Installed:
     state = host.state
     config = state.config.section(REDTEAM_SECTION)
     server = state.config.server
-    scheduler = RedTeamScheduler(state.engine, config, f"http://{server.host}:{server.port}")
+    scheduler = RedTeamScheduler(state.engine, config, f"http://{server.host}:{server.port}", slots=state.slots)
     state.slots[SCHEDULER] = scheduler
     tasks: list[asyncio.Task[None]] = []
 

@@ -21,11 +21,13 @@ from sqlalchemy import Engine
 
 from rungway.capability import StateKey
 from rungway.domain.keys import KeyKind, Role
+from rungway.gateway.slots import Slots
 from rungway.redteam import service
 from rungway.redteam.client import GatewayChat
 from rungway.redteam.config import RedTeamConfig, Schedule
 from rungway.redteam.corpus import load_corpus
 from rungway.redteam.grading import Scanner, default_scanner, planted_for
+from rungway.redteam.notify import send_alerts
 from rungway.redteam.runner import PromptChoice, RedTeamRunner, RunSettings
 from rungway.redteam.service import RunInput
 from rungway.services.keys import create_api_key
@@ -76,8 +78,16 @@ class _Key:
 class RedTeamScheduler:
     """Runs on the server's loop; the database work happens in worker threads."""
 
-    def __init__(self, engine: Engine, config: RedTeamConfig, default_url: str, scanner: Scanner | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: RedTeamConfig,
+        default_url: str,
+        scanner: Scanner | None = None,
+        slots: Slots | None = None,
+    ) -> None:
         self.engine = engine
+        self.slots = slots  # the server's, for the alerts door (None in tests that run a schedule alone)
         self.config = config
         self.server_url = config.server_url
         self.default_url = default_url
@@ -123,6 +133,9 @@ class RedTeamScheduler:
         run = RunInput(corpus.version, schedule.categories, schedule.prompt, schedule.model, None, settings.seed,
                        "schedule", started, time.time(), tuple(results))  # fmt: skip
         record, _ = await asyncio.to_thread(service.record_run, self.engine, schedule.workload, INTERNAL_KEY_NAME, run)
+        if self.slots is not None:
+            raised = await asyncio.to_thread(service.alerts, self.engine, schedule.workload, 20)
+            await send_alerts(self.slots, record, raised)
         self.runs += 1
         return record.id
 
