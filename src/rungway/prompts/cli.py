@@ -16,38 +16,15 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import ApiClient, connect, server_options
 from rungway.cli.options import format_option
 from rungway.cli.render import Column, console, emit
 from rungway.errors import ConfigError
-from rungway.prompts.client import DEFAULT_SERVER, PromptsClient
 from rungway.prompts.content_file import read_content_file
-from rungway.settings.env import read_environment
 
 __all__ = ["connect", "prompts_group", "server_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def server_options(f: F) -> F:
-    """`--server URL` and `--key KEY`, for every command that talks to a running server."""
-    f = click.option(
-        "--key", "key", metavar="KEY", help="API key to act with (default: $RUNGWAY_API_KEY, else $RUNGWAY_ADMIN_KEY)"
-    )(f)
-    return click.option(
-        "--server", "server", metavar="URL", help=f"the Rungway server (default: $RUNGWAY_URL, else {DEFAULT_SERVER})"
-    )(f)
-
-
-def connect(server: str | None, key: str | None) -> PromptsClient:
-    """A client for the server and key given, or those of the environment."""
-    env = read_environment()
-    secret = key or env.api_key or env.admin_key
-    if not secret:
-        raise ConfigError("no API key to act with. Fix: pass --key, or set RUNGWAY_API_KEY (or RUNGWAY_ADMIN_KEY)")
-    url = server or env.server_url or DEFAULT_SERVER
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"--server {url!r} is not a URL. Fix: write e.g. {DEFAULT_SERVER}")
-    return PromptsClient(url, secret)
 
 
 def _workload_option(f: F) -> F:
@@ -249,7 +226,7 @@ def label_command(
     click.echo(f"{name} {label}: {before} -> version {move['to_version']}{approvals}")
 
 
-def _review(name: str, version: int, decision: str, comment: str, workload: str | None, client: PromptsClient) -> None:
+def _review(name: str, version: int, decision: str, comment: str, workload: str | None, client: ApiClient) -> None:
     made = client.post(
         _path(name, "versions", str(version), "reviews"),
         {"decision": decision, "comment": comment},

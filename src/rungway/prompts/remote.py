@@ -1,6 +1,6 @@
 """The registry push, pull and import work against, over the management API (`/api/prompts`).
 
-It implements `sync.PromptRegistry` with the CLI's `PromptsClient`, so every version a push or an
+It implements `sync.PromptRegistry` with the CLI's `ApiClient`, so every version a push or an
 import creates and every label it moves meets the server's rules (roles, workload scope, review
 policy) and is recorded under the caller's key.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from rungway.cli.api_client import ApiClient
 from rungway.errors import NotFound
-from rungway.prompts.client import PromptsClient
 from rungway.prompts.files import PromptFile
 from rungway.prompts.sync import RemoteVersion
 from rungway.prompts.template import PromptContent
@@ -26,7 +26,7 @@ def _path(name: str, *rest: str) -> str:
 class ApiRegistry:
     """`PromptRegistry` over HTTP: reads resolve the way the API does (own prompt, else shared)."""
 
-    def __init__(self, client: PromptsClient) -> None:
+    def __init__(self, client: ApiClient) -> None:
         self.client = client
 
     def get(self, name: str, workload: str | None, *, label: str | None = None) -> RemoteVersion | None:

@@ -18,35 +18,17 @@ from urllib.parse import quote
 import click
 import orjson
 
-from rungway.errors import ConfigError, InvalidRequest
-from rungway.redteam.client import ApiClient, GatewayChat
+from rungway.cli.api_client import connect, server_options
+from rungway.errors import InvalidRequest
+from rungway.redteam.client import GatewayChat
 from rungway.redteam.corpus import load_corpus
 from rungway.redteam.grading import default_scanner, planted_for
 from rungway.redteam.runner import PromptChoice, RedTeamRunner, RunSettings
-from rungway.settings.env import read_environment
 
 __all__ = ["REGRESSION_EXIT", "redteam_group"]
 
-DEFAULT_SERVER = "http://127.0.0.1:4000"
 REGRESSION_EXIT = 3
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _server_options(f: F) -> F:
-    f = click.option("--key", metavar="KEY", help="a key of the workload (default: $RUNGWAY_API_KEY)")(f)
-    return click.option("--server", metavar="URL", help=f"the Rungway server (default: $RUNGWAY_URL, else "
-                        f"{DEFAULT_SERVER})")(f)  # fmt: skip
-
-
-def _connect(server: str | None, key: str | None) -> ApiClient:
-    env = read_environment()
-    secret = key or env.api_key or env.admin_key
-    if not secret:
-        raise ConfigError("no API key to act with. Fix: pass --key, or set RUNGWAY_API_KEY")
-    url = server or env.server_url or DEFAULT_SERVER
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"--server {url!r} is not a URL. Fix: write e.g. {DEFAULT_SERVER}")
-    return ApiClient(url, secret)
 
 
 def _categories(raw: Sequence[str]) -> list[str]:
@@ -97,12 +79,12 @@ def redteam_group() -> None:
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--fail-on-regression", is_flag=True, help=f"exit {REGRESSION_EXIT} when an attack newly succeeds")
 @click.option("--json", "as_json", is_flag=True, help="print the stored run, its diff and alerts as JSON")
-@_server_options
+@server_options
 def run_command(workload: str, categories: Sequence[str], prompt: str | None, model: str | None,
                 variables: Sequence[str], judge: str | None, seed: int, concurrency: int, fail_on_regression: bool,
                 as_json: bool, server: str | None, key: str | None) -> None:  # fmt: skip
     """Send the corpus's attacks as the workload, grade them and store the run."""
-    api = _connect(server, key)
+    api = connect(server, key)
     corpus = load_corpus()
     chosen = _categories(categories)
     attacks = corpus.select(chosen or None)
@@ -140,10 +122,10 @@ def run_command(workload: str, categories: Sequence[str], prompt: str | None, mo
 @redteam_group.command("list")
 @click.option("--workload", "-w", help="an admin names the workload")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
-@_server_options
+@server_options
 def list_command(workload: str | None, limit: int, server: str | None, key: str | None) -> None:
     """The workload's runs, newest first."""
-    runs = _connect(server, key).get("/api/redteam/runs", {"workload": workload, "limit": limit})["data"]
+    runs = connect(server, key).get("/api/redteam/runs", {"workload": workload, "limit": limit})["data"]
     if not runs:
         click.echo("no red-team runs")
     for run in runs:
@@ -156,10 +138,10 @@ def list_command(workload: str | None, limit: int, server: str | None, key: str 
 @click.argument("run_id")
 @click.option("--workload", "-w", help="an admin names the workload")
 @click.option("--transcripts", is_flag=True, help="print each finding's transcript")
-@_server_options
+@server_options
 def show_command(run_id: str, workload: str | None, transcripts: bool, server: str | None, key: str | None) -> None:
     """A run's per-category rates and its findings (the attacks that succeeded)."""
-    found = _connect(server, key).get(f"/api/redteam/runs/{quote(run_id, safe='')}",
+    found = connect(server, key).get(f"/api/redteam/runs/{quote(run_id, safe='')}",
                                       {"workload": workload, "failures": "true"})  # fmt: skip
     _rates(found["run"])
     for result in found["results"]:
@@ -175,11 +157,11 @@ def show_command(run_id: str, workload: str | None, transcripts: bool, server: s
 @click.argument("run_id")
 @click.option("--workload", "-w", help="an admin names the workload")
 @click.option("--fail-on-regression", is_flag=True, help=f"exit {REGRESSION_EXIT} when the run has new failures")
-@_server_options
+@server_options
 def diff_command(run_id: str, workload: str | None, fail_on_regression: bool, server: str | None,
                  key: str | None) -> None:  # fmt: skip
     """New failures, fixed and unchanged attacks since the workload's previous run."""
-    diff = _connect(server, key).get(f"/api/redteam/runs/{quote(run_id, safe='')}/diff", {"workload": workload})
+    diff = connect(server, key).get(f"/api/redteam/runs/{quote(run_id, safe='')}/diff", {"workload": workload})
     _diff(diff)
     if fail_on_regression and diff["new_failures"]:
         raise SystemExit(REGRESSION_EXIT)
@@ -190,11 +172,11 @@ def diff_command(run_id: str, workload: str | None, fail_on_regression: bool, se
 @click.argument("attack_id")
 @click.option("--status", type=click.Choice(["accepted", "fixed", "false-positive"]), required=True)
 @click.option("--note", default="", help="why")
-@_server_options
+@server_options
 def triage_command(run_id: str, attack_id: str, status: str, note: str, server: str | None, key: str | None) -> None:
     """Record how a finding was triaged."""
     path = f"/api/redteam/runs/{quote(run_id, safe='')}/findings/{quote(attack_id, safe='')}/triage"
-    _connect(server, key).post(path, {"status": status, "note": note})
+    connect(server, key).post(path, {"status": status, "note": note})
     click.echo(f"{attack_id} in {run_id}: {status}")
 
 
@@ -205,11 +187,11 @@ def triage_command(run_id: str, attack_id: str, status: str, note: str, server: 
 @click.option("--prompt", metavar="NAME@LABEL")
 @click.option("--model")
 @click.option("--delete", is_flag=True, help="remove the workload's schedule")
-@_server_options
+@server_options
 def schedule_command(workload: str | None, every: str | None, categories: Sequence[str], prompt: str | None,
                      model: str | None, delete: bool, server: str | None, key: str | None) -> None:  # fmt: skip
     """List the schedules, set the workload's (`--every`), or remove it (`--delete`)."""
-    api = _connect(server, key)
+    api = connect(server, key)
     if delete:
         done = api.post("/api/redteam/schedules/delete", {"workload": workload})
         click.echo("schedule removed" if done["deleted"] else "no schedule to remove")

@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import DEFAULT_SERVER, connect
 from rungway.cli.options import format_option
 from rungway.cli.render import Column, console, emit
-from rungway.models.catalogue.client import DEFAULT_SERVER, connect
 
 __all__ = ["catalogue_group"]
 

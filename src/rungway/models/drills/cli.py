@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import connect, server_options
 from rungway.cli.render import Column, console, emit, fmt_ms
 from rungway.errors import InvalidRequest
 from rungway.models.incidents.cli import rate
-from rungway.models.incidents.client import connect, server_options
 
 __all__ = ["drill_group", "parse_seconds"]
 

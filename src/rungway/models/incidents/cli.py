@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import connect, server_options
 from rungway.cli.options import format_option
 from rungway.cli.render import Column, console, emit, fmt_ms, fmt_time
-from rungway.models.incidents.client import connect, server_options
 
 __all__ = ["INCIDENT_COLUMNS", "incidents_group", "rate"]
 

@@ -12,36 +12,13 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import ApiClient, connect, server_options
 from rungway.cli.options import format_option
 from rungway.cli.render import Column, emit
-from rungway.errors import ConfigError
-from rungway.models.client import DEFAULT_SERVER, ModelsClient
-from rungway.settings.env import read_environment
 
 __all__ = ["connect", "pins_group", "server_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def server_options(f: F) -> F:
-    """`--server URL` and `--key KEY`, for every command that talks to a running server."""
-    f = click.option(
-        "--key", "key", metavar="KEY", help="API key to act with (default: $RUNGWAY_API_KEY, else $RUNGWAY_ADMIN_KEY)"
-    )(f)
-    return click.option(
-        "--server", "server", metavar="URL", help=f"the Rungway server (default: $RUNGWAY_URL, else {DEFAULT_SERVER})"
-    )(f)
-
-
-def connect(server: str | None, key: str | None) -> ModelsClient:
-    env = read_environment()
-    secret = key or env.api_key or env.admin_key
-    if not secret:
-        raise ConfigError("no API key to act with. Fix: pass --key, or set RUNGWAY_API_KEY (or RUNGWAY_ADMIN_KEY)")
-    url = server or env.server_url or DEFAULT_SERVER
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"--server {url!r} is not a URL. Fix: write e.g. {DEFAULT_SERVER}")
-    return ModelsClient(url, secret)
 
 
 def pin_path(alias: str, *rest: str) -> str:
@@ -115,7 +92,7 @@ def rollback_command(alias: str, reason: str, workload: str | None, server: str 
     rollback_pin(connect(server, key), alias, reason, workload)
 
 
-def rollback_pin(client: ModelsClient, alias: str, reason: str, workload: str | None) -> None:
+def rollback_pin(client: ApiClient, alias: str, reason: str, workload: str | None) -> None:
     body = {"reason": reason, **({"workload": workload} if workload else {})}
     change = client.post(pin_path(alias, "rollback"), body)
     click.echo(f"{change['workload']}: {alias} pinned back to {change['to'] or 'nothing'} (was {change['from']})")

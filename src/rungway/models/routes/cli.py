@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 import click
 
+from rungway.cli.api_client import DEFAULT_SERVER, connect
 from rungway.cli.options import format_option
 from rungway.cli.render import Column, emit
 from rungway.errors import InvalidRequest
-from rungway.models.routes.client import DEFAULT_SERVER, connect
 from rungway.models.routes.views import when_text
 
 __all__ = ["explain_command", "routes_group", "show_command"]

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import click
 
+from rungway.cli.api_client import ApiClient
 from rungway.errors import InvalidRequest, NotFound
-from rungway.models.client import ModelsClient
 from rungway.models.pins.cli import connect, rollback_pin, server_options
 
 __all__ = ["upgrade_group"]
@@ -28,7 +28,7 @@ def upgrade_group() -> None:
     """Plan a model upgrade with evals, apply it when it passes the gate, roll it back."""
 
 
-def _bound(client: ModelsClient, workload: str) -> list[tuple[str, str]]:
+def _bound(client: ApiClient, workload: str) -> list[tuple[str, str]]:
     data = client.get("/api/eval-bindings", {"workload": workload})
     pairs = {(str(b["dataset"]), str(b["prompt"])) for b in data.get("data") or ()}
     by_dataset: dict[str, str] = {}
@@ -37,7 +37,7 @@ def _bound(client: ModelsClient, workload: str) -> list[tuple[str, str]]:
     return sorted(by_dataset.items())
 
 
-def _prompt_in_use(client: ModelsClient, workload: str, prompt: str) -> str | None:
+def _prompt_in_use(client: ApiClient, workload: str, prompt: str) -> str | None:
     """`NAME:production` when the bound prompt has a production version (cases render with it), else None."""
     try:
         client.get(f"/api/prompts/{quote(prompt, safe='')}", {"workload": workload, "label": "production"})
@@ -47,7 +47,7 @@ def _prompt_in_use(client: ModelsClient, workload: str, prompt: str) -> str | No
 
 
 async def _run_both(
-    client: ModelsClient,
+    client: ApiClient,
     workload: str,
     dataset: str,
     prompt: str | None,
@@ -123,7 +123,7 @@ def plan_command(
     )
 
 
-def _shadow_summary(client: ModelsClient, report_id: str) -> dict[str, Any]:
+def _shadow_summary(client: ApiClient, report_id: str) -> dict[str, Any]:
     """The shadow report's figures (its top-level numbers and short texts) with its id; the id alone when the
     server has no such report to show (the report then names it, unsummarised)."""
     summary: dict[str, Any] = {"report": report_id}
@@ -141,7 +141,7 @@ def _shadow_summary(client: ModelsClient, report_id: str) -> dict[str, Any]:
     return summary
 
 
-def _markdown(client: ModelsClient, report_id: str) -> str:
+def _markdown(client: ApiClient, report_id: str) -> str:
     return client.text(f"/api/models/upgrades/{quote(report_id, safe='')}", {"format": "markdown"})
 
 
