@@ -4,6 +4,7 @@ choices rewritten chunk by chunk with the held tail released at the finish reaso
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -54,7 +55,7 @@ def _answer(content: str | None) -> dict[str, Any]:
 
 def test_a_json_answer_goes_to_the_client_as_the_guard_says_and_is_recorded_as_it_says() -> None:
     data = _answer("Hello There")
-    body = guard_completion(Upper(), _ctx(), data, orjson.dumps(data))
+    body = asyncio.run(guard_completion(Upper(), _ctx(), data, orjson.dumps(data)))
     assert orjson.loads(body)["choices"][0]["message"]["content"] == "HELLO THERE"
     assert data["choices"][0]["message"]["content"] == "hello there"
 
@@ -62,12 +63,12 @@ def test_a_json_answer_goes_to_the_client_as_the_guard_says_and_is_recorded_as_i
 def test_an_unchanged_or_empty_answer_keeps_the_upstreams_bytes() -> None:
     data = _answer(None)
     raw = b'{"the": "upstream bytes"}'
-    assert guard_completion(Upper(), _ctx(), data, raw) is raw
+    assert asyncio.run(guard_completion(Upper(), _ctx(), data, raw)) is raw
 
 
 def test_a_blocked_answer_raises_the_guards_error() -> None:
     with pytest.raises(InvalidRequest, match="refused"):
-        guard_completion(Upper(), _ctx(), _answer("please stop"), b"{}")
+        asyncio.run(guard_completion(Upper(), _ctx(), _answer("please stop"), b"{}"))
 
 
 def _chunk(content: str | None, finish: str | None = None) -> dict[str, Any]:

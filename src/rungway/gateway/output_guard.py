@@ -4,7 +4,8 @@ The core names no capability and no detector: at most one `OutputGuard` is suppl
 `Installed.output_guard`, and `gateway/upstream.py` asks it about each answer's text. With none installed
 the call step pays one attribute read and a `None` test per answer (measured in docs/benchmarks.md).
 
-- `check(ctx, text)` sees a JSON answer's text (each choice's message content) and returns a `GuardVerdict`.
+- `check(ctx, text)` sees a JSON answer's text (each choice's message content) and returns a `GuardVerdict`;
+  a guard that also has `acheck` (`AsyncOutputGuard`: it may ask a judge model) is awaited there instead.
 - `open_stream(ctx)` returns a `StreamGuard` for one streamed choice (or None: this call is not checked).
   `feed(delta)` sees each text delta and answers what may be released now: a guard holds back at most its
   look-behind window, so a secret split across chunks is still seen whole before any of it is sent;
@@ -25,7 +26,7 @@ import orjson
 from rungway.errors import RungwayError
 from rungway.gateway.context import CallContext
 
-__all__ = ["GuardVerdict", "GuardedStream", "OutputGuard", "StreamGuard", "guard_completion"]
+__all__ = ["AsyncOutputGuard", "GuardVerdict", "GuardedStream", "OutputGuard", "StreamGuard", "guard_completion"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,13 @@ class OutputGuard(Protocol):
     def open_stream(self, ctx: CallContext) -> StreamGuard | None: ...
 
 
-def guard_completion(guard: OutputGuard, ctx: CallContext, data: dict[str, Any], body: bytes) -> bytes:
+class AsyncOutputGuard(OutputGuard, Protocol):
+    """A guard that may wait on a JSON answer (a judge model): `acheck` is awaited in place of `check`."""
+
+    async def acheck(self, ctx: CallContext, text: str) -> GuardVerdict: ...
+
+
+async def guard_completion(guard: OutputGuard, ctx: CallContext, data: dict[str, Any], body: bytes) -> bytes:
     """A JSON chat answer through the guard: the body for the client (`body` itself when nothing changed);
     `data` is left holding the recorded text. Raises the guard's error when it blocks."""
     client: list[tuple[dict[str, Any], str]] = []
@@ -67,7 +74,8 @@ def guard_completion(guard: OutputGuard, ctx: CallContext, data: dict[str, Any],
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(content, str) or not content:
             continue
-        verdict = guard.check(ctx, content)
+        acheck = getattr(guard, "acheck", None)
+        verdict = await acheck(ctx, content) if acheck is not None else guard.check(ctx, content)
         if verdict.blocked is not None:
             raise verdict.blocked
         assert isinstance(message, dict)

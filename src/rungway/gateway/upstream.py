@@ -56,7 +56,7 @@ async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse
     ctx.usage = result.usage
     body = result.body
     if state.output_guard is not None:  # a blocked answer raises here and is never recorded
-        body = guard_completion(state.output_guard, ctx, result.data, body)
+        body = await guard_completion(state.output_guard, ctx, result.data, body)
     ctx.output = result.data
     return raw_json_response(body, headers=answer_headers(ctx))
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 from rungway.domain.guard_hits import GuardHit
 from rungway.gateway.context import CallContext
 from rungway.gateway.output_guard import GuardVerdict, StreamGuard
-from rungway.guardrails.config import GuardrailsConfig
+from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter, restore_placeholders
+from rungway.guardrails.public import Finding, ScanContext
 from rungway.guardrails.steps import RESTORE, OutputBlocked, blocked_message
 
 __all__ = ["AnswerGuard", "StreamFilter"]
@@ -25,10 +26,11 @@ _MAX_PLACEHOLDER = 40  # the longest `[KIND_N]` a cut may have to step back over
 class AnswerGuard:
     """The `OutputGuard` of the guardrails capability: one per server, reading the parsed policy."""
 
-    __slots__ = ("_config",)
+    __slots__ = ("_config", "_judge")
 
-    def __init__(self, config: GuardrailsConfig) -> None:
+    def __init__(self, config: GuardrailsConfig, judge: ScanContext | None = None) -> None:
         self._config = config
+        self._judge = judge or ScanContext()
 
     def _filter(self, ctx: CallContext) -> tuple[TextFilter | None, dict[str, str]]:
         restore = ctx.slots.get(RESTORE) or {}
@@ -41,7 +43,26 @@ class AnswerGuard:
             if scan is not None:
                 ctx.guard_hits.append(GuardHit("guardrails", "guardrails.unscanned", "output", "flag"))
             return GuardVerdict(restore_placeholders(text, restore), recorded=text)
-        result = scan.apply(text)
+        return self._verdict(ctx, scan, restore, text, None)
+
+    async def acheck(self, ctx: CallContext, text: str) -> GuardVerdict:
+        """`check` with the async detectors (judges) awaited too; what the core calls for JSON answers."""
+        scan, _ = self._filter(ctx)
+        if scan is None or not scan.judges or len(text) > self._config.max_scan_chars:
+            return self.check(ctx, text)
+        judged = await scan.ajudged(text, self._judge)
+        found = scan.findings(text) + judged
+        return self._verdict(ctx, scan, self._filter(ctx)[1], text, found)
+
+    def _verdict(
+        self,
+        ctx: CallContext,
+        scan: TextFilter,
+        restore: dict[str, str],
+        text: str,
+        found: list[tuple[GuardRule, Finding]] | None,
+    ) -> GuardVerdict:
+        result = scan.apply(text, found)
         ctx.guard_hits.extend(result.hits)
         if result.blocked is not None:
             return GuardVerdict(blocked=OutputBlocked(blocked_message(result.blocked)))

@@ -14,6 +14,7 @@
           secrets: {action: block}
           pii: {action: redact}
           output: {action: flag, options: {max_chars: 8000}}
+          judge: {action: block, options: {model: gpt-4o-mini, rubric: "asks how to harm someone"}}
       workloads:
         support-bot:               # a direction given here replaces the default's for that direction
           input: {injection: {action: block}}
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rungway.domain.guard_hits import GUARD_ACTIONS
-from rungway.guardrails.public import Detector, DetectorOptionError, UnknownDetector, detector
+from rungway.errors import ConfigError
+from rungway.guardrails.public import AsyncDetector, Detector, DetectorOptionError, UnknownDetector, detector
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 
 __all__ = [
@@ -54,6 +56,8 @@ class GuardRule:
     action: str  # block | redact | flag
     detector: Detector
     restore: bool = False  # redact only: put the values back in the answer
+    judge_model: str | None = None  # the model a judge asks: checked against `models:` when the server starts
+    unserved: ConfigError | None = None  # raised at start when `judge_model` is not served (names file and line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +137,21 @@ def _rule(name: str, entry: ConfigMapping) -> GuardRule:
         message = str(error)
         problem, _, fix = message.partition(". Fix: ")
         raise entry.error(f"{path}.options", problem, fix or "see docs/guardrails.md for its options") from None
-    return GuardRule(name=name, action=action, detector=built, restore=restore)
+    if action == "redact" and isinstance(built, AsyncDetector):
+        raise entry.error(
+            f"{path}.action",
+            f"the {name} detector judges the whole text, which cannot be redacted",
+            "use `action: block` or `action: flag`",
+        )
+    model = getattr(built, "model", None) if isinstance(built, AsyncDetector) else None
+    unserved = None
+    if isinstance(model, str):
+        unserved = entry.error(
+            f"{path}.options.model",
+            f"the judge model {model!r} is not in `models:`",
+            "name a model this gateway serves, or add it under `models:`",
+        )
+    return GuardRule(name, action, built, restore, model if isinstance(model, str) else None, unserved)
 
 
 def _direction(raw: Any, key_path: str, parent: ConfigMapping) -> DirectionPolicy:

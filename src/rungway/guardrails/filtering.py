@@ -7,13 +7,14 @@ direction: placeholders are numbered across every text of the call (two messages
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rungway.domain.guard_hits import GuardHit
 from rungway.guardrails.config import DirectionPolicy, GuardRule
-from rungway.guardrails.public import Finding
+from rungway.guardrails.public import AsyncDetector, Finding, ScanContext
 
 __all__ = ["Filtered", "TextFilter", "restore_placeholders"]
 
@@ -45,14 +46,26 @@ class TextFilter:
             found.extend((rule, f) for f in rule.detector.scan(text))
         return found
 
+    async def ajudged(self, text: str, ctx: ScanContext) -> list[tuple[GuardRule, Finding]]:
+        """The async detectors' findings (judges, run together); the sync ones are left to `findings`."""
+        judges = [(r, r.detector) for r in self.policy.rules if isinstance(r.detector, AsyncDetector)]
+        if not judges:
+            return []
+        answers = await asyncio.gather(*(d.ascan(text, ctx) for _, d in judges))
+        return [(rule, f) for (rule, _), found in zip(judges, answers, strict=True) for f in found]
+
+    @property
+    def judges(self) -> bool:
+        return any(isinstance(r.detector, AsyncDetector) for r in self.policy.rules)
+
     def apply(self, text: str, found: Sequence[tuple[GuardRule, Finding]] | None = None) -> Filtered:
         """Scan (unless `found` is given) and redact `text`; the caller decides what a block does."""
         pairs = self.findings(text) if found is None else found
         if not pairs:
             return Filtered(text, [])
-        hits = [GuardHit(rule.name, f.rule, self.direction, rule.action) for rule, f in pairs]
+        hits = [GuardHit(rule.name, f.rule, self.direction, f.action or rule.action) for rule, f in pairs]
         blocked = next((h for h in hits if h.action == "block"), None)
-        redactions = [(rule, f) for rule, f in pairs if rule.action == "redact" or blocked is not None]
+        redactions = [(rule, f) for rule, f in pairs if (f.action or rule.action) == "redact" or blocked is not None]
         return Filtered(self.redact(text, redactions) if redactions else text, hits, blocked)
 
     def redact(self, text: str, pairs: Sequence[tuple[GuardRule, Finding]]) -> str:

@@ -50,20 +50,33 @@ def _policy_notes(engine: Engine, config: GuardrailsConfig) -> tuple[Hook, Hook]
     return start, stop
 
 
+def _check_judges(config: GuardrailsConfig, served: set[str]) -> None:
+    """A judge must ask a model of `models:`: refused at start, the error naming the file and line."""
+    policies = [config.default, *config.workloads.values()]
+    for rule in (r for p in policies for d in (p.input, p.output) for r in d.rules):
+        if rule.judge_model is not None and rule.judge_model not in served and rule.unserved is not None:
+            raise rule.unserved
+
+
 def install_guardrails(host: Host) -> Installed:
     from rungway.guardrails.answers import AnswerGuard
-    from rungway.guardrails.steps import CONFIG, filter_input
+    from rungway.guardrails.judging import GatewayJudge
+    from rungway.guardrails.public import ScanContext
+    from rungway.guardrails.steps import CONFIG, SCAN, filter_input
 
     state = host.state
     config = state.config.section(GUARDRAILS_SECTION)
     if not config.active:
         return Installed()
+    _check_judges(config, set(state.config.models))
     state.slots[CONFIG] = config
+    judge = ScanContext(judge=GatewayJudge(state))
+    state.slots[SCAN] = judge
     has_input = config.default.input.rules or any(p.input.rules for p in config.workloads.values())
     start, stop = _policy_notes(state.engine, config)
     return Installed(
         pipeline=(PipelineExtension("guardrails", before_call=(filter_input,)),) if has_input else (),
-        output_guard=AnswerGuard(config),
+        output_guard=AnswerGuard(config, judge),
         on_startup=(start,),
         on_cleanup=(stop,),
     )

@@ -9,6 +9,7 @@ placeholders before the upstream sees it; `flag` passes. Hits go on `ctx.guard_h
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +20,12 @@ from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.guardrails.config import GuardrailsConfig
 from rungway.guardrails.filtering import TextFilter
+from rungway.guardrails.public import ScanContext
 
-__all__ = ["CONFIG", "RESTORE", "ContentBlocked", "OutputBlocked", "blocked_message", "filter_input"]
+__all__ = ["CONFIG", "RESTORE", "SCAN", "ContentBlocked", "OutputBlocked", "blocked_message", "filter_input"]
 
 CONFIG: StateKey[GuardrailsConfig] = StateKey("guardrails.config")
+SCAN: StateKey[ScanContext] = StateKey("guardrails.scan")  # the judge door async detectors are given
 RESTORE: CallKey[dict[str, str]] = CallKey("guardrails.restore")  # placeholder -> value, for the answer
 
 UNSCANNED = GuardHit("guardrails", "guardrails.unscanned", "input", "flag")
@@ -79,12 +82,16 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
     scan = TextFilter(policy, "input")
     budget = config.max_scan_chars
     blocked: GuardHit | None = None
-    for text, holder, key in texts:
-        if len(text) > budget:
+    items: list[tuple[str, Any, str | int]] = []
+    for item in texts:
+        if len(item[0]) > budget:
             ctx.guard_hits.append(UNSCANNED)
             break
-        budget -= len(text)
-        result = scan.apply(text)
+        budget -= len(item[0])
+        items.append(item)
+    judged = await _judge(scan, [text for text, _, _ in items], state.slots.get(SCAN) or ScanContext())
+    for (text, holder, key), extra in zip(items, judged, strict=True):
+        result = scan.apply(text, scan.findings(text) + extra) if extra else scan.apply(text)
         if result.text is not text:
             holder[key] = result.text
         ctx.guard_hits.extend(result.hits)
@@ -93,3 +100,10 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
         ctx.slots[RESTORE] = scan.restorable
     if blocked is not None:
         raise ContentBlocked(blocked_message(blocked))
+
+
+async def _judge(scan: TextFilter, texts: list[str], context: ScanContext) -> list[list[Any]]:
+    """Every text's async findings (judge calls run together); empty lists when no rule judges."""
+    if not scan.judges:
+        return [[] for _ in texts]
+    return list(await asyncio.gather(*(scan.ajudged(text, context) for text in texts)))

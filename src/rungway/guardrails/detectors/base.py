@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Detector", "DetectorFactory", "DetectorOptionError", "Finding", "UnknownDetector"]
+__all__ = [
+    "AsyncDetector",
+    "Detector",
+    "DetectorFactory",
+    "DetectorOptionError",
+    "Finding",
+    "JudgeClient",
+    "ScanContext",
+    "UnknownDetector",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +34,7 @@ class Finding:
     start: int  # character offsets in the scanned text (end exclusive)
     end: int
     score: float  # 0..1 (1.0 for checksum-verified structured matches)
+    action: str | None = None  # the detector's own action, overriding the rule's (a failed judge: flag)
 
 
 class Detector(Protocol):
@@ -34,6 +44,32 @@ class Detector(Protocol):
     version: str
 
     def scan(self, text: str) -> Sequence[Finding]: ...
+
+
+class JudgeClient(Protocol):
+    """The door an async detector asks a model through: one chat completion, its answer's text.
+
+    The gateway's implementation (`guardrails/judging.py`) calls the served model's provider in process;
+    it raises on any failure (unknown model, upstream error, timeout), which the detector turns into a hit."""
+
+    async def complete(
+        self, model: str, messages: list[dict[str, str]], response_format: dict[str, Any], timeout_s: float
+    ) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """What an async detector may use besides the text: the judge door (None outside a gateway)."""
+
+    judge: JudgeClient | None = None
+
+
+@runtime_checkable
+class AsyncDetector(Detector, Protocol):
+    """A detector that needs I/O (a judge model): `ascan` is awaited where the caller can wait (the input
+    filter, JSON answers); `scan` is what sync callers (streams, `scan_all`) get, usually nothing."""
+
+    async def ascan(self, text: str, ctx: ScanContext) -> Sequence[Finding]: ...
 
 
 DetectorFactory = Callable[..., Detector]

@@ -34,7 +34,9 @@ _BUILTIN_MODULES = {
     "injection": "rungway.guardrails.detectors.injection",
     "terms": "rungway.guardrails.detectors.terms",
     "output": "rungway.guardrails.detectors.output",
+    "judge": "rungway.guardrails.detectors.judge",
 }
+_NEEDS_OPTIONS = frozenset({"judge"})  # no default instance (a judge needs a model): `scan_all` skips them
 
 
 def register_detector(name: str) -> Callable[[DetectorFactory], DetectorFactory]:
@@ -107,7 +109,7 @@ def _default(name: str) -> Detector:
 def scan_all(text: str, names: Sequence[str] | None = None) -> list[Finding]:
     """Run the named detectors (default: every one) with their default options; findings in text order."""
     findings: list[Finding] = []
-    for name in detector_names() if names is None else names:
+    for name in [n for n in detector_names() if n not in _NEEDS_OPTIONS] if names is None else names:
         findings.extend(_default(name).scan(text))
     findings.sort(key=lambda f: (f.start, -f.end, f.rule))
     return findings

@@ -45,6 +45,9 @@ class Behaviour:
     leak_on: tuple[str, ...] = ()
     leak_guard: tuple[str, ...] = ()
     refuse_on: tuple[str, ...] = ()
+    # A deterministic judge for guardrail tests: a json_schema request whose schema has a `score` property is
+    # answered `{"score": 1.0, ...}` when the last user message has a `judge_on` phrase, else `{"score": 0.0, ...}`.
+    judge_on: tuple[str, ...] = ()
 
     def latency_s(self, rng: random.Random) -> float:
         if self.latency_median_ms <= 0:
@@ -74,6 +77,7 @@ def parse_behaviour(config: ProviderConfig) -> Behaviour:
         "leak_on",
         "leak_guard",
         "refuse_on",
+        "judge_on",
     }
     for key in opts:
         if key not in known:
@@ -97,6 +101,7 @@ def parse_behaviour(config: ProviderConfig) -> Behaviour:
         leak_on=_phrases(config, opts, "leak_on"),
         leak_guard=_phrases(config, opts, "leak_guard"),
         refuse_on=_phrases(config, opts, "refuse_on"),
+        judge_on=_phrases(config, opts, "judge_on"),
     )
 
 

@@ -88,10 +88,13 @@ def _is_json_mode(body: dict[str, Any]) -> bool:
 
 def _text(body: dict[str, Any], messages: list[dict[str, Any]], behaviour: Behaviour, rng: random.Random) -> str:
     fmt = body.get("response_format") or {}
+    last_user = next((content_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
+        if behaviour.judge_on and "score" in (schema.get("properties") or {}):
+            hit = any(p in last_user.casefold() for p in behaviour.judge_on)
+            return json.dumps({"score": 1.0 if hit else 0.0, "reason": "marker found" if hit else "no marker"})
         return json.dumps(value_for(schema, rng))
-    last_user = next((content_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
     if isinstance(fmt, dict) and fmt.get("type") == "json_object":
         return json.dumps({"answer": reply_text(rng, last_user, behaviour.reply_words)})
     gullible = _gullible(messages, last_user.casefold(), behaviour)
