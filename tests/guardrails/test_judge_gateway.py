@@ -104,3 +104,13 @@ def test_a_broken_judge_is_a_flagged_judge_error_and_the_call_proceeds(
     gw = gateway_factory(CONFIG)
     assert _ask(gw.sdk(gw.create_key("broken").secret), f"{MARKER} hello")
     assert _guardrails(gw) == [(200, "input:judge.error:flag")]
+
+
+def test_streamed_answers_are_not_judged(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(CONFIG)
+    client = gw.sdk(gw.create_key("answers").secret)
+    stream = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": f"{MARKER} repeat"}], stream=True
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert MARKER in text

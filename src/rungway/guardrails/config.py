@@ -65,6 +65,7 @@ class DirectionPolicy:
     """The rules for one direction; empty means that direction is not filtered."""
 
     rules: tuple[GuardRule, ...] = ()
+    judged: bool = False  # some rule's detector is async (a judge): the filters await it
 
     @property
     def restores(self) -> bool:
@@ -161,7 +162,7 @@ def _direction(raw: Any, key_path: str, parent: ConfigMapping) -> DirectionPolic
         entry = _mapping(value, f"{key_path}.{name}", parent.path, "{action: block}", data)
         rules.append(_rule(str(name), entry))
         entry.reject_unknown_keys()
-    return DirectionPolicy(tuple(rules))
+    return DirectionPolicy(tuple(rules), judged=any(isinstance(r.detector, AsyncDetector) for r in rules))
 
 
 def _policy(data: ConfigMapping, default: WorkloadPolicy) -> WorkloadPolicy:

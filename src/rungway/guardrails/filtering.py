@@ -56,7 +56,7 @@ class TextFilter:
 
     @property
     def judges(self) -> bool:
-        return any(isinstance(r.detector, AsyncDetector) for r in self.policy.rules)
+        return self.policy.judged
 
     def apply(self, text: str, found: Sequence[tuple[GuardRule, Finding]] | None = None) -> Filtered:
         """Scan (unless `found` is given) and redact `text`; the caller decides what a block does."""

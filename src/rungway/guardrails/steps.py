@@ -2,6 +2,7 @@
 
 Chat messages' text (string contents and text parts) and embeddings' string inputs are scanned, at most
 `max_scan_chars` per call (the rest passes unscanned, recorded as the flagged hit `guardrails.unscanned`).
+Async detectors (the model-graded `judge`) are awaited first, every text's judge calls together.
 `block` answers an OpenAI-style 400 `content_blocked` naming the rule, never the value (and the body is
 redacted first, so the request's records hold placeholders only); `redact` rewrites the body with typed
 placeholders before the upstream sees it; `flag` passes. Hits go on `ctx.guard_hits` for the core's records.
@@ -18,9 +19,9 @@ from rungway.errors import ClientError, InvalidRequest
 from rungway.gateway.context import CallContext
 from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
-from rungway.guardrails.config import GuardrailsConfig
+from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter
-from rungway.guardrails.public import ScanContext
+from rungway.guardrails.public import Finding, ScanContext
 
 __all__ = ["CONFIG", "RESTORE", "SCAN", "ContentBlocked", "OutputBlocked", "blocked_message", "filter_input"]
 
@@ -102,7 +103,7 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
         raise ContentBlocked(blocked_message(blocked))
 
 
-async def _judge(scan: TextFilter, texts: list[str], context: ScanContext) -> list[list[Any]]:
+async def _judge(scan: TextFilter, texts: list[str], context: ScanContext) -> list[list[tuple[GuardRule, Finding]]]:
     """Every text's async findings (judge calls run together); empty lists when no rule judges."""
     if not scan.judges:
         return [[] for _ in texts]
