@@ -39,10 +39,13 @@ EXPORTS = {
     "rungway.cli.keys": ["keys_group"],
     "rungway.guardrails.public": [
         "ENTRY_POINT_GROUP",
+        "AsyncDetector",
         "Detector",
         "DetectorFactory",
         "DetectorOptionError",
         "Finding",
+        "JudgeClient",
+        "ScanContext",
         "UnknownDetector",
         "detector",
         "detector_names",
