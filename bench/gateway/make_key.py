@@ -16,13 +16,15 @@ from rungway.store.migrate import upgrade
 
 
 def main() -> None:
-    config = load_config(sys.argv[1], read_environment())
-    engine = create_store_engine(config.database_url)
     try:  # the capability door; an A/B base tree from before it migrates everything in one folder
-        from rungway.capability import migration_packages
+        from rungway.capability import migration_packages, registered_sections
     except ImportError:
+        config = load_config(sys.argv[1], read_environment())
+        engine = create_store_engine(config.database_url)
         upgrade(engine)
-    else:
+    else:  # a configuration with capabilities' sections (guardrails:) parses with them
+        config = load_config(sys.argv[1], read_environment(), registered_sections())
+        engine = create_store_engine(config.database_url)
         upgrade(engine, migration_packages())
     created = create_api_key(engine, workload="bench", name="gateway benchmark", owner="bench")
     engine.dispose()
