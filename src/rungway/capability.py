@@ -8,7 +8,8 @@ A capability is a `Capability` value published under the `rungway.capabilities` 
 `load_capabilities()` reads that group (the built-ins are declared in Rungway's own pyproject.toml
 exactly like a plugin's), the configuration is parsed with every capability's `sections`, and the
 server calls each `install(host)` and wires what it returns (`Installed`): pipeline steps,
-writers, budget holders, start-up and clean-up hooks; it mounts the capability's management
+writers, budget holders, start-up and clean-up hooks, the API shapes (dialects) it serves over the
+chat pipeline; it mounts the capability's management
 routers and its dashboard pages. The CLI adds
 each capability's `cli` groups by import path, so `rungway --help` builds no server. Nothing in the
 core names a capability: the registry is the only list.
@@ -27,6 +28,7 @@ from aiohttp import web
 from rungway.api.registry import ApiRouter
 from rungway.errors import ConfigError
 from rungway.gateway.context import CallContext
+from rungway.gateway.dialect import Dialect, StreamTranslation
 from rungway.gateway.output_guard import GuardVerdict, OutputGuard, StreamGuard
 from rungway.gateway.pipeline import PipelineExtension, Step
 from rungway.gateway.routes import STATE
@@ -48,6 +50,7 @@ __all__ = [
     "CallKey",
     "Capability",
     "ConfigSection",
+    "Dialect",
     "GatewayState",
     "GuardVerdict",
     "Hook",
@@ -61,6 +64,7 @@ __all__ = [
     "StateKey",
     "Step",
     "StreamGuard",
+    "StreamTranslation",
     "load_capabilities",
     "migration_packages",
     "registered_sections",
@@ -93,6 +97,7 @@ class Installed:
     route_planner: RoutePlanner | None = None  # where calls go (at most one capability routes)
     attempt_observers: Sequence[AttemptObserver] = ()  # told of every try of every deployment
     output_guard: OutputGuard | None = None  # checks answers, JSON and streamed (at most one capability)
+    dialects: Sequence[Dialect] = ()  # other API shapes served over the chat pipeline (`gateway/dialect.py`)
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,10 @@ from rungway.counters.registry import create_counters
 from rungway.domain.records import ManagementRead, RequestRecord
 from rungway.errors import ConfigError, error_body
 from rungway.gateway.connections import GatewayRunner
+from rungway.gateway.dialect import Dialect
 from rungway.gateway.directory import Directory
 from rungway.gateway.metrics import GatewayMetrics
-from rungway.gateway.pipeline import PipelineExtension, build_pipelines
+from rungway.gateway.pipeline import Pipeline, PipelineExtension, build_dialect_pipeline, build_pipelines
 from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
 from rungway.gateway.slots import StateKey
 from rungway.gateway.state import GatewayState
@@ -121,6 +122,14 @@ async def _json_http_errors(
         )
 
 
+def _mount_dialect(app: web.Application, pipeline: Pipeline, paths: Sequence[str]) -> None:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await pipeline.handle(request.app[STATE], request)
+
+    for path in paths:
+        app.router.add_post(path, handle)
+
+
 def create_app(
     config: Config, capabilities: Sequence[Capability] | None = None, state: GatewayState | None = None
 ) -> web.Application:
@@ -137,6 +146,7 @@ def create_app(
     pages: list[PageRouter] = []
     startups: list[Hook] = []
     cleanups: list[Hook] = []
+    dialects: list[Dialect] = []
     for capability in chosen:
         added = capability.install(host)
         extensions.extend(added.pipeline)
@@ -161,7 +171,10 @@ def create_app(
             state.output_guard = added.output_guard
         startups.extend(added.on_startup)
         cleanups[:0] = added.on_cleanup
+        dialects.extend(added.dialects)
     app[PIPELINES] = build_pipelines(extensions)
+    for dialect in dialects:
+        _mount_dialect(app, build_dialect_pipeline(dialect, extensions), dialect.paths)
     if routers:
         mount_api(app, routers)
     mount_ui(app, pages, admin_key=config.server.admin_key)

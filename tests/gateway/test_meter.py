@@ -17,7 +17,9 @@ HELLO = [{"role": "user", "content": "Hello there"}]  # 11 characters
 
 
 def context(body: dict[str, Any], endpoint: str = "chat.completions") -> CallContext:
-    return CallContext(make_mocked_request("POST", "/v1/x"), endpoint, "req_test", body=body)
+    return CallContext(
+        make_mocked_request("POST", "/v1/x"), endpoint, "req_test", chat=endpoint != "embeddings", body=body
+    )
 
 
 @pytest.mark.parametrize(

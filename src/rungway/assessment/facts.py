@@ -55,6 +55,7 @@ from sqlalchemy import (
     table,
 )
 
+from rungway.domain.records import NOT_CHAT_ENDPOINTS
 from rungway.domain.timespec import HOUR
 from rungway.evidence import MEASURES, PromptFacts, RequestFacts
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
@@ -130,7 +131,7 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
     r = requests.c
     ok = r.status < 400
-    ok_chat = and_(ok, r.endpoint == "chat.completions")
+    ok_chat = and_(ok, r.endpoint.not_in(NOT_CHAT_ENDPOINTS))
     if with_spans:
         content = _content_as_text(engine)
         captured = exists(
@@ -194,7 +195,7 @@ def _prompt_grouped(engine: Engine, ranges: list[tuple[float, float]], by_hour: 
     if by_hour:
         keys.insert(0, _bucket(engine).label("bucket"))
     window = or_(*(and_(r.ts_start >= a, r.ts_start < b) for a, b in ranges))
-    ok_chat = _count(and_(r.status < 400, r.endpoint == "chat.completions")).label("ok_chat")
+    ok_chat = _count(and_(r.status < 400, r.endpoint.not_in(NOT_CHAT_ENDPOINTS))).label("ok_chat")
     where = and_(window, r.workload.is_not(None), r.prompt_name.is_not(None))
     return select(*keys, func.count().label("calls"), ok_chat).where(where).group_by(*keys)
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+NOT_CHAT_ENDPOINTS = ("embeddings", "moderations")
+"""Request-log endpoints that are not chat calls; every other endpoint (chat completions and the APIs served
+over it: messages, responses, legacy completions) is a model answering a prompt."""
+
 
 @dataclass(slots=True)
 class RequestRecord:

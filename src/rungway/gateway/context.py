@@ -29,6 +29,7 @@ class CallContext:
     request: web.Request
     endpoint: str
     id: str
+    chat: bool = True  # a chat-shaped call (chat completions or a dialect translated to it); False: embeddings
     t0: float = field(default_factory=time.perf_counter)
     ts_start: float = field(default_factory=time.time)
     body: dict[str, Any] = field(default_factory=dict)

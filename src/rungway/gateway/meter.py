@@ -31,7 +31,7 @@ def choices_of(body: dict[str, Any]) -> int:
 
 def output_token_cap(ctx: CallContext, default_cap: int) -> int:
     """The output a call may produce: its own cap (or `default_cap`) per choice, times its choices."""
-    if ctx.endpoint != "chat.completions":
+    if not ctx.chat:
         return 0
     body = ctx.body
     cap = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -55,7 +55,7 @@ def usage_ceiling(ctx: CallContext, max_call_tokens: int) -> tuple[int, int]:
     if _has_non_text_part(body):  # images, audio, files: their tokens are not in the request's size
         max_input += max_call_tokens
     max_output = 0
-    if ctx.endpoint == "chat.completions":
+    if ctx.chat:
         cap = body.get("max_completion_tokens") or body.get("max_tokens")
         per_choice = cap if isinstance(cap, int) and not isinstance(cap, bool) and cap > 0 else max_call_tokens
         max_output = min(per_choice, max_call_tokens) * choices_of(body)
@@ -66,7 +66,7 @@ def _bounded(state: GatewayState, ctx: CallContext, usage: Usage) -> Usage:
     """The usage capped at the call's ceiling; a corrected one is counted and logged (once per model)."""
     max_call_tokens = state.config.limits.max_call_tokens
     cheap_input = ctx.estimated_input_tokens * 4 + 64  # about the prompt's characters: most calls stop here
-    cheap_output = output_token_cap(ctx, max_call_tokens) if ctx.endpoint == "chat.completions" else 0
+    cheap_output = output_token_cap(ctx, max_call_tokens) if ctx.chat else 0
     fits = usage.input <= cheap_input and usage.output <= cheap_output and usage.cached_input <= usage.input
     if fits and usage.anomaly is None:
         return usage

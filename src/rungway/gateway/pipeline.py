@@ -12,6 +12,9 @@ may answer early by setting `ctx.response` (a cache hit); later capabilities add
 `PipelineExtension` instead of editing this file. An `expand_body` step may rewrite the chat body
 after it is read and before it is checked (it knows the key, not yet the model or the route); when
 no capability adds one, reading and checking stay one step (`parse_chat_body`), as cheap as before.
+A `Dialect` (`gateway/dialect.py`: Anthropic Messages, OpenAI Responses, legacy completions) gets the
+same steps: its request is read into a chat body before the checks, and its answer and errors are
+written in its own shape (`build_dialect_pipeline`).
 """
 
 from __future__ import annotations
@@ -26,20 +29,28 @@ from rungway.domain.ids import new_id
 from rungway.errors import RungwayError
 from rungway.gateway.attribution import attribute
 from rungway.gateway.auth import authenticate
-from rungway.gateway.body import check_read_chat_body, parse_chat_body, parse_embeddings_body, read_chat_body
+from rungway.gateway.body import (
+    check_read_chat_body,
+    parse_chat_body,
+    parse_embeddings_body,
+    read_chat_body,
+    read_json_object,
+)
 from rungway.gateway.context import CALL, CallContext
+from rungway.gateway.dialect import Dialect
 from rungway.gateway.limits import enforce_rate_limits, settle_token_limits
 from rungway.gateway.meter import meter_cost
 from rungway.gateway.record import record_call
 from rungway.gateway.responses import error_response, internal_error_response
 from rungway.gateway.route import resolve_route
 from rungway.gateway.state import GatewayState
-from rungway.gateway.upstream import call_chat, call_embeddings
+from rungway.gateway.upstream import call_chat, call_embeddings, dialect_call
 
 log = logging.getLogger("rungway.gateway")
 
 Step = Callable[[GatewayState, CallContext], Awaitable[None]]
 Call = Callable[[GatewayState, CallContext], Awaitable[web.StreamResponse]]
+ErrorShape = Callable[[RungwayError], web.Response]
 
 
 @dataclass(frozen=True)
@@ -59,15 +70,17 @@ class PipelineExtension:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """Ordered steps for one endpoint."""
+    """Ordered steps for one endpoint; `errors` writes an error in the endpoint's API shape."""
 
     endpoint: str
     before: Sequence[Step]
     call: Call
     after: Sequence[Step] = field(default_factory=tuple)
+    errors: ErrorShape = error_response
+    chat: bool = True  # the calls are chat-shaped (`CallContext.chat`)
 
     async def handle(self, state: GatewayState, request: web.Request) -> web.StreamResponse:
-        ctx = CallContext(request=request, endpoint=self.endpoint, id=new_id("req_"))
+        ctx = CallContext(request=request, endpoint=self.endpoint, id=new_id("req_"), chat=self.chat)
         request[CALL] = ctx  # every answer, errors included, carries ctx.id as x-request-id
         response: web.StreamResponse | None = None
         state.in_flight += 1
@@ -94,11 +107,13 @@ class Pipeline:
             return ctx.response or await self.call(state, ctx)
         except RungwayError as error:
             ctx.fail(error)
-            return ctx.response if ctx.response is not None and ctx.response.prepared else error_response(error)
+            return ctx.response if ctx.response is not None and ctx.response.prepared else self.errors(error)
         except Exception:
             log.exception("unhandled error in %s", self.endpoint)
             ctx.status = 500
-            return internal_error_response()
+            if self.errors is error_response:
+                return internal_error_response()
+            return self.errors(RungwayError("The gateway hit an internal error; it has been logged."))
 
     @staticmethod
     async def _send(ctx: CallContext, response: web.StreamResponse) -> None:
@@ -114,6 +129,7 @@ class Pipeline:
 
 
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:
+    """The core's endpoints: chat completions and embeddings."""
     expand = [s for e in extensions for s in e.expand_body]
     # Without an expansion, reading and checking stay one step: no extra await on the common path.
     chat_body: list[Step] = [read_chat_body, *expand, check_read_chat_body] if expand else [parse_chat_body]
@@ -145,5 +161,33 @@ def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, P
             ],
             call=call_embeddings,
             after=[meter_cost, settle_token_limits, *extra_after, record_call],
+            chat=False,
         ),
     }
+
+
+def build_dialect_pipeline(dialect: Dialect, extensions: Sequence[PipelineExtension] = ()) -> Pipeline:
+    """The chat pipeline for a dialect: its request read into a chat body before the same checks, the same
+    steps, and its answer and errors written in its own shape."""
+
+    async def read_dialect_body(state: GatewayState, ctx: CallContext) -> None:
+        raw = await read_json_object(ctx.request, state.config.server.max_body_bytes)
+        ctx.body = dialect.to_chat(ctx, raw)
+
+    expand = [s for e in extensions for s in e.expand_body]
+    return Pipeline(
+        dialect.name,
+        before=[
+            authenticate,
+            read_dialect_body,
+            *expand,
+            check_read_chat_body,
+            attribute,
+            resolve_route,
+            enforce_rate_limits,
+            *(s for e in extensions for s in e.before_call),
+        ],
+        call=dialect_call(dialect),
+        after=[meter_cost, settle_token_limits, *(s for e in extensions for s in e.after_call), record_call],
+        errors=dialect.error_response,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,6 +16,7 @@ from rungway.domain.usage import Usage, prompt_tokens
 from rungway.errors import RungwayError
 from rungway.gateway.attempts import end_stream, open_stream, try_plan
 from rungway.gateway.context import CallContext
+from rungway.gateway.dialect import Dialect, StreamTranslation
 from rungway.gateway.output_guard import GuardedStream, guard_completion
 from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
@@ -44,7 +45,27 @@ def answer_headers(ctx: CallContext) -> dict[str, str]:
 async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
     headers = upstream_headers(ctx)
     if ctx.stream:
-        return await _relay_stream(state, ctx, ChatCall(ctx.body, stream=True, headers=headers))
+        return await _relay_stream(state, ctx, ChatCall(ctx.body, stream=True, headers=headers), None)
+    _data, body = await _completion(state, ctx, headers)
+    return raw_json_response(body, headers=answer_headers(ctx))
+
+
+def dialect_call(dialect: Dialect) -> Callable[[GatewayState, CallContext], Awaitable[web.StreamResponse]]:
+    """The upstream step of a dialect's pipeline: the chat call, its answer written in the dialect's shape."""
+
+    async def call(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
+        headers = upstream_headers(ctx)
+        if ctx.stream:
+            return await _relay_stream(state, ctx, ChatCall(ctx.body, stream=True, headers=headers), dialect)
+        data, _body = await _completion(state, ctx, headers)
+        return raw_json_response(dialect.from_chat(ctx, data), headers=answer_headers(ctx))
+
+    return call
+
+
+async def _completion(state: GatewayState, ctx: CallContext, headers: dict[str, str]) -> tuple[dict[str, Any], bytes]:
+    """A JSON chat completion through the plan's tries and the output guard: (the client's data, its bytes);
+    `ctx.output` keeps the recorded one."""
 
     def send(timeout: float | None) -> Awaitable[ChatResult]:
         assert ctx.provider is not None
@@ -55,10 +76,13 @@ async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse
     result = await try_plan(state, ctx, send)
     ctx.usage = result.usage
     body = result.body
+    data = result.data
     if state.output_guard is not None:  # a blocked answer raises here and is never recorded
         body = await guard_completion(state.output_guard, ctx, result.data, body)
+        if body is not result.body:  # rewritten for the client (redacted); `result.data` keeps the recorded text
+            data = orjson.loads(body)
     ctx.output = result.data
-    return raw_json_response(body, headers=answer_headers(ctx))
+    return data, body
 
 
 async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
@@ -75,8 +99,11 @@ async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamRe
     return raw_json_response(result.body, headers=answer_headers(ctx))
 
 
-async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -> web.StreamResponse:
-    """Relay the stream of the first deployment that sent a chunk; after that chunk it cannot fail over."""
+async def _relay_stream(
+    state: GatewayState, ctx: CallContext, call: ChatCall, dialect: Dialect | None
+) -> web.StreamResponse:
+    """Relay the stream of the first deployment that sent a chunk; after that chunk it cannot fail over.
+    With a dialect, each chunk is written as the dialect's events instead of as it came."""
     started = time.perf_counter()
     chunks, first = await open_stream(state, ctx, call)
     response = web.StreamResponse(
@@ -87,6 +114,7 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
     # Events are written when the next one is not already here (one write per upstream read).
     writer = SseWriter(response)
     guarded = GuardedStream(state.output_guard, ctx) if state.output_guard is not None else None
+    translation: StreamTranslation | None = dialect.open_stream(ctx) if dialect is not None else None
     chunk: Any = first
     try:
         await response.prepare(ctx.request)  # in the try: a client gone before the first chunk is a cut stream too
@@ -96,14 +124,19 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
                 ctx.usage = chunk.usage
             choices = data.get("choices")
             raw = chunk.raw
+            rewritten = None
             if guarded is not None and choices and not guarded.disabled:
-                raw = guarded.chunk(choices, data) or raw  # the client's text; `data` keeps the recorded text
+                rewritten = guarded.chunk(choices, data)  # the client's text; `data` keeps the recorded text
+                raw = rewritten or raw
+            if translation is not None:  # the dialect's events in place of the chunk
+                for event in translation.chunk(orjson.loads(rewritten) if rewritten is not None else data):
+                    writer.add(event)
             if choices:
                 if ctx.ttft_ms is None and output.add(choices):
                     ctx.ttft_ms = ctx.elapsed_ms()
                 elif ctx.ttft_ms is not None:
                     output.add(choices)
-            if choices or ctx.client_wants_usage:
+            if translation is None and (choices or ctx.client_wants_usage):
                 writer.add(sse_event(raw if raw is not None else orjson.dumps(data)))
             try:
                 chunk = await writer.next_chunk(chunks)
@@ -111,13 +144,17 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
                 break
         tail = guarded.tails(first.data) if guarded is not None else None
         if tail is not None:  # a stream cut before its finish reason: what the guard still held
+            if translation is not None:
+                for event in translation.chunk(orjson.loads(tail[0])):
+                    writer.add(event)
+            else:
+                writer.add(sse_event(tail[0]))
             output.add(tail[1]["choices"])
-            writer.add(sse_event(tail[0]))
         await writer.flush()
     except RungwayError as error:
         ctx.fail(error)
         await _flush_quietly(writer)
-        await _write_stream_error(response, error)
+        await _write_stream_error(response, error, translation)
     except (ConnectionResetError, ConnectionError):
         ctx.status = 499
         ctx.client_closed = True
@@ -136,7 +173,7 @@ async def _relay_stream(state: GatewayState, ctx: CallContext, call: ChatCall) -
             # The pipeline ends the stream before its accounting steps run.
             try:
                 if ctx.error is None:
-                    await response.write(SSE_DONE)
+                    await response.write(SSE_DONE if translation is None else b"".join(translation.end(ctx.usage)))
                 await response.write_eof()
             except ConnectionError:
                 log.debug("client went away before the end of the stream")
@@ -160,8 +197,10 @@ async def _flush_quietly(writer: SseWriter) -> None:
         log.debug("client went away before the stream error could be sent")
 
 
-async def _write_stream_error(response: web.StreamResponse, error: RungwayError) -> None:
+async def _write_stream_error(
+    response: web.StreamResponse, error: RungwayError, translation: StreamTranslation | None
+) -> None:
     try:
-        await response.write(sse_event(orjson.dumps(error.body())))
+        await response.write(sse_event(orjson.dumps(error.body())) if translation is None else translation.error(error))
     except ConnectionError:
         log.debug("client went away before the stream error could be sent")

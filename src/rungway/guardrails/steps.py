@@ -79,7 +79,7 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
     policy = config.policy_for(ctx.key.workload if ctx.key is not None else None).input
     if not policy.rules:
         return
-    texts = _embedding_texts(ctx.body) if ctx.endpoint == "embeddings" else _chat_texts(ctx.body)
+    texts = _embedding_texts(ctx.body) if not ctx.chat else _chat_texts(ctx.body)
     scan = TextFilter(policy, "input")
     budget = config.max_scan_chars
     blocked: GuardHit | None = None

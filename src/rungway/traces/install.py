@@ -113,7 +113,7 @@ def install_traces(host: Host) -> Installed:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def record_span(_state: GatewayState, ctx: CallContext) -> None:
-        if ctx.trace_id and ctx.span_id and ctx.endpoint in ("chat.completions", "embeddings"):
+        if ctx.trace_id and ctx.span_id and (ctx.chat or ctx.endpoint == "embeddings"):
             fanout.offer_many((build_span(ctx, cfg.limits),))
 
     return Installed(

@@ -45,7 +45,7 @@ def _output_messages(output: dict[str, Any] | None) -> tuple[list[dict[str, Any]
 def span_attributes(ctx: CallContext) -> dict[str, Any]:
     """The call as GenAI semantic-convention attributes (content included; capture applies later)."""
     body = ctx.body
-    chat = ctx.endpoint == "chat.completions"
+    chat = ctx.chat
     a: dict[str, Any] = {
         "gen_ai.operation.name": "chat" if chat else "embeddings",
         "gen_ai.request.model": ctx.model_requested,
@@ -123,8 +123,8 @@ def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:
         ctx.trace_id or "",
         ctx.span_id or "",
         ctx.parent_span_id,
-        f"{'chat' if ctx.endpoint == 'chat.completions' else 'embeddings'} {model or ''}".strip(),
-        SpanKind.LLM.value if ctx.endpoint == "chat.completions" else SpanKind.EMBEDDING.value,
+        f"{'chat' if ctx.chat else 'embeddings'} {model or ''}".strip(),
+        SpanKind.LLM.value if ctx.chat else SpanKind.EMBEDDING.value,
         SpanSource.GATEWAY.value,
         ctx.ts_start,
         end,
