@@ -48,9 +48,11 @@ class Dialect(Protocol):
     name: str  # the endpoint as recorded, metered and counted: "messages", "responses", "completions"
     paths: Sequence[str]  # the POST routes it answers, e.g. ("/v1/messages",)
 
-    def to_chat(self, ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
+    async def to_chat(self, ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         """The request (its parsed JSON object) as a chat-completions body; raises a `ClientError` naming the
-        field for a request this API would refuse. The chat checks run on the result."""
+        field for a request this API would refuse. The chat checks run on the result. Awaitable so that a
+        dialect may read state it keeps (a stored conversation), from memory first: never the store on the
+        common path."""
         ...
 
     def from_chat(self, ctx: CallContext, completion: dict[str, Any]) -> bytes:

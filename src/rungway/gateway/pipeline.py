@@ -172,7 +172,7 @@ def build_dialect_pipeline(dialect: Dialect, extensions: Sequence[PipelineExtens
 
     async def read_dialect_body(state: GatewayState, ctx: CallContext) -> None:
         raw = await read_json_object(ctx.request, state.config.server.max_body_bytes)
-        ctx.body = dialect.to_chat(ctx, raw)
+        ctx.body = await dialect.to_chat(ctx, raw)
 
     expand = [s for e in extensions for s in e.expand_body]
     return Pipeline(
