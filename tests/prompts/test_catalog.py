@@ -91,6 +91,26 @@ def test_a_refresh_picks_up_new_versions_and_moved_labels(store_url: str) -> Non
     assert newest is not None and newest.version == 2
 
 
+def test_a_version_written_here_is_served_at_once_even_when_stamped_before_the_last_refresh(store_url: str) -> None:
+    """A write stamped long before it committed (a wait for a connection) falls outside the refresh's overlap;
+    the server that wrote it serves it anyway, because its API hands the catalog the version it wrote."""
+    engine = open_store(store_url)
+    catalog = PromptCatalog(engine)
+    catalog.load()
+    asyncio.run(catalog.refresh())
+    long_ago = time.time() - 60
+    made = create_version(
+        engine, workload="test", name="support", content=content("old {{q}}"), message="", actor=ANN, now=long_ago
+    )
+    asyncio.run(catalog.refresh())
+    assert catalog.resolve("test", "support") is None  # what the clock overlap alone would miss
+    catalog.learn(made.version)
+    served = catalog.resolve("test", "support")
+    assert served is not None and served.version == 1 and served.content_hash == made.version.content_hash
+    catalog.learn(made.version)  # learning it twice changes nothing
+    assert len(catalog) == 1
+
+
 def test_a_server_loads_its_catalog_at_start_and_refreshes_it_in_the_background(
     gateway_factory: Callable[..., Gateway], store_url: str
 ) -> None:

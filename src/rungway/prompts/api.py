@@ -102,6 +102,9 @@ def _hooks(request: web.Request) -> PromptHooks:
 async def announce_version(request: web.Request, version: PromptVersion) -> None:
     """A new version exists: this server's catalog serves it now, and the hooks' listeners hear of it (evaluation
     runs its bound datasets), whichever door it came through (the API, push, import or the dashboard)."""
+    catalog = request.app[STATE].slots.get(CATALOG)
+    if catalog is not None:
+        catalog.learn(version)
     await _refresh_catalog(request)
     event = VersionCreatedEvent(version.workload, version.name, version.version, version.author, _own_url(request))
     _hooks(request).version_created(event)

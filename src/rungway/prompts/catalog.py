@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from rungway.gateway.slots import StateKey
-from rungway.prompts.model import LATEST, SHARED, PromptVersion
+from rungway.prompts.model import LATEST, SHARED, PromptVersion, scope_of
 from rungway.prompts.store import versions_since
 
 __all__ = ["CATALOG", "PromptCatalog"]
@@ -67,6 +67,21 @@ class PromptCatalog:
         """Reload what changed now (after this server's own writes), not at the next tick."""
         async with self._lock:
             await asyncio.to_thread(self._refresh)
+
+    def learn(self, version: PromptVersion) -> None:
+        """A version this server has just written, served at once: its own API's writes never wait on the
+        refresh (whose clock overlap covers other servers' writes, not a write stamped before a slow commit).
+        The labels stay as the last refresh read them; the next refresh brings any that moved."""
+        key = (scope_of(version.workload), version.name)
+        old = self._prompts.get(key)
+        if old is not None and version.version in old.versions:
+            return
+        versions = {
+            **(old.versions if old is not None else {}),
+            version.version: dataclasses.replace(version, labels=()),
+        }
+        labels = dict(old.labels) if old is not None else {}
+        self._prompts[key] = _Entry(versions=versions, labels=labels, latest=max(versions))
 
     def resolve(
         self, workload: str | None, name: str, version: int | None = None, label: str | None = None

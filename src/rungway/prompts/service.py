@@ -154,11 +154,10 @@ def create_version(
     _check_name(name)
     _may_change(actor, workload, name)
     message = _bounded(message, "message", MAX_MESSAGE_CHARS, required=False)
-    when = time.time() if now is None else now
     for attempt in (1, 2):
         try:
-            with engine.begin() as conn:
-                return _create(conn, workload, name, content, message, actor, when)
+            with engine.begin() as conn:  # stamped once the connection is held: a wait for one is not in it
+                return _create(conn, workload, name, content, message, actor, time.time() if now is None else now)
         except IntegrityError:
             if attempt == 2:  # a concurrent writer made the same prompt or version twice: read what it made
                 raise
