@@ -45,8 +45,15 @@ class StreamTranslation(Protocol):
 class Dialect(Protocol):
     """An API shape served over the chat pipeline (see the module docstring)."""
 
-    name: str  # the endpoint as recorded, metered and counted: "messages", "responses", "completions"
-    paths: Sequence[str]  # the POST routes it answers, e.g. ("/v1/messages",)
+    @property
+    def name(self) -> str:
+        """The endpoint as recorded, metered and counted: "messages", "responses", "completions"."""
+        ...
+
+    @property
+    def paths(self) -> Sequence[str]:
+        """The POST routes it answers, e.g. ("/v1/messages",)."""
+        ...
 
     async def to_chat(self, ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         """The request (its parsed JSON object) as a chat-completions body; raises a `ClientError` naming the
