@@ -13,6 +13,8 @@
 #   bench/gateway/run.sh durability         # floor vs recorder.durability memory vs write-ahead, same rounds
 #   bench/gateway/run.sh prompt-ab          # one Rungway called without and with a prompt reference (target
 #                                           # rungway_prompt, same body size), same rounds: CPU µs per call added
+#                                           # targets rungway_messages, rungway_responses, rungway_completions: the
+#                                           # same Rungway called through that API (translated to chat), any round
 #   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
@@ -97,7 +99,7 @@ port_of() {  # port_of TARGET LAT
     litellm) echo 9303 ;;
     portkey) echo 9304 ;;
     litellm_old_cli) echo 9312 ;;
-    rungway|rungway_prompt) echo "$RW_PORT" ;;
+    rungway|rungway_prompt|rungway_messages|rungway_responses|rungway_completions) echo "$RW_PORT" ;;
     rungway_base) echo 9341 ;;
     rungway_mid) echo 9343 ;;
     rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
@@ -108,7 +110,7 @@ port_of() {  # port_of TARGET LAT
 pid_of() {  # pid_of TARGET LAT
   case "$1" in
     direct) cat "$WORK/mock_direct_$2.pid" ;;
-    rungway_prompt) cat "$WORK/rungway.pid" ;;
+    rungway_prompt|rungway_messages|rungway_responses|rungway_completions) cat "$WORK/rungway.pid" ;;
     *) cat "$WORK/$1.pid" ;;
   esac
 }
@@ -116,7 +118,7 @@ pid_of() {  # pid_of TARGET LAT
 key_of() {
   case "$1" in
     rungway|rungway_base|rungway_mid|rungway_wal) cat "$WORK/$1.key" ;;
-    rungway_prompt) cat "$WORK/rungway.key" ;;
+    rungway_prompt|rungway_messages|rungway_responses|rungway_completions) cat "$WORK/rungway.key" ;;
     portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
   esac
@@ -151,6 +153,8 @@ run_wrk() {  # run_wrk ROUND TARGET LAT STREAM CONN: one measured wrk run, one J
   GW_KEY=$(key_of "$target"); export GW_KEY GW_STREAM=$stream
   export GW_MODEL=mock-model; [ "$lat" = 0 ] || export GW_MODEL=mock-model-50
   export GW_PROMPT=""; [ "$target" = rungway_prompt ] && GW_PROMPT=bench-summary  # bench/gateway/make_prompt.py
+  export GW_API=chat  # rungway_messages etc.: the same Rungway called through another API (bench/harness/chat.lua)
+  case "$target" in rungway_messages|rungway_responses|rungway_completions) GW_API="${target#rungway_}" ;; esac
   export GW_HEADERS=""  # Portkey is told the provider and the upstream in headers
   [ "$target" = portkey ] && GW_HEADERS="x-portkey-provider:openai;x-portkey-custom-host:http://127.0.0.1:$([ "$lat" = 0 ] && echo 9321 || echo 9331)/v1"
   taskset -c "$AUX_CPU" wrk -t1 -c"$c" -d"${WARM}s" --timeout 10s -s "$LUA" "$url" >/dev/null

@@ -1,7 +1,8 @@
 -- wrk script for the gateway benchmarks: one small chat completion per request, with a bearer key.
 --   GW_KEY=sk-bench-1 GW_MODEL=mock-model GW_STREAM=0 wrk -t1 -c16 -d10s -s bench/harness/chat.lua http://127.0.0.1:9302
 -- Environment: GW_KEY (default sk-bench-1), GW_MODEL (mock-model), GW_STREAM (1 = SSE), GW_PROMPT (see below), GW_PATH
--- (/v1/chat/completions), GW_HEADERS (more headers, "name:value;name:value"). At the end it prints one line "WRKJSON {...}" (requests, rps, latency
+-- (/v1/chat/completions), GW_API (chat; messages, responses or completions: the same call in that API's shape, at its
+-- path), GW_HEADERS (more headers, "name:value;name:value"). At the end it prints one line "WRKJSON {...}" (requests, rps, latency
 -- percentiles in ms, error counts) that bench/gateway/run.sh and bench/budgets_overhead.py read.
 local key = os.getenv("GW_KEY") or "sk-bench-1"
 local model = os.getenv("GW_MODEL") or "mock-model"
@@ -20,6 +21,25 @@ wrk.body = string.format(
   '{"role":"system","content":"You are a concise assistant."}',
   '{"role":"user","content":"Summarise in one sentence why gateways meter tokens per request."}',
   stream and "true" or "false")
+-- GW_API: the same system and user text in another API's shape (served by translation to chat), same max tokens.
+local api = os.getenv("GW_API") or "chat"
+local system_text, user_text = "You are a concise assistant.",
+  "Summarise in one sentence why gateways meter tokens per request."
+local flag = stream and "true" or "false"
+if api == "messages" then
+  wrk.path = "/v1/messages"
+  wrk.headers["anthropic-version"] = "2023-06-01"
+  wrk.body = string.format('{"model":"%s","system":"%s","messages":[{"role":"user","content":"%s"}],' ..
+    '"max_tokens":64,"stream":%s}', model, system_text, user_text, flag)
+elseif api == "responses" then
+  wrk.path = "/v1/responses"
+  wrk.body = string.format('{"model":"%s","instructions":"%s","input":"%s","max_output_tokens":64,"stream":%s}',
+    model, system_text, user_text, flag)
+elseif api == "completions" then
+  wrk.path = "/v1/completions"
+  wrk.body = string.format('{"model":"%s","prompt":"%s %s","max_tokens":64,"stream":%s}',
+    model, system_text, user_text, flag)
+end
 -- GW_PROMPT=NAME: the same call by reference to a registry prompt (bench/gateway/make_prompt.py makes it: the
 -- same two messages with the topic as a variable, the model mock-model, label GW_PROMPT_LABEL), padded with
 -- spaces to the plain body's size, so an A/B of the two measures the reference and nothing else.
