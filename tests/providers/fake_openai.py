@@ -1,4 +1,4 @@
-"""A loopback upstream that speaks the OpenAI wire format (chat completions, SSE, embeddings, errors).
+"""A loopback upstream that speaks the OpenAI wire format (chat completions, SSE, embeddings, moderations, errors).
 
 The model name picks the behaviour, so one server covers every case:
 `error-429` / `error-400` / `error-401` / `error-500` answer with that status and OpenAI's error body,
@@ -124,6 +124,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/embeddings", self.embeddings)
+        app.router.add_post("/v1/moderations", self.moderations)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self.chat)
         app.router.add_post("/openai/deployments/{deployment}/embeddings", self.embeddings)
         self.server = AppServer(app)
@@ -204,4 +205,24 @@ class FakeOpenAI:
             "model": body["model"],
             "usage": {"prompt_tokens": 5, "total_tokens": 5},
         }
+        return web.Response(body=orjson.dumps(answer), content_type="application/json")
+
+    async def moderations(self, request: web.Request) -> web.Response:
+        """OpenAI's moderation shape; an input holding "attack" is flagged for violence."""
+        body = await self._record(request)
+        if body.get("model") in ERRORS:
+            return ERRORS[body["model"]]()
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        results = []
+        for item in inputs:
+            violent = "attack" in str(item)
+            results.append(
+                {
+                    "flagged": violent,
+                    "categories": {"violence": violent, "hate": False},
+                    "category_scores": {"violence": 0.9 if violent else 0.001, "hate": 0.0001},
+                    "category_applied_input_types": {"violence": ["text"], "hate": ["text"]},
+                }
+            )
+        answer = {"id": "modr-fake1", "model": body.get("model") or "omni-moderation-latest", "results": results}
         return web.Response(body=orjson.dumps(answer), content_type="application/json")

@@ -18,6 +18,7 @@ from rungway.domain.bounds import MAX_METADATA_PAIRS, MODEL, BoundViolation
 from rungway.errors import InvalidRequest, PayloadTooLarge
 from rungway.gateway.context import CallContext
 from rungway.gateway.state import GatewayState
+from rungway.providers.base import moderator_of
 
 __all__ = [
     "ACCEPTED_ENCODINGS",
@@ -25,6 +26,8 @@ __all__ = [
     "check_read_chat_body",
     "parse_chat_body",
     "parse_embeddings_body",
+    "default_moderation_model",
+    "parse_moderations_body",
     "read_body",
     "read_chat_body",
     "read_json_object",
@@ -35,6 +38,8 @@ ACCEPTED_ENCODINGS = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 MAX_CHOICES = 128
 MAX_OUTPUT_TOKENS = 2**31 - 1
 MAX_DIMENSIONS = 65_536
+MAX_MODERATION_INPUTS = 128
+MAX_MODERATION_CHARS = 100_000  # per text input or image URL (a data: URL counts whole)
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:
@@ -184,3 +189,57 @@ async def parse_embeddings_body(state: GatewayState, ctx: CallContext) -> None:
         raise InvalidRequest(f"'encoding_format' must be float or base64; got {encoding!r}.", param="encoding_format")
     ctx.body = body
     ctx.model_requested = model
+
+
+def _moderation_input(value: object) -> None:
+    """`input`: a string, or an array of strings or of text / image_url parts; bounded in count and size."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or items == [""]:
+        raise InvalidRequest("'input' must be a non-empty string or array.", param="input")
+    if len(items) > MAX_MODERATION_INPUTS:
+        raise InvalidRequest(f"'input' has {len(items)} items; at most {MAX_MODERATION_INPUTS}.", param="input")
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and item.get("type") == "text":
+            item = item.get("text")
+        elif isinstance(item, dict) and item.get("type") == "image_url":
+            image = item.get("image_url")
+            item = image.get("url") if isinstance(image, dict) else None
+        if not isinstance(item, str):
+            raise InvalidRequest(
+                f"input[{index}] must be a string, {{'type': 'text', 'text': ...}} or "
+                "{'type': 'image_url', 'image_url': {'url': ...}}.",
+                param=f"input[{index}]",
+            )
+        if len(item) > MAX_MODERATION_CHARS:
+            raise InvalidRequest(
+                f"input[{index}] has {len(item)} characters; at most {MAX_MODERATION_CHARS}.", param=f"input[{index}]"
+            )
+
+
+async def parse_moderations_body(state: GatewayState, ctx: CallContext) -> None:
+    """`model` is optional: without one, the configured model the call goes to is `default_moderation_model`'s."""
+    body = await read_json_object(ctx.request, state.config.server.max_body_bytes)
+    if body.get("model") is None:
+        default = default_moderation_model(state)
+        if default is None:
+            raise InvalidRequest(
+                "'model' is required: no configured model's provider can moderate.", param="model", code="missing_model"
+            )
+        body["model"] = default
+    model = _model(body)
+    _moderation_input(body.get("input"))
+    ctx.body = body
+    ctx.model_requested = model
+
+
+def default_moderation_model(state: GatewayState) -> str | None:
+    """The first `models:` entry whose provider can moderate, one named for moderation first."""
+    able = [
+        (name, route)
+        for name, route in state.config.models.items()
+        if moderator_of(state.providers.get(route.provider)) is not None
+    ]
+    for name, route in able:
+        if "moderation" in name or "moderation" in route.upstream_model:
+            return name
+    return able[0][0] if able else None

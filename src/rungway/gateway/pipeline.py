@@ -14,7 +14,8 @@ after it is read and before it is checked (it knows the key, not yet the model o
 no capability adds one, reading and checking stay one step (`parse_chat_body`), as cheap as before.
 A `Dialect` (`gateway/dialect.py`: Anthropic Messages, OpenAI Responses, legacy completions) gets the
 same steps: its request is read into a chat body before the checks, and its answer and errors are
-written in its own shape (`build_dialect_pipeline`).
+written in its own shape (`build_dialect_pipeline`). Embeddings and moderations run the same steps with
+their own body check and call step (`upstream.py`, `moderations.py`), as calls that are not chat.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from rungway.gateway.body import (
     check_read_chat_body,
     parse_chat_body,
     parse_embeddings_body,
+    parse_moderations_body,
     read_chat_body,
     read_json_object,
 )
@@ -40,6 +42,7 @@ from rungway.gateway.context import CALL, CallContext
 from rungway.gateway.dialect import Dialect
 from rungway.gateway.limits import enforce_rate_limits, settle_token_limits
 from rungway.gateway.meter import meter_cost
+from rungway.gateway.moderations import call_moderations
 from rungway.gateway.record import record_call
 from rungway.gateway.responses import error_response, internal_error_response
 from rungway.gateway.route import resolve_route
@@ -129,7 +132,7 @@ class Pipeline:
 
 
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:
-    """The core's endpoints: chat completions and embeddings."""
+    """The core's endpoints: chat completions, embeddings and moderations."""
     expand = [s for e in extensions for s in e.expand_body]
     # Without an expansion, reading and checking stay one step: no extra await on the common path.
     chat_body: list[Step] = [read_chat_body, *expand, check_read_chat_body] if expand else [parse_chat_body]
@@ -154,12 +157,27 @@ def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, P
             before=[
                 authenticate,
                 parse_embeddings_body,
+    parse_moderations_body,
                 attribute,
                 resolve_route,
                 enforce_rate_limits,
                 *extra_before,
             ],
             call=call_embeddings,
+            after=[meter_cost, settle_token_limits, *extra_after, record_call],
+            chat=False,
+        ),
+        "moderations": Pipeline(
+            "moderations",
+            before=[
+                authenticate,
+                parse_moderations_body,
+                attribute,
+                resolve_route,
+                enforce_rate_limits,
+                *extra_before,
+            ],
+            call=call_moderations,
             after=[meter_cost, settle_token_limits, *extra_after, record_call],
             chat=False,
         ),

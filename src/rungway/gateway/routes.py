@@ -29,6 +29,10 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
     return await request.app[PIPELINES]["embeddings"].handle(request.app[STATE], request)
 
 
+async def moderations(request: web.Request) -> web.StreamResponse:
+    return await request.app[PIPELINES]["moderations"].handle(request.app[STATE], request)
+
+
 async def list_models(request: web.Request) -> web.StreamResponse:
     """The models this key may use, in the OpenAI list format."""
     state = request.app[STATE]
@@ -133,6 +137,8 @@ def add_gateway_routes(app: web.Application) -> None:
     app.router.add_post("/chat/completions", chat_completions)
     app.router.add_post("/v1/embeddings", embeddings)
     app.router.add_post("/embeddings", embeddings)
+    app.router.add_post("/v1/moderations", moderations)
+    app.router.add_post("/moderations", moderations)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model}", list_models)
     app.router.add_get("/healthz", healthz)

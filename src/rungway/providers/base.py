@@ -3,6 +3,10 @@
 Requests and answers are in the OpenAI wire format (the gateway's public surface); an adapter
 for another API (Anthropic) translates both ways. Adapters raise `UpstreamError` /
 `UpstreamTimeout` for transport failures and 5xx, and `UpstreamRejected` for the upstream's 4xx.
+
+Moderation is an optional capability, not part of `Provider`: a provider that can moderate also has a
+`moderate` method (the `Moderator` protocol), and the gateway asks `moderator_of(provider)`; a third-party
+provider written before moderations existed keeps working unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +17,18 @@ from typing import Any, Protocol, runtime_checkable
 
 from rungway.domain.usage import Usage
 
-__all__ = ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"]
+__all__ = [
+    "ChatCall",
+    "ChatResult",
+    "EmbedCall",
+    "EmbedResult",
+    "ModerateCall",
+    "ModerateResult",
+    "Moderator",
+    "Provider",
+    "StreamChunk",
+    "moderator_of",
+]
 
 
 @dataclass(slots=True)
@@ -85,3 +100,34 @@ class Provider(Protocol):
     async def embed(self, call: EmbedCall) -> EmbedResult:
         """Embeddings."""
         ...
+
+
+@dataclass(slots=True)
+class ModerateCall:
+    """A moderations request (OpenAI's `/moderations` body), already routed: `body["model"]` is the upstream's."""
+
+    body: dict[str, Any]
+    timeout_s: float = 600.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ModerateResult:
+    """The OpenAI-format moderation JSON bytes for the client, and the parsed object."""
+
+    body: bytes
+    data: dict[str, Any]
+
+
+@runtime_checkable
+class Moderator(Protocol):
+    """A provider that can also classify content (OpenAI's moderations API)."""
+
+    async def moderate(self, call: ModerateCall) -> ModerateResult:
+        """Moderation results, one per input, in OpenAI's shape."""
+        ...
+
+
+def moderator_of(provider: object) -> Moderator | None:
+    """The provider as a `Moderator` when it can moderate, else None."""
+    return provider if isinstance(provider, Moderator) else None

@@ -23,7 +23,15 @@ import orjson
 
 from rungway.domain.usage import Usage
 from rungway.errors import UpstreamError
-from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.base import (
+    ChatCall,
+    ChatResult,
+    EmbedCall,
+    EmbedResult,
+    ModerateCall,
+    ModerateResult,
+    StreamChunk,
+)
 from rungway.providers.http import UpstreamClient, load_json, optional_str, parse_http_options, upstream_failure
 from rungway.providers.registry import register_provider
 from rungway.settings.config import ProviderConfig
@@ -54,6 +62,7 @@ class OpenAIProvider:
         base = client.options.base_url
         self._chat_url = f"{base}/chat/completions"
         self._embed_url = f"{base}/embeddings"
+        self._moderate_url = f"{base}/moderations"
 
     async def start(self) -> None:
         await self.client.start()
@@ -63,6 +72,8 @@ class OpenAIProvider:
 
     def _url(self, endpoint: str, model: Any) -> str:
         if self._deployment is None:
+            if endpoint == "moderations":
+                return self._moderate_url
             return self._chat_url if endpoint == "chat/completions" else self._embed_url
         deployment = self._deployment.replace("{model}", str(model))
         base = self.client.options.base_url
@@ -119,6 +130,12 @@ class OpenAIProvider:
         usage = data.get("usage") or {}
         tokens = usage.get("prompt_tokens") or usage.get("total_tokens")
         return EmbedResult(raw, data, Usage.reported(tokens, 0) if usage else None)
+
+    async def moderate(self, call: ModerateCall) -> ModerateResult:
+        raw, data = await self._post_json("moderations", call.body, call.headers, call.timeout_s)
+        if not isinstance(data.get("results"), list):
+            raise UpstreamError(f"{self.name}: the upstream's moderation answer has no 'results' array")
+        return ModerateResult(raw, data)
 
 
 def _stream_error_status(data: dict[str, Any]) -> int:

@@ -47,7 +47,7 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
     body = ctx.body
     chat = ctx.chat
     a: dict[str, Any] = {
-        "gen_ai.operation.name": "chat" if chat else "embeddings",
+        "gen_ai.operation.name": "chat" if chat else ctx.endpoint,  # "embeddings", "moderations"
         "gen_ai.request.model": ctx.model_requested,
         "rungway.request_id": ctx.id,
         "rungway.stream": ctx.stream,
@@ -123,7 +123,7 @@ def build_span(ctx: CallContext, limits: ContentLimits) -> PendingSpan:
         ctx.trace_id or "",
         ctx.span_id or "",
         ctx.parent_span_id,
-        f"{'chat' if ctx.chat else 'embeddings'} {model or ''}".strip(),
+        f"{'chat' if ctx.chat else ctx.endpoint} {model or ''}".strip(),
         SpanKind.LLM.value if ctx.chat else SpanKind.EMBEDDING.value,
         SpanSource.GATEWAY.value,
         ctx.ts_start,

@@ -16,11 +16,20 @@ import orjson
 from rungway.domain.ids import new_id
 from rungway.domain.usage import Usage
 from rungway.errors import InvalidRequest, RateLimited, UpstreamError, UpstreamTimeout
-from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.base import (
+    ChatCall,
+    ChatResult,
+    EmbedCall,
+    EmbedResult,
+    ModerateCall,
+    ModerateResult,
+    StreamChunk,
+)
 from rungway.providers.faults import FaultSwitch
 from rungway.providers.registry import register_provider
 from rungway.providers.simulator.behaviour import Behaviour, parse_behaviour
 from rungway.providers.simulator.completion import SimChoice, build_choices
+from rungway.providers.simulator.moderation import moderation_results
 from rungway.providers.simulator.text import count_tokens, prompt_tokens, split_tokens
 from rungway.providers.simulator.validate import validate_chat, validate_embeddings
 
@@ -151,6 +160,14 @@ class SimulatorProvider:
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         }
         return EmbedResult(orjson.dumps(out), out, usage)
+
+    async def moderate(self, call: ModerateCall) -> ModerateResult:
+        """OpenAI's moderation answer from the shipped keyword lists (`simulator/moderation.py`)."""
+        body = call.body
+        results = moderation_results(body.get("input"))
+        await self._misbehave(call.headers, call.timeout_s, body.get("model"))
+        out = {"id": new_id("modr-"), "model": body.get("model"), "results": results}
+        return ModerateResult(orjson.dumps(out), out)
 
 
 def _usage(body: dict[str, Any], choices: list[SimChoice]) -> Usage:
