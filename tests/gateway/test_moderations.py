@@ -60,7 +60,13 @@ def post(gw: Gateway, body: object, key: str | None, path: str = "/v1/moderation
 def recorded(gw: Gateway) -> list[Any]:
     gw.flush()
     with gw.state.engine.connect() as conn:
-        columns = (requests.c.id, requests.c.endpoint, requests.c.status, requests.c.workload, requests.c.model_requested)
+        columns = (
+            requests.c.id,
+            requests.c.endpoint,
+            requests.c.status,
+            requests.c.workload,
+            requests.c.model_requested,
+        )
         return list(conn.execute(select(*columns).order_by(requests.c.ts_start)))
 
 

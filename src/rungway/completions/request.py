@@ -37,7 +37,7 @@ def _prompt(body: dict[str, Any]) -> str:
     if isinstance(prompt, list) and len(prompt) == 1:
         prompt = prompt[0]
     if isinstance(prompt, list):
-        if prompt and all(isinstance(item, int) or isinstance(item, list) for item in prompt):
+        if prompt and all(isinstance(item, (int, list)) for item in prompt):
             raise InvalidRequest(
                 "'prompt' as token ids is not supported: the gateway serves any model, so send the text.",
                 param="prompt",

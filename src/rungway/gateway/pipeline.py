@@ -157,7 +157,7 @@ def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, P
             before=[
                 authenticate,
                 parse_embeddings_body,
-    parse_moderations_body,
+                parse_moderations_body,
                 attribute,
                 resolve_route,
                 enforce_rate_limits,

@@ -31,7 +31,9 @@ CATEGORIES = (
     "violence/graphic",
 )
 # Which categories OpenAI's omni-moderation reads from images too (the others are text only).
-_IMAGE_CATEGORIES = frozenset({"self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "violence", "violence/graphic"})
+_IMAGE_CATEGORIES = frozenset(
+    {"self-harm", "self-harm/intent", "self-harm/instructions", "sexual", "violence", "violence/graphic"}
+)
 
 KEYWORDS: dict[str, frozenset[str]] = {
     "harassment": frozenset({"idiot", "loser", "pathetic"}),
