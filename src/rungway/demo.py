@@ -136,6 +136,11 @@ client = OpenAI(base_url="{base}", api_key="{demo_key}")
 reply = client.chat.completions.create(model="{model}", messages=[{{"role": "user", "content": "Hello!"}}])
 print(reply.choices[0].message.content)
 
+Legacy completions and moderations (the simulator flags words such as "kill" or "gore"):
+
+print(client.completions.create(model="{model}", prompt="Once upon a time", max_tokens=16).choices[0].text)
+print(client.moderations.create(input=["Have a nice day", "I will kill you"]).results[1].flagged)
+
 Management API (OpenAPI at {url}/api/openapi.json):
 
 curl -H "Authorization: Bearer {admin_key}" "{url}/api/usage?by=workload&since=1d"
