@@ -5,8 +5,9 @@
 the rest of the turn; assistant `tool_use` blocks become `tool_calls` (input as JSON arguments). `tools`
 (name, description, input_schema) become functions, `tool_choice` auto/any/tool/none becomes auto/required/
 the named function/none, `stop_sequences` becomes `stop`, `metadata.user_id` becomes `user`. `top_k`,
-`thinking` and `service_tier` have no chat equivalent and are dropped; any other field is refused, as
-Anthropic refuses it.
+`thinking` and `service_tier` have no chat equivalent and are dropped; `prompt` (a registry prompt reference,
+Rungway's own field) is passed on for the prompt library to expand; any other field is refused, as Anthropic
+refuses it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ MAX_OUTPUT_TOKENS = 2**31 - 1
 _DROPPED = frozenset({"top_k", "thinking", "service_tier"})
 _KNOWN = frozenset(
     {"model", "messages", "max_tokens", "system", "tools", "tool_choice", "temperature", "top_p",
-     "stop_sequences", "metadata", "stream", *_DROPPED}
+     "stop_sequences", "metadata", "stream", "prompt", *_DROPPED}
 )  # fmt: skip
 
 
@@ -68,6 +69,8 @@ def to_chat_body(body: dict[str, Any], *, need_max_tokens: bool = True) -> dict[
         if not isinstance(stream, bool):
             raise _bad("stream: Input should be a valid boolean")
         chat["stream"] = stream
+    if "prompt" in body:  # Rungway's registry prompt reference, expanded by the prompts capability's step
+        chat["prompt"] = body["prompt"]
     return chat
 
 
