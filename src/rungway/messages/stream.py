@@ -26,12 +26,16 @@ def _event(name: bytes, data: dict[str, Any]) -> bytes:
 
 
 _PING = _event(b"ping", {"type": "ping"})
+# The hot event, written from parts (its text is the only value to serialise): one per chat text delta.
+_TEXT_HEAD = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+_TEXT_MID = b',"delta":{"type":"text_delta","text":'
+_TEXT_TAIL = b"}}\n\n"
 
 
 class MessagesStream:
     """One streamed Message: fed the chat chunks in order (`StreamTranslation`)."""
 
-    __slots__ = ("_index", "_input_tokens", "_kind", "_model", "_started", "_stop", "_tool", "_id")
+    __slots__ = ("_text_head", "_index", "_input_tokens", "_kind", "_model", "_started", "_stop", "_tool", "_id")
 
     def __init__(self, message_id: str, model: str, input_tokens: int) -> None:
         self._id, self._model, self._input_tokens = message_id, model, input_tokens
@@ -40,6 +44,7 @@ class MessagesStream:
         self._kind: str | None = None  # "text" or "tool_use" while a block is open
         self._tool: int | None = None  # the chat index of the tool call the open block holds
         self._stop = "end_turn"
+        self._text_head = b""
 
     def _start(self, out: list[bytes]) -> None:
         self._started = True
@@ -66,6 +71,7 @@ class MessagesStream:
         self._close(out)
         self._index += 1
         self._kind = block["type"]
+        self._text_head = _TEXT_HEAD + str(self._index).encode() + _TEXT_MID
         out.append(_event(b"content_block_start", {"type": "content_block_start", "index": self._index, "content_block": block}))
 
     def chunk(self, data: dict[str, Any]) -> Sequence[bytes]:
@@ -73,15 +79,14 @@ class MessagesStream:
         if not self._started:
             self._start(out)
         for choice in data.get("choices") or ():
-            if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+            if not isinstance(choice, dict) or choice.get("index", 0):
                 continue
             delta = choice.get("delta") or {}
             text = delta.get("content")
-            if isinstance(text, str) and text:
+            if text and isinstance(text, str):
                 if self._kind != "text":
                     self._open(out, {"type": "text", "text": ""})
-                delta_event = {"type": "content_block_delta", "index": self._index, "delta": {"type": "text_delta", "text": text}}
-                out.append(_event(b"content_block_delta", delta_event))
+                out.append(self._text_head + orjson.dumps(text) + _TEXT_TAIL)
             for call in delta.get("tool_calls") or ():
                 self._tool_delta(out, call)
             reason = choice.get("finish_reason")
