@@ -34,9 +34,9 @@ def _bad(message: str) -> InvalidRequest:
 
 def to_chat_body(body: dict[str, Any], *, need_max_tokens: bool = True) -> dict[str, Any]:
     """The chat body for a Messages request; raises `InvalidRequest` naming the field Anthropic would."""
-    for name in body:
-        if name not in _KNOWN:
-            raise _bad(f"{name}: Extra inputs are not permitted")
+    if not _KNOWN.issuperset(body):
+        extra = next(name for name in body if name not in _KNOWN)
+        raise _bad(f"{extra}: Extra inputs are not permitted")
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise _bad("model: Field required" if model is None else "model: Input should be a valid string")
