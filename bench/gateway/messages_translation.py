@@ -37,7 +37,8 @@ BODY = orjson.dumps(
         ],
     }
 )
-WORDS = "Gateways meter tokens per request so that every team pays for what it uses and budgets hold".split()
+TEXT = "Gateways meter tokens per request so that every team pays for what it uses and budgets hold"
+WORDS = TEXT.split(" ")
 USAGE = Usage(input=40, output=17)
 COMPLETION = {
     "id": "chatcmpl-1",

@@ -27,7 +27,9 @@ from tests.servers import Gateway
 HI = [{"role": "user", "content": "hi"}]
 
 
-def post(gw: Gateway, body: object, headers: dict[str, str], path: str = "/v1/messages") -> tuple[int, dict[str, str], Any]:
+def post(
+    gw: Gateway, body: object, headers: dict[str, str], path: str = "/v1/messages"
+) -> tuple[int, dict[str, str], Any]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     request = urllib.request.Request(
         gw.base_url + path, data=data, headers={"Content-Type": "application/json", **headers}, method="POST"
@@ -67,8 +69,18 @@ BAD_BODIES: list[tuple[object, str]] = [
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": "hi"}, "messages"),
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "system", "content": "x"}]}, "messages.0.role"),
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": 3}]}, "messages.0.content"),
-    ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": [{"type": "audio"}]}]}, "messages.0.content.0"),
-    ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}]}, "source"),
+    (
+        {"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": [{"type": "audio"}]}]},
+        "messages.0.content.0",
+    ),
+    (
+        {
+            "model": "gpt-4o-mini",
+            "max_tokens": 10,
+            "messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}],
+        },
+        "source",
+    ),
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": HI, "system": 5}, "system"),
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": HI, "temperature": 2}, "temperature"),
     ({"model": "gpt-4o-mini", "max_tokens": 10, "messages": HI, "stop_sequences": "END"}, "stop_sequences"),
@@ -84,12 +96,17 @@ BAD_BODIES: list[tuple[object, str]] = [
 def test_bad_bodies_are_400_invalid_request_errors_naming_the_field(gateway: Gateway, body: object, names: str) -> None:
     status, _, answer = post(gateway, body, {"x-api-key": gateway.create_key().secret})
     assert status == 400, answer
-    assert answer == {"type": "error", "error": {"type": "invalid_request_error", "message": answer["error"]["message"]}}
+    assert answer == {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": answer["error"]["message"]},
+    }
     assert names in answer["error"]["message"]
 
 
 def test_a_body_over_the_limit_is_413_request_too_large(gateway_factory: Callable[..., Gateway]) -> None:
-    gw = gateway_factory(SIMULATOR_CONFIG.replace("  admin_key: admin-secret", "  admin_key: admin-secret\n  max_body_bytes: 2048"))
+    gw = gateway_factory(
+        SIMULATOR_CONFIG.replace("  admin_key: admin-secret", "  admin_key: admin-secret\n  max_body_bytes: 2048")
+    )
     body = {"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "x" * 4096}]}
     for path in ("/v1/messages", "/v1/messages/count_tokens"):
         status, _, answer = post(gw, body, {"x-api-key": gw.create_key().secret}, path)
@@ -134,7 +151,9 @@ def test_a_rate_limit_is_a_429_rate_limit_error_with_retry_after(gateway_factory
     assert status == 429 and answer["error"]["type"] == "rate_limit_error" and int(headers["Retry-After"]) >= 1
     with pytest.raises(anthropic.RateLimitError):
         anthropic.Anthropic(base_url=gw.base_url, api_key=key, max_retries=0).messages.create(
-            model="gpt-4o-mini", max_tokens=10, messages=HI  # type: ignore[arg-type]
+            model="gpt-4o-mini",
+            max_tokens=10,
+            messages=HI,  # type: ignore[arg-type]
         )
 
 

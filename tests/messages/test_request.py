@@ -84,7 +84,9 @@ def test_count_tokens_needs_no_max_tokens_and_a_failed_tool_result_says_so() -> 
             {"type": "tool_result", "tool_use_id": "t", "content": "boom", "is_error": True}]}]},
         need_max_tokens=False,
     )  # fmt: skip
-    assert "max_tokens" not in chat and chat["messages"] == [{"role": "tool", "tool_call_id": "t", "content": "Error: boom"}]
+    assert "max_tokens" not in chat and chat["messages"] == [
+        {"role": "tool", "tool_call_id": "t", "content": "Error: boom"}
+    ]
     with pytest.raises(InvalidRequest, match="max_tokens: Field required"):
         to_chat_body({"model": "m", "messages": [{"role": "user", "content": "hi"}]})
 
@@ -99,7 +101,11 @@ def test_count_tokens_needs_no_max_tokens_and_a_failed_tool_result_says_so() -> 
         {"metadata": {"user_id": 5}},
         {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "id": "x", "name": "f", "input": []}]}]},
         {"messages": [{"role": "user", "content": [{"type": "tool_result"}]}]},
-        {"messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "url", "url": "file:///etc/passwd"}}]}]},
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "image", "source": {"type": "url", "url": "file:///etc/passwd"}}]}
+            ]
+        },
     ],
 )
 def test_what_anthropic_would_refuse_is_an_invalid_request(fields: dict[str, Any]) -> None:

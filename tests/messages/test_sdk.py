@@ -64,7 +64,9 @@ def test_stream_sends_anthropics_events_in_order(gateway: Gateway) -> None:
     assert final.stop_reason == "end_turn" and final.usage.output_tokens > 1
     gateway.flush()
     with gateway.state.engine.connect() as conn:
-        row = conn.execute(select(requests.c.endpoint, requests.c.stream, requests.c.ttft_ms, requests.c.tokens_out)).one()
+        row = conn.execute(
+            select(requests.c.endpoint, requests.c.stream, requests.c.ttft_ms, requests.c.tokens_out)
+        ).one()
     assert row.endpoint == "messages" and row.stream and row.ttft_ms is not None
     assert row.tokens_out == final.usage.output_tokens
 
@@ -118,7 +120,9 @@ def test_count_tokens_is_the_gateways_estimate_without_a_call(gateway: Gateway) 
     with gateway.state.engine.connect() as conn:
         assert conn.execute(select(requests.c.id)).all() == []  # not a model call: nothing recorded
     with pytest.raises(anthropic.AuthenticationError):
-        client(gateway, key="rw-wrong").messages.count_tokens(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        client(gateway, key="rw-wrong").messages.count_tokens(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
     with pytest.raises(anthropic.BadRequestError) as bad:
         sdk.messages.count_tokens(model="gpt-4o-mini", messages=[])
     assert bad.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
@@ -151,7 +155,11 @@ def test_through_an_anthropic_upstream(claude_gateway: Gateway, fake_anthropic: 
     assert message.content[0].type == "text" and message.content[0].text == "Hello from fake Claude."
     assert message.model == "claude-sonnet"
     # The fake reports 18 input tokens of which 5 were read from the cache.
-    assert (message.usage.input_tokens, message.usage.cache_read_input_tokens, message.usage.output_tokens) == (13, 5, 7)
+    assert (message.usage.input_tokens, message.usage.cache_read_input_tokens, message.usage.output_tokens) == (
+        13,
+        5,
+        7,
+    )
     seen = fake_anthropic.seen[0]
     assert seen.path == "/v1/messages" and seen.body["model"] == "claude-sonnet-4-5-20250929"
     assert seen.body["max_tokens"] == 100 and seen.body["system"] == "Be brief."

@@ -32,7 +32,9 @@ def test_text_then_tool_calls_become_blocks_with_deltas_and_a_closing_message_de
     call = {"index": 0, "id": "call_1", "function": {"name": "get_weather", "arguments": '{"ci'}}
     events += stream.chunk(chunk({"tool_calls": [call]}))
     events += stream.chunk(chunk({"tool_calls": [{"index": 0, "function": {"arguments": 'ty":"Paris"}'}}]}))
-    events += stream.chunk(chunk({"tool_calls": [{"index": 1, "id": "call_2", "function": {"name": "f", "arguments": "{}"}}]}))
+    events += stream.chunk(
+        chunk({"tool_calls": [{"index": 1, "id": "call_2", "function": {"name": "f", "arguments": "{}"}}]})
+    )
     events += stream.chunk(chunk({}, "tool_calls"))
     events += stream.end(Usage(input=12, output=9, cached_input=2))
     parsed = parse(events)
@@ -44,7 +46,11 @@ def test_text_then_tool_calls_become_blocks_with_deltas_and_a_closing_message_de
         "message_delta", "message_stop",
     ]  # fmt: skip
     assert parsed[0][1]["message"]["usage"]["input_tokens"] == 12 and parsed[0][1]["message"]["model"] == "claude"
-    assert parsed[3][1] == {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Let me check."}}
+    assert parsed[3][1] == {
+        "type": "content_block_delta",
+        "index": 0,
+        "delta": {"type": "text_delta", "text": "Let me check."},
+    }
     assert parsed[5][1]["content_block"] == {"type": "tool_use", "id": "call_1", "name": "get_weather", "input": {}}
     assert "".join(e["delta"]["partial_json"] for n, e in parsed[6:8]) == '{"city":"Paris"}'
     assert parsed[9][1]["index"] == 2
@@ -58,16 +64,19 @@ def test_an_empty_stream_still_starts_and_ends_and_length_is_max_tokens() -> Non
     events = list(stream.chunk(chunk({}, "length"))) + list(stream.end(None))
     assert [name for name, _ in parse(events)] == ["message_start", "ping", "message_delta", "message_stop"]
     assert parse(events)[2][1]["delta"]["stop_reason"] == "max_tokens"
-    assert stream.error(UpstreamError("upstream broke")).startswith(b"event: error\ndata: {\"type\":\"error\"")
+    assert stream.error(UpstreamError("upstream broke")).startswith(b'event: error\ndata: {"type":"error"')
 
 
 def test_a_completion_becomes_a_message_with_parsed_tool_input() -> None:
+    calls = [
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}},
+        {"id": "c2", "type": "function", "function": {"name": "g", "arguments": "not json"}},
+    ]
+    message_in = {"role": "assistant", "content": "Hi", "tool_calls": calls}
     completion = {
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": "Hi",
-                     "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}},
-                                    {"id": "c2", "type": "function", "function": {"name": "g", "arguments": "not json"}}]}}],
+        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message_in}],
         "usage": {"prompt_tokens": 5, "completion_tokens": 2},
-    }  # fmt: skip
+    }
     message = json.loads(message_body("msg_3", "asked-model", completion, None))
     assert message["model"] == "asked-model" and message["stop_reason"] == "tool_use"
     assert message["content"] == [

@@ -156,9 +156,10 @@ def _image(block: dict[str, Any], where: str) -> dict[str, Any]:
             raise _bad(f"{where}.source: a base64 image needs an image/* media_type and data")
         url = f"data:{media};base64,{data}"
     elif kind == "url":
-        url = source.get("url")
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        link = source.get("url")
+        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
             raise _bad(f"{where}.source.url: Input should be an http(s) URL")
+        url = link
     else:
         raise _bad(f"{where}.source.type: Input should be 'base64' or 'url'")
     return {"type": "image_url", "image_url": {"url": url}}

@@ -35,7 +35,7 @@ _TEXT_TAIL = b"}}\n\n"
 class MessagesStream:
     """One streamed Message: fed the chat chunks in order (`StreamTranslation`)."""
 
-    __slots__ = ("_text_head", "_index", "_input_tokens", "_kind", "_model", "_started", "_stop", "_tool", "_id")
+    __slots__ = ("_id", "_index", "_input_tokens", "_kind", "_model", "_started", "_stop", "_text_head", "_tool")
 
     def __init__(self, message_id: str, model: str, input_tokens: int) -> None:
         self._id, self._model, self._input_tokens = message_id, model, input_tokens
@@ -49,7 +49,7 @@ class MessagesStream:
     def _start(self, out: list[bytes]) -> None:
         self._started = True
         usage = usage_json(Usage(input=self._input_tokens, output=1))
-        message = {
+        message: dict[str, Any] = {
             "id": self._id,
             "type": "message",
             "role": "assistant",
@@ -72,7 +72,11 @@ class MessagesStream:
         self._index += 1
         self._kind = block["type"]
         self._text_head = _TEXT_HEAD + str(self._index).encode() + _TEXT_MID
-        out.append(_event(b"content_block_start", {"type": "content_block_start", "index": self._index, "content_block": block}))
+        out.append(
+            _event(
+                b"content_block_start", {"type": "content_block_start", "index": self._index, "content_block": block}
+            )
+        )
 
     def chunk(self, data: dict[str, Any]) -> Sequence[bytes]:
         out: list[bytes] = []
@@ -98,13 +102,20 @@ class MessagesStream:
         index = call.get("index", 0)
         function = call.get("function") or {}
         if self._kind != "tool_use" or self._tool != index:
-            block = {"type": "tool_use", "id": call.get("id") or "", "name": function.get("name") or "", "input": {}}
+            block: dict[str, Any] = {
+                "type": "tool_use",
+                "id": call.get("id") or "",
+                "name": function.get("name") or "",
+                "input": {},
+            }
             self._open(out, block)
             self._tool = index
         arguments = function.get("arguments")
         if isinstance(arguments, str) and arguments:
             delta = {"type": "input_json_delta", "partial_json": arguments}
-            out.append(_event(b"content_block_delta", {"type": "content_block_delta", "index": self._index, "delta": delta}))
+            out.append(
+                _event(b"content_block_delta", {"type": "content_block_delta", "index": self._index, "delta": delta})
+            )
 
     def end(self, usage: Usage | None) -> Sequence[bytes]:
         out: list[bytes] = []
