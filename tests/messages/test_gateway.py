@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -20,6 +21,7 @@ from rungway.prompts.model import Actor
 from rungway.prompts.service import create_version, move_label
 from rungway.prompts.template import PromptContent
 from rungway.store.schema import requests
+from tests.budgets.support import config_text, open_store, prespend, workload_budget
 from tests.conftest import SIMULATOR_CONFIG
 from tests.guardrails.conftest import AWS_KEY, EMAIL, SIMULATED
 from tests.servers import Gateway
@@ -200,3 +202,19 @@ def test_a_registry_prompt_is_expanded_into_a_messages_call(gateway: Gateway) ->
     with engine.connect() as conn:
         row = conn.execute(select(requests.c.prompt_name, requests.c.prompt_version, requests.c.endpoint)).one()
     assert tuple(row) == ("triage", version.version.version, "messages")
+
+
+def test_a_hard_budget_refuses_a_messages_call_as_a_rate_limit_error(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 999_000)
+    workload_budget(engine, "test-daily", "0.001", period="daily")
+    gw = gateway_factory(config_text(latency_ms=0), store_url=url)
+    with pytest.raises(anthropic.RateLimitError) as refused:
+        sdk(gw).messages.create(model="gpt-4o-mini", max_tokens=200, messages=HI)  # type: ignore[arg-type]
+    body = refused.value.body
+    assert isinstance(body, dict) and body["error"]["type"] == "rate_limit_error"
+    assert "'test-daily'" in body["error"]["message"]
+    assert 1 <= int(refused.value.response.headers["retry-after"]) <= 86400
