@@ -4,6 +4,7 @@ upstream (the loopback fake): plain, streamed, a tool-use round trip, count_toke
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Callable
 
 import anthropic
@@ -126,6 +127,13 @@ def test_count_tokens_is_the_gateways_estimate_without_a_call(gateway: Gateway) 
     with pytest.raises(anthropic.BadRequestError) as bad:
         sdk.messages.count_tokens(model="gpt-4o-mini", messages=[])
     assert bad.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
+    with urllib.request.urlopen(f"{gateway.base_url}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    counted = (
+        'rungway_requests_total{endpoint="messages.count_tokens",model="gpt-4o-mini",status="200",workload="test"} 2.0'
+    )
+    assert counted in metrics, [line for line in metrics.splitlines() if "count_tokens" in line]
+    assert 'endpoint="messages.count_tokens",model="",status="401",workload=""} 1.0' in metrics
 
 
 def test_x_api_key_and_bearer_both_work(gateway: Gateway) -> None:
