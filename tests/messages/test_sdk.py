@@ -179,3 +179,12 @@ def test_through_an_anthropic_upstream(claude_gateway: Gateway, fake_anthropic: 
     assert use.name == "get_weather" and use.input == {"city": "Paris"}
     assert final.stop_reason == "tool_use" and final.usage.output_tokens == 7
     assert json.loads(json.dumps(final.usage.model_dump()))["cache_read_input_tokens"] == 5
+
+
+def test_an_upstream_failure_is_an_anthropic_api_error(claude_gateway: Gateway) -> None:
+    with pytest.raises(anthropic.APIStatusError) as failed:
+        client(claude_gateway).messages.create(
+            model="error-529", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+    assert failed.value.status_code == 502
+    assert failed.value.body["type"] == "error" and failed.value.body["error"]["type"] == "api_error"  # type: ignore[index]
