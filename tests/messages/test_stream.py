@@ -1,4 +1,4 @@
-"""Chat chunks written as Anthropic's event sequence; chat completions written as Messages; the error shape."""
+"""Chat chunks written as Anthropic's event sequence: blocks, deltas, the closing events, the error event."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import json
 from typing import Any
 
 from rungway.domain.usage import Usage
-from rungway.errors import BudgetExceeded, NoHealthyDeployment, PayloadTooLarge, UpstreamError
-from rungway.messages.answer import message_body
-from rungway.messages.errors import error_response, error_type
+from rungway.errors import UpstreamError
 from rungway.messages.stream import MessagesStream
 
 
@@ -65,35 +63,3 @@ def test_an_empty_stream_still_starts_and_ends_and_length_is_max_tokens() -> Non
     assert [name for name, _ in parse(events)] == ["message_start", "ping", "message_delta", "message_stop"]
     assert parse(events)[2][1]["delta"]["stop_reason"] == "max_tokens"
     assert stream.error(UpstreamError("upstream broke")).startswith(b'event: error\ndata: {"type":"error"')
-
-
-def test_a_completion_becomes_a_message_with_parsed_tool_input() -> None:
-    calls = [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}},
-        {"id": "c2", "type": "function", "function": {"name": "g", "arguments": "not json"}},
-    ]
-    message_in = {"role": "assistant", "content": "Hi", "tool_calls": calls}
-    completion = {
-        "choices": [{"index": 0, "finish_reason": "tool_calls", "message": message_in}],
-        "usage": {"prompt_tokens": 5, "completion_tokens": 2},
-    }
-    message = json.loads(message_body("msg_3", "asked-model", completion, None))
-    assert message["model"] == "asked-model" and message["stop_reason"] == "tool_use"
-    assert message["content"] == [
-        {"type": "text", "text": "Hi"},
-        {"type": "tool_use", "id": "c1", "name": "f", "input": {"a": 1}},
-        {"type": "tool_use", "id": "c2", "name": "g", "input": {}},
-    ]
-    assert message["usage"]["input_tokens"] == 5 and message["usage"]["output_tokens"] == 2
-
-
-def test_rungway_errors_take_anthropics_types_and_keep_retry_after() -> None:
-    assert [error_type(s) for s in (400, 409, 413, 422, 502, 504, 529)] == [
-        "invalid_request_error", "invalid_request_error", "request_too_large", "invalid_request_error",
-        "api_error", "api_error", "overloaded_error",
-    ]  # fmt: skip
-    budget = error_response(BudgetExceeded("over budget", retry_after=30))
-    assert budget.status == 429 and budget.headers["Retry-After"] == "30"
-    assert json.loads(budget.body) == {"type": "error", "error": {"type": "rate_limit_error", "message": "over budget"}}  # type: ignore[arg-type]
-    assert json.loads(error_response(NoHealthyDeployment("none")).body)["error"]["type"] == "overloaded_error"  # type: ignore[arg-type]
-    assert error_response(PayloadTooLarge("big")).status == 413
