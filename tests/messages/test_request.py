@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rungway.errors import InvalidRequest
 from rungway.messages.request import to_chat_body
@@ -111,3 +113,35 @@ def test_count_tokens_needs_no_max_tokens_and_a_failed_tool_result_says_so() -> 
 def test_what_anthropic_would_refuse_is_an_invalid_request(fields: dict[str, Any]) -> None:
     with pytest.raises(InvalidRequest):
         read(**fields)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+FIELDS = ["model", "max_tokens", "system", "messages", "tools", "tool_choice", "temperature", "top_p",
+          "stop_sequences", "metadata", "stream", "top_k"]  # fmt: skip
+BLOCK_KEYS = ["type", "text", "source", "tool_use_id", "content", "id", "name", "input", "is_error"]
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid request with some fields, turns or block keys replaced by arbitrary JSON."""
+    block = {"type": draw(st.sampled_from(["text", "image", "tool_use", "tool_result", "thinking"]))}
+    block |= draw(st.dictionaries(st.sampled_from(BLOCK_KEYS), JSON, max_size=4))
+    role = draw(st.sampled_from(["user", "assistant", "system"]))
+    body: dict[str, Any] = {"model": "m", "max_tokens": 5, "messages": [{"role": role, "content": [block]}]}
+    body |= draw(st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=3))
+    return body
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies())
+def test_any_body_is_read_or_refused_as_an_invalid_request_never_a_crash(body: dict[str, Any]) -> None:
+    try:
+        chat = to_chat_body(body)
+    except InvalidRequest as refused:
+        assert refused.status == 400 and refused.message
+        return
+    assert isinstance(chat["messages"], list) and isinstance(chat["max_tokens"], int)
