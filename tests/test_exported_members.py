@@ -170,7 +170,18 @@ EXPORTS = {
     ],
     # What an application imports to use registry prompts.
     "rungway.sdk.prompts": ["DEFAULT_TTL_S", "PromptFetchError", "PromptHandle", "PromptLibrary", "configure", "get"],
-    "rungway.providers.base": ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"],
+    "rungway.providers.base": [
+        "ChatCall",
+        "ChatResult",
+        "EmbedCall",
+        "EmbedResult",
+        "ModerateCall",
+        "ModerateResult",
+        "Moderator",
+        "Provider",
+        "StreamChunk",
+        "moderator_of",
+    ],
     "rungway.providers.registry": [
         "ProviderFactory",
         "create_provider",
