@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from rungway.store.schema import requests
+from tests.budgets.support import config_text, open_store, prespend, workload_budget
 from tests.conftest import SIMULATOR_CONFIG
 from tests.guardrails.conftest import AWS_KEY, EMAIL, SIMULATED
 from tests.servers import Gateway
@@ -205,3 +207,18 @@ def test_the_output_guard_redacts_and_blocks_completions(gateway_factory: Callab
     assert refused.value.code == "output_blocked"
     with pytest.raises(openai.APIError):
         list(block.completions.create(model="gpt-4o-mini", prompt=f"please mail {EMAIL} today", stream=True))
+
+
+def test_a_hard_budget_refuses_a_completion_with_a_429_in_openais_shape(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/budget.db"
+    engine = open_store(url)
+    prespend(engine, 999_000)
+    workload_budget(engine, "test-daily", "0.001", period="daily")
+    gw = gateway_factory(config_text(latency_ms=0), store_url=url)
+    client = gw.sdk(gw.create_key().secret).with_options(max_retries=0)
+    with pytest.raises(openai.RateLimitError) as refused:
+        client.completions.create(model="gpt-4o-mini", prompt="hi")
+    assert "'test-daily'" in refused.value.message
+    assert 1 <= int(refused.value.response.headers["retry-after"]) <= 86400
