@@ -1,6 +1,6 @@
 """The Responses capability's one door: `CAPABILITY`, published in the `rungway.capabilities` group.
 
-It declares the `responses:` section and the `responses` migrations branch (p0001...); `install` adds the
+It declares the `responses:` section and the `responses` migrations branch (resp0001...); `install` adds the
 Responses dialect (`POST /v1/responses`, served by the chat pipeline), mounts the retrieve, delete and
 input_items routes, writes stored responses through a batch writer and purges expired ones hourly.
 """

@@ -71,9 +71,10 @@ def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
     return value
 
 
-def _content(content: Any, param: str) -> list[dict[str, Any]] | str:
-    if isinstance(content, str):
-        return content
+def _content(content: Any, param: str, role: str) -> list[dict[str, Any]]:
+    if isinstance(content, str):  # kept as OpenAI lists it back: one text part
+        kind = "output_text" if role == "assistant" else "input_text"
+        return [{"type": kind, "text": content, **({"annotations": []} if role == "assistant" else {})}]
     if not isinstance(content, list) or not content:
         raise _bad(f"'{param}' must be a string or a non-empty list of content parts.", param)
     parts: list[dict[str, Any]] = []
@@ -117,7 +118,7 @@ def _item(raw: Any, param: str, base: str, index: int) -> dict[str, Any]:
         role = raw.get("role")
         if role not in _ROLES:
             raise _bad(f"'{param}.role' must be user, assistant, system or developer; got {role!r}.", f"{param}.role")
-        return {"type": "message", "id": new_id, "role": role, "content": _content(raw.get("content"), f"{param}.content")}
+        return {"type": "message", "id": new_id, "role": role, "content": _content(raw.get("content"), f"{param}.content", role)}
     call_id = _text(raw.get("call_id"), f"{param}.call_id", limit=200)
     if kind == "function_call":
         name = _text(raw.get("name"), f"{param}.name", limit=200)
@@ -197,7 +198,7 @@ def parse_request(body: dict[str, Any], base: str, max_items: int) -> ParsedRequ
         raise InvalidRequest("'model' is required: the model to answer with.", param="model", code="missing_required_parameter")
     raw = body.get("input")
     if isinstance(raw, str):
-        items = [{"type": "message", "id": f"msg_{base}_i0", "role": "user", "content": raw}]
+        items = [{"type": "message", "id": f"msg_{base}_i0", "role": "user", "content": _content(raw, "input", "user")}]
     elif isinstance(raw, list):
         if len(raw) > max_items:
             raise _bad(f"'input' holds {len(raw)} items; at most {max_items}.", "input")
@@ -256,9 +257,7 @@ def parse_request(body: dict[str, Any], base: str, max_items: int) -> ParsedRequ
                          previous, options, echo)  # fmt: skip
 
 
-def _chat_content(content: list[dict[str, Any]] | str) -> Any:
-    if isinstance(content, str):
-        return content
+def _chat_content(content: list[dict[str, Any]]) -> Any:
     if all(part["type"] != "input_image" for part in content):
         return "".join(part["text"] for part in content)
     return [

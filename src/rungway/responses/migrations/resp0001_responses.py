@@ -1,6 +1,6 @@
 """Stored responses of the Responses API: per workload, their input items and the response, for a retention.
 
-Revision ID: p0001
+Revision ID: resp0001
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "p0001"
+revision = "resp0001"
 down_revision = None
 branch_labels = ("responses",)
 depends_on = "f0001"
