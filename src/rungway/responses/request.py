@@ -21,6 +21,7 @@ _ACCEPTED = frozenset(
         # accepted and without effect over chat: what SDKs send by default
         "include", "truncation", "reasoning", "service_tier", "background", "stream_options", "prompt_cache_key",
         "safety_identifier", "top_logprobs",
+        "prompt",  # a registry prompt reference ({id, label|version, variables}), expanded by the prompt library
     }
 )  # fmt: skip
 _ROLES = {"user": "user", "system": "system", "developer": "system", "assistant": "assistant"}
@@ -253,6 +254,8 @@ def parse_request(body: dict[str, Any], base: str, max_items: int) -> ParsedRequ
         "truncation": body.get("truncation") or "disabled",
         "user": user,
     }
+    if body.get("prompt") is not None:
+        options["prompt"] = body["prompt"]
     return ParsedRequest(model, items, instructions, _flag(body, "stream", False), _flag(body, "store", True),
                          previous, options, echo)  # fmt: skip
 
