@@ -13,7 +13,9 @@ def test_defaults_and_values() -> None:
     assert parse_responses({"retention_days": 7, "max_chain": 5}).retention_s == 7 * 86400
 
 
-@pytest.mark.parametrize("raw", [{"retention_days": 0}, {"max_items": "many"}, {"memory_entries": True}, {"other": 1}, [1]])
+@pytest.mark.parametrize(
+    "raw", [{"retention_days": 0}, {"max_items": "many"}, {"memory_entries": True}, {"other": 1}, [1]]
+)
 def test_bad_values_are_refused_with_a_fix(raw: object) -> None:
     with pytest.raises(ConfigError) as refused:
         parse_responses(raw)

@@ -25,7 +25,9 @@ from tests.guardrails.conftest import AWS_KEY, EMAIL, SIMULATED
 from tests.servers import Gateway
 
 
-def post(gw: Gateway, body: object, headers: dict[str, str], path: str = "/v1/responses") -> tuple[int, dict[str, str], Any]:
+def post(
+    gw: Gateway, body: object, headers: dict[str, str], path: str = "/v1/responses"
+) -> tuple[int, dict[str, str], Any]:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     request = urllib.request.Request(
         gw.base_url + path, data=data, headers={"Content-Type": "application/json", **headers}, method="POST"
@@ -45,9 +47,16 @@ def sdk(gw: Gateway, workload: str = "test", **key: Any) -> openai.OpenAI:
     return openai.OpenAI(base_url=gw.openai_base, api_key=gw.create_key(workload, **key).secret, max_retries=0)
 
 
-@pytest.mark.parametrize("method_path", [("POST", "/v1/responses"), ("POST", "/responses"),
-                                         ("GET", "/v1/responses/resp_x"), ("DELETE", "/v1/responses/resp_x"),
-                                         ("GET", "/v1/responses/resp_x/input_items")])  # fmt: skip
+@pytest.mark.parametrize(
+    "method_path",
+    [
+        ("POST", "/v1/responses"),
+        ("POST", "/responses"),
+        ("GET", "/v1/responses/resp_x"),
+        ("DELETE", "/v1/responses/resp_x"),
+        ("GET", "/v1/responses/resp_x/input_items"),
+    ],
+)
 def test_authentication_failures_are_openai_errors(gateway: Gateway, method_path: tuple[str, str]) -> None:
     method, path = method_path
     for headers, status, kind in (
@@ -71,16 +80,27 @@ BAD_BODIES: list[tuple[object, str | None]] = [
     ({"model": "gpt-4o-mini", "input": 5}, "input"),
     ({"model": "gpt-4o-mini", "input": [5]}, "input[0]"),
     ({"model": "gpt-4o-mini", "input": [{"role": "robot", "content": "x"}]}, "input[0].role"),
-    ({"model": "gpt-4o-mini", "input": [{"role": "user", "content": [{"type": "input_audio"}]}]}, "input[0].content[0].type"),
-    ({"model": "gpt-4o-mini", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]},
-     "input[0].content[0]"),
-    ({"model": "gpt-4o-mini", "input": [{"type": "function_call_output", "call_id": "c", "output": 3}]}, "input[0].output"),
+    (
+        {"model": "gpt-4o-mini", "input": [{"role": "user", "content": [{"type": "input_audio"}]}]},
+        "input[0].content[0].type",
+    ),
+    (
+        {"model": "gpt-4o-mini", "input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]},
+        "input[0].content[0]",
+    ),
+    (
+        {"model": "gpt-4o-mini", "input": [{"type": "function_call_output", "call_id": "c", "output": 3}]},
+        "input[0].output",
+    ),
     ({"model": "gpt-4o-mini", "input": [{"type": "item_reference"}]}, "input[0].id"),
     ({"model": "gpt-4o-mini", "input": "hi", "tools": [{"type": "web_search"}]}, "tools"),
     ({"model": "gpt-4o-mini", "input": "hi", "tools": [{"type": "function"}]}, "tools[0].name"),
     ({"model": "gpt-4o-mini", "input": "hi", "tool_choice": {"type": "sometimes"}}, "tool_choice"),
     ({"model": "gpt-4o-mini", "input": "hi", "text": {"format": {"type": "xml"}}}, "text.format.type"),
-    ({"model": "gpt-4o-mini", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}}, "text.format.schema"),
+    (
+        {"model": "gpt-4o-mini", "input": "hi", "text": {"format": {"type": "json_schema", "name": "x"}}},
+        "text.format.schema",
+    ),
     ({"model": "gpt-4o-mini", "input": "hi", "temperature": 3}, "temperature"),
     ({"model": "gpt-4o-mini", "input": "hi", "max_output_tokens": 0}, "max_output_tokens"),
     ({"model": "gpt-4o-mini", "input": "hi", "stream": "yes"}, "stream"),
@@ -88,7 +108,7 @@ BAD_BODIES: list[tuple[object, str | None]] = [
     ({"model": "gpt-4o-mini", "input": "hi", "previous_response_id": 7}, "previous_response_id"),
     ({"model": "gpt-4o-mini", "input": "hi", "frequency_penalty": 1}, "frequency_penalty"),
     ({"model": "gpt-4o-mini", "input": "hi", "background": True}, "background"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("body", "param"), BAD_BODIES)
@@ -103,8 +123,9 @@ def test_bad_bodies_are_400_invalid_request_errors_naming_the_field(
 
 
 def test_a_missing_previous_response_is_404_naming_the_field(gateway: Gateway) -> None:
-    status, _, answer = post(gateway, {"model": "gpt-4o-mini", "input": "hi", "previous_response_id": "resp_nope"},
-                             bearer(gateway))  # fmt: skip
+    status, _, answer = post(
+        gateway, {"model": "gpt-4o-mini", "input": "hi", "previous_response_id": "resp_nope"}, bearer(gateway)
+    )
     assert status == 404 and answer["error"]["code"] == "previous_response_not_found"
     assert answer["error"]["param"] == "previous_response_id"
 
@@ -130,18 +151,29 @@ def test_calls_are_recorded_to_the_callers_workload_with_tokens_cost_and_a_span(
     gw = gateway_factory(SIMULATOR_CONFIG + "  other:\n    team: ops\n")
     mine = sdk(gw, "test").responses.create(model="gpt-4o-mini", input="hi")
     theirs = sdk(gw, "other").responses.create(model="gpt-4o-mini", input="hi", stream=True)
-    streamed = [event for event in theirs][-1].response  # type: ignore[union-attr]
+    streamed = list(theirs)[-1].response  # type: ignore[union-attr]
     gw.flush()
     with gw.state.engine.connect() as conn:
-        rows = conn.execute(select(requests.c.id, requests.c.workload, requests.c.endpoint, requests.c.cost_nano,
-                                   requests.c.tokens_in, requests.c.tokens_out, requests.c.ttft_ms)).all()  # fmt: skip
+        rows = conn.execute(
+            select(
+                requests.c.id,
+                requests.c.workload,
+                requests.c.endpoint,
+                requests.c.cost_nano,
+                requests.c.tokens_in,
+                requests.c.tokens_out,
+                requests.c.ttft_ms,
+            )
+        ).all()
         spans = conn.exec_driver_sql("select count(*) from spans").scalar()
     by_id = {row.id: row for row in rows}
     for response, workload in ((mine, "test"), (streamed, "other")):
         row = by_id["req_" + response.id.removeprefix("resp_")]
         assert row.workload == workload and row.endpoint == "responses" and row.cost_nano > 0
         assert response.usage is not None and (row.tokens_in, row.tokens_out) == (
-            response.usage.input_tokens, response.usage.output_tokens)  # fmt: skip
+            response.usage.input_tokens,
+            response.usage.output_tokens,
+        )
     assert by_id["req_" + streamed.id.removeprefix("resp_")].ttft_ms is not None
     assert spans is not None and spans >= 2
 
@@ -184,11 +216,21 @@ def test_a_registry_prompt_is_expanded_into_a_responses_call(gateway: Gateway) -
     engine, admin = gateway.state.engine, Actor.server_admin()
     content = PromptContent.from_json({"messages": [{"role": "system", "content": "Triage {{ticket}}."}]})
     version = create_version(engine, workload="test", name="triage", content=content, message="m", actor=admin)
-    move_label(engine, PromptsConfig(default=ReviewPolicy(approvals_required=0)), workload="test", name="triage",
-               label="production", version=version.version.version, reason="r", actor=admin)  # fmt: skip
+    move_label(
+        engine,
+        PromptsConfig(default=ReviewPolicy(approvals_required=0)),
+        workload="test",
+        name="triage",
+        label="production",
+        version=version.version.version,
+        reason="r",
+        actor=admin,
+    )
     gateway.call(gateway.state.slots[CATALOG].refresh)
     reply = sdk(gateway).responses.create(
-        model="gpt-4o-mini", input="hi", prompt={"id": "triage", "variables": {"ticket": "t-9"}}  # type: ignore[typeddict-unknown-key]
+        model="gpt-4o-mini",
+        input="hi",
+        prompt={"id": "triage", "variables": {"ticket": "t-9"}},  # type: ignore[typeddict-unknown-key]
     )
     assert reply.status == "completed" and reply.output_text
     gateway.flush()

@@ -50,10 +50,18 @@ def test_max_output_tokens_makes_an_incomplete_response(gateway: Gateway) -> Non
 def test_stream_sends_typed_events_in_order_with_final_usage(gateway: Gateway) -> None:
     events = list(sdk(gateway).responses.create(model="gpt-4o-mini", input="Tell me a story", stream=True))
     kinds = [event.type for event in events]
-    assert kinds[:4] == ["response.created", "response.in_progress", "response.output_item.added",
-                         "response.content_part.added"]  # fmt: skip
-    assert kinds[-4:] == ["response.output_text.done", "response.content_part.done", "response.output_item.done",
-                          "response.completed"]  # fmt: skip
+    assert kinds[:4] == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
+    assert kinds[-4:] == [
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     assert [event.sequence_number for event in events] == list(range(len(events)))
     deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")  # type: ignore[union-attr]
     final = events[-1].response  # type: ignore[union-attr]
@@ -101,7 +109,8 @@ def test_item_reference_resolves_an_item_of_a_stored_response(stored_gateway: Ga
     client = sdk(stored_gateway)
     first = client.responses.create(model="gpt-4o-mini", input="Remember this.")
     second = client.responses.create(
-        model="gpt-4o-mini", input=[{"type": "item_reference", "id": first.output[0].id}, {"role": "user", "content": "Again?"}]
+        model="gpt-4o-mini",
+        input=[{"type": "item_reference", "id": first.output[0].id}, {"role": "user", "content": "Again?"}],
     )
     items = client.responses.input_items.list(second.id, order="asc").data
     assert items[0].id == first.output[0].id and items[0].role == "assistant"  # type: ignore[union-attr]
@@ -111,10 +120,16 @@ def test_item_reference_resolves_an_item_of_a_stored_response(stored_gateway: Ga
 
 
 def test_json_schema_format_answers_valid_json(gateway: Gateway) -> None:
-    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
-              "additionalProperties": False}  # fmt: skip
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    }
     response = sdk(gateway).responses.create(
-        model="gpt-4o-mini", input="A city", text={"format": {"type": "json_schema", "name": "city", "schema": schema, "strict": True}}
+        model="gpt-4o-mini",
+        input="A city",
+        text={"format": {"type": "json_schema", "name": "city", "schema": schema, "strict": True}},
     )
     assert isinstance(json.loads(response.output_text)["city"], str)
     assert response.text.format.type == "json_schema"  # type: ignore[union-attr]

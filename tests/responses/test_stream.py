@@ -27,19 +27,31 @@ def test_text_then_a_tool_call_become_two_items_in_order() -> None:
     done: list[dict[str, Any]] = []
     translation = stream(done)
     out = [*translation.chunk(delta(content="Hel")), *translation.chunk(delta(content="lo"))]
-    out += translation.chunk(delta(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "f", "arguments": "{\"a\""}}]))
+    out += translation.chunk(
+        delta(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "f", "arguments": '{"a"'}}])
+    )
     out += translation.chunk(delta(tool_calls=[{"index": 0, "function": {"arguments": ":1}"}}]))
     out += translation.chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
     out += translation.end(Usage(input=3, output=4))
     got = events(out)
     assert [e["sequence_number"] for e in got] == list(range(len(got)))
     assert [e["type"] for e in got] == [
-        "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
-        "response.output_text.delta", "response.output_text.delta", "response.output_item.added",
-        "response.function_call_arguments.delta", "response.function_call_arguments.delta",
-        "response.output_text.done", "response.content_part.done", "response.output_item.done",
-        "response.function_call_arguments.done", "response.output_item.done", "response.completed",
-    ]  # fmt: skip
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.delta",
+        "response.output_item.added",
+        "response.function_call_arguments.delta",
+        "response.function_call_arguments.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
     final = got[-1]["response"]
     assert [item["type"] for item in final["output"]] == ["message", "function_call"]
     assert final["output"][1]["arguments"] == '{"a":1}' and final["output"][1]["call_id"] == "c1"
@@ -49,7 +61,10 @@ def test_text_then_a_tool_call_become_two_items_in_order() -> None:
 def test_a_length_finish_is_an_incomplete_response() -> None:
     done: list[dict[str, Any]] = []
     translation = stream(done)
-    out = [*translation.chunk(delta(content="x")), *translation.chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})]
+    out = [
+        *translation.chunk(delta(content="x")),
+        *translation.chunk({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]}),
+    ]
     last = events([*out, *translation.end(None)])[-1]
     assert last["type"] == "response.incomplete"
     assert last["response"]["incomplete_details"] == {"reason": "max_output_tokens"}

@@ -19,9 +19,17 @@ def message_item(item_id: str, text: str, status: str = "completed") -> dict[str
     }
 
 
-def function_call_item(item_id: str, call_id: str, name: str, arguments: str, status: str = "completed") -> dict[str, Any]:
-    return {"type": "function_call", "id": item_id, "call_id": call_id, "name": name, "arguments": arguments,
-            "status": status}  # fmt: skip
+def function_call_item(
+    item_id: str, call_id: str, name: str, arguments: str, status: str = "completed"
+) -> dict[str, Any]:
+    return {
+        "type": "function_call",
+        "id": item_id,
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+        "status": status,
+    }
 
 
 def output_items(base: str, message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -33,8 +41,12 @@ def output_items(base: str, message: dict[str, Any]) -> list[dict[str, Any]]:
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
         items.append(
-            function_call_item(f"fc_{base}_{len(items)}", str(call.get("id") or f"call_{base}_{len(items)}"),
-                               str(function.get("name") or ""), str(function.get("arguments") or ""))  # fmt: skip
+            function_call_item(
+                f"fc_{base}_{len(items)}",
+                str(call.get("id") or f"call_{base}_{len(items)}"),
+                str(function.get("name") or ""),
+                str(function.get("arguments") or ""),
+            )
         )
     return items
 

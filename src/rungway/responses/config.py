@@ -1,11 +1,11 @@
 """The `responses:` section of rungway.yaml: how much conversation state the Responses API keeps.
 
-    responses:
-      retention_days: 30          # stored responses older than this are purged (1 .. 3650)
-      memory_entries: 10000       # responses kept in this replica's memory for the hot path
-      max_items: 1000             # input + output items one stored response may hold
-      max_bytes: 1000000          # bytes one stored response may take
-      max_chain: 100              # responses one previous_response_id chain may link
+responses:
+  retention_days: 30          # stored responses older than this are purged (1 .. 3650)
+  memory_entries: 10000       # responses kept in this replica's memory for the hot path
+  max_items: 1000             # input + output items one stored response may hold
+  max_bytes: 1000000          # bytes one stored response may take
+  max_chain: 100              # responses one previous_response_id chain may link
 """
 
 from __future__ import annotations
@@ -48,13 +48,18 @@ def parse_responses(raw: object, source: str = "rungway.yaml") -> ResponsesConfi
         return ResponsesConfig()
     data = tracked(raw, "responses", source)
     if not isinstance(data, ConfigMapping):
-        raise empty.error("responses", f"expected a mapping, got {type(raw).__name__}", "write e.g. {retention_days: 30}")
+        raise empty.error(
+            "responses", f"expected a mapping, got {type(raw).__name__}", "write e.g. {retention_days: 30}"
+        )
     values: dict[str, int] = {}
     for key, (low, high, default) in _BOUNDS.items():
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise data.error(f"responses.{key}", f"expected a whole number from {low} to {high}, got {value!r}",
-                             f"write e.g. {default}")  # fmt: skip
+            raise data.error(
+                f"responses.{key}",
+                f"expected a whole number from {low} to {high}, got {value!r}",
+                f"write e.g. {default}",
+            )
         values[key] = value
     data.reject_unknown_keys()
     return ResponsesConfig(**values)

@@ -61,13 +61,18 @@ class ResponsesDialect:
         if parsed.previous_response_id is not None:
             previous = await self.runtime.find(workload, parsed.previous_response_id)
             if previous is None:
-                raise ResponseNotFound(f"Previous response with id '{parsed.previous_response_id}' not found.",
-                                       param="previous_response_id", code="previous_response_not_found")  # fmt: skip
+                raise ResponseNotFound(
+                    f"Previous response with id '{parsed.previous_response_id}' not found.",
+                    param="previous_response_id",
+                    code="previous_response_not_found",
+                )
             self.runtime.check_chain(previous, len(parsed.items))
             history = [*previous.input_items, *previous.output_items]
             depth = previous.depth + 1
         items = [await self._resolve(workload, item, i) for i, item in enumerate(parsed.items)]
-        ctx.slots[RESPONSE] = ResponsesCall("resp_" + base, base, workload, time.time(), parsed, [*history, *items], depth)
+        ctx.slots[RESPONSE] = ResponsesCall(
+            "resp_" + base, base, workload, time.time(), parsed, [*history, *items], depth
+        )
         return chat_body(parsed, [*history, *items])
 
     async def _resolve(self, workload: str, item: dict[str, Any], index: int) -> dict[str, Any]:
@@ -77,8 +82,9 @@ class ResponsesDialect:
         stored = await self.runtime.find(workload, owner) if owner is not None else None
         found = stored.item(item["id"]) if stored is not None else None
         if found is None or found["type"] == "item_reference":
-            raise ResponseNotFound(f"Item with id '{item['id']}' not found.", param=f"input[{index}].id",
-                                   code="item_not_found")  # fmt: skip
+            raise ResponseNotFound(
+                f"Item with id '{item['id']}' not found.", param=f"input[{index}].id", code="item_not_found"
+            )
         return found
 
     def from_chat(self, ctx: CallContext, completion: dict[str, Any]) -> bytes:
@@ -86,21 +92,36 @@ class ResponsesDialect:
         choices = completion.get("choices") or [{}]
         choice = choices[0] if isinstance(choices[0], dict) else {}
         output = output_items(call.base, choice.get("message") or {})
-        response = response_object(call.response_id, call.created_at, call.parsed.model, call.parsed.echo, output,
-                                   status=status_of(choice.get("finish_reason")), usage=ctx.usage,
-                                   store=call.parsed.store)  # fmt: skip
+        response = response_object(
+            call.response_id,
+            call.created_at,
+            call.parsed.model,
+            call.parsed.echo,
+            output,
+            status=status_of(choice.get("finish_reason")),
+            usage=ctx.usage,
+            store=call.parsed.store,
+        )
         self._keep(call, response)
         return orjson.dumps(response)
 
     def open_stream(self, ctx: CallContext) -> StreamTranslation:
         call = ctx.slots[RESPONSE]
-        return ResponsesStream(call.response_id, call.base, call.created_at, call.parsed.model, call.parsed.echo,
-                               call.parsed.store, lambda response: self._keep(call, response))  # fmt: skip
+        return ResponsesStream(
+            call.response_id,
+            call.base,
+            call.created_at,
+            call.parsed.model,
+            call.parsed.echo,
+            call.parsed.store,
+            lambda response: self._keep(call, response),
+        )
 
     def _keep(self, call: ResponsesCall, response: dict[str, Any]) -> None:
         if call.parsed.store:
-            stored = StoredResponse(call.response_id, call.workload, call.created_at, call.input_items, response,
-                                    call.depth)  # fmt: skip
+            stored = StoredResponse(
+                call.response_id, call.workload, call.created_at, call.input_items, response, call.depth
+            )
             self.runtime.keep(stored)
 
     def error_response(self, error: RungwayError) -> web.Response:

@@ -16,14 +16,34 @@ __all__ = ["ParsedRequest", "chat_body", "chat_messages", "parse_request"]
 
 _ACCEPTED = frozenset(
     {
-        "model", "input", "instructions", "tools", "tool_choice", "text", "max_output_tokens", "temperature",
-        "top_p", "user", "metadata", "store", "previous_response_id", "parallel_tool_calls", "stream",
+        "model",
+        "input",
+        "instructions",
+        "tools",
+        "tool_choice",
+        "text",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "user",
+        "metadata",
+        "store",
+        "previous_response_id",
+        "parallel_tool_calls",
+        "stream",
         # accepted and without effect over chat: what SDKs send by default
-        "include", "truncation", "reasoning", "service_tier", "background", "stream_options", "prompt_cache_key",
-        "safety_identifier", "top_logprobs",
+        "include",
+        "truncation",
+        "reasoning",
+        "service_tier",
+        "background",
+        "stream_options",
+        "prompt_cache_key",
+        "safety_identifier",
+        "top_logprobs",
         "prompt",  # a registry prompt reference ({id, label|version, variables}), expanded by the prompt library
     }
-)  # fmt: skip
+)
 _ROLES = {"user": "user", "system": "system", "developer": "system", "assistant": "assistant"}
 _ID_PREFIX = {"message": "msg", "function_call": "fc", "function_call_output": "fco"}
 
@@ -74,8 +94,8 @@ def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
 
 def _content(content: Any, param: str, role: str) -> list[dict[str, Any]]:
     if isinstance(content, str):  # kept as OpenAI lists it back: one text part
-        kind = "output_text" if role == "assistant" else "input_text"
-        return [{"type": kind, "text": content, **({"annotations": []} if role == "assistant" else {})}]
+        text_kind = "output_text" if role == "assistant" else "input_text"
+        return [{"type": text_kind, "text": content, **({"annotations": []} if role == "assistant" else {})}]
     if not isinstance(content, list) or not content:
         raise _bad(f"'{param}' must be a string or a non-empty list of content parts.", param)
     parts: list[dict[str, Any]] = []
@@ -112,20 +132,33 @@ def _item(raw: Any, param: str, base: str, index: int) -> dict[str, Any]:
             raise _bad(f"'{param}.id' is required for an item_reference.", f"{param}.id")
         return {"type": "item_reference", "id": item_id}
     if kind not in _ID_PREFIX:
-        raise _bad(f"'{param}.type' must be message, function_call, function_call_output or item_reference; got "
-                   f"{kind!r}.", f"{param}.type")  # fmt: skip
+        raise _bad(
+            f"'{param}.type' must be message, function_call, function_call_output or item_reference; got {kind!r}.",
+            f"{param}.type",
+        )
     new_id = item_id or f"{_ID_PREFIX[kind]}_{base}_i{index}"
     if kind == "message":
         role = raw.get("role")
         if role not in _ROLES:
             raise _bad(f"'{param}.role' must be user, assistant, system or developer; got {role!r}.", f"{param}.role")
-        return {"type": "message", "id": new_id, "role": role, "content": _content(raw.get("content"), f"{param}.content", role)}
+        return {
+            "type": "message",
+            "id": new_id,
+            "role": role,
+            "content": _content(raw.get("content"), f"{param}.content", role),
+        }
     call_id = _text(raw.get("call_id"), f"{param}.call_id", limit=200)
     if kind == "function_call":
         name = _text(raw.get("name"), f"{param}.name", limit=200)
         arguments = _text(raw.get("arguments", ""), f"{param}.arguments")
-        return {"type": "function_call", "id": new_id, "call_id": call_id, "name": name, "arguments": arguments,
-                "status": "completed"}  # fmt: skip
+        return {
+            "type": "function_call",
+            "id": new_id,
+            "call_id": call_id,
+            "name": name,
+            "arguments": arguments,
+            "status": "completed",
+        }
     output = raw.get("output")
     if not isinstance(output, str):
         raise _bad(f"'{param}.output' must be a string.", f"{param}.output")
@@ -162,7 +195,7 @@ def _tool_choice(choice: Any) -> Any:
         return choice
     if isinstance(choice, dict) and choice.get("type") == "function" and isinstance(choice.get("name"), str):
         return {"type": "function", "function": {"name": choice["name"]}}
-    raise _bad("'tool_choice' must be auto, none, required or {\"type\": \"function\", \"name\": ...}.", "tool_choice")
+    raise _bad('\'tool_choice\' must be auto, none, required or {"type": "function", "name": ...}.', "tool_choice")
 
 
 def _response_format(text: Any) -> dict[str, Any] | None:
@@ -170,7 +203,7 @@ def _response_format(text: Any) -> dict[str, Any] | None:
         return None
     fmt = text.get("format") if isinstance(text, dict) else None
     if not isinstance(text, dict) or (fmt is not None and not isinstance(fmt, dict)):
-        raise _bad("'text' must be an object such as {\"format\": {\"type\": \"text\"}}.", "text")
+        raise _bad('\'text\' must be an object such as {"format": {"type": "text"}}.', "text")
     kind = (fmt or {}).get("type", "text")
     if kind == "text":
         return None
@@ -196,7 +229,9 @@ def parse_request(body: dict[str, Any], base: str, max_items: int) -> ParsedRequ
         raise InvalidRequest(f"Unknown parameter: '{unknown[0]}'.", param=unknown[0], code="unknown_parameter")
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise InvalidRequest("'model' is required: the model to answer with.", param="model", code="missing_required_parameter")
+        raise InvalidRequest(
+            "'model' is required: the model to answer with.", param="model", code="missing_required_parameter"
+        )
     raw = body.get("input")
     if isinstance(raw, str):
         items = [{"type": "message", "id": f"msg_{base}_i0", "role": "user", "content": _content(raw, "input", "user")}]
@@ -256,8 +291,9 @@ def parse_request(body: dict[str, Any], base: str, max_items: int) -> ParsedRequ
     }
     if body.get("prompt") is not None:
         options["prompt"] = body["prompt"]
-    return ParsedRequest(model, items, instructions, _flag(body, "stream", False), _flag(body, "store", True),
-                         previous, options, echo)  # fmt: skip
+    return ParsedRequest(
+        model, items, instructions, _flag(body, "stream", False), _flag(body, "store", True), previous, options, echo
+    )
 
 
 def _chat_content(content: list[dict[str, Any]]) -> Any:
@@ -279,8 +315,11 @@ def chat_messages(instructions: str | None, items: list[dict[str, Any]]) -> list
         if kind == "message":
             messages.append({"role": _ROLES[item["role"]], "content": _chat_content(item["content"])})
         elif kind == "function_call":
-            call = {"id": item["call_id"], "type": "function",
-                    "function": {"name": item["name"], "arguments": item["arguments"]}}  # fmt: skip
+            call = {
+                "id": item["call_id"],
+                "type": "function",
+                "function": {"name": item["name"], "arguments": item["arguments"]},
+            }
             last = messages[-1] if messages else None
             if last is not None and last["role"] == "assistant" and ("tool_calls" in last or not last["content"]):
                 last.setdefault("tool_calls", []).append(call)

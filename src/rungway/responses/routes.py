@@ -65,7 +65,9 @@ async def _delete(runtime: ResponsesRuntime, workload: str, response_id: str, _r
     return json_response({"id": response_id, "object": "response", "deleted": True})
 
 
-async def _input_items(runtime: ResponsesRuntime, workload: str, response_id: str, request: web.Request) -> web.Response:
+async def _input_items(
+    runtime: ResponsesRuntime, workload: str, response_id: str, request: web.Request
+) -> web.Response:
     stored = await _stored(runtime, workload, response_id)
     query = request.query
     order = query.get("order", "desc")
@@ -85,10 +87,12 @@ async def _input_items(runtime: ResponsesRuntime, workload: str, response_id: st
             raise InvalidRequest(f"No item with id '{after}' in this response's input.", param="after")
         items = items[ids.index(after) + 1 :]
     page = items[:limit]
-    return json_response({
-        "object": "list",
-        "data": page,
-        "first_id": page[0]["id"] if page else None,
-        "last_id": page[-1]["id"] if page else None,
-        "has_more": len(items) > limit,
-    })  # fmt: skip
+    return json_response(
+        {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": len(items) > limit,
+        }
+    )

@@ -59,13 +59,15 @@ class ResponsesRuntime:
         if previous.depth >= self.config.max_chain:
             raise InvalidRequest(
                 f"This conversation links {previous.depth} responses, the most kept; start a new one.",
-                param="previous_response_id", code="conversation_too_long",
-            )  # fmt: skip
+                param="previous_response_id",
+                code="conversation_too_long",
+            )
         if len(previous.input_items) + len(previous.output_items) + new_items > self.config.max_items:
             raise InvalidRequest(
                 f"This conversation would hold more than {self.config.max_items} items; start a new one.",
-                param="previous_response_id", code="conversation_too_long",
-            )  # fmt: skip
+                param="previous_response_id",
+                code="conversation_too_long",
+            )
 
     async def delete(self, workload: str, response_id: str) -> bool:
         if await self.find(workload, response_id) is None:

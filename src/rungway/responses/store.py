@@ -10,7 +10,14 @@ from sqlalchemy.engine import Engine
 
 from rungway.responses.model import DeletedResponse, StoredResponse
 
-__all__ = ["ResponseWrite", "delete_response", "load_response", "purge_responses", "responses_stored", "write_responses"]
+__all__ = [
+    "ResponseWrite",
+    "delete_response",
+    "load_response",
+    "purge_responses",
+    "responses_stored",
+    "write_responses",
+]
 
 ResponseWrite = StoredResponse | DeletedResponse
 

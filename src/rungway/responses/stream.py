@@ -67,8 +67,16 @@ class ResponsesStream:
         return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
 
     def _response(self, status: str, usage: Usage | None = None) -> dict[str, Any]:
-        return response_object(self._id, self._created_at, self._model, self._echo, list(self._output),
-                               status=status, usage=usage, store=self._store)  # fmt: skip
+        return response_object(
+            self._id,
+            self._created_at,
+            self._model,
+            self._echo,
+            list(self._output),
+            status=status,
+            usage=usage,
+            store=self._store,
+        )
 
     def _open(self) -> list[bytes]:
         self._started = True
@@ -102,11 +110,25 @@ class ResponsesStream:
             item["content"] = []
             events.append(self._event("response.output_item.added", {"output_index": self._text_index, "item": item}))
             part = {"type": "output_text", "text": "", "annotations": []}
-            events.append(self._event("response.content_part.added", {"item_id": item_id, "output_index": self._text_index,
-                                                                      "content_index": 0, "part": part}))  # fmt: skip
+            events.append(
+                self._event(
+                    "response.content_part.added",
+                    {"item_id": item_id, "output_index": self._text_index, "content_index": 0, "part": part},
+                )
+            )
         self._text.append(text)
-        events.append(self._event("response.output_text.delta", {"item_id": item_id, "output_index": self._text_index,
-                                                                 "content_index": 0, "delta": text, "logprobs": []}))  # fmt: skip
+        events.append(
+            self._event(
+                "response.output_text.delta",
+                {
+                    "item_id": item_id,
+                    "output_index": self._text_index,
+                    "content_index": 0,
+                    "delta": text,
+                    "logprobs": [],
+                },
+            )
+        )
         return events
 
     def _call_delta(self, raw: Any) -> list[bytes]:
@@ -118,16 +140,24 @@ class ResponsesStream:
         call = self._calls.get(position)
         if call is None:
             index = len(self._calls) + (1 if self._text is not None else 0)
-            call = _Call(index, f"fc_{self._base}_{index}", str(raw.get("id") or f"call_{self._base}_{index}"),
-                         str(function.get("name") or ""))  # fmt: skip
+            call = _Call(
+                index,
+                f"fc_{self._base}_{index}",
+                str(raw.get("id") or f"call_{self._base}_{index}"),
+                str(function.get("name") or ""),
+            )
             self._calls[position] = call
             item = function_call_item(call.item_id, call.call_id, call.name, "", "in_progress")
             events.append(self._event("response.output_item.added", {"output_index": index, "item": item}))
         piece = function.get("arguments")
         if isinstance(piece, str) and piece:
             call.arguments.append(piece)
-            events.append(self._event("response.function_call_arguments.delta",
-                                      {"item_id": call.item_id, "output_index": call.index, "delta": piece}))  # fmt: skip
+            events.append(
+                self._event(
+                    "response.function_call_arguments.delta",
+                    {"item_id": call.item_id, "output_index": call.index, "delta": piece},
+                )
+            )
         return events
 
     def end(self, usage: Usage | None) -> Sequence[bytes]:
@@ -136,17 +166,29 @@ class ResponsesStream:
         if self._text is not None:
             item_id, index, text = f"msg_{self._base}_0", self._text_index, "".join(self._text)
             part = {"type": "output_text", "text": text, "annotations": []}
-            events.append(self._event("response.output_text.done", {"item_id": item_id, "output_index": index,
-                                                                    "content_index": 0, "text": text, "logprobs": []}))  # fmt: skip
-            events.append(self._event("response.content_part.done", {"item_id": item_id, "output_index": index,
-                                                                     "content_index": 0, "part": part}))  # fmt: skip
+            events.append(
+                self._event(
+                    "response.output_text.done",
+                    {"item_id": item_id, "output_index": index, "content_index": 0, "text": text, "logprobs": []},
+                )
+            )
+            events.append(
+                self._event(
+                    "response.content_part.done",
+                    {"item_id": item_id, "output_index": index, "content_index": 0, "part": part},
+                )
+            )
             item = message_item(item_id, text)
             events.append(self._event("response.output_item.done", {"output_index": index, "item": item}))
             done.append((index, item))
         for call in self._calls.values():
             arguments = "".join(call.arguments)
-            events.append(self._event("response.function_call_arguments.done",
-                                      {"item_id": call.item_id, "output_index": call.index, "arguments": arguments}))  # fmt: skip
+            events.append(
+                self._event(
+                    "response.function_call_arguments.done",
+                    {"item_id": call.item_id, "output_index": call.index, "arguments": arguments},
+                )
+            )
             item = function_call_item(call.item_id, call.call_id, call.name, arguments)
             events.append(self._event("response.output_item.done", {"output_index": call.index, "item": item}))
             done.append((call.index, item))
