@@ -21,6 +21,8 @@ from rungway.responses.answer import function_call_item, message_item, response_
 
 __all__ = ["ResponsesStream"]
 
+_DELTA_HEAD = b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":'
+
 
 @dataclass(slots=True)
 class _Call:
@@ -60,6 +62,7 @@ class ResponsesStream:
         self._calls: dict[int, _Call] = {}
         self._output: list[dict[str, Any]] = []
         self._finish: Any = None
+        self._delta_tail = b""
 
     def _event(self, kind: str, payload: dict[str, Any]) -> bytes:
         data = {"type": kind, "sequence_number": self._sequence, **payload}
@@ -80,30 +83,47 @@ class ResponsesStream:
 
     def _open(self) -> list[bytes]:
         self._started = True
-        return [
-            self._event("response.created", {"response": self._response("in_progress")}),
-            self._event("response.in_progress", {"response": self._response("in_progress")}),
-        ]
+        response = orjson.dumps(self._response("in_progress"))  # the same object in both events: serialised once
+        events = []
+        for kind in (b"response.created", b"response.in_progress"):
+            head = b'{"type":"' + kind + b'","sequence_number":' + str(self._sequence).encode() + b',"response":'
+            events.append(b"event: " + kind + b"\ndata: " + head + response + b"}\n\n")
+            self._sequence += 1
+        return events
 
     def chunk(self, data: dict[str, Any]) -> Sequence[bytes]:
-        events = [] if self._started else self._open()
-        for choice in data.get("choices") or []:
+        events = self._open() if not self._started else []
+        for choice in data.get("choices") or ():
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue
-            delta = choice.get("delta") or {}
-            text = delta.get("content")
-            if isinstance(text, str) and text:
-                events.extend(self._text_delta(text))
-            for call in delta.get("tool_calls") or []:
-                events.extend(self._call_delta(call))
-            if choice.get("finish_reason"):
-                self._finish = choice["finish_reason"]
+            delta = choice.get("delta")
+            if delta:
+                text = delta.get("content")
+                if text and isinstance(text, str):
+                    if self._text is not None:  # the common case: one more piece of the open text item
+                        self._text.append(text)
+                        events.append(self._delta_event(text))
+                    else:
+                        events.extend(self._text_delta(text))
+                calls = delta.get("tool_calls")
+                if calls:
+                    for call in calls:
+                        events.extend(self._call_delta(call))
+            finish = choice.get("finish_reason")
+            if finish:
+                self._finish = finish
         return events
+
+    def _delta_event(self, text: str) -> bytes:
+        """The most frequent event, written from a prefix made once per item: no dict, one small dumps."""
+        sequence = self._sequence
+        self._sequence = sequence + 1
+        return _DELTA_HEAD + str(sequence).encode() + self._delta_tail + orjson.dumps(text) + b',"logprobs":[]}\n\n'
 
     def _text_delta(self, text: str) -> list[bytes]:
         events = []
-        item_id = f"msg_{self._base}_0"
         if self._text is None:
+            item_id = f"msg_{self._base}_0"
             self._text = []
             self._text_index = len(self._output) + len(self._calls)
             item = message_item(item_id, "", "in_progress")
@@ -116,19 +136,11 @@ class ResponsesStream:
                     {"item_id": item_id, "output_index": self._text_index, "content_index": 0, "part": part},
                 )
             )
-        self._text.append(text)
-        events.append(
-            self._event(
-                "response.output_text.delta",
-                {
-                    "item_id": item_id,
-                    "output_index": self._text_index,
-                    "content_index": 0,
-                    "delta": text,
-                    "logprobs": [],
-                },
+            self._delta_tail = (
+                f',"item_id":"{item_id}","output_index":{self._text_index},"content_index":0,"delta":'.encode()
             )
-        )
+        self._text.append(text)
+        events.append(self._delta_event(text))
         return events
 
     def _call_delta(self, raw: Any) -> list[bytes]:
