@@ -136,6 +136,12 @@ client = OpenAI(base_url="{base}", api_key="{demo_key}")
 reply = client.chat.completions.create(model="{model}", messages=[{{"role": "user", "content": "Hello!"}}])
 print(reply.choices[0].message.content)
 
+The Responses API (a conversation kept by the gateway):
+
+first = client.responses.create(model="{model}", input="Hello!")
+again = client.responses.create(model="{model}", input="And then?", previous_response_id=first.id)
+print(again.output_text)
+
 Management API (OpenAPI at {url}/api/openapi.json):
 
 curl -H "Authorization: Bearer {admin_key}" "{url}/api/usage?by=workload&since=1d"
