@@ -237,3 +237,18 @@ def test_a_registry_prompt_is_expanded_into_a_responses_call(gateway: Gateway) -
     with gateway.state.engine.connect() as conn:
         row = conn.execute(select(requests.c.prompt_name)).one()
     assert row.prompt_name == "triage"
+
+
+def test_the_chain_and_size_bounds_apply(gateway_factory: Callable[..., Gateway]) -> None:
+    gw = gateway_factory(SIMULATOR_CONFIG + "responses:\n  max_chain: 2\n  max_bytes: 5000\n")
+    client = sdk(gw)
+    first = client.responses.create(model="gpt-4o-mini", input="one")
+    second = client.responses.create(model="gpt-4o-mini", input="two", previous_response_id=first.id)
+    with pytest.raises(openai.BadRequestError) as too_long:
+        client.responses.create(model="gpt-4o-mini", input="three", previous_response_id=second.id)
+    assert too_long.value.body["code"] == "conversation_too_long"  # type: ignore[index]
+    assert too_long.value.body["param"] == "previous_response_id"  # type: ignore[index]
+    big = client.responses.create(model="gpt-4o-mini", input="x" * 6000)
+    assert big.status == "completed"
+    with pytest.raises(openai.NotFoundError):  # answered, but over max_bytes: not kept
+        client.responses.retrieve(big.id)
