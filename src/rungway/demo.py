@@ -143,6 +143,12 @@ claude = Anthropic(base_url="{url}", api_key="{demo_key}")
 message = claude.messages.create(model="{model}", max_tokens=200, messages=[{{"role": "user", "content": "Hello!"}}])
 print(message.content[0].text)
 
+The Responses API (a conversation kept by the gateway):
+
+first = client.responses.create(model="{model}", input="Hello!")
+again = client.responses.create(model="{model}", input="And then?", previous_response_id=first.id)
+print(again.output_text)
+
 Legacy completions and moderations (the simulator flags words such as "kill" or "gore"):
 
 print(client.completions.create(model="{model}", prompt="Once upon a time", max_tokens=16).choices[0].text)

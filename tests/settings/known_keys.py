@@ -67,6 +67,7 @@ guardrails:
 failover:
   breaker: {}
   drills: {}
+responses: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")

@@ -1,0 +1,1 @@
+"""The Responses capability's Alembic branch (`responses`: resp0001), applied with the core's at every start."""
