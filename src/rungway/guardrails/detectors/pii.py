@@ -50,6 +50,7 @@ _PHONE_CUE = re.compile(r"(?:call|phone|tel|mobile|cell|text|sms|whatsapp|fax|re
 _NOT_PHONE_CUES = re.compile(
     r"(?:order|invoice|ref|reference|tracking|ticket|sku|part|serial|po|#|no\.?)\W{0,3}$", re.I
 )
+_DIGIT_PAIR = re.compile(r"\d\d+")  # where an IBAN's check digits may start
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}")
 _ADVERTISED_SSNS = frozenset(("078-05-1120", "219-09-9999", "457-55-5462"))  # printed on sample cards and ads
 _SSN_CUE = re.compile(r"(?:ssn|social security)", re.I)
@@ -75,14 +76,17 @@ def _iban_at(text: str, m: re.Match[str]) -> int | None:
 
 
 def _iban_findings(text: str) -> list[Finding]:
+    """IBANs, tried only where two letters precede a run of digits (a run's start is found at memchr speed;
+    `_IBAN` tried at every letter is not): the same candidates, in order, as searching `_IBAN` through the text."""
     found = []
-    m = _IBAN.search(text)
-    while m is not None:
-        end = _iban_at(text, m)
+    after = 0  # a candidate is greedy: the next IBAN may start inside what a failed one swallowed
+    for digits in _DIGIT_PAIR.finditer(text):
+        start = digits.start() - 2
+        m = _IBAN.match(text, start) if start >= after else None
+        end = _iban_at(text, m) if m is not None else None
         if end is not None:
-            found.append(Finding(NAME, "pii.iban", "IBAN", m.start(), end, 1.0))
-        # the candidate is greedy: the next IBAN may start inside what it swallowed
-        m = _IBAN.search(text, end if end is not None else m.start() + 1)
+            found.append(Finding(NAME, "pii.iban", "IBAN", start, end, 1.0))
+            after = end
     return found
 
 

@@ -97,6 +97,11 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "aws_secret_key": ("ecret", "ECRET"),
     "url_password": ("://",),
 }
+# Rules whose every match begins with one of their anchors (after a look-behind): matched at anchor starts only.
+_STARTS_AT_ANCHOR = frozenset(
+    ("anthropic_key", "openai_key", "aws_access_key", "github_token", "gitlab_token", "slack_token", "slack_webhook")
+    + ("google_api_key", "jwt", "private_key")
+)
 _COMPILED = {rule: re.compile(f"(?P<{rule}>{pattern})") for rule, (pattern, _, _) in _PROVIDERS.items()}
 _VALUE_GROUPS = {"aws_secret_key": "aws_secret_value", "url_password": "password_value"}
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
@@ -143,26 +148,37 @@ class SecretsDetector:
             frozenset(rule for rule in self._provider_rules if anchor in _ANCHORS[rule]) for anchor in anchors
         )
 
-    def candidate_rules(self, text: str) -> list[str]:
-        """The provider rules one of whose anchors occurs in the text (one pass), in the alternation's order."""
+    def candidates(self, text: str) -> dict[str, list[int]]:
+        """The provider rules one of whose anchors occurs in the text (one pass), each with the anchors' starts,
+        in the alternation's order."""
         if self._anchors is None:
-            return []
-        chosen: set[str] = set()
-        for index in {m[0] for m in self._anchors.find_matches_as_indexes(text, overlapping=True)}:
-            chosen |= self._gated[index]
-        return [rule for rule in self._provider_rules if rule in chosen]
+            return {}
+        starts: dict[str, set[int]] = {}
+        for index, start, _ in self._anchors.find_matches_as_indexes(text, overlapping=True):
+            for rule in self._gated[index]:
+                starts.setdefault(rule, set()).add(start)
+        return {rule: sorted(starts[rule]) for rule in self._provider_rules if rule in starts}
 
     def scan(self, text: str) -> Sequence[Finding]:
         found: list[Finding] = []
-        for rule in self.candidate_rules(text):
-            for m in self._matches(rule, text):
+        for rule, starts in self.candidates(text).items():
+            for m in self._matches(rule, text, starts):
                 found.extend(self._verified(rule, m, text))
         if "high_entropy" in self._rules:
             found.extend(self._high_entropy(text, found))
         return found
 
     @staticmethod
-    def _matches(rule: str, text: str) -> list[re.Match[str]]:
+    def _matches(rule: str, text: str, starts: list[int]) -> list[re.Match[str]]:
+        if rule in _STARTS_AT_ANCHOR:  # every match begins at an anchor: try there only, as finditer would
+            matches = []
+            after = 0
+            for start in starts:
+                m = _COMPILED[rule].match(text, start) if start >= after else None
+                if m is not None:
+                    matches.append(m)
+                    after = m.end()
+            return matches
         if rule != "url_password":
             return list(_COMPILED[rule].finditer(text))
         matches = []  # anchored at each "://": the scheme before it is at most 21 characters
