@@ -41,6 +41,7 @@ class OutputDetector:
         self._validator = validator
         self._max_chars = max_chars
         self._prompt_ngrams = prompt_ngrams
+        self._prompt_words = frozenset(word for gram in prompt_ngrams for word in gram)
         self._ngram = ngram
         self._canary = canary
 
@@ -67,7 +68,24 @@ class OutputDetector:
             return False
         return bool(self._validator.is_valid(value))
 
+    def leaks_any(self, text: str) -> bool:
+        """Whether some run of `ngram` words of the text is one of the prompt's: words outside the prompt's
+        vocabulary split the text, and only stretches of at least `ngram` prompt words are looked up."""
+        n, vocabulary, grams = self._ngram, self._prompt_words, self._prompt_ngrams
+        stretch: list[str] = []
+        for word in _WORD.findall(text):
+            lowered = word.lower()
+            if lowered in vocabulary:
+                stretch.append(lowered)
+                if len(stretch) >= n and tuple(stretch[-n:]) in grams:
+                    return True
+            elif stretch:
+                stretch = []
+        return False
+
     def _leaks(self, text: str) -> list[Finding]:
+        if not self.leaks_any(text):
+            return []
         words = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
         n = self._ngram
         spans: list[list[int]] = []
