@@ -62,7 +62,10 @@ class AnswerGuard:
         text: str,
         found: list[tuple[GuardRule, Finding]] | None,
     ) -> GuardVerdict:
-        result = scan.apply(text, found)
+        pairs = scan.findings(text) if found is None else found
+        if not pairs:  # the usual answer: nothing to record, block or redact
+            return GuardVerdict(restore_placeholders(text, restore), recorded=text)
+        result = scan.apply(text, pairs)
         ctx.guard_hits.extend(result.hits)
         if result.blocked is not None:
             return GuardVerdict(blocked=OutputBlocked(blocked_message(result.blocked)))
