@@ -115,9 +115,7 @@ def _ascii_words(text: str) -> list[bytes] | None:
     return text.lower().encode().translate(_NOT_WORD).split()
 
 
-def _has_gram(
-    words: list[AnyStr], n: int, vocabulary: frozenset[AnyStr], grams: frozenset[tuple[AnyStr, ...]]
-) -> bool:
+def _has_gram(words: list[AnyStr], n: int, vocabulary: frozenset[AnyStr], grams: frozenset[tuple[AnyStr, ...]]) -> bool:
     run = 0  # how many words in a row, ending here, are the prompt's
     for i, word in enumerate(words):
         if word not in vocabulary:

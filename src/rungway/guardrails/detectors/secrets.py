@@ -98,10 +98,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "url_password": ("://",),
 }
 # Rules whose every match begins with one of their anchors (after a look-behind): matched at anchor starts only.
-_STARTS_AT_ANCHOR = frozenset(
-    ("anthropic_key", "openai_key", "aws_access_key", "github_token", "gitlab_token", "slack_token", "slack_webhook")
-    + ("google_api_key", "jwt", "private_key")
-)
+# The others have their anchor inside the match (`sk_live_`, `aws_secret_access_key=`, `https://user:pw@`).
+_STARTS_AT_ANCHOR = frozenset(_PROVIDERS) - {"stripe_key", "aws_secret_key", "url_password"}
 _COMPILED = {rule: re.compile(f"(?P<{rule}>{pattern})") for rule, (pattern, _, _) in _PROVIDERS.items()}
 _VALUE_GROUPS = {"aws_secret_key": "aws_secret_value", "url_password": "password_value"}
 _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
