@@ -22,8 +22,9 @@ NAME = "pii"
 RULES = ("email", "phone", "card", "iban", "ssn", "ip")
 
 # Candidates: a digit followed by digits and separators (phone, card, SSN, IPv4 share it); runs shorter than
-# `_MIN_RUN` serve only the IBAN rule's check digits. Greedy, so each run is whole: as `\d[\d \-.()/]{5,}`.
-_DIGIT_RUN = re.compile(r"\d[\d \-.()/]*")
+# `_MIN_RUN` serve only the IBAN rule's check digits (two at least, so a lone digit is never a match object).
+# Greedy, so each run is whole: the runs of `\d[\d \-.()/]{5,}` are among them.
+_DIGIT_RUN = re.compile(r"\d[\d \-.()/]+")
 _MIN_RUN = 6
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
