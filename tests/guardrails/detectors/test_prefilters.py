@@ -108,3 +108,12 @@ def test_terms_prefilter_finds_terms_in_any_case_and_skips_lists_absent_from_the
     assert rules("terms", "about FORBIDDEN-TERM-7 today", terms=terms) == [("terms.blocked", "FORBIDDEN-TERM-7")]
     assert rules("terms", "about forbidden-term-77 today", terms=terms) == []  # not on a word boundary
     assert rules("terms", "nothing to see", terms=terms) == []
+
+
+def test_secrets_high_entropy_prefilter_passes_a_long_token_and_skips_short_words() -> None:
+    token = "Zx9Qw7Rt5Yu3Io1Pa8Sd6Fg4Hj2Kl0"  # 30 characters, three classes, high entropy
+    assert rules("secrets", f"the key is {token} ok", rules=["high_entropy"]) == [("secrets.high_entropy", token)]
+    assert rules("secrets", f"café, the key is {token} ok", rules=["high_entropy"]) == [
+        ("secrets.high_entropy", token)
+    ]
+    assert rules("secrets", f"the key is {token[:23]} ok", rules=["high_entropy"]) == []  # below 24 characters

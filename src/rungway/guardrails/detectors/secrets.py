@@ -113,6 +113,19 @@ _PUBLIC_PREFIXES = ("pk_live_", "pk_test_", "sha1-", "sha256-", "sha384-", "sha5
 _SECRET_CUE = re.compile(r"(?i:key|token|secret|passw|pwd|auth|bearer|credential)")
 
 
+# `_TOKEN`'s characters as "t", the rest as spaces: an ASCII text holds a token only if it holds 24 "t"s in a row
+# (a byte translation and a memmem, ~50x cheaper than `_TOKEN` tried at every position)
+_TOKEN_BYTES = bytes(
+    0x74 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/_.-") else 0x20 for b in range(256)
+)
+_TOKEN_RUN = b"t" * 24
+
+
+def _may_hold_token(text: str) -> bool:
+    """False only when `_TOKEN` surely finds nothing (an ASCII text without 24 token characters in a row)."""
+    return not text.isascii() or _TOKEN_RUN in text.encode().translate(_TOKEN_BYTES)
+
+
 def shannon_entropy(value: str) -> float:
     """Bits per character of the value's own character distribution."""
     counts = Counter(value)
@@ -208,7 +221,9 @@ class SecretsDetector:
         return body.end() if body else header_end
 
     def _high_entropy(self, text: str, known: list[Finding]) -> list[Finding]:
-        found = []
+        found: list[Finding] = []
+        if not _may_hold_token(text):
+            return found
         for m in _TOKEN.finditer(text):
             start, end = m.span()
             value = m.group(0).strip("=.-/")
