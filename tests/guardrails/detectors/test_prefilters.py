@@ -113,7 +113,5 @@ def test_terms_prefilter_finds_terms_in_any_case_and_skips_lists_absent_from_the
 def test_secrets_high_entropy_prefilter_passes_a_long_token_and_skips_short_words() -> None:
     token = "Zx9Qw7Rt5Yu3Io1Pa8Sd6Fg4Hj2Kl0"  # 30 characters, three classes, high entropy
     assert rules("secrets", f"the key is {token} ok", rules=["high_entropy"]) == [("secrets.high_entropy", token)]
-    assert rules("secrets", f"café, the key is {token} ok", rules=["high_entropy"]) == [
-        ("secrets.high_entropy", token)
-    ]
+    assert rules("secrets", f"café, the key is {token} ok", rules=["high_entropy"]) == [("secrets.high_entropy", token)]
     assert rules("secrets", f"the key is {token[:23]} ok", rules=["high_entropy"]) == []  # below 24 characters

@@ -115,9 +115,7 @@ _SECRET_CUE = re.compile(r"(?i:key|token|secret|passw|pwd|auth|bearer|credential
 
 # `_TOKEN`'s characters as "t", the rest as spaces: an ASCII text holds a token only if it holds 24 "t"s in a row
 # (a byte translation and a memmem, ~50x cheaper than `_TOKEN` tried at every position)
-_TOKEN_BYTES = bytes(
-    0x74 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/_.-") else 0x20 for b in range(256)
-)
+_TOKEN_BYTES = bytes(0x74 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/_.-") else 0x20 for b in range(256))
 _TOKEN_RUN = b"t" * 24
 
 
