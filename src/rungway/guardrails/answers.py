@@ -21,6 +21,7 @@ from rungway.guardrails.steps import RESTORE, OutputBlocked, blocked_message
 __all__ = ["AnswerGuard", "StreamFilter"]
 
 _MAX_PLACEHOLDER = 40  # the longest `[KIND_N]` a cut may have to step back over
+_HOLD = GuardVerdict("")  # nothing to send yet (immutable: one for every held delta)
 
 
 class AnswerGuard:
@@ -62,7 +63,10 @@ class AnswerGuard:
         text: str,
         found: list[tuple[GuardRule, Finding]] | None,
     ) -> GuardVerdict:
-        result = scan.apply(text, found)
+        pairs = scan.findings(text) if found is None else found
+        if not pairs:  # the usual answer: nothing to record, block or redact
+            return GuardVerdict(restore_placeholders(text, restore), recorded=text)
+        result = scan.apply(text, pairs)
         ctx.guard_hits.extend(result.hits)
         if result.blocked is not None:
             return GuardVerdict(blocked=OutputBlocked(blocked_message(result.blocked)))
@@ -96,7 +100,7 @@ class StreamFilter:
     def _release(self, text: str, final: bool) -> GuardVerdict:
         if not final and len(text) <= self._window:  # hold until the window is full: one scan per half window
             self._held = text
-            return GuardVerdict("")
+            return _HOLD
         found = self._scan.findings(text) if self._scan is not None else []
         for rule, f in found:
             if rule.action == "block":
@@ -116,7 +120,7 @@ class StreamFilter:
             cut = len(text) - self._window
         released, self._held = text[:cut], text[cut:]
         if not released:
-            return GuardVerdict("")
+            return _HOLD
         done = [(rule, f) for rule, f in found if f.end <= cut]
         if self._scan is not None and done:
             result = self._scan.apply(released, done)

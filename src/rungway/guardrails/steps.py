@@ -11,7 +11,7 @@ placeholders before the upstream sees it; `flag` passes. Hits go on `ctx.guard_h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rungway.domain.guard_hits import GuardHit
@@ -90,9 +90,18 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
             break
         budget -= len(item[0])
         items.append(item)
-    judged = await _judge(scan, [text for text, _, _ in items], state.slots.get(SCAN) or ScanContext())
+    judged: Sequence[Sequence[tuple[GuardRule, Finding]]]
+    if policy.judged:
+        judged = await _judge(scan, [text for text, _, _ in items], state.slots.get(SCAN) or ScanContext())
+    else:
+        judged = [()] * len(items)
     for (text, holder, key), extra in zip(items, judged, strict=True):
-        result = scan.apply(text, scan.findings(text) + extra) if extra else scan.apply(text)
+        found = scan.findings(text)
+        if extra:
+            found.extend(extra)
+        elif not found:
+            continue  # nothing to record or rewrite: no result object for the usual clean text
+        result = scan.apply(text, found)
         if result.text is not text:
             holder[key] = result.text
         ctx.guard_hits.extend(result.hits)
@@ -103,8 +112,8 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
         raise ContentBlocked(blocked_message(blocked))
 
 
-async def _judge(scan: TextFilter, texts: list[str], context: ScanContext) -> list[list[tuple[GuardRule, Finding]]]:
-    """Every text's async findings (judge calls run together); empty lists when no rule judges."""
-    if not scan.judges:
-        return [[] for _ in texts]
+async def _judge(
+    scan: TextFilter, texts: list[str], context: ScanContext
+) -> Sequence[Sequence[tuple[GuardRule, Finding]]]:
+    """Every text's async findings (judge calls run together)."""
     return list(await asyncio.gather(*(scan.ajudged(text, context) for text in texts)))
