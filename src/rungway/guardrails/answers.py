@@ -15,6 +15,7 @@ from rungway.gateway.context import CallContext
 from rungway.gateway.output_guard import GuardVerdict, StreamGuard
 from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter, restore_placeholders
+from rungway.guardrails.judging import scan_context_for
 from rungway.guardrails.public import Finding, ScanContext
 from rungway.guardrails.steps import RESTORE, OutputBlocked, blocked_message
 
@@ -51,7 +52,7 @@ class AnswerGuard:
         scan, _ = self._filter(ctx)
         if scan is None or not scan.judges or len(text) > self._config.max_scan_chars:
             return self.check(ctx, text)
-        judged = await scan.ajudged(text, self._judge)
+        judged = await scan.ajudged(text, scan_context_for(self._judge, ctx))
         found = scan.findings(text) + judged
         return self._verdict(ctx, scan, self._filter(ctx)[1], text, found)
 

@@ -21,6 +21,7 @@ from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter
+from rungway.guardrails.judging import scan_context_for
 from rungway.guardrails.public import Finding, ScanContext
 
 __all__ = ["CONFIG", "RESTORE", "SCAN", "ContentBlocked", "OutputBlocked", "blocked_message", "filter_input"]
@@ -92,7 +93,7 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
         items.append(item)
     judged: Sequence[Sequence[tuple[GuardRule, Finding]]]
     if policy.judged:
-        judged = await _judge(scan, [text for text, _, _ in items], state.slots.get(SCAN) or ScanContext())
+        judged = await _judge(scan, [text for text, _, _ in items], scan_context_for(state.slots.get(SCAN), ctx))
     else:
         judged = [()] * len(items)
     for (text, holder, key), extra in zip(items, judged, strict=True):
