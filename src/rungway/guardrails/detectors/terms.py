@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+import ahocorasick_rs
 import regex
 
 from rungway.guardrails.detectors.base import DetectorOptionError, Finding
@@ -39,7 +40,7 @@ class TermsDetector:
 
     def __init__(
         self,
-        lists: Sequence[tuple[str, re.Pattern[str], tuple[str, ...]]],
+        lists: Sequence[tuple[str, re.Pattern[str], ahocorasick_rs.AhoCorasick | None]],
         patterns: Sequence[tuple[str, regex.Pattern[str]]],
         case_sensitive: bool,
     ) -> None:
@@ -51,8 +52,8 @@ class TermsDetector:
         found: list[Finding] = []
         folded = text if self._case_sensitive or not self._lists else text.lower()
         for rule, compiled, needles in self._lists:
-            if needles and not any(needle in folded for needle in needles):
-                continue  # a short list: substring tests rule it out faster than the expression
+            if needles is not None and needles.find_matches_as_indexes(folded, overlapping=False) == []:
+                continue  # every term of the list looked for in one pass: faster than the expression
             found.extend(Finding(NAME, rule, "TERM", m.start(), m.end(), 1.0) for m in compiled.finditer(text))
         for rule, pattern in self._patterns:
             try:
@@ -86,10 +87,11 @@ def make_terms(
 ) -> TermsDetector:
     """`terms`: blocked words and phrases (rule `terms.blocked`); `topics`: name -> terms (`terms.topic.<name>`);
     `patterns`: name -> regular expression (`terms.pattern.<name>`, run with a timeout)."""
-    lists: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = []
+    lists: list[tuple[str, re.Pattern[str], ahocorasick_rs.AhoCorasick | None]] = []
 
     def add(rule: str, checked: list[str]) -> None:
-        needles = tuple(t if case_sensitive else t.lower() for t in checked) if len(checked) <= 64 else ()
+        folded = {t if case_sensitive else t.lower() for t in checked}
+        needles = ahocorasick_rs.AhoCorasick(sorted(folded)) if len(checked) <= 64 else None
         lists.append((rule, _alternation(checked, whole_words, case_sensitive), needles))
 
     if terms:
