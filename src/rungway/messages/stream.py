@@ -79,10 +79,18 @@ class MessagesStream:
         )
 
     def chunk(self, data: dict[str, Any]) -> Sequence[bytes]:
+        choices = data.get("choices")
+        if self._kind == "text" and choices and len(choices) == 1:  # the common chunk: more text, one event
+            choice = choices[0]
+            delta = choice.get("delta") if choice.__class__ is dict else None
+            if delta and len(delta) <= 2 and not choice.get("finish_reason") and not choice.get("index"):
+                text = delta.get("content")
+                if text and text.__class__ is str and (len(delta) == 1 or "role" in delta):
+                    return (self._text_head + orjson.dumps(text) + _TEXT_TAIL,)
         out: list[bytes] = []
         if not self._started:
             self._start(out)
-        for choice in data.get("choices") or ():
+        for choice in choices or ():
             if not isinstance(choice, dict) or choice.get("index", 0):
                 continue
             delta = choice.get("delta") or {}
