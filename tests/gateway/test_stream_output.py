@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import orjson
+
 from rungway.domain.usage import Usage
 from rungway.gateway.stream_output import StreamOutput
+from tests.providers.fake_openai import stream_chunks
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
 
 
 def test_content_tool_calls_and_finish_reasons_per_choice() -> None:
@@ -53,3 +58,36 @@ def test_relayed_tokens_count_one_per_text_delta_or_one_per_four_characters_if_m
     out.add([{"delta": {"content": "x" * 40}}])  # an upstream packing many tokens in one delta
     assert out.relayed_output_tokens() == (3 + 40 + 3) // 4
     assert StreamOutput().relayed_output_tokens() == 0
+
+
+def assembled(chunks: list[dict[str, object]], raw_from: int) -> dict[str, object]:
+    """The completion of `chunks`, the first `raw_from` added parsed and the rest as raw bytes (as the relay)."""
+    out = StreamOutput()
+    for index, chunk in enumerate(chunks):
+        if index < raw_from:
+            out.add(chunk["choices"])  # type: ignore[arg-type]
+        else:
+            out.add_raw(orjson.dumps(chunk))
+    return out.as_completion(chunks[0], Usage(12, 6))  # type: ignore[arg-type]
+
+
+def test_raw_chunks_assemble_the_same_answer_for_content_and_tool_calls() -> None:
+    for body in (
+        {"model": "m", "messages": [], "stream_options": {"include_usage": True}},
+        {"model": "m", "messages": [], "tools": TOOLS},
+    ):
+        chunks = stream_chunks(body)
+        parsed = assembled(chunks, len(chunks))
+        assert parsed["choices"]
+        for raw_from in (0, 1, 2):
+            assert assembled(chunks, raw_from) == parsed
+
+
+def test_a_parsed_chunk_after_raw_ones_keeps_the_order_and_a_broken_raw_chunk_is_skipped() -> None:
+    out = StreamOutput()
+    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"a"}}]}')
+    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"cut')
+    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"b"}}]}')
+    assert out.add([{"index": 0, "delta": {"content": "c"}, "finish_reason": "stop"}])
+    assert out.relayed_output_tokens() == 3
+    assert out.as_completion({}, None)["choices"][0]["message"]["content"] == "abc"

@@ -15,6 +15,7 @@ import pytest
 
 from rungway.domain.usage import Usage
 from rungway.errors import ConfigError, RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
+from rungway.gateway.stream_output import StreamOutput
 from rungway.providers.base import ChatCall, EmbedCall, Provider
 from rungway.providers.openai import OpenAIProvider
 from rungway.providers.registry import create_provider
@@ -257,6 +258,8 @@ models:
   error-400: {provider: up}
   error-500: {provider: up}
   slow: {provider: up}
+  spaced: {provider: up}
+  no-usage: {provider: up}
 workloads:
   test: {}
 """
@@ -293,6 +296,43 @@ def test_sdk_stream_with_usage_and_tools_through_the_gateway(openai_gateway: Gat
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, tools=TOOLS)  # type: ignore[arg-type]
     call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
     assert call.function.name == "get_weather" and json.loads(call.function.arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("model", "tokens"), [("spaced", (12, 6)), ("no-usage", (None, 8))])
+def test_a_stream_is_priced_with_odd_spacing_and_without_a_usage_chunk(
+    openai_gateway: Gateway, model: str, tokens: tuple[int | None, int]
+) -> None:
+    chunks = list(openai_gateway.sdk().chat.completions.create(model=model, messages=HELLO, stream=True))  # type: ignore[arg-type]
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello from the fake upstream."
+    openai_gateway.flush()
+    with openai_gateway.state.engine.connect() as conn:
+        row = conn.exec_driver_sql("select status, tokens_in, tokens_out from requests").one()
+    status, tokens_in, tokens_out = row
+    assert status == 200 and tokens_out == tokens[1]
+    if tokens[0] is None:  # no usage from the upstream: the estimated prompt, the relayed output (29 chars / 4)
+        assert tokens_in > 0
+    else:
+        assert tokens_in == tokens[0]
+
+
+def test_streamed_chunks_come_as_bytes_and_give_the_answer_of_the_parsed_chunks(fake_openai: FakeOpenAI) -> None:
+    for body in (
+        {"model": "gpt-4o-mini", "messages": HELLO},
+        {"model": "gpt-4o-mini", "messages": HELLO, "tools": TOOLS},
+    ):
+        chunks = stream(openai_provider(fake_openai), body)
+        assert [c.parsed for c in chunks] == [False] * (len(chunks) - 1) + [True]  # only the usage chunk
+        assert chunks[-1].usage == Usage(input=12, output=6, cached_input=4)
+        lazy, eager = StreamOutput(), StreamOutput()
+        for chunk in chunks:
+            assert chunk.raw is not None
+            lazy.add_raw(chunk.raw)
+            eager.add(orjson.loads(chunk.raw)["choices"])
+        message = completion(body)["choices"][0]["message"]
+        answer = lazy.as_completion(chunks[0].data, None)
+        assert answer == eager.as_completion(chunks[0].data, None)
+        assert answer["choices"][0]["message"]["content"] == message["content"]
+        assert answer["choices"][0]["message"].get("tool_calls") == message.get("tool_calls")
 
 
 def test_sdk_embeddings_through_the_gateway(openai_gateway: Gateway) -> None:
