@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import orjson
-
 from rungway.domain.usage import Usage
 from rungway.gateway.stream_output import StreamOutput
-from tests.providers.fake_openai import stream_chunks
+from tests.providers.fake_openai import completion, stream_chunks
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
 
@@ -60,34 +58,26 @@ def test_relayed_tokens_count_one_per_text_delta_or_one_per_four_characters_if_m
     assert StreamOutput().relayed_output_tokens() == 0
 
 
-def assembled(chunks: list[dict[str, object]], raw_from: int) -> dict[str, object]:
-    """The completion of `chunks`, the first `raw_from` added parsed and the rest as raw bytes (as the relay)."""
+def test_the_answer_of_a_content_stream_and_a_tool_call_stream_is_the_completion() -> None:
+    for body in ({"model": "m", "messages": []}, {"model": "m", "messages": [], "tools": TOOLS}):
+        out = StreamOutput()
+        for chunk in stream_chunks(body):
+            out.add(chunk["choices"])
+        message = completion(body)["choices"][0]["message"]
+        answer = out.as_completion(stream_chunks(body)[0], None)["choices"][0]
+        assert answer["message"]["content"] == message["content"]
+        assert answer["message"].get("tool_calls") == message.get("tool_calls")
+        assert answer["finish_reason"] == completion(body)["choices"][0]["finish_reason"]
+
+
+def test_a_text_chunk_after_a_tool_call_or_for_a_new_choice_takes_the_general_walk() -> None:
     out = StreamOutput()
-    for index, chunk in enumerate(chunks):
-        if index < raw_from:
-            out.add(chunk["choices"])  # type: ignore[arg-type]
-        else:
-            out.add_raw(orjson.dumps(chunk))
-    return out.as_completion(chunks[0], Usage(12, 6))  # type: ignore[arg-type]
-
-
-def test_raw_chunks_assemble_the_same_answer_for_content_and_tool_calls() -> None:
-    for body in (
-        {"model": "m", "messages": [], "stream_options": {"include_usage": True}},
-        {"model": "m", "messages": [], "tools": TOOLS},
-    ):
-        chunks = stream_chunks(body)
-        parsed = assembled(chunks, len(chunks))
-        assert parsed["choices"]
-        for raw_from in (0, 1, 2):
-            assert assembled(chunks, raw_from) == parsed
-
-
-def test_a_parsed_chunk_after_raw_ones_keeps_the_order_and_a_broken_raw_chunk_is_skipped() -> None:
-    out = StreamOutput()
-    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"a"}}]}')
-    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"cut')
-    out.add_raw(b'{"choices":[{"index":0,"delta":{"content":"b"}}]}')
-    assert out.add([{"index": 0, "delta": {"content": "c"}, "finish_reason": "stop"}])
-    assert out.relayed_output_tokens() == 3
-    assert out.as_completion({}, None)["choices"][0]["message"]["content"] == "abc"
+    assert out.add([{"index": 0, "delta": {"content": "a"}}])
+    assert not out.add([{"index": 0, "delta": {"content": ""}}])
+    assert out.add([{"index": 1, "delta": {"content": "b"}}])  # a new choice index
+    assert out.add([{"index": 0, "delta": {"content": "c", "tool_calls": [{"index": 0, "id": "t"}]}}])
+    out.add([{"index": 0, "delta": {"content": "d"}, "finish_reason": "stop"}])
+    choices = out.as_completion({}, None)["choices"]
+    assert [c["message"]["content"] for c in choices] == ["acd", "b"]
+    assert choices[0]["finish_reason"] == "stop" and choices[0]["message"]["tool_calls"][0]["id"] == "t"
+    assert out.relayed_output_tokens() == 4

@@ -15,7 +15,6 @@ import pytest
 
 from rungway.domain.usage import Usage
 from rungway.errors import ConfigError, RateLimited, UpstreamError, UpstreamRejected, UpstreamTimeout
-from rungway.gateway.stream_output import StreamOutput
 from rungway.providers.base import ChatCall, EmbedCall, Provider
 from rungway.providers.openai import OpenAIProvider
 from rungway.providers.registry import create_provider
@@ -313,26 +312,6 @@ def test_a_stream_is_priced_with_odd_spacing_and_without_a_usage_chunk(
         assert tokens_in > 0
     else:
         assert tokens_in == tokens[0]
-
-
-def test_streamed_chunks_come_as_bytes_and_give_the_answer_of_the_parsed_chunks(fake_openai: FakeOpenAI) -> None:
-    for body in (
-        {"model": "gpt-4o-mini", "messages": HELLO},
-        {"model": "gpt-4o-mini", "messages": HELLO, "tools": TOOLS},
-    ):
-        chunks = stream(openai_provider(fake_openai), body)
-        assert [c.parsed for c in chunks] == [False] * (len(chunks) - 1) + [True]  # only the usage chunk
-        assert chunks[-1].usage == Usage(input=12, output=6, cached_input=4)
-        lazy, eager = StreamOutput(), StreamOutput()
-        for chunk in chunks:
-            assert chunk.raw is not None
-            lazy.add_raw(chunk.raw)
-            eager.add(orjson.loads(chunk.raw)["choices"])
-        message = completion(body)["choices"][0]["message"]
-        answer = lazy.as_completion(chunks[0].data, None)
-        assert answer == eager.as_completion(chunks[0].data, None)
-        assert answer["choices"][0]["message"]["content"] == message["content"]
-        assert answer["choices"][0]["message"].get("tool_calls") == message.get("tool_calls")
 
 
 def test_sdk_embeddings_through_the_gateway(openai_gateway: Gateway) -> None:

@@ -3,16 +3,11 @@
 A stream can end without the upstream's usage chunk (the client hung up, the upstream died): the
 output that was relayed is then what the call is priced from (`relayed_output_tokens`), so a cut
 stream never costs less than what reached the client.
-
-Chunks the relay did not need to parse are kept as raw bytes (`add_raw`) and parsed together, in one
-`orjson.loads`, when the answer is first asked for: after the stream, off the relay path.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-import orjson
 
 from rungway.domain.usage import Usage
 
@@ -20,46 +15,33 @@ from rungway.domain.usage import Usage
 class StreamOutput:
     """Content, tool calls and finish reason per choice index, built from `chat.completion.chunk`s."""
 
-    __slots__ = ("_chars", "_choices", "_raw", "_token_chunks")
+    __slots__ = ("_chars", "_choices", "_token_chunks")
 
     def __init__(self) -> None:
         self._choices: dict[int, dict[str, Any]] = {}
-        self._raw: list[bytes] = []  # unparsed chunks, in order, after every parsed one added
         self._token_chunks = 0  # deltas that carried content or tool-call text: about one token each
         self._chars = 0
 
     def relayed_output_tokens(self) -> int:
         """A lower-bound estimate of the output tokens seen so far: one per delta that carried text (how
         OpenAI streams), or one per four characters when an upstream packs several tokens in a delta."""
-        self._settle()
         return max(self._token_chunks, (self._chars + 3) // 4)
-
-    def add_raw(self, raw: bytes) -> None:
-        """Keep one chunk's JSON bytes, to be added when the output is next read."""
-        self._raw.append(raw)
-
-    def _settle(self) -> None:
-        raw = self._raw
-        if not raw:
-            return
-        self._raw = []
-        try:
-            chunks = orjson.loads(b"[" + b",".join(raw) + b"]")
-        except orjson.JSONDecodeError:  # one chunk is broken: keep the others
-            chunks = [_loads_or_none(item) for item in raw]
-        for chunk in chunks:
-            if isinstance(chunk, dict):
-                choices = chunk.get("choices")
-                if isinstance(choices, list):
-                    self._add(choices)
 
     def add(self, choices: list[dict[str, Any]]) -> bool:
         """Add one chunk's choices; True when it carried content or a tool call (a token)."""
-        if self._raw:
-            self._settle()
-        return self._add(choices)
-
-    def _add(self, choices: list[dict[str, Any]]) -> bool:
+        if len(choices) == 1:  # the common chunk: one choice with only text, without the general walk
+            choice = choices[0]
+            delta = choice.get("delta")
+            if type(delta) is dict and "tool_calls" not in delta and not choice.get("finish_reason"):
+                content = delta.get("content")
+                state = self._choices.get(choice.get("index", 0))
+                if state is not None and type(content) is str:
+                    if not content:
+                        return False
+                    state["parts"].append(content)
+                    self._token_chunks += 1
+                    self._chars += len(content)
+                    return True
         produced = False
         for choice in choices:
             index = choice.get("index", 0)
@@ -94,7 +76,6 @@ class StreamOutput:
         return produced
 
     def as_completion(self, first: dict[str, Any], usage: Usage | None) -> dict[str, Any]:
-        self._settle()
         choices = []
         for index in sorted(self._choices):
             state = self._choices[index]
@@ -109,10 +90,3 @@ class StreamOutput:
             "choices": choices,
             "usage": usage.to_openai() if usage is not None else None,
         }
-
-
-def _loads_or_none(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None

@@ -115,28 +115,15 @@ async def _relay_stream(
     writer = SseWriter(response)
     guarded = GuardedStream(state.output_guard, ctx) if state.output_guard is not None else None
     translation: StreamTranslation | None = dialect.open_stream(ctx) if dialect is not None else None
-    plain = guarded is None and translation is None  # nothing reads a chunk's data but the answer's assembly
     chunk: Any = first
     try:
         await response.prepare(ctx.request)  # in the try: a client gone before the first chunk is a cut stream too
         while True:
+            data = chunk.data
             if chunk.usage is not None:
                 ctx.usage = chunk.usage
-            raw = chunk.raw
-            if raw is not None and not chunk.parsed and plain and ctx.ttft_ms is not None:
-                # The common chunk: bytes through to the client, its text kept to assemble the answer later.
-                if chunk.has_choices():
-                    output.add_raw(raw)
-                    writer.add(sse_event(raw))
-                elif ctx.client_wants_usage:
-                    writer.add(sse_event(raw))
-                try:
-                    chunk = await writer.next_chunk(chunks)
-                except StopAsyncIteration:
-                    break
-                continue
-            data = chunk.data
             choices = data.get("choices")
+            raw = chunk.raw
             rewritten = None
             if guarded is not None and choices and not guarded.disabled:
                 rewritten = guarded.chunk(choices, data)  # the client's text; `data` keeps the recorded text

@@ -11,11 +11,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-import orjson
-
 from rungway.domain.usage import Usage
-from rungway.errors import UpstreamError
-from rungway.providers.stream_scan import has_choices
 
 __all__ = ["ChatCall", "ChatResult", "EmbedCall", "EmbedResult", "Provider", "StreamChunk"]
 
@@ -39,54 +35,13 @@ class ChatResult:
     usage: Usage | None
 
 
+@dataclass(slots=True)
 class StreamChunk:
-    """One `chat.completion.chunk`. `raw` holds its exact JSON bytes when the adapter has them. An adapter
-    that relays bytes may leave `data` out: it is parsed from `raw` on first use, so a chunk that only goes
-    through to the client is never parsed on the relay path (usage and errors are found by a byte scan)."""
+    """One `chat.completion.chunk`. `raw` holds its exact JSON bytes when the adapter has them."""
 
-    __slots__ = ("_data", "raw", "usage")
-
-    def __init__(
-        self, data: dict[str, Any] | None = None, raw: bytes | None = None, usage: Usage | None = None
-    ) -> None:
-        if data is None and raw is None:
-            raise ValueError("a stream chunk needs its data or its raw bytes")
-        self._data = data
-        self.raw = raw
-        self.usage = usage
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data = self._data
-        if data is None:
-            data = self._data = _parse_chunk(self.raw or b"")
-        return data
-
-    @property
-    def parsed(self) -> bool:
-        """True once `data` exists (given by the adapter or parsed)."""
-        return self._data is not None
-
-    def has_choices(self) -> bool:
-        """Whether the chunk carries any choice, without parsing it when it is not parsed yet."""
-        if self._data is not None or self.raw is None:
-            return bool(self.data.get("choices"))
-        return has_choices(self.raw)
-
-    def __repr__(self) -> str:
-        return f"StreamChunk(data={self._data!r}, raw={self.raw!r}, usage={self.usage!r})"
-
-
-def _parse_chunk(raw: bytes) -> dict[str, Any]:
-    """A lazily parsed chunk; the adapter already parsed anything that was not a JSON object's shape."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        snippet = raw[:200].decode("utf-8", "replace")
-        raise UpstreamError(f"the upstream streamed something that is not JSON: {snippet!r}") from None
-    if not isinstance(data, dict):
-        raise UpstreamError("the upstream streamed a chunk that is not a JSON object")
-    return data
+    data: dict[str, Any]
+    raw: bytes | None = None
+    usage: Usage | None = None
 
 
 @dataclass(slots=True)

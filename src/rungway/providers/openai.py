@@ -2,10 +2,8 @@
 
 The gateway speaks the OpenAI wire format already, so this adapter is a thin, fast relay: it
 sends the request as orjson bytes, returns the upstream's bytes unchanged and parses them once
-for usage. A streamed chunk is parsed only when a byte scan finds usage or an error in it (or it does
-not look like a JSON object); the others go to the relay as bytes, their `data` parsed on first use.
-Streams always ask the upstream for usage (`stream_options.include_usage`), so every streamed call can
-be priced. Azure OpenAI is selected by `deployment` / `azure_deployment` or
+for usage. Streams always ask the upstream for usage (`stream_options.include_usage`), so every
+streamed call can be priced. Azure OpenAI is selected by `deployment` / `azure_deployment` or
 `api_version`: its URL shape and `api-key` header differ, the body does not.
 
     providers:
@@ -28,7 +26,6 @@ from rungway.errors import UpstreamError
 from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
 from rungway.providers.http import UpstreamClient, load_json, optional_str, parse_http_options, upstream_failure
 from rungway.providers.registry import register_provider
-from rungway.providers.stream_scan import needs_parsing
 from rungway.settings.config import ProviderConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -109,10 +106,10 @@ class OpenAIProvider:
                     raw = event.data
                     if raw == _DONE:
                         return
-                    if not needs_parsing(raw):  # most chunks: relayed as bytes, parsed later if at all
-                        yield StreamChunk(None, raw)
-                        continue
-                    data = load_json(self.name, raw)
+                    try:  # `load_json` inlined: one call less per chunk
+                        data = orjson.loads(raw)
+                    except orjson.JSONDecodeError:
+                        data = load_json(self.name, raw)  # raises the upstream error naming the provider
                     if not isinstance(data, dict):
                         continue
                     if "error" in data and "choices" not in data:
