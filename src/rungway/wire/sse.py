@@ -8,15 +8,15 @@ of each read over as one list, so a relay pays one async step per read rather th
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_MAX_SSE_EVENT_BYTES = 8 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark, which a stream may start with
 
 
-@dataclass(frozen=True, slots=True)
-class SseEvent:
-    """One server-sent event: its `event:` name (None when absent) and its data bytes."""
+class SseEvent(NamedTuple):
+    """One server-sent event: its `event:` name (None when absent) and its data bytes. A named tuple:
+    one is made per streamed chunk, and a tuple is the cheapest immutable record to make."""
 
     name: str | None
     data: bytes
@@ -62,6 +62,22 @@ class SseParser:
                 piece, self._carry_cr = piece[:-1], True
             piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         held = self._buffer
+        if not held:  # the common path: the read starts on an event; `split` finds every blank line at once
+            blocks = piece.split(b"\n\n")
+            rest = blocks.pop()
+            events = [
+                SseEvent(None, block[6:]) if block[:6] == b"data: " and b"\n" not in block else _parse_event(block)
+                for block in blocks
+            ]
+            if None in events:  # comments, keep-alives, blank blocks
+                events = [event for event in events if event is not None]
+            if rest:
+                held += rest
+                self._searched = len(held)
+                if len(held) > self.max_event_bytes:
+                    held.clear()
+                    raise SseEventTooLarge(f"an event grew past {self.max_event_bytes} bytes")
+            return events  # type: ignore[return-value]
         buffer: bytes | bytearray
         if held:  # the slow path: an event continues from an earlier read
             held += piece
