@@ -3,6 +3,9 @@ and the relay do) against a lazy variant tried and rejected: chunks relayed as b
 usage/errors/choices, the answer assembled after the stream from one bulk parse of the kept chunks.
 
     .venv/bin/python bench/gateway/stream_chunk_cost.py [--words 24] [--calls 20000]
+    PYTHONPATH=/path/to/another/tree/src .venv/bin/python bench/gateway/stream_chunk_cost.py   # that tree's code
+
+It also times the SSE parsing of the same stream (`wire/sse.py`), read in one piece and a read per event.
 
 The chunks are the ones bench/harness/mock_upstream.py streams (one word per chunk, usage in the last).
 Only the work that differs is timed: the adapter's parse/scan, the chunk object, the relay's checks, the
@@ -21,6 +24,7 @@ from rungway.domain.usage import Usage
 from rungway.gateway.responses import sse_event
 from rungway.gateway.stream_output import StreamOutput
 from rungway.providers.base import StreamChunk
+from rungway.wire.sse import SseParser
 
 
 def chunks(words: int) -> list[bytes]:
@@ -103,6 +107,17 @@ def cpu_us(call: Callable[[list[bytes]], object], raws: list[bytes], calls: int)
     return (time.process_time() - started) / calls * 1e6
 
 
+def sse_us(raws: list[bytes], calls: int, per_event: bool) -> float:
+    events = [b"data: " + raw + b"\n\n" for raw in raws] + [b"data: [DONE]\n\n"]
+    reads = events if per_event else [b"".join(events)]
+    started = time.process_time()
+    for _ in range(calls):
+        parser = SseParser()
+        for piece in reads:
+            parser.feed(piece)
+    return (time.process_time() - started) / calls * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--words", type=int, default=24)
@@ -116,7 +131,9 @@ def main() -> None:
         after = cpu_us(scanned_call, raws, args.calls)
         print(
             f"round {round_}: every chunk parsed {before:.1f} µs/call, "
-            f"byte scan + bulk parse after {after:.1f} µs/call ({after / before:.2f}x)"
+            f"byte scan + bulk parse after {after:.1f} µs/call ({after / before:.2f}x); "
+            f"SSE parse {sse_us(raws, args.calls, False):.1f} µs/call in one read, "
+            f"{sse_us(raws, args.calls, True):.1f} µs/call a read per event"
         )
 
 
