@@ -136,6 +136,13 @@ client = OpenAI(base_url="{base}", api_key="{demo_key}")
 reply = client.chat.completions.create(model="{model}", messages=[{{"role": "user", "content": "Hello!"}}])
 print(reply.choices[0].message.content)
 
+Anthropic Messages API (pip install anthropic):
+
+from anthropic import Anthropic
+claude = Anthropic(base_url="{url}", api_key="{demo_key}")
+message = claude.messages.create(model="{model}", max_tokens=200, messages=[{{"role": "user", "content": "Hello!"}}])
+print(message.content[0].text)
+
 Management API (OpenAPI at {url}/api/openapi.json):
 
 curl -H "Authorization: Bearer {admin_key}" "{url}/api/usage?by=workload&since=1d"
