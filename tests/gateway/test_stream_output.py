@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from rungway.domain.usage import Usage
 from rungway.gateway.stream_output import StreamOutput
+from tests.providers.fake_openai import completion, stream_chunks
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
 
 
 def test_content_tool_calls_and_finish_reasons_per_choice() -> None:
@@ -53,3 +56,28 @@ def test_relayed_tokens_count_one_per_text_delta_or_one_per_four_characters_if_m
     out.add([{"delta": {"content": "x" * 40}}])  # an upstream packing many tokens in one delta
     assert out.relayed_output_tokens() == (3 + 40 + 3) // 4
     assert StreamOutput().relayed_output_tokens() == 0
+
+
+def test_the_answer_of_a_content_stream_and_a_tool_call_stream_is_the_completion() -> None:
+    for body in ({"model": "m", "messages": []}, {"model": "m", "messages": [], "tools": TOOLS}):
+        out = StreamOutput()
+        for chunk in stream_chunks(body):
+            out.add(chunk["choices"])
+        message = completion(body)["choices"][0]["message"]
+        answer = out.as_completion(stream_chunks(body)[0], None)["choices"][0]
+        assert answer["message"]["content"] == message["content"]
+        assert answer["message"].get("tool_calls") == message.get("tool_calls")
+        assert answer["finish_reason"] == completion(body)["choices"][0]["finish_reason"]
+
+
+def test_a_text_chunk_after_a_tool_call_or_for_a_new_choice_takes_the_general_walk() -> None:
+    out = StreamOutput()
+    assert out.add([{"index": 0, "delta": {"content": "a"}}])
+    assert not out.add([{"index": 0, "delta": {"content": ""}}])
+    assert out.add([{"index": 1, "delta": {"content": "b"}}])  # a new choice index
+    assert out.add([{"index": 0, "delta": {"content": "c", "tool_calls": [{"index": 0, "id": "t"}]}}])
+    out.add([{"index": 0, "delta": {"content": "d"}, "finish_reason": "stop"}])
+    choices = out.as_completion({}, None)["choices"]
+    assert [c["message"]["content"] for c in choices] == ["acd", "b"]
+    assert choices[0]["finish_reason"] == "stop" and choices[0]["message"]["tool_calls"][0]["id"] == "t"
+    assert out.relayed_output_tokens() == 4

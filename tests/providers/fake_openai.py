@@ -12,6 +12,7 @@ Streams are written in small pieces so events are split across TCP writes. Azure
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -173,13 +174,18 @@ class FakeOpenAI:
         await response.prepare(request)
         newline = b"\r\n" if model == "crlf" else b"\n"
         prefix = b"data:" if model == "nospace" else b"data: "
-        events: list[Any] = stream_chunks(body)
+        # `no-usage`: an upstream that ignores `stream_options.include_usage` (no usage chunk at all)
+        events: list[Any] = stream_chunks({**body, "stream_options": {}} if model == "no-usage" else body)
         if model == "stream-error":
             error = {"error": {"message": "The model overloaded mid-stream", "type": "server_error", "code": 503}}
             events = [events[0], error]
         wire = b": keep-alive" + newline + newline
         for event in events:
-            wire += prefix + orjson.dumps(event) + newline + newline
+            # `spaced`: JSON written with spaces around every `:` and `,` (a scan for `"usage":` must not miss it)
+            encoded = (
+                json.dumps(event, separators=(" , ", " : ")).encode() if model == "spaced" else orjson.dumps(event)
+            )
+            wire += prefix + encoded + newline + newline
         if model != "stream-error":
             wire += prefix + b"[DONE]" + newline + newline
         if model == "broken-stream":

@@ -257,6 +257,8 @@ models:
   error-400: {provider: up}
   error-500: {provider: up}
   slow: {provider: up}
+  spaced: {provider: up}
+  no-usage: {provider: up}
 workloads:
   test: {}
 """
@@ -293,6 +295,23 @@ def test_sdk_stream_with_usage_and_tools_through_the_gateway(openai_gateway: Gat
     reply = client.chat.completions.create(model="gpt-4o-mini", messages=HELLO, tools=TOOLS)  # type: ignore[arg-type]
     call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
     assert call.function.name == "get_weather" and json.loads(call.function.arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("model", "tokens"), [("spaced", (12, 6)), ("no-usage", (None, 8))])
+def test_a_stream_is_priced_with_odd_spacing_and_without_a_usage_chunk(
+    openai_gateway: Gateway, model: str, tokens: tuple[int | None, int]
+) -> None:
+    chunks = list(openai_gateway.sdk().chat.completions.create(model=model, messages=HELLO, stream=True))  # type: ignore[arg-type]
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello from the fake upstream."
+    openai_gateway.flush()
+    with openai_gateway.state.engine.connect() as conn:
+        row = conn.exec_driver_sql("select status, tokens_in, tokens_out from requests").one()
+    status, tokens_in, tokens_out = row
+    assert status == 200 and tokens_out == tokens[1]
+    if tokens[0] is None:  # no usage from the upstream: the estimated prompt, the relayed output (29 chars / 4)
+        assert tokens_in > 0
+    else:
+        assert tokens_in == tokens[0]
 
 
 def test_sdk_embeddings_through_the_gateway(openai_gateway: Gateway) -> None:

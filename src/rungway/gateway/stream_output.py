@@ -29,6 +29,19 @@ class StreamOutput:
 
     def add(self, choices: list[dict[str, Any]]) -> bool:
         """Add one chunk's choices; True when it carried content or a tool call (a token)."""
+        if len(choices) == 1:  # the common chunk: one choice with only text, without the general walk
+            choice = choices[0]
+            delta = choice.get("delta")
+            if type(delta) is dict and "tool_calls" not in delta and not choice.get("finish_reason"):
+                content = delta.get("content")
+                state = self._choices.get(choice.get("index", 0))
+                if state is not None and type(content) is str:
+                    if not content:
+                        return False
+                    state["parts"].append(content)
+                    self._token_chunks += 1
+                    self._chars += len(content)
+                    return True
         produced = False
         for choice in choices:
             index = choice.get("index", 0)
