@@ -4,7 +4,10 @@ The models capability's planned upgrades (`rungway models upgrade plan`) run a w
 datasets on two models client-side (`run_dataset`, as `rungway eval run` does: through the gateway's
 `/v1` with the workload's key, results streamed to `/api/eval-runs`), and the server compares the
 stored runs case by case with the paired tests (`compare_records` over `load_records`), reading each
-result's cost and latency (`read_results`). Everything else in `rungway.evals` stays private.
+result's cost and latency (`read_results`). Online evaluation (`rungway.online_evals`) builds scorers from
+the registry (`scorer_from_spec`, judged through a `ModelClient`), stores what they give as score records
+(`Score`, `insert_scores`) and reads the means per source (`score_means`). Everything else in `rungway.evals`
+stays private.
 """
 
 from __future__ import annotations
@@ -21,23 +24,54 @@ from rungway.evals.runs.runner import EvalRunner, RunOutcome, RunSettings
 from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
 from rungway.evals.runs.sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
 from rungway.evals.runs.store import ResultRow, get_run, read_results
-from rungway.evals.scorers import ScorerContext
+from rungway.evals.scorers import (
+    Assertion,
+    ChatReply,
+    ChatRequest,
+    InvalidAssertion,
+    ModelCallError,
+    ModelClient,
+    Sample,
+    ScorerContext,
+    ScoreResult,
+    ToolCall,
+    score_case,
+    scorer_from_spec,
+)
+from rungway.evals.scores.model import Score
+from rungway.evals.scores.store import ScoreMean, insert_scores, score_means
 from rungway.evals.stats import Verdict
 
 __all__ = [
     "ApiClient",
+    "Assertion",
     "CaseRecord",
+    "ChatReply",
+    "ChatRequest",
     "Comparison",
     "EvalRun",
+    "InvalidAssertion",
     "MetricDiff",
+    "ModelCallError",
+    "ModelClient",
     "ResultRow",
     "RunOutcome",
+    "Sample",
+    "Score",
+    "ScoreMean",
+    "ScoreResult",
+    "ScorerContext",
+    "ToolCall",
     "Verdict",
     "compare_records",
     "get_run",
+    "insert_scores",
     "load_records",
     "read_results",
     "run_dataset",
+    "score_case",
+    "score_means",
+    "scorer_from_spec",
 ]
 
 

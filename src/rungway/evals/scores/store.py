@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, select
+from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rungway.evals.scores.model import DataType, Score, ScoreSource
 from rungway.store.schema import metadata
 
-__all__ = ["ScoreQuery", "eval_scores", "insert_scores", "read_scores"]
+__all__ = ["ScoreMean", "ScoreQuery", "eval_scores", "insert_scores", "read_scores", "score_means"]
 
 eval_scores = Table(
     "eval_scores",
@@ -101,3 +101,32 @@ def read_scores(engine: Engine, query: ScoreQuery) -> list[Score]:
         found = found.where(c.created_at >= query.since)
     with engine.connect() as conn:
         return [_score(r) for r in conn.execute(found.order_by(c.created_at.desc(), c.id).limit(query.limit))]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreMean:
+    """How many scores of one name a source gave a workload's traces in a window, and their mean value."""
+
+    workload: str
+    name: str
+    source: str
+    count: int
+    mean: float | None
+
+
+def score_means(engine: Engine, workloads: Sequence[str], since: float) -> list[ScoreMean]:
+    """Per (workload, name, source): the count and mean value of the trace scores since `since` (online
+    scores beside the application's feedback); categorical scores count, with no mean."""
+    if not workloads:
+        return []
+    c = eval_scores.c
+    query = (
+        select(c.workload, c.name, c.source, func.count(), func.avg(c.value))
+        .where(c.workload.in_(list(workloads)), c.created_at >= since, c.trace_id.is_not(None))
+        .group_by(c.workload, c.name, c.source)
+        .order_by(c.workload, c.name, c.source)
+    )
+    with engine.connect() as conn:
+        return [
+            ScoreMean(r[0], r[1], r[2], int(r[3]), None if r[4] is None else float(r[4])) for r in conn.execute(query)
+        ]
