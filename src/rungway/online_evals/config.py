@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rungway.errors import RungwayError
+from rungway.errors import ConfigError, RungwayError
 from rungway.evals.public import ChatReply, ChatRequest, ModelCallError, ScorerContext, scorer_from_spec
 from rungway.online_evals.model import MAX_SCORERS_PER_WORKLOAD, CallFilter
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
@@ -50,7 +50,6 @@ __all__ = [
 
 MAX_CAP_USD = 100_000.0
 MAX_SAMPLE_MIN = 1e-6  # the smallest sampling rate (one call in a million)
-_FILTER_KEYS = ("model", "endpoint", "route", "prompt", "prompt_version", "tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +169,11 @@ def _scorer(name: str, entry: ConfigMapping, path: str, config: OnlineEvalsConfi
             f"{path}.assert", "expected an assertion spec", "write e.g. assert: {type: contains, value: x}"
         )
     plain = spec.delegate()
+    line = entry.lines.get(f"{path}.assert") or entry.lines.get(path)
     try:
-        check_spec(plain, f"{entry.path}: {path}.assert", config)
+        check_spec(plain, f"{entry.path}:{line}: {path}.assert" if line else f"{entry.path}: {path}.assert", config)
     except RungwayError as exc:
-        raise entry.error(f"{path}.assert", exc.message, "see docs/evals.md for the assertion types") from None
+        raise ConfigError(exc.message) from None
     sample = _number(entry, "sample", 0.1, MAX_SAMPLE_MIN, 1.0, path)
     filter_data = _mapping(entry.get("filter"), f"{path}.filter", entry.path, entry.lines, "{model: gpt-4o-mini}")
     found = parse_filter(filter_data, f"{path}.filter")
