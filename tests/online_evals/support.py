@@ -30,8 +30,14 @@ online_evals:
 )
 
 
-def online_gateway(gateway_factory: Callable[..., Gateway], store_url: str | None = None, *, sample: float = 1.0,
-                   cap: float = 1.0, extra: str = "") -> Gateway:  # fmt: skip
+def online_gateway(
+    gateway_factory: Callable[..., Gateway],
+    store_url: str | None = None,
+    *,
+    sample: float = 1.0,
+    cap: float = 1.0,
+    extra: str = "",
+) -> Gateway:
     text = ONLINE_CONFIG.replace("{cap}", f"{cap:.9f}").replace("{sample}", f"{sample:g}")
     text = text.replace("{{", "{").replace("}}", "}") + extra
     return gateway_factory(text, store_url=store_url)

@@ -12,13 +12,23 @@ from rungway.domain.keys import Role
 from tests.online_evals.support import online_gateway, runtime_of
 from tests.servers import Gateway
 
-SCORER = {"name": "polite", "assert": {"type": "not-icontains", "value": "stupid"}, "sample": 0.5,
-          "filter": {"model": "gpt-4o-mini", "tags": {"tier": "gold"}}}  # fmt: skip
+SCORER = {
+    "name": "polite",
+    "assert": {"type": "not-icontains", "value": "stupid"},
+    "sample": 0.5,
+    "filter": {"model": "gpt-4o-mini", "tags": {"tier": "gold"}},
+}
 
 
 def _call(gateway: Gateway, secret: str, method: str, path: str, body: Any = None, **query: str) -> requests.Response:
-    return requests.request(method, gateway.base_url + path, json=body, params=query,
-                            headers={"Authorization": f"Bearer {secret}"}, timeout=10)  # fmt: skip
+    return requests.request(
+        method,
+        gateway.base_url + path,
+        json=body,
+        params=query,
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=10,
+    )
 
 
 def test_scorers_are_added_listed_and_removed_in_the_callers_workload(gateway_factory: Callable[..., Gateway]) -> None:
@@ -88,7 +98,8 @@ def test_bad_bodies_are_400s_naming_the_field(gateway_factory: Callable[..., Gat
 
 
 def test_the_routes_are_published_in_openapi(gateway: Gateway) -> None:
-    paths = requests.get(gateway.base_url + "/api/openapi.json", timeout=10,
-                         headers={"Authorization": "Bearer admin-secret"}).json()["paths"]  # fmt: skip
+    paths = requests.get(
+        gateway.base_url + "/api/openapi.json", timeout=10, headers={"Authorization": "Bearer admin-secret"}
+    ).json()["paths"]
     assert {"get", "post"} <= set(paths["/api/online-evals"]) and "delete" in paths["/api/online-evals/{name}"]
     assert "get" in paths["/api/online-evals/status"]

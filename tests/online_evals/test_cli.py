@@ -18,8 +18,23 @@ def test_add_list_status_and_remove(gateway_factory: Callable[..., Gateway]) -> 
     gw = online_gateway(gateway_factory)
     server = ["--server", gw.base_url, "--key", gw.create_key("test", role=Role.ADMIN).secret]
     runner = CliRunner()
-    added = runner.invoke(cli, ["online-evals", "add", "brief", "--assert", '{"type": "word-count", "value": {"max": 500}}',
-                                "--sample", "1", "--model", "gpt-4o-mini", "--tag", "tier=gold", *server])  # fmt: skip
+    added = runner.invoke(
+        cli,
+        [
+            "online-evals",
+            "add",
+            "brief",
+            "--assert",
+            '{"type": "word-count", "value": {"max": 500}}',
+            "--sample",
+            "1",
+            "--model",
+            "gpt-4o-mini",
+            "--tag",
+            "tier=gold",
+            *server,
+        ],
+    )
     assert added.exit_code == 0, added.output
     assert "added brief (word-count) to test: 100.00% of matching calls" in added.output
     listed = runner.invoke(cli, ["online-evals", "list", *server])
@@ -45,11 +60,15 @@ def test_mistakes_are_one_line(gateway_factory: Callable[..., Gateway]) -> None:
     runner = CliRunner()
     not_json = runner.invoke(cli, ["online-evals", "add", "x", "--assert", "{type: contains", *server])
     assert isinstance(not_json.exception, InvalidRequest) and "Fix:" in str(not_json.exception)
-    unknown = runner.invoke(cli, ["online-evals", "add", "x", "--assert", '{"type": "contians", "value": "a"}', *server])
+    unknown = runner.invoke(
+        cli, ["online-evals", "add", "x", "--assert", '{"type": "contians", "value": "a"}', *server]
+    )
     assert isinstance(unknown.exception, InvalidRequest) and "did you mean 'contains'" in str(unknown.exception)
     configured = runner.invoke(cli, ["online-evals", "remove", "short", *server])
     assert isinstance(configured.exception, Conflict) and "rungway.yaml" in str(configured.exception)
     missing = runner.invoke(cli, ["online-evals", "remove", "nope", *server])
     assert isinstance(missing.exception, NotFound)
-    bad_tag = runner.invoke(cli, ["online-evals", "add", "x", "--assert", '{"type": "is-json"}', "--tag", "gold", *server])
+    bad_tag = runner.invoke(
+        cli, ["online-evals", "add", "x", "--assert", '{"type": "is-json"}', "--tag", "gold", *server]
+    )
     assert isinstance(bad_tag.exception, InvalidRequest) and "NAME=VALUE" in str(bad_tag.exception)

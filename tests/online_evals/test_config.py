@@ -12,7 +12,6 @@ from rungway.online_evals.config import parse_online_evals
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import write_config
 
-
 GOOD = """
 online_evals:
   workers: 2
@@ -47,25 +46,41 @@ def test_an_absent_section_scores_nothing() -> None:
     assert config.workloads == {} and config.queue_size == 10_000
 
 
+S = "online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          "
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("online_evals:\n  workers: 0\n", "online_evals.workers: expected a number from 1 to 64"),
         ("online_evals:\n  queue_size: 1.5\n", "online_evals.queue_size: expected a whole number"),
         ("online_evals:\n  wokers: 2\n", "did you mean `workers`"),
-        ("online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          assert: {type: length, value: {max: 5}}\n"
-         "          sample: 0\n", "online_evals.workloads.w.scorers.s.sample: expected a number from 1e-06 to 1"),
-        ("online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          assert: {type: lenght}\n",
-         "did you mean 'length'"),
-        ("online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          assert: {type: python, value: a.b}\n",
-         "online_evals.workloads.w.scorers.s.assert"),
-        ("online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          assert: {type: length, value: {max: 5}}\n"
-         "          filter: {modle: x}\n", "did you mean `model`"),
-        ("online_evals:\n  workloads:\n    w:\n      scorers:\n        s:\n          assert: {type: llm-rubric, value: x}\n",
-         "no judge model is set"),
-        ("online_evals:\n  workloads:\n    w:\n      daily_cost_cap_usd: -1\n", "daily_cost_cap_usd: expected a number"),
+        (
+            S + "assert: {type: length, value: {max: 5}}\n          sample: 0\n",
+            "online_evals.workloads.w.scorers.s.sample: expected a number from 1e-06 to 1",
+        ),
+        (
+            S + "assert: {type: lenght}\n",
+            "did you mean 'length'",
+        ),
+        (
+            S + "assert: {type: python, value: a.b}\n",
+            "online_evals.workloads.w.scorers.s.assert",
+        ),
+        (
+            S + "assert: {type: length, value: {max: 5}}\n          filter: {modle: x}\n",
+            "did you mean `model`",
+        ),
+        (
+            S + "assert: {type: llm-rubric, value: x}\n",
+            "no judge model is set",
+        ),
+        (
+            "online_evals:\n  workloads:\n    w:\n      daily_cost_cap_usd: -1\n",
+            "daily_cost_cap_usd: expected a number",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_mistake_names_the_key_and_fix(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as error:
         parse_online_evals(yaml.safe_load(text)["online_evals"], "rungway.yaml")
@@ -75,8 +90,10 @@ def test_a_mistake_names_the_key_and_fix(text: str, expected: str) -> None:
 
 def test_a_mistake_in_the_file_names_its_line(tmp_path: Path) -> None:
     text = SIMULATOR_CONFIG.replace("{store_url}", f"sqlite:///{tmp_path}/x.db")
-    text += "online_evals:\n  workloads:\n    test:\n      scorers:\n        s:\n          sample: 2\n" \
-            "          assert: {type: length, value: {max: 5}}\n"
+    text += (
+        "online_evals:\n  workloads:\n    test:\n      scorers:\n        s:\n          sample: 2\n"
+        "          assert: {type: length, value: {max: 5}}\n"
+    )
     with pytest.raises(ConfigError) as error:
         write_config(tmp_path, text)
     lines = text.splitlines()

@@ -12,8 +12,14 @@ def test_an_empty_filter_matches_every_call() -> None:
 
 
 def test_each_field_of_the_filter_must_match() -> None:
-    assert CallFilter(model="gpt-4o", endpoint="chat.completions", route="gpt-4o-east", prompt="support",
-                      prompt_version=3, tags={"tier": "gold"}).matches(CALL)  # fmt: skip
+    assert CallFilter(
+        model="gpt-4o",
+        endpoint="chat.completions",
+        route="gpt-4o-east",
+        prompt="support",
+        prompt_version=3,
+        tags={"tier": "gold"},
+    ).matches(CALL)
     for wrong in (
         CallFilter(model="gpt-4o-mini"),
         CallFilter(endpoint="messages"),

@@ -33,16 +33,19 @@ def _runtime(queue_size: int = 100_000, cap: float = 1.0) -> tuple[OnlineRuntime
     book = ScorerBook(cast(Any, None), config, ScorerContext())
     registry = CollectorRegistry()
     writer: BatchWriter[Score] = BatchWriter("test", lambda batch: None)
-    runtime = OnlineRuntime(book, writer, registry, queue_size=queue_size, workers=1, timeout_s=5,
-                            rng=random.Random(20261130))  # fmt: skip
+    runtime = OnlineRuntime(
+        book, writer, registry, queue_size=queue_size, workers=1, timeout_s=5, rng=random.Random(20261130)
+    )
     return runtime, registry
 
 
 def _call(model: str = "gpt-4o", **changes: Any) -> CallContext:
     ctx = CallContext(request=cast(Any, None), endpoint="chat.completions", id="req_1")
     ctx.model_requested = model
-    ctx.body = {"model": model, "messages": [{"role": "system", "content": "be brief"},
-                                             {"role": "user", "content": "What is 2+2?"}]}  # fmt: skip
+    ctx.body = {
+        "model": model,
+        "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "What is 2+2?"}],
+    }
     ctx.output = {"choices": [{"message": {"role": "assistant", "content": "4"}}]}
     ctx.trace_id, ctx.span_id = "a" * 32, "b" * 16
     for key, value in changes.items():
@@ -51,8 +54,9 @@ def _call(model: str = "gpt-4o", **changes: Any) -> CallContext:
 
 
 def _metric(registry: CollectorRegistry, outcome: str, scorer: str = "short") -> float:
-    value = registry.get_sample_value("rungway_online_eval_calls_total",
-                                      {"workload": "test", "scorer": scorer, "outcome": outcome})  # fmt: skip
+    value = registry.get_sample_value(
+        "rungway_online_eval_calls_total", {"workload": "test", "scorer": scorer, "outcome": outcome}
+    )
     return value or 0.0
 
 
@@ -77,8 +81,14 @@ def test_the_sampling_rate_is_respected_statistically() -> None:
 def test_only_calls_the_filter_matches_are_counted_and_sampled() -> None:
     async def run() -> None:
         runtime, _ = _runtime()
-        live = (_live("short", {"type": "length", "value": {"max": 100}}, 1.0, CallFilter(model="gpt-4o",
-                                                                                           tags={"tier": "gold"})),)  # fmt: skip
+        live = (
+            _live(
+                "short",
+                {"type": "length", "value": {"max": 100}},
+                1.0,
+                CallFilter(model="gpt-4o", tags={"tier": "gold"}),
+            ),
+        )
         runtime.consider(_call("gpt-4o", tags={"tier": "gold"}), "test", live)
         runtime.consider(_call("gpt-4o", tags={"tier": "free"}), "test", live)
         runtime.consider(_call("gpt-4o-mini", tags={"tier": "gold"}), "test", live)
@@ -120,8 +130,19 @@ def test_the_cap_stops_model_graded_scorers_but_not_deterministic_ones() -> None
 def test_a_sample_carries_the_answer_and_the_last_user_message() -> None:
     live = _live("short", {"type": "length", "value": {"max": 100}}, 1.0)
     ctx = _call()
-    job = ScoreJob(live, "test", 0, ctx.body["messages"], cast(dict[str, Any], ctx.output), ctx.trace_id,
-                   ctx.span_id, ctx.id, "gpt-4o", 12.5, 3000)  # fmt: skip
+    job = ScoreJob(
+        live,
+        "test",
+        0,
+        ctx.body["messages"],
+        cast(dict[str, Any], ctx.output),
+        ctx.trace_id,
+        ctx.span_id,
+        ctx.id,
+        "gpt-4o",
+        12.5,
+        3000,
+    )
     sample = sample_of(job)
     assert (sample.output, sample.vars["input"], sample.latency_ms) == ("4", "What is 2+2?", 12.5)
     assert sample.cost_usd == 3e-6 and sample.metadata["request_id"] == "req_1"

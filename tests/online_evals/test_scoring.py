@@ -24,8 +24,9 @@ def _ask(gateway: Gateway, secret: str, model: str) -> str:
 
 
 def _get(gateway: Gateway, secret: str, path: str, **query: str) -> Any:
-    answer = requests.get(gateway.base_url + path, params=query, headers={"Authorization": f"Bearer {secret}"},
-                          timeout=10)  # fmt: skip
+    answer = requests.get(
+        gateway.base_url + path, params=query, headers={"Authorization": f"Bearer {secret}"}, timeout=10
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -54,8 +55,9 @@ def test_the_daily_cost_cap_stops_the_judge_and_says_so(
     gateway = online_gateway(gateway_factory, store_url, cap=1e-9)  # one judgement costs more than this
     admin = gateway.create_key("test", role=Role.ADMIN).secret
     body = {"name": "helpful", "assert": {"type": "llm-rubric", "value": "Answers the question"}, "sample": 1.0}
-    made = requests.post(gateway.base_url + "/api/online-evals", json=body,
-                         headers={"Authorization": f"Bearer {admin}"}, timeout=10)  # fmt: skip
+    made = requests.post(
+        gateway.base_url + "/api/online-evals", json=body, headers={"Authorization": f"Bearer {admin}"}, timeout=10
+    )
     assert made.status_code == 201, made.text
     first = _ask(gateway, admin, "gpt-4o-mini")
     settle(gateway)  # the first judgement is made and spends past the cap

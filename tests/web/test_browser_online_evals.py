@@ -30,8 +30,19 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     tmp = tmp_path_factory.mktemp("browser-online-evals")
     base = browser_gateway(tmp)
     base.stop()
-    scorers = {"workloads": {"test": {"scorers": {"short": {"assert": {"type": "length", "value": {"max": 100000}},
-                                                             "sample": 1.0, "filter": {"model": "gpt-4o"}}}}}}  # fmt: skip
+    scorers = {
+        "workloads": {
+            "test": {
+                "scorers": {
+                    "short": {
+                        "assert": {"type": "length", "value": {"max": 100000}},
+                        "sample": 1.0,
+                        "filter": {"model": "gpt-4o"},
+                    }
+                }
+            }
+        }
+    }
     sections = {**base.config.parsed_sections, "online_evals": parse_online_evals(scorers)}
     gateway = Gateway(dataclasses.replace(base.config, parsed_sections=sections))
     try:

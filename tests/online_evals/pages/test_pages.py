@@ -24,9 +24,12 @@ def seed(gateway: Gateway) -> str:
             model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
         )
         trace = raw.headers["x-rungway-trace-id"]
-    answer = requests.post(gateway.base_url + "/api/scores", timeout=10,
-                           json={"trace_id": trace, "name": "thumbs", "value": True},
-                           headers={"Authorization": f"Bearer {gateway.create_key('test').secret}"})  # fmt: skip
+    answer = requests.post(
+        gateway.base_url + "/api/scores",
+        timeout=10,
+        json={"trace_id": trace, "name": "thumbs", "value": True},
+        headers={"Authorization": f"Bearer {gateway.create_key('test').secret}"},
+    )
     assert answer.status_code == 201, answer.text
     settle(gateway)
     return trace
