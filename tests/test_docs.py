@@ -115,7 +115,7 @@ def reference_rows() -> set[str]:
             section = heading.group(1)
         cell = re.match(r"\| (`[^|]*`) \|", line)
         if cell and section:
-            for key in re.findall(r"`([a-z_.]+(?:<name>[a-z_.]*)?)`", cell.group(1)):
+            for key in re.findall(r"`([a-z_.]+(?:<name>[a-z_.]*)*)`", cell.group(1)):
                 rows.add(key if "." in key else f"{section}.<name>.{key}")
     return rows
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from rungway.errors import ConfigError
 from rungway.online_evals.config import parse_online_evals
 from tests.conftest import SIMULATOR_CONFIG
-from tests.servers import write_config
+from tests.servers import Gateway, write_config
 
 GOOD = """
 online_evals:
@@ -99,3 +100,11 @@ def test_a_mistake_in_the_file_names_its_line(tmp_path: Path) -> None:
     lines = text.splitlines()
     line = next(i for i, row in enumerate(lines, 1) if "sample: 2" in row)
     assert f"rungway.yaml:{line}: online_evals.workloads.test.scorers.s.sample" in str(error.value)
+
+
+def test_the_server_refuses_a_judge_model_it_does_not_serve(gateway_factory: Callable[..., Gateway]) -> None:
+    text = SIMULATOR_CONFIG + "online_evals:\n  judge_model: gpt-5-judge\n"
+    with pytest.raises(ConfigError) as error:
+        gateway_factory(text)
+    assert "online_evals.judge_model: no model 'gpt-5-judge' under `models:`" in str(error.value)
+    assert "Fix: name one of" in str(error.value)

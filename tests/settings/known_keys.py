@@ -68,9 +68,14 @@ failover:
   breaker: {}
   drills: {}
 responses: {}
+online_evals:
+  workloads:
+    wl:
+      scorers:
+        wl: {assert: {type: length, value: {max: 5}}, filter: {tags: {}}}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
-NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
+NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails", "online_evals")
 
 
 def accepted_key_paths() -> set[str]:
@@ -85,6 +90,10 @@ def accepted_key_paths() -> set[str]:
         named = parts[0] in NAMED_WORKLOAD_SECTIONS and parts[1:2] == ["workloads"]
         if (named or parts[:2] == ["catalogue", "entries"]) and len(parts) > 2:
             parts[2] = "<name>"  # a mapping of names inside a section (routing: each rule of the workload's list)
+        if parts[0] == "online_evals" and parts[3:4] == ["scorers"] and len(parts) > 4:
+            parts[4] = "<name>"  # a workload's scorers, by name
+            if parts[6:7] and parts[5] == "filter" and parts[6] == "tags":
+                del parts[7:]  # the tags a filter names
         if parts[0] == "providers" and len(parts) > 2 and parts[2] != "type":
             continue  # each provider's own options, documented and checked by the provider
         if parts[0] == "guardrails" and any(p in ("input", "output") for p in parts[2:-1]):

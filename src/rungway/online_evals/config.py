@@ -49,6 +49,10 @@ __all__ = [
 ]
 
 MAX_CAP_USD = 100_000.0
+_SPEC_EXAMPLE = "{type: contains, value: x}"
+_SCORER_EXAMPLE = "{assert: {type: length, value: {max: 2000}}, sample: 0.1}"
+_SCORERS_EXAMPLE = "{short: " + _SCORER_EXAMPLE + "}"
+_TEXT_EXAMPLES = {"endpoint": "chat.completions", "prompt": "support-answer", "route": "gpt-4o-mini"}
 MAX_SAMPLE_MIN = 1e-6  # the smallest sampling rate (one call in a million)
 
 
@@ -120,7 +124,7 @@ def _number(data: ConfigMapping, key: str, default: float, low: float, high: flo
         raise data.error(
             f"{path}.{key}",
             f"expected a number from {low:g} to {high:g}, got {value!r}",
-            f"write e.g. {key}: {default:g}",
+            f"write e.g. {default:g}",
         )
     return float(value)
 
@@ -131,7 +135,7 @@ def _text(data: ConfigMapping, key: str, path: str, max_chars: int = 128) -> str
         raise data.error(
             f"{path}.{key}",
             f"expected text of 1 to {max_chars} characters, got {value!r}",
-            f"write e.g. {key}: gpt-4o-mini",
+            f"write e.g. {_TEXT_EXAMPLES.get(key, 'gpt-4o-mini')}",
         )
     return value
 
@@ -162,35 +166,36 @@ def _scorer(name: str, entry: ConfigMapping, path: str, config: OnlineEvalsConfi
             f"a scorer's name is 1 to 64 characters starting with a letter or digit: {name!r}",
             "rename it, e.g. helpful",
         )
+    sample = _number(entry, "sample", 0.1, MAX_SAMPLE_MIN, 1.0, path)
+    filter_data = _mapping(entry.get("filter"), f"{path}.filter", entry.path, entry.lines, "{model: gpt-4o-mini}")
+    found = parse_filter(filter_data, f"{path}.filter")
+    filter_data.reject_unknown_keys()
     raw_spec = entry.get("assert")
+    if raw_spec is None:
+        entry.reject_unknown_keys()  # a misspelt `assert` is named as such
     spec = tracked(raw_spec, f"{path}.assert", entry.path)
     if not isinstance(spec, ConfigMapping):
-        raise entry.error(
-            f"{path}.assert", "expected an assertion spec", "write e.g. assert: {type: contains, value: x}"
-        )
+        raise entry.error(f"{path}.assert", "expected an assertion spec", f"write e.g. `{_SPEC_EXAMPLE}`")
     plain = spec.delegate()
     line = entry.lines.get(f"{path}.assert") or entry.lines.get(path)
     try:
         check_spec(plain, f"{entry.path}:{line}: {path}.assert" if line else f"{entry.path}: {path}.assert", config)
     except RungwayError as exc:
-        raise ConfigError(exc.message) from None
-    sample = _number(entry, "sample", 0.1, MAX_SAMPLE_MIN, 1.0, path)
-    filter_data = _mapping(entry.get("filter"), f"{path}.filter", entry.path, entry.lines, "{model: gpt-4o-mini}")
-    found = parse_filter(filter_data, f"{path}.filter")
-    filter_data.reject_unknown_keys()
+        problem, _, their_fix = exc.message.partition(". Fix: ")
+        raise ConfigError(f"{problem}. Fix: write e.g. `{_SPEC_EXAMPLE}`, or: {their_fix}") from None
     return ScorerDecl(name, plain, sample, found)
 
 
 def parse_online_evals(raw: object, source: str = "rungway.yaml") -> OnlineEvalsConfig:
     """Validate `online_evals:`; every error names the file, line, key path and the fix."""
-    example = "{workloads: {support: {scorers: {short: {assert: {type: length, max: 2000}, sample: 0.1}}}}}"
+    example = f"{{workloads: {{support: {{scorers: {_SCORERS_EXAMPLE}}}}}}}"
     data = _mapping(raw, "online_evals", source, {}, example)
     path = "online_evals"
     queue_size = _number(data, "queue_size", 10_000, 1, 1_000_000, path)
     workers = _number(data, "workers", 4, 1, 64, path)
     for key, value in (("queue_size", queue_size), ("workers", workers)):
         if not value.is_integer():
-            raise data.error(f"{path}.{key}", f"expected a whole number, got {value!r}", f"write e.g. {key}: 4")
+            raise data.error(f"{path}.{key}", f"expected a whole number, got {value!r}", "write e.g. 4")
     base = OnlineEvalsConfig(
         queue_size=int(queue_size),
         workers=int(workers),
@@ -200,14 +205,16 @@ def parse_online_evals(raw: object, source: str = "rungway.yaml") -> OnlineEvals
         embedding_model=_text(data, "embedding_model", path),
         daily_cost_cap_usd=_number(data, "daily_cost_cap_usd", 1.0, 0.0, MAX_CAP_USD, path),
     )
-    workloads = _mapping(data.get("workloads"), f"{path}.workloads", source, data.lines, example[1:-1])
+    workloads = _mapping(
+        data.get("workloads"), f"{path}.workloads", source, data.lines, f"{{support: {{scorers: {_SCORERS_EXAMPLE}}}}}"
+    )
     plans: dict[str, WorkloadPlan] = {}
     for workload, value in workloads.items():
         wpath = f"{path}.workloads.{workload}"
-        entry = _mapping(value, wpath, source, workloads.lines, "{scorers: {...}, daily_cost_cap_usd: 5}")
+        entry = _mapping(value, wpath, source, workloads.lines, "{daily_cost_cap_usd: 5}")
         cap = entry.get("daily_cost_cap_usd")
         cap_usd = None if cap is None else _number(entry, "daily_cost_cap_usd", 1.0, 0.0, MAX_CAP_USD, wpath)
-        scorers = _mapping(entry.get("scorers"), f"{wpath}.scorers", source, entry.lines, "{short: {...}}")
+        scorers = _mapping(entry.get("scorers"), f"{wpath}.scorers", source, entry.lines, _SCORERS_EXAMPLE)
         if len(scorers) > MAX_SCORERS_PER_WORKLOAD:
             raise scorers.error(
                 f"{wpath}.scorers", f"{len(scorers)} scorers, over {MAX_SCORERS_PER_WORKLOAD}", "keep the ones you read"
@@ -215,7 +222,7 @@ def parse_online_evals(raw: object, source: str = "rungway.yaml") -> OnlineEvals
         decls = []
         for name, scorer_raw in scorers.items():
             spath = f"{wpath}.scorers.{name}"
-            scorer_entry = _mapping(scorer_raw, spath, source, scorers.lines, "{assert: {...}, sample: 0.1}")
+            scorer_entry = _mapping(scorer_raw, spath, source, scorers.lines, _SCORER_EXAMPLE)
             decls.append(_scorer(str(name), scorer_entry, spath, base))
             scorer_entry.reject_unknown_keys()
         plans[str(workload)] = WorkloadPlan(cap_usd, tuple(decls))
@@ -225,6 +232,25 @@ def parse_online_evals(raw: object, source: str = "rungway.yaml") -> OnlineEvals
 
 def _fields(config: OnlineEvalsConfig) -> dict[str, Any]:
     return {name: getattr(config, name) for name in OnlineEvalsConfig.__dataclass_fields__}
+
+
+def check_models(config: Any, parsed: OnlineEvalsConfig) -> None:
+    """Every judge or embedding model the section names is served (`models:`): scoring calls it in process.
+    Checked when the server starts (`install`), like the shadow targets."""
+    wanted: list[tuple[str, object]] = [
+        ("online_evals.judge_model", parsed.judge_model),
+        ("online_evals.embedding_model", parsed.embedding_model),
+    ]
+    for workload, plan in parsed.workloads.items():
+        for decl in plan.scorers:
+            wanted.append(
+                (f"online_evals.workloads.{workload}.scorers.{decl.name}.assert.model", decl.spec.get("model"))
+            )
+    served = config.models
+    for path, model in wanted:
+        if isinstance(model, str) and model not in served:
+            names = ", ".join(sorted(served)) or "the models you add under models:"
+            raise ConfigError(f"{config.source}: {path}: no model {model!r} under `models:`. Fix: name one of {names}")
 
 
 ONLINE_EVALS_SECTION = ConfigSection("online_evals", parse_online_evals)

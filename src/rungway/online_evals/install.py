@@ -16,7 +16,7 @@ from rungway.capability import Capability, Host, Installed
 from rungway.evals.public import Score, ScorerContext, insert_scores
 from rungway.online_evals.api import ONLINE, router
 from rungway.online_evals.book import ScorerBook
-from rungway.online_evals.config import ONLINE_EVALS_SECTION
+from rungway.online_evals.config import ONLINE_EVALS_SECTION, check_models
 from rungway.online_evals.models import GatewayModels
 from rungway.online_evals.pages import pages
 from rungway.online_evals.runtime import OnlineRuntime
@@ -33,6 +33,7 @@ def _store_scores(engine: Engine, batch: Sequence[Score]) -> None:
 def install_online_evals(host: Host) -> Installed:
     state = host.state
     config = state.config.section(ONLINE_EVALS_SECTION)
+    check_models(state.config, config)
     rec = state.config.recorder
     writer: BatchWriter[Score] = BatchWriter(
         "online_eval_scores",
