@@ -84,6 +84,7 @@ def test_bad_bodies_are_400s_naming_the_field(gateway_factory: Callable[..., Gat
         ({**SCORER, "assert": {"type": "nope"}}, "assert"),
         ({**SCORER, "assert": {"type": "python", "value": "os.system"}}, "assert"),
         ({**SCORER, "assert": {"type": "contains"}}, "assert"),
+        ({**SCORER, "assert": {"type": "llm-rubric", "value": "polite", "model": "gpt-9"}}, "assert"),
         ({**SCORER, "sample": 0}, "sample"),
         ({**SCORER, "sample": 1.5}, "sample"),
         ({**SCORER, "name": "../x"}, "name"),

@@ -147,7 +147,9 @@ async def post_scorer(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("the admin key belongs to no workload: give `workload`", param="workload")
     state = request.app[STATE]
     config = state.config.section(ONLINE_EVALS_SECTION)
-    made = await asyncio.to_thread(add_scorer, state.engine, config, workload, body, caller.key_id or "admin")
+    made = await asyncio.to_thread(
+        add_scorer, state.engine, set(state.config.models), config, workload, body, caller.key_id or "admin"
+    )
     await _runtime(request).book.refresh()
     return json_response(made.to_json(), status=201)
 

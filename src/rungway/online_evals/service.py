@@ -9,7 +9,7 @@ the online scorers and from the application's feedback side by side.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,15 +30,22 @@ MEANS_WINDOW_S = 86_400.0
 
 def add_scorer(
     engine: Engine,
+    served: Collection[str],
     config: OnlineEvalsConfig,
     workload: str,
     body: Mapping[str, Any],
     actor: str,
     now: float | None = None,
 ) -> OnlineScorer:
-    """Store a scorer from an API body (its shape already checked by the route's schema)."""
+    """Store a scorer from an API body (its shape already checked by the route's schema); a judge or embedding
+    model it names must be one of `served` (the gateway's `models:`)."""
     name = str(body["name"])
     spec = body["assert"]
+    model = spec.get("model")
+    if isinstance(model, str) and model not in served:
+        raise InvalidRequest(
+            f"assert.model: this gateway serves no model {model!r}; name one of its models", param="assert"
+        )
     try:
         check_spec(spec, f"assert of scorer {name!r}", config)
     except RungwayError as exc:
