@@ -25,7 +25,7 @@ from rungway.store.writer import BatchWriter
 def _live(name: str, spec: dict[str, Any], sample: float, found: CallFilter | None = None) -> LiveScorer:
     context = ScorerContext(models=cast(GatewayModels, object()), judge_model="gpt-4o-mini")
     scorer = OnlineScorer(f"id-{name}", "test", name, spec, sample, found or CallFilter(), "api", 0.0)
-    return LiveScorer(scorer, scorer_from_spec(spec, where="test", context=context))
+    return LiveScorer.of(scorer, scorer_from_spec(spec, where="test", context=context))
 
 
 def _runtime(queue_size: int = 100_000, cap: float = 1.0) -> tuple[OnlineRuntime, CollectorRegistry]:

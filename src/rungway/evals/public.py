@@ -6,7 +6,7 @@ datasets on two models client-side (`run_dataset`, as `rungway eval run` does: t
 stored runs case by case with the paired tests (`compare_records` over `load_records`), reading each
 result's cost and latency (`read_results`). Online evaluation (`rungway.online_evals`) builds scorers from
 the registry (`scorer_from_spec`, judged through a `ModelClient`), stores what they give as score records
-(`Score`, `insert_scores`) and reads the means per source (`score_means`). Everything else in `rungway.evals`
+(`Score`, `append_scores`) and reads the means per source (`score_means`). Everything else in `rungway.evals`
 stays private.
 """
 
@@ -39,7 +39,7 @@ from rungway.evals.scorers import (
     scorer_from_spec,
 )
 from rungway.evals.scores.model import Score
-from rungway.evals.scores.store import ScoreMean, insert_scores, score_means
+from rungway.evals.scores.store import ScoreMean, append_scores, score_means
 from rungway.evals.stats import Verdict
 
 __all__ = [
@@ -63,9 +63,9 @@ __all__ = [
     "ScorerContext",
     "ToolCall",
     "Verdict",
+    "append_scores",
     "compare_records",
     "get_run",
-    "insert_scores",
     "load_records",
     "read_results",
     "run_dataset",

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from rungway.evals.public import Assertion, ScorerContext, scorer_from_spec
 from rungway.online_evals.config import OnlineEvalsConfig
-from rungway.online_evals.model import OnlineScorer, config_scorer_id
+from rungway.online_evals.model import CallFilter, OnlineScorer, config_scorer_id
 from rungway.online_evals.store import ALL_CALLS, Counts, add_counts, list_scorers, read_counts, sync_config_scorers
 
 __all__ = ["LiveScorer", "ScorerBook", "configured_scorers", "day_start_hour"]
@@ -33,14 +33,17 @@ def day_start_hour(now: float) -> int:
 
 @dataclass(frozen=True, slots=True)
 class LiveScorer:
-    """A stored scorer with its built assertion; `spends` when it calls a model (the cost cap applies)."""
+    """A stored scorer with its built assertion; `spends` when it calls a model (the cost cap applies). Build it
+    with `LiveScorer.of`."""
 
     scorer: OnlineScorer
     assertion: Assertion
+    spends: bool = False
+    every_call: bool = False  # an empty filter: the after-step reads nothing of the call to match it
 
-    @property
-    def spends(self) -> bool:
-        return self.assertion.needs_model
+    @classmethod
+    def of(cls, scorer: OnlineScorer, assertion: Assertion) -> LiveScorer:
+        return cls(scorer, assertion, assertion.needs_model, scorer.filter == CallFilter())
 
 
 def configured_scorers(config: OnlineEvalsConfig, now: float) -> list[OnlineScorer]:
@@ -108,7 +111,7 @@ class ScorerBook:
         except Exception:
             log.warning("online scorer %s/%s cannot be built; skipped", scorer.workload, scorer.name, exc_info=True)
             return None
-        built = self._built[scorer.id] = LiveScorer(scorer, assertion)
+        built = self._built[scorer.id] = LiveScorer.of(scorer, assertion)
         return built
 
     def _store_and_read(

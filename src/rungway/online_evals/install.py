@@ -8,12 +8,9 @@ scorer book, the bounded queue and its workers, the score writer) and adds the a
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-
-from sqlalchemy import Engine
 
 from rungway.capability import Capability, Host, Installed
-from rungway.evals.public import Score, ScorerContext, insert_scores
+from rungway.evals.public import Score, ScorerContext, append_scores
 from rungway.online_evals.api import ONLINE, router
 from rungway.online_evals.book import ScorerBook
 from rungway.online_evals.config import ONLINE_EVALS_SECTION, check_models
@@ -26,10 +23,6 @@ from rungway.store.writer import BatchWriter
 __all__ = ["CAPABILITY", "install_online_evals"]
 
 
-def _store_scores(engine: Engine, batch: Sequence[Score]) -> None:
-    insert_scores(engine, batch)  # ids are new: none is already stored
-
-
 def install_online_evals(host: Host) -> Installed:
     state = host.state
     config = state.config.section(ONLINE_EVALS_SECTION)
@@ -37,7 +30,7 @@ def install_online_evals(host: Host) -> Installed:
     rec = state.config.recorder
     writer: BatchWriter[Score] = BatchWriter(
         "online_eval_scores",
-        functools.partial(_store_scores, state.engine),
+        functools.partial(append_scores, state.engine),
         max_queue=min(rec.queue_size, 100_000),
         batch_size=min(rec.batch_size, 1_000),
         flush_interval_s=rec.flush_interval_ms / 1000,

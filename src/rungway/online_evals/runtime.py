@@ -115,6 +115,7 @@ class OnlineRuntime:
         self._rng = rng or random.Random()
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = 0
+        self._children: dict[tuple[str, str, str], Any] = {}
         self.calls = Counter(
             "rungway_online_eval_calls",
             "Calls a workload's online scorers matched, by outcome: sampled, dropped (queue full), capped (daily "
@@ -138,6 +139,14 @@ class OnlineRuntime:
         self.depth = Gauge("rungway_online_eval_queue_depth", "Sampled calls waiting to be scored", registry=registry)
         self.depth.set_function(self.queue.qsize)
 
+    def count(self, workload: str, scorer: str, outcome: str) -> None:
+        """`rungway_online_eval_calls_total` + 1 (the labelled child is looked up once per label set)."""
+        key = (workload, scorer, outcome)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.calls.labels(workload, scorer, outcome)
+        child.inc()
+
     @property
     def idle(self) -> bool:
         """Nothing queued and nothing being scored (tests wait for it before reading the store)."""
@@ -160,23 +169,26 @@ class OnlineRuntime:
         """Queue this call for each scorer whose filter it matches and whose draw it wins, while there is room."""
         if ctx.status != 200 or ctx.error is not None or ctx.client_closed or ctx.output is None or not ctx.chat:
             return
-        route = ctx.route
         model = ctx.plan.model if ctx.plan is not None else ctx.model_requested
-        facts = CallFacts(
-            model,
-            ctx.endpoint,
-            route.name if route is not None else None,
-            ctx.prompt_name,
-            ctx.prompt_version,
-            ctx.tags,
-        )
+        facts: CallFacts | None = None
         hour = int(time.time() // 3600)
         matched = False
         book = self.book
         for live in scorers:
             scorer = live.scorer
-            if not scorer.filter.matches(facts):
-                continue
+            if not live.every_call:
+                if facts is None:
+                    route = ctx.route
+                    facts = CallFacts(
+                        model,
+                        ctx.endpoint,
+                        route.name if route is not None else None,
+                        ctx.prompt_name,
+                        ctx.prompt_version,
+                        ctx.tags,
+                    )
+                if not scorer.filter.matches(facts):
+                    continue
             matched = True
             counts = book.counts(workload, scorer.id, hour)
             counts.matched += 1
@@ -185,7 +197,7 @@ class OnlineRuntime:
             counts.sampled += 1
             if live.spends and book.capped(workload):
                 counts.capped += 1
-                self.calls.labels(workload, scorer.name, "capped").inc()
+                self.count(workload, scorer.name, "capped")
                 self.capped_gauge.labels(workload).set(1)
                 continue
             job = ScoreJob(
@@ -205,9 +217,9 @@ class OnlineRuntime:
                 self.queue.put_nowait(job)
             except asyncio.QueueFull:
                 counts.dropped += 1
-                self.calls.labels(workload, scorer.name, "dropped").inc()
+                self.count(workload, scorer.name, "dropped")
                 continue
-            self.calls.labels(workload, scorer.name, "sampled").inc()
+            self.count(workload, scorer.name, "sampled")
         if matched:
             book.counts(workload, ALL_CALLS, hour).matched += 1
 
@@ -229,38 +241,46 @@ class OnlineRuntime:
 
     async def _score(self, job: ScoreJob) -> None:
         scorer, workload, book = job.live.scorer, job.workload, self.book
+        if job.live.spends:
+            result = await self._judge(job)
+            if result is None:
+                return
+        else:  # deterministic: pure, synchronous and cheap (the evals Scorer contract), no meter, no timeout
+            found = job.live.assertion.scorer.score(sample_of(job))
+            assert isinstance(found, ScoreResult)
+            result = found
         counts = book.counts(workload, scorer.id, job.hour)
-        if job.live.spends and book.capped(workload):  # the cap was reached while the job waited
-            counts.capped += 1
-            self.calls.labels(workload, scorer.name, "capped").inc()
-            self.capped_gauge.labels(workload).set(1)
+        if result.errored:
+            counts.errors += 1
+            self.count(workload, scorer.name, "error")
             return
+        counts.scored += 1
+        self.count(workload, scorer.name, "scored")
+        self.writer.offer(self._record(job, result))
+
+    async def _judge(self, job: ScoreJob) -> ScoreResult | None:
+        """A model-graded judgement within the timeout, its spend metered; None when the cap was reached while
+        the job waited."""
+        scorer, workload, book = job.live.scorer, job.workload, self.book
+        if book.capped(workload):
+            book.counts(workload, scorer.id, job.hour).capped += 1
+            self.count(workload, scorer.name, "capped")
+            self.capped_gauge.labels(workload).set(1)
+            return None
+        assertion = job.live.assertion
         meter = SpendMeter()
         token = METER.set(meter)
         try:
-            result = await self._judge(job, sample_of(job))
+            async with asyncio.timeout(self._timeout_s):
+                return (await score_case((assertion,), sample_of(job)))[0]
+        except TimeoutError:
+            return ScoreResult(0.0, False, f"no judgement within {self._timeout_s:g}s", assertion.type, "1", True)
         finally:
             METER.reset(token)
             book.counts(workload, scorer.id, job.hour).cost_nano += meter.cost_nano
             if meter.cost_nano:
                 self.spend.labels(workload).set(book.spent_nano(workload) / 1e9)
                 self.capped_gauge.labels(workload).set(1 if book.capped(workload) else 0)
-        counts = book.counts(workload, scorer.id, job.hour)
-        if result.errored:
-            counts.errors += 1
-            self.calls.labels(workload, scorer.name, "error").inc()
-            return
-        counts.scored += 1
-        self.calls.labels(workload, scorer.name, "scored").inc()
-        self.writer.offer(self._record(job, result))
-
-    async def _judge(self, job: ScoreJob, sample: Sample) -> ScoreResult:
-        assertion = job.live.assertion
-        try:
-            async with asyncio.timeout(self._timeout_s):
-                return (await score_case((assertion,), sample))[0]
-        except TimeoutError:
-            return ScoreResult(0.0, False, f"no judgement within {self._timeout_s:g}s", assertion.type, "1", True)
 
     def _record(self, job: ScoreJob, result: ScoreResult) -> Score:
         return Score(

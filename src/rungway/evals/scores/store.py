@@ -8,7 +8,8 @@ stored (`ON CONFLICT DO NOTHING` on both SQLite and PostgreSQL) and says which w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, func, select
@@ -18,7 +19,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from rungway.evals.scores.model import DataType, Score, ScoreSource
 from rungway.store.schema import metadata
 
-__all__ = ["ScoreMean", "ScoreQuery", "eval_scores", "insert_scores", "read_scores", "score_means"]
+__all__ = [
+    "ScoreMean",
+    "ScoreQuery",
+    "append_scores",
+    "eval_scores",
+    "insert_scores",
+    "read_scores",
+    "score_means",
+]
 
 eval_scores = Table(
     "eval_scores",
@@ -57,6 +66,34 @@ def insert_scores(engine: Engine, scores: Sequence[Score]) -> set[tuple[str, str
             make = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
             conn.execute(make(eval_scores).on_conflict_do_nothing(index_elements=["workload", "id"]), rows)
     return before
+
+
+_FIELDS = tuple(f.name for f in fields(Score))
+_values = attrgetter(*_FIELDS)
+_append_sql: dict[str, str] = {}
+
+
+def _append_statement(engine: Engine) -> str:
+    """`INSERT INTO eval_scores (...) VALUES (?, ...) ON CONFLICT DO NOTHING` in the driver's parameter style."""
+    dialect = engine.dialect
+    sql = _append_sql.get(dialect.name)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
+        table = dialect.identifier_preparer.format_table(eval_scores)
+        columns = ", ".join(quote(c) for c in _FIELDS)
+        marks = ", ".join([mark] * len(_FIELDS))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (workload, id) DO NOTHING"
+        _append_sql[dialect.name] = sql
+    return sql
+
+
+def append_scores(engine: Engine, scores: Sequence[Score]) -> None:
+    """A batch writer's sink for scores made on the server (online scorers): one transaction, one executemany of
+    plain tuples (a score already stored, replayed from a spill file, is skipped); no answer of which were new."""
+    if scores:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(_append_statement(engine), [_values(s) for s in scores])
 
 
 def _existing(conn: Connection, scores: Sequence[Score]) -> set[tuple[str, str]]:
