@@ -87,6 +87,13 @@ class Slo:
         parts += [f"route {self.route}"] if self.route else []
         return ", ".join(parts) or "all calls"
 
+    def spec(self) -> dict[str, Any]:
+        """The fields `check_slo` reads back into this SLO (its kind's own, none unset), without workload and name."""
+        drop = {"workload", "name"}
+        drop |= set() if self.kind == "latency" else {"threshold_ms", "measure"}
+        drop |= set() if self.kind == "quality" else {"score", "pass_threshold"}
+        return {k: v for k, v in self.to_json().items() if k not in drop and v is not None}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "workload": self.workload, "name": self.name, "kind": self.kind, "objective": self.objective,

@@ -40,11 +40,7 @@ def _queries(slo: Slo) -> tuple[str, str]:
 
 def to_openslo(slo: Slo) -> dict[str, Any]:
     """The OpenSLO v1 `SLO` document of an SLO."""
-    params = {k: v for k, v in slo.to_json().items() if k in _PARAMS and v is not None}
-    if slo.kind != "latency":
-        params.pop("measure", None)
-    if slo.kind != "quality":
-        params.pop("pass_threshold", None)
+    params = {k: v for k, v in slo.spec().items() if k in _PARAMS}
     good, total = _queries(slo)
 
     def source(query: str) -> dict[str, Any]:

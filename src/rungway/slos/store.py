@@ -195,7 +195,7 @@ def read_definitions(engine: Engine, workload: str | None, name: str | None = No
 
 def put_definition(engine: Engine, slo: Slo, source: str, by: str | None, now: float) -> Definition:
     """Store (or replace) the SLO; an unchanged spec keeps its series (and its roll-up), a changed one starts anew."""
-    spec = {k: v for k, v in slo.to_json().items() if k not in ("workload", "name")}
+    spec = slo.spec()
     c = slo_definitions.c
     with engine.begin() as conn:
         old = conn.execute(select(slo_definitions).where(c.workload == slo.workload, c.name == slo.name)).first()
