@@ -79,7 +79,7 @@ def burn_rate(counts: Counts, objective: float) -> float:
     """How fast the window spends the budget: (bad / total) / (1 - objective); 0 without events."""
     if counts.total == 0:
         return 0.0
-    return (counts.bad / counts.total) / (1.0 - objective)
+    return round((counts.bad / counts.total) / (1.0 - objective), 9)  # 1 - 0.99 is not 0.01 in binary
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class SloStatus:
         """1 - bad / (budget x total): 1 untouched, 0 spent, negative overspent; None without events."""
         if self.window.total == 0:
             return None
-        return 1.0 - self.window.bad / ((1.0 - self.objective) * self.window.total)
+        return round(1.0 - self.window.bad / ((1.0 - self.objective) * self.window.total), 9)
 
     def to_json(self) -> dict[str, object]:
         return {
