@@ -25,21 +25,20 @@ from rungway.store.schema import requests
 __all__ = ["check_slos"]
 
 
-def _covered(ctx: CheckContext, workload: str, slos: list[Slo], since: float) -> tuple[int, int]:
-    """(calls in the window matched by any request SLO's scope, all calls of the workload in the window)."""
+def _covered(ctx: CheckContext, workload: str, slos: list[Slo], since: float, calls: int) -> int:
+    """Calls in the window matched by any request SLO's scope (all `calls` when one SLO has no filter)."""
     r = requests.c
     scopes = []
     for slo in slos:
         parts = [r.model_requested == slo.model] if slo.model else []
         parts += [r.route_rule == slo.route] if slo.route else []
         scopes.append(parts)
-    window = (r.workload == workload, r.ts_start >= since, r.ts_start < ctx.now)
+    if any(not parts for parts in scopes) or calls == 0:
+        return calls
+    matched = or_(*(and_(*parts) for parts in scopes))
+    query = select(func.count()).where(r.workload == workload, r.ts_start >= since, r.ts_start < ctx.now, matched)
     with ctx.engine.connect() as conn:
-        total = int(conn.execute(select(func.count()).where(*window)).scalar_one())
-        if any(not parts for parts in scopes) or total == 0:
-            return total, total
-        matched = or_(*(and_(*parts) for parts in scopes))
-        return int(conn.execute(select(func.count()).where(*window, matched)).scalar_one()), total
+        return min(calls, int(conn.execute(query).scalar_one()))
 
 
 @evidence_check("slos")
@@ -72,7 +71,8 @@ def check_slos(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcom
             out[w.name] = CheckOutcome(Verdict.PARTIAL, reason, evidence)
             continue
         request_slos = [d.slo for d in mine if d.slo.kind != "quality"]
-        covered, total = _covered(ctx, w.name, request_slos, since) if request_slos else (0, calls)
+        total = calls
+        covered = _covered(ctx, w.name, request_slos, since, calls) if request_slos else 0
         evidence |= {"calls_covered": covered, "calls": total}
         if total and covered < total:
             scopes = sorted({s.scope for s in request_slos}) or ["online scores only"]
