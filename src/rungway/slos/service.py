@@ -50,7 +50,7 @@ class Measured:
 
 def invalid(exc: SloInvalid, prefix: str = "") -> InvalidRequest:
     """The API's error for a bad field."""
-    return InvalidRequest(f"{prefix}{exc.field}: {exc.problem} ({exc.fix})", param=f"{prefix}{exc.field}")
+    return InvalidRequest(f"{exc.problem} ({exc.fix})", param=f"{prefix}{exc.field}")  # the answer names the param
 
 
 def sync_config(engine: Engine, config: SloConfig) -> None:
