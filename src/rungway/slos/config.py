@@ -91,7 +91,8 @@ def parse_slos(raw: object, source: str = "rungway.yaml") -> SloConfig:
     min_calls = data.get("min_calls", 100)
     if isinstance(min_calls, bool) or not isinstance(min_calls, int) or not 1 <= min_calls <= 10_000_000:
         raise data.error("slos.min_calls", f"expected 1 to 10000000, got {min_calls!r}", "write e.g. 100")
-    workloads = _mapping(data.get("workloads"), "slos.workloads", source, data.lines, "{support: {...}}")
+    workloads = _mapping(data.get("workloads"), "slos.workloads", source, data.lines,
+                         "{support: {availability: {kind: availability, objective: 99.5}}}")  # fmt: skip
     slos: dict[tuple[str, str], Slo] = {}
     for workload, value in workloads.items():
         path = f"slos.workloads.{workload}"
