@@ -59,7 +59,8 @@ def calls(
     at = time.time() if now is None else now
     rows = [
         {"id": f"req_slo{next(_IDS):012d}", "ts_start": at - a, "ts_end": at - a + latency_ms / 1000,
-         "workload": workload, "key_id": f"key_{workload}", "recorded_at": time.time(), "endpoint": "chat.completions", "model_requested": model, "model_resolved": model,
+         "workload": workload, "key_id": f"key_{workload}", "recorded_at": time.time(),
+         "endpoint": "chat.completions", "model_requested": model, "model_resolved": model,
          "status": status, "latency_ms": latency_ms, "ttft_ms": ttft_ms, "route_rule": route, "tags": "{}",
          "stream": ttft_ms is not None, "tokens_in": 1, "tokens_out": 1, "tokens_cached": 0, "cost_nano": 0,
          "priced": False}

@@ -16,7 +16,9 @@ from tests.api.http import ADMIN, call
 from tests.servers import Gateway
 from tests.slos.support import CONFIG, calls, spread
 
-CONFIGURED = CONFIG + """
+CONFIGURED = (
+    CONFIG
+    + """
 slos:
   tick_s: 3600
   min_calls: 10
@@ -26,6 +28,7 @@ slos:
         kind: availability
         objective: 99
 """
+)
 
 
 @pytest.fixture

@@ -31,7 +31,9 @@ def test_create_read_export_import_and_delete(gateway_factory: Callable[..., Gat
     made = slo(gw, key, "create", "fast", "--kind", "latency", "--objective", "95", "--threshold-ms", "1000")
     assert "SLO fast of test: latency 95.000% over 30d" in made.output
     listed = slo(gw, key, "list").output
-    assert "fast" in listed and "SLI 75.000%" in listed and "budget -400.0%" in listed and "ticket-1d,ticket-3d" in listed
+    assert (
+        "fast" in listed and "SLI 75.000%" in listed and "budget -400.0%" in listed and "ticket-1d,ticket-3d" in listed
+    )
     status = slo(gw, key, "status", "fast").output
     assert "150 good of 200 events" in status and "1h=5.00x" in status
     gw.state.slots[MONITOR].evaluate_all(time.time())

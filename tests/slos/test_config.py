@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from rungway.errors import ConfigError
-from rungway.slos.config import parse_slos
 from rungway.settings.sections import tracked
+from rungway.slos.config import parse_slos
 
 
 def _parse(text: str) -> object:
@@ -31,8 +31,10 @@ def test_declared_slos_and_defaults() -> None:
         ({"snapshot_every": "5s"}, "slos.snapshot_every"),
         ({"min_calls": 0}, "slos.min_calls"),
         ({"workloads": {"bot": {"a": {"kind": "availability", "objective": 2}}}}, "slos.workloads.bot.a.objective"),
-        ({"workloads": {"bot": {"a": {"kind": "availability", "objective": 0.9, "treshold_ms": 5}}}},
-         "slos.workloads.bot.a.treshold_ms"),
+        (
+            {"workloads": {"bot": {"a": {"kind": "availability", "objective": 0.9, "treshold_ms": 5}}}},
+            "slos.workloads.bot.a.treshold_ms",
+        ),
         ({"workloads": {"bot": {"Bad": {"kind": "availability", "objective": 0.9}}}}, "slos.workloads.bot.Bad"),
         ({"windows": 3}, "slos.windows"),
         ({"workloads": [1]}, "slos.workloads"),

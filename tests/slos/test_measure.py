@@ -41,9 +41,7 @@ def _seed_availability(engine: Engine, now: float) -> None:
 
 
 @pytest.mark.parametrize("rolled_up", [False, True], ids=["live", "rolled-up"])
-def test_availability_sli_budget_and_burn_rates_match_the_hand_computed_values(
-    engine: Engine, rolled_up: bool
-) -> None:
+def test_availability_sli_budget_and_burn_rates_match_the_hand_computed_values(engine: Engine, rolled_up: bool) -> None:
     now = time.time()
     _seed_availability(engine, now)
     definition = store.put_definition(engine, check_slo("test", "avail", {"kind": "availability", "objective": 99}),

@@ -96,7 +96,9 @@ def test_two_server_processes_send_one_firing_and_one_resolved_per_tier(
     postgres_url: str, redis_url: str, tmp_path: Path, replicas: list[Replica], receiver: Receiver
 ) -> None:
     engine = open_store(postgres_url)
-    text = CONFIG.replace("{store_url}", postgres_url) + f"""
+    text = (
+        CONFIG.replace("{store_url}", postgres_url)
+        + f"""
 counters:
   backend: redis
   redis_url: {redis_url}
@@ -110,6 +112,7 @@ slos:
     test:
       avail: {{kind: availability, objective: 99}}
 """
+    )
     config = tmp_path / "rungway.yaml"
     config.write_text(text)
     _failing(engine)

@@ -11,10 +11,21 @@ from rungway.slos.openslo import from_openslo, to_openslo
 
 SLOS = [
     check_slo("bot", "avail", {"kind": "availability", "objective": 0.995, "description": "chat answers"}),
-    check_slo("bot", "fast", {"kind": "latency", "objective": 0.9, "threshold_ms": 1500, "measure": "ttft",
-                              "model": "gpt-4o-mini", "window": "7d"}),  # fmt: skip
-    check_slo("bot", "good", {"kind": "quality", "objective": 0.8, "score": "helpful", "pass_threshold": 0.7,
-                              "window": "28d"}),  # fmt: skip
+    check_slo(
+        "bot",
+        "fast",
+        {
+            "kind": "latency",
+            "objective": 0.9,
+            "threshold_ms": 1500,
+            "measure": "ttft",
+            "model": "gpt-4o-mini",
+            "window": "7d",
+        },
+    ),
+    check_slo(
+        "bot", "good", {"kind": "quality", "objective": 0.8, "score": "helpful", "pass_threshold": 0.7, "window": "28d"}
+    ),
 ]
 
 
@@ -43,8 +54,10 @@ def test_target_percent_is_accepted() -> None:
         (lambda d: d["spec"].update(budgetingMethod="Timeslices"), "spec.budgetingMethod"),
         (lambda d: d["spec"]["timeWindow"][0].update(isRolling=False), "spec.timeWindow.isRolling"),
         (lambda d: d["spec"].update(timeWindow=[]), "spec.timeWindow"),
-        (lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"].update(type="Prometheus"),
-         "spec.indicator.spec.ratioMetric.good.metricSource.type"),
+        (
+            lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"].update(type="Prometheus"),
+            "spec.indicator.spec.ratioMetric.good.metricSource.type",
+        ),
         (lambda d: d["spec"].pop("indicator"), "spec.indicator.spec.ratioMetric.good.metricSource"),
         (lambda d: d["spec"]["objectives"][0].update(target=3), "objective"),
         (lambda d: d["metadata"].update(name=7), "name"),

@@ -114,6 +114,7 @@ class SloStatus:
 def status_of(at: float, objective: float, window: Counts, by_window: Mapping[float, Counts]) -> SloStatus:
     """The status from the SLO window's counts and the counts of each burn window (seconds -> counts)."""
     burn = {window_label(s): burn_rate(c, objective) for s, c in sorted(by_window.items())}
+
     def reaches(label: str, factor: float) -> bool:  # at the factor exactly, despite 1 - 0.99 != 0.01 in binary
         return burn.get(label, 0.0) >= factor * (1 - 1e-9)
 

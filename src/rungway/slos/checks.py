@@ -56,7 +56,9 @@ def check_slos(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcom
             if calls == 0:
                 out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, NO_CALLS, {"slos": 0})
             else:
-                reason = f"{calls} calls in the window but no SLO (`slos:` in rungway.yaml, or the `slo create` command)"
+                reason = (
+                    f"{calls} calls in the window but no SLO (`slos:` in rungway.yaml, or the `slo create` command)"
+                )
                 out[w.name] = CheckOutcome(Verdict.UNMET, reason, {"slos": 0, "calls": calls})
             continue
         measured: dict[str, int] = {}
