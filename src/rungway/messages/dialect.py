@@ -12,14 +12,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from rungway.capability import CallContext, CallKey, StreamTranslation
+from rungway.capability import CallContext, CallKey, NativeEvent, StreamTranslation
 from rungway.domain.usage import prompt_tokens
 from rungway.errors import RungwayError
 from rungway.messages.answer import message_body
 from rungway.messages.errors import error_response
 from rungway.messages.request import to_chat_body
 from rungway.messages.stream import MessagesStream
-from rungway.providers.base import NativeEvent
 
 __all__ = ["MESSAGE", "MessagesCall", "MessagesDialect"]
 
