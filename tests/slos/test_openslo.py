@@ -61,6 +61,8 @@ def test_target_percent_is_accepted() -> None:
         (lambda d: d["spec"].pop("indicator"), "spec.indicator.spec.ratioMetric.good.metricSource"),
         (lambda d: d["spec"]["objectives"][0].update(target=3), "objective"),
         (lambda d: d["metadata"].update(name=7), "name"),
+        (lambda d: d.update(spec=[1]), "spec"),
+        (lambda d: d["spec"].update(service=["x"]), "spec.service"),
     ],
 )
 def test_a_foreign_or_broken_document_is_refused_naming_the_field(change: Any, field: str) -> None:

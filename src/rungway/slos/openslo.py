@@ -87,7 +87,10 @@ def from_openslo(doc: Any, workload: str | None = None) -> Slo:
     if doc.get("apiVersion") != API_VERSION or doc.get("kind") != "SLO":
         raise SloInvalid("apiVersion", f"expected apiVersion {API_VERSION} and kind SLO, got "
                          f"{doc.get('apiVersion')!r} {doc.get('kind')!r}", "export the SLO as OpenSLO v1")  # fmt: skip
-    method = _at(doc, "spec").get("budgetingMethod", "Occurrences")
+    spec = _at(doc, "spec")
+    if not isinstance(spec, Mapping):
+        raise SloInvalid("spec", f"expected a mapping, got {type(spec).__name__}", "give the SLO's spec")
+    method = spec.get("budgetingMethod", "Occurrences")
     if method != "Occurrences":
         raise SloInvalid("spec.budgetingMethod", f"only Occurrences is measured, got {method!r}",
                          "write budgetingMethod: Occurrences")  # fmt: skip
@@ -103,7 +106,7 @@ def from_openslo(doc: Any, workload: str | None = None) -> Slo:
     if target is None and isinstance(objective.get("targetPercent"), int | float):
         target = objective["targetPercent"] / 100.0
     raw = {k: v for k, v in good["spec"].items() if k in _PARAMS}
-    raw |= {"objective": target, "window": window.get("duration"), "description": _at(doc, "spec").get("description")}
+    raw |= {"objective": target, "window": window.get("duration"), "description": spec.get("description")}
     owner = workload if workload is not None else _at(doc, "spec.service")
     if not isinstance(owner, str) or not owner:
         raise SloInvalid("spec.service", "expected the workload's name", "write service: WORKLOAD")
