@@ -233,9 +233,9 @@ def delete_definition(engine: Engine, workload: str, name: str) -> bool:
 def _insert_ignoring_duplicates(engine: Engine, table: Table, keys: Sequence[str], values: dict[str, Any]) -> bool:
     """Insert unless the row's key is stored already; True when this call stored it."""
     make = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    with engine.begin() as conn:
-        done = conn.execute(make(table).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
-    return bool(done.rowcount)
+    statement = make(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+    with engine.begin() as conn:  # RETURNING, not rowcount: psycopg's rowcount is not the rows inserted here
+        return conn.execute(statement.returning(table.c[keys[0]])).first() is not None
 
 
 def write_snapshot(engine: Engine, slo: Slo, status: SloStatus, at: float) -> bool:
