@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from rungway.domain.keys import Role
-from rungway.slos.install import MONITOR
+from rungway.slos.monitor import MONITOR
 from tests.api.http import ADMIN, call
 from tests.servers import Gateway
 from tests.slos.support import CONFIG, calls, spread

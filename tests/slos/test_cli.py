@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from rungway.cli.main import cli
-from rungway.slos.install import MONITOR
+from rungway.slos.monitor import MONITOR
 from tests.servers import Gateway
 from tests.slos.support import CONFIG, calls, spread
 

@@ -4,6 +4,7 @@ Redis, the webhook receives one `firing` and one `resolved` per tier."""
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +42,7 @@ def test_each_tier_fires_once_per_episode_and_resolves_once(store_url: str) -> N
     store.put_definition(engine, slo, "config", None, time.time())
     config = SloConfig(tick_s=1, snapshot_every_s=60, slos={("test", "avail"): slo})
     one, two = SloMonitor(engine, config), SloMonitor(engine, config)  # two replicas on one store
-    now = time.time()
+    now = math.floor(time.time() / 60) * 60 + 10  # every evaluation below falls in one snapshot period
     _failing(engine, now)
     fired = one.evaluate_all(now) + two.evaluate_all(now + 1)
     assert sorted((t.tier.name, t.state, t.episode) for t in fired) == [(n, "firing", 1) for n in ALL_TIERS]

@@ -40,3 +40,17 @@ def test_reads_are_scoped_to_the_workload(store_url: str) -> None:
         service.get_slo(engine, "other", "a", 10)
     assert [m.definition.slo.name for m in service.list_slos(engine, None, 10)] == ["a"]
     assert service.list_slos(engine, "other", 10) == []
+
+
+def test_the_list_reuses_a_fresh_status_of_the_loop_and_measures_a_stale_one(store_url: str) -> None:
+    from rungway.slos.burn import BURN_WINDOWS, Counts, status_of
+
+    engine = open_store(store_url)
+    now = time.time()
+    made = store.put_definition(engine, check_slo("test", "a", {"kind": "availability", "objective": 0.99}), "api",
+                                None, now)  # fmt: skip
+    loop = status_of(now - 30, 0.99, Counts(7, 10), {s: Counts() for s in BURN_WINDOWS})
+    [fresh] = service.list_slos(engine, "test", 5, now, {made.series: loop}, 120)
+    assert (fresh.status.window, fresh.measured) == (Counts(7, 10), True)
+    [stale] = service.list_slos(engine, "test", 5, now, {made.series: loop}, 10)
+    assert stale.status.window == Counts(0, 0) and stale.measured is False  # measured now: an empty log

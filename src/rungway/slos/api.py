@@ -24,6 +24,7 @@ from rungway.slos import service, store
 from rungway.slos.api_schemas import ALERT, HISTORY, IMPORT_BODY, SLO, SLO_BODY
 from rungway.slos.config import SLOS_SECTION
 from rungway.slos.model import Slo, SloInvalid, check_slo
+from rungway.slos.monitor import MONITOR
 from rungway.slos.openslo import from_openslo, to_openslo
 
 __all__ = ["router", "view_of", "writes_to"]
@@ -69,8 +70,12 @@ def _min_calls(request: web.Request) -> int:
 @router.route("GET", "/api/slos", summary="SLOs with their SLI, error budget remaining and burn rates",
               params=[WORKLOAD], response=_LIST)  # fmt: skip
 async def get_slos(request: web.Request) -> web.StreamResponse:
-    found = await asyncio.to_thread(service.list_slos, request.app[STATE].engine, view_of(request),
-                                    _min_calls(request))  # fmt: skip
+    state = request.app[STATE]
+    monitor = state.slots.get(MONITOR)
+    recent = dict(monitor.by_series) if monitor is not None else {}
+    fresh_s = 2 * state.config.section(SLOS_SECTION).tick_s
+    found = await asyncio.to_thread(service.list_slos, state.engine, view_of(request), _min_calls(request), None,
+                                    recent, fresh_s)  # fmt: skip
     return json_response({"object": "list", "data": [m.to_json() for m in found]})
 
 

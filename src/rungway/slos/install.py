@@ -10,18 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from rungway.capability import Capability, Host, Installed, StateKey
+from rungway.capability import Capability, Host, Installed
 from rungway.slos.api import router
 from rungway.slos.config import SLOS_SECTION
 from rungway.slos.metrics import SloCollector
-from rungway.slos.monitor import SloMonitor
+from rungway.slos.monitor import MONITOR, SloMonitor
 from rungway.slos.pages import pages
 from rungway.slos.service import sync_config
 
 __all__ = ["CAPABILITY", "MONITOR", "install_slos"]
-
-MONITOR: StateKey[SloMonitor] = StateKey("slos.monitor")
-"""The server's evaluation loop (`state.slots[MONITOR]`)."""
 
 
 def install_slos(host: Host) -> Installed:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from rungway.alerts.public import AlertEvent, alerts_of
+from rungway.capability import StateKey
 from rungway.gateway.slots import Slots
 from rungway.slos import store
 from rungway.slos.burn import DAY, TIERS, AlertTier, SloStatus, window_label
@@ -31,7 +32,7 @@ from rungway.slos.config import SloConfig
 from rungway.slos.measure import evaluate, refresh_rollup
 from rungway.slos.store import AlertRecord, Definition
 
-__all__ = ["CLAIM_TTL_S", "SloMonitor", "Transition"]
+__all__ = ["CLAIM_TTL_S", "MONITOR", "SloMonitor", "Transition"]
 
 log = logging.getLogger("rungway.slos")
 CLAIM_TTL_S = 90 * 86400.0
@@ -72,6 +73,7 @@ class SloMonitor:
     config: SloConfig
     slots: Slots | None = None
     latest: dict[tuple[str, str], tuple[int, SloStatus]] = field(default_factory=dict)
+    by_series: dict[str, SloStatus] = field(default_factory=dict)  # the lists read these instead of measuring
     ticks: int = 0
     last_tick_s: float = 0.0
 
@@ -86,11 +88,15 @@ class SloMonitor:
             refresh_rollup(self.engine, definition, now)
             status = evaluate(self.engine, definition, now)
             self.latest[(slo.workload, slo.name)] = (slo.window_days, status)
+            self.by_series[definition.series] = status
             store.write_snapshot(self.engine, slo, status, boundary)
             moved += self._alerts(definition, status, now)
         known = {(d.slo.workload, d.slo.name) for d in definitions}
         for key in [k for k in self.latest if k not in known]:
             del self.latest[key]
+        series = {d.series for d in definitions}
+        for gone in [k for k in self.by_series if k not in series]:
+            del self.by_series[gone]
         if self.ticks % 60 == 0:
             store.prune_snapshots(self.engine, now - 400 * DAY)
         self.ticks += 1
@@ -135,3 +141,7 @@ class SloMonitor:
             except Exception:  # a failed tick (a store hiccup) is logged; the next one tries again
                 log.exception("SLO evaluation tick failed")
             await asyncio.sleep(self.config.tick_s)
+
+
+MONITOR: StateKey[SloMonitor] = StateKey("slos.monitor")
+"""The server's evaluation loop (`state.slots[MONITOR]`)."""

@@ -8,6 +8,7 @@ the store at start (`sync_config`, source `config`) and cannot be changed or del
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -69,9 +70,25 @@ def _measure(engine: Engine, definition: Definition, min_calls: int, now: float)
     return Measured(definition, status, status.window.total >= min_calls)
 
 
-def list_slos(engine: Engine, workload: str | None, min_calls: int, now: float | None = None) -> list[Measured]:
+def list_slos(
+    engine: Engine,
+    workload: str | None,
+    min_calls: int,
+    now: float | None = None,
+    recent: Mapping[str, SloStatus] | None = None,
+    fresh_s: float = 0.0,
+) -> list[Measured]:
+    """Every SLO in view, measured now; or, for an SLO the evaluation loop measured at most `fresh_s` ago
+    (`recent`: its statuses by series), as the loop last measured it (a list of many SLOs stays cheap)."""
     at = time.time() if now is None else now
-    return [_measure(engine, d, min_calls, at) for d in store.read_definitions(engine, workload)]
+    out = []
+    for d in store.read_definitions(engine, workload):
+        known = (recent or {}).get(d.series)
+        if known is not None and at - known.at <= fresh_s:
+            out.append(Measured(d, known, known.window.total >= min_calls))
+        else:
+            out.append(_measure(engine, d, min_calls, at))
+    return out
 
 
 def _one(engine: Engine, workload: str | None, name: str) -> Definition:

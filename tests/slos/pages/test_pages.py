@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from rungway.domain.keys import Role
 from rungway.slos import store
-from rungway.slos.install import MONITOR
 from rungway.slos.model import check_slo
+from rungway.slos.monitor import MONITOR
 from tests.servers import Gateway
 from tests.slos.support import calls, spread
 from tests.web.support import UiClient

@@ -22,6 +22,7 @@ from rungway.gateway.routes import STATE
 from rungway.slos import service, store
 from rungway.slos.burn import BURN_WINDOWS, TIERS, window_label
 from rungway.slos.config import SLOS_SECTION
+from rungway.slos.monitor import MONITOR
 from rungway.slos.pages import pages
 from rungway.slos.store import Snapshot
 from rungway.web.charts import Series, line_chart
@@ -54,8 +55,13 @@ async def slos_page(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     min_calls = state.config.section(SLOS_SECTION).min_calls
 
+    monitor = state.slots.get(MONITOR)
+    recent = dict(monitor.by_series) if monitor is not None else {}
+    fresh_s = 2 * state.config.section(SLOS_SECTION).tick_s
+
     def read() -> tuple[list[service.Measured], list[store.AlertRecord]]:
-        return service.list_slos(state.engine, view, min_calls), store.read_alerts(state.engine, view, None, 20)
+        slos = service.list_slos(state.engine, view, min_calls, None, recent, fresh_s)
+        return slos, store.read_alerts(state.engine, view, None, 20)
 
     slos, alerts = await asyncio.to_thread(read)
     return render(request, "slos/list.html", title="SLOs", slos=slos, alerts=alerts, url=slo_url, windows=WINDOWS,
