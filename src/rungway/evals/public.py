@@ -6,8 +6,9 @@ datasets on two models client-side (`run_dataset`, as `rungway eval run` does: t
 stored runs case by case with the paired tests (`compare_records` over `load_records`), reading each
 result's cost and latency (`read_results`). Online evaluation (`rungway.online_evals`) builds scorers from
 the registry (`scorer_from_spec`, judged through a `ModelClient`), stores what they give as score records
-(`Score`, `append_scores`) and reads the means per source (`score_means`). Everything else in `rungway.evals`
-stays private.
+(`Score`, `append_scores`) and reads the means per source (`score_means`). The SLOs capability counts a
+workload's passing online scores over a time range (`online_score_counts`, a range count on the scores'
+(workload, created_at) index). Everything else in `rungway.evals` stays private.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from rungway.evals.scorers import (
     scorer_from_spec,
 )
 from rungway.evals.scores.model import Score
-from rungway.evals.scores.store import ScoreMean, append_scores, score_means
+from rungway.evals.scores.store import ScoreMean, append_scores, online_score_counts, score_means
 from rungway.evals.stats import Verdict
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "compare_records",
     "get_run",
     "load_records",
+    "online_score_counts",
     "read_results",
     "run_dataset",
     "score_case",

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, func, select
+from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -25,6 +25,7 @@ __all__ = [
     "append_scores",
     "eval_scores",
     "insert_scores",
+    "online_score_counts",
     "read_scores",
     "score_means",
 ]
@@ -167,3 +168,20 @@ def score_means(engine: Engine, workloads: Sequence[str], since: float) -> list[
         return [
             ScoreMean(r[0], r[1], r[2], int(r[3]), None if r[4] is None else float(r[4])) for r in conn.execute(query)
         ]
+
+
+def online_score_counts(
+    engine: Engine, workload: str, since: float, until: float, *, name: str | None = None, passing_at: float = 0.5
+) -> tuple[int, int]:
+    """(passing, all) online scores of the workload created in [since, until), of `name` when given: a boolean
+    or numeric score passes when its value is at least `passing_at`; a categorical one never counts."""
+    c = eval_scores.c
+    query = select(
+        func.coalesce(func.sum(case((c.value >= passing_at, 1), else_=0)), 0), func.count()
+    ).where(c.workload == workload, c.created_at >= since, c.created_at < until, c.source == "online",
+            c.value.is_not(None))  # fmt: skip
+    if name is not None:
+        query = query.where(c.name == name)
+    with engine.connect() as conn:
+        passing, total = conn.execute(query).one()
+    return int(passing), int(total)
