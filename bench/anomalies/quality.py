@@ -23,7 +23,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from rungway.anomalies.detector import DAY, HOUR, WEEK, DetectorSettings, Direction, HourValue, detect_episodes
+from rungway.anomalies.detector import HOUR, WEEK, DetectorSettings, Direction, HourValue, detect_episodes
 
 KINDS = ("step", "spike", "drift")
 METRICS = ("error_rate", "latency_p95", "cost_per_hour")
@@ -232,6 +232,7 @@ def main() -> None:
         at = f"{same.false_alarms} at recall {same.recall:.2f} ({same.multiple:.2f}x the clean maximum)"
         print(f"| {kind} | {k.planted} | {k.recall:.2f} | {k.precision:.2f} | {k.false_alarms} | {delay} "
               f"| {best:.2f} | {at} |")  # fmt: skip
+
 
 if __name__ == "__main__":
     main()

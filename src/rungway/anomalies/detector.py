@@ -133,20 +133,20 @@ class SeasonalBaseline:
             return self._expected[hour]
         settings, series = self.settings, self.series
         weekly = [p.value for k in range(1, settings.baseline_weeks + 1)
-                  if _usable(p := series.get(hour - k * WEEK), settings)]  # fmt: skip
+                  if (p := series.get(hour - k * WEEK)) is not None and _usable(p, settings)]  # fmt: skip
         found: float | None = None
         if len(weekly) >= 2:
             found = statistics.median(weekly)
         else:
             daily = [p.value for k in range(1, settings.baseline_days + 1)
-                     if _usable(p := series.get(hour - k * DAY), settings)]  # fmt: skip
+                     if (p := series.get(hour - k * DAY)) is not None and _usable(p, settings)]  # fmt: skip
             if len(daily) >= 3:
                 found = statistics.median(daily)
         self._expected[hour] = found
         return found
 
     def residual_scale(self, hour: float) -> float | None:
-        """MAD (as a standard deviation) of the relative residuals (value / expected - 1) over the week before `hour`."""
+        """MAD (as a standard deviation) of the relative residuals (value / expected - 1) in the week before."""
         residuals = []
         for k in range(1, 24 * 7 + 1):
             t = hour - k * HOUR
