@@ -36,7 +36,7 @@ from rungway.anomalies.model import SCORE_PREFIX, Anomaly, metric_named
 from rungway.anomalies.rollup import metric_series, read_hours, refresh_anomaly_hourly, rollup_watermark
 from rungway.evals.public import hourly_score_means
 
-__all__ = ["Change", "evaluate", "evaluate_workload", "workload_series"]
+__all__ = ["Change", "SeriesPoint", "anomaly_series", "evaluate", "evaluate_workload", "workload_series"]
 
 MAX_HOURS_PER_TICK = 24
 
@@ -147,3 +147,30 @@ def evaluate(engine: Engine, config: AnomaliesConfig, now: float) -> list[Change
         if watched:
             changes += evaluate_workload(engine, workload, config.settings_for(workload), through, now)
     return changes
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One hour of an anomaly's metric around it: the value, its seasonal baseline, the volume."""
+
+    hour: float
+    value: float
+    expected: float | None
+    volume: int
+    z: float | None
+
+    def to_json(self) -> dict[str, float | int | None]:
+        return {"hour": self.hour, "value": self.value, "expected": self.expected, "volume": self.volume,
+                "z": None if self.z is None else round(self.z, 2)}  # fmt: skip
+
+
+def anomaly_series(engine: Engine, anomaly: Anomaly, settings: DetectorSettings, hours: int = 48) -> list[SeriesPoint]:
+    """The metric's hours from a day before the anomaly opened to its end (at most `hours`), with baselines."""
+    start = anomaly.opened_at - 24 * HOUR
+    end = min(start + hours * HOUR, (anomaly.resolved_at or anomaly.last_hour + HOUR) + 12 * HOUR)
+    series = workload_series(engine, anomaly.workload, start - settings.baseline_weeks * WEEK - 8 * DAY, end)
+    points = series.get(anomaly.metric, {})
+    metric = metric_named(anomaly.metric)
+    baseline = SeasonalBaseline(points, settings, metric.direction, rate=metric.rate)
+    return [SeriesPoint(h, p.value, baseline.expected(h), p.volume, baseline.z(h)[1])
+            for h, p in sorted(points.items()) if start <= h < end]  # fmt: skip
