@@ -3,10 +3,12 @@
 For each dimension (model, route, user, prompt version, provider) the detector's loop reads, in the
 anomalous hour and in its baseline hours, each value's calls and its "mass" of the metric: errors for the
 error rate, calls slower than the baseline p95 for a latency, dollars for cost, tokens, refusals, filter hits.
-A dimension moved when the mass is spread over its values differently from the baseline: the Jensen-Shannon
-divergence between the two distributions (0: the same spread; a dimension with one value never moves).
-The dimension with the largest divergence is named, with the value that gained the most share of the mass
-(its explanatory power: the share of the change in mass it carries).
+Had nothing changed, each value would carry its calls in the window at its baseline rate (shrunk towards
+the dimension's overall rate, so a value with few baseline calls is not judged on them). A dimension moved
+when the mass is spread over its values differently from that expectation: the Jensen-Shannon divergence
+between the two distributions (0: as expected; a dimension with one value never moves). The dimension with
+the largest divergence is named, with the value whose mass grew most over its expectation (its explanatory
+power: the share of the whole change it carries).
 """
 
 from __future__ import annotations
@@ -41,11 +43,26 @@ class Explanation:
                 "divergence": {k: round(v, 4) for k, v in self.divergence.items()}}  # fmt: skip
 
 
-def _shares(breakdown: Breakdown) -> dict[str, float]:
-    total = sum(max(mass, 0.0) for _, mass in breakdown.values())
-    if total <= 0:
-        return {}
-    return {value: max(mass, 0.0) / total for value, (_, mass) in breakdown.items()}
+SMOOTHING_CALLS = 20.0
+"""A value's baseline rate is shrunk towards the dimension's overall rate as if it had this many more calls:
+a user with three calls and one error in the baseline is not a 33% user."""
+
+
+def _expected(window: Breakdown, baseline: Breakdown) -> dict[str, float]:
+    """Each value's mass in the window had nothing changed: its calls now at its (smoothed) baseline rate."""
+    calls = sum(c for c, _ in baseline.values())
+    overall = sum(m for _, m in baseline.values()) / calls if calls else 0.0
+    out = {}
+    for value, (now_calls, _) in window.items():
+        then_calls, then_mass = baseline.get(value, (0, 0.0))
+        rate = (then_mass + SMOOTHING_CALLS * overall) / (then_calls + SMOOTHING_CALLS)
+        out[value] = now_calls * rate
+    return out
+
+
+def _shares(masses: Mapping[str, float]) -> dict[str, float]:
+    total = sum(max(m, 0.0) for m in masses.values())
+    return {k: max(m, 0.0) / total for k, m in masses.items()} if total > 0 else {}
 
 
 def _js(p: Mapping[str, float], q: Mapping[str, float]) -> float:
@@ -67,24 +84,21 @@ def explain(window: Mapping[str, Breakdown], baseline: Mapping[str, Breakdown], 
     divergence: dict[str, float] = {}
     best: tuple[float, str] | None = None
     for dimension in DIMENSIONS:
-        p, q = _shares(window.get(dimension, {})), _shares(baseline.get(dimension, {}))
-        if not p:
+        mine, theirs = window.get(dimension, {}), baseline.get(dimension, {})
+        p = _shares({v: m for v, (_, m) in mine.items()})
+        q = _shares(_expected(mine, theirs))
+        if not p or not q:
             continue
-        score = _js(p, q) if q else 0.0
-        divergence[dimension] = score
+        divergence[dimension] = score = _js(p, q)
         if score >= minimum and (best is None or score > best[0]):
             best = (score, dimension)
     if best is None:
         return Explanation(None, None, 0.0, 0.0, 0.0, divergence)
     dimension = best[1]
-    mine, theirs = window[dimension], baseline.get(dimension, {})
-    win_total = sum(m for _, m in mine.values())
-    calls_now = sum(c for c, _ in mine.values()) or 1
-    calls_then = sum(c for c, _ in theirs.values()) or 1
-    # the mass each value would carry now at the baseline's rate per call, had its traffic stayed as it is
-    expected = {v: (theirs[v][1] / max(theirs[v][0], 1)) * c if v in theirs else 0.0 for v, (c, _) in mine.items()}
-    change = win_total - sum(m for _, m in theirs.values()) * calls_now / calls_then
+    mine = window[dimension]
+    expected = _expected(mine, baseline.get(dimension, {}))
     value = max(mine, key=lambda v: (mine[v][1] - expected[v], v))
-    p, q = _shares(mine), _shares(theirs)
+    change = sum(m for _, m in mine.values()) - sum(expected.values())
     power = (mine[value][1] - expected[value]) / change if change > 0 else 0.0
+    p, q = _shares({v: m for v, (_, m) in mine.items()}), _shares(expected)
     return Explanation(dimension, value, max(min(power, 1.0), 0.0), p.get(value, 0.0), q.get(value, 0.0), divergence)

@@ -52,11 +52,10 @@ def watch_states(engine: Engine, workloads: Sequence[str], since: datetime) -> M
         return {w: WatchState(w, False, False, None, False, (), 0, 0) for w in names}
     rows = read_watch(engine, names)
     c = anomalies.c
+    counted = select(c.workload, func.count()).where(c.workload.in_(names)).group_by(c.workload)
     with engine.connect() as conn:
-        open_: dict[str, int] = dict(conn.execute(select(c.workload, func.count()).where(c.status == "open", c.workload.in_(names))
-                                  .group_by(c.workload)).all())  # fmt: skip
-        recent: dict[str, int] = dict(conn.execute(select(c.workload, func.count()).where(c.last_hour >= cutoff, c.workload.in_(names))
-                                   .group_by(c.workload)).all())  # fmt: skip
+        open_: dict[str, int] = {str(w): int(n) for w, n in conn.execute(counted.where(c.status == "open"))}
+        recent: dict[str, int] = {str(w): int(n) for w, n in conn.execute(counted.where(c.last_hour >= cutoff))}
     out = {}
     for w in names:
         row = rows.get(w)

@@ -1,0 +1,58 @@
+"""Seeding the request log for the anomaly tests: days of ordinary hourly traffic, then a bad hour."""
+
+from __future__ import annotations
+
+import math
+import random
+import uuid
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from rungway.anomalies.config import AnomaliesConfig
+from rungway.anomalies.detector import HOUR
+from rungway.store.schema import requests
+
+CALLS_PER_HOUR = 30
+CONFIG = AnomaliesConfig(min_volume=10, baseline_weeks=2)
+
+
+def fixed_now() -> float:
+    """Half past an hour: the hour before the current one is the newest closed hour."""
+    return math.floor(1_790_000_000 / HOUR) * HOUR + 1800
+
+
+def _row(rng: random.Random, workload: str, ts: float, *, bad: bool, model: str) -> dict[str, Any]:
+    failed = bad or rng.random() < 0.02
+    latency = rng.uniform(150, 250) * (1.3 if 9 <= (ts // HOUR) % 24 <= 17 else 1.0)
+    return {
+        "id": uuid.uuid4().hex, "ts_start": ts, "ts_end": ts + latency / 1000, "workload": workload,
+        "user_id": f"user-{rng.randint(1, 5)}", "endpoint": "chat", "model_requested": model, "model_resolved": model,
+        "provider": "sim", "status": 502 if failed else 200, "error_type": "upstream_error" if failed else None,
+        "latency_ms": latency, "tokens_in": 100, "tokens_out": 50, "cost_nano": 1000, "priced": True,
+        "trace_id": uuid.uuid4().hex, "tags": "{}", "stream": False,
+    }  # fmt: skip
+
+
+def seed_traffic(engine: Engine, workload: str, first: float, hours: int, *, seed: int = 1) -> None:
+    """`hours` ordinary hours of traffic from `first`: ~2% errors, two models, a busier working day."""
+    rng = random.Random(seed)
+    rows = []
+    for h in range(hours):
+        start = first + h * HOUR
+        for i in range(CALLS_PER_HOUR):
+            model = "gpt-4o-mini" if i % 2 else "gpt-4o"
+            rows.append(_row(rng, workload, start + i * (HOUR / CALLS_PER_HOUR), bad=False, model=model))
+    with engine.begin() as conn:
+        conn.execute(insert(requests), rows)
+
+
+def seed_bad_hour(engine: Engine, workload: str, hour: float, *, seed: int = 2) -> None:
+    """An hour where calls to `gpt-4o` fail: the error rate jumps, and the model dimension explains it."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(CALLS_PER_HOUR):
+        model = "gpt-4o-mini" if i % 2 else "gpt-4o"
+        rows.append(_row(rng, workload, hour + i * (HOUR / CALLS_PER_HOUR), bad=model == "gpt-4o", model=model))
+    with engine.begin() as conn:
+        conn.execute(insert(requests), rows)
