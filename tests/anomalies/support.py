@@ -7,11 +7,17 @@ import random
 import uuid
 from typing import Any
 
+from click.testing import CliRunner, Result
 from sqlalchemy import Engine, insert
 
 from rungway.anomalies.config import AnomaliesConfig
-from rungway.anomalies.detector import HOUR
+from rungway.anomalies.detector import DAY, HOUR
+from rungway.anomalies.service import Change
+from rungway.anomalies.watch import WATCHER
+from rungway.cli.main import cli
 from rungway.store.schema import requests
+from tests.conftest import SIMULATOR_CONFIG
+from tests.servers import Gateway
 
 CALLS_PER_HOUR = 30
 CONFIG = AnomaliesConfig(min_volume=10, baseline_weeks=2)
@@ -56,3 +62,34 @@ def seed_bad_hour(engine: Engine, workload: str, hour: float, *, seed: int = 2) 
         rows.append(_row(rng, workload, hour + i * (HOUR / CALLS_PER_HOUR), bad=model == "gpt-4o", model=model))
     with engine.begin() as conn:
         conn.execute(insert(requests), rows)
+
+
+GATEWAY_CONFIG = (
+    SIMULATOR_CONFIG
+    + """
+anomalies:
+  min_volume: 10
+  baseline_weeks: 2
+"""
+)
+
+
+def seed_incident(engine: Engine, workload: str) -> None:
+    """Six ordinary days, then an hour where gpt-4o fails: the newest closed hour at `fixed_now()`."""
+    last_closed = fixed_now() - 1800 - HOUR
+    seed_traffic(engine, workload, last_closed - 6 * DAY, 6 * 24, seed=len(workload))
+    seed_bad_hour(engine, workload, last_closed)
+
+
+def tick(gw: Gateway, now: float | None = None) -> list[Change]:
+    """One tick of the gateway's own watcher at `now` (default `fixed_now()`), on the server's loop."""
+    watcher = gw.state.slots[WATCHER]
+    found: list[Change] = gw.call(lambda: watcher.tick(fixed_now() if now is None else now))
+    return found
+
+
+def anomalies_cli(gw: Gateway, key: str, *args: str, code: int = 0) -> Result:
+    env = {"RUNGWAY_URL": gw.base_url, "RUNGWAY_API_KEY": key, "RUNGWAY_ADMIN_KEY": None, "RUNGWAY_CONFIG": None}
+    result = CliRunner().invoke(cli, ["anomalies", *args], env=env)
+    assert result.exit_code == code, (args, result.output, result.exception)
+    return result

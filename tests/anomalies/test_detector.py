@@ -75,7 +75,7 @@ def test_a_slow_drift_is_caught_as_sustained() -> None:
     episodes = detect_episodes(drift, SETTINGS, start=2 * WEEK)
     assert episodes and episodes[0].opened_at > start
     baseline = SeasonalBaseline({v.hour: v for v in drift}, SETTINGS, Direction.UP, rate=False)
-    reasons = {judge(baseline, start + h * HOUR).reason for h in range(0, 7 * 24)}
+    reasons = {judge(baseline, start + h * HOUR).reason for h in range(7 * 24)}
     assert "sustained" in reasons
 
 

@@ -65,14 +65,15 @@ class AnomalyWatcher:
         return changes
 
     async def run_forever(self) -> None:
+        """Tick every `tick_s`, the first one `tick_s` after start (a restart loop does not re-roll at once)."""
         while True:
+            await asyncio.sleep(self.config.tick_s)
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed tick (a store outage) is logged; the next one tries again
                 log.exception("anomaly detection tick failed")
-            await asyncio.sleep(self.config.tick_s)
 
 
 WATCHER: StateKey[AnomalyWatcher] = StateKey("anomalies.watcher")
