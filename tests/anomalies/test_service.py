@@ -7,44 +7,23 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from rungway.anomalies import store
 from rungway.anomalies.config import WorkloadWatch
 from rungway.anomalies.detector import DAY, HOUR
 from rungway.anomalies.public import watch_states
-from rungway.anomalies.rollup import read_hours, refresh_anomaly_hourly, rollup_watermark
+from rungway.anomalies.rollup import refresh_anomaly_hourly
 from rungway.anomalies.service import anomaly_series, evaluate
-from rungway.capability import migration_packages
-from rungway.store.engine import create_store_engine
-from rungway.store.migrate import upgrade
-from tests.anomalies.support import CALLS_PER_HOUR, CONFIG, fixed_now, seed_bad_hour, seed_traffic
+from tests.anomalies.support import CONFIG, fixed_now, seed_bad_hour, seed_traffic
 
 NOW = fixed_now()
 LAST_CLOSED = NOW - 1800 - HOUR
 
 
-@pytest.fixture
-def engine(store_url: str) -> Engine:
-    made = create_store_engine(store_url)
-    upgrade(made, migration_packages())
-    return made
-
-
 def _seed(engine: Engine, workload: str = "test") -> None:
     seed_traffic(engine, workload, LAST_CLOSED - 6 * DAY, 6 * 24)
     seed_bad_hour(engine, workload, LAST_CLOSED)
-
-
-def test_the_rollup_counts_each_closed_hour_once(engine: Engine) -> None:
-    seed_traffic(engine, "test", LAST_CLOSED - 2 * DAY, 48)
-    assert refresh_anomaly_hourly(engine, NOW, 2) > 0
-    assert refresh_anomaly_hourly(engine, NOW, 2) == 0
-    assert rollup_watermark(engine) == LAST_CLOSED + HOUR  # every call before it is rolled up
-    hours = read_hours(engine, "test", LAST_CLOSED - 2 * DAY, LAST_CLOSED)
-    assert len(hours) == 48 and all(h.calls == CALLS_PER_HOUR for h in hours.values())
-    assert all(h.tokens == 150 * CALLS_PER_HOUR and h.cost_nano == 1000 * CALLS_PER_HOUR for h in hours.values())
 
 
 def test_an_error_spike_opens_one_anomaly_naming_the_model_with_traces(engine: Engine) -> None:
@@ -93,25 +72,3 @@ def test_a_workload_turned_off_is_not_judged(engine: Engine) -> None:
     assert evaluate(engine, off, NOW) == []
     states = watch_states(engine, ["test"], datetime.fromtimestamp(NOW - DAY, UTC))
     assert states["test"].known and not states["test"].enabled and not states["test"].evaluated
-
-
-def test_watch_states_tell_the_assessment_what_is_watched(engine: Engine) -> None:
-    _seed(engine)
-    seed_traffic(engine, "quiet", LAST_CLOSED - 6 * DAY, 6 * 24, seed=4)
-    evaluate(engine, CONFIG, NOW)
-    states = watch_states(engine, ["test", "quiet", "never"], datetime.fromtimestamp(NOW - DAY, UTC))
-    test, quiet, never = states["test"], states["quiet"], states["never"]
-    assert test.enabled and test.evaluated and test.last_evaluated_at == NOW
-    assert "error_rate" in test.metrics and "latency_p95" in test.metrics
-    assert test.open_anomalies == 1 and test.anomalies_in_window == 1
-    assert quiet.enabled and quiet.evaluated and quiet.open_anomalies == 0
-    assert not never.known and not never.enabled and never.last_evaluated_at is None
-    later = watch_states(engine, ["test"], datetime.fromtimestamp(NOW + DAY, UTC))["test"]
-    assert not later.evaluated and later.anomalies_in_window == 0 and later.open_anomalies == 1
-
-
-def test_watch_states_on_a_store_without_the_tables(tmp_path: object) -> None:
-    bare = create_store_engine(f"sqlite:///{tmp_path}/bare.db")
-    upgrade(bare)
-    state = watch_states(bare, ["test"], datetime.now(UTC))["test"]
-    assert not state.known and not state.enabled
