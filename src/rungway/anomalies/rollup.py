@@ -2,7 +2,8 @@
 
 Every closed hour (ended `slack_s` ago, so records still in a writer queue are in) is read from the log once,
 with two grouped range queries over `ix_requests_ts` (calls, errors, cost, tokens, refusals, filter hits and
-a latency histogram; the time-to-first-token histogram of streamed calls), into `anomaly_hourly`; the
+a latency histogram; the time-to-first-token histogram of streamed calls), into `anomaly_hourly` with each
+histogram's p95 (the dashboard's buckets: a p95 is a bucket's upper edge); the
 watermark moves with a compare-and-set in the same transaction (`rungway.store.rollup`), so replicas roll
 each hour up once. The first roll-up starts `baseline_weeks + 1` weeks back, not at the log's oldest call.
 The detector then reads a few hundred rows per workload, never the log.
@@ -13,10 +14,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, Integer, case, cast, func, insert, select
 
 from rungway.anomalies.detector import HOUR, WEEK, HourValue
@@ -34,7 +34,7 @@ REFUSED = "%:block%"
 
 @dataclass
 class HourStats:
-    """One workload's hour: the totals and histograms every request-log metric is read from."""
+    """One workload's hour: the totals and percentiles every request-log metric is read from."""
 
     calls: int = 0
     errors: int = 0
@@ -42,26 +42,22 @@ class HourStats:
     tokens: int = 0
     refusals: int = 0
     filter_hits: int = 0
-    latency: dict[int, int] = field(default_factory=dict)
-    ttft: dict[int, int] = field(default_factory=dict)
+    latency_p95: float | None = None
+    ttft_p95: float | None = None
+    ttft_calls: int = 0
 
     def value(self, metric: str) -> tuple[float, int] | None:
         """(the metric's value this hour, the volume behind it), or None when there is nothing to read."""
         if metric == "ttft_p95":
-            found = Tally(latency=self.ttft).percentile_ms(0.95)
-            return None if found is None else (found, sum(self.ttft.values()))
+            return None if self.ttft_p95 is None else (self.ttft_p95, self.ttft_calls)
         if self.calls == 0:
             return None
         n = self.calls
-        values = {
-            "error_rate": self.errors / n,
-            "latency_p95": Tally(latency=self.latency).percentile_ms(0.95) or 0.0,
-            "cost_per_hour": self.cost_nano / 1e9,
-            "tokens_per_call": self.tokens / n,
-            "refusal_rate": self.refusals / n,
-            "filter_hit_rate": self.filter_hits / n,
-        }
-        return values[metric], n
+        if metric == "latency_p95":
+            return self.latency_p95 or 0.0, n
+        counts = {"error_rate": self.errors, "cost_per_hour": self.cost_nano / 1e9 * n, "tokens_per_call": self.tokens,
+                  "refusal_rate": self.refusals, "filter_hit_rate": self.filter_hits}  # fmt: skip
+        return counts[metric] / n, n
 
 
 def _whole(conn: Connection, value: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -86,6 +82,8 @@ def _hour_rows(conn: Connection, start: float, end: float) -> list[dict[str, Any
     lat = _bucket(conn, r.latency_ms).label("lat")
     in_range = (r.ts_start >= start, r.ts_start < end, r.workload.is_not(None))
     grouped: dict[tuple[str, int], HourStats] = defaultdict(HourStats)
+    latency: dict[tuple[str, int], Tally] = defaultdict(Tally)
+    ttft: dict[tuple[str, int], Tally] = defaultdict(Tally)
     totals = select(
         r.workload, slot, lat, func.count(),
         func.coalesce(func.sum(case((r.status >= 400, 1), else_=0)), 0),
@@ -99,16 +97,19 @@ def _hour_rows(conn: Connection, start: float, end: float) -> list[dict[str, Any
         h.calls, h.errors, h.cost_nano = h.calls + int(n), h.errors + int(errors), h.cost_nano + int(cost)
         h.tokens, h.refusals = h.tokens + int(tokens), h.refusals + int(refusals)
         h.filter_hits += int(hits)
-        h.latency[int(bucket)] = h.latency.get(int(bucket), 0) + int(n)
-    ttft = _bucket(conn, r.ttft_ms).label("ttft")
-    streamed = select(r.workload, slot, ttft, func.count()).where(*in_range, r.ttft_ms.is_not(None))
-    for workload, s, bucket, n in conn.execute(streamed.group_by(r.workload, slot, ttft)):
-        grouped[(str(workload), int(s))].ttft[int(bucket)] = int(n)
+        latency[(str(workload), int(s))].latency[int(bucket)] = int(n)
+    first = _bucket(conn, r.ttft_ms).label("ttft")
+    streamed = select(r.workload, slot, first, func.count()).where(*in_range, r.ttft_ms.is_not(None))
+    for workload, s, bucket, n in conn.execute(streamed.group_by(r.workload, slot, first)):
+        ttft[(str(workload), int(s))].latency[int(bucket)] = int(n)
+    for key, h in grouped.items():  # a percentile from each hour's histogram, once, here
+        h.latency_p95 = latency[key].percentile_ms(0.95)
+        h.ttft_p95 = ttft[key].percentile_ms(0.95) if key in ttft else None
+        h.ttft_calls = sum(ttft[key].latency.values()) if key in ttft else 0
     return [
         {"bucket": start + s * HOUR, "workload": w, "calls": h.calls, "errors": h.errors, "cost_nano": h.cost_nano,
-         "tokens": h.tokens, "refusals": h.refusals, "filter_hits": h.filter_hits,
-         "latency": orjson.dumps(sorted(h.latency.items())).decode(),
-         "ttft": orjson.dumps(sorted(h.ttft.items())).decode()}
+         "tokens": h.tokens, "refusals": h.refusals, "filter_hits": h.filter_hits, "latency_p95": h.latency_p95,
+         "ttft_p95": h.ttft_p95, "ttft_calls": h.ttft_calls}
         for (w, s), h in grouped.items()
     ]  # fmt: skip
 
@@ -148,8 +149,7 @@ def read_hours(engine: Engine, workload: str, since: float, until: float) -> dic
         for row in conn.execute(query):
             out[float(row.bucket)] = HourStats(
                 int(row.calls), int(row.errors), int(row.cost_nano), int(row.tokens), int(row.refusals),
-                int(row.filter_hits), {int(i): int(n) for i, n in orjson.loads(row.latency)},
-                {int(i): int(n) for i, n in orjson.loads(row.ttft)},
+                int(row.filter_hits), row.latency_p95, row.ttft_p95, int(row.ttft_calls),
             )  # fmt: skip
     return out
 

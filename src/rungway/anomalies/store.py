@@ -55,8 +55,9 @@ anomaly_hourly = Table(
     Column("tokens", BigInteger, nullable=False),
     Column("refusals", BigInteger, nullable=False),
     Column("filter_hits", BigInteger, nullable=False),
-    Column("latency", Text, nullable=False),  # [[histogram bucket, calls], ...]
-    Column("ttft", Text, nullable=False),  # the same, over streamed calls
+    Column("latency_p95", Float),  # from the hour's latency histogram (the dashboard's buckets), computed once
+    Column("ttft_p95", Float),  # the same, over streamed calls
+    Column("ttft_calls", BigInteger, nullable=False),
     Index("ix_anomaly_hourly_workload", "workload", "bucket"),
 )
 anomaly_rollup_state = Table(

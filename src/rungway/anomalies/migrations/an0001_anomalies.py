@@ -26,8 +26,9 @@ def upgrade() -> None:
         sa.Column("tokens", sa.BigInteger, nullable=False),
         sa.Column("refusals", sa.BigInteger, nullable=False),
         sa.Column("filter_hits", sa.BigInteger, nullable=False),
-        sa.Column("latency", sa.Text, nullable=False),
-        sa.Column("ttft", sa.Text, nullable=False),
+        sa.Column("latency_p95", sa.Float),
+        sa.Column("ttft_p95", sa.Float),
+        sa.Column("ttft_calls", sa.BigInteger, nullable=False),
     )
     op.create_index("ix_anomaly_hourly_workload", "anomaly_hourly", ["workload", "bucket"])
     op.create_table(
