@@ -34,12 +34,12 @@ workloads:
 @pytest.mark.parametrize(
     ("raw", "path", "fix"),
     [
-        ({"sensitivity": 1}, "anomalies.sensitivity", "sensitivity: 2"),
-        ({"min_volume": 0}, "anomalies.min_volume", "min_volume: 1"),
-        ({"min_volume": 2.5}, "anomalies.min_volume", "min_volume"),
-        ({"enabled": "yes"}, "anomalies.enabled", "enabled: false"),
-        ({"tick_s": 1}, "anomalies.tick_s", "tick_s"),
-        ({"workloads": {"a": {"enabled": 1}}}, "anomalies.workloads.a.enabled", "enabled: false"),
+        ({"sensitivity": 1}, "anomalies.sensitivity", "write e.g. 2"),
+        ({"min_volume": 0}, "anomalies.min_volume", "write e.g. 1"),
+        ({"min_volume": 2.5}, "anomalies.min_volume", "a whole number"),
+        ({"enabled": "yes"}, "anomalies.enabled", "write e.g. false"),
+        ({"tick_s": 1}, "anomalies.tick_s", "write e.g. 10"),
+        ({"workloads": {"a": {"enabled": 1}}}, "anomalies.workloads.a.enabled", "write e.g. false"),
         ({"workloads": {"a": {"sensitivty": 4}}}, "anomalies.workloads.a.sensitivty", "sensitivity"),
         ({"treshold": 3}, "anomalies.treshold", ""),
         ({"workloads": ["a"]}, "anomalies.workloads", "enabled: false"),

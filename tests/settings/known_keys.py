@@ -51,6 +51,9 @@ shadow:
 redteam:
   workloads:
     wl: {every: 7d, model: fast}
+anomalies:
+  workloads:
+    wl: {enabled: true}
 deployments:
   fast-eu: {serves: fast, provider: sim}
 routing:
@@ -70,7 +73,7 @@ failover:
 responses: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
-NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
+NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails", "anomalies")
 
 
 def accepted_key_paths() -> set[str]:

@@ -76,14 +76,14 @@ def _number(data: ConfigMapping, key: str, path: str, low: float, high: float, *
     if isinstance(value, bool) or not isinstance(value, kind) or not low <= value <= high:
         what = "a whole number" if integer else "a number"
         raise data.error(f"{path}.{key}", f"expected {what} from {low:g} to {high:g}, got {value!r}",
-                         f"write e.g. {key}: {int(low) if integer else low:g}")  # fmt: skip
+                         f"write e.g. {int(low) if integer else low:g}")  # fmt: skip
     return value
 
 
 def _flag(data: ConfigMapping, path: str) -> bool | None:
     value = data.get("enabled")
     if value is not None and not isinstance(value, bool):
-        raise data.error(f"{path}.enabled", f"expected true or false, got {value!r}", "write e.g. enabled: false")
+        raise data.error(f"{path}.enabled", f"expected true or false, got {value!r}", "write e.g. false")
     return value
 
 
