@@ -15,6 +15,8 @@ from rungway.anomalies.detector import DAY, HOUR
 from rungway.anomalies.service import Change
 from rungway.anomalies.watch import WATCHER
 from rungway.cli.main import cli
+from rungway.evals.scores.model import Score
+from rungway.evals.scores.store import insert_scores
 from rungway.store.schema import requests
 from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
@@ -93,3 +95,17 @@ def anomalies_cli(gw: Gateway, key: str, *args: str, code: int = 0) -> Result:
     result = CliRunner().invoke(cli, ["anomalies", *args], env=env)
     assert result.exit_code == code, (args, result.output, result.exception)
     return result
+
+
+def seed_online_scores(
+    engine: Engine, workload: str, first: float, hours: int, *, drop_at: float | None = None
+) -> None:
+    """12 `helpfulness` scores (source online) per hour around 0.8; 0.3 in the hour `drop_at`."""
+    rng = random.Random(11)
+    scores = [
+        Score(id=uuid.uuid4().hex, workload=workload, name="helpfulness", data_type="numeric",
+              value=(0.3 if first + h * HOUR == drop_at else 0.8) + rng.uniform(-0.03, 0.03), string_value=None,
+              source="online", author="judge", created_at=first + h * HOUR + i * 300, scorer="llm-rubric")
+        for h in range(hours) for i in range(12)
+    ]  # fmt: skip
+    insert_scores(engine, scores)

@@ -15,7 +15,7 @@ from rungway.anomalies.detector import DAY, HOUR
 from rungway.anomalies.public import watch_states
 from rungway.anomalies.rollup import refresh_anomaly_hourly
 from rungway.anomalies.service import anomaly_series, evaluate
-from tests.anomalies.support import CONFIG, fixed_now, seed_bad_hour, seed_traffic
+from tests.anomalies.support import CONFIG, fixed_now, seed_bad_hour, seed_online_scores, seed_traffic
 
 NOW = fixed_now()
 LAST_CLOSED = NOW - 1800 - HOUR
@@ -72,3 +72,12 @@ def test_a_workload_turned_off_is_not_judged(engine: Engine) -> None:
     assert evaluate(engine, off, NOW) == []
     states = watch_states(engine, ["test"], datetime.fromtimestamp(NOW - DAY, UTC))
     assert states["test"].known and not states["test"].enabled and not states["test"].evaluated
+
+
+def test_a_falling_online_score_is_an_anomaly(engine: Engine) -> None:
+    seed_traffic(engine, "test", LAST_CLOSED - 6 * DAY, 6 * 24 + 1)
+    seed_online_scores(engine, "test", LAST_CLOSED - 6 * DAY, 6 * 24 + 1, drop_at=LAST_CLOSED)
+    changes = evaluate(engine, CONFIG, NOW)
+    assert [c.anomaly.metric for c in changes] == ["score:helpfulness"]
+    a = changes[0].anomaly
+    assert a.value < 0.4 and 0.75 < a.expected < 0.85 and a.dimension is None and a.traces == ()
