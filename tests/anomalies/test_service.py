@@ -81,3 +81,10 @@ def test_a_falling_online_score_is_an_anomaly(engine: Engine) -> None:
     assert [c.anomaly.metric for c in changes] == ["score:helpfulness"]
     a = changes[0].anomaly
     assert a.value < 0.4 and 0.75 < a.expected < 0.85 and a.dimension is None and a.traces == ()
+
+
+def test_an_anomaly_whose_traffic_stops_resolves(engine: Engine) -> None:
+    _seed(engine)
+    evaluate(engine, CONFIG, NOW)
+    changes = evaluate(engine, CONFIG, NOW + 4 * HOUR)  # no call in the three hours since
+    assert [(c.kind, c.anomaly.metric) for c in changes] == [("resolved", "error_rate")]

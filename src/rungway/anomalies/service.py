@@ -84,7 +84,8 @@ def _judge_hours(engine: Engine, workload: str, hours: list[float], settings: De
     changes: list[Change] = []
     touched: dict[str, Anomaly] = {}
     judged: set[str] = set()
-    for name, points in sorted(series.items()):
+    for name in sorted(set(series) | set(open_)):  # an open episode's metric is judged even with no data left
+        points = series.get(name, {})
         metric = metric_named(name)
         baseline = SeasonalBaseline(points, settings, metric.direction, rate=metric.rate)
         current = open_.get(name)
