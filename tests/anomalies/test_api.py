@@ -4,7 +4,12 @@ per episode across two replicas sharing a store."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from rungway.domain.keys import Role
 from tests.alerts.receiver import Receiver
@@ -65,5 +70,27 @@ def test_one_alert_per_episode_across_replicas(gateway_factory: Callable[..., Ga
         (event,) = receiver.delivered
         assert event["type"] == "anomaly.opened" and event["workload"] == "test" and event["metric"] == "error_rate"
         assert event["dimension"] == "model" and event["dimension_value"] == "gpt-4o" and event["traces"]
+    finally:
+        receiver.server.stop()
+
+
+@pytest.mark.redis
+def test_replicas_ticking_at_once_over_redis_send_one_alert(
+    gateway_factory: Callable[..., Gateway], store_url: str, redis_url: str
+) -> None:
+    receiver = Receiver()
+    try:
+        counters = (
+            f"counters:\n  backend: redis\n  redis_url: {redis_url}\n  key_prefix: 'test:{secrets.token_hex(6)}:'\n"
+        )
+        config = GATEWAY_CONFIG + counters + f"alerts:\n  webhook_url: {receiver.url}\n"
+        replicas = [gateway_factory(config, store_url=store_url) for _ in range(2)]
+        seed_incident(replicas[0].state.engine, "test")
+        with ThreadPoolExecutor(2) as pool:
+            found = list(pool.map(tick, replicas))
+        assert sorted(len(changes) for changes in found) == [0, 1]  # one replica judged the hour
+        receiver.wait_for(1)
+        time.sleep(0.5)  # a second alert would arrive by now
+        assert [event["type"] for event in receiver.delivered] == ["anomaly.opened"]
     finally:
         receiver.server.stop()
