@@ -51,6 +51,9 @@ shadow:
 redteam:
   workloads:
     wl: {every: 7d, model: fast}
+anomalies:
+  workloads:
+    wl: {enabled: true}
 deployments:
   fast-eu: {serves: fast, provider: sim}
 routing:
@@ -74,7 +77,9 @@ slos:
       avail: {kind: availability, objective: 99}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
-NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails", "slos")
+NAMED_WORKLOAD_SECTIONS = (
+    "prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails", "slos", "anomalies"
+)  # fmt: skip
 
 
 def accepted_key_paths() -> set[str]:

@@ -6,6 +6,7 @@ datasets on two models client-side (`run_dataset`, as `rungway eval run` does: t
 stored runs case by case with the paired tests (`compare_records` over `load_records`), reading each
 result's cost and latency (`read_results`). The SLOs capability counts a workload's passing online scores
 over a time range (`online_score_counts`, a range count on the scores' (workload, created_at) index).
+Anomaly detection watches the hourly means of the online scores (`hourly_score_means`, source "online").
 Everything else in `rungway.evals` stays private.
 """
 
@@ -24,7 +25,7 @@ from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
 from rungway.evals.runs.sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
 from rungway.evals.runs.store import ResultRow, get_run, read_results
 from rungway.evals.scorers import ScorerContext
-from rungway.evals.scores.store import online_score_counts
+from rungway.evals.scores.store import ScoreHour, hourly_score_means, online_score_counts
 from rungway.evals.stats import Verdict
 
 __all__ = [
@@ -35,9 +36,11 @@ __all__ = [
     "MetricDiff",
     "ResultRow",
     "RunOutcome",
+    "ScoreHour",
     "Verdict",
     "compare_records",
     "get_run",
+    "hourly_score_means",
     "load_records",
     "online_score_counts",
     "read_results",
