@@ -51,6 +51,9 @@ shadow:
 redteam:
   workloads:
     wl: {every: 7d, model: fast}
+anomalies:
+  workloads:
+    wl: {enabled: true}
 deployments:
   fast-eu: {serves: fast, provider: sim}
 routing:
@@ -89,6 +92,7 @@ NAMED_WORKLOAD_SECTIONS = (
     "guardrails",
     "online_evals",
     "slos",
+    "anomalies",
 )
 
 

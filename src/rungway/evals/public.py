@@ -8,7 +8,8 @@ result's cost and latency (`read_results`). Online evaluation (`rungway.online_e
 the registry (`scorer_from_spec`, judged through a `ModelClient`), stores what they give as score records
 (`Score`, `append_scores`) and reads the means per source (`score_means`). The SLOs capability counts a
 workload's passing online scores over a time range (`online_score_counts`, a range count on the scores'
-(workload, created_at) index). Everything else in `rungway.evals` stays private.
+(workload, created_at) index). Anomaly detection watches the hourly means of the online scores
+(`hourly_score_means`, source "online"). Everything else in `rungway.evals` stays private.
 """
 
 from __future__ import annotations
@@ -40,7 +41,14 @@ from rungway.evals.scorers import (
     scorer_from_spec,
 )
 from rungway.evals.scores.model import Score
-from rungway.evals.scores.store import ScoreMean, append_scores, online_score_counts, score_means
+from rungway.evals.scores.store import (
+    ScoreHour,
+    ScoreMean,
+    append_scores,
+    hourly_score_means,
+    online_score_counts,
+    score_means,
+)
 from rungway.evals.stats import Verdict
 
 __all__ = [
@@ -59,6 +67,7 @@ __all__ = [
     "RunOutcome",
     "Sample",
     "Score",
+    "ScoreHour",
     "ScoreMean",
     "ScoreResult",
     "ScorerContext",
@@ -67,6 +76,7 @@ __all__ = [
     "append_scores",
     "compare_records",
     "get_run",
+    "hourly_score_means",
     "load_records",
     "online_score_counts",
     "read_results",

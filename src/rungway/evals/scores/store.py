@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, fields
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, case, func, select
+from sqlalchemy import Column, Connection, Engine, Float, Index, Integer, String, Table, Text, case, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,10 +21,12 @@ from rungway.evals.scores.model import DataType, Score, ScoreSource
 from rungway.store.schema import metadata
 
 __all__ = [
+    "ScoreHour",
     "ScoreMean",
     "ScoreQuery",
     "append_scores",
     "eval_scores",
+    "hourly_score_means",
     "insert_scores",
     "online_score_counts",
     "read_scores",
@@ -185,3 +188,36 @@ def online_score_counts(
     with engine.connect() as conn:
         passing, total = conn.execute(query).one()
     return int(passing), int(total)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreHour:
+    """A numeric score's mean over one hour (`hour`: epoch seconds of its start) and how many scores it holds."""
+
+    name: str
+    hour: float
+    mean: float
+    count: int
+
+
+def hourly_score_means(engine: Engine, workload: str, source: str, since: float, until: float) -> list[ScoreHour]:
+    """Per score name and hour in [since, until) (`since` on an hour), the mean of the workload's numeric
+    scores from `source` (e.g. "online"): one grouped range query over `ix_eval_scores_created`."""
+    c = eval_scores.c
+    offset = (c.created_at - since) / 3600.0
+    slot = (
+        sql_cast(func.floor(offset), Integer) if engine.dialect.name == "postgresql" else sql_cast(offset, Integer)
+    ).label("slot")
+    query = (
+        select(c.name, slot, func.avg(c.value), func.count())
+        .where(
+            c.workload == workload,
+            c.created_at >= since,
+            c.created_at < until,
+            c.source == source,
+            c.value.is_not(None),
+        )
+        .group_by(c.name, slot)
+    )
+    with engine.connect() as conn:
+        return [ScoreHour(str(n), since + int(s) * 3600.0, float(m), int(k)) for n, s, m, k in conn.execute(query)]
