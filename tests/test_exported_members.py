@@ -157,6 +157,15 @@ EXPORTS = {
         "registered_sections",
     ],
     "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
+    "rungway.budgets.public": [
+        "Budget",
+        "BudgetScope",
+        "Period",
+        "list_budgets",
+        "period_bounds",
+        "spend_in_log",
+        "visible_budgets",
+    ],
     "rungway.alerts.public": [
         "ALERTS",
         "ALERTS_SECTION",

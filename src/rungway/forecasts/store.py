@@ -1,0 +1,233 @@
+"""The forecasts tables (migration fc0001): the daily spend roll-up, its watermark and the alert episodes.
+
+`forecast_daily` holds, per UTC day, workload and dimension (workload, team, model, user, key), the summed cost
+of the calls that started that day. A running server keeps it current with `refresh_rollup` (closed hours are
+added once, across replicas, by `rungway.store.rollup`'s compare-and-set watermark); a day rolled up in
+several chunks has several rows, which reads sum. So a forecast reads at most a few thousand small rows, never
+the request log: the read costs the same at a million calls as at a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from rungway.domain.timespec import DAY
+from rungway.store.rollup import HourlyRollup, Writer, closed_hour
+from rungway.store.schema import metadata, requests
+
+__all__ = [
+    "DIMENSIONS",
+    "AlertEpisode",
+    "DailySpend",
+    "close_episode",
+    "daily_spend",
+    "episodes_in_period",
+    "forecast_alerts",
+    "forecast_daily",
+    "forecast_rollup_state",
+    "open_episode",
+    "open_episodes",
+    "read_episodes",
+    "refresh_rollup",
+    "rollup_watermark",
+]
+
+forecast_daily = Table(
+    "forecast_daily",
+    metadata,
+    Column("day", Integer, nullable=False),
+    Column("workload", String(64)),
+    Column("dim", String(16), nullable=False),
+    Column("key", String(256)),
+    Column("cost_nano", BigInteger, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Index("ix_forecast_daily_dim_day", "dim", "day"),
+    Index("ix_forecast_daily_workload", "workload", "dim", "day"),
+)
+forecast_rollup_state = Table(
+    "forecast_rollup_state",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("watermark", Float, nullable=False),
+)
+forecast_alerts = Table(
+    "forecast_alerts",
+    metadata,
+    Column("id", String(96), primary_key=True),
+    Column("budget_id", String(40), nullable=False),
+    Column("budget_name", String(128), nullable=False),
+    Column("workload", String(64)),
+    Column("period_start", Float, nullable=False),
+    Column("period_end", Float, nullable=False),
+    Column("exhaust_at", Float, nullable=False),
+    Column("earliest", Float),
+    Column("latest", Float),
+    Column("opened_at", Float, nullable=False),
+    Column("closed_at", Float),
+    Column("message", String(500), nullable=False),
+    Index("ix_forecast_alerts_budget", "budget_id", "period_start"),
+)
+
+r = requests.c
+DIMENSIONS: dict[str, ColumnElement[str | None]] = {
+    "workload": r.workload,
+    "team": r.team,
+    "model": r.model_requested,
+    "user": r.user_id,
+    "key": r.key_id,
+}
+"""What spend is forecast by; `key` serves key budgets (the CLI and API offer the other four)."""
+
+ROLLUP = HourlyRollup(forecast_rollup_state, "daily")
+SLACK_S = 600.0  # an hour is rolled up once every call in it has had this long to be written
+
+
+def _day(engine: Engine) -> ColumnElement[int]:
+    if engine.dialect.name == "postgresql":
+        return cast(func.floor(r.ts_start / DAY), Integer)
+    return cast(r.ts_start / DAY, Integer)  # SQLite truncates toward zero; times are positive
+
+
+def _write(engine: Engine, start: float, end: float) -> Writer:
+    day = _day(engine)
+
+    def write(conn: Connection) -> None:
+        for dim, column in DIMENSIONS.items():
+            grouped = (
+                select(day, r.workload, literal(dim), column, func.coalesce(func.sum(r.cost_nano), 0), func.count())
+                .where(r.ts_start >= start, r.ts_start < end)
+                .group_by(day, r.workload, column)
+            )
+            names = ["day", "workload", "dim", "key", "cost_nano", "requests"]
+            conn.execute(insert(forecast_daily).from_select(names, grouped))
+
+    return write
+
+
+def refresh_rollup(engine: Engine, now: float) -> int:
+    """Roll up every closed hour since the watermark (a day per transaction on SQLite, so the gateway's
+    writer is never held off long); returns the hours added. Safe from several processes at once."""
+    chunk = 24 if engine.dialect.name == "sqlite" else 24 * 366
+    return ROLLUP.advance(engine, closed_hour(now, SLACK_S), chunk, lambda start, end: _write(engine, start, end))
+
+
+def rollup_watermark(engine: Engine) -> float | None:
+    """Calls that started before this time are in `forecast_daily`; None before the first roll-up."""
+    return ROLLUP.watermark(engine)
+
+
+@dataclass(frozen=True, slots=True)
+class DailySpend:
+    """One key's spend on one UTC day (`day`: days since the epoch), in nano-dollars."""
+
+    key: str | None
+    day: int
+    cost_nano: int
+    requests: int
+
+
+def daily_spend(
+    engine: Engine, dim: str, first_day: int, last_day: int, workload: str | None = None, key: str | None = None
+) -> list[DailySpend]:
+    """Spend per key and day over [first_day, last_day] of one dimension, all workloads' or one's."""
+    c = forecast_daily.c
+    q = (
+        select(c.key, c.day, func.sum(c.cost_nano), func.sum(c.requests))
+        .where(c.dim == dim, c.day >= first_day, c.day <= last_day)
+        .group_by(c.key, c.day)
+    )
+    if workload is not None:
+        q = q.where(c.workload == workload)
+    if key is not None:
+        q = q.where(c.key == key)
+    with engine.connect() as conn:
+        return [DailySpend(row[0], int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in conn.execute(q)]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEpisode:
+    """A stretch of time in which a budget's forecast ran out inside its period: opened once, closed when the
+    forecast no longer does (or the period ended)."""
+
+    id: str
+    budget_id: str
+    budget_name: str
+    workload: str | None
+    period_start: float
+    period_end: float
+    exhaust_at: float
+    earliest: float | None
+    latest: float | None
+    opened_at: float
+    closed_at: float | None
+    message: str
+
+
+def _episode(row: object) -> AlertEpisode:
+    return AlertEpisode(*(getattr(row, name) for name in AlertEpisode.__slots__))
+
+
+def open_episodes(engine: Engine) -> dict[tuple[str, float], AlertEpisode]:
+    """(budget id, period start) -> its open episode."""
+    c = forecast_alerts.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(forecast_alerts).where(c.closed_at.is_(None)))
+        return {(e.budget_id, e.period_start): e for e in map(_episode, rows)}
+
+
+def open_episode(engine: Engine, episode: AlertEpisode) -> bool:
+    """Store a new episode; False when another replica opened the same one first (its id is the budget, the
+    period and the number of episodes before it in that period)."""
+    values = {name: getattr(episode, name) for name in AlertEpisode.__slots__}
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(forecast_alerts).values(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+def episodes_in_period(engine: Engine, budget_id: str, period_start: float) -> int:
+    c = forecast_alerts.c
+    with engine.connect() as conn:
+        q = select(func.count()).where(c.budget_id == budget_id, c.period_start == period_start)
+        return int(conn.execute(q).scalar_one())
+
+
+def close_episode(engine: Engine, episode_id: str, now: float) -> None:
+    with engine.begin() as conn:
+        c = forecast_alerts.c
+        conn.execute(update(forecast_alerts).where(c.id == episode_id, c.closed_at.is_(None)).values(closed_at=now))
+
+
+def read_episodes(engine: Engine, budget_ids: Sequence[str] | None, limit: int = 50) -> list[AlertEpisode]:
+    """Newest first; every budget's when `budget_ids` is None (the admin's view)."""
+    c = forecast_alerts.c
+    q = select(forecast_alerts).order_by(c.opened_at.desc(), c.id).limit(limit)
+    if budget_ids is not None:
+        if not budget_ids:
+            return []
+        q = q.where(c.budget_id.in_(list(budget_ids)))
+    with engine.connect() as conn:
+        return [_episode(row) for row in conn.execute(q)]
