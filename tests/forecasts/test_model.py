@@ -41,7 +41,7 @@ def test_a_growing_series_is_forecast_above_its_month_to_date_run_rate() -> None
 
 def test_a_burst_does_not_carry_into_the_forecast() -> None:
     calm = weekly(63)
-    burst = calm[:60] + (calm[60] * 8,) + calm[61:]
+    burst = (*calm[:60], calm[60] * 8, *calm[61:])
     assert fit_forecast(burst, 7).over(7)[1] < fit_forecast(calm, 7).over(7)[1] * 1.25
 
 
@@ -66,7 +66,7 @@ def test_the_interval_widens_with_the_horizon() -> None:
 
 @pytest.mark.parametrize(("horizon", "level"), [(0, 0.8), (MAX_HORIZON + 1, 0.8), (7, 0.3), (7, 1.0)])
 def test_bad_horizons_and_levels_are_refused(horizon: int, level: float) -> None:
-    with pytest.raises(ValueError, match="horizon|level"):
+    with pytest.raises(ValueError, match=r"horizon|level"):
         fit_forecast(weekly(30), horizon, level)
 
 

@@ -75,9 +75,13 @@ def test_a_budget_that_will_run_out_inside_its_period(engine: Engine) -> None:
 def test_budgets_of_every_scope(engine: Engine) -> None:
     now = time.time()
     seed_spend(engine, "test", 30, users=("ann",), now=now)
-    for name, scope, extra in (("team-qa", "team", {"team": "qa"}), ("ann", "user", {"workload": "test", "user": "ann"}),
-                               ("each", "user", {"workload": "test", "each_user": True})):  # fmt: skip
-        set_budget(engine, BudgetRequest(name=name, scope=scope, amount_usd="5", period="daily", **extra))  # type: ignore[arg-type]
+    requests = [
+        BudgetRequest(name="team-qa", scope="team", amount_usd="5", period="daily", team="qa"),
+        BudgetRequest(name="ann", scope="user", amount_usd="5", period="daily", workload="test", user="ann"),
+        BudgetRequest(name="each", scope="user", amount_usd="5", period="daily", workload="test", each_user=True),
+    ]
+    for request in requests:
+        set_budget(engine, request)
     found = {o.budget.name: o for o in budget_outlooks(engine, None, True, now)}
     assert found["team-qa"].history_days == 30 and found["ann"].history_days == 30
     assert found["each"].exhaustion is None and "per-user" in found["each"].note

@@ -80,3 +80,14 @@ def test_an_episode_is_opened_once_and_closed(engine: Engine) -> None:
     assert [e.closed_at for e in stored] == [now + 60]
     assert read_episodes(engine, []) == [] and read_episodes(engine, ["bud_2"]) == []
     assert len(read_episodes(engine, None)) == 1
+
+
+def test_late_rows_are_recounted_into_their_days(engine: Engine) -> None:
+    now = time.time()
+    seed_spend(engine, "test", 3, now=now, today=False)
+    refresh_rollup(engine, now)
+    seed_spend(engine, "test", 10, now=now, today=False)  # a spill replayed: calls of days already rolled up
+    refresh_rollup(engine, now + 60)
+    today = math.floor(now / DAY)
+    assert sum(r.cost_nano for r in daily_spend(engine, "workload", today - 20, today)) == _logged(engine)
+    assert sum(r.cost_nano for r in daily_spend(engine, "user", today - 20, today)) == _logged(engine)

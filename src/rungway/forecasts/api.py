@@ -62,7 +62,7 @@ def view_of(request: web.Request) -> tuple[str | None, bool]:
 )
 async def get_forecast(request: web.Request) -> web.StreamResponse:
     workload, _ = view_of(request)
-    note_read(request, "forecast", workload)
+    note_read(request, "cost_report", workload)  # a forecast is a cost read (the assessment counts them)
     state = request.app[STATE]
     settings = state.config.section(FORECASTS_SECTION)
     found = await asyncio.to_thread(forecast_spend, state.engine, request.query.get("by", "workload"),
@@ -80,7 +80,7 @@ async def get_forecast(request: web.Request) -> web.StreamResponse:
 )
 async def get_budgets(request: web.Request) -> web.StreamResponse:
     workload, admin = view_of(request)
-    note_read(request, "forecast", workload)
+    note_read(request, "cost_report", workload)  # a forecast is a cost read (the assessment counts them)
     state = request.app[STATE]
     settings = state.config.section(FORECASTS_SECTION)
     found = await asyncio.to_thread(budget_outlooks, state.engine, workload, admin, None, settings)

@@ -78,7 +78,7 @@ def spend_command(by: str, days: str, workload: str | None, config_path: str | N
     settings = _settings(config_path)
     found = forecast_spend(engine, by, int(days), workload, None, settings)
     outlooks = budget_outlooks(engine, workload, True, None, settings)
-    record_read(engine, "forecast", workload)
+    record_read(engine, "cost_report", workload)  # a forecast read is a cost read
     data = spend_forecast_dict(found)
     budgets = [outlook_dict(o) for o in outlooks]
     if fmt == "json":
@@ -103,7 +103,7 @@ def budgets_command(workload: str | None, config_path: str | None, fmt: str) -> 
     engine = open_store(config_path)
     outlooks = budget_outlooks(engine, workload, True, None, _settings(config_path))
     episodes = [episode_dict(e) for e in visible_episodes(engine, workload, True, 20)]
-    record_read(engine, "forecast", workload)
+    record_read(engine, "cost_report", workload)  # a forecast read is a cost read
     budgets = [outlook_dict(o) for o in outlooks]
     if fmt == "json":
         sys.stdout.write(json.dumps({"budgets": budgets, "alerts": episodes}, indent=2) + "\n")

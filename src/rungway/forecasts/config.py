@@ -2,7 +2,7 @@
 history a forecast reads and how wide its interval is.
 
     forecasts:
-      refresh_s: 300        # roll up closed hours and re-check every budget's exhaustion this often (10 .. 86400)
+      refresh_s: 300        # roll up closed hours and re-check every budget's exhaustion this often (0.1 .. 86400)
       history_days: 90      # complete days of history a forecast reads (28 .. 366)
       level: 0.8            # the prediction interval's coverage (0.5 .. 0.99)
       alerts: true          # alert (through `alerts:`) when a budget's forecast runs out inside its period
@@ -43,7 +43,7 @@ def parse_forecasts(raw: object, source: str = "rungway.yaml") -> ForecastSettin
     if not isinstance(data, ConfigMapping):
         problem = f"expected a mapping, got {type(raw).__name__}"
         raise ConfigMapping({}, "forecasts", source, {}).error("forecasts", problem, "write e.g. `{level: 0.8}`")
-    refresh = _number(data, "refresh_s", 300.0, 10, 86_400, "300")
+    refresh = _number(data, "refresh_s", 300.0, 0.1, 86_400, "300")
     history = data.get("history_days", 90)
     if isinstance(history, bool) or not isinstance(history, int) or not 28 <= history <= 366:
         raise data.error("forecasts.history_days", f"expected whole days from 28 to 366, got {history!r}",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     cast,
+    delete,
     func,
     insert,
     literal,
@@ -34,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rungway.domain.timespec import DAY
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
-from rungway.store.schema import metadata, requests
+from rungway.store.schema import LATE_ROW, metadata, requests
 
 __all__ = [
     "DIMENSIONS",
@@ -49,6 +50,7 @@ __all__ = [
     "open_episode",
     "open_episodes",
     "read_episodes",
+    "recount_late_days",
     "refresh_rollup",
     "rollup_watermark",
 ]
@@ -100,6 +102,7 @@ DIMENSIONS: dict[str, ColumnElement[str | None]] = {
 """What spend is forecast by; `key` serves key budgets (the CLI and API offer the other four)."""
 
 ROLLUP = HourlyRollup(forecast_rollup_state, "daily")
+LATE_RECOUNT = HourlyRollup(forecast_rollup_state, "late")  # its watermark: when late rows were last looked for
 SLACK_S = 600.0  # an hour is rolled up once every call in it has had this long to be written
 
 
@@ -125,9 +128,35 @@ def _write(engine: Engine, start: float, end: float) -> Writer:
     return write
 
 
+def recount_late_days(engine: Engine, now: float) -> int:
+    """Roll up again each rolled-up day a late row landed in since the last look (a spill replayed, a
+    backlog drained: rows stored after the watermark passed their hour); returns the days recounted.
+
+    Late rows are found through the partial index `ix_requests_late` (only late rows are in it); the scan
+    overlaps the previous one by SLACK_S, so a row committed just after that look is not missed (recounting
+    a day twice gives the same sums)."""
+    rolled_to = ROLLUP.watermark(engine)
+    if rolled_to is None:
+        return 0
+    last = LATE_RECOUNT.watermark(engine)
+    with engine.begin() as conn:
+        if not LATE_RECOUNT.move(conn, last, now):
+            return 0  # another process is looking
+        late = select(_day(engine)).where(LATE_ROW, r.ts_start < rolled_to)
+        if last is not None:
+            late = late.where(r.recorded_at >= last - SLACK_S)
+        days = sorted({int(d) for (d,) in conn.execute(late.distinct())})
+        for day in days:
+            conn.execute(delete(forecast_daily).where(forecast_daily.c.day == day))
+            _write(engine, day * DAY, min((day + 1) * DAY, rolled_to))(conn)
+    return len(days)
+
+
 def refresh_rollup(engine: Engine, now: float) -> int:
-    """Roll up every closed hour since the watermark (a day per transaction on SQLite, so the gateway's
-    writer is never held off long); returns the hours added. Safe from several processes at once."""
+    """Recount the days late rows landed in, then roll up every closed hour since the watermark (a day per
+    transaction on SQLite, so the gateway's writer is never held off long); returns the hours added. Safe
+    from several processes at once (each step moves its watermark with a compare-and-set)."""
+    recount_late_days(engine, now)
     chunk = 24 if engine.dialect.name == "sqlite" else 24 * 366
     return ROLLUP.advance(engine, closed_hour(now, SLACK_S), chunk, lambda start, end: _write(engine, start, end))
 
