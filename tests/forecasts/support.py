@@ -41,14 +41,16 @@ def seed_spend(
     key_id: str | None = None,
     now: float | None = None,
     today: bool = True,
+    noise: float = 0.0,
 ) -> float:
     """A call per model and user on each of the `days` complete days before today (and today, so far), split
-    evenly; returns the USD seeded over the complete days."""
+    evenly, the day's spend off the weekly pattern by up to `noise` (a share); returns the USD seeded over the
+    complete days."""
     now = time.time() if now is None else now
     first = math.floor(now / DAY) - days
     records, total = [], 0.0
     for day in range(first, math.floor(now / DAY) + (1 if today else 0)):
-        usd = daily_usd(day, weekday_usd)
+        usd = daily_usd(day, weekday_usd) * (1 + noise * math.sin(day * 2.3))  # reproducible wobble
         share = usd / (len(models) * len(users))
         at = min(day * DAY + 3_600, now - 60)
         for model in models:
