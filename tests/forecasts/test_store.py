@@ -10,17 +10,20 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from rungway.domain.pricing import NANO_PER_USD
+from rungway.domain.records import RequestRecord
 from rungway.domain.timespec import DAY
 from rungway.forecasts.store import (
     AlertEpisode,
     close_episode,
     daily_spend,
+    forecast_daily,
     open_episode,
     open_episodes,
     read_episodes,
     refresh_rollup,
     rollup_watermark,
 )
+from rungway.store.requests import insert_requests
 from rungway.store.schema import requests
 from tests.forecasts.support import open_store, seed_spend
 
@@ -91,3 +94,22 @@ def test_late_rows_are_recounted_into_their_days(engine: Engine) -> None:
     today = math.floor(now / DAY)
     assert sum(r.cost_nano for r in daily_spend(engine, "workload", today - 20, today)) == _logged(engine)
     assert sum(r.cost_nano for r in daily_spend(engine, "user", today - 20, today)) == _logged(engine)
+
+
+def test_a_day_rolled_up_an_hour_at_a_time_is_compacted_to_a_row_per_key(engine: Engine) -> None:
+    day = math.floor(time.time() / DAY) - 3
+    calls = [RequestRecord(id=f"req_h{h}", ts_start=day * DAY + h * 3_600 + 60, ts_end=day * DAY + h * 3_600 + 61,
+                           workload="test", key_id=None, user="ann", team="qa", cost_nano=1_000 + h)
+             for h in range(24)]  # fmt: skip
+    insert_requests(engine, calls[:1])
+    refresh_rollup(engine, day * DAY + 3_600 + 601)  # the first hour closes
+    insert_requests(engine, calls[1:])
+    for hour in range(2, 26):  # a server's loop: an hour at a time, past midnight
+        refresh_rollup(engine, day * DAY + hour * 3_600 + 601)
+    with engine.connect() as conn:
+        c = forecast_daily.c
+        rows = conn.execute(select(c.dim, func.count()).where(c.day == day).group_by(c.dim)).all()
+    assert dict(rows) == {"workload": 1, "team": 1, "model": 1, "user": 1, "key": 1}
+    assert [r.cost_nano for r in daily_spend(engine, "user", day, day, key="ann")] == [
+        sum(1_000 + h for h in range(24))
+    ]

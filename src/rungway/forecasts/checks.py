@@ -16,6 +16,7 @@ from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, 
 from rungway.forecasts.config import FORECASTS_SECTION
 from rungway.forecasts.model import ENOUGH_HISTORY
 from rungway.forecasts.service import history_days
+from rungway.forecasts.store import refresh_rollup
 
 __all__ = ["check_cost_forecasting"]
 
@@ -27,6 +28,7 @@ def check_cost_forecasting(ctx: CheckContext, req: CheckRequest) -> Mapping[str,
         reason = "the store has no forecasts tables (the forecasts capability is not installed)"
         return {w.name: CheckOutcome(Verdict.NOT_ASSESSABLE, reason) for w in ctx.workloads}
     settings = ctx.section(FORECASTS_SECTION)
+    refresh_rollup(ctx.engine, ctx.now)  # late rows recounted too: the evidence counts every day of spend
     budgets = list_budgets(ctx.engine)
     history = history_days(ctx.engine, [w.name for w in ctx.workloads], ctx.now, settings.history_days)
     out: dict[str, CheckOutcome] = {}

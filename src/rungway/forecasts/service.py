@@ -20,7 +20,7 @@ from rungway.domain.timespec import DAY
 from rungway.errors import InvalidRequest
 from rungway.forecasts.config import ForecastSettings
 from rungway.forecasts.model import MAX_HORIZON, Exhaustion, Forecast, exhaustion, fit_forecast
-from rungway.forecasts.store import daily_spend, refresh_rollup, rollup_watermark
+from rungway.forecasts.store import daily_spend, is_current, refresh_rollup, rollup_watermark, top_keys
 
 __all__ = [
     "BY",
@@ -42,18 +42,20 @@ BASE_HORIZON = 30  # forecasts are fitted 30 days out (so 7 and 30 share one fit
 
 
 def last_complete_day(engine: Engine, now: float) -> int:
-    """The last UTC day (days since the epoch) wholly in the roll-up, after bringing it up to date."""
-    refresh_rollup(engine, now)
+    """The last UTC day (days since the epoch) wholly in the roll-up, after bringing it up to date when an hour
+    is waiting (a running server's loop keeps it current, and recounts late rows, so a read seldom writes)."""
+    if not is_current(engine, now):
+        refresh_rollup(engine, now)
     watermark = rollup_watermark(engine)
     rolled = math.floor(watermark / DAY) if watermark is not None else math.floor(now / DAY)
     return min(math.floor(now / DAY), rolled) - 1
 
 
-def _series(engine: Engine, dim: str, last: int, history: int, workload: str | None,
-            key: str | None = None) -> dict[str | None, tuple[float, ...]]:  # fmt: skip
+def _series(engine: Engine, dim: str, last: int, history: int, workload: str | None, key: str | None = None,
+            keys: list[str | None] | None = None) -> dict[str | None, tuple[float, ...]]:  # fmt: skip
     """key -> its daily spend in nano-dollars, from its first day with spend to `last`."""
     days: dict[str | None, dict[int, float]] = {}
-    for row in daily_spend(engine, dim, last - history + 1, last, workload, key):
+    for row in daily_spend(engine, dim, last - history + 1, last, workload, key, keys):
         if row.cost_nano:
             days.setdefault(row.key, {})[row.day] = days.get(row.key, {}).get(row.day, 0.0) + row.cost_nano
     out = {}
@@ -101,8 +103,8 @@ def _group(key: str | None, series: tuple[float, ...], days: int, level: float) 
 
 def forecast_spend(engine: Engine, by: str, days: int, workload: str | None, now: float | None = None,
                    settings: ForecastSettings | None = None) -> SpendForecast:  # fmt: skip
-    """Forecast each key of `by` (the costliest MAX_GROUPS by the last 30 days); InvalidRequest names a bad
-    `by` or `days`."""
+    """Forecast each key of `by` that spent in the last 30 days (the costliest MAX_GROUPS of them); InvalidRequest
+    names a bad `by` or `days`."""
     if by not in BY:
         raise InvalidRequest(f"by {by!r} is not valid: use one of {', '.join(BY)}", param="by")
     if days not in DAYS:
@@ -110,10 +112,10 @@ def forecast_spend(engine: Engine, by: str, days: int, workload: str | None, now
     settings = settings or ForecastSettings()
     now = time.time() if now is None else now
     last = last_complete_day(engine, now)
-    series = _series(engine, by, last, settings.history_days, workload)
-    ranked = sorted(series.items(), key=lambda kv: (-sum(kv[1][-30:]), str(kv[0])))
-    groups = [_group(k, s, days, settings.level) for k, s in ranked[:MAX_GROUPS]]
-    return SpendForecast(by, days, settings.level, workload, last + 1, groups, max(0, len(ranked) - MAX_GROUPS))
+    keys, spending = top_keys(engine, by, last - 29, last, workload, MAX_GROUPS)
+    series = _series(engine, by, last, settings.history_days, workload, keys=keys) if keys else {}
+    groups = [_group(k, series[k], days, settings.level) for k in keys if k in series]
+    return SpendForecast(by, days, settings.level, workload, last + 1, groups, max(0, spending - MAX_GROUPS))
 
 
 def history_days(engine: Engine, workloads: list[str], now: float, history: int = 90) -> dict[str, int]:

@@ -9,8 +9,10 @@ the request log: the read costs the same at a million calls as at a thousand.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    Select,
     String,
     Table,
     cast,
@@ -28,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -42,17 +46,20 @@ __all__ = [
     "AlertEpisode",
     "DailySpend",
     "close_episode",
+    "compact_days",
     "daily_spend",
     "episodes_in_period",
     "forecast_alerts",
     "forecast_daily",
     "forecast_rollup_state",
+    "is_current",
     "open_episode",
     "open_episodes",
     "read_episodes",
     "recount_late_days",
     "refresh_rollup",
     "rollup_watermark",
+    "top_keys",
 ]
 
 forecast_daily = Table(
@@ -103,6 +110,7 @@ DIMENSIONS: dict[str, ColumnElement[str | None]] = {
 
 ROLLUP = HourlyRollup(forecast_rollup_state, "daily")
 LATE_RECOUNT = HourlyRollup(forecast_rollup_state, "late")  # its watermark: when late rows were last looked for
+COMPACTED = HourlyRollup(forecast_rollup_state, "compact")  # its watermark: days before it hold one row per key
 SLACK_S = 600.0  # an hour is rolled up once every call in it has had this long to be written
 
 
@@ -152,13 +160,60 @@ def recount_late_days(engine: Engine, now: float) -> int:
     return len(days)
 
 
+def _start_on_a_day(engine: Engine) -> None:
+    """Start the roll-up at the UTC midnight before the oldest call, so that the catch-up's chunks (a day each
+    on SQLite) are whole days: one row per key and day."""
+    with engine.connect() as conn:
+        first = conn.execute(select(func.min(r.ts_start))).scalar()
+    if first is None:
+        return
+    with engine.begin() as conn:
+        ROLLUP.move(conn, None, math.floor(float(first) / DAY) * DAY)
+
+
+def compact_days(engine: Engine) -> int:
+    """Merge the rows of each whole day rolled up in several chunks (a running server adds an hour at a time)
+    into one row per workload and key; returns the days compacted. Reads then sum a row per key and day."""
+    rolled_to = ROLLUP.watermark(engine)
+    if rolled_to is None:
+        return 0
+    done = COMPACTED.watermark(engine)
+    start = math.floor(rolled_to / DAY) * DAY - DAY if done is None else done
+    end = math.floor(rolled_to / DAY) * DAY  # the day the watermark is in is not whole yet
+    if end <= start:
+        return 0
+    c = forecast_daily.c
+    grouped = select(c.day, c.workload, c.dim, c.key, func.sum(c.cost_nano), func.sum(c.requests))
+    names = ["day", "workload", "dim", "key", "cost_nano", "requests"]
+    with engine.begin() as conn:
+        if not COMPACTED.move(conn, done, end):
+            return 0  # another process compacts
+        for day in range(int(start / DAY), int(end / DAY)):
+            rows = conn.execute(grouped.where(c.day == day).group_by(c.day, c.workload, c.dim, c.key)).all()
+            conn.execute(delete(forecast_daily).where(c.day == day))
+            if rows:
+                conn.execute(insert(forecast_daily), [dict(zip(names, row, strict=True)) for row in rows])
+    return int((end - start) / DAY)
+
+
 def refresh_rollup(engine: Engine, now: float) -> int:
-    """Recount the days late rows landed in, then roll up every closed hour since the watermark (a day per
-    transaction on SQLite, so the gateway's writer is never held off long); returns the hours added. Safe
-    from several processes at once (each step moves its watermark with a compare-and-set)."""
+    """Recount the days late rows landed in, roll up every closed hour since the watermark (a day per
+    transaction on SQLite, so the gateway's writer is never held off long), then compact the whole days;
+    returns the hours added. Safe from several processes at once (each step moves its watermark with a
+    compare-and-set in the transaction that does the work)."""
+    if ROLLUP.watermark(engine) is None:
+        _start_on_a_day(engine)
     recount_late_days(engine, now)
     chunk = 24 if engine.dialect.name == "sqlite" else 24 * 366
-    return ROLLUP.advance(engine, closed_hour(now, SLACK_S), chunk, lambda start, end: _write(engine, start, end))
+    hours = ROLLUP.advance(engine, closed_hour(now, SLACK_S), chunk, lambda start, end: _write(engine, start, end))
+    compact_days(engine)
+    return hours
+
+
+def is_current(engine: Engine, now: float) -> bool:
+    """Every closed hour is rolled up (a read needs no refresh first)."""
+    watermark = ROLLUP.watermark(engine)
+    return watermark is not None and watermark >= closed_hour(now, SLACK_S)
 
 
 def rollup_watermark(engine: Engine) -> float | None:
@@ -176,10 +231,23 @@ class DailySpend:
     requests: int
 
 
+def _keyed(q: Select[Any], keys: Sequence[str | None]) -> Select[Any]:
+    c = forecast_daily.c
+    named = [k for k in keys if k is not None]
+    return q.where(or_(c.key.in_(named), c.key.is_(None)) if None in keys else c.key.in_(named))
+
+
 def daily_spend(
-    engine: Engine, dim: str, first_day: int, last_day: int, workload: str | None = None, key: str | None = None
+    engine: Engine,
+    dim: str,
+    first_day: int,
+    last_day: int,
+    workload: str | None = None,
+    key: str | None = None,
+    keys: Sequence[str | None] | None = None,
 ) -> list[DailySpend]:
-    """Spend per key and day over [first_day, last_day] of one dimension, all workloads' or one's."""
+    """Spend per key and day over [first_day, last_day] of one dimension, all workloads' or one's, every key's
+    or one `key`'s or those in `keys`."""
     c = forecast_daily.c
     q = (
         select(c.key, c.day, func.sum(c.cost_nano), func.sum(c.requests))
@@ -190,8 +258,26 @@ def daily_spend(
         q = q.where(c.workload == workload)
     if key is not None:
         q = q.where(c.key == key)
+    if keys is not None:
+        q = _keyed(q, keys)
     with engine.connect() as conn:
         return [DailySpend(row[0], int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in conn.execute(q)]
+
+
+def top_keys(
+    engine: Engine, dim: str, first_day: int, last_day: int, workload: str | None, limit: int
+) -> tuple[list[str | None], int]:
+    """The `limit` keys of a dimension with the most spend over [first_day, last_day], costliest first, and
+    how many keys spent anything: a forecast then reads the series of those keys only."""
+    c = forecast_daily.c
+    total = func.sum(c.cost_nano)
+    q = select(c.key, total).where(c.dim == dim, c.day >= first_day, c.day <= last_day).group_by(c.key)
+    if workload is not None:
+        q = q.where(c.workload == workload)
+    with engine.connect() as conn:
+        ranked = [(row[0], int(row[1] or 0)) for row in conn.execute(q.having(total > 0))]
+    ranked.sort(key=lambda kv: (-kv[1], str(kv[0])))
+    return [k for k, _ in ranked[:limit]], len(ranked)
 
 
 @dataclass(frozen=True, slots=True)
