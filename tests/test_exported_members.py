@@ -158,6 +158,7 @@ EXPORTS = {
     ],
     "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
     "rungway.budgets.public": [
+        "MAX_SPEND_NANO",
         "Budget",
         "BudgetScope",
         "Period",

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import Engine
 
+from rungway.budgets.public import spend_in_log
 from rungway.budgets.service import BudgetRequest, set_budget
 from rungway.domain.timespec import DAY
 from rungway.errors import InvalidRequest
@@ -84,6 +85,8 @@ def test_budgets_of_every_scope(engine: Engine) -> None:
         set_budget(engine, request)
     found = {o.budget.name: o for o in budget_outlooks(engine, None, True, now)}
     assert found["team-qa"].history_days == 30 and found["ann"].history_days == 30
+    for o in found.values():  # the roll-up's days plus the log's last hour are the log's whole period
+        assert o.spent_nano == spend_in_log(engine, o.budget, o.period_start, o.period_end) > 0
     assert found["each"].exhaustion is None and "per-user" in found["each"].note
     assert "team-qa" not in {o.budget.name for o in budget_outlooks(engine, "test", False, now)}  # admins only
 

@@ -68,6 +68,7 @@ failover:
   breaker: {}
   drills: {}
 responses: {}
+forecasts: {}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
 NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from rungway.budgets.public import Budget, BudgetScope, list_budgets, period_bounds, spend_in_log, visible_budgets
+from rungway.budgets.public import (
+    MAX_SPEND_NANO,
+    Budget,
+    BudgetScope,
+    list_budgets,
+    period_bounds,
+    spend_in_log,
+    visible_budgets,
+)
 from rungway.domain.timespec import DAY
 from rungway.errors import InvalidRequest
 from rungway.forecasts.config import ForecastSettings
@@ -144,31 +152,45 @@ class BudgetOutlook:
     note: str = ""
 
 
-def _budget_series(engine: Engine, budget: Budget, last: int, history: int) -> tuple[float, ...] | None:
-    """The daily spend a budget counts, or None when this budget has no single series (default per-user)."""
+def _series_of(budget: Budget) -> tuple[str, str | None, str | None] | None:
+    """(dimension, workload or None, key) of the daily spend a budget counts; None for a default per-user
+    budget (no single series)."""
     if budget.scope is BudgetScope.WORKLOAD:
-        found = _series(engine, "workload", last, history, budget.workload, budget.workload)
-    elif budget.scope is BudgetScope.USER and budget.user is not None:
-        found = _series(engine, "user", last, history, budget.workload, budget.user)
-    elif budget.scope is BudgetScope.TEAM:
-        found = _series(engine, "team", last, history, None, budget.team)
-    elif budget.scope is BudgetScope.KEY:
-        found = _series(engine, "key", last, history, None, budget.key_id)
-    else:
-        return None
-    return next(iter(found.values()), ())
+        return "workload", budget.workload, budget.workload
+    if budget.scope is BudgetScope.USER and budget.user is not None:
+        return "user", budget.workload, budget.user
+    if budget.scope is BudgetScope.TEAM:
+        return "team", None, budget.team
+    if budget.scope is BudgetScope.KEY:
+        return "key", None, budget.key_id
+    return None
 
 
-def _outlook(engine: Engine, budget: Budget, now: float, last: int, settings: ForecastSettings) -> BudgetOutlook:
+def _spent(engine: Engine, budget: Budget, start: float, end: float, now: float, watermark: float | None) -> int:
+    """The budget's spend this period: the roll-up's whole days and hours before its watermark, and the request
+    log only after it (an hour or so of calls, on the log's indexes), when the period starts at a UTC midnight;
+    else the request log over the period."""
+    spec = _series_of(budget)
+    if spec is None or watermark is None or start % DAY or not start <= watermark:
+        return spend_in_log(engine, budget, start, min(end, now + DAY))
+    dim, workload, key = spec
+    rolled = sum(r.cost_nano for r in daily_spend(engine, dim, int(start // DAY), int(watermark // DAY), workload, key))
+    return min(rolled + spend_in_log(engine, budget, watermark, min(end, now + DAY)), MAX_SPEND_NANO)
+
+
+def _outlook(engine: Engine, budget: Budget, now: float, last: int, settings: ForecastSettings,
+             watermark: float | None) -> BudgetOutlook:  # fmt: skip
     start, end = period_bounds(budget, now)
     if not budget.active(now):
         return BudgetOutlook(budget, start, end, 0, budget.amount_nano, None, None, 0, "not active now")
-    spent = spend_in_log(engine, budget, start, min(end, now + DAY))
+    spent = _spent(engine, budget, start, end, now, watermark)
     remaining = budget.amount_nano - spent
-    series = _budget_series(engine, budget, last, settings.history_days)
-    if series is None:
+    spec = _series_of(budget)
+    if spec is None:
         return BudgetOutlook(budget, start, end, spent, remaining, None, None, 0,
                              "a default per-user budget: each user's spend is forecast apart (by user)")  # fmt: skip
+    dim, workload, key = spec
+    series = next(iter(_series(engine, dim, last, settings.history_days, workload, key).values()), ())
     if not series:
         return BudgetOutlook(budget, start, end, spent, remaining, None, None, 0, "no spend history yet")
     first_start = (last + 1) * DAY
@@ -205,6 +227,7 @@ def budget_outlooks(engine: Engine, workload: str | None, admin: bool, now: floa
     elif workload is not None:
         budgets = [b for b in budgets if b.workload == workload]
     last = last_complete_day(engine, now)
-    found = [_outlook(engine, b, now, last, settings) for b in budgets]
+    watermark = rollup_watermark(engine)
+    found = [_outlook(engine, b, now, last, settings, watermark) for b in budgets]
     never = float("inf")
     return sorted(found, key=lambda o: (o.exhaustion.at or never if o.exhaustion else never, o.budget.name))
