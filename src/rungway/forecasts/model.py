@@ -11,6 +11,7 @@ by sqrt(h). `linear_month_end` is the baseline it is measured against: the month
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,10 +100,9 @@ def _run(y: tuple[float, ...], p: Params, seasonal: bool, horizon: int) -> list[
     start = _origins(seasonal)
     scale = sum(abs(y[i] - y[i - 1]) for i in range(1, start)) / max(start - 1, 1) or abs(level) * 0.1 or 1.0
     made: list[list[float]] = []
+    damped = [_damped(p.phi, h) for h in range(1, horizon + 1)]
     for t in range(start, len(y) + 1):
-        path = [
-            max(0.0, level + _damped(p.phi, h) * trend + season[(t + h - 1) % SEASON]) for h in range(1, horizon + 1)
-        ]
+        path = [max(0.0, level + d * trend + season[(t + h) % SEASON]) for h, d in enumerate(damped)]
         made.append(path)
         if t == len(y):
             break
@@ -158,8 +158,10 @@ def _calibrate(
     tail = (1 - level) / 2
     bands: list[tuple[float, float]] = []
     calibrated = 0
+    prefix = [0.0, *itertools.accumulate(y)]
+    cumulative = [list(itertools.accumulate(path)) for path in made[:-1]]
     for h in range(1, horizon + 1):
-        ratios = _ratios(y, made, start, h, floor)
+        ratios = _ratios(prefix, cumulative, start, h, floor)
         if len(ratios) >= MIN_RESIDUALS:
             lo, hi = _quantile(ratios, tail), _quantile(ratios, 1 - tail)
             if h > SEASON and calibrated >= SEASON:
@@ -177,13 +179,16 @@ def _calibrate(
     return bands, calibrated
 
 
-def _ratios(y: tuple[float, ...], made: list[list[float]], start: int, h: int, floor: float) -> list[float]:
+def _ratios(prefix: list[float], cumulative: list[list[float]], start: int, h: int, floor: float) -> list[float]:
+    """The log ratios of actual to forecast h-day totals from the last 90 origins that have h days after them
+    (`prefix`: the series' running sums; `cumulative`: each past origin's running forecast)."""
+    n = len(prefix) - 1
     out = []
-    for i, path in enumerate(made[:-1]):
+    for i, path in enumerate(cumulative):
         t = start + i
-        if t + h > len(y):
+        if t + h > n:
             break
-        out.append(_log_ratio(sum(y[t : t + h]), sum(path[:h]), floor * h))
+        out.append(_log_ratio(prefix[t + h] - prefix[t], path[h - 1], floor * h))
     return sorted(out[-90:])
 
 
