@@ -28,13 +28,14 @@ from aiohttp import web
 from rungway.api.registry import ApiRouter
 from rungway.errors import ConfigError
 from rungway.gateway.context import CallContext
-from rungway.gateway.dialect import Dialect, StreamTranslation
+from rungway.gateway.dialect import Dialect, NativeDialect, StreamTranslation
 from rungway.gateway.output_guard import GuardVerdict, OutputGuard, StreamGuard
 from rungway.gateway.pipeline import PipelineExtension, Step
 from rungway.gateway.routes import STATE
 from rungway.gateway.routing import Attempt, AttemptPolicy, RoutePlan
 from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import AttemptObserver, BudgetHolder, GatewayState, RoutePlanner
+from rungway.providers.base import NativeEvent
 from rungway.settings.sections import ConfigSection
 from rungway.store.writer import BatchWriter
 from rungway.web.pages import PageRouter
@@ -56,6 +57,8 @@ __all__ = [
     "Hook",
     "Host",
     "Installed",
+    "NativeDialect",
+    "NativeEvent",
     "OutputGuard",
     "PageRouter",
     "PipelineExtension",

@@ -162,9 +162,9 @@ def test_through_an_anthropic_upstream(claude_gateway: Gateway, fake_anthropic: 
     )
     assert message.content[0].type == "text" and message.content[0].text == "Hello from fake Claude."
     assert message.model == "claude-sonnet"
-    # The fake reports 18 input tokens of which 5 were read from the cache.
+    # Sent natively: Anthropic's own usage (10 new input tokens, 3 written to and 5 read from the cache).
     assert (message.usage.input_tokens, message.usage.cache_read_input_tokens, message.usage.output_tokens) == (
-        13,
+        10,
         5,
         7,
     )

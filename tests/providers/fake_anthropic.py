@@ -1,6 +1,6 @@
 """A loopback upstream that speaks Anthropic's Messages API (JSON and SSE events, errors).
 
-It answers with text, or with a `tool_use` block when tools are offered (input built from the tool's
+It answers with text, or with a `tool_use` block when custom tools are offered (input built from the tool's
 schema), honours `stop_sequences` and a small `max_tokens`, and reports usage with prompt-cache
 fields. The model name picks failures: `error-529` (overloaded), `error-429` (with retry-after),
 `error-400`, `error-500`, `slow` (3 s), `stream-error` (an `error` event mid-stream), `truncated`
@@ -50,7 +50,7 @@ def value_for(schema: dict[str, Any]) -> Any:
 
 def message(body: dict[str, Any]) -> dict[str, Any]:
     """The Message Anthropic would answer for this request."""
-    tools = body.get("tools") or []
+    tools = [tool for tool in body.get("tools") or [] if "input_schema" in tool]  # server tools: not used here
     choice = body.get("tool_choice") or {"type": "auto"}
     content: list[dict[str, Any]] = []
     stop_reason = "end_turn"

@@ -9,20 +9,25 @@ supplies dialects through `Installed.dialects`; the server mounts each one's POS
 (`gateway/pipeline.py`'s `build_dialect_pipeline`). What a dialect keeps between reading the request and
 writing the answer (the model name the client asked for, a conversation to store) goes in `ctx.slots`
 under its own `CallKey`.
+
+A `NativeDialect` may also be sent as the client wrote it to a deployment whose provider serves its API
+(`providers/base.py`'s `NativeSpeaker`, e.g. /v1/messages to Anthropic): nothing is lost in translation, and
+the upstream's answer is read as chat only for the records (`gateway/native.py` says when a call goes native).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import web
 
 from rungway.domain.usage import Usage
 from rungway.errors import RungwayError
 from rungway.gateway.context import CallContext
+from rungway.providers.base import NativeEvent
 
-__all__ = ["Dialect", "StreamTranslation"]
+__all__ = ["Dialect", "NativeDialect", "StreamTranslation"]
 
 
 class StreamTranslation(Protocol):
@@ -72,4 +77,32 @@ class Dialect(Protocol):
 
     def error_response(self, error: RungwayError) -> web.Response:
         """An error before the answer began, in this API's error shape and with the error's status and headers."""
+        ...
+
+
+@runtime_checkable
+class NativeDialect(Dialect, Protocol):
+    """A dialect whose requests a provider may take as they are (see the module docstring)."""
+
+    @property
+    def native_api(self) -> str:
+        """The API a provider must speak to take the request as it is (`NativeSpeaker.native_apis`)."""
+        ...
+
+    def native_body(self, ctx: CallContext) -> dict[str, Any] | None:
+        """The request as the client sent it (the upstream's model id is set per try), or None when this call
+        cannot go as it is."""
+        ...
+
+    def native_required(self, ctx: CallContext) -> str | None:
+        """What in the request only a deployment that speaks the API can serve (e.g. `tools.0.type
+        'web_search_20250305'`), or None when a translated call says everything the client asked."""
+        ...
+
+    def native_answer(self, ctx: CallContext, data: dict[str, Any]) -> bytes:
+        """The upstream's JSON answer as the client gets it (the dialect's ids and the model asked for)."""
+        ...
+
+    def native_event(self, ctx: CallContext, event: NativeEvent) -> bytes:
+        """One upstream event as the client gets it: the whole SSE event (`event: ...\ndata: ...\n\n`)."""
         ...

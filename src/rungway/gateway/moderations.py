@@ -16,9 +16,9 @@ from rungway.domain.usage import Usage, prompt_tokens
 from rungway.errors import InvalidRequest
 from rungway.gateway.attempts import try_plan
 from rungway.gateway.context import CallContext
-from rungway.gateway.responses import raw_json_response
+from rungway.gateway.responses import answer_headers, raw_json_response
 from rungway.gateway.state import GatewayState
-from rungway.gateway.upstream import answer_headers, upstream_headers
+from rungway.gateway.upstream import upstream_headers
 from rungway.providers.base import ModerateCall, ModerateResult, moderator_of
 
 __all__ = ["call_moderations"]

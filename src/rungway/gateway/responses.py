@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 
 from rungway.errors import RungwayError, error_body
+from rungway.gateway.context import CallContext
 
 JSON = "application/json"
 
@@ -18,6 +19,12 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 def raw_json_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON, headers=headers)
+
+
+def answer_headers(ctx: CallContext) -> dict[str, str]:
+    """The call's ids, and what steps asked to tell the caller (`ctx.answer_headers`: Deprecation, Sunset)."""
+    ids = {"x-request-id": ctx.id, "x-rungway-trace-id": ctx.trace_id or ""}
+    return {**ctx.answer_headers, **ids} if ctx.answer_headers else ids
 
 
 def error_response(error: RungwayError) -> web.Response:

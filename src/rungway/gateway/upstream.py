@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -16,13 +16,14 @@ from rungway.domain.usage import Usage, prompt_tokens
 from rungway.errors import RungwayError
 from rungway.gateway.attempts import end_stream, open_stream, try_plan
 from rungway.gateway.context import CallContext
-from rungway.gateway.dialect import Dialect, StreamTranslation
+from rungway.gateway.dialect import Dialect, NativeDialect, StreamTranslation
+from rungway.gateway.native import NativeOpened, call_json, native_request, open_native_or_chat, relay_native
 from rungway.gateway.output_guard import GuardedStream, guard_completion
-from rungway.gateway.responses import SSE_DONE, raw_json_response, sse_event
+from rungway.gateway.responses import SSE_DONE, answer_headers, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
 from rungway.gateway.stream_output import StreamOutput
-from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult
+from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
 
 log = logging.getLogger("rungway.gateway.upstream")
 
@@ -36,12 +37,6 @@ def upstream_headers(ctx: CallContext) -> dict[str, str]:
     return headers
 
 
-def answer_headers(ctx: CallContext) -> dict[str, str]:
-    """The call's ids, and what steps asked to tell the caller (`ctx.answer_headers`: Deprecation, Sunset)."""
-    ids = {"x-request-id": ctx.id, "x-rungway-trace-id": ctx.trace_id or ""}
-    return {**ctx.answer_headers, **ids} if ctx.answer_headers else ids
-
-
 async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
     headers = upstream_headers(ctx)
     if ctx.stream:
@@ -53,8 +48,18 @@ async def call_chat(state: GatewayState, ctx: CallContext) -> web.StreamResponse
 def dialect_call(dialect: Dialect) -> Callable[[GatewayState, CallContext], Awaitable[web.StreamResponse]]:
     """The upstream step of a dialect's pipeline: the chat call, its answer written in the dialect's shape."""
 
+    speaks = dialect if isinstance(dialect, NativeDialect) else None
+
     async def call(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
         headers = upstream_headers(ctx)
+        native = native_request(state, ctx, speaks, headers) if speaks is not None else None
+        if native is not None and ctx.stream:
+            opened = await open_native_or_chat(state, ctx, native)
+            if isinstance(opened, NativeOpened):
+                return await relay_native(state, ctx, native, opened)
+            return await _relay_stream(state, ctx, None, dialect, (opened.chunks, opened.first))
+        if native is not None:
+            return await call_json(state, ctx, native)
         if ctx.stream:
             return await _relay_stream(state, ctx, ChatCall(ctx.body, stream=True, headers=headers), dialect)
         data, _body = await _completion(state, ctx, headers)
@@ -100,12 +105,20 @@ async def call_embeddings(state: GatewayState, ctx: CallContext) -> web.StreamRe
 
 
 async def _relay_stream(
-    state: GatewayState, ctx: CallContext, call: ChatCall, dialect: Dialect | None
+    state: GatewayState,
+    ctx: CallContext,
+    call: ChatCall | None,
+    dialect: Dialect | None,
+    opened: tuple[AsyncIterator[StreamChunk], StreamChunk] | None = None,
 ) -> web.StreamResponse:
     """Relay the stream of the first deployment that sent a chunk; after that chunk it cannot fail over.
-    With a dialect, each chunk is written as the dialect's events instead of as it came."""
+    With a dialect, each chunk is written as the dialect's events instead of as it came. `opened`: a stream
+    whose first chunk came already (a native-capable call that went to a chat deployment)."""
     started = time.perf_counter()
-    chunks, first = await open_stream(state, ctx, call)
+    if opened is None:
+        assert call is not None
+        opened = await open_stream(state, ctx, call)
+    chunks, first = opened
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **answer_headers(ctx)}
     )

@@ -8,6 +8,11 @@ the named function/none, `stop_sequences` becomes `stop`, `metadata.user_id` bec
 `thinking` and `service_tier` have no chat equivalent and are dropped; `prompt` (a registry prompt reference,
 Rungway's own field) is passed on for the prompt library to expand; any other field is refused, as Anthropic
 refuses it.
+
+With `native_only` (a list), what the chat format cannot say but Anthropic serves (document and other
+content blocks, server tools such as web search, `container`, `mcp_servers`, `context_management`) is left
+out of the chat body and named in the list instead of refused: such a call can only go to a deployment that
+speaks Messages (`gateway/native.py`), and the chat body is what the checks and guards read.
 """
 
 from __future__ import annotations
@@ -26,17 +31,32 @@ _KNOWN = frozenset(
     {"model", "messages", "max_tokens", "system", "tools", "tool_choice", "temperature", "top_p",
      "stop_sequences", "metadata", "stream", "prompt", *_DROPPED}
 )  # fmt: skip
+_NATIVE_FIELDS = frozenset({"container", "mcp_servers", "context_management"})
+"""Anthropic's request fields with no chat equivalent that change the answer: served natively only."""
+_NATIVE_BLOCKS = frozenset(
+    {"document", "search_result", "container_upload", "server_tool_use", "web_search_tool_result",
+     "web_fetch_tool_result", "code_execution_tool_result", "bash_code_execution_tool_result",
+     "text_editor_code_execution_tool_result", "mcp_tool_use", "mcp_tool_result", "tool_search_tool_result"}
+)  # fmt: skip
+"""Anthropic's content blocks with no chat equivalent: served natively only (a placeholder in the chat body)."""
 
 
 def _bad(message: str) -> InvalidRequest:
     return InvalidRequest(message)
 
 
-def to_chat_body(body: dict[str, Any], *, need_max_tokens: bool = True) -> dict[str, Any]:
-    """The chat body for a Messages request; raises `InvalidRequest` naming the field Anthropic would."""
+def to_chat_body(
+    body: dict[str, Any], *, need_max_tokens: bool = True, native_only: list[str] | None = None
+) -> dict[str, Any]:
+    """The chat body for a Messages request; raises `InvalidRequest` naming the field Anthropic would
+    (`native_only`: see the module docstring)."""
     if not _KNOWN.issuperset(body):
-        extra = next(name for name in body if name not in _KNOWN)
-        raise _bad(f"{extra}: Extra inputs are not permitted")
+        for name in body:
+            if name in _KNOWN:
+                continue
+            if native_only is None or name not in _NATIVE_FIELDS:
+                raise _bad(f"{name}: Extra inputs are not permitted")
+            native_only.append(name)
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise _bad("model: Field required" if model is None else "model: Input should be a valid string")
@@ -53,15 +73,16 @@ def to_chat_body(body: dict[str, Any], *, need_max_tokens: bool = True) -> dict[
     if not isinstance(turns, list) or not turns:
         raise _bad("messages: Field required" if turns is None else "messages: at least one message is required")
     for index, turn in enumerate(turns):
-        messages.extend(_turn(turn, f"messages.{index}"))
+        messages.extend(_turn(turn, f"messages.{index}", native_only))
     chat["messages"] = messages
     _sampling(body, chat)
     tools = body.get("tools")
     if tools is not None:
         if not isinstance(tools, list):
             raise _bad("tools: Input should be a valid list")
-        if tools:
-            chat["tools"] = [_tool(tool, f"tools.{i}") for i, tool in enumerate(tools)]
+        functions = [f for i, tool in enumerate(tools) if (f := _tool(tool, f"tools.{i}", native_only)) is not None]
+        if functions:
+            chat["tools"] = functions
     if body.get("tool_choice") is not None:
         _tool_choice(body["tool_choice"], chat)
     stream = body.get("stream")
@@ -128,14 +149,14 @@ def _blocks(content: Any, where: str) -> list[dict[str, Any]]:
     return content
 
 
-def _turn(turn: Any, where: str) -> list[dict[str, Any]]:
+def _turn(turn: Any, where: str, native_only: list[str] | None) -> list[dict[str, Any]]:
     if not isinstance(turn, dict):
         raise _bad(f"{where}: Input should be a valid dictionary")
     role = turn.get("role")
     if role not in ("user", "assistant"):
         raise _bad(f"{where}.role: Input should be 'user' or 'assistant'")
     blocks = _blocks(turn.get("content"), where)
-    return _user(blocks, where) if role == "user" else [_assistant(blocks, where)]
+    return _user(blocks, where, native_only) if role == "user" else [_assistant(blocks, where, native_only)]
 
 
 def _text(block: dict[str, Any], where: str) -> str:
@@ -184,7 +205,7 @@ def _tool_result(block: dict[str, Any], where: str) -> dict[str, Any]:
     return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
-def _user(blocks: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+def _user(blocks: list[dict[str, Any]], where: str, native_only: list[str] | None) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []
     for i, block in enumerate(blocks):
@@ -196,6 +217,9 @@ def _user(blocks: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
             parts.append(_image(block, at))
         elif kind == "tool_result":
             results.append(_tool_result(block, at))
+        elif native_only is not None and kind in _NATIVE_BLOCKS:
+            native_only.append(f"{at}.type {kind!r}")
+            parts.append({"type": "text", "text": f"[{kind}]"})  # the checks see a turn; never sent as chat
         else:
             raise _bad(f"{at}.type: the gateway reads text, image and tool_result blocks in a user turn, not {kind!r}")
     if not parts:
@@ -205,7 +229,7 @@ def _user(blocks: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
     return [*results, {"role": "user", "content": parts}]
 
 
-def _assistant(blocks: list[dict[str, Any]], where: str) -> dict[str, Any]:
+def _assistant(blocks: list[dict[str, Any]], where: str, native_only: list[str] | None) -> dict[str, Any]:
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
     for i, block in enumerate(blocks):
@@ -223,6 +247,8 @@ def _assistant(blocks: list[dict[str, Any]], where: str) -> dict[str, Any]:
             calls.append({"id": call_id, "type": "function", "function": function})
         elif kind in ("thinking", "redacted_thinking"):
             continue
+        elif native_only is not None and kind in _NATIVE_BLOCKS:
+            native_only.append(f"{at}.type {kind!r}")
         else:
             raise _bad(f"{at}.type: the gateway reads text and tool_use blocks in an assistant turn, not {kind!r}")
     message: dict[str, Any] = {"role": "assistant", "content": "".join(texts) if texts else None}
@@ -231,10 +257,13 @@ def _assistant(blocks: list[dict[str, Any]], where: str) -> dict[str, Any]:
     return message
 
 
-def _tool(tool: Any, where: str) -> dict[str, Any]:
+def _tool(tool: Any, where: str, native_only: list[str] | None) -> dict[str, Any] | None:
     if not isinstance(tool, dict):
         raise _bad(f"{where}: Input should be a valid dictionary")
     kind = tool.get("type")
+    if kind not in (None, "custom") and native_only is not None and isinstance(kind, str):
+        native_only.append(f"{where}.type {kind[:64]!r}")  # a server tool (web search, code execution...)
+        return None
     if kind not in (None, "custom"):
         raise _bad(f"{where}.type: the gateway serves custom tools (name, input_schema), not {kind!r}")
     name, schema, description = tool.get("name"), tool.get("input_schema"), tool.get("description")

@@ -2,7 +2,9 @@
 
 Requests and answers are translated both ways by `anthropic_wire` (streams event by event), so
 OpenAI SDK clients, tools and streaming with usage work unchanged against Claude models. Anthropic
-has no embeddings endpoint: embedding calls routed here get a 400 saying so.
+has no embeddings endpoint: embedding calls routed here get a 400 saying so. A `/v1/messages` call is
+sent as the client wrote it (`NativeSpeaker`): its answer, every block and event included, goes back as
+Anthropic sent it, and is read as a chat completion only for the gateway's own records.
 
     providers:
       anthropic: {type: anthropic, api_key: "${ANTHROPIC_API_KEY}"}   # api_version: 2023-06-01
@@ -22,7 +24,16 @@ from rungway.providers.anthropic_wire import (
     to_chat_completion,
     to_messages_request,
 )
-from rungway.providers.base import ChatCall, ChatResult, EmbedCall, EmbedResult, StreamChunk
+from rungway.providers.base import (
+    ChatCall,
+    ChatResult,
+    EmbedCall,
+    EmbedResult,
+    NativeCall,
+    NativeEvent,
+    NativeResult,
+    StreamChunk,
+)
 from rungway.providers.http import (
     UpstreamClient,
     load_json,
@@ -41,7 +52,10 @@ _OPTIONS = ("api_version", "max_tokens", "beta")
 
 
 class AnthropicProvider:
-    """Calls `POST {base_url}/v1/messages`, translating to and from the OpenAI chat format."""
+    """Calls `POST {base_url}/v1/messages`, translating to and from the OpenAI chat format (or not at all,
+    for a Messages call: `native`)."""
+
+    native_apis = frozenset({"messages"})
 
     def __init__(self, name: str, client: UpstreamClient, headers: Mapping[str, str], max_tokens: int) -> None:
         self.name = name
@@ -60,9 +74,56 @@ class AnthropicProvider:
 
     def _headers_for(self, call_headers: Mapping[str, str]) -> Mapping[str, str]:
         traceparent = call_headers.get("traceparent")
-        if traceparent is None:
+        beta = call_headers.get("anthropic-beta")
+        if traceparent is None and beta is None:
             return self._headers
-        return {**self._headers, "traceparent": traceparent}
+        headers = dict(self._headers)
+        if traceparent is not None:
+            headers["traceparent"] = traceparent
+        if beta is not None:  # the client's beta features (a native call), beside the configured ones
+            configured = headers.get("anthropic-beta")
+            headers["anthropic-beta"] = f"{configured},{beta}" if configured else beta
+        return headers
+
+    async def native(self, call: NativeCall) -> NativeResult:
+        body = dict(call.body)
+        body.pop("stream", None)
+        status, raw, headers = await self.client.post(
+            self._url, orjson.dumps(body), self._headers_for(call.headers), call.timeout_s
+        )
+        if status != 200:
+            raise upstream_failure(self.name, status, raw, headers)
+        message = load_json(self.name, raw)
+        if not isinstance(message, dict) or message.get("type") == "error":
+            raise _stream_error(self.name, message)
+        chat, usage = to_chat_completion(message, None, int(time.time()))
+        return NativeResult(message, chat, usage)
+
+    async def native_stream(self, call: NativeCall) -> AsyncIterator[NativeEvent]:
+        body = {**call.body, "stream": True}
+        response = await self.client.open_stream(
+            self._url, orjson.dumps(body), self._headers_for(call.headers), call.timeout_s
+        )
+        translator = StreamTranslator(None, int(time.time()), str(body.get("model")))
+        async with self.client.sse(response) as batches:
+            async for batch in batches:
+                for event in batch:
+                    data = load_json(self.name, event.data)
+                    if not isinstance(data, dict):
+                        continue
+                    if data.get("type") == "error":
+                        raise _stream_error(self.name, data)
+                    chunks = [
+                        StreamChunk(chunk, None, None if chunk["choices"] else translator.usage)
+                        for chunk in translator.translate(data)
+                    ]
+                    yield NativeEvent(event.name, event.data, data, chunks)
+                    if translator.finished:
+                        break
+                if translator.finished:
+                    break
+        if not translator.finished:
+            raise UpstreamError(f"{self.name}: the stream ended before Anthropic's message_stop event")
 
     async def chat(self, call: ChatCall) -> ChatResult:
         request = to_messages_request(call.body, self.max_tokens)

@@ -7,6 +7,11 @@ for another API (Anthropic) translates both ways. Adapters raise `UpstreamError`
 Moderation is an optional capability, not part of `Provider`: a provider that can moderate also has a
 `moderate` method (the `Moderator` protocol), and the gateway asks `moderator_of(provider)`; a third-party
 provider written before moderations existed keeps working unchanged.
+
+Speaking another API natively is optional in the same way (`NativeSpeaker`, `native_of(provider, api)`): an
+adapter whose upstream serves, say, Anthropic's Messages API takes a `/v1/messages` request as the client sent
+it and answers with the upstream's own bytes, each answer also read as a chat completion (or chunks) so that
+metering, the guards, the span and the record see what they see for any chat call.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ __all__ = [
     "ModerateCall",
     "ModerateResult",
     "Moderator",
+    "NativeCall",
+    "NativeEvent",
+    "NativeResult",
+    "NativeSpeaker",
     "Provider",
     "StreamChunk",
     "moderator_of",
+    "native_of",
 ]
 
 
@@ -131,3 +141,58 @@ class Moderator(Protocol):
 def moderator_of(provider: object) -> Moderator | None:
     """The provider as a `Moderator` when it can moderate, else None."""
     return provider if isinstance(provider, Moderator) else None
+
+
+@dataclass(slots=True)
+class NativeCall:
+    """A request in another API's own shape (`api`: "messages"), already routed: `body["model"]` is the
+    upstream's id. `headers` are the gateway's (traceparent) and the client's API headers worth passing on."""
+
+    api: str
+    body: dict[str, Any]
+    stream: bool = False
+    timeout_s: float = 600.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class NativeResult:
+    """A JSON answer as the upstream sent it (`data`, parsed), the same answer as a chat completion (`chat`,
+    what guards, spans and records read) and its usage."""
+
+    data: dict[str, Any]
+    chat: dict[str, Any]
+    usage: Usage | None
+
+
+@dataclass(slots=True)
+class NativeEvent:
+    """One streamed event as the upstream sent it (`name`, its `data` bytes and parsed object) and the chat
+    chunks it stands for (often none; the last one carries the call's usage)."""
+
+    name: str | None
+    raw: bytes
+    data: dict[str, Any]
+    chunks: list[StreamChunk]
+
+
+@runtime_checkable
+class NativeSpeaker(Protocol):
+    """A provider whose upstream also serves other APIs than chat completions, in their own shapes."""
+
+    native_apis: frozenset[str]
+
+    async def native(self, call: NativeCall) -> NativeResult:
+        """A JSON call in `call.api`'s shape."""
+        ...
+
+    def native_stream(self, call: NativeCall) -> AsyncIterator[NativeEvent]:
+        """A streamed call in `call.api`'s shape, event by event; an error event the upstream sends is raised."""
+        ...
+
+
+def native_of(provider: object, api: str) -> NativeSpeaker | None:
+    """The provider as a `NativeSpeaker` of `api`, or None when it serves that API only through chat."""
+    if isinstance(provider, NativeSpeaker) and api in provider.native_apis:
+        return provider
+    return None
