@@ -7,10 +7,9 @@ import math
 import time
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 
 from rungway.domain.pricing import NANO_PER_USD
-from rungway.domain.records import RequestRecord
 from rungway.domain.timespec import DAY
 from rungway.forecasts.store import (
     AlertEpisode,
@@ -23,7 +22,6 @@ from rungway.forecasts.store import (
     refresh_rollup,
     rollup_watermark,
 )
-from rungway.store.requests import insert_requests
 from rungway.store.schema import requests
 from tests.forecasts.support import open_store, seed_spend
 
@@ -98,18 +96,22 @@ def test_late_rows_are_recounted_into_their_days(engine: Engine) -> None:
 
 def test_a_day_rolled_up_an_hour_at_a_time_is_compacted_to_a_row_per_key(engine: Engine) -> None:
     day = math.floor(time.time() / DAY) - 3
-    calls = [RequestRecord(id=f"req_h{h}", ts_start=day * DAY + h * 3_600 + 60, ts_end=day * DAY + h * 3_600 + 61,
-                           workload="test", key_id=None, user="ann", team="qa", cost_nano=1_000 + h)
-             for h in range(24)]  # fmt: skip
-    insert_requests(engine, calls[:1])
-    refresh_rollup(engine, day * DAY + 3_600 + 601)  # the first hour closes
-    insert_requests(engine, calls[1:])
-    for hour in range(2, 26):  # a server's loop: an hour at a time, past midnight
+    rows = [{"id": f"req_h{h}", "ts_start": day * DAY + h * 3_600 + 60, "ts_end": day * DAY + h * 3_600 + 61,
+             "recorded_at": day * DAY + h * 3_600 + 62, "workload": "test", "user_id": "ann", "team": "qa",
+             "endpoint": "chat.completions", "status": 200, "latency_ms": 1.0, "cost_nano": 1_000 + h, "priced": True}
+            for h in range(24)]  # fmt: skip
+    with engine.begin() as conn:  # written on time (not late rows): only the hourly roll-up sees them
+        conn.execute(insert(requests), rows)
+    for hour in range(1, 26):  # a server's loop: an hour at a time, past midnight
         refresh_rollup(engine, day * DAY + hour * 3_600 + 601)
+        if hour == 12:
+            with engine.connect() as conn:
+                c = forecast_daily.c
+                assert conn.execute(select(func.count()).where(c.day == day, c.dim == "user")).scalar_one() > 1
     with engine.connect() as conn:
         c = forecast_daily.c
-        rows = conn.execute(select(c.dim, func.count()).where(c.day == day).group_by(c.dim)).all()
-    assert dict(rows) == {"workload": 1, "team": 1, "model": 1, "user": 1, "key": 1}
+        counted = conn.execute(select(c.dim, func.count()).where(c.day == day).group_by(c.dim)).all()
+    assert dict(counted) == {"workload": 1, "team": 1, "model": 1, "user": 1, "key": 1}
     assert [r.cost_nano for r in daily_spend(engine, "user", day, day, key="ann")] == [
         sum(1_000 + h for h in range(24))
     ]
