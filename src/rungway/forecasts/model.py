@@ -216,7 +216,7 @@ def _normal_quantile(p: float) -> float:
     return (lo + hi) / 2
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)  # at most ~1,000 series of <= 366 days: a few MB
 def fit_forecast(series: tuple[float, ...], horizon: int = 30, level: float = 0.8) -> Forecast:
     """Forecast the `horizon` days after `series` (one value per day, oldest first, no gaps).
 
