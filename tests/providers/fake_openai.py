@@ -5,7 +5,8 @@ The model name picks the behaviour, so one server covers every case:
 `slow` waits 3 s, `held` waits until `release()` (`held` counts those received), `not-json` answers
 200 with text, `broken-stream` cuts the connection mid-stream,
 `stream-error` sends an error object inside a 200 stream, `crlf` and `nospace` vary the SSE framing.
-Streams are written in small pieces so events are split across TCP writes. Azure's URL shape
+Streams are written in small pieces so events are split across TCP writes. `/v1/responses` answers as OpenAI's
+Responses API (`fake_responses.py`). Azure's URL shape
 (/openai/deployments/{name}/...) is served too. Every request is kept in `seen` for assertions.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from tests.providers import fake_responses
 from tests.servers import AppServer
 
 CREATED = 1_700_000_000
@@ -126,6 +128,7 @@ class FakeOpenAI:
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/embeddings", self.embeddings)
         app.router.add_post("/v1/moderations", self.moderations)
+        app.router.add_post("/v1/responses", self.responses)
         app.router.add_post("/openai/deployments/{deployment}/chat/completions", self.chat)
         app.router.add_post("/openai/deployments/{deployment}/embeddings", self.embeddings)
         self.server = AppServer(app)
@@ -196,6 +199,29 @@ class FakeOpenAI:
             assert request.transport is not None
             request.transport.close()
             return response
+        await response.write_eof()
+        return response
+
+    async def responses(self, request: web.Request) -> web.StreamResponse:
+        """OpenAI's Responses API (`tests/providers/fake_responses.py`)."""
+        body = await self._record(request)
+        model = body.get("model", "")
+        if model in ERRORS:
+            return ERRORS[model]()
+        answer = fake_responses.response(body)
+        if not body.get("stream"):
+            return web.Response(body=orjson.dumps(answer), content_type="application/json")
+        events = fake_responses.stream_events(answer)
+        if model == "stream-fail":
+            failed = {**answer, "status": "failed", "error": {"code": "server_error", "message": "The model failed."}}
+            events = [*events[:4], {"type": "response.failed", "response": failed}]
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        wire = b"".join(
+            b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n" for event in events
+        )
+        for start in range(0, len(wire), 13):
+            await response.write(wire[start : start + 13])
         await response.write_eof()
         return response
 

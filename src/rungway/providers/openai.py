@@ -4,7 +4,10 @@ The gateway speaks the OpenAI wire format already, so this adapter is a thin, fa
 sends the request as orjson bytes, returns the upstream's bytes unchanged and parses them once
 for usage. Streams always ask the upstream for usage (`stream_options.include_usage`), so every
 streamed call can be priced. Azure OpenAI is selected by `deployment` / `azure_deployment` or
-`api_version`: its URL shape and `api-key` header differ, the body does not.
+`api_version`: its URL shape and `api-key` header differ, the body does not. `/v1/responses` calls go to
+the upstream's own Responses API when `responses_api` is true (the default for OpenAI's base URL; vLLM,
+Ollama and other servers get them translated to chat completions), answered as the upstream sent them
+(`NativeSpeaker`; read as chat for the records by `openai_responses`).
 
     providers:
       openai:  {type: openai, api_key: "${OPENAI_API_KEY}"}
@@ -15,6 +18,7 @@ streamed call can be priced. Azure OpenAI is selected by `deployment` / `azure_d
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -30,15 +34,19 @@ from rungway.providers.base import (
     EmbedResult,
     ModerateCall,
     ModerateResult,
+    NativeCall,
+    NativeEvent,
+    NativeResult,
     StreamChunk,
 )
 from rungway.providers.http import UpstreamClient, load_json, optional_str, parse_http_options, upstream_failure
+from rungway.providers.openai_responses import ResponsesEventReader, response_as_chat
 from rungway.providers.registry import register_provider
 from rungway.settings.config import ProviderConfig
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
-_OPTIONS = ("organization", "project", "deployment", "azure_deployment", "api_version")
+_OPTIONS = ("organization", "project", "deployment", "azure_deployment", "api_version", "responses_api")
 _DONE = b"[DONE]"
 
 
@@ -52,6 +60,7 @@ class OpenAIProvider:
         headers: Mapping[str, str],
         deployment: str | None = None,
         api_version: str | None = None,
+        responses_api: bool = False,
     ) -> None:
         self.name = name
         self.account = client.options.account
@@ -63,6 +72,9 @@ class OpenAIProvider:
         self._chat_url = f"{base}/chat/completions"
         self._embed_url = f"{base}/embeddings"
         self._moderate_url = f"{base}/moderations"
+        self._responses_url = f"{base}/responses"
+        # `/v1/responses` calls go to the upstream's own Responses API (OpenAI's), else through chat completions.
+        self.native_apis = frozenset({"responses"}) if responses_api and deployment is None else frozenset()
 
     async def start(self) -> None:
         await self.client.start()
@@ -128,6 +140,47 @@ class OpenAIProvider:
                     usage = data.get("usage")
                     yield StreamChunk(data, raw, Usage.from_openai(usage) if usage else None)
 
+    async def native(self, call: NativeCall) -> NativeResult:
+        status, raw, headers = await self.client.post(
+            self._responses_url,
+            orjson.dumps({**call.body, "stream": False}),
+            self._headers_for(call.headers),
+            call.timeout_s,
+        )
+        if status != 200:
+            raise upstream_failure(self.name, status, raw, headers)
+        data = load_json(self.name, raw)
+        if not isinstance(data, dict) or not isinstance(data.get("output"), list):
+            raise UpstreamError(f"{self.name}: the upstream's answer is not a Responses API response object")
+        if data.get("status") == "failed":
+            raise upstream_failure(self.name, 502, raw, {})
+        chat, usage = response_as_chat(data, int(time.time()))
+        return NativeResult(data, chat, usage)
+
+    async def native_stream(self, call: NativeCall) -> AsyncIterator[NativeEvent]:
+        payload = orjson.dumps({**call.body, "stream": True})
+        response = await self.client.open_stream(
+            self._responses_url, payload, self._headers_for(call.headers), call.timeout_s
+        )
+        reader = ResponsesEventReader(int(time.time()), str(call.body.get("model")))
+        async with self.client.sse(response) as batches:
+            async for batch in batches:
+                for event in batch:
+                    data = load_json(self.name, event.data)
+                    if not isinstance(data, dict):
+                        continue
+                    kind = data.get("type")
+                    if kind in ("error", "response.failed"):
+                        raise upstream_failure(self.name, _stream_error_status(data), event.data, {})
+                    chunks = [
+                        StreamChunk(chunk, None, None if chunk["choices"] else reader.usage)
+                        for chunk in reader.read(data)
+                    ]
+                    yield NativeEvent(event.name, event.data, data, chunks)
+                    if reader.finished:
+                        return
+        raise UpstreamError(f"{self.name}: the stream ended before the response's completed event")
+
     async def embed(self, call: EmbedCall) -> EmbedResult:
         raw, data = await self._post_json("embeddings", call.body, call.headers, call.timeout_s)
         usage = data.get("usage") or {}
@@ -177,5 +230,9 @@ def create_openai(config: ProviderConfig) -> OpenAIProvider:
                 f"for Azure, base_url is the resource endpoint, got {options.base_url!r}",
                 "write `base_url: https://NAME.openai.azure.com` (the adapter adds /openai/deployments/...)",
             )
+    responses_api = config.options.get("responses_api", options.base_url == DEFAULT_BASE_URL)
+    if not isinstance(responses_api, bool):
+        problem = f"expected true or false, got {responses_api!r}"
+        raise config.error("responses_api", problem, "write `responses_api: true` when the upstream serves /responses")
     client = UpstreamClient(config.name, options)
-    return OpenAIProvider(config.name, client, headers, deployment if azure else None, api_version)
+    return OpenAIProvider(config.name, client, headers, deployment if azure else None, api_version, responses_api)

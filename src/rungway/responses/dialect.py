@@ -1,4 +1,7 @@
-"""The Responses dialect: what the chat pipeline calls to read a Responses request and write its answer."""
+"""The Responses dialect: what the chat pipeline calls to read a Responses request and write its answer.
+
+On a deployment whose provider serves the Responses API (OpenAI's) the call goes natively (`responses/native.py`
+says how the conversation and the ids stay Rungway's); elsewhere it is translated to chat completions."""
 
 from __future__ import annotations
 
@@ -9,11 +12,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from rungway.capability import CallContext, CallKey, StreamTranslation
+from rungway.capability import CallContext, CallKey, NativeEvent, StreamTranslation
 from rungway.errors import NotFound, RungwayError
 from rungway.gateway.responses import error_response
 from rungway.responses.answer import output_items, response_object, status_of
 from rungway.responses.model import StoredResponse, item_response_id
+from rungway.responses.native import NativeIds, upstream_body
 from rungway.responses.request import ParsedRequest, chat_body, parse_request
 from rungway.responses.runtime import ResponsesRuntime
 from rungway.responses.stream import ResponsesStream
@@ -38,6 +42,14 @@ class ResponsesCall:
     parsed: ParsedRequest
     input_items: list[dict[str, Any]] = field(default_factory=list)
     depth: int = 1
+    request: dict[str, Any] | None = None  # the request as the client sent it, for a native call
+    ids: NativeIds | None = None  # a native answer's ids renamed to Rungway's (made on first use)
+
+    def native_ids(self) -> NativeIds:
+        if self.ids is None:
+            parsed = self.parsed
+            self.ids = NativeIds(self.response_id, self.base, parsed.model, parsed.store, parsed.previous_response_id)
+        return self.ids
 
 
 RESPONSE = CallKey[ResponsesCall]("responses.call")
@@ -48,6 +60,7 @@ class ResponsesDialect:
 
     name = "responses"
     paths = ("/v1/responses", "/responses")
+    native_api = "responses"
 
     def __init__(self, runtime: ResponsesRuntime) -> None:
         self.runtime = runtime
@@ -71,7 +84,7 @@ class ResponsesDialect:
             depth = previous.depth + 1
         items = [await self._resolve(workload, item, i) for i, item in enumerate(parsed.items)]
         ctx.slots[RESPONSE] = ResponsesCall(
-            "resp_" + base, base, workload, time.time(), parsed, [*history, *items], depth
+            "resp_" + base, base, workload, time.time(), parsed, [*history, *items], depth, body
         )
         return chat_body(parsed, [*history, *items])
 
@@ -104,6 +117,30 @@ class ResponsesDialect:
         )
         self._keep(call, response)
         return orjson.dumps(response)
+
+    def native_required(self, ctx: CallContext) -> str | None:
+        return None  # what only the Responses API serves (built-in tools) is refused when the request is read
+
+    def native_body(self, ctx: CallContext) -> dict[str, Any] | None:
+        call = ctx.slots.get(RESPONSE)
+        if call is None or call.request is None:
+            return None
+        return upstream_body(call.request, call.input_items)
+
+    def native_answer(self, ctx: CallContext, data: dict[str, Any]) -> bytes:
+        call = ctx.slots[RESPONSE]
+        response = call.native_ids().response(data)
+        self._keep(call, response)
+        return orjson.dumps(response)
+
+    def native_event(self, ctx: CallContext, event: NativeEvent) -> bytes:
+        call = ctx.slots[RESPONSE]
+        renamed = call.native_ids().event(event.data)
+        if renamed is not None and renamed.get("type") in ("response.completed", "response.incomplete"):
+            self._keep(call, renamed["response"])
+        data = event.raw if renamed is None else orjson.dumps(renamed)
+        name = event.name or str(event.data.get("type") or "")
+        return (b"event: " + name.encode() + b"\n" if name else b"") + b"data: " + data + b"\n\n"
 
     def open_stream(self, ctx: CallContext) -> StreamTranslation:
         call = ctx.slots[RESPONSE]
