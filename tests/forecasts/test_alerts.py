@@ -63,10 +63,11 @@ def ours(hook: Receiver) -> list[dict[str, Any]]:
     return [a for a in hook.delivered if a["type"] == KIND]
 
 
-def fixed_budget(engine: Engine, name: str, now: float, amount_usd: str) -> None:
+def fixed_budget(engine: Engine, name: str, now: float, amount_usd: str, webhook_url: str | None = None) -> None:
     """A budget over [10 days ago, 30 days on): its period lasts well past the forecast's exhaustion."""
     set_budget(engine, BudgetRequest(name=name, scope="workload", amount_usd=amount_usd, period="fixed",
-                                     workload="test", starts_at=now - 10 * DAY, ends_at=now + 30 * DAY))  # fmt: skip
+                                     workload="test", starts_at=now - 10 * DAY, ends_at=now + 30 * DAY,
+                                     webhook_url=webhook_url))  # fmt: skip
 
 
 def test_an_episode_opens_once_and_closes_when_the_forecast_recovers(store_url: str) -> None:
@@ -76,11 +77,12 @@ def test_an_episode_opens_once_and_closes_when_the_forecast_recovers(store_url: 
     fixed_budget(engine, "tight", now, "120")
     fixed_budget(engine, "roomy", now, "5000")
     opened = evaluate_episodes(engine, budget_outlooks(engine, None, True, now), now)
-    assert [e.budget_name for e in opened] == ["tight"]
-    assert "tight" in opened[0].message and "before its period ends" in opened[0].message
+    assert [o.episode.budget_name for o in opened] == ["tight"] and opened[0].webhook_url is None
+    assert "tight" in opened[0].episode.message and "before its period ends" in opened[0].episode.message
     assert evaluate_episodes(engine, budget_outlooks(engine, None, True, now + 60), now + 60) == []  # still open
-    event = alert_event(opened[0])
-    assert event.kind == KIND and event.key == f"forecasts:{opened[0].id}" and event.payload["budget"] == "tight"
+    event = alert_event(opened[0].episode)
+    assert event.kind == KIND and event.key == f"forecasts:{opened[0].episode.id}"
+    assert event.payload["budget"] == "tight"
     delete_budget(engine, "tight", now + 120)
     evaluate_episodes(engine, budget_outlooks(engine, None, True, now + 120), now + 120)
     assert open_episodes(engine) == {}
@@ -107,3 +109,24 @@ def test_two_replicas_alert_once_per_episode(
     sent = ours(hook)
     assert len(sent) == 1 and sent[0]["budget"] == "tight" and sent[0]["workload"] == "test"
     assert len(read_episodes(engine, None)) == 1
+
+
+def test_a_budgets_own_webhook_gets_its_exhaustion_alert(
+    gateway_factory: Callable[..., Gateway], tmp_path: Path, hook: Receiver, redis_url: str
+) -> None:
+    own = Receiver()
+    try:
+        url = f"sqlite:///{tmp_path}/forecasts.db"
+        engine = open_store(url)
+        now = time.time()
+        seed_spend(engine, "test", 35, now=now)
+        fixed_budget(engine, "tight", now, "120", webhook_url=own.url)
+        text = CONFIG.replace("REDIS", redis_url).replace("HOOK", hook.url)
+        gateway_factory(text.replace("PREFIX", f"test:{secrets.token_hex(6)}:"), store_url=url)
+        deadline = time.monotonic() + 20
+        while not ours(own):
+            assert time.monotonic() < deadline, "no exhaustion alert delivered to the budget's webhook"
+            time.sleep(0.05)
+        assert ours(hook) == []
+    finally:
+        own.server.stop()

@@ -18,7 +18,7 @@ def test_a_round_rolls_up_and_opens_episodes_only_with_alerts_on(store_url: str)
     assert tick(engine, ForecastSettings(alerts=False), now) == []
     assert rollup_watermark(engine) is not None and read_episodes(engine, None) == []
     opened = tick(engine, ForecastSettings(), now)
-    assert [e.budget_name for e in opened] == ["spent"] and len(read_episodes(engine, None)) == 1
+    assert [o.episode.budget_name for o in opened] == ["spent"] and len(read_episodes(engine, None)) == 1
     assert tick(engine, ForecastSettings(), now + 1) == []
 
 

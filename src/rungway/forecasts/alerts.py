@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
@@ -21,7 +21,7 @@ from rungway.domain.pricing import usd
 from rungway.forecasts.service import BudgetOutlook
 from rungway.forecasts.store import AlertEpisode, close_episode, episodes_in_period, open_episode, open_episodes
 
-__all__ = ["KIND", "alert_event", "evaluate_episodes", "send_opened"]
+__all__ = ["KIND", "Opened", "alert_event", "evaluate_episodes", "send_opened"]
 
 KIND = "forecasts.budget_exhaustion"
 KEEP_CLAIM_S = 86_400.0  # an episode's claim outlives its period by a day
@@ -31,11 +31,18 @@ def _date(ts: float | None) -> str:
     return "beyond the forecast" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def evaluate_episodes(engine: Engine, outlooks: Sequence[BudgetOutlook], now: float) -> list[AlertEpisode]:
+class Opened(NamedTuple):
+    """An episode this replica opened, and where its alert goes: the budget's own webhook, else `alerts:`'s."""
+
+    episode: AlertEpisode
+    webhook_url: str | None
+
+
+def evaluate_episodes(engine: Engine, outlooks: Sequence[BudgetOutlook], now: float) -> list[Opened]:
     """Open an episode for each budget now forecast to run out in its period (unless one is open), close
     the open ones that no longer are; returns the episodes this call opened (to alert on)."""
     current = open_episodes(engine)
-    opened: list[AlertEpisode] = []
+    opened: list[Opened] = []
     seen: set[tuple[str, float]] = set()
     for o in outlooks:
         key = (o.budget.id, o.period_start)
@@ -54,7 +61,7 @@ def evaluate_episodes(engine: Engine, outlooks: Sequence[BudgetOutlook], now: fl
                            o.budget.workload, o.period_start, o.period_end, o.exhaustion.at, o.exhaustion.earliest,
                            o.exhaustion.latest, now, None, message)  # fmt: skip
         if open_episode(engine, new):
-            opened.append(new)
+            opened.append(Opened(new, o.budget.webhook_url))
     for key, episode in current.items():
         if key not in seen:  # the period ended or the budget is gone
             close_episode(engine, episode.id, now)
@@ -77,12 +84,13 @@ def alert_event(episode: AlertEpisode) -> AlertEvent:
     return AlertEvent(KIND, f"forecasts:{episode.id}", payload)
 
 
-async def send_opened(sender: Callable[[], Alerts | None], episodes: Sequence[AlertEpisode], now: float) -> int:
-    """Hand each opened episode's alert to the alerts capability; how many (0 without one)."""
+async def send_opened(sender: Callable[[], Alerts | None], opened: Sequence[Opened], now: float) -> int:
+    """Hand each opened episode's alert to the alerts capability (to the budget's own webhook when it has one,
+    like its threshold alerts); how many (0 without the alerts capability)."""
     alerts = sender()
     if alerts is None:
         return 0
-    for episode in episodes:
+    for episode, url in opened:
         ttl = max(episode.period_end - now, 0.0) + KEEP_CLAIM_S
-        await alerts.send(alert_event(episode), claim_ttl_s=min(ttl, 400 * 86_400.0))
-    return len(episodes)
+        await alerts.send(alert_event(episode), claim_ttl_s=min(ttl, 400 * 86_400.0), url=url)
+    return len(opened)

@@ -18,19 +18,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rungway.alerts.public import alerts_of
 from rungway.capability import Capability, Host, Installed
-from rungway.forecasts.alerts import evaluate_episodes, send_opened
+from rungway.forecasts.alerts import Opened, evaluate_episodes, send_opened
 from rungway.forecasts.api import router
 from rungway.forecasts.config import FORECASTS_SECTION, ForecastSettings
 from rungway.forecasts.pages import pages
 from rungway.forecasts.service import budget_outlooks
-from rungway.forecasts.store import AlertEpisode, refresh_rollup
+from rungway.forecasts.store import refresh_rollup
 
 __all__ = ["CAPABILITY", "install_forecasts", "tick"]
 
 log = logging.getLogger("rungway.forecasts")
 
 
-def tick(engine: Engine, settings: ForecastSettings, now: float) -> list[AlertEpisode]:
+def tick(engine: Engine, settings: ForecastSettings, now: float) -> list[Opened]:
     """One round of the loop: roll up closed hours, then (with alerts on) open and close exhaustion episodes;
     returns the episodes opened (to send)."""
     refresh_rollup(engine, now)
