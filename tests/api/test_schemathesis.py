@@ -64,6 +64,11 @@ ACCEPTANCE_NOT_CHECKED = {
     ("POST", "/api/redteam/schedules"): "the admin key names a workload; every is 30m..52w; categories are the "
     "corpus's; a prompt or a model",
     ("POST", "/api/redteam/schedules/delete"): "the admin key names a workload",
+    ("POST", "/api/slos"): "the admin key names a workload; a latency SLO needs threshold_ms, and each kind takes "
+    "only its own fields (threshold_ms/measure: latency, score/pass_threshold: quality); an objective is a share "
+    "from 0.5 or a percentage from 50",
+    ("POST", "/api/slos/openslo"): "each document must be an OpenSLO v1 SLO from the Rungway data source; the admin "
+    "key names a workload or the document's spec.service does",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }

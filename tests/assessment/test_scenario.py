@@ -88,6 +88,11 @@ guardrails:
     claims-engine:
       input: {secrets: {action: block}, pii: {action: redact}, injection: {action: block}}
       output: {secrets: {action: block}, pii: {action: redact}}
+slos:
+  min_calls: 10
+  workloads:
+    claims-engine:
+      availability: {kind: availability, objective: 99.5}
 """
 JUNIT = (
     b"""<?xml version="1.0"?>
@@ -211,7 +216,7 @@ def _spend_history(gw: Gateway, workload: str) -> None:
 
 UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
            "multi_layer_caching", "audit_trails",
-           "structured_red_teaming", "multi_tenant_isolation", "slos"}  # fmt: skip
+           "structured_red_teaming", "multi_tenant_isolation"}  # fmt: skip
 
 
 @pytest.fixture

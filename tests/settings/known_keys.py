@@ -69,9 +69,13 @@ failover:
   drills: {}
 responses: {}
 forecasts: {}
+slos:
+  workloads:
+    wl:
+      avail: {kind: availability, objective: 99}
 """
 ENTRY_SECTIONS = ("providers", "models", "prices", "workloads", "deployments")
-NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails")
+NAMED_WORKLOAD_SECTIONS = ("prompts", "evals", "pinning", "shadow", "routing", "redteam", "guardrails", "slos")
 
 
 def accepted_key_paths() -> set[str]:
@@ -90,5 +94,7 @@ def accepted_key_paths() -> set[str]:
             continue  # each provider's own options, documented and checked by the provider
         if parts[0] == "guardrails" and any(p in ("input", "output") for p in parts[2:-1]):
             continue  # a detector's entry (a registry name, its action and options): tests/guardrails/test_config.py
+        if parts[0] == "slos" and len(parts) > 3:
+            continue  # one SLO's fields (kind, objective, ...): its own table in README, tests/slos/test_config.py
         out.add(".".join(parts))
     return out

@@ -16,7 +16,6 @@ MISSING_FEATURES: dict[str, str] = {
     "multi_layer_caching": "response caching is not a Rungway capability yet",
     "audit_trails": "a tamper-evident audit log of calls and administrative changes is not a Rungway capability yet",
     "multi_tenant_isolation": "tenant isolation of data, limits and traces is not enforced by Rungway yet",
-    "slos": "SLO definitions and their measurement are not a Rungway capability yet",
     "developer_platform": "workload templates and deployment are not Rungway capabilities yet",
     "self_service_provisioning": "self-service provisioning within policy is not a Rungway capability yet",
     "fine_tuning_pipeline": "fine-tuning pipelines are not a Rungway capability yet",

@@ -61,6 +61,9 @@ class ApiClient:
     def put(self, path: str, body: Mapping[str, Any]) -> Any:
         return json.loads(self._send("PUT", path, None, body) or b"null")
 
+    def delete(self, path: str, query: Query | None = None) -> Any:
+        return json.loads(self._send("DELETE", path, query, None) or b"null")
+
     def text(self, path: str, query: Query | None = None) -> str:
         """A GET whose answer is text (a Markdown report)."""
         return self._send("GET", path, query, None).decode()

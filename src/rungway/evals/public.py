@@ -4,7 +4,9 @@ The models capability's planned upgrades (`rungway models upgrade plan`) run a w
 datasets on two models client-side (`run_dataset`, as `rungway eval run` does: through the gateway's
 `/v1` with the workload's key, results streamed to `/api/eval-runs`), and the server compares the
 stored runs case by case with the paired tests (`compare_records` over `load_records`), reading each
-result's cost and latency (`read_results`). Everything else in `rungway.evals` stays private.
+result's cost and latency (`read_results`). The SLOs capability counts a workload's passing online scores
+over a time range (`online_score_counts`, a range count on the scores' (workload, created_at) index).
+Everything else in `rungway.evals` stays private.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from rungway.evals.runs.sinks import ApiClient, HttpSink, RunStart
 from rungway.evals.runs.sources import PromptRef, open_dataset, parse_dataset_ref, resolve_prompt
 from rungway.evals.runs.store import ResultRow, get_run, read_results
 from rungway.evals.scorers import ScorerContext
+from rungway.evals.scores.store import online_score_counts
 from rungway.evals.stats import Verdict
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "compare_records",
     "get_run",
     "load_records",
+    "online_score_counts",
     "read_results",
     "run_dataset",
 ]

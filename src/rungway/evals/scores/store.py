@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, select
+from sqlalchemy import Column, Connection, Engine, Float, Index, String, Table, Text, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rungway.evals.scores.model import DataType, Score, ScoreSource
 from rungway.store.schema import metadata
 
-__all__ = ["ScoreQuery", "eval_scores", "insert_scores", "read_scores"]
+__all__ = ["ScoreQuery", "eval_scores", "insert_scores", "online_score_counts", "read_scores"]
 
 eval_scores = Table(
     "eval_scores",
@@ -101,3 +101,20 @@ def read_scores(engine: Engine, query: ScoreQuery) -> list[Score]:
         found = found.where(c.created_at >= query.since)
     with engine.connect() as conn:
         return [_score(r) for r in conn.execute(found.order_by(c.created_at.desc(), c.id).limit(query.limit))]
+
+
+def online_score_counts(
+    engine: Engine, workload: str, since: float, until: float, *, name: str | None = None, passing_at: float = 0.5
+) -> tuple[int, int]:
+    """(passing, all) online scores of the workload created in [since, until), of `name` when given: a boolean
+    or numeric score passes when its value is at least `passing_at`; a categorical one never counts."""
+    c = eval_scores.c
+    query = select(
+        func.coalesce(func.sum(case((c.value >= passing_at, 1), else_=0)), 0), func.count()
+    ).where(c.workload == workload, c.created_at >= since, c.created_at < until, c.source == "online",
+            c.value.is_not(None))  # fmt: skip
+    if name is not None:
+        query = query.where(c.name == name)
+    with engine.connect() as conn:
+        passing, total = conn.execute(query).one()
+    return int(passing), int(total)

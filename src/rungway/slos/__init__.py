@@ -1,0 +1,1 @@
+"""SLOs with error budgets and burn-rate alerts, measured from the request log and online scores (docs/slos.md)."""

@@ -1,0 +1,1 @@
+"""The SLO capability's Alembic branch (`slos`)."""
