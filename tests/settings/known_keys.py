@@ -71,6 +71,7 @@ failover:
   breaker: {}
   drills: {}
 responses: {}
+forecasts: {}
 slos:
   workloads:
     wl:
