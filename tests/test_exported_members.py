@@ -159,6 +159,16 @@ EXPORTS = {
         "registered_sections",
     ],
     "rungway.gateway.slots": ["CallKey", "SlotKey", "Slots", "StateKey"],
+    "rungway.budgets.public": [
+        "MAX_SPEND_NANO",
+        "Budget",
+        "BudgetScope",
+        "Period",
+        "list_budgets",
+        "period_bounds",
+        "spend_in_log",
+        "visible_budgets",
+    ],
     "rungway.alerts.public": [
         "ALERTS",
         "ALERTS_SECTION",

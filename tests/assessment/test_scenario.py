@@ -8,6 +8,7 @@ real promptfoo JSON and JUnit XML and stored as `rungway assess import` stores t
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from rungway.assessment.model_file import load_model
 from rungway.assessment.store import insert_attestation, insert_import
 from rungway.domain.ids import new_id
 from rungway.domain.keys import KeyKind, Role
+from rungway.domain.records import RequestRecord
 from rungway.evals.actor import Actor as DatasetActor
 from rungway.evals.datasets.model import Case
 from rungway.evals.datasets.service import create_version as create_dataset
@@ -31,6 +33,7 @@ from rungway.prompts.config import PROMPTS_SECTION
 from rungway.prompts.model import Actor
 from rungway.prompts.service import create_version, move_label, review
 from rungway.prompts.template import PromptContent
+from rungway.store.requests import insert_requests
 from tests.assessment.helpers import ADMIN, api, assess, attest, chat, set_budget
 from tests.servers import Gateway
 
@@ -200,8 +203,19 @@ def _attest_unbuilt(gw: Gateway, workload: str, stage: int) -> None:
             insert_attestation(gw.state.engine, signed)
 
 
+def _spend_history(gw: Gateway, workload: str) -> None:
+    """Calls on each of 35 days ending a month ago (before every 30-day window), so the workload's spend has the
+    four weeks of history its forecast needs (`cost_forecasting`)."""
+    today = math.floor(time.time() / 86_400)
+    calls = [RequestRecord(id=f"req_hist{day}", ts_start=day * 86_400 + 3_600, ts_end=day * 86_400 + 3_601,
+                           workload=workload, key_id=None, user="customer-1", team=None, model_requested="pinned-model",
+                           cost_nano=2_000_000, priced=True)
+             for day in range(today - 66, today - 31)]  # fmt: skip
+    insert_requests(gw.state.engine, calls)
+
+
 UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
-           "multi_layer_caching", "cost_forecasting", "audit_trails",
+           "multi_layer_caching", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation"}  # fmt: skip
 
 
@@ -234,6 +248,7 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
         _import(gw, workload, "basic_red_teaming", "promptfoo", _promptfoo(redteam=True))
         _attest_unbuilt(gw, workload, 3)
     _drill_outage(gw, "claims-engine", "answer")  # Stage 4: failover to the EU deployment, drilled
+    _spend_history(gw, "claims-engine")  # Stage 4: five weeks of spend before the window: its budget is forecast
     _attest_unbuilt(gw, "claims-engine", 4)
 
     # The config now declares the floating alias pinned; the past window was not pinned.

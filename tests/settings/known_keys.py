@@ -76,6 +76,7 @@ online_evals:
     wl:
       scorers:
         wl: {assert: {type: length, value: {max: 5}}, filter: {tags: {}}}
+forecasts: {}
 slos:
   workloads:
     wl:
