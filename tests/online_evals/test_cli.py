@@ -23,7 +23,7 @@ def test_add_list_status_and_remove(gateway_factory: Callable[..., Gateway]) -> 
         [
             "online-evals",
             "add",
-            "brief",
+            "concise",
             "--assert",
             '{"type": "word-count", "value": {"max": 500}}',
             "--sample",
@@ -36,22 +36,22 @@ def test_add_list_status_and_remove(gateway_factory: Callable[..., Gateway]) -> 
         ],
     )
     assert added.exit_code == 0, added.output
-    assert "added brief (word-count) to test: 100.00% of matching calls" in added.output
+    assert "added concise (word-count) to test: 100.00% of matching calls" in added.output
     listed = runner.invoke(cli, ["online-evals", "list", *server])
-    assert "brief" in listed.output and "model=gpt-4o-mini" in listed.output and "short" in listed.output
+    assert "concise" in listed.output and "model=gpt-4o-mini" in listed.output and "short" in listed.output
     gold = gw.sdk(gw.create_key("test").secret).with_options(default_headers={"x-rungway-tags": "tier=gold"})
     gold.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
     settle(gw)
     status = runner.invoke(cli, ["online-evals", "status", *server])
     assert status.exit_code == 0, status.output
     assert "test: $0.0000 of $1 today, scoring; 1 calls matched" in status.output
-    assert "mean brief" in status.output and "online" in status.output
+    assert "mean concise" in status.output and "online" in status.output
     as_json = json.loads(runner.invoke(cli, ["online-evals", "status", "--json", *server]).output)
-    brief = next(s for s in as_json[0]["scorers"] if s["name"] == "brief")
-    assert brief["today"]["scored"] == 1
-    removed = runner.invoke(cli, ["online-evals", "remove", "brief", *server])
-    assert removed.exit_code == 0 and "removed brief" in removed.output
-    assert "brief" not in runner.invoke(cli, ["online-evals", "list", *server]).output
+    concise = next(s for s in as_json[0]["scorers"] if s["name"] == "concise")
+    assert concise["today"]["scored"] == 1
+    removed = runner.invoke(cli, ["online-evals", "remove", "concise", *server])
+    assert removed.exit_code == 0 and "removed concise" in removed.output
+    assert "concise" not in runner.invoke(cli, ["online-evals", "list", *server]).output
 
 
 def test_mistakes_are_one_line(gateway_factory: Callable[..., Gateway]) -> None:
