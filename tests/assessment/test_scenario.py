@@ -16,6 +16,8 @@ from typing import Any
 import openai
 import pytest
 
+from rungway.anomalies.config import AnomaliesConfig, WorkloadWatch
+from rungway.anomalies.service import evaluate
 from rungway.assessment.imported import ImportedRun, parse_import
 from rungway.assessment.model import Attestation
 from rungway.assessment.model_file import load_model
@@ -35,6 +37,7 @@ from rungway.prompts.service import create_version, move_label, review
 from rungway.prompts.template import PromptContent
 from rungway.store.requests import insert_requests
 from tests.assessment.helpers import ADMIN, api, assess, attest, chat, set_budget
+from tests.online_evals.support import settle
 from tests.servers import Gateway
 
 SCENARIO = """
@@ -93,6 +96,11 @@ slos:
   workloads:
     claims-engine:
       availability: {kind: availability, objective: 99.5}
+online_evals:
+  workloads:
+    claims-engine:
+      scorers:
+        answered: {assert: {type: length, value: {min: 1}}, sample: 1.0}
 """
 JUNIT = (
     b"""<?xml version="1.0"?>
@@ -214,7 +222,7 @@ def _spend_history(gw: Gateway, workload: str) -> None:
     insert_requests(gw.state.engine, calls)
 
 
-UNBUILT = {"eval_on_prompt_change", "continuous_evaluation",
+UNBUILT = {"eval_on_prompt_change",
            "multi_layer_caching", "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation"}  # fmt: skip
 
@@ -249,6 +257,12 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
         _attest_unbuilt(gw, workload, 3)
     _drill_outage(gw, "claims-engine", "answer")  # Stage 4: failover to the EU deployment, drilled
     _spend_history(gw, "claims-engine")  # Stage 4: five weeks of spend before the window: its budget is forecast
+    # Stage 4: every call scored online (settled), and the anomaly detector judging the calls' hour.
+    settle(gw)
+    watch = AnomaliesConfig(
+        min_volume=1, workloads={w: WorkloadWatch(enabled=False) for w in ("notebook", "support-bot")}
+    )
+    evaluate(gw.state.engine, watch, time.time() + 2 * 3600)
     _attest_unbuilt(gw, "claims-engine", 4)
 
     # The config now declares the floating alias pinned; the past window was not pinned.

@@ -67,6 +67,7 @@ CAPABILITY = Capability(
     routers=(router,),
     cli={"online-evals": "rungway.online_evals.cli:online_evals_group"},
     migrations="rungway.online_evals.migrations",
+    checks=("rungway.online_evals.checks",),
     pages=(pages,),
 )
 """Online evaluation: `online_evals:`, /api/online-evals, `rungway online-evals`, /ui/online-evals."""
