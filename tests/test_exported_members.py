@@ -132,6 +132,7 @@ EXPORTS = {
         "Attempt",
         "AttemptObserver",
         "AttemptPolicy",
+        "Background",
         "BudgetHolder",
         "CallContext",
         "CallKey",

@@ -17,7 +17,7 @@ core names a capability: the registry is the only list.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
@@ -46,6 +46,7 @@ __all__ = [
     "Attempt",
     "AttemptObserver",
     "AttemptPolicy",
+    "Background",
     "BudgetHolder",
     "CallContext",
     "CallKey",
@@ -89,14 +90,24 @@ class Host:
 
 
 @dataclass(frozen=True)
+class Background:
+    """A task a capability runs while the server runs (a scheduler, a watcher, a purge): the server starts it
+    after every start-up hook and cancels it, and waits for it, before any clean-up hook runs."""
+
+    name: str
+    run: Callable[[], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
 class Installed:
     """What a capability adds to a server; the server wires each part, so install stays declarative."""
 
     pipeline: Sequence[PipelineExtension] = ()  # steps before/after the upstream call
     writers: Sequence[BatchWriter[Any]] = ()  # batch writers: started, spilled, drained like the request writer
     budget_holders: Sequence[BudgetHolder] = ()  # holds placed with the rate limits (gateway/limits.py)
-    on_startup: Sequence[Hook] = ()  # e.g. start a background task, seed a cache
-    on_cleanup: Sequence[Hook] = ()  # e.g. cancel that task; runs before the writers are drained
+    on_startup: Sequence[Hook] = ()  # e.g. seed a cache, sync configuration into the store
+    on_cleanup: Sequence[Hook] = ()  # e.g. revoke a key; runs before the writers are drained
+    background: Sequence[Background] = ()  # tasks run while the server runs (started last, cancelled first)
     route_planner: RoutePlanner | None = None  # where calls go (at most one capability routes)
     attempt_observers: Sequence[AttemptObserver] = ()  # told of every try of every deployment
     output_guard: OutputGuard | None = None  # checks answers, JSON and streamed (at most one capability)

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from rungway.api.registry import ApiRouter
 from rungway.api.routes import mount_api
-from rungway.capability import Capability, Hook, Host, load_capabilities, migration_packages
+from rungway.capability import Background, Capability, Hook, Host, load_capabilities, migration_packages
 from rungway.counters.registry import create_counters
 from rungway.domain.records import ManagementRead, RequestRecord
 from rungway.errors import ConfigError, error_body
@@ -130,6 +130,39 @@ def _mount_dialect(app: web.Application, pipeline: Pipeline, paths: Sequence[str
         app.router.add_post(path, handle)
 
 
+class _Lifecycle:
+    """The capabilities' start-up hooks, then their background tasks; at clean-up the tasks are cancelled and
+    awaited first, then the clean-up hooks run (each one's failure logged, so the queues still drain)."""
+
+    def __init__(self, startups: Sequence[Hook], cleanups: Sequence[Hook], loops: Sequence[Background]) -> None:
+        self.startups = startups
+        self.cleanups = cleanups
+        self.loops = loops
+        self.running: list[asyncio.Task[None]] = []
+
+    async def startup(self, _app: web.Application) -> None:
+        for hook in self.startups:
+            await hook()
+        self.running.extend(asyncio.create_task(loop.run(), name=loop.name) for loop in self.loops)
+
+    async def cleanup(self, _app: web.Application) -> None:
+        for task in self.running:
+            task.cancel()
+        for task, loop in zip(self.running, self.loops, strict=False):
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # a task that had failed already: said once, the shutdown goes on
+                log.exception("background task %s failed", loop.name)
+        self.running.clear()
+        for hook in self.cleanups:
+            try:
+                await hook()
+            except Exception:  # one capability's failed clean-up must not keep the queues from draining
+                log.exception("clean-up hook %s failed", getattr(hook, "__qualname__", hook))
+
+
 def create_app(
     config: Config, capabilities: Sequence[Capability] | None = None, state: GatewayState | None = None
 ) -> web.Application:
@@ -146,6 +179,7 @@ def create_app(
     pages: list[PageRouter] = []
     startups: list[Hook] = []
     cleanups: list[Hook] = []
+    loops: list[Background] = []
     dialects: list[Dialect] = []
     for capability in chosen:
         added = capability.install(host)
@@ -171,6 +205,7 @@ def create_app(
             state.output_guard = added.output_guard
         startups.extend(added.on_startup)
         cleanups[:0] = added.on_cleanup
+        loops.extend(added.background)
         dialects.extend(added.dialects)
     app[PIPELINES] = build_pipelines(extensions)
     for dialect in dialects:
@@ -181,16 +216,7 @@ def create_app(
     add_gateway_routes(app)
     _attach_spill_dir(state)
 
-    async def capabilities_startup(_app: web.Application) -> None:
-        for hook in startups:
-            await hook()
-
-    async def capabilities_cleanup(_app: web.Application) -> None:
-        for hook in cleanups:
-            try:
-                await hook()
-            except Exception:  # one capability's failed clean-up must not keep the queues from draining
-                log.exception("clean-up hook %s failed", getattr(hook, "__qualname__", hook))
+    lifecycle = _Lifecycle(startups, cleanups, loops)
 
     background: list[asyncio.Task[None]] = []
 
@@ -216,9 +242,9 @@ def create_app(
         await asyncio.gather(*(asyncio.to_thread(writer.close, grace_s) for writer in state.writers))
         state.engine.dispose()
 
-    app.on_startup.append(capabilities_startup)
+    app.on_startup.append(lifecycle.startup)
     app.on_startup.append(on_startup)
-    app.on_cleanup.append(capabilities_cleanup)
+    app.on_cleanup.append(lifecycle.cleanup)
     app.on_cleanup.append(on_cleanup)
     return app
 

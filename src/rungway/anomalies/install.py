@@ -7,14 +7,11 @@ while the server runs (when `anomalies.enabled` or a workload turns it on).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from rungway.anomalies.api import router
 from rungway.anomalies.config import ANOMALIES_SECTION
 from rungway.anomalies.pages import pages
 from rungway.anomalies.watch import WATCHER, AnomalyWatcher
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 
 __all__ = ["CAPABILITY", "install_anomalies"]
 
@@ -24,19 +21,7 @@ def install_anomalies(host: Host) -> Installed:
     config = state.config.section(ANOMALIES_SECTION)
     watcher = AnomalyWatcher(state.engine, config, state.slots)
     state.slots[WATCHER] = watcher
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start() -> None:
-        tasks.append(asyncio.create_task(watcher.run_forever(), name="rungway-anomaly-watcher"))
-
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
+    return Installed(background=[Background("rungway-anomaly-watcher", watcher.run_forever)])
 
 
 CAPABILITY = Capability(

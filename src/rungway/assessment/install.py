@@ -6,8 +6,6 @@ a bad section stops the server before it starts, with file, key path and fix.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
 
 from rungway.assessment.api import router
@@ -16,7 +14,7 @@ from rungway.assessment.model import Drift
 from rungway.assessment.pages import pages
 from rungway.assessment.schedule import AssessmentScheduler
 from rungway.assessment.service import run_assessment
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 
 __all__ = ["CAPABILITY", "install_assessment"]
 
@@ -31,19 +29,7 @@ def install_assessment(host: Host) -> Installed:
         return run.drifts
 
     scheduler = AssessmentScheduler(state.engine, settings, run_scheduled)
-    tasks: list[asyncio.Task[None]] = []
-
-    async def start() -> None:
-        tasks.append(asyncio.create_task(scheduler.run_forever(), name="rungway-assessment-scheduler"))
-
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
+    return Installed(background=[Background("rungway-assessment-scheduler", scheduler.run_forever)])
 
 
 CAPABILITY = Capability(

@@ -9,7 +9,6 @@ It declares the `forecasts:` section, the `forecasts` migrations branch (fc0001)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -17,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from rungway.alerts.public import alerts_of
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 from rungway.forecasts.alerts import Opened, evaluate_episodes, send_opened
 from rungway.forecasts.api import router
 from rungway.forecasts.config import FORECASTS_SECTION, ForecastSettings
@@ -42,7 +41,6 @@ def tick(engine: Engine, settings: ForecastSettings, now: float) -> list[Opened]
 def install_forecasts(host: Host) -> Installed:
     state = host.state
     settings = state.config.section(FORECASTS_SECTION)
-    tasks: list[asyncio.Task[None]] = []
 
     async def loop() -> None:
         while True:
@@ -54,17 +52,7 @@ def install_forecasts(host: Host) -> Installed:
                 log.warning("forecasts: the roll-up or the budget check failed: %s", exc)
             await asyncio.sleep(settings.refresh_s)
 
-    async def start() -> None:
-        tasks.append(asyncio.create_task(loop(), name="rungway-forecasts"))
-
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
+    return Installed(background=[Background("rungway-forecasts", loop)])
 
 
 CAPABILITY = Capability(

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from rungway.anomalies.public import WatchState, watch_states
-from rungway.evidence import NO_CALLS, CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
+from rungway.evidence import NO_CALLS, CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check, total
 from rungway.online_evals.public import OnlineCoverage, coverage
 
 __all__ = ["DEFAULT_SHARE", "check_continuous_evaluation"]
@@ -55,11 +55,13 @@ def check_continuous_evaluation(ctx: CheckContext, req: CheckRequest) -> Mapping
     share = DEFAULT_SHARE if req.threshold is None else req.threshold
     names = [w.name for w in ctx.workloads]
     has_scorers = ctx.has_table("online_eval_scorers") and ctx.has_table("online_eval_counts")
-    covered = coverage(ctx.engine, names, since) if has_scorers else {}
+    facts = ctx.facts(req.window_days)  # the hourly roll-up's successful chat calls, not a scan of the log
+    calls = {name: total(facts.get(name, []), "ok_chat") for name in names}
+    covered = coverage(ctx.engine, names, since, calls) if has_scorers else {}
     watched = watch_states(ctx.engine, names, since)
     out: dict[str, CheckOutcome] = {}
     for name in names:
-        cov = covered.get(name) or OnlineCoverage(name, (), 0, 0, 0)
+        cov = covered.get(name) or OnlineCoverage(name, (), calls[name], 0, 0)
         state = watched[name]
         if cov.chat_calls == 0:
             out[name] = CheckOutcome(Verdict.NOT_ASSESSABLE, NO_CALLS, {"chat_calls": 0})

@@ -50,12 +50,27 @@ class OnlineCoverage:
         return min(1.0, self.matched_calls / self.chat_calls) if self.chat_calls else 0.0
 
 
-def coverage(engine: Engine, workloads: Sequence[str], since: datetime) -> Mapping[str, OnlineCoverage]:
-    """Per workload (every one asked, with or without scorers): its online scorers, calls, matched and scored."""
+def coverage(
+    engine: Engine, workloads: Sequence[str], since: datetime, calls: Mapping[str, int] | None = None
+) -> Mapping[str, OnlineCoverage]:
+    """Per workload (every one asked, with or without scorers): its online scorers, calls, matched and scored.
+    `calls`: the workloads' successful chat calls in the window when the caller has them counted already (the
+    assessment's hourly facts), else they are counted in the request log."""
     names = sorted(set(workloads))
     start = since.timestamp()
     scorers = list_scorers(engine, names)
     counts = read_counts(engine, names, int(start // 3600))
+    counted = dict(calls) if calls is not None else _chat_calls(engine, names, start)
+    out: dict[str, OnlineCoverage] = {}
+    for workload in names:
+        own = tuple(ActiveScorer(s.name, s.type, s.sample) for s in scorers if s.workload == workload)
+        matched = counts[(workload, ALL_CALLS)].matched if (workload, ALL_CALLS) in counts else 0
+        scored = sum(c.scored for (w, sid), c in counts.items() if w == workload and sid != ALL_CALLS)
+        out[workload] = OnlineCoverage(workload, own, counted.get(workload, 0), matched, scored)
+    return out
+
+
+def _chat_calls(engine: Engine, names: list[str], start: float) -> dict[str, int]:
     r = requests.c
     query = (
         select(r.workload, func.count())
@@ -63,11 +78,4 @@ def coverage(engine: Engine, workloads: Sequence[str], since: datetime) -> Mappi
         .group_by(r.workload)
     )
     with engine.connect() as conn:
-        calls = {row[0]: int(row[1]) for row in conn.execute(query)} if names else {}
-    out: dict[str, OnlineCoverage] = {}
-    for workload in names:
-        own = tuple(ActiveScorer(s.name, s.type, s.sample) for s in scorers if s.workload == workload)
-        matched = counts[(workload, ALL_CALLS)].matched if (workload, ALL_CALLS) in counts else 0
-        scored = sum(c.scored for (w, sid), c in counts.items() if w == workload and sid != ALL_CALLS)
-        out[workload] = OnlineCoverage(workload, own, calls.get(workload, 0), matched, scored)
-    return out
+        return {row[0]: int(row[1]) for row in conn.execute(query)} if names else {}

@@ -8,9 +8,8 @@ schedules into the store and runs the scheduler in the background while the serv
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 from rungway.redteam.api import router
 from rungway.redteam.config import REDTEAM_SECTION
 from rungway.redteam.pages import pages
@@ -25,21 +24,15 @@ def install_redteam(host: Host) -> Installed:
     server = state.config.server
     scheduler = RedTeamScheduler(state.engine, config, f"http://{server.host}:{server.port}", slots=state.slots)
     state.slots[SCHEDULER] = scheduler
-    tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
         await asyncio.to_thread(sync_config_schedules, state.engine, config)
-        tasks.append(asyncio.create_task(scheduler.run_forever(), name="rungway-redteam-scheduler"))
 
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await scheduler.revoke_keys()
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
+    return Installed(
+        on_startup=[start],
+        background=[Background("rungway-redteam-scheduler", scheduler.run_forever)],
+        on_cleanup=[scheduler.revoke_keys],  # after the scheduler is stopped (background tasks stop first)
+    )
 
 
 CAPABILITY = Capability(

@@ -8,11 +8,10 @@ input_items routes, writes stored responses through a batch writer and purges ex
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 from rungway.responses.config import RESPONSES_SECTION
 from rungway.responses.dialect import ResponsesDialect
 from rungway.responses.routes import add_response_routes
@@ -39,7 +38,6 @@ def install_responses(host: Host) -> Installed:
     )
     runtime = ResponsesRuntime(state.engine, config, writer)
     add_response_routes(host.app, runtime)
-    tasks: list[asyncio.Task[None]] = []
 
     async def purge_forever() -> None:
         while True:
@@ -49,17 +47,8 @@ def install_responses(host: Host) -> Installed:
                 log.info("purged %d stored responses older than %d days", purged, config.retention_days)
             await asyncio.sleep(PURGE_EVERY_S)
 
-    async def start() -> None:
-        tasks.append(asyncio.create_task(purge_forever(), name="rungway-responses-purge"))
-
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(dialects=(ResponsesDialect(runtime),), writers=(writer,), on_startup=[start], on_cleanup=[stop])
+    purge = Background("rungway-responses-purge", purge_forever)
+    return Installed(dialects=(ResponsesDialect(runtime),), writers=(writer,), background=[purge])
 
 
 CAPABILITY = Capability(

@@ -8,9 +8,8 @@ store, runs the evaluation loop in the background while the server runs, and add
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-from rungway.capability import Capability, Host, Installed
+from rungway.capability import Background, Capability, Host, Installed
 from rungway.slos.api import router
 from rungway.slos.config import SLOS_SECTION
 from rungway.slos.metrics import SloCollector
@@ -27,20 +26,11 @@ def install_slos(host: Host) -> Installed:
     monitor = SloMonitor(state.engine, config, state.slots)
     state.slots[MONITOR] = monitor
     state.metrics.registry.register(SloCollector(lambda: dict(monitor.latest)))
-    tasks: list[asyncio.Task[None]] = []
 
     async def start() -> None:
         await asyncio.to_thread(sync_config, state.engine, config)
-        tasks.append(asyncio.create_task(monitor.run_forever(), name="rungway-slo-monitor"))
 
-    async def stop() -> None:
-        while tasks:
-            task = tasks.pop()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    return Installed(on_startup=[start], on_cleanup=[stop])
+    return Installed(on_startup=[start], background=[Background("rungway-slo-monitor", monitor.run_forever)])
 
 
 CAPABILITY = Capability(

@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 import orjson
-from sqlalchemy import Engine, column, func, inspect, select, table, true
+from sqlalchemy import Engine, column, select, table
 
 from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
 from rungway.models.drills.store import model_drills
 from rungway.models.incidents.store import model_incident_workloads, model_incidents
+from rungway.models.served_calls import served_calls
 
 __all__ = ["PROVEN_DAYS", "SUCCESS_FLOOR", "check_provider_outage_recovery"]
 
@@ -34,27 +35,17 @@ _requests = table(
 )  # fmt: skip
 
 
-def _fallbacks(engine: Engine, since: float) -> dict[str, dict[str, int]]:
+def _fallbacks(ctx: CheckContext, since: float) -> dict[str, dict[str, int]]:
     """workload -> {failed_over: calls, multi_deployment_models: models served by > 1 deployment}."""
-    r = _requests.c
     out: dict[str, dict[str, int]] = defaultdict(lambda: {"failed_over": 0, "multi_deployment_models": 0})
-    recorded = {c["name"] for c in inspect(engine).get_columns("requests")}
-    if not {"deployment", "failed_over"} <= recorded:  # a request log from before routing recorded them
-        return out
-    with engine.connect() as conn:
-        failed_over = conn.execute(
-            select(r.workload, func.count()).where(r.ts_start >= since, r.failed_over == true()).group_by(r.workload)
-        ).all()
-        served = conn.execute(
-            select(r.workload, r.model_requested, func.count(func.distinct(r.deployment)))
-            .where(r.ts_start >= since, r.status < 400, r.deployment.is_not(None))
-            .group_by(r.workload, r.model_requested)
-        ).all()
-    for workload, n in failed_over:
-        out[str(workload)]["failed_over"] = int(n)
-    for workload, _model, deployments in served:
-        if int(deployments) > 1:
-            out[str(workload)]["multi_deployment_models"] += 1
+    deployments: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for group in served_calls(ctx, since) or ():  # None: a request log from before routing recorded them
+        out[group.workload]["failed_over"] += group.failed_over
+        if group.deployment is not None and group.ok:
+            deployments[(group.workload, group.model)].add(group.deployment)
+    for (workload, _model), served in deployments.items():
+        if len(served) > 1:
+            out[workload]["multi_deployment_models"] += 1
     return out
 
 
@@ -85,7 +76,7 @@ def _proofs(engine: Engine, since: float) -> dict[str, list[tuple[str, str, floa
 def check_provider_outage_recovery(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """A fallback that served traffic, and a drill or real failover with >= 99% of calls served."""
     floor = req.threshold if req.threshold is not None else SUCCESS_FLOOR
-    fallbacks = _fallbacks(ctx.engine, ctx.now - req.window_days * 86400)
+    fallbacks = _fallbacks(ctx, ctx.since(req.window_days))
     proofs = _proofs(ctx.engine, ctx.now - PROVEN_DAYS * 86400)
     out: dict[str, CheckOutcome] = {}
     for w in ctx.workloads:

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import inspect, text
-
 from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION, DeploymentsConfig, RoutingConfig
+from rungway.models.served_calls import served_calls
 
 __all__ = ["RoutingUse", "check_multi_model_routing", "routing_use"]
 
@@ -44,26 +43,18 @@ class RoutingUse:
 
 def routing_use(ctx: CheckContext, since: float) -> dict[str, RoutingUse] | None:
     """Per workload, since `since`; None when the request log has no routing columns yet."""
-    if not ctx.has_table("requests"):
-        return {}
-    columns = {c["name"] for c in inspect(ctx.engine).get_columns("requests")}
-    if not {"deployment", "route_rule"} <= columns:
+    groups = served_calls(ctx, since)
+    if groups is None:
         return None
-    query = text(
-        "SELECT workload, model_requested, deployment, route_rule, COUNT(*) FROM requests"
-        " WHERE ts_start >= :since AND workload IS NOT NULL"
-        " GROUP BY workload, model_requested, deployment, route_rule"
-    )
     out: dict[str, RoutingUse] = {}
-    with ctx.engine.connect() as conn:
-        for workload, model, deployment, rule, count in conn.execute(query, {"since": since}):
-            use = out.setdefault(str(workload), RoutingUse())
-            use.calls += int(count)
-            use.models.add(str(model or ""))
-            if rule is not None:
-                use.by_rule[str(rule)] = use.by_rule.get(str(rule), 0) + int(count)
-            if deployment is not None:
-                use.deployments.setdefault(str(model or ""), set()).add(str(deployment))
+    for group in groups:
+        use = out.setdefault(group.workload, RoutingUse())
+        use.calls += group.calls
+        use.models.add(group.model)
+        if group.rule is not None:
+            use.by_rule[group.rule] = use.by_rule.get(group.rule, 0) + group.calls
+        if group.deployment is not None:
+            use.deployments.setdefault(group.model, set()).add(group.deployment)
     return out
 
 
