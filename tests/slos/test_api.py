@@ -122,9 +122,9 @@ def test_openslo_export_then_import_round_trips(gw: Gateway) -> None:
 
 def test_history_and_metrics_after_an_evaluation(gw: Gateway) -> None:
     key = gw.create_key("test").secret
+    monitor = gw.state.slots[MONITOR]  # its first tick is `tick_s` (an hour) after start: none in this test
     calls(gw.state.engine, "test", spread(9, 60, 3600))
     calls(gw.state.engine, "test", spread(1, 60, 3600), status=500)
-    monitor = gw.state.slots[MONITOR]
     monitor.evaluate_all(time.time())
     status, history = call(gw, "GET", "/api/slos/declared/history", key)
     assert status == 200 and len(history["data"]) == 1 and history["data"][0]["sli"] == pytest.approx(0.9)

@@ -133,14 +133,16 @@ class SloMonitor:
         return moved
 
     async def run_forever(self) -> None:
+        """Tick every `tick_s`, the first one `tick_s` after start (a server that just started has read no
+        traffic yet; the pages and the API evaluate on demand meanwhile)."""
         while True:
+            await asyncio.sleep(self.config.tick_s)
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed tick (a store hiccup) is logged; the next one tries again
                 log.exception("SLO evaluation tick failed")
-            await asyncio.sleep(self.config.tick_s)
 
 
 MONITOR: StateKey[SloMonitor] = StateKey("slos.monitor")
