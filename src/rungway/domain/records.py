@@ -51,6 +51,9 @@ class RequestRecord:
     attempts: int = 0  # tries sent upstream (a deployment skipped as unhealthy is not one)
     failed_over: bool = False  # served (or failed) on another deployment than the plan's first
     guardrails: str | None = None  # guardrail hits, `direction:rule:action,...` (bounded; never a value)
+    cache: str | None = None  # answered from a cache layer (`exact`, `semantic`); None: not from a cache
+    cache_similarity: float | None = None  # a semantic hit's similarity to the prompt it replayed
+    cost_saved_nano: int = 0  # what the call a cache hit replayed had cost (the upstream call it avoided)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from rungway.domain.workloads import Workload
 from rungway.errors import RungwayError
 from rungway.gateway.routing import Attempt, RoutePlan
 from rungway.gateway.slots import Slots
-from rungway.providers.base import Provider
+from rungway.providers.base import ChatResult, Provider
 from rungway.settings.config import ModelRoute
 
 
@@ -74,6 +74,12 @@ class CallContext:
     answer_headers: dict[str, str] = field(default_factory=dict)  # extra headers for the answer (Deprecation)
     slots: Slots = field(default_factory=Slots)  # what capabilities keep for this call (`CallKey`)
     guard_hits: list[GuardHit] = field(default_factory=list)  # guardrail hits (rule, direction, action; no value)
+    # A before-call step that found the answer in a cache sets `replay`: the call step answers from it (JSON or
+    # a stream, in the endpoint's shape, through the output guard) instead of calling the upstream.
+    replay: ChatResult | None = None
+    cache: str | None = None  # the cache layer that answered (`exact`, `semantic`)
+    cache_similarity: float | None = None
+    cost_saved_nano: int = 0  # the cost of the call the replayed answer came from
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.t0) * 1000.0

@@ -89,6 +89,9 @@ async def meter_cost(state: GatewayState, ctx: CallContext) -> None:
         ctx.cost_nano += ctx.side_cost_nano
     if ctx.usage is None:
         return
+    if ctx.replay is not None:  # a cache answered: no upstream call, nothing to pay (`cost_saved_nano` says more)
+        ctx.priced = True
+        return
     ctx.usage = _bounded(state, ctx, ctx.usage)
     if ctx.route is None:
         return

@@ -63,6 +63,9 @@ def build_record(ctx: CallContext) -> RequestRecord:
         attempts=tries_sent(ctx.attempts),
         failed_over=plan is not None and route is not None and route.name != plan.deployments[0].name,
         guardrails=hits_text(ctx.guard_hits) if ctx.guard_hits else None,
+        cache=ctx.cache,
+        cache_similarity=ctx.cache_similarity,
+        cost_saved_nano=ctx.cost_saved_nano,
     )
 
 

@@ -19,6 +19,7 @@ from rungway.gateway.context import CallContext
 from rungway.gateway.dialect import Dialect, NativeDialect, StreamTranslation
 from rungway.gateway.native import NativeOpened, call_json, native_request, open_native_or_chat, relay_native
 from rungway.gateway.output_guard import GuardedStream, guard_completion
+from rungway.gateway.replay import replay_json, replay_stream, use_replay
 from rungway.gateway.responses import SSE_DONE, answer_headers, raw_json_response, sse_event
 from rungway.gateway.sse_writer import SseWriter
 from rungway.gateway.state import GatewayState
@@ -52,7 +53,7 @@ def dialect_call(dialect: Dialect) -> Callable[[GatewayState, CallContext], Awai
 
     async def call(state: GatewayState, ctx: CallContext) -> web.StreamResponse:
         headers = upstream_headers(ctx)
-        native = native_request(state, ctx, speaks, headers) if speaks is not None else None
+        native = native_request(state, ctx, speaks, headers) if speaks is not None and ctx.replay is None else None
         if native is not None and ctx.stream:
             opened = await open_native_or_chat(state, ctx, native)
             if isinstance(opened, NativeOpened):
@@ -78,7 +79,7 @@ async def _completion(state: GatewayState, ctx: CallContext, headers: dict[str, 
             return ctx.provider.chat(ChatCall(ctx.body, headers=headers))
         return ctx.provider.chat(ChatCall(ctx.body, headers=headers, timeout_s=timeout))
 
-    result = await try_plan(state, ctx, send)
+    result = replay_json(use_replay(ctx)) if ctx.replay is not None else await try_plan(state, ctx, send)
     ctx.usage = result.usage
     body = result.body
     data = result.data
@@ -115,7 +116,9 @@ async def _relay_stream(
     With a dialect, each chunk is written as the dialect's events instead of as it came. `opened`: a stream
     whose first chunk came already (a native-capable call that went to a chat deployment)."""
     started = time.perf_counter()
-    if opened is None:
+    if ctx.replay is not None:
+        opened = replay_stream(use_replay(ctx))
+    elif opened is None:
         assert call is not None
         opened = await open_stream(state, ctx, call)
     chunks, first = opened

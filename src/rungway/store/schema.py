@@ -33,6 +33,8 @@ WITH_PROMPT = text("prompt_name IS NOT NULL")
 """Only calls that referenced a registry prompt enter `ix_requests_prompt` (filters and reports by prompt)."""
 WITH_GUARDRAIL_HITS = text("guardrails IS NOT NULL")
 """Only calls with a guardrail hit enter `ix_requests_guardrails` (the guardrails page's counts)."""
+CACHE_HIT = text("cache IS NOT NULL")
+"""Only calls a cache answered enter `ix_requests_cache` (savings reports read a window's hits)."""
 
 workloads = Table(
     "workloads",
@@ -113,6 +115,9 @@ requests = Table(
     Column("attempts", Integer),  # tries sent upstream (f0069)
     Column("failed_over", Boolean),  # served or failed on another deployment than the plan's first (f0069)
     Column("guardrails", String(512)),  # guardrail hits: direction:rule:action,... never a value (f0070)
+    Column("cache", String(16)),  # the cache layer that answered (exact, semantic); NULL: not a hit (f0071)
+    Column("cache_similarity", Float),  # a semantic hit's similarity (f0071)
+    Column("cost_saved_nano", BigInteger),  # the cost of the call a hit replayed (f0071)
     Index("ix_requests_ts", "ts_start"),
     Index("ix_requests_workload_ts", "workload", "ts_start"),
     Index("ix_requests_user_ts", "user_id", "ts_start"),
@@ -126,6 +131,7 @@ requests = Table(
         sqlite_where=WITH_GUARDRAIL_HITS,
         postgresql_where=WITH_GUARDRAIL_HITS,
     ),
+    Index("ix_requests_cache", "workload", "ts_start", sqlite_where=CACHE_HIT, postgresql_where=CACHE_HIT),
 )
 
 # Who read the request log, usage or cost, per workload (None: an admin's read across every workload).

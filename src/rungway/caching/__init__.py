@@ -1,0 +1,1 @@
+"""Caching: exact and semantic answer caches per workload, provider prompt caching priced, savings measured."""

@@ -1,0 +1,1 @@
+"""The caching capability's Alembic branch `caching`: stored answers, semantic hit checks, semantic states."""
