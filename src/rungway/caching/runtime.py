@@ -30,12 +30,12 @@ from rungway.caching.store import entries_stored_since, live_entries
 from rungway.caching.tiers import MemoryTier, RedisTier
 from rungway.domain.usage import Usage
 from rungway.gateway.context import CallContext
-from rungway.gateway.slots import CallKey
+from rungway.gateway.slots import CallKey, StateKey
 from rungway.gateway.state import GatewayState
 from rungway.providers.base import ChatResult
 from rungway.store.writer import BatchWriter
 
-__all__ = ["CACHE_HEADER", "CacheRuntime", "Pending"]
+__all__ = ["CACHE", "CACHE_HEADER", "CacheRuntime", "Pending"]
 
 log = logging.getLogger("rungway.caching")
 
@@ -59,6 +59,8 @@ class Pending:
 
 
 PENDING = CallKey[Pending]("caching.pending")
+CACHE = StateKey["CacheRuntime"]("caching.runtime")
+"""Where the server keeps its cache (`state.slots[CACHE]`), for the management routes and pages."""
 
 
 def _bypass_reason(ctx: CallContext, policy: WorkloadCache) -> str | None:

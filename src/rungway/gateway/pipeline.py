@@ -69,6 +69,7 @@ class PipelineExtension:
     expand_body: Sequence[Step] = ()
     before_call: Sequence[Step] = ()
     after_call: Sequence[Step] = ()
+    last: bool = False  # its before-call steps run after every other extension's (a cache answers what they let by)
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,14 @@ class Pipeline:
             ctx.client_closed = True
 
 
+def _ordered(extensions: Sequence[PipelineExtension]) -> list[PipelineExtension]:
+    """Install order, with the extensions that ask to come `last` after the others (stable)."""
+    return sorted(extensions, key=lambda e: e.last)
+
+
 def build_pipelines(extensions: Sequence[PipelineExtension] = ()) -> dict[str, Pipeline]:
     """The core's endpoints: chat completions, embeddings and moderations."""
+    extensions = _ordered(extensions)
     expand = [s for e in extensions for s in e.expand_body]
     # Without an expansion, reading and checking stay one step: no extra await on the common path.
     chat_body: list[Step] = [read_chat_body, *expand, check_read_chat_body] if expand else [parse_chat_body]
@@ -192,6 +199,7 @@ def build_dialect_pipeline(dialect: Dialect, extensions: Sequence[PipelineExtens
         raw = await read_json_object(ctx.request, state.config.server.max_body_bytes)
         ctx.body = await dialect.to_chat(ctx, raw)
 
+    extensions = _ordered(extensions)
     expand = [s for e in extensions for s in e.expand_body]
     return Pipeline(
         dialect.name,
