@@ -40,3 +40,23 @@ def cache_gateway(
 ) -> Gateway:
     text = CACHE_CONFIG.replace("{ttl}", f"{ttl:g}").replace("{refresh}", f"{refresh:g}") + extra
     return gateway_factory(text, store_url=store_url)
+
+
+CHECKED_CONFIG = (
+    SIMULATOR_CONFIG
+    + """
+cache:
+  refresh_s: 3600
+  workloads:
+    test:
+      semantic:
+        embedding_model: text-embedding-3-small
+        threshold: 0.9
+        check:
+          sample: 1.0
+          assert: {assert_spec}
+          min_checks: 2
+          min_precision: 0.9
+          on_low_precision: {action}
+"""
+)

@@ -169,3 +169,21 @@ def test_a_server_started_later_serves_what_the_store_kept(
     first.flush()
     second = cache_gateway(gateway_factory, url)  # a restart, or a replica started later: loads the live entries
     assert _ask(second.sdk(second.create_key("test").secret))[1] == "hit"
+
+
+def test_a_hit_is_on_its_span_with_the_layer_and_the_cost_it_saved(gateway_factory: Callable[..., Gateway]) -> None:
+    import requests
+
+    gateway = cache_gateway(gateway_factory)
+    secret = gateway.create_key("exact").secret
+    client = gateway.sdk(secret)
+    _ask(client)
+    raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=QUESTION)
+    trace_id = raw.headers["x-rungway-trace-id"]
+    gateway.flush()
+    trace = requests.get(
+        f"{gateway.base_url}/api/traces/{trace_id}", headers={"Authorization": f"Bearer {secret}"}, timeout=10
+    ).json()
+    attributes = [s["attributes"] for s in trace["spans"] if "rungway.cache.layer" in s["attributes"]]
+    assert len(attributes) == 1
+    assert attributes[0]["rungway.cache.layer"] == "exact" and attributes[0]["rungway.cache.cost_saved_usd"] > 0

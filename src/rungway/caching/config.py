@@ -32,7 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rungway.errors import ConfigError
+from rungway.errors import ConfigError, RungwayError
+from rungway.evals.public import ChatReply, ChatRequest, ModelCallError, ScorerContext, scorer_from_spec
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 
 __all__ = [
@@ -151,6 +152,26 @@ def _check(data: ConfigMapping, path: str) -> HitCheckPolicy:
     return policy
 
 
+class _Unused:
+    """The model client a spec is checked with: building a scorer calls no model."""
+
+    async def chat(self, request: ChatRequest) -> ChatReply:
+        raise ModelCallError("not a scoring client")
+
+    async def embed(self, model: str, texts: Any) -> list[list[float]]:
+        raise ModelCallError("not a scoring client")
+
+
+def _check_spec(data: ConfigMapping, path: str, spec: dict[str, Any], embedding_model: str) -> None:
+    """Build the scorer once, so a wrong `assert` stops the start, not every check."""
+    line = data.lines.get(f"{path}.assert") or data.lines.get(path)
+    where = f"{data.path}:{line}: {path}.assert" if line else f"{data.path}: {path}.assert"
+    try:
+        scorer_from_spec(spec, where=where, context=ScorerContext(models=_Unused(), embedding_model=embedding_model))
+    except RungwayError as exc:
+        raise ConfigError(exc.message) from None
+
+
 def _semantic(data: ConfigMapping, path: str) -> SemanticPolicy:
     model = data.get("embedding_model")
     if not isinstance(model, str) or not 0 < len(model) <= 128:
@@ -158,7 +179,9 @@ def _semantic(data: ConfigMapping, path: str) -> SemanticPolicy:
     raw_check = data.get("check")
     check = None
     if raw_check is not None:
-        check = _check(_mapping(raw_check, f"{path}.check", data.path, data.lines, "{sample: 0.05}"), f"{path}.check")
+        check_data = _mapping(raw_check, f"{path}.check", data.path, data.lines, "{sample: 0.05}")
+        check = _check(check_data, f"{path}.check")
+        _check_spec(check_data, f"{path}.check", check.spec, model)
     policy = SemanticPolicy(
         embedding_model=model,
         threshold=_number(data, "threshold", 0.92, 0.5, 1.0, path),

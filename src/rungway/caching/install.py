@@ -12,11 +12,13 @@ import asyncio
 import functools
 import logging
 import time
+from typing import Any
 
 from rungway.caching.config import CACHE_SECTION, check_models
-from rungway.caching.model import CacheEntry
+from rungway.caching.hit_checks import HitChecker
+from rungway.caching.model import CacheEntry, HitCheck, SemanticState
 from rungway.caching.runtime import CACHE, CacheRuntime
-from rungway.caching.store import append_entries, load_semantic_states, purge_expired
+from rungway.caching.store import append_checks, append_entries, load_semantic_states, purge_expired
 from rungway.caching.tiers import RedisTier
 from rungway.capability import Background, Capability, Host, Installed, PipelineExtension
 from rungway.errors import ConfigError
@@ -58,6 +60,25 @@ def install_caching(host: Host) -> Installed:
     )
     runtime = CacheRuntime(state, config, writer, redis, state.metrics.registry)
     state.slots[CACHE] = runtime
+    writers: list[BatchWriter[Any]] = [writer]
+    background: list[Background] = []
+    if any(w.semantic is not None and w.semantic.check is not None for w in config.workloads.values()):
+        check_writer: BatchWriter[HitCheck] = BatchWriter(
+            "cache_hit_checks",
+            functools.partial(append_checks, state.engine),
+            max_queue=10_000,
+            batch_size=200,
+            flush_interval_s=rec.flush_interval_ms / 1000,
+            codec=RecordCodec(HitCheck, ("workload", "id")),
+        )
+
+        def set_state(new: SemanticState) -> None:
+            runtime.states = {**runtime.states, new.workload: new}
+
+        checker = HitChecker(state, config, check_writer, lambda: runtime.states, set_state)
+        runtime.checker = checker
+        writers.append(check_writer)
+        background.append(Background("cache hit checks", checker.run))
 
     async def start() -> None:
         loaded = await asyncio.to_thread(runtime.load)
@@ -82,13 +103,15 @@ def install_caching(host: Host) -> Installed:
         if redis is not None:
             await redis.close()
 
+    if config.workloads:
+        background.insert(0, Background("cache refresh", refresh_loop))
     extension = PipelineExtension("caching", before_call=[runtime.lookup], after_call=[runtime.remember], last=True)
     return Installed(
         pipeline=[extension] if config.workloads else [],
-        writers=[writer],
+        writers=writers,
         on_startup=[start],
         on_cleanup=[stop],
-        background=[Background("cache refresh", refresh_loop)] if config.workloads else [],
+        background=background,
     )
 
 

@@ -4,7 +4,9 @@ The assessment's `continuous_evaluation` check reads `coverage(engine, workloads
 active online scorers with their types and sampling rates, how many of the workload's successful chat calls
 in the window there were (the request log), how many of them matched at least one scorer's filter (each call
 counted once; counted hourly, so `since` is taken to the start of its hour) and how many judgements were
-stored (online scores). Everything else in `rungway.online_evals` stays private.
+stored (online scores). `GatewayModels` (the gateway's served models called in process, each call's cost added
+to the `SpendMeter` in `METER`) is the model client other capabilities' scorers judge with too. Everything else
+in `rungway.online_evals` stays private.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
+from rungway.online_evals.models import METER, GatewayModels, SpendMeter
 from rungway.online_evals.store import ALL_CALLS, list_scorers, read_counts
 from rungway.store.schema import requests
 
-__all__ = ["CHAT_ENDPOINTS", "ActiveScorer", "OnlineCoverage", "coverage"]
+__all__ = [
+    "CHAT_ENDPOINTS", "METER", "ActiveScorer", "GatewayModels", "OnlineCoverage", "SpendMeter", "coverage"
+]  # fmt: skip
 
 CHAT_ENDPOINTS = ("chat.completions", "messages", "responses", "completions")
 """The request log's endpoints of chat-shaped calls (the Messages, Responses and legacy completions APIs are

@@ -90,6 +90,11 @@ def span_attributes(ctx: CallContext) -> dict[str, Any]:
     routed = plan is not None and (plan.rule is not None or len(ctx.attempts) > 1)
     if plan is not None and route is not None and (routed or route.name != ctx.model_requested):
         _route_attributes(a, ctx, plan, route)
+    if ctx.cache is not None:  # answered from a cache: which layer, how similar, what the replayed call had cost
+        a["rungway.cache.layer"] = ctx.cache
+        a["rungway.cache.cost_saved_usd"] = ctx.cost_saved_nano / 1e9
+        if ctx.cache_similarity is not None:
+            a["rungway.cache.similarity"] = ctx.cache_similarity
     if ctx.guard_hits:  # rule, direction and action only: never the matched value
         a["rungway.guardrails.hits"] = hits_text(ctx.guard_hits)
         a["rungway.guardrails.actions"] = sorted({hit.action for hit in ctx.guard_hits})
