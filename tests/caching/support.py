@@ -35,7 +35,11 @@ cache:
 
 
 def cache_gateway(
-    gateway_factory: Callable[..., Gateway], store_url: str | None = None, *, ttl: float = 600, refresh: float = 3600,
+    gateway_factory: Callable[..., Gateway],
+    store_url: str | None = None,
+    *,
+    ttl: float = 600,
+    refresh: float = 3600,
     extra: str = "",
 ) -> Gateway:
     text = CACHE_CONFIG.replace("{ttl}", f"{ttl:g}").replace("{refresh}", f"{refresh:g}") + extra

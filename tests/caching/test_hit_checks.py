@@ -22,7 +22,9 @@ def _semantic_hits(gateway: Gateway, secret: str, count: int) -> None:
     client.chat.completions.create(model="gpt-4o-mini", messages=question)
     gateway.flush()
     for n in range(count):  # another max_tokens: another exact key, the same prompt: a semantic hit
-        raw = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=question, max_tokens=200 + n)
+        raw = client.chat.completions.with_raw_response.create(
+            model="gpt-4o-mini", messages=question, max_tokens=200 + n
+        )
         assert raw.headers["x-rungway-cache"] == "hit"
 
 

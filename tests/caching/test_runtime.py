@@ -100,7 +100,10 @@ def test_the_same_prompt_under_another_workload_is_never_a_hit(gateway_factory: 
     assert _ask(theirs, max_tokens=50)[1] == "hit"  # their own entry, from their own first call
     rows = _rows(gateway)
     assert [(r.workload, r.cache) for r in rows] == [
-        ("test", None), ("test", "semantic"), ("other", None), ("other", "semantic")
+        ("test", None),
+        ("test", "semantic"),
+        ("other", None),
+        ("other", "semantic"),
     ]
 
 
@@ -122,7 +125,12 @@ def test_a_semantic_hit_reports_its_similarity_and_an_uncached_workload_is_untou
 
 @pytest.mark.parametrize(
     ("header", "second", "stored"),
-    [("no-cache", "bypass", True), ("no-store", "bypass", False), ("max-age=0", "bypass", True), ("max-age=3600", "hit", True)],
+    [
+        ("no-cache", "bypass", True),
+        ("no-store", "bypass", False),
+        ("max-age=0", "bypass", True),
+        ("max-age=3600", "hit", True),
+    ],
 )
 def test_cache_control_decides_reading_and_storing(
     gateway_factory: Callable[..., Gateway], header: str, second: str, stored: bool

@@ -121,14 +121,18 @@ def _whole(data: ConfigMapping, key: str, default: int, low: int, high: int, pat
 def _flag(data: ConfigMapping, key: str, default: bool, path: str) -> bool:
     value = data.get(key, default)
     if not isinstance(value, bool):
-        raise data.error(f"{path}.{key}", f"expected true or false, got {value!r}", f"write e.g. {str(default).lower()}")
+        raise data.error(
+            f"{path}.{key}", f"expected true or false, got {value!r}", f"write e.g. {str(default).lower()}"
+        )
     return value
 
 
 def _choice(data: ConfigMapping, key: str, default: str, choices: tuple[str, ...], path: str) -> str:
     value = data.get(key, default)
     if value not in choices:
-        raise data.error(f"{path}.{key}", f"expected one of {', '.join(choices)}, got {value!r}", f"write e.g. {default}")
+        raise data.error(
+            f"{path}.{key}", f"expected one of {', '.join(choices)}, got {value!r}", f"write e.g. {default}"
+        )
     return str(value)
 
 
@@ -138,7 +142,11 @@ def _check(data: ConfigMapping, path: str) -> HitCheckPolicy:
     if raw_spec is not None:
         tracked_spec = tracked(raw_spec, f"{path}.assert", data.path)
         if not isinstance(tracked_spec, ConfigMapping) or not isinstance(tracked_spec.get("type"), str):
-            raise data.error(f"{path}.assert", "expected an assertion spec with a `type`", "write e.g. `{type: similar, threshold: 0.85}`")
+            raise data.error(
+                f"{path}.assert",
+                "expected an assertion spec with a `type`",
+                "write e.g. `{type: similar, threshold: 0.85}`",
+            )
         spec = tracked_spec.delegate()
     policy = HitCheckPolicy(
         sample=_number(data, "sample", 0.05, 0.0, 1.0, path),
@@ -175,7 +183,11 @@ def _check_spec(data: ConfigMapping, path: str, spec: dict[str, Any], embedding_
 def _semantic(data: ConfigMapping, path: str) -> SemanticPolicy:
     model = data.get("embedding_model")
     if not isinstance(model, str) or not 0 < len(model) <= 128:
-        raise data.error(f"{path}.embedding_model", f"expected a model name under `models:`, got {model!r}", "write e.g. text-embedding-3-small")
+        raise data.error(
+            f"{path}.embedding_model",
+            f"expected a model name under `models:`, got {model!r}",
+            "write e.g. text-embedding-3-small",
+        )
     raw_check = data.get("check")
     check = None
     if raw_check is not None:
@@ -198,7 +210,9 @@ def _workload(data: ConfigMapping, path: str) -> WorkloadCache:
     semantic = None
     if raw_semantic is not None:
         example = "{embedding_model: text-embedding-3-small}"
-        semantic = _semantic(_mapping(raw_semantic, f"{path}.semantic", data.path, data.lines, example), f"{path}.semantic")
+        semantic = _semantic(
+            _mapping(raw_semantic, f"{path}.semantic", data.path, data.lines, example), f"{path}.semantic"
+        )
     policy = WorkloadCache(
         ttl_s=_number(data, "ttl_s", 3600.0, 1.0, MAX_TTL_S, path),
         max_temperature=_number(data, "max_temperature", 1.0, 0.0, 2.0, path),

@@ -37,7 +37,7 @@ from rungway.providers.base import ChatCall
 from rungway.settings.config import ModelRoute
 from rungway.store.writer import BatchWriter
 
-__all__ = ["HitChecker", "QUEUE_SIZE"]
+__all__ = ["QUEUE_SIZE", "HitChecker"]
 
 log = logging.getLogger("rungway.caching")
 
@@ -129,7 +129,7 @@ class HitChecker:
             self.busy += 1
             try:
                 await self._check(job)
-            except Exception:  # noqa: BLE001 - one bad check must not end the worker: logged, the next goes
+            except Exception:
                 log.exception("cache: checking a semantic hit of %s failed", job.workload)
             finally:
                 self.busy -= 1
@@ -178,7 +178,9 @@ class HitChecker:
             return
         cached = self._config.workloads[job.workload]
         assert cached.semantic is not None
-        threshold = current.threshold if current is not None and current.threshold is not None else cached.semantic.threshold
+        threshold = (
+            current.threshold if current is not None and current.threshold is not None else cached.semantic.threshold
+        )
         measured = f"hit precision {passed}/{checked} = {passed / checked:.2f} under {policy.min_precision:g}"
         if policy.on_low_precision == "raise_threshold" and threshold + THRESHOLD_STEP <= MAX_THRESHOLD + 1e-9:
             new = SemanticState(job.workload, round(threshold + THRESHOLD_STEP, 4), False, time.time(),

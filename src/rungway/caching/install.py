@@ -96,7 +96,7 @@ def install_caching(host: Host) -> Installed:
                 if time.monotonic() - last_purge > PURGE_EVERY_S:
                     last_purge = time.monotonic()
                     await asyncio.to_thread(purge_expired, state.engine, time.time())
-            except Exception:  # noqa: BLE001 - a store hiccup must not end the refresh: logged, tried again
+            except Exception:
                 log.exception("cache: refresh from the store failed; retrying in %.0f s", config.refresh_s)
 
     async def stop() -> None:

@@ -69,7 +69,11 @@ def _bypass_reason(ctx: CallContext, policy: WorkloadCache) -> str | None:
     if isinstance(n, int) and not isinstance(n, bool) and n > 1:
         return "n"
     temperature = body.get("temperature")
-    if isinstance(temperature, int | float) and not isinstance(temperature, bool) and temperature > policy.max_temperature:
+    if (
+        isinstance(temperature, int | float)
+        and not isinstance(temperature, bool)
+        and temperature > policy.max_temperature
+    ):
         return "temperature"
     if body.get("tools") and not policy.tools:
         return "tools"
@@ -246,7 +250,11 @@ class CacheRuntime:
         self._known.add(entry.id)
         self.memory.put(entry)
         policy = self.config.workloads.get(entry.namespace)
-        if policy is not None and policy.semantic is not None and entry.embedding_model == policy.semantic.embedding_model:
+        if (
+            policy is not None
+            and policy.semantic is not None
+            and entry.embedding_model == policy.semantic.embedding_model
+        ):
             self.semantic.add(entry.namespace, entry)
 
     def load(self) -> int:

@@ -23,7 +23,7 @@ from rungway.gateway.routing import single_plan
 from rungway.gateway.state import GatewayState
 from rungway.providers.base import EmbedCall
 
-__all__ = ["EntryFacts", "SemanticLayer", "Embedding", "vector_bytes"]
+__all__ = ["Embedding", "EntryFacts", "SemanticLayer", "vector_bytes"]
 
 log = logging.getLogger("rungway.caching")
 
@@ -160,5 +160,3 @@ class SemanticLayer:
 
     def size(self, workload: str) -> int:
         return sum(self.vectors.size(p) for p in self.vectors.namespaces() if p.split("\x00", 1)[0] == workload)
-
-

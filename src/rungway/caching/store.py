@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import astuple, fields
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -104,12 +105,12 @@ cache_semantic_states = Table(
 _ENTRY_FIELDS = tuple(f.name for f in fields(CacheEntry))
 
 
-def _entry(row: Sequence[object]) -> CacheEntry:
-    values = dict(zip(_ENTRY_FIELDS, row, strict=True))
-    values["answer"] = bytes(values["answer"])  # type: ignore[arg-type]
+def _entry(row: Sequence[Any]) -> CacheEntry:
+    values: dict[str, Any] = dict(zip(_ENTRY_FIELDS, row, strict=True))
+    values["answer"] = bytes(values["answer"])
     if values["vector"] is not None:
-        values["vector"] = bytes(values["vector"])  # type: ignore[arg-type]
-    return CacheEntry(**values)  # type: ignore[arg-type]
+        values["vector"] = bytes(values["vector"])
+    return CacheEntry(**values)
 
 
 def append_entries(engine: Engine, entries: Sequence[CacheEntry], stored_at: float) -> None:
@@ -152,14 +153,16 @@ def entries_stored_since(engine: Engine, since: float, now: float, limit: int) -
     with engine.connect() as conn:
         for row in conn.execute(query):
             found.append(_entry(tuple(row)[:-1]))
-            newest = max(newest, float(row[-1]))
+            newest = max(newest, float(row[-1]))  # type: ignore[arg-type]
     return found, newest
 
 
 def purge_expired(engine: Engine, now: float, batch: int = 5_000) -> int:
     """Delete up to `batch` expired entries; the number deleted."""
     with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(select(cache_entries.c.id).where(cache_entries.c.expires_at <= now).limit(batch))]
+        ids = [
+            r[0] for r in conn.execute(select(cache_entries.c.id).where(cache_entries.c.expires_at <= now).limit(batch))
+        ]
         if ids:
             conn.execute(delete(cache_entries).where(cache_entries.c.id.in_(ids)))
     return len(ids)
@@ -187,7 +190,10 @@ def append_checks(engine: Engine, checks: Sequence[HitCheck]) -> None:
     if not checks:
         return
     with engine.begin() as conn:
-        conn.execute(insert(cache_hit_checks), [dict(zip([f.name for f in fields(HitCheck)], astuple(h), strict=True)) for h in checks])
+        conn.execute(
+            insert(cache_hit_checks),
+            [dict(zip([f.name for f in fields(HitCheck)], astuple(h), strict=True)) for h in checks],
+        )
 
 
 def hit_checks(engine: Engine, workload: str, since: float, limit: int = 100) -> list[HitCheck]:
@@ -202,13 +208,22 @@ def precision(engine: Engine, workloads: Sequence[str], since: float) -> dict[st
     """{workload: (semantic hits checked, of which passed)} since `since`."""
     t = cache_hit_checks.c
     passed = func.sum(func.cast(t.passed, Integer))
-    query = select(t.workload, func.count(), passed).where(t.workload.in_(list(workloads)), t.ts >= since).group_by(t.workload)
+    query = (
+        select(t.workload, func.count(), passed)
+        .where(t.workload.in_(list(workloads)), t.ts >= since)
+        .group_by(t.workload)
+    )
     with engine.connect() as conn:
         return {row[0]: (int(row[1]), int(row[2] or 0)) for row in conn.execute(query)}
 
 
 def save_semantic_state(engine: Engine, state: SemanticState) -> None:
-    values = {"threshold": state.threshold, "paused": state.paused, "changed_at": state.changed_at, "reason": state.reason}
+    values = {
+        "threshold": state.threshold,
+        "paused": state.paused,
+        "changed_at": state.changed_at,
+        "reason": state.reason,
+    }
     make = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     statement = make(cache_semantic_states).values(workload=state.workload, **values)
     with engine.begin() as conn:

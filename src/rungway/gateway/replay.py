@@ -38,18 +38,23 @@ def _deltas(message: dict[str, Any]) -> list[dict[str, Any]]:
     for index, call in enumerate(message.get("tool_calls") or ()):
         if not isinstance(call, dict):
             continue
-        function = call.get("function") if isinstance(call.get("function"), dict) else {}
+        raw_function = call.get("function")
+        function: dict[str, Any] = raw_function if isinstance(raw_function, dict) else {}
         head = {"index": index, "id": call.get("id"), "type": call.get("type", "function"),
                 "function": {"name": function.get("name"), "arguments": ""}}  # fmt: skip
         deltas.append({"tool_calls": [head]})
         arguments = function.get("arguments")
         if isinstance(arguments, str) and arguments:
-            deltas.extend({"tool_calls": [{"index": index, "function": {"arguments": piece}}]} for piece in _pieces(arguments))
+            deltas.extend(
+                {"tool_calls": [{"index": index, "function": {"arguments": piece}}]} for piece in _pieces(arguments)
+            )
     return deltas
 
 
 def _chunk(base: dict[str, Any], index: int, delta: dict[str, Any], finish: str | None = None) -> StreamChunk:
-    return StreamChunk({**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]})
+    return StreamChunk(
+        {**base, "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+    )
 
 
 async def _chunks(result: ChatResult, base: dict[str, Any]) -> AsyncIterator[StreamChunk]:
@@ -57,7 +62,8 @@ async def _chunks(result: ChatResult, base: dict[str, Any]) -> AsyncIterator[Str
         if not isinstance(choice, dict):
             continue
         index = choice.get("index", 0)
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        raw_message = choice.get("message")
+        message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
         for delta in _deltas(message):
             yield _chunk(base, index, delta)
         yield _chunk(base, index, {}, choice.get("finish_reason") or "stop")

@@ -29,7 +29,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("cache_similarity", sa.Float))
         batch.add_column(sa.Column("cost_saved_nano", sa.BigInteger))
     where = sa.text(CACHE_HIT)
-    op.create_index("ix_requests_cache", "requests", ["workload", "ts_start"], sqlite_where=where, postgresql_where=where)
+    op.create_index(
+        "ix_requests_cache", "requests", ["workload", "ts_start"], sqlite_where=where, postgresql_where=where
+    )
 
 
 def downgrade() -> None:
