@@ -1,7 +1,8 @@
 """Embedding similarity, LLM-as-judge and pairwise comparison against a real Rungway gateway (the simulator).
 
-The simulator's embeddings are deterministic per text and its JSON answers follow the schema asked for,
-so these run offline; every judge call is a real call through the gateway, recorded as the workload's.
+The simulator's embeddings are deterministic per text (near when texts share their words) and its JSON
+answers follow the schema asked for, so these run offline; every judge call is a real call through the gateway,
+recorded as the workload's.
 """
 
 from __future__ import annotations
@@ -39,10 +40,16 @@ def run(gateway: Gateway, spec: dict[str, object], samples: Sequence[Sample], **
     return asyncio.run(go())
 
 
-def test_similar_scores_identical_text_one_and_unrelated_text_low(gateway: Gateway) -> None:
+def test_similar_scores_identical_text_one_a_paraphrase_high_and_unrelated_text_low(gateway: Gateway) -> None:
     spec = {"type": "similar", "value": "The capital of France is Paris.", "model": "text-embedding-3-small"}
-    same, other = run(gateway, spec, [Sample("The capital of France is Paris."), Sample("Bananas are yellow.")])
+    samples = [
+        Sample("The capital of France is Paris."),
+        Sample("Paris is the capital of France."),
+        Sample("Bananas are yellow."),
+    ]
+    same, paraphrase, other = run(gateway, spec, samples)
     assert same.value == pytest.approx(1.0) and same.passed
+    assert 0.75 < paraphrase.value < 1.0 and paraphrase.passed  # the default threshold, 0.75
     assert other.value < 0.2 and not other.passed
     assert "text-embedding-3-small" in same.explanation
 

@@ -3,7 +3,9 @@ on purpose (outages, error rate), and reports usage the same way streaming or no
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -207,6 +209,24 @@ def test_embeddings_are_deterministic_unit_vectors(simulator: Callable[..., open
     assert first.data[0].embedding == again.data[0].embedding != first.data[1].embedding
     assert abs(sum(v * v for v in first.data[0].embedding) - 1) < 1e-6
     assert first.usage.prompt_tokens == 2
+
+
+def test_embeddings_of_paraphrases_are_near_in_float_and_base64(simulator: Callable[..., openai.OpenAI]) -> None:
+    client = simulator()
+    texts = ["How do I reset my password?", "how can I reset my password", "Bananas are yellow."]
+    floats = [d.embedding for d in client.embeddings.create(model="text-embedding-3-small", input=texts).data]
+    raw = client.with_raw_response.embeddings.create(
+        model="text-embedding-3-small", input=texts, encoding_format="base64"
+    )
+    packed = [d["embedding"] for d in json.loads(raw.text)["data"]]
+    decoded = [list(struct.unpack("<1536f", base64.b64decode(v))) for v in packed]
+    assert [len(v) for v in floats] == [1536] * 3 and all(isinstance(v, str) for v in packed)
+    assert decoded == [pytest.approx(f, abs=1e-7) for f in floats]  # float32 on the wire
+
+    def cosine(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
+    assert cosine(floats[0], floats[1]) > 0.8 and abs(cosine(floats[0], floats[2])) < 0.3
 
 
 def test_red_team_options_leak_the_context_refuse_and_are_guarded(simulator: Callable[..., openai.OpenAI]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import random
 import struct
 import time
@@ -29,6 +28,7 @@ from rungway.providers.faults import FaultSwitch
 from rungway.providers.registry import register_provider
 from rungway.providers.simulator.behaviour import Behaviour, parse_behaviour
 from rungway.providers.simulator.completion import SimChoice, build_choices
+from rungway.providers.simulator.embedding import embed_text
 from rungway.providers.simulator.moderation import moderation_results
 from rungway.providers.simulator.text import count_tokens, prompt_tokens, split_tokens
 from rungway.providers.simulator.validate import validate_chat, validate_embeddings
@@ -147,7 +147,7 @@ class SimulatorProvider:
         for index, item in enumerate(inputs):
             text = item if isinstance(item, str) else " ".join(str(t) for t in item)
             tokens += count_tokens(text) if isinstance(item, str) else len(item)
-            vector = _vector(text, dims, self.behaviour.seed)
+            vector = embed_text(text, dims, self.behaviour.seed)
             embedding: Any = (
                 base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode() if encoding == "base64" else vector
             )
@@ -197,14 +197,6 @@ def _deltas(choice: SimChoice) -> list[dict[str, Any]]:
                 out.append({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
         return out
     return [{"content": piece} for piece in split_tokens(choice.content or "")]
-
-
-def _vector(text: str, dims: int, seed: int) -> list[float]:
-    digest = hashlib.sha256(f"{seed}:{text}".encode()).digest()
-    rng = random.Random(int.from_bytes(digest[:8], "big"))
-    raw = [rng.gauss(0, 1) for _ in range(dims)]
-    norm = sum(v * v for v in raw) ** 0.5 or 1.0
-    return [v / norm for v in raw]
 
 
 @register_provider("simulator")
