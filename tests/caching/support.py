@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -56,3 +57,38 @@ def seed_savings(engine: Engine) -> None:
         call("other", cost=4000, tokens_cached=200),
         call("other", model="mystery", cost=1000, tokens_cached=50),
     ])  # fmt: skip
+
+
+CACHE_CONFIG = (
+    """
+server:
+  admin_key: admin-secret
+store:
+  url: {store_url}
+providers:
+  sim:
+    type: simulator
+models:
+  gpt-4o-mini:
+    provider: sim
+    model: gpt-4o-mini-2024-07-18
+workloads:
+  test:
+    team: qa
+  other:
+    team: qa
+cache:
+  refresh_s: 60
+  workloads:
+    test: {ttl_s: 3600}
+    other: {ttl_s: 3600}
+"""
+)
+
+
+def ask(gateway: Any, secret: str, text: str) -> str:
+    """One chat call; the answer's `x-rungway-cache` header."""
+    answer = gateway.sdk(secret).chat.completions.with_raw_response.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}], temperature=0
+    )
+    return str(answer.headers.get("x-rungway-cache"))

@@ -13,6 +13,7 @@ import functools
 import logging
 import time
 
+from rungway.caching.api import router
 from rungway.caching.config import CACHE_SECTION, check_models
 from rungway.caching.model import CacheEntry
 from rungway.caching.runtime import CACHE, CacheRuntime
@@ -97,5 +98,7 @@ CAPABILITY = Capability(
     install=install_caching,
     sections=(CACHE_SECTION,),
     migrations="rungway.caching.migrations",
+    routers=(router,),
+    cli={"cache": "rungway.caching.cli:cache_group", "cost savings": "rungway.caching.cli:savings_command"},
 )
 """Caching: `cache:`, the exact and semantic layers in the gateway."""
