@@ -99,6 +99,7 @@ CAPABILITY = Capability(
     sections=(CACHE_SECTION,),
     migrations="rungway.caching.migrations",
     routers=(router,),
+    checks=("rungway.caching.checks",),
     cli={"cache": "rungway.caching.cli:cache_group", "cost savings": "rungway.caching.cli:savings_command"},
 )
 """Caching: `cache:`, the exact and semantic layers in the gateway."""
