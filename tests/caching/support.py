@@ -59,8 +59,7 @@ def seed_savings(engine: Engine) -> None:
     ])  # fmt: skip
 
 
-CACHE_CONFIG = (
-    """
+CACHE_CONFIG = """
 server:
   admin_key: admin-secret
 store:
@@ -83,7 +82,6 @@ cache:
     test: {ttl_s: 3600}
     other: {ttl_s: 3600}
 """
-)
 
 
 def ask(gateway: Any, secret: str, text: str) -> str:

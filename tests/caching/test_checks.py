@@ -36,7 +36,8 @@ def _checks(workload: str, passed: int, failed: int) -> list[HitCheck]:
 def test_multi_layer_caching(gw: Gateway) -> None:
     engine = gw.state.engine
     insert_requests(engine, [
-        call("layered", model="gpt-4o-mini", cost=5000, tokens_cached=2000), call("layered", cache="exact", saved=5000), call("layered"),
+        call("layered", model="gpt-4o-mini", cost=5000, tokens_cached=2000), call("layered"),
+        call("layered", cache="exact", saved=5000),
         call("checked", cost=5000), call("checked", cache="exact", saved=5000),
         call("checked", cache="semantic", saved=5000),
         call("unchecked", cost=5000), call("unchecked", cache="exact", saved=5000),
@@ -52,7 +53,9 @@ def test_multi_layer_caching(gw: Gateway) -> None:
                        "uncached": "unmet", "quiet": "not_assessable"}  # fmt: skip
     layered = items["layered"]["evidence"]
     assert layered["exact_hits"] == 1 and layered["exact_hit_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    assert layered["prompt_cache_tokens"] == 2000 and layered["saved_usd"] == pytest.approx(0.000005 + 0.00015)  # gpt-4o-mini: 0.075 USD/Mtok off
+    assert layered["prompt_cache_tokens"] == 2000 and layered["saved_usd"] == pytest.approx(
+        0.000005 + 0.00015
+    )  # gpt-4o-mini: 0.075 USD/Mtok off
     assert items["checked"]["evidence"]["semantic_precision"] == 0.95
     assert "unmeasured (5 of 20 checks)" in items["unchecked"]["reason"]
     assert items["exact-only"]["reason"].startswith("one layer: exact")

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from rungway.capability import migration_packages
 from rungway.caching.savings import prompt_cache_saving, savings
+from rungway.capability import migration_packages
 from rungway.domain.pricing import Price, PriceTable
 from rungway.errors import InvalidRequest
 from rungway.store.engine import create_store_engine

@@ -30,7 +30,9 @@ __all__ = ["router", "workload_of"]
 
 router = ApiRouter("cache")
 
-_WORKLOAD = QueryParam("workload", "the workload (the admin key: any, default every one; others: their own)", max_length=64)
+_WORKLOAD = QueryParam(
+    "workload", "the workload (the admin key: any, default every one; others: their own)", max_length=64
+)
 _BY = QueryParam("by", "group by workload or model (default workload)", enum=SAVINGS_BY)
 _SINCE = QueryParam("since", "the window's start: a duration ago (30d), an ISO date or epoch seconds", type="time")
 _LIMIT = QueryParam("limit", "checks returned, newest first (default 100)", type="integer", minimum=1, maximum=1000)

@@ -93,4 +93,3 @@ def check_multi_layer_caching(ctx: CheckContext, req: CheckRequest) -> Mapping[s
             reason = f"none of {row.chat_calls} chat calls was served by a cache layer (`cache:` in rungway.yaml)"
             out[name] = CheckOutcome(Verdict.UNMET, reason, evidence)
     return out
-

@@ -59,7 +59,7 @@ def _print_savings(data: dict[str, Any]) -> None:
     for row in [*data["rows"], {**data["total"], "key": "TOTAL"}]:
         ex, se, pc = row["exact"], row["semantic"], row["prompt_cache"]
         click.echo(
-            f"{str(row['key'] or '(none)'):<24.24} {row['chat_calls']:>10,} "
+            f"{row['key'] or '(none)'!s:<24.24} {row['chat_calls']:>10,} "
             f"{ex['hits']:>6,} {_pct(ex['hit_rate']):>6} {se['hits']:>6,} {_pct(se['hit_rate']):>6} "
             f"{fmt_usd(ex['saved_usd']):>11} {fmt_usd(se['saved_usd']):>11} {fmt_usd(pc['saved_usd']):>15} "
             f"{fmt_usd(row['saved_usd']):>11} {fmt_usd(row['spend_usd']):>11} {_pct(row['saved_share']):>8}"

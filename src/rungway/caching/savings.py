@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, case, func, select
 
@@ -226,5 +226,4 @@ def savings(
     overall = SavingsRow(key=None)
     for row in rows:
         overall = overall.plus(row)
-    return SavingsReport(cast(SavingsBy, by), start, end, rows, overall, prices.as_of)
-
+    return SavingsReport(by, start, end, rows, overall, prices.as_of)
