@@ -122,7 +122,8 @@ class Capability:
     published in /api/openapi.json; they are declared here, not returned by `install`, because they
     need no running server (the OpenAPI document and the route tests list them without one). `cli`
     maps a top-level command name to the "module:attribute" of a click command, imported only when
-    that command runs. `migrations` is the importable package whose directory holds the
+    that command runs; a key "group sub" (e.g. "cost savings") adds a subcommand to another capability's
+    group, imported when that group runs. `migrations` is the importable package whose directory holds the
     capability's Alembic versions (its own branch), applied with the core's at every start.
     `checks` names the modules whose `@evidence_check` functions (`rungway.evidence`) evidence the
     maturity assessment from this capability's records; they are imported only when an assessment runs.

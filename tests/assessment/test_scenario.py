@@ -15,6 +15,7 @@ from typing import Any
 
 import openai
 import pytest
+from sqlalchemy import select, update
 
 from rungway.anomalies.config import AnomaliesConfig, WorkloadWatch
 from rungway.anomalies.service import evaluate
@@ -36,6 +37,7 @@ from rungway.prompts.model import Actor
 from rungway.prompts.service import create_version, move_label, review
 from rungway.prompts.template import PromptContent
 from rungway.store.requests import insert_requests
+from rungway.store.schema import requests as requests_table
 from tests.assessment.helpers import ADMIN, api, assess, attest, chat, set_budget
 from tests.online_evals.support import settle
 from tests.servers import Gateway
@@ -222,8 +224,20 @@ def _spend_history(gw: Gateway, workload: str) -> None:
     insert_requests(gw.state.engine, calls)
 
 
+def _cached(gw: Gateway, workload: str) -> None:
+    """Two of the workload's calls of the last day marked as exact-cache hits, a third as having read its prompt
+    from the provider's cache (its calls, spans and users stay as they were)."""
+    gw.flush()
+    r = requests_table.c
+    with gw.state.engine.begin() as conn:
+        recent = select(r.id).where(r.workload == workload, r.status == 200, r.ts_start > time.time() - 86_400)
+        ids = [row[0] for row in conn.execute(recent.order_by(r.id).limit(3))]
+        conn.execute(update(requests_table).where(r.id.in_(ids[:2])).values(cache="exact", cost_saved_nano=1000))
+        conn.execute(update(requests_table).where(r.id == ids[2]).values(tokens_cached=100))
+
+
 UNBUILT = {"eval_on_prompt_change",
-           "multi_layer_caching", "audit_trails",
+           "audit_trails",
            "structured_red_teaming", "multi_tenant_isolation"}  # fmt: skip
 
 
@@ -264,6 +278,7 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
     )
     evaluate(gw.state.engine, watch, time.time() + 2 * 3600)
     _attest_unbuilt(gw, "claims-engine", 4)
+    _cached(gw, "claims-engine")  # Stage 4: the exact cache and the provider's prompt cache served some calls
 
     # The config now declares the floating alias pinned; the past window was not pinned.
     rewritten = SCENARIO.replace("    model: gpt-4o-mini\n", "    model: gpt-4o-mini\n    pinned: true\n")

@@ -62,3 +62,41 @@ def test_config_file_in_the_working_directory_picks_the_store(tmp_path: Path) ->
 def test_a_command_group_alone_still_shows_its_help() -> None:
     result = rungway(None, "keys")
     assert "Usage: rungway keys" in result.stdout + result.stderr and "create" in result.stdout + result.stderr
+
+
+def _fake_capabilities(monkeypatch: pytest.MonkeyPatch, cli_paths: dict[str, str]) -> None:
+    import rungway.capability as capability_module
+    from rungway.capability import Capability, Installed
+
+    made = (
+        Capability("owner", lambda host: Installed(), cli={"cost": "rungway.budgets.cost_cli:cost_group"}),
+        Capability("adder", lambda host: Installed(), cli=cli_paths),
+    )
+    monkeypatch.setattr(capability_module, "load_capabilities", lambda: made)
+
+
+def test_a_capability_adds_a_subcommand_to_another_capabilitys_group() -> None:
+    result = rungway(None, "cost", "--help")
+    assert result.returncode == 0 and "savings" in result.stdout and "report" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("paths", "needle"),
+    [
+        ({"keys extra": "rungway.caching.cli:savings_command"}, "loads no capability"),
+        ({"nothing extra": "rungway.caching.cli:savings_command"}, "no installed capability has the group `nothing`"),
+        ({"cost report": "rungway.caching.cli:savings_command"}, "`cost report` exists twice"),
+    ],
+)
+def test_a_subcommand_without_its_group_or_clashing_is_refused(
+    monkeypatch: pytest.MonkeyPatch, paths: dict[str, str], needle: str
+) -> None:
+    from click.testing import CliRunner
+
+    from rungway.cli.main import COMMANDS, LazyGroup
+    from rungway.errors import RungwayError
+
+    _fake_capabilities(monkeypatch, paths)
+    group = LazyGroup("rungway", lazy=COMMANDS)
+    result = CliRunner().invoke(group, ["cost", "--help"])
+    assert isinstance(result.exception, RungwayError) and needle in result.exception.message, result.output

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from rungway.caching.api import router
 from rungway.caching.config import CACHE_SECTION, check_models
 from rungway.caching.hit_checks import HitChecker
 from rungway.caching.model import CacheEntry, HitCheck, SemanticState
@@ -120,5 +121,8 @@ CAPABILITY = Capability(
     install=install_caching,
     sections=(CACHE_SECTION,),
     migrations="rungway.caching.migrations",
+    routers=(router,),
+    checks=("rungway.caching.checks",),
+    cli={"cache": "rungway.caching.cli:cache_group", "cost savings": "rungway.caching.cli:savings_command"},
 )
 """Caching: `cache:`, the exact and semantic layers in the gateway."""

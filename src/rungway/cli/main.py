@@ -34,6 +34,7 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.core = lazy
         self._lazy: dict[str, str] | None = None
+        self._nested: dict[str, dict[str, str]] = {}
 
     @property
     def lazy(self) -> dict[str, str]:
@@ -42,27 +43,69 @@ class LazyGroup(click.Group):
             from rungway.capability import load_capabilities
 
             paths = dict(self.core)
+            nested: list[tuple[str, str, str, str]] = []
             for capability in load_capabilities():
                 for name, path in capability.cli.items():
+                    group, _, sub = name.partition(" ")
+                    if sub:  # "cost savings": a subcommand of another capability's group
+                        nested.append((capability.name, group, sub.strip(), path))
+                        continue
                     if name in paths:
                         raise RungwayError(
                             f"capability {capability.name!r} adds the command `{name}`, which exists. "
                             "Fix: uninstall one of the two"
                         )
                     paths[name] = path
+            for owner, group, sub, path in nested:
+                self._nest(owner, group, sub, path, paths)
             self._lazy = paths
         return self._lazy
+
+    def _nest(self, owner: str, group: str, sub: str, path: str, paths: dict[str, str]) -> None:
+        if group in self.core or _declared_command(group) is not None:
+            raise RungwayError(
+                f"capability {owner!r} adds `{group} {sub}` to a command that loads no capability, so it would "
+                f"never be found. Fix: give it a group of its own (`{owner} {sub}`)"
+            )
+        subs = self._nested.setdefault(group, {})
+        if group not in paths or sub in subs:
+            what = "no installed capability has" if group not in paths else "another capability adds it to"
+            raise RungwayError(
+                f"capability {owner!r} adds `{group} {sub}`, but {what} the group `{group}`. "
+                "Fix: install the capability that owns it, or uninstall one of the two"
+            )
+        subs[sub] = path
+
+    def _attach(self, name: str, command: click.Command) -> None:
+        """A capability's subcommands of the group just loaded (`Capability.cli` keys "group sub")."""
+        subs = self._nested.get(name, {})
+        if not subs:
+            return
+        if not isinstance(command, click.Group):
+            raise RungwayError(f"`{name}` is a command, not a group: nothing can be added under it")
+        for sub, path in subs.items():
+            module, _, attribute = path.partition(":")
+            found = getattr(importlib.import_module(module), attribute)
+            if command.commands.get(sub, found) is not found:
+                raise RungwayError(f"`{name} {sub}` exists twice. Fix: uninstall one of the capabilities adding it")
+            command.add_command(found, sub)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         path = None
+        fast = False
         if cmd_name not in self.commands:
-            path = self.core.get(cmd_name) or _declared_command(cmd_name) or self.lazy.get(cmd_name)
+            path = self.core.get(cmd_name) or _declared_command(cmd_name)
+            fast = path is not None
+            path = path or self.lazy.get(cmd_name)
         if path is not None:  # a core command loads no capability; any other name asks the registry
             module, _, attribute = path.partition(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+            command = getattr(importlib.import_module(module), attribute)
+            if not fast:
+                self._attach(cmd_name, command)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
 
