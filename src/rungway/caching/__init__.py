@@ -1,0 +1,1 @@
+"""Caching at several layers: exact answers, semantically similar prompts, and the providers' prompt caches."""
