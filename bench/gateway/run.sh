@@ -18,6 +18,9 @@
 #   bench/gateway/run.sh start-wal          # (re)start only the write-ahead instance (rungway_wal)
 #   bench/gateway/run.sh online-ab          # floor vs Rungway vs Rungway with online scoring at 10% (rungway_online,
 #                                           # bench/gateway/rungway-online.yaml), same rounds
+#   bench/gateway/run.sh cache-ab           # floor vs Rungway vs Rungway with the exact cache (rungway_cache,
+#                                           # bench/gateway/rungway-cache.yaml: wrk repeats one body, so every call
+#                                           # after the first is an exact hit), same rounds
 #   bench/gateway/run.sh profile [CONNS]    # py-spy record of Rungway under wrk (raw + top costs)
 #   bench/gateway/run.sh ttft               # time to first token, streaming, 1 connection (bench/gateway/ttft.py)
 #   bench/gateway/run.sh stop
@@ -106,6 +109,7 @@ port_of() {  # port_of TARGET LAT
     rungway_mid) echo 9343 ;;
     rungway_wal) echo "${RW_WAL_PORT:-9342}" ;;
     rungway_online) echo "${RW_ONLINE_PORT:-9344}" ;;
+    rungway_cache) echo "${RW_CACHE_PORT:-9345}" ;;
     *) echo "unknown target $1" >&2; return 2 ;;
   esac
 }
@@ -120,7 +124,7 @@ pid_of() {  # pid_of TARGET LAT
 
 key_of() {
   case "$1" in
-    rungway|rungway_base|rungway_mid|rungway_wal|rungway_online) cat "$WORK/$1.key" ;;
+    rungway|rungway_base|rungway_mid|rungway_wal|rungway_online|rungway_cache) cat "$WORK/$1.key" ;;
     rungway_prompt|rungway_messages|rungway_responses|rungway_completions) cat "$WORK/rungway.key" ;;
     portkey) echo sk-mock ;;  # Portkey forwards the caller's key to the upstream
     *) echo "$ANCHOR_KEY" ;;
@@ -205,6 +209,7 @@ case "${1:-}" in
   start-rungway) start_rungway ;;
   start-wal) RUNGWAY_BENCH_DURABILITY=write-ahead start_rungway rungway_wal "${RW_WAL_PORT:-9342}" ;;
   start-online) RW_CONFIG="$HERE/rungway-online.yaml" start_rungway rungway_online "${RW_ONLINE_PORT:-9344}" ;;
+  start-cache) RW_CONFIG="$HERE/rungway-cache.yaml" start_rungway rungway_cache "${RW_CACHE_PORT:-9345}" ;;
   start-base)  # an earlier revision beside the current one: RW_BASE_REV (default HEAD~1) exported
     if [ -z "${RW_BASE_SRC:-}" ]; then  # or RW_BASE_SRC=/path/to/a/src/tree
       rm -rf "$WORK/base_src" && mkdir -p "$WORK/base_src"
@@ -226,6 +231,7 @@ case "${1:-}" in
   stop)
     stop_one rungway_mid
     stop_one rungway_online
+    stop_one rungway_cache
     stop_one rungway_wal
     stop_one rungway_base
     stop_one rungway
@@ -284,6 +290,17 @@ case "${1:-}" in
     done
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS" --rounds "$(seq -s, -f 'on%g' 1 "$ROUNDS")"
+    ;;
+  cache-ab)  # A/B in the same rounds: Rungway without (rungway) and with the exact cache answering (rungway_cache)
+    flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
+    start_rungway
+    bash "$0" start-cache
+    for i in $(seq 1 "$ROUNDS"); do
+      bash "$ANCHORS" quiet
+      TARGETS="direct floor rungway rungway_cache" ROUND_ID="ca$i" flock /tmp/bench.lock bash "$0" round 0 0
+    done
+    bash "$0" stop
+    "$RW_PY" "$HERE/summarize.py" "$RESULTS" --rounds "$(seq -s, -f 'ca%g' 1 "$ROUNDS")"
     ;;
   prompt-ab)  # A/B in the same rounds: the same Rungway without and with a prompt reference (same body size)
     flock -o /tmp/bench.lock bash "$ANCHORS" start nolitellm
