@@ -78,8 +78,8 @@ def test_the_savings_the_state_and_the_checks(gateway_factory: Callable[..., Gat
     assert 'id="savings"' in page.text and "Savings by workload, biggest saving first" in page.text
     # support (seeded): 5 chat calls, 2 exact hits saving 8,000 nano-$, 1 semantic saving 7,000, 1,000 cached tokens
     # of a model without a price; spend 13,120 nano-$ (embeddings included); saved 15,000 / 28,120 of the bill.
-    assert cells(page.text, "support") == ["support", "5", "2", "40.0%", "1", "20.0%",
-                                           "$0.00 +1000 unpriced tokens", "$0.000015", "$0.000013", "53.3%"]  # fmt: skip
+    support = ["support", "5", "2", "40.0%", "1", "20.0%", "$0.00 +1000 unpriced tokens", "$0.000015", "$0.000013"]
+    assert cells(page.text, "support") == [*support, "53.3%"]
     test_row = cells(page.text, "test")
     assert test_row[1:6] == ["3", "2", "66.7%", "0", "0.0%"]  # the real hits: a miss, then two exact hits
     total = cells(page.text, "Total")
@@ -92,7 +92,7 @@ def test_the_savings_the_state_and_the_checks(gateway_factory: Callable[..., Gat
     assert cells(stats, "exact")[5] == "off"  # configured without a semantic layer, nothing stored yet
     checks = section(page.text, "checks")
     assert "Precision of test" in checks and "2 of 3 passed" in checks
-    assert "answers differ" in checks and checks.count("badge-ok\">passed") == 2
+    assert "answers differ" in checks and checks.count('badge-ok">passed') == 2
     by_model = admin.get("/ui/cache?by=model&since=7d&workload=support").text
     assert "Savings by model" in by_model and ">gpt-x<" in by_model and ">emb<" in by_model
     assert ">gpt-4o-mini-2024-07-18<" not in by_model and "last 7 days" in by_model
@@ -116,8 +116,9 @@ def test_a_workload_key_sees_its_own_workload(gateway_factory: Callable[..., Gat
     assert mine.get("/ui/cache?workload=nobody").status_code == 404
 
 
-def test_a_developer_clears_the_workloads_answers_and_a_viewer_cannot(gateway_factory: Callable[..., Gateway],
-                                                                      ui_client: Callable[..., UiClient]) -> None:  # fmt: skip
+def test_a_developer_clears_the_workloads_answers_and_a_viewer_cannot(
+    gateway_factory: Callable[..., Gateway], ui_client: Callable[..., UiClient]
+) -> None:
     gateway = cache_gateway(gateway_factory)
     keys = seed(gateway)
     viewer = _client(ui_client, gateway, gateway.create_key("test", role=Role.VIEWER).secret)

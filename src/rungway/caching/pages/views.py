@@ -32,7 +32,16 @@ from rungway.errors import InvalidRequest
 from rungway.gateway.routes import STATE
 from rungway.web.render import current_session, redirect, render
 
-__all__ = ["CACHE_PAGE", "CHECKS_SHOWN", "SINCE", "SavingsLine", "WorkloadChecks", "clear_target", "savings_lines"]
+__all__ = [
+    "CACHE_PAGE",
+    "CHECKS_SHOWN",
+    "SINCE",
+    "ClearNotice",
+    "SavingsLine",
+    "WorkloadChecks",
+    "clear_target",
+    "savings_lines",
+]
 
 CACHE_PAGE = "/ui/cache"
 SINCE = ("7d", "30d", "90d")
@@ -55,6 +64,15 @@ class SavingsLine:
     label: str
     row: SavingsRow
     total: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClearNotice:
+    """What the clear the page is back from did: stored answers deleted, answers dropped from this server's memory."""
+
+    workload: str | None
+    deleted: int
+    forgotten: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +131,9 @@ async def cache_page(request: web.Request) -> web.StreamResponse:
 
     report, stats, checks = await asyncio.to_thread(read)
     cleared = request.query.get("cleared")
+    notice = None
+    if cleared is not None:  # back from a clear: what it deleted and forgot
+        notice = ClearNotice(workload, int(cleared), int(request.query.get("forgotten") or 0))
     return render(request, "caching/cache.html", title="Cache", report=report, lines=savings_lines(report),
                   workloads=stats.workloads, memory=stats.memory if admin else None, checks=checks,
                   by_options=[(b, b) for b in SAVINGS_BY],
@@ -120,8 +141,7 @@ async def cache_page(request: web.Request) -> web.StreamResponse:
                   query={"workload": asked or "", "by": by, "since": since},
                   fixed_workload=None if admin else caller.workload, admin=admin,
                   can_clear=caller.role.allows(Role.DEVELOPER),
-                  notice=None if cleared is None else {"workload": workload, "deleted": int(cleared),
-                                                       "forgotten": int(request.query.get("forgotten") or 0)})  # fmt: skip
+                  notice=notice)  # fmt: skip
 
 
 @pages.page(f"{CACHE_PAGE}/clear", title="Clear cached answers", method="POST", role=Role.DEVELOPER)
