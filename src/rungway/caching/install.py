@@ -18,6 +18,7 @@ from rungway.caching.api import router
 from rungway.caching.config import CACHE_SECTION, check_models
 from rungway.caching.hit_checks import HitChecker
 from rungway.caching.model import CacheEntry, HitCheck, SemanticState
+from rungway.caching.pages import pages
 from rungway.caching.runtime import CACHE, CacheRuntime
 from rungway.caching.store import append_checks, append_entries, load_semantic_states, purge_expired
 from rungway.caching.tiers import RedisTier
@@ -122,6 +123,7 @@ CAPABILITY = Capability(
     sections=(CACHE_SECTION,),
     migrations="rungway.caching.migrations",
     routers=(router,),
+    pages=(pages,),
     checks=("rungway.caching.checks",),
     cli={"cache": "rungway.caching.cli:cache_group", "cost savings": "rungway.caching.cli:savings_command"},
 )
