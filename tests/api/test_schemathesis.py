@@ -69,6 +69,12 @@ ACCEPTANCE_NOT_CHECKED = {
     "from 0.5 or a percentage from 50",
     ("POST", "/api/slos/openslo"): "each document must be an OpenSLO v1 SLO from the Rungway data source; the admin "
     "key names a workload or the document's spec.service does",
+    ("POST", "/api/online-evals"): "the admin key names a workload; the assertion's type is one the scorer registry "
+    "knows, with the fields that type takes",
+    ("DELETE", "/api/online-evals/{name}"): "the admin key names a workload",
+    ("GET", "/api/cache/savings"): "the window's since lies before its until (default now)",
+    ("GET", "/api/cache/checks"): "the admin key names a workload",
+    ("DELETE", "/api/cache/entries"): "the admin key names a workload",
     ("POST", "/api/scores"): "the admin key names a workload; a score names a trace or a run's case; the value fits "
     "the data type; eval and online scores name their scorer",
 }
