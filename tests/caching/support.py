@@ -58,6 +58,7 @@ cache:
         threshold: 0.9
         check:
           sample: 1.0
+          daily_cost_usd: {cap}
           assert: {assert_spec}
           min_checks: 2
           min_precision: 0.9

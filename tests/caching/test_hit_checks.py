@@ -12,8 +12,11 @@ from tests.caching.support import CHECKED_CONFIG
 from tests.servers import Gateway
 
 
-def _checked(gateway_factory: Callable[..., Gateway], spec: str, action: str = "raise_threshold") -> Gateway:
-    return gateway_factory(CHECKED_CONFIG.replace("{assert_spec}", spec).replace("{action}", action))
+def _checked(
+    gateway_factory: Callable[..., Gateway], spec: str, action: str = "raise_threshold", cap: float = 1.0
+) -> Gateway:
+    text = CHECKED_CONFIG.replace("{assert_spec}", spec).replace("{action}", action).replace("{cap}", f"{cap:.9f}")
+    return gateway_factory(text)
 
 
 def _semantic_hits(gateway: Gateway, secret: str, count: int) -> None:
@@ -66,3 +69,12 @@ def test_low_precision_pauses_the_semantic_layer_when_told_to(gateway_factory: C
         model="gpt-4o-mini", messages=[{"role": "user", "content": "How do I reset my password?"}], max_tokens=999
     )
     assert raw.headers["x-rungway-cache"] == "miss"  # paused: the similar prompt is not served
+
+
+def test_the_daily_cost_cap_stops_the_checks(gateway_factory: Callable[..., Gateway]) -> None:
+    gateway = _checked(gateway_factory, "{type: length, value: {max: 100000}}", cap=1e-9)  # one check costs more
+    _semantic_hits(gateway, gateway.create_key("test").secret, 4)
+    _settle(gateway)
+    checker = gateway.state.slots[CACHE].checker
+    assert len(hit_checks(gateway.state.engine, "test", 0)) == 1  # the first one spent the day's cap
+    assert checker.capped == 3

@@ -195,3 +195,40 @@ def test_a_hit_is_on_its_span_with_the_layer_and_the_cost_it_saved(gateway_facto
     attributes = [s["attributes"] for s in trace["spans"] if "rungway.cache.layer" in s["attributes"]]
     assert len(attributes) == 1
     assert attributes[0]["rungway.cache.layer"] == "exact" and attributes[0]["rungway.cache.cost_saved_usd"] > 0
+
+
+def test_a_prompt_under_the_threshold_is_a_miss(gateway_factory: Callable[..., Gateway]) -> None:
+    gateway = cache_gateway(gateway_factory)
+    client = gateway.sdk(gateway.create_key("test").secret)
+    _ask(client, [{"role": "user", "content": "How do I reset my password?"}])
+    assert _ask(client, [{"role": "user", "content": "how do I reset my password"}])[1] == "hit"  # case, punctuation
+    assert _ask(client, [{"role": "user", "content": "how can I reset my password"}])[1] == "miss"  # 0.85 < 0.9
+    assert _ask(client, [{"role": "user", "content": "What are your opening hours on Sunday?"}])[1] == "miss"
+
+
+BODIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat": ("/v1/chat/completions", {"model": "gpt-4o-mini", "messages": QUESTION}),
+    "messages": ("/v1/messages", {"model": "gpt-4o-mini", "max_tokens": 64, "messages": QUESTION}),
+    "responses": ("/v1/responses", {"model": "gpt-4o-mini", "input": "What is the capital of France?", "store": False}),
+    "completions": ("/v1/completions", {"model": "gpt-4o-mini", "prompt": "What is the capital of France?"}),
+}
+
+
+@pytest.mark.parametrize("api", list(BODIES))
+def test_every_endpoint_hits_inside_its_workload_and_never_across(
+    gateway_factory: Callable[..., Gateway], api: str
+) -> None:
+    import requests
+
+    gateway = cache_gateway(gateway_factory)
+    path, body = BODIES[api]
+
+    def status(secret: str) -> str:
+        headers = {"Authorization": f"Bearer {secret}", "anthropic-version": "2023-06-01"}
+        answer = requests.post(gateway.base_url + path, json=body, headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return str(answer.headers["x-rungway-cache"])
+
+    mine, theirs = gateway.create_key("test").secret, gateway.create_key("other").secret
+    assert [status(mine), status(mine)] == ["miss", "hit"]
+    assert [status(theirs), status(theirs)] == ["miss", "hit"]
