@@ -232,3 +232,18 @@ def test_every_endpoint_hits_inside_its_workload_and_never_across(
     mine, theirs = gateway.create_key("test").secret, gateway.create_key("other").secret
     assert [status(mine), status(mine)] == ["miss", "hit"]
     assert [status(theirs), status(theirs)] == ["miss", "hit"]
+
+
+def test_the_semantic_index_keeps_at_most_max_entries_and_forgets_the_oldest(
+    gateway_factory: Callable[..., Gateway],
+) -> None:
+    from rungway.caching.runtime import CACHE
+
+    gateway = cache_gateway(gateway_factory)
+    semantic = gateway.state.slots[CACHE].semantic
+    semantic._max_entries = 2  # noqa: SLF001 - a small bound to watch the eviction
+    client = gateway.sdk(gateway.create_key("test").secret)
+    for topic in ("tides", "volcanoes", "glaciers"):
+        _ask(client, [{"role": "user", "content": f"Explain {topic} to a child"}])
+    gateway.flush()
+    assert semantic.size("test") <= 3 and len(semantic._facts) == 2  # noqa: SLF001

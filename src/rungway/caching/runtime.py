@@ -42,6 +42,7 @@ log = logging.getLogger("rungway.caching")
 CACHE_HEADER = "x-rungway-cache"
 SIMILARITY_HEADER = "x-rungway-cache-similarity"
 REFRESH_BATCH = 5_000
+KNOWN_IDS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +97,10 @@ class CacheRuntime:
         self.writer = writer
         self.redis = redis
         self.memory = MemoryTier(int(config.memory_mb * 2**20))
-        self.semantic = SemanticLayer(state)
+        sizes = [w.semantic.max_entries for w in config.workloads.values() if w.semantic is not None]
+        self.semantic = SemanticLayer(state, max_entries=max(sizes, default=100_000))
         self.states: dict[str, SemanticState] = {}
-        self._known: set[int] = set()
+        self._known: dict[int, None] = {}  # entry ids already kept (insertion-ordered, bounded)
         self._watermark = 0.0
         self.lookups = Counter(
             "rungway_cache_lookups", "Cache lookups by workload, layer and result", ["workload", "layer", "result"],
@@ -247,7 +249,7 @@ class CacheRuntime:
     def _keep(self, entry: CacheEntry) -> None:
         if entry.id in self._known:
             return
-        self._known.add(entry.id)
+        self._known[entry.id] = None
         self.memory.put(entry)
         policy = self.config.workloads.get(entry.namespace)
         if (
@@ -277,8 +279,8 @@ class CacheRuntime:
                 self._keep(entry)
                 fresh += 1
         self._watermark = newest
-        if len(self._known) > 4 * max(1, len(self.memory)) + 100_000:
-            self._known = {e for e in self._known if e in self.semantic._facts}  # bounded: forget evicted ids
+        if len(self._known) > KNOWN_IDS:  # bounded: the oldest half forgotten (a refresh reads only recent rows)
+            self._known = dict.fromkeys(list(self._known)[KNOWN_IDS // 2 :])
         return fresh
 
     def forget_workload(self, workload: str) -> int:

@@ -63,11 +63,13 @@ def _from_bytes(raw: bytes) -> np.ndarray:
 class SemanticLayer:
     """The embedding call and the partitioned index, with each entry's facts."""
 
-    def __init__(self, state: GatewayState, timeout_s: float = 10.0) -> None:
+    def __init__(self, state: GatewayState, max_entries: int = 100_000, timeout_s: float = 10.0) -> None:
         self._state = state
         self._timeout_s = timeout_s
-        self.vectors = NamespacedVectors()
+        self._max_entries = max_entries
+        self.vectors = NamespacedVectors(max_entries_per_namespace=max_entries)
         self._facts: dict[int, EntryFacts] = {}
+        self._order: dict[str, dict[int, None]] = {}  # each partition's ids, oldest first (the index evicts so too)
         self.errors = 0
 
     @staticmethod
@@ -107,11 +109,19 @@ class SemanticLayer:
         """Index an entry that carries an embedding (a bad or mismatched vector is skipped, not raised)."""
         if entry.vector is None or entry.embedding_model is None:
             return
+        partition = self.partition(workload, entry.embedding_model)
         try:
-            self.vectors.add(self.partition(workload, entry.embedding_model), entry.id, _from_bytes(entry.vector))
+            self.vectors.add(partition, entry.id, _from_bytes(entry.vector))
         except ValueError as exc:
             log.warning("cache: entry %d of %s not indexed: %s", entry.id, workload, exc)
             return
+        order = self._order.setdefault(partition, {})
+        order.pop(entry.id, None)
+        order[entry.id] = None
+        while len(order) > self._max_entries:  # the index evicted its oldest: forget its facts too
+            oldest = next(iter(order))
+            del order[oldest]
+            self._facts.pop(oldest, None)
         self._facts[entry.id] = EntryFacts(
             entry.key, entry.model, entry.system_hash, entry.prompt_chars, entry.created_at, entry.expires_at
         )
@@ -148,7 +158,9 @@ class SemanticLayer:
         return None
 
     def forget(self, workload: str, embedding_model: str, entry_id: int) -> None:
-        self.vectors.remove(self.partition(workload, embedding_model), entry_id)
+        partition = self.partition(workload, embedding_model)
+        self.vectors.remove(partition, entry_id)
+        self._order.get(partition, {}).pop(entry_id, None)
         self._facts.pop(entry_id, None)
 
     def drop(self, workload: str) -> int:
@@ -156,6 +168,8 @@ class SemanticLayer:
         for partition in self.vectors.namespaces():
             if partition.split("\x00", 1)[0] == workload:
                 removed += self.vectors.drop_namespace(partition)
+                for entry_id in self._order.pop(partition, {}):
+                    self._facts.pop(entry_id, None)
         return removed
 
     def size(self, workload: str) -> int:
