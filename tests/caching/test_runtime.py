@@ -241,9 +241,9 @@ def test_the_semantic_index_keeps_at_most_max_entries_and_forgets_the_oldest(
 
     gateway = cache_gateway(gateway_factory)
     semantic = gateway.state.slots[CACHE].semantic
-    semantic._max_entries = 2  # noqa: SLF001 - a small bound to watch the eviction
+    semantic._max_entries = 2
     client = gateway.sdk(gateway.create_key("test").secret)
     for topic in ("tides", "volcanoes", "glaciers"):
         _ask(client, [{"role": "user", "content": f"Explain {topic} to a child"}])
     gateway.flush()
-    assert semantic.size("test") <= 3 and len(semantic._facts) == 2  # noqa: SLF001
+    assert semantic.size("test") <= 3 and len(semantic._facts) == 2
