@@ -82,6 +82,15 @@ def curve(similarity: np.ndarray, pairs: list[Pair]) -> list[Point]:
     return out
 
 
+def guards_agree(pairs: list[Pair]) -> np.ndarray:
+    """Whether each pair's prompts have the same numbers and negations: what a strict semantic hit needs."""
+    try:
+        from rungway.caching.key import prompt_guards
+    except ImportError:
+        return np.ones(len(pairs), dtype=bool)
+    return np.array([prompt_guards(p.a) == prompt_guards(p.b) for p in pairs])
+
+
 def recommended(points: list[Point]) -> Point | None:
     """The highest recall with precision >= the bar (the highest threshold on a tie)."""
     good = [p for p in points if p.precision is not None and p.precision >= PRECISION_BAR]
@@ -101,19 +110,15 @@ def minilm() -> Embed:
 
 
 def simulator() -> Embed | None:
-    """The simulator's embeddings, or None when this Rungway has no importable `_vector(text, dims, seed)`."""
+    """The simulator's embeddings (hashed words, bigrams and 3-grams), or None when they are not importable."""
     try:
-        from rungway.providers.simulator.provider import _vector
+        from rungway.providers.simulator.embedding import embed_text
     except ImportError:
         return None
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return np.array([_vector(text, 384, 0) for text in texts])
+        return np.array([embed_text(text, 1536, 0) for text in texts])
 
-    try:
-        embed(["probe"])
-    except TypeError:  # another signature: this bench does not know how to call it
-        return None
     return embed
 
 
@@ -137,20 +142,24 @@ def table(results: dict[str, list[Point]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pairs", type=Path, default=HERE / "paraphrases.jsonl")
+    parser.add_argument("--simulator-only", action="store_true", help="skip MiniLM (no bench venv needed)")
     args = parser.parse_args()
     pairs = load_pairs(args.pairs)
     same = sum(p.same for p in pairs)
     print(f"{len(pairs)} pairs: {same} paraphrases, {len(pairs) - same} near misses\n")
 
-    embedders: dict[str, Embed] = {"MiniLM-L6-v2": minilm()}
+    embedders: dict[str, Embed] = {} if args.simulator_only else {"MiniLM-L6-v2": minilm()}
     if (sim := simulator()) is not None:
         embedders["simulator"] = sim
     else:
         print("(the simulator's embeddings are not importable here: skipped)\n")
     results, similarities = {}, {}
+    guarded = guards_agree(pairs)
     for name, embed in embedders.items():
         similarities[name] = cosines(embed, pairs)
         results[name] = curve(similarities[name], pairs)
+        # `strict`'s prompt guards: a hit also needs the same numbers and negations (rungway.caching.key)
+        results[f"{name} + guards"] = curve(np.where(guarded, similarities[name], -1.0), pairs)
     print(table(results))
     print()
     for name, points in results.items():
@@ -163,6 +172,8 @@ def main() -> None:
         else:
             print(f"{name}: recommended threshold {best.threshold:.2f} "
                   f"(precision {best.precision:.2f}, recall {best.recall:.2f})")  # fmt: skip
+    if "MiniLM-L6-v2" not in similarities:
+        return
     sims = similarities["MiniLM-L6-v2"]
     misses = sorted((s, p) for s, p in zip(sims, pairs, strict=True) if not p.same)[::-1][:5]
     print("\nMiniLM's most similar near misses (pairs that must not share an answer):")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from rungway.caching.key import exact_key, prompt_text, system_hash
+from rungway.caching.key import exact_key, prompt_text, strict_hash
 
 BODY: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "temperature": 0}
 
@@ -49,7 +49,7 @@ def test_the_namespace_and_the_resolved_model_are_in_the_key_and_field_order_is_
     assert exact_key("w", "m", dict(reversed(list(BODY.items())))) == exact_key("w", "m", BODY)
 
 
-def test_the_prompt_text_leaves_out_the_system_prompt_which_the_system_hash_holds() -> None:
+def test_the_prompt_text_leaves_out_the_system_prompt_which_the_strict_hash_holds() -> None:
     body = {
         "messages": [
             {"role": "system", "content": "Be brief"},
@@ -58,5 +58,14 @@ def test_the_prompt_text_leaves_out_the_system_prompt_which_the_system_hash_hold
     }
     assert prompt_text(body) == "Q"
     other = {"messages": [{"role": "system", "content": "Be long"}, {"role": "user", "content": "Q"}]}
-    assert system_hash(body) != system_hash(other)
+    assert strict_hash(body) != strict_hash(other)
     assert prompt_text({"messages": [{"role": "user", "content": "x" * 10_000}]}, max_chars=100) == "x" * 100
+
+
+def test_the_strict_hash_holds_the_prompts_numbers_and_negations() -> None:
+    def body(text: str) -> dict[str, Any]:
+        return {"messages": [{"role": "system", "content": "Support"}, {"role": "user", "content": text}]}
+
+    assert strict_hash(body("Where is my order #48213?")) != strict_hash(body("Where is my order #48214?"))
+    assert strict_hash(body("Pizza with cheese")) != strict_hash(body("Pizza without cheese"))
+    assert strict_hash(body("How do I reset my password?")) == strict_hash(body("how can I reset my password"))

@@ -30,7 +30,7 @@ class CacheEntry:
     tokens_out: int
     tokens_cached: int
     cost_nano: int
-    system_hash: str  # the system prompt's hash: a semantic hit under `strict` needs the same one
+    strict_hash: str  # the system prompt's hash: a semantic hit under `strict` needs the same one
     prompt_chars: int  # the prompt's length: a semantic hit under `strict` needs a similar one
     embedding_model: str | None = None
     vector: bytes | None = None

@@ -23,7 +23,7 @@ from prometheus_client import Counter
 
 from rungway.caching.cache_control import CallCachePolicy, parse_cache_control
 from rungway.caching.config import CacheConfig, WorkloadCache
-from rungway.caching.key import exact_key, prompt_text, system_hash
+from rungway.caching.key import exact_key, prompt_text, strict_hash
 from rungway.caching.model import CacheEntry, Layer, SemanticState
 from rungway.caching.semantic import SemanticLayer, vector_bytes
 from rungway.caching.store import entries_stored_since, live_entries
@@ -53,7 +53,7 @@ class Pending:
     policy: WorkloadCache
     key: str
     model: str
-    system_hash: str
+    strict_hash: str
     prompt_chars: int
     store: bool
     vector: np.ndarray | None = None
@@ -127,7 +127,7 @@ class CacheRuntime:
             return
         model = ctx.plan.deployments[0].upstream_model
         key = exact_key(workload, model, ctx.body)
-        pending = Pending(workload, policy, key, model, system_hash(ctx.body), len(prompt_text(ctx.body)), call.store)
+        pending = Pending(workload, policy, key, model, strict_hash(ctx.body), len(prompt_text(ctx.body)), call.store)
         now = time.time()
         if call.read and await self._exact(ctx, pending, call, now):
             return
@@ -167,7 +167,7 @@ class CacheRuntime:
             tokens_out=ctx.usage.output if ctx.usage is not None else 0,
             tokens_cached=ctx.usage.cached_input if ctx.usage is not None else 0,
             cost_nano=max(0, ctx.cost_nano - ctx.side_cost_nano),
-            system_hash=pending.system_hash,
+            strict_hash=pending.strict_hash,
             prompt_chars=pending.prompt_chars,
             embedding_model=semantic.embedding_model if semantic is not None and pending.vector is not None else None,
             vector=vector_bytes(pending.vector) if pending.vector is not None else None,
@@ -205,7 +205,7 @@ class CacheRuntime:
             threshold=self.threshold(pending.workload, semantic.threshold),
             strict=semantic.strict,
             model=pending.model,
-            system_hash=pending.system_hash,
+            strict_hash=pending.strict_hash,
             prompt_chars=pending.prompt_chars,
             now=now,
             max_age_s=call.max_age_s,

@@ -38,7 +38,7 @@ class EntryFacts:
 
     key: str
     model: str
-    system_hash: str
+    strict_hash: str
     prompt_chars: int
     created_at: float
     expires_at: float
@@ -123,7 +123,7 @@ class SemanticLayer:
             del order[oldest]
             self._facts.pop(oldest, None)
         self._facts[entry.id] = EntryFacts(
-            entry.key, entry.model, entry.system_hash, entry.prompt_chars, entry.created_at, entry.expires_at
+            entry.key, entry.model, entry.strict_hash, entry.prompt_chars, entry.created_at, entry.expires_at
         )
 
     def search(
@@ -135,7 +135,7 @@ class SemanticLayer:
         threshold: float,
         strict: bool,
         model: str,
-        system_hash: str,
+        strict_hash: str,
         prompt_chars: int,
         now: float,
         max_age_s: float | None,
@@ -149,7 +149,7 @@ class SemanticLayer:
             if max_age_s is not None and now - facts.created_at > max_age_s:
                 continue
             if strict:
-                if facts.model != model or facts.system_hash != system_hash:
+                if facts.model != model or facts.strict_hash != strict_hash:
                     continue
                 longer, shorter = max(facts.prompt_chars, prompt_chars), min(facts.prompt_chars, prompt_chars)
                 if longer > LENGTH_RATIO * max(shorter, 1):

@@ -65,7 +65,7 @@ cache_entries = Table(
     Column("tokens_out", BigInteger, nullable=False),
     Column("tokens_cached", BigInteger, nullable=False),
     Column("cost_nano", BigInteger, nullable=False),
-    Column("system_hash", String(32), nullable=False),
+    Column("strict_hash", String(32), nullable=False),
     Column("prompt_chars", Integer, nullable=False),
     Column("embedding_model", String(128)),
     Column("vector", LargeBinary),

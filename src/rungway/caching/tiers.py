@@ -94,7 +94,7 @@ def encode_entry(entry: CacheEntry) -> bytes:
         "tokens_out": entry.tokens_out,
         "tokens_cached": entry.tokens_cached,
         "cost_nano": entry.cost_nano,
-        "system_hash": entry.system_hash,
+        "strict_hash": entry.strict_hash,
         "prompt_chars": entry.prompt_chars,
         "request_id": entry.request_id,
     }

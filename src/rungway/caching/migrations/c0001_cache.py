@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("tokens_out", sa.BigInteger, nullable=False),
         sa.Column("tokens_cached", sa.BigInteger, nullable=False),
         sa.Column("cost_nano", sa.BigInteger, nullable=False),
-        sa.Column("system_hash", sa.String(32), nullable=False),
+        sa.Column("strict_hash", sa.String(32), nullable=False),
         sa.Column("prompt_chars", sa.Integer, nullable=False),
         sa.Column("embedding_model", sa.String(128)),
         sa.Column("vector", sa.LargeBinary),
