@@ -32,7 +32,7 @@ def test_find_a_run_and_read_its_failing_case(browser: Any, seeded: tuple[Gatewa
     page = new_page(browser)
     try:
         sign_in(page, base, gateway.create_key("test", role=Role.VIEWER).secret)
-        page.get_by_role("link", name="Evals").click()
+        page.get_by_role("link", name="Evals", exact=True).click()
         page.wait_for_url(f"{base}/ui/evals/runs")
         filters = page.get_by_role("search", name="Show runs")
         filters.get_by_label("Dataset").fill("faq")
