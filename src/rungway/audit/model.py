@@ -60,9 +60,9 @@ def bounded_json(value: Any, limit: int = MAX_JSON_BYTES) -> str | None:
     try:
         text = json.dumps(redact(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError):  # not JSON (bytes, NaN): recorded as its type, never as a crash
-        text = json.dumps({"unrecorded": type(value).__name__})
+        text = f'{{"unrecorded":{json.dumps(type(value).__name__)}}}'
     if len(text) > limit:
-        return json.dumps({"truncated_bytes": len(text)})
+        return f'{{"truncated_bytes":{len(text)}}}'
     return text
 
 
