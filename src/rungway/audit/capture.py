@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from rungway.api.auth import CALLER, Caller
+from rungway.api.auth import CALLER, Caller, caller_for_secret
 from rungway.audit.config import AuditSettings
 from rungway.audit.model import RecordDraft, bounded_json
 from rungway.audit.store import append_records
@@ -157,20 +157,30 @@ def _session_of(request: web.Request, response: web.StreamResponse | None) -> Se
     return sessions.get(request.cookies.get(SESSION_COOKIE))
 
 
+def _read_path(request: web.Request) -> str | None:
+    """The path whose GET answer is the changed object: the path itself when it ends in a parameter
+    (`/api/keys/{key_id}`), or its parent for an action on one (`/api/keys/{key_id}/revoke`)."""
+    parts = _template(request).rstrip("/").split("/")
+    if parts[-1].startswith("{"):
+        return request.path
+    if len(parts) > 3 and parts[-2].startswith("{"):
+        return request.path.rstrip("/").rsplit("/", 1)[0]
+    return None
+
+
 async def _before(request: web.Request, limit: int) -> Any:
-    """The same path's GET answer (its JSON), with the caller's own credentials; None without such a route."""
-    if not request.path.startswith("/api/") or not request.match_info or request.method == "POST":
+    """The object's GET answer (its JSON) before the change, with the caller's own credentials (so it shows
+    nothing the caller may not read); None without such a route."""
+    path = _read_path(request) if request.path.startswith("/api/") else None
+    if path is None:
         return None
-    probe = request.clone(method="GET")
+    probe = request.clone(method="GET", rel_url=path)
     match = await request.app.router.resolve(probe)
     if match.http_exception is not None or match.route.method != "GET":
         return None
     probe._match_info = match
     match.add_app(request.app)
-    try:
-        return _json_of(await match.handler(probe), limit)
-    except web.HTTPException:
-        return None
+    return _json_of(await match.handler(probe), limit)
 
 
 def capture_middleware(capture: Capture) -> Any:
@@ -207,6 +217,9 @@ async def _draft(
     session = _session_of(request, response) if ui else None
     session = session or ui_before
     caller = request.get(CALLER) or (session.caller if session is not None else None)
+    if caller is None and not ui and response.status != 401:  # refused before the guard kept the caller (403)
+        secret = bearer_secret(request.headers)
+        caller = await caller_for_secret(request.app[STATE], secret) if secret else None
     template = _template(request)
     signin = ui and template.endswith("/signin")
     signout = ui and template.endswith("/signout")
@@ -225,8 +238,8 @@ async def _draft(
     params = dict(request.match_info)
     answer = _json_of(response, limit)
     object_id = list(params.values())[-1] if params else None
-    if object_id is None and isinstance(answer, dict) and isinstance(answer.get("id"), str):
-        object_id = answer["id"]
+    if object_id is None:
+        object_id = _id_in(answer)
     body = await _request_body(request, limit)
     return RecordDraft(
         actor=actor[:256], via="ui" if ui else "api", action=action[:256], status=status, key_id=key_id,
@@ -234,6 +247,16 @@ async def _draft(
         workload=_workload(params, template, body, answer, caller), request=bounded_json(body, limit),
         before=bounded_json(before, limit), after=bounded_json(answer, limit),
     )  # fmt: skip
+
+
+def _id_in(answer: Any) -> str | None:
+    """The id an answer gives the object it made: its own `id`, or that of the one object it holds."""
+    if not isinstance(answer, dict):
+        return None
+    if isinstance(answer.get("id"), str):
+        return str(answer["id"])
+    held = [v["id"] for v in answer.values() if isinstance(v, dict) and isinstance(v.get("id"), str)]
+    return str(held[0]) if len(held) == 1 else None
 
 
 def _workload(params: dict[str, str], template: str, body: Any, answer: Any, caller: Caller | None) -> str | None:
