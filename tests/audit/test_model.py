@@ -20,4 +20,5 @@ def test_json_is_canonical_and_bounded() -> None:
     assert bounded_json(None) is None
     assert bounded_json({"b": 1, "a": [2]}) == '{"a":[2],"b":1}'
     assert json.loads(bounded_json({"x": "y" * 5000}, limit=1024) or "") == {"truncated_bytes": 5008}
+    assert bounded_json({"n": 2**70, "m": -5}) == '{"m":-5,"n":"1180591620717411303424"}'
     assert bounded_json(b"raw") == '{"unrecorded":"bytes"}'

@@ -161,10 +161,11 @@ def _read_path(request: web.Request) -> str | None:
     """The path whose GET answer is the changed object: the path itself when it ends in a parameter
     (`/api/keys/{key_id}`), or its parent for an action on one (`/api/keys/{key_id}/revoke`)."""
     parts = _template(request).rstrip("/").split("/")
+    raw = request.rel_url.raw_path.rstrip("/")  # still percent-encoded: it names the same object when resent
     if parts[-1].startswith("{"):
-        return request.path
+        return raw
     if len(parts) > 3 and parts[-2].startswith("{"):
-        return request.path.rstrip("/").rsplit("/", 1)[0]
+        return raw.rsplit("/", 1)[0]
     return None
 
 
@@ -191,7 +192,11 @@ def capture_middleware(capture: Capture) -> Any:
     async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method not in WRITES or not request.path.startswith(PREFIXES):
             return await handler(request)
-        before = await _before(request, limit)
+        try:
+            before = await _before(request, limit)
+        except Exception:  # a failed read of the old state must not refuse the change: recorded without it
+            log.exception("audit: could not read the state before %s %s", request.method, request.path)
+            before = None
         ui_before = _session_of(request, None) if request.path.startswith("/ui/") else None
         response = await handler(request)
         try:

@@ -44,12 +44,15 @@ def _is_secret(name: str) -> bool:
 
 
 def redact(value: Any) -> Any:
-    """`value` with every secret field's value replaced by REDACTED, at any depth."""
+    """`value` with every secret field's value replaced by REDACTED, at any depth (and integers past 64 bits
+    as text)."""
     if isinstance(value, Mapping):
         return {str(k): REDACTED if _is_secret(str(k)) and not isinstance(v, Mapping | list) else redact(v)
                 for k, v in value.items()}  # fmt: skip
     if isinstance(value, list | tuple):
         return [redact(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return str(value)  # kept as text: JSON readers (and the API's encoder) stop at 64-bit integers
     return value
 
 
