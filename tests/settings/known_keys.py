@@ -77,6 +77,7 @@ online_evals:
       scorers:
         wl: {assert: {type: length, value: {max: 5}}, filter: {tags: {}}}
 forecasts: {}
+audit: {}
 slos:
   workloads:
     wl:

@@ -12,7 +12,6 @@ from rungway.evidence import CheckContext, CheckFn, CheckOutcome, CheckRequest, 
 
 # check id -> what is missing in Rungway for it to be evidenced
 MISSING_FEATURES: dict[str, str] = {
-    "audit_trails": "a tamper-evident audit log of calls and administrative changes is not a Rungway capability yet",
     "multi_tenant_isolation": "tenant isolation of data, limits and traces is not enforced by Rungway yet",
     "developer_platform": "workload templates and deployment are not Rungway capabilities yet",
     "self_service_provisioning": "self-service provisioning within policy is not a Rungway capability yet",

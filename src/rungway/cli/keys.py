@@ -7,6 +7,7 @@ import time
 
 import click
 
+from rungway.audit.public import record_change
 from rungway.cli.options import config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_time
 from rungway.domain.keys import KeyKind, Role
@@ -18,6 +19,7 @@ from rungway.services.keys import (
     Unchanged,
     create_api_key,
     describe_key,
+    find_key,
     resolve_expiry,
     revoke_api_key,
     update_api_key,
@@ -89,6 +91,8 @@ def create_key(
         expires_at=resolve_expiry(expires_at, expires_in, time.time()),
         kind=KeyKind.PERSON if person else KeyKind.APPLICATION,
     )
+    record_change(engine, "keys.create", object_type="keys", object_id=created.key.id, workload=workload,
+                  after=describe_key(created.key))  # fmt: skip
     engine.dispose()
     if fmt == "json":
         payload = {"key": describe_key(created.key), "secret": created.secret}
@@ -123,6 +127,8 @@ def revoke_command(key_id: str, config_path: str | None) -> None:
     """Revoke KEY_ID (an id or a visible prefix); gateways reject it within a second."""
     engine = open_store(config_path)
     key = revoke_api_key(engine, key_id)
+    record_change(engine, "keys.revoke", object_type="keys", object_id=key.id, workload=key.workload,
+                  after=describe_key(key))  # fmt: skip
     engine.dispose()
     click.echo(f"Revoked {key.id} ({key.prefix}..., workload {key.workload}).")
 
@@ -208,7 +214,10 @@ def update_command(
     change = KeyChange(name, owner, models, rpm, tpm, expires)
     engine = open_store(config_path)
     try:
+        before = describe_key(find_key(engine, key_id))
         key = update_api_key(engine, key_id, change)
+        record_change(engine, "keys.update", object_type="keys", object_id=key.id, workload=key.workload,
+                      before=before, after=describe_key(key))  # fmt: skip
     finally:
         engine.dispose()
     shown = describe_key(key)

@@ -19,6 +19,7 @@ class Environment:
     variables: Mapping[str, str]
     server_url: str | None = None  # where CLI commands that talk to a running server send requests
     api_key: str | None = None  # the key those commands send (else the admin key)
+    audit_signing_key: str | None = None  # Ed25519 key signing audit checkpoints: base64 of the 32-byte seed, or PEM
 
 
 def read_environment() -> Environment:
@@ -32,4 +33,5 @@ def read_environment() -> Environment:
         variables=env,
         server_url=env.get("RUNGWAY_URL") or None,
         api_key=env.get("RUNGWAY_API_KEY") or None,
+        audit_signing_key=env.get("RUNGWAY_AUDIT_SIGNING_KEY") or None,
     )
