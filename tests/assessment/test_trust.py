@@ -133,7 +133,7 @@ def test_conditional_items_are_not_applicable_by_risk_tier_or_by_attestation(gw:
     assert (tenants["verdict"], tenants["source"]) == ("not_applicable", "attested")
     audit_internal = _item(reports["good"], "audit_trails")  # customer-facing: "for regulated workloads"
     assert (audit_internal["verdict"], audit_internal["source"]) == ("not_applicable", "risk_tier")
-    assert _item(reports["weak"], "audit_trails")["verdict"] == "not_assessable"  # regulated: it applies
+    assert _item(reports["weak"], "audit_trails")["verdict"] == "unmet"  # regulated: it applies, and no trail was kept
     status, model = api(gw, "GET", "/api/assessment/model")
     items = {i["id"]: i for i in model["items"]}
     assert items["audit_trails"]["condition"] == {"text": "for regulated workloads", "risk_tiers": ["regulated"]}

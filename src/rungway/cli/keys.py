@@ -214,7 +214,7 @@ def update_command(
     change = KeyChange(name, owner, models, rpm, tpm, expires)
     engine = open_store(config_path)
     try:
-        before = describe_key(find_key(engine, key_id))
+        before = None if change.is_empty() else describe_key(find_key(engine, key_id))  # nothing to change: refused
         key = update_api_key(engine, key_id, change)
         record_change(engine, "keys.update", object_type="keys", object_id=key.id, workload=key.workload,
                       before=before, after=describe_key(key))  # fmt: skip
