@@ -298,6 +298,7 @@ case "${1:-}" in
     for i in $(seq 1 "$ROUNDS"); do
       bash "$ANCHORS" quiet
       TARGETS="direct floor rungway rungway_cache" ROUND_ID="ca$i" flock /tmp/bench.lock bash "$0" round 0 0
+      TARGETS="direct floor rungway rungway_cache" ROUND_ID="ca$i" flock /tmp/bench.lock bash "$0" round 50 0
     done
     bash "$0" stop
     "$RW_PY" "$HERE/summarize.py" "$RESULTS" --rounds "$(seq -s, -f 'ca%g' 1 "$ROUNDS")"

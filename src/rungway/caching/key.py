@@ -36,7 +36,7 @@ IGNORED_FIELDS = frozenset(
 
 def exact_key(namespace: str, model: str, body: dict[str, Any]) -> str:
     """Hex SHA-256 of the namespace, the resolved model and the answer-changing fields, key order ignored."""
-    fields = {k: v for k, v in body.items() if k not in IGNORED_FIELDS}
+    fields = body if IGNORED_FIELDS.isdisjoint(body) else {k: v for k, v in body.items() if k not in IGNORED_FIELDS}
     digest = hashlib.sha256()
     digest.update(namespace.encode())
     digest.update(b"\x00")

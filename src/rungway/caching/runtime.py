@@ -127,7 +127,10 @@ class CacheRuntime:
             return
         model = ctx.plan.deployments[0].upstream_model
         key = exact_key(workload, model, ctx.body)
-        pending = Pending(workload, policy, key, model, strict_hash(ctx.body), len(prompt_text(ctx.body)), call.store)
+        if policy.semantic is not None:  # what a strict semantic hit compares; an exact-only workload skips it
+            pending = Pending(workload, policy, key, model, strict_hash(ctx.body), len(prompt_text(ctx.body)), call.store)
+        else:
+            pending = Pending(workload, policy, key, model, "", 0, call.store)
         now = time.time()
         if call.read and await self._exact(ctx, pending, call, now):
             return
