@@ -34,6 +34,11 @@ from typing import Any, Literal
 
 from rungway.errors import ConfigError, RungwayError
 from rungway.evals.public import ChatReply, ChatRequest, ModelCallError, ScorerContext, scorer_from_spec
+from rungway.settings.readers import choice_at as _choice
+from rungway.settings.readers import flag_at as _flag
+from rungway.settings.readers import mapping_at as _mapping
+from rungway.settings.readers import number_at as _number
+from rungway.settings.readers import whole_at as _whole
 from rungway.settings.sections import ConfigMapping, ConfigSection, tracked
 
 __all__ = [
@@ -90,50 +95,6 @@ class CacheConfig:
     shared: Literal["auto", "redis", "store"] = "auto"
     refresh_s: float = 5.0
     workloads: dict[str, WorkloadCache] = field(default_factory=dict)
-
-
-def _mapping(raw: Any, key_path: str, source: str, lines: Any, example: str) -> ConfigMapping:
-    if raw is None:
-        return ConfigMapping({}, key_path, source, lines)
-    data = tracked(raw, key_path, source)
-    if not isinstance(data, ConfigMapping):
-        problem = f"expected a mapping, got {type(raw).__name__}"
-        raise ConfigMapping({}, key_path, source, lines).error(key_path, problem, f"write e.g. `{example}`")
-    return data
-
-
-def _number(data: ConfigMapping, key: str, default: float, low: float, high: float, path: str) -> float:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise data.error(
-            f"{path}.{key}", f"expected a number from {low:g} to {high:g}, got {value!r}", f"write e.g. {default:g}"
-        )
-    return float(value)
-
-
-def _whole(data: ConfigMapping, key: str, default: int, low: int, high: int, path: str) -> int:
-    value = _number(data, key, default, low, high, path)
-    if not value.is_integer():
-        raise data.error(f"{path}.{key}", f"expected a whole number, got {value!r}", f"write e.g. {default}")
-    return int(value)
-
-
-def _flag(data: ConfigMapping, key: str, default: bool, path: str) -> bool:
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise data.error(
-            f"{path}.{key}", f"expected true or false, got {value!r}", f"write e.g. {str(default).lower()}"
-        )
-    return value
-
-
-def _choice(data: ConfigMapping, key: str, default: str, choices: tuple[str, ...], path: str) -> str:
-    value = data.get(key, default)
-    if value not in choices:
-        raise data.error(
-            f"{path}.{key}", f"expected one of {', '.join(choices)}, got {value!r}", f"write e.g. {default}"
-        )
-    return str(value)
 
 
 def _check(data: ConfigMapping, path: str) -> HitCheckPolicy:

@@ -128,7 +128,8 @@ class CacheRuntime:
         model = ctx.plan.deployments[0].upstream_model
         key = exact_key(workload, model, ctx.body)
         if policy.semantic is not None:  # what a strict semantic hit compares; an exact-only workload skips it
-            pending = Pending(workload, policy, key, model, strict_hash(ctx.body), len(prompt_text(ctx.body)), call.store)
+            guard, chars = strict_hash(ctx.body), len(prompt_text(ctx.body))
+            pending = Pending(workload, policy, key, model, guard, chars, call.store)
         else:
             pending = Pending(workload, policy, key, model, "", 0, call.store)
         now = time.time()
