@@ -241,8 +241,12 @@ UNBUILT = {"eval_on_prompt_change",
            "structured_red_teaming", "multi_tenant_isolation"}  # fmt: skip
 
 
+AUDIT_SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # a throwaway Ed25519 seed: the trail's checkpoints signed
+
+
 @pytest.fixture
-def gw(gateway_factory: Callable[..., Gateway], store_url: str) -> Gateway:
+def gw(gateway_factory: Callable[..., Gateway], store_url: str, monkeypatch: pytest.MonkeyPatch) -> Gateway:
+    monkeypatch.setenv("RUNGWAY_AUDIT_SIGNING_KEY", AUDIT_SEED)
     return gateway_factory(SCENARIO, store_url=store_url)
 
 

@@ -71,7 +71,7 @@ def _time(request: web.Request, name: str) -> float | None:
         QueryParam("action", "only this action (`*` matches any text: `keys.*`, `POST /api/keys*`)"),
         QueryParam("since", "from this time: a duration ago (7d), an ISO date or epoch seconds", type="time"),
         QueryParam("until", "before this time", type="time"),
-        QueryParam("before_seq", "page back: records before this seq", type="integer", minimum=1),
+        QueryParam("before_seq", "page back: records before this seq", type="integer", minimum=1, maximum=2**62),
         QueryParam("limit", "at most this many (default 50)", type="integer", minimum=1, maximum=500),
     ],
     response={"type": "object", "properties": {"data": {"type": "array", "items": RECORD_SCHEMA}}},
@@ -90,4 +90,16 @@ async def get_audit(request: web.Request) -> web.StreamResponse:
         action=q.get("action") or None, since_ts=_time(request, "since"), until_ts=_time(request, "until"),
         before_seq=int(before) if before else None, limit=int(q.get("limit") or 50),
     )  # fmt: skip
-    return json_response({"object": "list", "data": [record_dict(r) for r in found]})
+    data = [record_dict(r) for r in found]
+    if caller.role is not Role.ADMIN:
+        data = [_attempt_only(d) for d in data]
+    return json_response({"object": "list", "data": data})
+
+
+def _attempt_only(data: dict[str, Any]) -> dict[str, Any]:
+    """A refused change as a workload's own key reads it: who tried which route, when, and the status. What it
+    named, sent and was answered stays with the admins: it may name another workload's objects."""
+    status = data.get("status")
+    if not isinstance(status, int) or status < 400:
+        return data
+    return {**data, "object_id": None, "request": None, "before": None, "after": None}

@@ -121,10 +121,13 @@ async def _request_body(request: web.Request, limit: int) -> Any:
     """The body the handler read (aiohttp keeps it), as JSON or form fields; None when there is none."""
     if not request.body_exists or (request.content_length or 0) > limit:
         return None if not request.body_exists else {"truncated_bytes": request.content_length}
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
-        return {k: v for k, v in form.items() if isinstance(v, str)}
-    raw = await request.read()
+    try:
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.post()
+            return {k: v for k, v in form.items() if isinstance(v, str)}
+        raw = await request.read()
+    except Exception:  # noqa: BLE001 - a body the handler could not read either (bad encoding): its answer stands
+        return {"unreadable": True}
     try:
         return json.loads(raw) if raw else None
     except ValueError:
