@@ -10,6 +10,7 @@ import dataclasses
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -78,9 +79,26 @@ def postgres_url() -> Iterator[str]:
     try:
         yield f"{POSTGRES_BASE}?options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: object, schema: str) -> None:
+    """Drop the test's schema. A gateway the test started may still be stopping (fixtures end in reverse order of
+    their start) with a background query in flight: a deadlock with it is retried, not the test's error."""
+    import sqlalchemy as sa
+
+    engine = admin if isinstance(admin, sa.Engine) else None
+    assert engine is not None
+    for attempt in range(10):
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+            return
+        except sa.exc.OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
