@@ -23,6 +23,7 @@ from prometheus_client import Counter
 
 from rungway.caching.cache_control import CallCachePolicy, parse_cache_control
 from rungway.caching.config import CacheConfig, WorkloadCache
+from rungway.caching.hit_checks import HitChecker
 from rungway.caching.key import exact_key, prompt_text, strict_hash
 from rungway.caching.model import CacheEntry, Layer, SemanticState
 from rungway.caching.semantic import SemanticLayer, vector_bytes
@@ -109,7 +110,7 @@ class CacheRuntime:
         self.saved = Counter(
             "rungway_cache_saved_usd", "Upstream cost avoided by cache hits", ["workload", "layer"], registry=registry
         )
-        self.checker: Any = None  # the semantic hit checker, when a workload checks its hits (`checks.py`)
+        self.checker: HitChecker | None = None  # set when a workload checks its semantic hits (`hit_checks.py`)
 
     # -- the steps -------------------------------------------------------------------------------------
     async def lookup(self, state: GatewayState, ctx: CallContext) -> None:
