@@ -28,6 +28,7 @@ from rungway.errors import ConfigError, error_body
 from rungway.gateway.connections import GatewayRunner
 from rungway.gateway.dialect import Dialect
 from rungway.gateway.directory import Directory
+from rungway.gateway.dispatch import add_gateway_path, management_only
 from rungway.gateway.metrics import GatewayMetrics
 from rungway.gateway.pipeline import Pipeline, PipelineExtension, build_dialect_pipeline, build_pipelines
 from rungway.gateway.routes import PIPELINES, STATE, add_gateway_routes
@@ -100,6 +101,7 @@ def build_state(config: Config, capabilities: Sequence[Capability] | None = None
     return state
 
 
+@management_only  # a gateway call answers its own errors (the pipeline catches what it raises)
 @web.middleware
 async def _json_http_errors(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -128,6 +130,7 @@ def _mount_dialect(app: web.Application, pipeline: Pipeline, paths: Sequence[str
 
     for path in paths:
         app.router.add_post(path, handle)
+        add_gateway_path(app, path)
 
 
 class _Lifecycle:
@@ -278,6 +281,10 @@ async def run_app(app: web.Application, host: str, port: int, on_ready: Callable
     try:
         site = web.TCPSite(runner, host, port, backlog=4096)
         await site.start()
+        # What the start-up hooks loaded (catalogues, caches, prepared statements) lives as long as the
+        # server: frozen like the modules and config before it, the collector never walks it again.
+        gc.collect()
+        gc.freeze()
         sockets = getattr(site._server, "sockets", None) or []
         bound = sockets[0].getsockname()[1] if sockets else port
         if on_ready is not None:

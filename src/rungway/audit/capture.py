@@ -32,6 +32,7 @@ from rungway.audit.model import RecordDraft, bounded_json
 from rungway.audit.store import append_records
 from rungway.domain.keys import ApiKey, hash_key
 from rungway.gateway.auth import bearer_secret
+from rungway.gateway.dispatch import management_only
 from rungway.gateway.routes import STATE
 from rungway.web.render import UI
 from rungway.web.session import SESSION_COOKIE, Session
@@ -191,6 +192,7 @@ def capture_middleware(capture: Capture) -> Any:
     """The aiohttp middleware recording every change under /api/ and /ui/."""
     limit = capture.settings.max_json_bytes
 
+    @management_only  # it records /api and /ui changes only: gateway calls need not pass through it
     @web.middleware
     async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method not in WRITES or not request.path.startswith(PREFIXES):

@@ -111,6 +111,16 @@ class CacheRuntime:
             "rungway_cache_saved_usd", "Upstream cost avoided by cache hits", ["workload", "layer"], registry=registry
         )
         self.checker: HitChecker | None = None  # set when a workload checks its semantic hits (`hit_checks.py`)
+        # Metric children by labels: `labels()` validates and locks on every call (~2 µs each on a hit's path);
+        # bounded, as the labels are configured workloads, layers and results.
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _count(self, metric: Counter, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        child.inc(amount)
 
     # -- the steps -------------------------------------------------------------------------------------
     async def lookup(self, state: GatewayState, ctx: CallContext) -> None:
@@ -124,7 +134,7 @@ class CacheRuntime:
         reason = _bypass_reason(ctx, policy) or (None if call.read or call.store else "no-store")
         if reason is not None:
             ctx.answer_headers[CACHE_HEADER] = "bypass"
-            self.lookups.labels(workload, "exact", "bypass").inc()
+            self._count(self.lookups, (workload, "exact", "bypass"))
             return
         model = ctx.plan.deployments[0].upstream_model
         key = exact_key(workload, model, ctx.body)
@@ -146,7 +156,7 @@ class CacheRuntime:
                 if call.read and await self._similar(ctx, pending, call, now, embedding.vector):
                     return
         ctx.answer_headers[CACHE_HEADER] = "miss" if call.read else "bypass"
-        self.lookups.labels(workload, "all", "miss" if call.read else "bypass").inc()
+        self._count(self.lookups, (workload, "all", "miss" if call.read else "bypass"))
         ctx.slots[PENDING] = pending
 
     async def remember(self, state: GatewayState, ctx: CallContext) -> None:
@@ -237,9 +247,9 @@ class CacheRuntime:
         ctx.answer_headers[CACHE_HEADER] = "hit"
         if similarity is not None:
             ctx.answer_headers[SIMILARITY_HEADER] = f"{similarity:.4f}"
-        self.lookups.labels(workload, layer, "hit").inc()
+        self._count(self.lookups, (workload, layer, "hit"))
         if entry.cost_nano:
-            self.saved.labels(workload, layer).inc(entry.cost_nano / 1e9)
+            self._count(self.saved, (workload, layer), entry.cost_nano / 1e9)
 
     # -- semantic states -------------------------------------------------------------------------------
     def _paused(self, workload: str) -> bool:

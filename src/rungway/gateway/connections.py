@@ -28,6 +28,7 @@ from aiohttp.web_server import Server
 
 from rungway.domain.ids import new_id
 from rungway.errors import error_body
+from rungway.gateway.dispatch import GatewayDispatch
 from rungway.settings.config import ServerConfig
 
 log = logging.getLogger("rungway.server")
@@ -157,10 +158,11 @@ class LimitedRequestHandler(RequestHandler):
 class LimitedServer(Server):
     """aiohttp's `Server` making `LimitedRequestHandler`s that share one `ConnectionCounts`."""
 
-    def __init__(self, base: Server, config: ServerConfig) -> None:
-        # The same arguments `Application._make_handler` gave `base` (its kwargs are private to it).
+    def __init__(self, base: Server, config: ServerConfig, handler: Any = None) -> None:
+        # The same arguments `Application._make_handler` gave `base` (its kwargs are private to it);
+        # `handler` (the gateway's dispatch) stands in for the app's own when given.
         super().__init__(
-            base.request_handler,
+            base.request_handler if handler is None else handler,
             request_factory=base.request_factory,
             handler_cancellation=base.handler_cancellation,
             loop=base._loop,
@@ -186,7 +188,7 @@ class GatewayRunner(web.AppRunner):
         warn_if_file_limit_is_below(config.max_connections)
 
     async def _make_server(self) -> Server:
-        return LimitedServer(await super()._make_server(), self._config)
+        return LimitedServer(await super()._make_server(), self._config, GatewayDispatch(self._app))
 
 
 def warn_if_file_limit_is_below(max_connections: int) -> None:

@@ -12,6 +12,7 @@ from rungway.domain.ids import new_id
 from rungway.errors import AuthenticationFailed, RungwayError
 from rungway.gateway.auth import authenticate
 from rungway.gateway.context import CALL, CallContext
+from rungway.gateway.dispatch import add_gateway_path
 from rungway.gateway.metrics import metrics_access_allowed
 from rungway.gateway.pipeline import Pipeline
 from rungway.gateway.responses import error_response, json_response
@@ -133,12 +134,16 @@ async def stamp_request_id(request: web.Request, response: web.StreamResponse) -
 
 def add_gateway_routes(app: web.Application) -> None:
     app.on_response_prepare.append(stamp_request_id)
-    app.router.add_post("/v1/chat/completions", chat_completions)
-    app.router.add_post("/chat/completions", chat_completions)
-    app.router.add_post("/v1/embeddings", embeddings)
-    app.router.add_post("/embeddings", embeddings)
-    app.router.add_post("/v1/moderations", moderations)
-    app.router.add_post("/moderations", moderations)
+    for path, handler in (
+        ("/v1/chat/completions", chat_completions),
+        ("/chat/completions", chat_completions),
+        ("/v1/embeddings", embeddings),
+        ("/embeddings", embeddings),
+        ("/v1/moderations", moderations),
+        ("/moderations", moderations),
+    ):
+        app.router.add_post(path, handler)
+        add_gateway_path(app, path)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/v1/models/{model}", list_models)
     app.router.add_get("/healthz", healthz)
