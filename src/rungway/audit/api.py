@@ -16,7 +16,8 @@ from aiohttp import web
 
 from rungway.api.auth import caller_of
 from rungway.api.registry import ApiRouter, QueryParam
-from rungway.audit.model import AuditRecord
+from rungway.audit.chain import CONTENT_FIELDS, content_digest, is_erased
+from rungway.audit.model import VIA, AuditRecord
 from rungway.audit.store import list_records
 from rungway.domain.keys import Role
 from rungway.domain.timespec import TimeSpecError, parse_instant
@@ -32,12 +33,14 @@ RECORD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "seq": {"type": "integer"}, "id": {"type": "string"}, "ts": {"type": "number"},
-        "actor": {"type": "string"}, "key_id": _TEXT, "via": {"type": "string", "enum": ["api", "ui", "cli"]},
+        "actor": {"type": "string"}, "key_id": _TEXT, "via": {"type": "string", "enum": list(VIA)},
         "action": {"type": "string"}, "object_type": _TEXT, "object_id": _TEXT, "workload": _TEXT,
         "request": {"description": "the request's body (JSON, secrets removed), or null"},
         "before": {"description": "the object before the change (JSON, secrets removed), or null"},
         "after": {"description": "the answer or the object after the change (JSON, secrets removed), or null"},
         "status": {"type": "integer"}, "prev_hash": {"type": "string"}, "hash": {"type": "string"},
+        "format": {"type": ["integer", "null"], "description": "2: content hashed by digest (erasable); null: first"},
+        "erased": {"type": "boolean", "description": "retention erased the content (each field: its sha256 only)"},
     },
 }  # fmt: skip
 
@@ -45,8 +48,11 @@ RECORD_SCHEMA: dict[str, Any] = {
 def record_dict(record: AuditRecord) -> dict[str, Any]:
     """A record as JSON, `before` and `after` parsed (the stored text is what the chain hashes)."""
     data = record.as_dict()
-    for name in ("request", "before", "after"):
-        data[name] = None if data[name] is None else json.loads(data[name])
+    data["erased"] = is_erased(data)
+    for name in CONTENT_FIELDS:
+        text = data[name]
+        digest = content_digest(text) if data["erased"] else None
+        data[name] = None if text is None else {"erased_sha256": digest} if digest else json.loads(text)
     return data
 
 

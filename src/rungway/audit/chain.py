@@ -7,8 +7,12 @@ file into the bundle as `verify.py`, so an auditor runs the same code without Ru
     python verify.py BUNDLE_DIR        # exit 0: intact; 1: the first record changed, removed or inserted
 
 A record's hash is SHA-256 over the canonical encoding of every field but `hash` (sorted-key, compact, ASCII
-JSON; `request`, `before` and `after` are the JSON texts as stored), `prev_hash` included, so each record seals
-the one before it. A checkpoint signs `{"hash", "seq", "ts"}` (the same encoding) of the record at `seq` with Ed25519.
+JSON), `prev_hash` included, so each record seals the one before it. In records of `format` 2 (every record
+written since retention exists) `request`, `before` and `after` enter the hash as the SHA-256 of their text, so
+retention can erase a record's content and keep its digest (`erased:sha256:<hex>` in place of the text): the
+chain still verifies, and an erased record can no more be altered than a kept one. Records without a `format`
+(the first format) hash the texts themselves and are never erased.
+A checkpoint signs `{"hash", "seq", "ts"}` (the same encoding) of the record at `seq` with Ed25519.
 Nothing here may import Rungway.
 """
 
@@ -24,12 +28,18 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "CONTENT_FIELDS",
+    "ERASED",
+    "FORMAT",
     "GENESIS",
     "RECORD_FIELDS",
     "ChainReport",
     "Problem",
     "canonical",
     "checkpoint_message",
+    "content_digest",
+    "erased",
+    "is_erased",
     "key_id_of",
     "main",
     "record_hash",
@@ -40,6 +50,29 @@ __all__ = [
 GENESIS = "0" * 64  # the prev_hash of record 1
 RECORD_FIELDS = ("seq", "id", "ts", "actor", "key_id", "via", "action", "object_type", "object_id", "workload",
                  "request", "before", "after", "status", "prev_hash")  # fmt: skip
+CONTENT_FIELDS = ("request", "before", "after")  # what retention may erase (format 2)
+FORMAT = 2  # the record format written now
+ERASED = "erased:sha256:"  # an erased content field: this prefix and its text's SHA-256 (never valid JSON)
+
+
+def content_digest(text: str | None) -> str | None:
+    """The SHA-256 (hex) a content field enters a format-2 hash as; an erased field carries it already."""
+    if text is None:
+        return None
+    if text.startswith(ERASED):
+        return text[len(ERASED) :]
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def erased(text: str | None) -> str | None:
+    """A content field as retention leaves it: its digest only (already erased: unchanged)."""
+    digest = content_digest(text)
+    return None if digest is None else ERASED + digest
+
+
+def is_erased(record: Mapping[str, Any]) -> bool:
+    """Whether retention erased this record's content (a field holds a digest in place of its text)."""
+    return any(isinstance(record.get(name), str) and record[name].startswith(ERASED) for name in CONTENT_FIELDS)
 
 
 def canonical(value: Mapping[str, Any]) -> bytes:
@@ -48,8 +81,14 @@ def canonical(value: Mapping[str, Any]) -> bytes:
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
-    """The SHA-256 (hex) of a record's every field but `hash`."""
-    return hashlib.sha256(canonical({name: record[name] for name in RECORD_FIELDS})).hexdigest()
+    """The SHA-256 (hex) of a record's every field but `hash` (format 2: content fields by their digests)."""
+    fields = {name: record[name] for name in RECORD_FIELDS}
+    version = record.get("format")
+    if version is not None:
+        for name in CONTENT_FIELDS:
+            fields[name] = content_digest(fields[name])
+        fields["format"] = version
+    return hashlib.sha256(canonical(fields)).hexdigest()
 
 
 def checkpoint_message(seq: int, ts: float, hash_: str) -> bytes:
@@ -91,6 +130,7 @@ class ChainReport:
     last_seq: int | None = None
     records: int = 0
     omitted: int = 0  # records of other workloads in an export: linked, but their content is not in the bundle
+    erased: int = 0  # records past their retention: content erased, linked and hashed by its digests
     checkpoints: int = 0
     signed_ok: int = 0
     unsigned: int = 0
@@ -105,6 +145,8 @@ class ChainReport:
         span = "no records" if self.records == 0 else f"{self.records} record(s), seq {self.first_seq}..{self.last_seq}"
         if self.omitted:
             span += f" ({self.omitted} of other workloads linked by hash only)"
+        if self.erased:
+            span += f" ({self.erased} past retention: content erased, checked by digest)"
         marks = f"{self.checkpoints} checkpoint(s): {self.signed_ok} signature(s) verified"
         if self.unsigned:
             marks += f", {self.unsigned} UNSIGNED (no signing key was set when they were written)"
@@ -157,9 +199,8 @@ def verify_chain(
                                          f"that record's hash): record {seq - 1} was inserted or replaced")  # fmt: skip
         if record.get("omitted"):
             report.omitted += 1
-        elif record_hash(record) != record["hash"]:
-            problem("changed", seq, f"record {seq} (id {record.get('id')}) was changed: its content does not hash "
-                                    "to its stored hash")  # fmt: skip
+        else:
+            _check_content(record, seq, report, problem)
         if seq in wanted:
             stored[seq] = str(record["hash"])
         expected_seq, prev_hash = seq + 1, str(record["hash"])
@@ -169,6 +210,20 @@ def verify_chain(
     _check_checkpoints(report, marks, stored, public_raw, problem)
     report.problems.sort(key=lambda p: p.seq)
     return report
+
+
+def _check_content(
+    record: Mapping[str, Any], seq: int, report: ChainReport, problem: Callable[[str, int, str], None]
+) -> None:
+    if is_erased(record):
+        report.erased += 1
+        if not record.get("format"):
+            problem("changed", seq, f"record {seq} (id {record.get('id')}) holds erased content but is of the first "
+                                    "format, which retention never erases: it was changed")  # fmt: skip
+            return
+    if record_hash(record) != record["hash"]:
+        problem("changed", seq, f"record {seq} (id {record.get('id')}) was changed: its content does not hash "
+                                "to its stored hash")  # fmt: skip
 
 
 def _check_checkpoints(

@@ -1,5 +1,7 @@
 """`rungway audit verify|list|export|keygen`: check the tamper-evident trail, read it, hand it to an auditor.
 
+`hold|release|holds|erase` (legal holds and retention) are in retention_cli.py.
+
 Every command reads the store directly, so it works with or without a server running. `verify` exits 0 with a
 summary, or 1 naming the first record that was changed, removed or inserted.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 import click
 
 from rungway.audit.api import record_dict
+from rungway.audit.retention_cli import add_retention_commands
 from rungway.audit.service import export_bundle, parse_position, verify_store
 from rungway.audit.signing import ENV_VAR, new_seed, public_raw_of_pem, signer_from_env
 from rungway.audit.store import list_records
@@ -127,3 +130,6 @@ def export_command(since: str | None, until: str | None, workload: str | None, o
 def keygen_command() -> None:
     """Print a new checkpoint signing key (base64 of an Ed25519 seed) for RUNGWAY_AUDIT_SIGNING_KEY."""
     click.echo(new_seed())
+
+
+add_retention_commands(audit_group)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from rungway.audit.chain import GENESIS, record_hash
+from rungway.audit.chain import FORMAT, GENESIS, record_hash
 
 __all__ = [
     "GENESIS",
@@ -29,7 +29,7 @@ __all__ = [
     "redact",
 ]
 
-VIA = ("api", "ui", "cli")
+VIA = ("api", "ui", "cli", "system")  # system: the server itself (retention)
 MAX_JSON_BYTES = 16_384  # a before/after larger than this is kept as a note of its size, not its content
 REDACTED = "[redacted]"
 # Field names whose values are never stored: keys' secrets, passwords, API keys, tokens (matched case-insensitively,
@@ -106,6 +106,7 @@ class AuditRecord:
     status: int
     prev_hash: str
     hash: str
+    format: int | None = FORMAT  # None: the first format (content hashed as text, never erased)
 
     @classmethod
     def seal(cls, draft: RecordDraft, seq: int, ts: float, prev_hash: str) -> AuditRecord:
@@ -115,6 +116,7 @@ class AuditRecord:
             "key_id": draft.key_id, "via": draft.via, "action": draft.action, "object_type": draft.object_type,
             "object_id": draft.object_id, "workload": draft.workload, "request": draft.request,
             "before": draft.before, "after": draft.after, "status": draft.status, "prev_hash": prev_hash,
+            "format": FORMAT,
         }  # fmt: skip
         return cls(**fields, hash=record_hash(fields))
 

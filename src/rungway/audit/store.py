@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -65,6 +66,7 @@ audit_records = Table(
     Column("status", Integer, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("format", SmallInteger),  # au0002: None for records of the first format
     Index("ix_audit_records_ts", "ts"),
     Index("ix_audit_records_workload", "workload", "seq"),
 )
