@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from rungway.domain.keys import Role
 from rungway.store.engine import create_store_engine
 from tests.api.http import call
 from tests.audit.support import open_store, seed_changes
+from tests.conftest import SIMULATOR_CONFIG
 from tests.servers import Gateway
 
 SEED = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -244,3 +246,19 @@ def test_api_shows_erased_content_as_its_digest(gateway: Gateway) -> None:
     record = listed["data"][-1]
     assert record["erased"] is True and record["format"] == 2
     assert set(record["before"]) == {"erased_sha256"} and len(record["before"]["erased_sha256"]) == 64
+
+
+def test_a_server_erases_what_passed_its_retention_in_the_background(
+    gateway_factory: Callable[..., Gateway], sqlite_url: str
+) -> None:
+    engine = _aged_store(sqlite_url)
+    engine.dispose()
+    gw = gateway_factory(SIMULATOR_CONFIG + "audit:\n  retention_days: 30\n", store_url=sqlite_url)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if any(r.action == "audit.retention.erase" for r in list_records(gw.state.engine, limit=3)):
+            break
+        time.sleep(0.1)
+    erased_now = [r.seq for r in iter_records(gw.state.engine) if r.before and r.before.startswith(ERASED)]
+    assert erased_now == [1, 2, 3, 4, 5, 6, 7]  # 30 days for every workload here: "long" too
+    assert verify_store(gw.state.engine, None, None).intact
