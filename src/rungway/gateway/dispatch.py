@@ -52,7 +52,7 @@ class GatewayDispatch:
         self._app = app
         self._routes: dict[str, tuple[Handler, UrlMappingMatchInfo]] = {}
         if all(getattr(m, _MARK, False) for m in app.middlewares):
-            paths: set[str] = app[GATEWAY_PATHS] if GATEWAY_PATHS in app else set()
+            paths = app.get(GATEWAY_PATHS) or set()
             self._routes = dict(_direct_routes(app, paths))
 
     @property
