@@ -25,7 +25,7 @@ from rungway.errors import InvalidRequest
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 
-__all__ = ["RECORD_SCHEMA", "record_dict", "router"]
+__all__ = ["RECORD_SCHEMA", "attempt_only", "record_dict", "router"]
 
 router = ApiRouter("audit")
 _TEXT = {"type": ["string", "null"]}
@@ -98,11 +98,11 @@ async def get_audit(request: web.Request) -> web.StreamResponse:
     )  # fmt: skip
     data = [record_dict(r) for r in found]
     if caller.role is not Role.ADMIN:
-        data = [_attempt_only(d) for d in data]
+        data = [attempt_only(d) for d in data]
     return json_response({"object": "list", "data": data})
 
 
-def _attempt_only(data: dict[str, Any]) -> dict[str, Any]:
+def attempt_only(data: dict[str, Any]) -> dict[str, Any]:
     """A refused change as a workload's own key reads it: who tried which route, when, and the status. What it
     named, sent and was answered stays with the admins: it may name another workload's objects."""
     status = data.get("status")

@@ -20,6 +20,7 @@ from rungway.audit.api import router
 from rungway.audit.capture import Capture, capture_middleware
 from rungway.audit.config import AUDIT_SECTION
 from rungway.audit.holds_api import holds_router
+from rungway.audit.pages import pages
 from rungway.audit.retention import erase_expired
 from rungway.audit.service import maybe_checkpoint
 from rungway.audit.signing import signer_from_env
@@ -74,5 +75,6 @@ CAPABILITY = Capability(
     cli={"audit": "rungway.audit.cli:audit_group"},
     migrations="rungway.audit.migrations",
     checks=("rungway.audit.checks",),
+    pages=(pages,),
 )
 """The audit trail: `audit:`, capture of /api and /ui changes, checkpoints, /api/audit, `rungway audit`."""
