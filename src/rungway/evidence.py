@@ -119,6 +119,25 @@ PromptFactsSource = Callable[[float, float], list[PromptFacts]]
 """Prompt facts over [since, until) (the assessment's roll-up of calls that rendered a library prompt)."""
 
 
+@dataclass(slots=True)
+class RouteFacts:
+    """The calls of one (workload, requested model, deployment, routing rule) over a window: all of them, those
+    answered under 400, and those served or failed on another deployment than their plan's first
+    (`requests.deployment`, `route_rule`, `failed_over`; None: the call recorded no deployment or rule)."""
+
+    workload: str
+    model: str
+    deployment: str | None
+    rule: str | None
+    calls: int = 0
+    ok: int = 0
+    failed_over: int = 0
+
+
+RouteFactsSource = Callable[[float, float], list[RouteFacts]]
+"""Route facts over [since, until) (the assessment's roll-up of calls by deployment and routing rule)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CheckOutcome:
     """One check's answer for one workload: a verdict, why, and the numbers and ids behind it."""
@@ -150,6 +169,7 @@ class CheckContext:
         default_key_limits: bool = False,
         prompt_facts: PromptFactsSource | None = None,
         sections: Mapping[str, object] | None = None,
+        route_facts: RouteFactsSource | None = None,
     ) -> None:
         self.engine = engine
         self.sections: Mapping[str, object] = sections or {}  # the config's capability sections, by name
@@ -162,6 +182,8 @@ class CheckContext:
         self._facts: dict[int, tuple[dict[str, list[RequestFacts]], bool]] = {}
         self._prompt_source = prompt_facts
         self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
+        self._route_source = route_facts
+        self._route_facts: dict[int, list[RouteFacts] | None] = {}
         self._tables: set[str] | None = None
 
     def section(self, key: ConfigSection[T]) -> T:
@@ -191,6 +213,14 @@ class CheckContext:
                 grouped.setdefault(row.workload, []).append(row)
             self._prompt_facts[window_days] = grouped
         return self._prompt_facts[window_days]
+
+    def route_facts(self, window_days: int) -> list[RouteFacts] | None:
+        """Calls per workload, requested model, deployment and routing rule over the window; None without a
+        source (a context built without the assessment's roll-up)."""
+        if window_days not in self._route_facts:
+            source = self._route_source
+            self._route_facts[window_days] = None if source is None else source(self.since(window_days), self.now)
+        return self._route_facts[window_days]
 
     def spans_counted(self, window_days: int) -> bool:
         return self._facts_and_spans(window_days)[1]
@@ -275,6 +305,8 @@ __all__ = [
     "PromptFacts",
     "PromptFactsSource",
     "RequestFacts",
+    "RouteFacts",
+    "RouteFactsSource",
     "Verdict",
     "evidence_check",
     "load_checks",
