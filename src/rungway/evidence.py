@@ -63,6 +63,12 @@ MEASURES = (
     "server_errors",
     "spend",
     "spend_with_user",
+    "served_chat",
+    "exact_hits",
+    "exact_saved",
+    "semantic_hits",
+    "semantic_saved",
+    "upstream_cached_tokens",
 )
 
 
@@ -93,6 +99,12 @@ class RequestFacts:
     server_errors: int = 0  # answered 500: an unhandled failure, not a clean error
     spend: int = 0  # nano-dollars
     spend_with_user: int = 0  # nano-dollars of calls attributed to a user
+    served_chat: int = 0  # chat calls answered 200 (what a cache's hit rate is of)
+    exact_hits: int = 0  # calls the exact answer cache served (`requests.cache`)
+    exact_saved: int = 0  # nano-dollars: what the calls those hits replayed had cost
+    semantic_hits: int = 0  # calls the semantic answer cache served
+    semantic_saved: int = 0  # nano-dollars
+    upstream_cached_tokens: int = 0  # prompt tokens the provider read from its cache, on calls no cache answered
 
     def add(self, values: Iterable[int]) -> None:
         for name, value in zip(MEASURES, values, strict=True):

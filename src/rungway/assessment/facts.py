@@ -131,6 +131,10 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
+def _sum_where(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
 def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
     r = requests.c
     ok = r.status < 400
@@ -167,6 +171,12 @@ def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
         _count(r.status == 500).label("server_errors"),
         func.coalesce(func.sum(r.cost_nano), 0).label("spend"),
         func.coalesce(func.sum(case((r.user_id.is_not(None), r.cost_nano), else_=0)), 0).label("spend_with_user"),
+        _count(and_(r.status == 200, r.endpoint.not_in(NOT_CHAT_ENDPOINTS))).label("served_chat"),
+        _count(r.cache == "exact").label("exact_hits"),
+        _sum_where(r.cache == "exact", r.cost_saved_nano).label("exact_saved"),
+        _count(r.cache == "semantic").label("semantic_hits"),
+        _sum_where(r.cache == "semantic", r.cost_saved_nano).label("semantic_saved"),
+        _sum_where(r.cache.is_(None), r.tokens_cached).label("upstream_cached_tokens"),
     ]
 
 
