@@ -3,7 +3,7 @@
     .venv/bin/python bench/forecasts/backtest.py                     # 200 synthetic series (seeds 0..199)
     .venv/bin/python bench/forecasts/backtest.py --store sqlite:///rungway.db   # also the store's history
     .venv/bin/python bench/forecasts/backtest.py --teams 100   # also 300 store-like summed series (teams, totals)
-    .venv/bin/python bench/forecasts/backtest.py --seed-store 64 --store sqlite:////tmp/forecast-backtest.db
+    .venv/bin/python bench/forecasts/backtest.py --seed-store 64 --store sqlite:///forecast-backtest.db
 
 Synthetic series (rungway.forecasts.backtest.synthetic_series: 180 days of trend, weekly season, noise,
 bursts and the odd step) are forecast from every 7th day with 56 to 120 days of history; with --store, each
@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import time
 
+from sqlalchemy import func, select
+
 from rungway.capability import migration_packages
 from rungway.domain.records import RequestRecord
 from rungway.domain.workloads import Workload
@@ -32,6 +34,7 @@ from rungway.forecasts.store import daily_spend
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests
+from rungway.store.schema import requests
 from rungway.store.workloads import upsert_workload
 
 DAY_S = 86_400.0
@@ -50,6 +53,12 @@ def seed_store(url: str, workloads: int, days: int) -> None:
     """W synthetic workloads' daily spend as request-log rows ending yesterday (UTC): teams of 4, 2 models."""
     engine = create_store_engine(url)
     upgrade(engine, migration_packages())
+    with engine.connect() as conn:
+        seeded = conn.execute(select(func.count()).where(requests.c.id.like("req_bt%"))).scalar_one()
+    if seeded:  # a second run on the same store backtests what the first wrote
+        print(f"{url}: already seeded ({seeded} rows)")
+        engine.dispose()
+        return
     first = int(time.time() // DAY_S) - days
     rows = []
     for w in range(workloads):
