@@ -9,7 +9,8 @@ versions each). It reports, as medians of --rounds:
   * catch-up: the first assessment on a store whose hourly roll-up has never run (a one-off after
     upgrading a store that already holds history; a running server keeps the roll-up current);
   * assess:   `run_assessment` for all 20 workloads with the roll-up current (what `rungway assess`
-    and the scheduled run do), and the same through the CLI in a fresh process;
+    and the scheduled run do), and the same through the CLI in a fresh process (wall clock and the
+    child's CPU time, which other work on the machine moves less);
   * prompt usage: `rungway prompts usage` of one prompt (per version, with p50/p95) over 7 and 30 days.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -208,10 +210,14 @@ def main() -> None:
         env = dict(os.environ, RUNGWAY_DATABASE_URL=url)
         cli = Path(sys.executable).with_name("rungway")
         cmd = [str(cli), "assess", "--format", "json"]
-        runs = [
-            timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True)) for _ in range(args.rounds)
-        ]
-        print(f"  `rungway assess --format json` (fresh process): median {statistics.median(runs):.2f} s")
+        runs, cpu = [], []
+        for _ in range(args.rounds):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs.append(timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True)))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        print(f"  `rungway assess --format json` (fresh process): median {statistics.median(runs):.2f} s "
+              f"{[round(x, 2) for x in runs]}, CPU {statistics.median(cpu):.2f} s")  # fmt: skip
         last = run_assessment(engine, cfg, persist=False)
         print(f"  stages: {sorted({a.stage for a in last.assessments})}; "
               f"traces verdict: {last.assessments[0].results['detailed_traces'].verdict.value}; "

@@ -230,6 +230,8 @@ EXPORTS = {
         "PromptFacts",
         "PromptFactsSource",
         "RequestFacts",
+        "RouteFacts",
+        "RouteFactsSource",
         "Verdict",
         "evidence_check",
         "load_checks",

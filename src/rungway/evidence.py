@@ -63,6 +63,12 @@ MEASURES = (
     "server_errors",
     "spend",
     "spend_with_user",
+    "served_chat",
+    "exact_hits",
+    "exact_saved",
+    "semantic_hits",
+    "semantic_saved",
+    "upstream_cached_tokens",
 )
 
 
@@ -93,6 +99,12 @@ class RequestFacts:
     server_errors: int = 0  # answered 500: an unhandled failure, not a clean error
     spend: int = 0  # nano-dollars
     spend_with_user: int = 0  # nano-dollars of calls attributed to a user
+    served_chat: int = 0  # chat calls answered 200 (what a cache's hit rate is of)
+    exact_hits: int = 0  # calls the exact answer cache served (`requests.cache`)
+    exact_saved: int = 0  # nano-dollars: what the calls those hits replayed had cost
+    semantic_hits: int = 0  # calls the semantic answer cache served
+    semantic_saved: int = 0  # nano-dollars
+    upstream_cached_tokens: int = 0  # prompt tokens the provider read from its cache, on calls no cache answered
 
     def add(self, values: Iterable[int]) -> None:
         for name, value in zip(MEASURES, values, strict=True):
@@ -117,6 +129,25 @@ class PromptFacts:
 
 PromptFactsSource = Callable[[float, float], list[PromptFacts]]
 """Prompt facts over [since, until) (the assessment's roll-up of calls that rendered a library prompt)."""
+
+
+@dataclass(slots=True)
+class RouteFacts:
+    """The calls of one (workload, requested model, deployment, routing rule) over a window: all of them, those
+    answered under 400, and those served or failed on another deployment than their plan's first
+    (`requests.deployment`, `route_rule`, `failed_over`; None: the call recorded no deployment or rule)."""
+
+    workload: str
+    model: str
+    deployment: str | None
+    rule: str | None
+    calls: int = 0
+    ok: int = 0
+    failed_over: int = 0
+
+
+RouteFactsSource = Callable[[float, float], list[RouteFacts]]
+"""Route facts over [since, until) (the assessment's roll-up of calls by deployment and routing rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +181,7 @@ class CheckContext:
         default_key_limits: bool = False,
         prompt_facts: PromptFactsSource | None = None,
         sections: Mapping[str, object] | None = None,
+        route_facts: RouteFactsSource | None = None,
     ) -> None:
         self.engine = engine
         self.sections: Mapping[str, object] = sections or {}  # the config's capability sections, by name
@@ -162,6 +194,8 @@ class CheckContext:
         self._facts: dict[int, tuple[dict[str, list[RequestFacts]], bool]] = {}
         self._prompt_source = prompt_facts
         self._prompt_facts: dict[int, dict[str, list[PromptFacts]]] = {}
+        self._route_source = route_facts
+        self._route_facts: dict[int, list[RouteFacts] | None] = {}
         self._tables: set[str] | None = None
 
     def section(self, key: ConfigSection[T]) -> T:
@@ -191,6 +225,14 @@ class CheckContext:
                 grouped.setdefault(row.workload, []).append(row)
             self._prompt_facts[window_days] = grouped
         return self._prompt_facts[window_days]
+
+    def route_facts(self, window_days: int) -> list[RouteFacts] | None:
+        """Calls per workload, requested model, deployment and routing rule over the window; None without a
+        source (a context built without the assessment's roll-up)."""
+        if window_days not in self._route_facts:
+            source = self._route_source
+            self._route_facts[window_days] = None if source is None else source(self.since(window_days), self.now)
+        return self._route_facts[window_days]
 
     def spans_counted(self, window_days: int) -> bool:
         return self._facts_and_spans(window_days)[1]
@@ -275,6 +317,8 @@ __all__ = [
     "PromptFacts",
     "PromptFactsSource",
     "RequestFacts",
+    "RouteFacts",
+    "RouteFactsSource",
     "Verdict",
     "evidence_check",
     "load_checks",

@@ -8,11 +8,18 @@ from collections.abc import Callable
 
 import pytest
 
+from rungway.assessment.facts import refresh_rollup, request_facts
+from rungway.caching.checks import savings_of
 from rungway.caching.model import HitCheck
+from rungway.caching.savings import savings
 from rungway.caching.store import append_checks
+from rungway.capability import migration_packages
+from rungway.evidence import RequestFacts
+from rungway.store.engine import create_store_engine
+from rungway.store.migrate import upgrade
 from rungway.store.requests import insert_requests
 from tests.assessment.helpers import ASSESS_CONFIG, assess
-from tests.caching.seeding import call
+from tests.caching.seeding import PRICES, call, seed_savings
 from tests.servers import Gateway
 
 WORKLOADS = ("layered", "checked", "unchecked", "exact-only", "uncached", "quiet")
@@ -70,3 +77,29 @@ def test_a_semantic_layer_below_its_precision_bar_does_not_count(gw: Gateway) ->
     append_checks(gw.state.engine, _checks("checked", 15, 5))
     item = {i["item"]: i for i in assess(gw, "checked")["checked"]["items"]}["multi_layer_caching"]
     assert item["verdict"] == "partial" and "precision 75% is below its bar 90%" in item["reason"]
+
+
+def test_savings_from_the_hourly_facts_agree_with_the_savings_report(store_url: str) -> None:
+    """What the check reads (the assessment's hourly facts, rolled up and live) is what `rungway cost savings` reports
+    from the request log, per workload, with hours rolled up, a row stored late and calls after the watermark."""
+    engine = create_store_engine(store_url)
+    upgrade(engine, migration_packages())
+    seed_savings(engine)  # an hour ago (and one hit 40 days ago)
+    insert_requests(engine, [call("support", cache="exact", saved=300, ago_s=5 * 86400 + 1800),
+                             call("other", cost=70, tokens_cached=30, ago_s=2 * 86400)])  # fmt: skip
+    now = time.time()
+    refresh_rollup(engine, now)
+    insert_requests(engine, [call("support", cache="semantic", saved=11, ago_s=10),  # after the watermark
+                             call("other", ago_s=5, tokens_cached=7, cost=9),
+                             call("support", cache="exact", saved=13, ago_s=3 * 86400)])  # stored late  # fmt: skip
+    refresh_rollup(engine, now + 1000)  # the late row is recounted into its hour
+    since = now - 30 * 86400
+    facts, _ = request_facts(engine, since, now)
+    by_workload: dict[str, list[RequestFacts]] = {}
+    for f in facts:
+        by_workload.setdefault(f.workload, []).append(f)
+    report = savings(engine, PRICES, "workload", since, now, ["support", "other"])
+    assert {row.key for row in report.rows} == {"support", "other"}
+    for row in report.rows:
+        assert row.key is not None and savings_of(row.key, by_workload[row.key], PRICES) == row
+    engine.dispose()

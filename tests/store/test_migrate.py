@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, delete, inspect, select
 from rungway.capability import load_capabilities, migration_packages
 from rungway.errors import ConfigError
 from rungway.store.engine import create_store_engine
-from rungway.store.migrate import alembic_config, capability_revisions, upgrade
+from rungway.store.migrate import alembic_config, at_heads, capability_revisions, upgrade
 from tests.capability.shout_plugin import SHOUT
 
 
@@ -119,3 +119,22 @@ def test_the_config_names_every_branchs_versions() -> None:
     cfg = alembic_config(migration_packages())
     locations = cfg.get_main_option("version_locations") or ""
     assert len(locations.split(os.pathsep)) == len(migration_packages()) + 1
+
+
+def test_a_store_at_every_head_is_known_without_alembic_and_one_behind_is_not(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert not at_heads(conn, migration_packages())  # a new store
+    upgrade(engine, migration_packages())
+    with engine.connect() as conn:
+        assert at_heads(conn, migration_packages())  # what `upgrade` will find to do: nothing
+        assert not at_heads(conn, with_shout())  # a capability installed since: its branch is pending
+    upgrade(engine, with_shout())
+    with engine.connect() as conn:
+        assert at_heads(conn, with_shout())
+        assert not at_heads(conn, migration_packages())  # a revision no installed package declares: refused below
+    with pytest.raises(ConfigError, match="'shout'"):
+        upgrade(engine, migration_packages())
+    with engine.begin() as conn:  # one branch a revision behind (the assessment's a0005 not applied yet)
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'a0004' WHERE version_num = 'a0005'")
+    with engine.connect() as conn:
+        assert not at_heads(conn, with_shout())

@@ -14,7 +14,9 @@ last one, so a rolled-up hour never stays short.
 Calls that rendered a registry prompt (`requests.prompt_name`/`prompt_version`, set by the gateway) are
 also rolled up on their own, narrowly, into `assessment_prompt_hourly` (hour, workload, prompt version:
 calls, successful chat calls), in the same transactions, for the prompt library's evidence; the
-main roll-up keeps its grain, so checks that do not ask about prompts read no more rows.
+main roll-up keeps its grain, so checks that do not ask about prompts read no more rows. Calls by requested
+model, deployment and routing rule are rolled up the same way into `assessment_route_hourly`
+(`route_facts.py`) for the models capability's routing and failover evidence.
 
 When the traces capability's `spans` table exists, each successful chat call also counts as
 `traced` when the gateway's span for it kept both its input and its output (full or redacted).
@@ -55,9 +57,10 @@ from sqlalchemy import (
     table,
 )
 
+from rungway.assessment.route_facts import ROUTE_NAMES, assessment_route_hourly, read_route_facts, route_grouped
 from rungway.domain.records import NOT_CHAT_ENDPOINTS
 from rungway.domain.timespec import HOUR
-from rungway.evidence import MEASURES, PromptFacts, RequestFacts
+from rungway.evidence import MEASURES, PromptFacts, RequestFacts, RouteFacts
 from rungway.store.rollup import HourlyRollup, Writer, closed_hour
 from rungway.store.schema import LATE_ROW, LATE_WRITE_S, metadata, requests
 
@@ -128,6 +131,10 @@ def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.sum(case((condition, 1), else_=0))
 
 
+def _sum_where(condition: ColumnElement[bool], value: ColumnElement[Any]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
 def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
     r = requests.c
     ok = r.status < 400
@@ -164,6 +171,12 @@ def _aggregates(engine: Engine, with_spans: bool) -> list[ColumnElement[int]]:
         _count(r.status == 500).label("server_errors"),
         func.coalesce(func.sum(r.cost_nano), 0).label("spend"),
         func.coalesce(func.sum(case((r.user_id.is_not(None), r.cost_nano), else_=0)), 0).label("spend_with_user"),
+        _count(and_(r.status == 200, r.endpoint.not_in(NOT_CHAT_ENDPOINTS))).label("served_chat"),
+        _count(r.cache == "exact").label("exact_hits"),
+        _sum_where(r.cache == "exact", r.cost_saved_nano).label("exact_saved"),
+        _count(r.cache == "semantic").label("semantic_hits"),
+        _sum_where(r.cache == "semantic", r.cost_saved_nano).label("semantic_saved"),
+        _sum_where(r.cache.is_(None), r.tokens_cached).label("upstream_cached_tokens"),
     ]
 
 
@@ -201,12 +214,17 @@ def _prompt_grouped(engine: Engine, ranges: list[tuple[float, float]], by_hour: 
 
 
 def _write_hours(conn: Connection, engine: Engine, start: float, end: float, with_spans: bool) -> None:
-    """Add the roll-up rows of [start, end): the request facts and the prompt facts."""
+    """Add the roll-up rows of [start, end): the request facts, the prompt facts and the route facts."""
     names = ["bucket", "workload", "key_id", "model_resolved", *MEASURES]
     conn.execute(insert(assessment_hourly).from_select(names, _grouped(engine, [(start, end)], with_spans, True)))
     conn.execute(
         insert(assessment_prompt_hourly).from_select(PROMPT_NAMES, _prompt_grouped(engine, [(start, end)], True))
     )
+    routes = route_grouped([(start, end)], _bucket(engine))
+    conn.execute(insert(assessment_route_hourly).from_select(ROUTE_NAMES, routes))
+
+
+_HOURLY = (assessment_hourly, assessment_prompt_hourly, assessment_route_hourly)
 
 
 ROLLUP = HourlyRollup(assessment_rollup_state, ROLLUP_NAME)
@@ -239,8 +257,8 @@ def recount_late_hours(engine: Engine, now: float, *, slack_s: float = 600.0) ->
             late = late.where(r.recorded_at >= last - slack_s)
         buckets = sorted({float(b) for (b,) in conn.execute(late.distinct())})
         for bucket in buckets:
-            conn.execute(delete(assessment_hourly).where(assessment_hourly.c.bucket == bucket))
-            conn.execute(delete(assessment_prompt_hourly).where(assessment_prompt_hourly.c.bucket == bucket))
+            for hourly in _HOURLY:
+                conn.execute(delete(hourly).where(hourly.c.bucket == bucket))
             _write_hours(conn, engine, bucket, bucket + HOUR, with_spans)
     return len(buckets)
 
@@ -268,12 +286,21 @@ def refresh_rollup(engine: Engine, now: float, *, slack_s: float = 600.0, chunk_
     return ROLLUP.advance(engine, closed_hour(now, slack_s), chunk_hours, prepare)
 
 
-def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:
-    """Facts per (workload, key, model) over [since, until), and whether span evidence was available."""
-    with_spans = spans_table_exists(engine)
+def _split(engine: Engine, since: float, until: float) -> tuple[tuple[float, float] | None, list[tuple[float, float]]]:
+    """[since, until) as the rolled-up whole hours it covers (None: none) and the ranges left to read live."""
     watermark = rollup_watermark(engine)
     rolled_from = math.ceil(since / HOUR) * HOUR
     rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
+    if rolled_to <= rolled_from:
+        return None, [(since, until)] if until > since else []
+    live = [(a, b) for a, b in ((since, rolled_from), (rolled_to, until)) if b > a]
+    return (rolled_from, rolled_to), live
+
+
+def request_facts(engine: Engine, since: float, until: float) -> tuple[list[RequestFacts], bool]:
+    """Facts per (workload, key, model) over [since, until), and whether span evidence was available."""
+    with_spans = spans_table_exists(engine)
+    rolled, live = _split(engine, since, until)
     out: dict[tuple[str, str, str], RequestFacts] = {}
 
     def add(rows: Iterable[tuple[object, ...]]) -> None:
@@ -285,20 +312,16 @@ def request_facts(engine: Engine, since: float, until: float) -> tuple[list[Requ
             facts.add(row[3:])  # type: ignore[arg-type]
 
     with engine.connect() as conn:
-        if rolled_to > rolled_from:
+        if rolled is not None:
             h = assessment_hourly.c
             sums = [func.sum(getattr(h, m)) for m in MEASURES]
             add(
                 conn.execute(
                     select(h.workload, h.key_id, h.model_resolved, *sums)
-                    .where(h.bucket >= rolled_from, h.bucket < rolled_to)
+                    .where(h.bucket >= rolled[0], h.bucket < rolled[1])
                     .group_by(h.workload, h.key_id, h.model_resolved)
                 ).all()
             )
-            live = [(since, rolled_from), (rolled_to, until)]
-        else:
-            live = [(since, until)]
-        live = [(a, b) for a, b in live if b > a]
         if live:
             add(conn.execute(_grouped(engine, live, with_spans, by_hour=False)).all())
     return list(out.values()), with_spans
@@ -306,9 +329,7 @@ def request_facts(engine: Engine, since: float, until: float) -> tuple[list[Requ
 
 def prompt_facts(engine: Engine, since: float, until: float) -> list[PromptFacts]:
     """Calls per (workload, prompt version) over [since, until): rolled-up hours plus a live query over the edges."""
-    watermark = rollup_watermark(engine)
-    rolled_from = math.ceil(since / HOUR) * HOUR
-    rolled_to = min(watermark, math.floor(until / HOUR) * HOUR) if watermark is not None else rolled_from
+    rolled, live = _split(engine, since, until)
     out: dict[tuple[str, str, int], PromptFacts] = {}
 
     def add(rows: Iterable[tuple[Any, ...]]) -> None:
@@ -320,25 +341,30 @@ def prompt_facts(engine: Engine, since: float, until: float) -> list[PromptFacts
             facts.calls += int(calls or 0)
             facts.ok_chat += int(ok_chat or 0)
 
-    live = [(since, until)]
     with engine.connect() as conn:
-        if rolled_to > rolled_from:
+        if rolled is not None:
             h = assessment_prompt_hourly.c
             groups = (h.workload, h.prompt_name, h.prompt_version)
-            rolled = select(*groups, func.sum(h.calls), func.sum(h.ok_chat))
-            add(conn.execute(rolled.where(h.bucket >= rolled_from, h.bucket < rolled_to).group_by(*groups)).all())
-            live = [(since, rolled_from), (rolled_to, until)]
-        live = [(a, b) for a, b in live if b > a]
+            summed = select(*groups, func.sum(h.calls), func.sum(h.ok_chat))
+            add(conn.execute(summed.where(h.bucket >= rolled[0], h.bucket < rolled[1]).group_by(*groups)).all())
         if live:
             add(conn.execute(_prompt_grouped(engine, live, by_hour=False)).all())
     return list(out.values())
 
 
+def route_facts(engine: Engine, since: float, until: float) -> list[RouteFacts]:
+    """Calls per (workload, requested model, deployment, rule) over [since, until): rolled-up hours plus a live
+    query over the edges (`route_facts.py`)."""
+    rolled, live = _split(engine, since, until)
+    with engine.connect() as conn:
+        return read_route_facts(conn, rolled, live)
+
+
 def rebuild_rollup(engine: Engine, now: float) -> int:
     """Drop the roll-up and build it again (after back-filling old request rows)."""
     with engine.begin() as conn:
-        conn.execute(assessment_hourly.delete())
-        conn.execute(assessment_prompt_hourly.delete())
+        for hourly in _HOURLY:
+            conn.execute(hourly.delete())
         conn.execute(assessment_rollup_state.delete())
     return refresh_rollup(engine, now)
 
@@ -347,12 +373,15 @@ __all__ = [
     "MEASURES",
     "PromptFacts",
     "RequestFacts",
+    "RouteFacts",
     "assessment_prompt_hourly",
+    "assessment_route_hourly",
     "prompt_facts",
     "rebuild_rollup",
     "recount_late_hours",
     "refresh_rollup",
     "request_facts",
     "rollup_watermark",
+    "route_facts",
     "spans_table_exists",
 ]

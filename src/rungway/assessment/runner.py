@@ -15,7 +15,7 @@ from functools import partial
 from sqlalchemy import Engine
 
 from rungway.assessment.config import AssessmentSettings
-from rungway.assessment.facts import prompt_facts, refresh_rollup, request_facts
+from rungway.assessment.facts import prompt_facts, refresh_rollup, request_facts, route_facts
 from rungway.assessment.imported import ImportedRun
 from rungway.assessment.model import (
     DAY_S,
@@ -159,6 +159,7 @@ def assess_workloads(
         default_key_limits,
         partial(prompt_facts, engine),
         sections,
+        partial(route_facts, engine),
     )
     windows = [i.imports.window_days for i in model.items if i.imports is not None]
     imports = list_imports(engine, since=now - max(windows) * DAY_S) if windows else []

@@ -17,7 +17,6 @@ from aiohttp import web
 from rungway.api.auth import Caller, caller_of
 from rungway.api.registry import ApiRouter, QueryParam
 from rungway.caching.config import CACHE_SECTION
-from rungway.caching.runtime import CACHE
 from rungway.caching.savings import SAVINGS_BY, savings
 from rungway.caching.stats import CHECK_WINDOW_S, cache_stats
 from rungway.caching.store import delete_namespace, hit_checks
@@ -160,6 +159,8 @@ async def get_savings(request: web.Request) -> web.StreamResponse:
 async def get_stats(request: web.Request) -> web.StreamResponse:
     workload = workload_of(caller_of(request), request.query.get("workload") or None)
     state = request.app[STATE]
+    from rungway.caching.runtime import CACHE  # not at the top: the runtime imports numpy (see install.py)
+
     runtime = state.slots.get(CACHE)
     memory = runtime.memory if runtime is not None else None
     config = state.config.section(CACHE_SECTION)
@@ -209,6 +210,8 @@ async def delete_entries(request: web.Request) -> web.StreamResponse:
     workload = _named(request)
     state = request.app[STATE]
     deleted = await asyncio.to_thread(delete_namespace, state.engine, workload)
+    from rungway.caching.runtime import CACHE  # not at the top: the runtime imports numpy (see install.py)
+
     runtime = state.slots.get(CACHE)
     forgotten = runtime.forget_workload(workload) if runtime is not None else 0
     return json_response({"workload": workload, "deleted": deleted, "forgotten": forgotten})

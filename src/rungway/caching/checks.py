@@ -9,21 +9,32 @@ threshold) passed, since a semantic cache that serves wrong answers is a defect,
 
 Met with two counting layers; partial with one, or with a semantic layer whose precision is unmeasured or below
 its bar (each shortfall named); unmet with chat calls and no layer; not assessable without the caching tables
-or without chat calls in the window. Hit rates and savings (`caching/savings.py`) are the evidence.
+or without chat calls in the window. Hit rates and savings (`caching/savings.py`) are the evidence, read from the
+assessment's hourly request facts (`CheckContext.facts`: hits, what they saved, cached prompt tokens, per
+workload, key and resolved model) and priced per model as `rungway cost savings` prices them, so the check reads
+no more of the request log than the window's live edges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rungway.caching.config import CACHE_SECTION, HitCheckPolicy
-from rungway.caching.savings import SavingsRow, savings
+from rungway.caching.savings import ModelCounts, SavingsRow
 from rungway.caching.store import precision
-from rungway.domain.pricing import usd
-from rungway.evidence import NO_CALLS, CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
+from rungway.domain.pricing import PriceTable, usd
+from rungway.evidence import (
+    NO_CALLS,
+    CheckContext,
+    CheckOutcome,
+    CheckRequest,
+    RequestFacts,
+    Verdict,
+    evidence_check,
+)
 from rungway.settings.config import shipped_prices
 
-__all__ = ["check_multi_layer_caching"]
+__all__ = ["check_multi_layer_caching", "savings_of"]
 
 _DEFAULT_CHECK = HitCheckPolicy()
 
@@ -45,6 +56,27 @@ def _evidence(row: SavingsRow, checked: int, passed: int, bar: float) -> dict[st
     }
 
 
+def savings_of(workload: str, facts: Sequence[RequestFacts], prices: PriceTable) -> SavingsRow:
+    """One workload's savings row from its request facts: summed per resolved model, then priced (as the
+    savings report groups and prices them)."""
+    by_model: dict[str, ModelCounts] = {}
+    for f in facts:
+        c = by_model.get(f.model_resolved, ModelCounts())
+        by_model[f.model_resolved] = ModelCounts(
+            c.chat_calls + f.served_chat,
+            c.exact_hits + f.exact_hits,
+            c.exact_saved + f.exact_saved,
+            c.semantic_hits + f.semantic_hits,
+            c.semantic_saved + f.semantic_saved,
+            c.cached_tokens + f.upstream_cached_tokens,
+            c.spend_nano + f.spend,
+        )
+    row = SavingsRow(workload)
+    for model, counts in by_model.items():
+        row = row.plus(counts.row(workload, model or None, prices))
+    return row
+
+
 @evidence_check("multi_layer_caching")
 def check_multi_layer_caching(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """Two or more caching layers serving the workload's calls, a semantic one with its precision measured."""
@@ -56,12 +88,12 @@ def check_multi_layer_caching(ctx: CheckContext, req: CheckRequest) -> Mapping[s
     prices = shipped_prices().with_overrides(
         {key: r.price for r in ctx.routes.values() if r.price is not None for key in (r.name, r.upstream_model)}
     )
-    found = {row.key: row for row in savings(ctx.engine, prices, "workload", since, ctx.now, names).rows}
+    facts = ctx.facts(req.window_days)
     measured = precision(ctx.engine, names, since) if names else {}
     config = ctx.section(CACHE_SECTION)
     out: dict[str, CheckOutcome] = {}
     for name in names:
-        row = found.get(name) or SavingsRow(name)
+        row = savings_of(name, facts.get(name, []), prices)
         if row.chat_calls == 0:
             out[name] = CheckOutcome(Verdict.NOT_ASSESSABLE, NO_CALLS, {"chat_calls": 0})
             continue

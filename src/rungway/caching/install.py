@@ -19,7 +19,6 @@ from rungway.caching.config import CACHE_SECTION, check_models
 from rungway.caching.hit_checks import HitChecker
 from rungway.caching.model import CacheEntry, HitCheck, SemanticState
 from rungway.caching.pages import pages
-from rungway.caching.runtime import CACHE, CacheRuntime
 from rungway.caching.store import append_checks, append_entries, load_semantic_states, purge_expired
 from rungway.caching.tiers import RedisTier
 from rungway.capability import Background, Capability, Host, Installed, PipelineExtension
@@ -39,6 +38,10 @@ def _store_entries(engine: object, entries: list[CacheEntry]) -> None:
 
 
 def install_caching(host: Host) -> Installed:
+    # Here, not at the top: the runtime's semantic layer imports numpy and usearch (~0.13 s of CPU), which
+    # every CLI command that loads the capabilities would pay.
+    from rungway.caching.runtime import CACHE, CacheRuntime
+
     state = host.state
     config = state.config.section(CACHE_SECTION)
     check_models(state.config, config)

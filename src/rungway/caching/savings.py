@@ -30,7 +30,16 @@ from rungway.domain.timespec import TimeSpecError, parse_instant
 from rungway.errors import InvalidRequest
 from rungway.store.schema import requests as requests_table
 
-__all__ = ["MAX_GROUPS", "SAVINGS_BY", "LayerSavings", "SavingsReport", "SavingsRow", "prompt_cache_saving", "savings"]
+__all__ = [
+    "MAX_GROUPS",
+    "SAVINGS_BY",
+    "LayerSavings",
+    "ModelCounts",
+    "SavingsReport",
+    "SavingsRow",
+    "prompt_cache_saving",
+    "savings",
+]
 
 SavingsBy = Literal["workload", "model"]
 SAVINGS_BY: tuple[SavingsBy, ...] = ("workload", "model")
@@ -137,6 +146,35 @@ class SavingsReport:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ModelCounts:
+    """What one key's calls to one resolved model did in a window, before pricing: the grouped query's row,
+    or the assessment's hourly facts summed (the `multi_layer_caching` check), priced the same way."""
+
+    chat_calls: int = 0
+    exact_hits: int = 0
+    exact_saved: int = 0
+    semantic_hits: int = 0
+    semantic_saved: int = 0
+    cached_tokens: int = 0  # on calls that reached the upstream
+    spend_nano: int = 0
+
+    def row(self, key: str | None, model: str | None, prices: PriceTable) -> SavingsRow:
+        """The savings row, the prompt cache priced at today's price of `model`."""
+        tokens = self.cached_tokens
+        saved = prompt_cache_saving(prices, model, tokens) if tokens else 0
+        return SavingsRow(
+            key=key,
+            chat_calls=self.chat_calls,
+            exact=LayerSavings(self.exact_hits, self.exact_saved),
+            semantic=LayerSavings(self.semantic_hits, self.semantic_saved),
+            prompt_cache_tokens=tokens,
+            prompt_cache_saved_nano=saved or 0,
+            unpriced_prompt_cache_tokens=tokens if saved is None else 0,
+            spend_nano=self.spend_nano,
+        )
+
+
 def prompt_cache_saving(prices: PriceTable, model: str | None, tokens: int) -> int | None:
     """What `tokens` prompt tokens read from the provider's cache saved at today's price of `model`, in
     nano-dollars (rounded half up); None when the table has no price for the model."""
@@ -210,17 +248,9 @@ def savings(
     grouped: dict[str | None, SavingsRow] = {}
     with engine.connect() as conn:
         for key, model, chats, ex_hits, ex_saved, se_hits, se_saved, tokens, spend in conn.execute(query):
-            saved = prompt_cache_saving(prices, model, int(tokens)) if tokens else 0
-            part = SavingsRow(
-                key=key,
-                chat_calls=int(chats),
-                exact=LayerSavings(int(ex_hits), int(ex_saved)),
-                semantic=LayerSavings(int(se_hits), int(se_saved)),
-                prompt_cache_tokens=int(tokens),
-                prompt_cache_saved_nano=saved or 0,
-                unpriced_prompt_cache_tokens=int(tokens) if saved is None else 0,
-                spend_nano=int(spend),
-            )
+            counts = ModelCounts(int(chats), int(ex_hits), int(ex_saved), int(se_hits), int(se_saved), int(tokens),
+                                 int(spend))  # fmt: skip
+            part = counts.row(key, model, prices)
             grouped[key] = grouped[key].plus(part) if key in grouped else part
     rows = sorted(grouped.values(), key=lambda row: (-row.saved_nano, -row.spend_nano, row.key or ""))
     overall = SavingsRow(key=None)

@@ -4,7 +4,9 @@
 weekly season (quiet weekends), multiplicative noise, bursts (a batch job: a day at 2-5x) and now and then a
 step (a feature launched). `backtest` forecasts from origins spread over each series and scores both methods
 on the same days: WAPE of the h-day totals and of the single days, and how often the actual total fell inside
-the forecast's interval (the baseline's interval is the normal one from its days' spread). The bench
+the forecast's interval (the baseline's interval is the normal one from its days' spread), with a standard error
+that treats each series as one draw (its origins overlap, so they are not independent). `team_sums` adds
+what a store's team and model series are: sums of workloads that grow at different rates. The bench
 (bench/forecasts/) runs it on many seeds and on a store's history; a test runs a small one.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 
 from rungway.forecasts.model import fit_forecast, linear_month_end
 
-__all__ = ["BacktestResult", "Series", "backtest", "synthetic_series"]
+__all__ = ["BacktestResult", "Series", "backtest", "synthetic_series", "team_sums"]
 
 _Z80 = 1.2816  # the standard normal's 90th percentile: the baseline's 80% band
 
@@ -52,18 +54,46 @@ def synthetic_series(seed: int, days: int = 180, first_day: int = 20_089) -> Ser
     return Series(f"synthetic-{seed}", first_day, tuple(values))
 
 
+def team_sums(replicas: int, days: int = 180, first_seed: int = 1000, size: int = 4) -> list[Series]:
+    """Store-like summed series: per replica, 2 * `size` synthetic workloads summed into two teams of `size`
+    and one total (a model's or the organisation's spend)."""
+    out: list[Series] = []
+    for r in range(replicas):
+        members = [synthetic_series(first_seed + r * 2 * size + i, days) for i in range(2 * size)]
+        for name, group in (("team-a", members[:size]), ("team-b", members[size:]), ("total", members)):
+            values = tuple(round(sum(m.values[d] for m in group), 4) for d in range(days))
+            out.append(Series(f"sum-{r}-{name}", members[0].first_day, values))
+    return out
+
+
 @dataclass(slots=True)
 class _Score:
     error: float = 0.0
     actual: float = 0.0
     inside: int = 0
     count: int = 0
+    by_series: list[tuple[int, int]] = field(default_factory=list)  # (inside, count) per series, for the error
 
     def add(self, forecast: float, actual: float, lower: float, upper: float) -> None:
         self.error += abs(forecast - actual)
         self.actual += actual
         self.inside += lower <= actual <= upper
         self.count += 1
+
+    def close_series(self) -> None:
+        """Keep what the series just scored added (its origins' inside and count)."""
+        inside = sum(i for i, _ in self.by_series)
+        count = sum(c for _, c in self.by_series)
+        self.by_series.append((self.inside - inside, self.count - count))
+
+    @property
+    def coverage_se(self) -> float:
+        """The coverage's standard error with each series one draw (a cluster-robust ratio estimate)."""
+        m, p = len(self.by_series), self.coverage
+        if m < 2 or not self.count:
+            return 0.0
+        squares = sum((inside - p * count) ** 2 for inside, count in self.by_series)
+        return math.sqrt(m / (m - 1) * squares) / self.count
 
     @property
     def wape(self) -> float:
@@ -94,7 +124,8 @@ class BacktestResult:
             for name, scores in (("forecast", self.model), ("linear month-end", self.linear)):
                 s = scores[h]
                 out.append({"horizon_days": h, "method": name, "wape": round(s.wape, 4),
-                            "coverage": round(s.coverage, 4), "origins": s.count})  # fmt: skip
+                            "coverage": round(s.coverage, 4), "coverage_se": round(s.coverage_se, 4),
+                            "origins": s.count})  # fmt: skip
         return out
 
 
@@ -139,4 +170,7 @@ def backtest(
                 actual = y[origin + d]
                 result.model_daily.add(forecast.daily[d], actual, 0.0, 0.0)
                 result.linear_daily.add(flat[d], actual, 0.0, 0.0)
+        for h in horizons:
+            result.model[h].close_series()
+            result.linear[h].close_series()
     return result

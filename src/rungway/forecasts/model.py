@@ -5,8 +5,9 @@ by a small grid search that minimises the error of 7-day totals from every past 
 times the usual) are clipped before they move the level, so one expensive batch job does not raise the whole
 forecast. The interval is calibrated out of sample: the model is run from every past origin (rolling origin),
 the log ratio of the actual to the forecast h-day total is kept per horizon, and the interval's ends are the
-conformal quantiles of those ratios; horizons longer than the history allows widen the longest calibrated one
-by sqrt(h). `linear_month_end` is the baseline it is measured against: the month-to-date daily run rate.
+conformal quantiles of those ratios, counting a longer horizon's overlapping windows as fewer independent draws
+(`_effective`); horizons longer than the history allows widen the longest calibrated one by sqrt(h).
+`linear_month_end` is the baseline it is measured against: the month-to-date daily run rate.
 """
 
 from __future__ import annotations
@@ -139,11 +140,27 @@ def _fit(y: tuple[float, ...]) -> Params:
     return best
 
 
-def _quantile(sorted_values: list[float], q: float) -> float:
-    """The conformal order statistic: the ceil((n+1)q)-th smallest for an upper end, floor for a lower one."""
+def _quantile(sorted_values: list[float], q: float, effective: float | None = None) -> float:
+    """The conformal order statistic: the ceil((m+1)q)-th smallest of m values for an upper end, floor for a lower
+    one, where m is `effective` (as many independent draws as the values are worth; default: their count) and the
+    rank is scaled back to the n values held."""
     n = len(sorted_values)
-    rank = math.ceil((n + 1) * q) if q > 0.5 else math.floor((n + 1) * q)
-    return sorted_values[min(max(rank, 1), n) - 1]
+    m = float(n) if effective is None else effective
+    rank = math.ceil((m + 1) * q) if q > 0.5 else math.floor((m + 1) * q)
+    return sorted_values[min(max(math.ceil(rank / m * n - 1e-9), 1), n) - 1]
+
+
+def _effective(count: int, h: int) -> float:
+    """What `count` log ratios of h-day totals from consecutive origins are worth as independent draws.
+
+    Windows a day apart share h-1 of their h days, so a month's ratios repeat each other far more than a week's:
+    counted as independent, the 30-day band of a summed series (a team's, a model's) covered 75% on synthetic
+    team sums. The week's band, calibrated as is, is the reference; a longer horizon's count shrinks by
+    sqrt(SEASON / h) (n * SEASON / h, counting only the week's overlap, over-covered single series at 30 days).
+    """
+    if h <= SEASON:
+        return float(count)
+    return max(float(MIN_RESIDUALS), count * math.sqrt(SEASON / h))
 
 
 def _log_ratio(actual: float, forecast: float, floor: float) -> float:
@@ -163,7 +180,8 @@ def _calibrate(
     for h in range(1, horizon + 1):
         ratios = _ratios(prefix, cumulative, start, h, floor)
         if len(ratios) >= MIN_RESIDUALS:
-            lo, hi = _quantile(ratios, tail), _quantile(ratios, 1 - tail)
+            effective = _effective(len(ratios), h)
+            lo, hi = _quantile(ratios, tail, effective), _quantile(ratios, 1 - tail, effective)
             if h > SEASON and calibrated >= SEASON:
                 # Long totals come from few, overlapping origins: a month is no more certain than a week.
                 week_lo, week_hi = bands[SEASON - 1]

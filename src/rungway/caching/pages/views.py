@@ -23,7 +23,6 @@ from rungway.caching.api import workload_of
 from rungway.caching.config import CACHE_SECTION
 from rungway.caching.model import HitCheck
 from rungway.caching.pages import pages
-from rungway.caching.runtime import CACHE
 from rungway.caching.savings import SAVINGS_BY, SavingsReport, SavingsRow, savings
 from rungway.caching.stats import CHECK_WINDOW_S, CacheStats, WorkloadCacheStats, cache_stats
 from rungway.caching.store import delete_namespace, hit_checks
@@ -114,6 +113,8 @@ async def cache_page(request: web.Request) -> web.StreamResponse:
     admin = caller.key_id is None  # the server's admin key, as on /api/cache: every workload and the memory tier
     by, since = request.query.get("by") or "workload", request.query.get("since") or "30d"
     state = request.app[STATE]
+    from rungway.caching.runtime import CACHE  # not at the top: the runtime imports numpy (see install.py)
+
     runtime = state.slots.get(CACHE)
     config = state.config.section(CACHE_SECTION)
     scope = None if workload is None else [workload]
@@ -150,6 +151,8 @@ async def clear_form(request: web.Request) -> web.StreamResponse:
     workload = clear_target(await request.post(), lambda asked: workload_of(caller, asked))
     state = request.app[STATE]
     deleted = await asyncio.to_thread(delete_namespace, state.engine, workload)
+    from rungway.caching.runtime import CACHE  # not at the top: the runtime imports numpy (see install.py)
+
     runtime = state.slots.get(CACHE)
     forgotten = runtime.forget_workload(workload) if runtime is not None else 0
     return redirect(f"{CACHE_PAGE}?{urlencode({'workload': workload, 'cleared': deleted, 'forgotten': forgotten})}")

@@ -17,29 +17,23 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 import orjson
-from sqlalchemy import Engine, column, select, table
+from sqlalchemy import Engine, select
 
 from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
 from rungway.models.drills.store import model_drills
 from rungway.models.incidents.store import model_incident_workloads, model_incidents
-from rungway.models.served_calls import served_calls
 
 __all__ = ["PROVEN_DAYS", "SUCCESS_FLOOR", "check_provider_outage_recovery"]
 
 PROVEN_DAYS = 90
 SUCCESS_FLOOR = 0.99
 
-_requests = table(
-    "requests", column("workload"), column("ts_start"), column("model_requested"), column("deployment"),
-    column("failed_over"), column("status"),
-)  # fmt: skip
 
-
-def _fallbacks(ctx: CheckContext, since: float) -> dict[str, dict[str, int]]:
+def _fallbacks(ctx: CheckContext, window_days: int) -> dict[str, dict[str, int]]:
     """workload -> {failed_over: calls, multi_deployment_models: models served by > 1 deployment}."""
     out: dict[str, dict[str, int]] = defaultdict(lambda: {"failed_over": 0, "multi_deployment_models": 0})
     deployments: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for group in served_calls(ctx, since) or ():  # None: a request log from before routing recorded them
+    for group in ctx.route_facts(window_days) or ():  # None: a context without the assessment's route facts
         out[group.workload]["failed_over"] += group.failed_over
         if group.deployment is not None and group.ok:
             deployments[(group.workload, group.model)].add(group.deployment)
@@ -76,7 +70,7 @@ def _proofs(engine: Engine, since: float) -> dict[str, list[tuple[str, str, floa
 def check_provider_outage_recovery(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """A fallback that served traffic, and a drill or real failover with >= 99% of calls served."""
     floor = req.threshold if req.threshold is not None else SUCCESS_FLOOR
-    fallbacks = _fallbacks(ctx, ctx.since(req.window_days))
+    fallbacks = _fallbacks(ctx, req.window_days)
     proofs = _proofs(ctx.engine, ctx.now - PROVEN_DAYS * 86400)
     out: dict[str, CheckOutcome] = {}
     for w in ctx.workloads:

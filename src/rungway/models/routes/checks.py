@@ -5,7 +5,8 @@ their plan (`route_rule`), or they were spread over more than one deployment (`d
 model. Partial when routing is configured for the workload (its own rules under `routing:`, or
 `deployments:` of a model it called) but its traffic never used it. Unmet when nothing routes
 its calls; not assessable without calls in the window. The gateway writes both columns on every
-call (core migration f0069); an older store without them is not assessable.
+call (core migration f0069); the assessment rolls them up per hour (`CheckContext.route_facts`), so the
+check reads no more of the request log than the window's live edges.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 
 from rungway.evidence import CheckContext, CheckOutcome, CheckRequest, Verdict, evidence_check
 from rungway.models.routes.config import DEPLOYMENTS_SECTION, ROUTING_SECTION, DeploymentsConfig, RoutingConfig
-from rungway.models.served_calls import served_calls
 
 __all__ = ["RoutingUse", "check_multi_model_routing", "routing_use"]
 
@@ -41,9 +41,9 @@ class RoutingUse:
         return {model: len(names) for model, names in self.deployments.items() if len(names) > 1}
 
 
-def routing_use(ctx: CheckContext, since: float) -> dict[str, RoutingUse] | None:
-    """Per workload, since `since`; None when the request log has no routing columns yet."""
-    groups = served_calls(ctx, since)
+def routing_use(ctx: CheckContext, window_days: int) -> dict[str, RoutingUse] | None:
+    """Per workload, over the window; None when the run keeps no route facts."""
+    groups = ctx.route_facts(window_days)
     if groups is None:
         return None
     out: dict[str, RoutingUse] = {}
@@ -75,11 +75,11 @@ def _configured(sections: Mapping[str, object], workload: str, use: RoutingUse) 
 @evidence_check("multi_model_routing")
 def check_multi_model_routing(ctx: CheckContext, req: CheckRequest) -> Mapping[str, CheckOutcome]:
     """Calls served through routing rules or across several deployments of a model, in the window."""
-    used = routing_use(ctx, ctx.since(req.window_days))
+    used = routing_use(ctx, req.window_days)
     out: dict[str, CheckOutcome] = {}
     for w in ctx.workloads:
         if used is None:
-            reason = "the request log has no routing columns yet: upgrade the store (`rungway migrate`)"
+            reason = "this run keeps no route facts (the assessment's hourly roll-up of deployments and rules)"
             out[w.name] = CheckOutcome(Verdict.NOT_ASSESSABLE, reason)
             continue
         use = used.get(w.name, RoutingUse())
