@@ -23,6 +23,9 @@ from rungway.assessment.imported import ImportedRun, parse_import
 from rungway.assessment.model import Attestation
 from rungway.assessment.model_file import load_model
 from rungway.assessment.store import insert_attestation, insert_import
+from rungway.audit.config import AuditSettings
+from rungway.audit.service import maybe_checkpoint
+from rungway.audit.signing import parse_signing_key
 from rungway.domain.ids import new_id
 from rungway.domain.keys import KeyKind, Role
 from rungway.domain.records import RequestRecord
@@ -288,6 +291,9 @@ def test_workloads_land_on_stages_1_to_4_and_every_loophole_is_closed(
     rewritten = SCENARIO.replace("    model: gpt-4o-mini\n", "    model: gpt-4o-mini\n    pinned: true\n")
     later = gateway_factory(rewritten, store_url=store_url)
     gw.flush()
+    # A server checkpoints the audit trail in the background (within `audit.checkpoint_minutes`); written here
+    # rather than raced for, so the claims engine's regulated trail is signed when it is assessed.
+    maybe_checkpoint(later.state.engine, AuditSettings(checkpoint_every=1), parse_signing_key(AUDIT_SEED), time.time())
     reports = assess(later)
     stages = {w: r["stage"] for w, r in reports.items()}
     assert stages == {"notebook": 1, "internal-tool": 2, "support-bot": 3, "claims-engine": 4}, {
