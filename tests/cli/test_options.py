@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 import pytest
 
-from rungway.cli.options import AgeOption, database_url, open_store
+from rungway.audit.config import AUDIT_SECTION, AuditSettings
+from rungway.cli.options import AgeOption, command_config, config_file, database_url, open_store
 from rungway.errors import ConfigError
 from rungway.settings.config import DEFAULT_DATABASE_URL
 from rungway.store.workloads import list_workloads
@@ -68,3 +69,18 @@ def test_an_unreachable_store_names_it_without_its_password_and_says_how_to_fix_
     message = caught.value.message
     assert message.startswith("cannot open the store at postgresql://ann:***@127.0.0.1:1/db")
     assert "hunter2" not in message and "Fix: start the database or set RUNGWAY_DATABASE_URL" in message
+
+
+def test_the_config_file_is_the_option_then_the_environment_then_the_working_directory(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert config_file(None) is None
+    assert command_config(None).section(AUDIT_SECTION) == AuditSettings()  # every default without a file
+    (clean_env / "rungway.yaml").write_text("audit:\n  retention_days: 30\n")
+    assert config_file(None) == "rungway.yaml"
+    assert command_config(None).section(AUDIT_SECTION).retention_days == 30
+    other = clean_env / "other.yaml"
+    other.write_text("audit:\n  retention_days: 7\n")
+    monkeypatch.setenv("RUNGWAY_CONFIG", str(other))
+    assert command_config(None).section(AUDIT_SECTION).retention_days == 7
+    assert config_file("given.yaml") == "given.yaml"

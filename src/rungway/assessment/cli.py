@@ -38,26 +38,17 @@ from rungway.assessment.render import (
     why,
 )
 from rungway.assessment.service import attest, claim_stage, history, import_run, run_assessment, set_org_threshold
-from rungway.capability import registered_sections
-from rungway.cli.options import config_option, open_store
+from rungway.cli.options import command_config, config_option, open_store
 from rungway.cli.render import console
 from rungway.errors import InvalidRequest
-from rungway.settings.config import Config, load_config, parse_config
-from rungway.settings.env import read_environment
-from rungway.settings.yaml_source import YamlSource
+from rungway.settings.config import Config
 
 __all__ = ["assess_group"]
 
 
 def _config(config_path: str | None) -> Config:
     """The config whose routes (pinning) and `assessment:` section apply; defaults when there is none."""
-    env = read_environment()
-    path = config_path or env.config_path
-    if path is None and Path("rungway.yaml").is_file():
-        path = "rungway.yaml"
-    if path is None:
-        return parse_config(YamlSource.empty("<defaults>"), env, registered_sections())
-    return load_config(path, env, registered_sections())
+    return command_config(config_path)
 
 
 def _print_table(run: dict[str, Any]) -> None:

@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 
 import click
 
 from rungway.audit.config import AUDIT_SECTION, AuditSettings
 from rungway.audit.public import cli_actor, record_change
 from rungway.audit.retention import ALL_WORKLOADS, erase_expired, list_holds, place_hold, release_hold
-from rungway.capability import registered_sections
-from rungway.cli.options import config_option, format_option, open_store
+from rungway.cli.options import command_config, config_option, format_option, open_store
 from rungway.cli.render import Column, emit, fmt_time
-from rungway.settings.config import load_config
-from rungway.settings.env import read_environment
 
 __all__ = ["add_retention_commands"]
 
@@ -35,13 +31,7 @@ REASON_CHARS = 500
 
 
 def _settings(config_path: str | None) -> AuditSettings:
-    env = read_environment()
-    path = config_path or env.config_path
-    if path is None and Path("rungway.yaml").is_file():
-        path = "rungway.yaml"
-    if path is None:
-        return AuditSettings()
-    return load_config(path, env, registered_sections()).section(AUDIT_SECTION)
+    return command_config(config_path).section(AUDIT_SECTION)
 
 
 def _workload(value: str) -> str:

@@ -12,14 +12,13 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
 from rungway.caching.config import CACHE_SECTION, CacheConfig
 from rungway.cli.api_client import connect, server_options
-from rungway.cli.options import config_option, open_store
+from rungway.cli.options import config_file, config_option, open_store
 from rungway.cli.render import fmt_usd
 from rungway.domain.pricing import PriceTable
 
@@ -40,9 +39,7 @@ def _local(config_path: str | None) -> _Local:
     from rungway.settings.env import read_environment
 
     env = read_environment()
-    path = config_path or env.config_path
-    if path is None and Path("rungway.yaml").is_file():
-        path = "rungway.yaml"
+    path = config_file(config_path)
     if path is None:
         return _Local(shipped_prices(), CacheConfig())
     config = load_config(path, env, registered_sections())

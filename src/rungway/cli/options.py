@@ -20,8 +20,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from rungway.capability import migration_packages, registered_sections
 from rungway.domain.timespec import DAY, TimeSpecError, parse_duration
 from rungway.errors import ConfigError
-from rungway.settings.config import DEFAULT_DATABASE_URL, load_config
+from rungway.settings.config import DEFAULT_DATABASE_URL, Config, load_config, parse_config
 from rungway.settings.env import read_environment
+from rungway.settings.yaml_source import YamlSource
 from rungway.store.engine import create_store_engine
 from rungway.store.migrate import check_store, upgrade
 
@@ -75,14 +76,29 @@ def format_option(*choices: str) -> Callable[[F], F]:
     return decorate
 
 
+def config_file(config_path: str | None) -> str | None:
+    """The rungway.yaml a command reads: --config, else RUNGWAY_CONFIG, else ./rungway.yaml when there is one."""
+    path = config_path or read_environment().config_path
+    if path is None and Path("rungway.yaml").is_file():
+        path = "rungway.yaml"
+    return path
+
+
+def command_config(config_path: str | None) -> Config:
+    """The configuration a command applies: the file `config_file` finds, or every default when there is none."""
+    env = read_environment()
+    path = config_file(config_path)
+    if path is None:
+        return parse_config(YamlSource.empty("<defaults>"), env, registered_sections())
+    return load_config(path, env, registered_sections())
+
+
 def database_url(config_path: str | None) -> str:
     """The store URL the CLI should use, by the precedence in this module's docstring."""
     env = read_environment()
     if env.database_url:
         return env.database_url
-    path = config_path or env.config_path
-    if path is None and Path("rungway.yaml").is_file():
-        path = "rungway.yaml"
+    path = config_file(config_path)
     if path is not None:
         return load_config(path, env, registered_sections()).database_url
     return DEFAULT_DATABASE_URL

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-from rungway.capability import registered_sections
-from rungway.cli.options import config_option, format_option, open_store
+from rungway.cli.options import command_config, config_option, format_option, open_store
 from rungway.cli.render import Column, console, emit, fmt_usd
 from rungway.forecasts.config import FORECASTS_SECTION, ForecastSettings
 from rungway.forecasts.service import BY, budget_outlooks, forecast_spend
 from rungway.forecasts.shapes import episode_dict, outlook_dict, spend_forecast_dict, visible_episodes
-from rungway.settings.config import load_config
-from rungway.settings.env import read_environment
 from rungway.store.reads import record_read
 
 __all__ = ["forecast_group"]
@@ -52,13 +48,7 @@ BUDGET_COLUMNS = [
 
 
 def _settings(config_path: str | None) -> ForecastSettings:
-    env = read_environment()
-    path = config_path or env.config_path
-    if path is None and Path("rungway.yaml").is_file():
-        path = "rungway.yaml"
-    if path is None:
-        return ForecastSettings()
-    return load_config(path, env, registered_sections()).section(FORECASTS_SECTION)
+    return command_config(config_path).section(FORECASTS_SECTION)
 
 
 @click.group("forecast")
