@@ -16,6 +16,7 @@ declares, goes through Alembic (importing and running it costs a fresh CLI ~0.25
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,10 @@ from rungway.errors import ConfigError
 if TYPE_CHECKING:  # imported where used: a store at its heads opens without Alembic (not a cycle)
     from alembic.config import Config as AlembicConfig
     from alembic.script import ScriptDirectory
+
+# Alembic is imported lazily, after the server configured logging: its INFO chatter (plugins, each revision)
+# is not the operator's business; its warnings and errors still show.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 __all__ = ["MigrationPackages", "alembic_config", "at_heads", "capability_revisions", "check_store", "upgrade"]
 
