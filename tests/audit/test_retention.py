@@ -113,7 +113,9 @@ def test_legal_holds_stop_erasure_until_released(store_url: str) -> None:
     place_hold(engine, "short", "matter 2026-114 (extended)", "bob", time.time())  # restated, not doubled
     assert [(h.workload, h.reason, h.actor) for h in list_holds(engine)] == [("short", "matter 2026-114 (extended)",
                                                                                "bob")]  # fmt: skip
-    assert release_hold(engine, "short") and not release_hold(engine, "short")
+    released = release_hold(engine, "short")
+    assert released is not None and (released.reason, released.actor) == ("matter 2026-114 (extended)", "bob")
+    assert release_hold(engine, "short") is None
     place_hold(engine, "*", "litigation: everything", "ann", time.time())
     assert erase_expired(engine, SETTINGS, time.time()).erased == 0
     release_hold(engine, "*")

@@ -12,16 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
-from rungway.api.auth import caller_of
+from rungway.api.auth import Caller, caller_of
 from rungway.api.bodies import json_object
 from rungway.api.registry import ApiRouter
-from rungway.audit.retention import Hold, list_holds, place_hold, release_hold
+from rungway.audit.retention import hold_workload, list_holds, place_hold, release_hold
 from rungway.domain.keys import Role
 from rungway.errors import InvalidRequest, NotFound
 from rungway.gateway.responses import json_response
 from rungway.gateway.routes import STATE
 
-__all__ = ["HOLD_SCHEMA", "hold_dict", "holds_router"]
+__all__ = ["HOLD_SCHEMA", "hold_actor", "holds_router"]
 
 holds_router = ApiRouter("audit")
 HOLD_SCHEMA: dict[str, Any] = {
@@ -37,18 +37,18 @@ _BODY: dict[str, Any] = {
     "required": ["reason"],
     "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
 }
-WORKLOAD_CHARS = 64
 
 
-def hold_dict(hold: Hold) -> dict[str, Any]:
-    return {"workload": hold.workload, "reason": hold.reason, "actor": hold.actor, "since": hold.since}
+def hold_actor(caller: Caller) -> str:
+    """Who a hold names as placing it (the audit record of the request names the person in full)."""
+    return "admin" if caller.key_id is None else f"key:{caller.key_id}"
 
 
 def _workload(request: web.Request) -> str:
-    name = request.match_info["workload"].strip()
-    if not name or len(name) > WORKLOAD_CHARS:
-        raise InvalidRequest(f"workload: 1 to {WORKLOAD_CHARS} characters, or `*` for every record", param="workload")
-    return name
+    try:
+        return hold_workload(request.match_info["workload"])
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), param="workload") from None
 
 
 _LIST = {"type": "object", "properties": {"data": {"type": "array", "items": HOLD_SCHEMA}}}
@@ -58,7 +58,7 @@ _LIST = {"type": "object", "properties": {"data": {"type": "array", "items": HOL
                     response=_LIST)  # fmt: skip
 async def get_holds(request: web.Request) -> web.StreamResponse:
     found = await asyncio.to_thread(list_holds, request.app[STATE].engine)
-    return json_response({"object": "list", "data": [hold_dict(h) for h in found]})
+    return json_response({"object": "list", "data": [h.as_dict() for h in found]})
 
 
 @holds_router.route("PUT", "/api/audit/holds/{workload}", summary="Place a legal hold on a workload (`*`: all)",
@@ -69,19 +69,16 @@ async def put_hold(request: web.Request) -> web.StreamResponse:
     reason = str(body["reason"]).strip()
     if not reason:
         raise InvalidRequest("reason: give why the hold is placed (a matter, a ticket)", param="reason")
-    caller = caller_of(request)
-    actor = "admin" if caller.key_id is None else f"key:{caller.key_id}"  # the trail names the person (capture)
+    actor = hold_actor(caller_of(request))
     hold = await asyncio.to_thread(place_hold, request.app[STATE].engine, workload, reason, actor, time.time())
-    return json_response(hold_dict(hold))
+    return json_response(hold.as_dict())
 
 
 @holds_router.route("DELETE", "/api/audit/holds/{workload}", summary="Release a workload's legal hold",
                     role=Role.ADMIN, response=HOLD_SCHEMA)  # fmt: skip
 async def delete_hold(request: web.Request) -> web.StreamResponse:
     workload = _workload(request)
-    state = request.app[STATE]
-    held = {h.workload: h for h in await asyncio.to_thread(list_holds, state.engine)}
-    if workload not in held:
+    released = await asyncio.to_thread(release_hold, request.app[STATE].engine, workload)
+    if released is None:
         raise NotFound(f"no legal hold on {workload!r}", param="workload")
-    await asyncio.to_thread(release_hold, state.engine, workload)
-    return json_response(hold_dict(held[workload]))
+    return json_response(released.as_dict())

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Engine, Float, String, Table, and_, delete, or_, select, update
+from sqlalchemy import Column, Engine, Float, String, Table, and_, delete, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
@@ -30,10 +30,11 @@ from rungway.audit.model import RecordDraft, bounded_json
 from rungway.audit.store import append_records, audit_records
 from rungway.store.schema import metadata
 
-__all__ = ["ALL_WORKLOADS", "ErasureRun", "Hold", "audit_holds", "erase_expired", "list_holds", "place_hold",
-           "release_hold"]  # fmt: skip
+__all__ = ["ALL_WORKLOADS", "WORKLOAD_CHARS", "ErasureRun", "Hold", "audit_holds", "erase_expired", "hold_workload",
+           "list_holds", "place_hold", "release_hold"]  # fmt: skip
 
 ALL_WORKLOADS = "*"  # a hold on every record, whatever its workload
+WORKLOAD_CHARS = 64
 DAY_S = 86_400.0
 
 audit_holds = Table(
@@ -54,6 +55,9 @@ class Hold:
     reason: str
     actor: str
     since: float
+
+    def as_dict(self) -> dict[str, str | float]:
+        return {"workload": self.workload, "reason": self.reason, "actor": self.actor, "since": self.since}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +86,22 @@ def place_hold(engine: Engine, workload: str, reason: str, actor: str, now: floa
     return Hold(row.workload, row.reason, row.actor, float(row.since))
 
 
-def release_hold(engine: Engine, workload: str) -> bool:
-    """Release a hold; False when there was none."""
+def hold_workload(text: str) -> str:
+    """What a hold names, checked: a workload name of 1 to 64 characters, or `*`; ValueError saying so."""
+    name = text.strip()
+    if not name or len(name) > WORKLOAD_CHARS:
+        raise ValueError(f"workload: a name of 1 to {WORKLOAD_CHARS} characters, or {ALL_WORKLOADS} for every record")
+    return name
+
+
+def release_hold(engine: Engine, workload: str) -> Hold | None:
+    """Release a hold; the hold released (None when there was none)."""
     with engine.begin() as conn:
-        return conn.execute(delete(audit_holds).where(audit_holds.c.workload == workload)).rowcount > 0
+        row = conn.execute(select(audit_holds).where(audit_holds.c.workload == workload).with_for_update()).first()
+        if row is None:
+            return None
+        conn.execute(delete(audit_holds).where(audit_holds.c.workload == workload))
+    return Hold(row.workload, row.reason, row.actor, float(row.since))
 
 
 def _due(settings: AuditSettings, held: set[str], now: float) -> ColumnElement[bool] | None:
@@ -99,7 +115,8 @@ def _due(settings: AuditSettings, held: set[str], now: float) -> ColumnElement[b
         if days > 0 and name not in held:
             parts.append(and_(c.workload == name, c.ts < now - days * DAY_S))
     if settings.retention_days > 0:
-        others = or_(c.workload.is_(None), c.workload.not_in([*explicit, *held]) if explicit or held else c.seq > 0)
+        excluded = [*explicit, *held]
+        others = or_(c.workload.is_(None), c.workload.not_in(excluded)) if excluded else true()
         parts.append(and_(others, c.ts < now - settings.retention_days * DAY_S))
     if not parts:
         return None

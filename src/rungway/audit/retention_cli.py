@@ -15,7 +15,7 @@ import click
 
 from rungway.audit.config import AUDIT_SECTION, AuditSettings
 from rungway.audit.public import cli_actor, record_change
-from rungway.audit.retention import ALL_WORKLOADS, erase_expired, list_holds, place_hold, release_hold
+from rungway.audit.retention import ALL_WORKLOADS, erase_expired, hold_workload, list_holds, place_hold, release_hold
 from rungway.cli.options import command_config, config_option, format_option, open_store
 from rungway.cli.render import Column, emit, fmt_time
 
@@ -35,10 +35,10 @@ def _settings(config_path: str | None) -> AuditSettings:
 
 
 def _workload(value: str) -> str:
-    text = value.strip()
-    if not text or len(text) > 64:
-        raise click.BadParameter("give a workload name (up to 64 characters), or `*` for every record")
-    return text
+    try:
+        return hold_workload(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("hold")
@@ -64,14 +64,13 @@ def hold_command(workload: str, reason: str, config_path: str | None) -> None:
 def release_command(workload: str, config_path: str | None) -> None:
     """Release WORKLOAD's legal hold: its records past retention are erased at the next run."""
     engine = open_store(config_path)
-    held = {h.workload: h for h in list_holds(engine)}
-    if workload not in held:
+    released = release_hold(engine, workload)
+    if released is None:
         engine.dispose()
         raise click.ClickException(f"no hold on {workload}; `rungway audit holds` lists the holds")
-    release_hold(engine, workload)
     record_change(engine, "audit.hold.release", object_type="audit_holds", object_id=workload,
                   workload=None if workload == ALL_WORKLOADS else workload,
-                  before={"reason": held[workload].reason, "actor": held[workload].actor})  # fmt: skip
+                  before={"reason": released.reason, "actor": released.actor})  # fmt: skip
     engine.dispose()
     click.echo(f"Hold on {workload} released.")
 
@@ -82,9 +81,7 @@ def release_command(workload: str, config_path: str | None) -> None:
 def holds_command(config_path: str | None, fmt: str) -> None:
     """The legal holds in force."""
     engine = open_store(config_path)
-    rows = [
-        {"workload": h.workload, "reason": h.reason, "actor": h.actor, "since": h.since} for h in list_holds(engine)
-    ]
+    rows = [h.as_dict() for h in list_holds(engine)]
     engine.dispose()
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")

@@ -19,8 +19,9 @@ from aiohttp import web
 from rungway.api.registry import QueryParam
 from rungway.audit.api import attempt_only, record_dict
 from rungway.audit.chain import ChainReport
+from rungway.audit.holds_api import hold_actor
 from rungway.audit.pages import pages
-from rungway.audit.retention import ALL_WORKLOADS, Hold, list_holds, place_hold, release_hold
+from rungway.audit.retention import ALL_WORKLOADS, Hold, hold_workload, list_holds, place_hold, release_hold
 from rungway.audit.service import verify_store
 from rungway.audit.signing import signer_from_env
 from rungway.audit.store import first_seq_since, list_records
@@ -60,12 +61,14 @@ def hold_form(form: Mapping[str, Any], *, needs_reason: bool) -> HoldForm:
     if unknown:
         raise InvalidRequest(f"unknown field {unknown[0]!r}", param=unknown[0])
     workload = form.get("workload", "")
-    if not isinstance(workload, str) or not workload.strip() or len(workload.strip()) > 64:
-        raise InvalidRequest("workload: a name of 1 to 64 characters, or * for every record", param="workload")
+    try:
+        workload = hold_workload(workload if isinstance(workload, str) else "")
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), param="workload") from None
     reason = form.get("reason", "") if needs_reason else ""
     if needs_reason and (not isinstance(reason, str) or not reason.strip() or len(reason) > 500):
         raise InvalidRequest("reason: why the hold is placed (a matter, a ticket), 1 to 500 characters", param="reason")
-    return HoldForm(workload.strip(), str(reason).strip())
+    return HoldForm(workload, str(reason).strip())
 
 
 @pages.page(AUDIT_PAGE, title="Audit", nav="Audit", order=60, params=_PARAMS)
@@ -109,8 +112,7 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
 @pages.page(f"{AUDIT_PAGE}/holds", title="Place a legal hold", method="POST", role=Role.ADMIN)
 async def place_hold_form(request: web.Request) -> web.StreamResponse:
     form = hold_form(await request.post(), needs_reason=True)
-    caller = current_session(request).caller
-    actor = "admin" if caller.key_id is None else f"key:{caller.key_id}"  # the trail names the person (capture)
+    actor = hold_actor(current_session(request).caller)
     await asyncio.to_thread(place_hold, request.app[STATE].engine, form.workload, form.reason, actor, time.time())
     return redirect(f"{AUDIT_PAGE}#holds")
 
@@ -118,6 +120,6 @@ async def place_hold_form(request: web.Request) -> web.StreamResponse:
 @pages.page(f"{AUDIT_PAGE}/holds/release", title="Release a legal hold", method="POST", role=Role.ADMIN)
 async def release_hold_form(request: web.Request) -> web.StreamResponse:
     form = hold_form(await request.post(), needs_reason=False)
-    if not await asyncio.to_thread(release_hold, request.app[STATE].engine, form.workload):
+    if await asyncio.to_thread(release_hold, request.app[STATE].engine, form.workload) is None:
         raise NotFound(f"no legal hold on {form.workload!r}", param="workload")
     return redirect(f"{AUDIT_PAGE}#holds")
